@@ -1,0 +1,111 @@
+using System.Data.Common;
+using Confide.Platform;
+using Microsoft.Data.Sqlite;
+using Microsoft.EntityFrameworkCore;
+using Npgsql;
+
+namespace Confide.Data;
+
+/// <summary>
+/// The database of one regional cell: a SQLite file under the data directory or a PostgreSQL
+/// cluster. Every context this class makes is bound to this cell's connection string, and
+/// the writer serialises and group-commits this cell's writes.
+/// </summary>
+public sealed class CellDatabase : IAsyncDisposable
+{
+    private readonly DbContextOptions _readOptions;
+    private readonly DbContextOptions _trackingOptions;
+
+    public CellDatabase(Region region, DatabaseProvider provider, string connectionString, TimeProvider time)
+    {
+        Region = region;
+        Provider = provider;
+        ConnectionString = connectionString;
+        _readOptions = BuildOptions(builder => builder.UseQueryTrackingBehavior(QueryTrackingBehavior.NoTracking));
+        _trackingOptions = BuildOptions(_ => { });
+        Writer = new CellWriter(this, time);
+    }
+
+    public Region Region { get; }
+
+    public DatabaseProvider Provider { get; }
+
+    public string ConnectionString { get; }
+
+    /// <summary>Serialised, group-committed writes; see <see cref="CellWriter"/>.</summary>
+    public CellWriter Writer { get; }
+
+    public static CellDatabase ForSqliteFile(Region region, string path, TimeProvider time)
+    {
+        var builder = new SqliteConnectionStringBuilder
+        {
+            DataSource = path,
+            Mode = SqliteOpenMode.ReadWriteCreate,
+            Cache = SqliteCacheMode.Private,
+            Pooling = true,
+            DefaultTimeout = 30,
+        };
+        return new CellDatabase(region, DatabaseProvider.Sqlite, builder.ToString(), time);
+    }
+
+    /// <summary>A context for queries: no change tracking.</summary>
+    public ConfideDbContext CreateReadContext() => Create(_readOptions);
+
+    /// <summary>A tracking context for framework code (ASP.NET Core Identity) that saves by itself.</summary>
+    public ConfideDbContext CreateTrackingContext() => Create(_trackingOptions);
+
+    internal DbConnection CreateConnection() => Provider switch
+    {
+        DatabaseProvider.Sqlite => new SqliteConnection(ConnectionString),
+        _ => new NpgsqlConnection(ConnectionString),
+    };
+
+    /// <summary>Options for a context that runs on an already open connection (the writer's).</summary>
+    internal DbContextOptions OptionsFor(DbConnection connection) =>
+        BuildOptions(_ => { }, connection);
+
+    private static ConfideDbContext Create(DbContextOptions options) => CellContextFactory.Create(options);
+
+    /// <summary>Brings the schema up to date with this provider's migrations.</summary>
+    public async Task MigrateAsync(CancellationToken cancellationToken = default)
+    {
+        if (Provider == DatabaseProvider.Sqlite)
+        {
+            var directory = Path.GetDirectoryName(new SqliteConnectionStringBuilder(ConnectionString).DataSource);
+            if (!string.IsNullOrEmpty(directory))
+            {
+                Directory.CreateDirectory(directory);
+            }
+        }
+
+        await using var db = CreateTrackingContext();
+        await db.Database.MigrateAsync(cancellationToken);
+        if (Provider == DatabaseProvider.Sqlite)
+        {
+            // WAL is a property of the file and persists; set it once after creation.
+            await db.Database.ExecuteSqlRawAsync("PRAGMA journal_mode=WAL;", cancellationToken);
+        }
+    }
+
+    private DbContextOptions BuildOptions(Action<DbContextOptionsBuilder> configure, DbConnection? connection = null)
+    {
+        DbContextOptionsBuilder builder = Provider switch
+        {
+            DatabaseProvider.Sqlite => connection is null
+                ? new DbContextOptionsBuilder<SqliteConfideDbContext>().UseSqlite(ConnectionString)
+                : new DbContextOptionsBuilder<SqliteConfideDbContext>().UseSqlite(connection),
+            _ => connection is null
+                ? new DbContextOptionsBuilder<PostgresConfideDbContext>().UseNpgsql(ConnectionString)
+                : new DbContextOptionsBuilder<PostgresConfideDbContext>().UseNpgsql(connection),
+        };
+        if (Provider == DatabaseProvider.Sqlite)
+        {
+            builder.AddInterceptors(SqliteDurabilityInterceptor.Instance);
+        }
+
+        configure(builder);
+        return builder.Options;
+    }
+
+    public ValueTask DisposeAsync() => Writer.DisposeAsync();
+}

@@ -1,0 +1,184 @@
+using System.Data.Common;
+using System.Threading.Channels;
+using Microsoft.Data.Sqlite;
+using Microsoft.EntityFrameworkCore;
+
+namespace Confide.Data;
+
+/// <summary>
+/// The single write path of a cell. Each unit of work runs on a fresh context inside its own
+/// savepoint; units that arrive while a commit is in flight are gathered into the next
+/// transaction ("group commit"), so one fsync acknowledges many writes. A unit's task
+/// completes only after the transaction holding it has committed durably, and a unit that
+/// throws is rolled back to its savepoint without touching the others in the batch.
+/// Later modules (activity log, encryption) hook in here because every change passes through.
+/// </summary>
+public sealed class CellWriter : IAsyncDisposable
+{
+    private const int MaxBatchSize = 256;
+
+    private readonly CellDatabase _cell;
+    private readonly TimeProvider _time;
+    private readonly Channel<WriteUnit> _queue = Channel.CreateBounded<WriteUnit>(
+        new BoundedChannelOptions(10_000) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait });
+    private readonly CancellationTokenSource _stopping = new();
+    private readonly Lazy<Task> _loop;
+
+    internal CellWriter(CellDatabase cell, TimeProvider time)
+    {
+        _cell = cell;
+        _time = time;
+        _loop = new Lazy<Task>(() => Task.Run(RunAsync), LazyThreadSafetyMode.ExecutionAndPublication);
+    }
+
+    /// <summary>Runs <paramref name="work"/> in the cell's next transaction and returns after it is durable.</summary>
+    public async Task<T> WriteAsync<T>(Func<ConfideDbContext, CancellationToken, Task<T>> work, CancellationToken cancellationToken = default)
+    {
+        _ = _loop.Value;
+        var unit = new WriteUnit<T>(work);
+        await _queue.Writer.WriteAsync(unit, cancellationToken);
+        return await unit.Completion;
+    }
+
+    public Task WriteAsync(Func<ConfideDbContext, CancellationToken, Task> work, CancellationToken cancellationToken = default) =>
+        WriteAsync<bool>(async (db, ct) => { await work(db, ct); return true; }, cancellationToken);
+
+    private async Task RunAsync()
+    {
+        var batch = new List<WriteUnit>(MaxBatchSize);
+        DbConnection? connection = null;
+        DbContextOptions? options = null;
+        try
+        {
+            while (await _queue.Reader.WaitToReadAsync(_stopping.Token))
+            {
+                while (batch.Count < MaxBatchSize && _queue.Reader.TryRead(out var unit))
+                {
+                    batch.Add(unit);
+                }
+
+                try
+                {
+                    if (connection is null)
+                    {
+                        connection = await OpenConnectionAsync();
+                        options = _cell.OptionsFor(connection);
+                    }
+
+                    await ExecuteBatchAsync(connection, options!, batch);
+                }
+                catch (Exception ex)
+                {
+                    // The transaction failed as a whole (commit or connection error): nothing
+                    // in it is acknowledged. Start over on a fresh connection.
+                    foreach (var unit in batch)
+                    {
+                        unit.Fail(ex);
+                    }
+
+                    if (connection is not null)
+                    {
+                        await connection.DisposeAsync();
+                        connection = null;
+                    }
+                }
+
+                batch.Clear();
+            }
+        }
+        catch (OperationCanceledException) when (_stopping.IsCancellationRequested)
+        {
+        }
+        finally
+        {
+            if (connection is not null)
+            {
+                await connection.DisposeAsync();
+            }
+        }
+    }
+
+    private async Task<DbConnection> OpenConnectionAsync()
+    {
+        var connection = _cell.CreateConnection();
+        await connection.OpenAsync();
+        if (connection is SqliteConnection)
+        {
+            await using var pragma = connection.CreateCommand();
+            pragma.CommandText = "PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;";
+            await pragma.ExecuteNonQueryAsync();
+        }
+
+        return connection;
+    }
+
+    private static async Task ExecuteBatchAsync(DbConnection connection, DbContextOptions options, List<WriteUnit> batch)
+    {
+        await using var transaction = await connection.BeginTransactionAsync();
+        var done = new List<WriteUnit>(batch.Count);
+        foreach (var unit in batch)
+        {
+            await transaction.SaveAsync("unit");
+            try
+            {
+                await unit.RunAsync(options, transaction);
+                await transaction.ReleaseAsync("unit");
+                done.Add(unit);
+            }
+            catch (Exception ex)
+            {
+                await transaction.RollbackAsync("unit");
+                unit.Fail(ex);
+            }
+        }
+
+        await transaction.CommitAsync();
+        foreach (var unit in done)
+        {
+            unit.Succeed();
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _queue.Writer.TryComplete();
+        if (_loop.IsValueCreated)
+        {
+            await _loop.Value.WaitAsync(TimeSpan.FromSeconds(30), _time);
+        }
+
+        await _stopping.CancelAsync();
+        _stopping.Dispose();
+    }
+
+    private abstract class WriteUnit
+    {
+        public abstract Task RunAsync(DbContextOptions options, DbTransaction transaction);
+
+        public abstract void Succeed();
+
+        public abstract void Fail(Exception ex);
+    }
+
+    private sealed class WriteUnit<T>(Func<ConfideDbContext, CancellationToken, Task<T>> work) : WriteUnit
+    {
+        private readonly TaskCompletionSource<T> _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private T? _result;
+
+        public Task<T> Completion => _completion.Task;
+
+        public override async Task RunAsync(DbContextOptions options, DbTransaction transaction)
+        {
+            // Each unit gets its own context so change trackers never leak between requests.
+            await using var db = CellContextFactory.Create(options);
+            db.Database.AutoSavepointsEnabled = false;
+            await db.Database.UseTransactionAsync(transaction);
+            _result = await work(db, CancellationToken.None);
+            await db.SaveChangesAsync();
+        }
+
+        public override void Succeed() => _completion.TrySetResult(_result!);
+
+        public override void Fail(Exception ex) => _completion.TrySetException(ex);
+    }
+}

@@ -1,0 +1,113 @@
+using Confide.Data.Model;
+using Microsoft.AspNetCore.Identity.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore;
+
+namespace Confide.Data;
+
+/// <summary>
+/// The one model of a regional cell. A context only ever talks to the database of the cell
+/// that created it (<see cref="CellDatabase"/>); there is no way to point it at another region.
+/// Provider subclasses (<see cref="SqliteConfideDbContext"/>, <see cref="PostgresConfideDbContext"/>)
+/// exist so each provider has its own migration stream.
+/// </summary>
+public abstract class ConfideDbContext(DbContextOptions options) : IdentityDbContext<TeammateAccount>(options)
+{
+    public DbSet<Workspace> Workspaces => Set<Workspace>();
+    public DbSet<Teammate> Teammates => Set<Teammate>();
+    public DbSet<ApiToken> ApiTokens => Set<ApiToken>();
+    public DbSet<Contact> Contacts => Set<Contact>();
+    public DbSet<Conversation> Conversations => Set<Conversation>();
+    public DbSet<ConversationPart> ConversationParts => Set<ConversationPart>();
+    public DbSet<Tag> Tags => Set<Tag>();
+    public DbSet<ContactTag> ContactTags => Set<ContactTag>();
+    public DbSet<Note> Notes => Set<Note>();
+
+    protected override void OnModelCreating(ModelBuilder builder)
+    {
+        base.OnModelCreating(builder);
+
+        builder.Entity<Workspace>(e =>
+        {
+            e.Property(w => w.Id).HasMaxLength(32);
+            e.Property(w => w.Region).HasMaxLength(8);
+            e.Property(w => w.Name).HasMaxLength(255);
+        });
+
+        builder.Entity<Teammate>(e =>
+        {
+            e.Property(t => t.Id).HasMaxLength(24);
+            e.HasIndex(t => new { t.WorkspaceId, t.AccountId }).IsUnique();
+            e.HasOne<Workspace>().WithMany().HasForeignKey(t => t.WorkspaceId);
+            e.HasOne<TeammateAccount>().WithMany().HasForeignKey(t => t.AccountId);
+        });
+
+        builder.Entity<ApiToken>(e =>
+        {
+            e.Property(t => t.Id).HasMaxLength(24);
+            e.HasIndex(t => t.SecretHash).IsUnique();
+            e.HasOne<Workspace>().WithMany().HasForeignKey(t => t.WorkspaceId);
+            e.HasOne<Teammate>().WithMany().HasForeignKey(t => t.TeammateId);
+        });
+
+        builder.Entity<Contact>(e =>
+        {
+            e.Property(c => c.Id).HasMaxLength(24);
+            e.HasIndex(c => new { c.WorkspaceId, c.Id });
+            e.HasIndex(c => new { c.WorkspaceId, c.EmailLookup });
+            e.HasIndex(c => new { c.WorkspaceId, c.ExternalIdLookup })
+                .IsUnique()
+                .HasFilter("\"ExternalIdLookup\" IS NOT NULL");
+            e.HasOne<Workspace>().WithMany().HasForeignKey(c => c.WorkspaceId);
+            e.HasMany(c => c.Tags).WithOne().HasForeignKey(t => t.ContactId).OnDelete(DeleteBehavior.Cascade);
+        });
+
+        builder.Entity<Conversation>(e =>
+        {
+            e.Property(c => c.Id).HasMaxLength(24);
+            e.HasIndex(c => new { c.WorkspaceId, c.Id });
+            e.HasIndex(c => new { c.WorkspaceId, c.ContactId });
+            e.HasOne<Workspace>().WithMany().HasForeignKey(c => c.WorkspaceId);
+            e.HasOne<Contact>().WithMany().HasForeignKey(c => c.ContactId).OnDelete(DeleteBehavior.Cascade);
+            e.HasMany(c => c.Parts).WithOne().HasForeignKey(p => p.ConversationId).OnDelete(DeleteBehavior.Cascade);
+        });
+
+        builder.Entity<ConversationPart>(e =>
+        {
+            e.Property(p => p.Id).HasMaxLength(24);
+            e.HasIndex(p => new { p.ConversationId, p.Sequence }).IsUnique();
+        });
+
+        builder.Entity<Tag>(e =>
+        {
+            e.Property(t => t.Id).HasMaxLength(24);
+            e.Property(t => t.Name).HasMaxLength(255);
+            e.HasIndex(t => new { t.WorkspaceId, t.Name }).IsUnique();
+            e.HasOne<Workspace>().WithMany().HasForeignKey(t => t.WorkspaceId);
+        });
+
+        builder.Entity<ContactTag>(e =>
+        {
+            e.HasKey(t => new { t.ContactId, t.TagId });
+            e.HasOne<Tag>().WithMany().HasForeignKey(t => t.TagId).OnDelete(DeleteBehavior.Cascade);
+        });
+
+        builder.Entity<Note>(e =>
+        {
+            e.Property(n => n.Id).HasMaxLength(24);
+            e.HasIndex(n => new { n.WorkspaceId, n.ContactId });
+            e.HasOne<Contact>().WithMany().HasForeignKey(n => n.ContactId).OnDelete(DeleteBehavior.Cascade);
+        });
+    }
+}
+
+public sealed class SqliteConfideDbContext(DbContextOptions<SqliteConfideDbContext> options) : ConfideDbContext(options)
+{
+    protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
+    {
+        // SQLite has no date type: store instants as sortable integers so range filters and
+        // ORDER BY run in the database rather than in memory.
+        configurationBuilder.Properties<DateTimeOffset>().HaveConversion<DateTimeOffsetToUnixMillisecondsConverter>();
+    }
+}
+
+public sealed class PostgresConfideDbContext(DbContextOptions<PostgresConfideDbContext> options) : ConfideDbContext(options);

@@ -1,0 +1,7 @@
+namespace Confide.Data;
+
+public enum DatabaseProvider
+{
+    Sqlite,
+    Postgres,
+}

@@ -1,0 +1,47 @@
+using Confide.Platform;
+
+namespace Confide.Data.Model;
+
+public sealed class Conversation
+{
+    [DataCategory(DataCategories.SystemOperations)]
+    public required string Id { get; init; }
+
+    [DataCategory(DataCategories.SystemOperations)]
+    public required string WorkspaceId { get; init; }
+
+    /// <summary>The contact who started the conversation.</summary>
+    [DataCategory(DataCategories.SystemOperations)]
+    public required string ContactId { get; init; }
+
+    [DataCategory(DataCategories.UserMessage)]
+    public string? Title { get; set; }
+
+    /// <summary><c>open</c> or <c>closed</c>.</summary>
+    [DataCategory(DataCategories.SystemOperations)]
+    public required string State { get; set; }
+
+    [DataCategory(DataCategories.SystemOperations)]
+    public string? AdminAssigneeId { get; set; }
+
+    [DataCategory(DataCategories.SystemOperations)]
+    public bool Read { get; set; }
+
+    [DataCategory(DataCategories.SystemOperations)]
+    public DateTimeOffset CreatedAt { get; init; }
+
+    [DataCategory(DataCategories.SystemOperations)]
+    public DateTimeOffset UpdatedAt { get; set; }
+
+    /// <summary>Number of parts written so far; orders parts without relying on clock ties.</summary>
+    [DataCategory(DataCategories.SystemOperations)]
+    public int PartCount { get; set; }
+
+    public List<ConversationPart> Parts { get; } = [];
+}
+
+public static class ConversationStates
+{
+    public const string Open = "open";
+    public const string Closed = "closed";
+}

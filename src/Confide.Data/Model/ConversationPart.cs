@@ -1,0 +1,49 @@
+using Confide.Platform;
+
+namespace Confide.Data.Model;
+
+/// <summary>One entry in a conversation: a message, an internal note or a state change.</summary>
+public sealed class ConversationPart
+{
+    [DataCategory(DataCategories.SystemOperations)]
+    public required string Id { get; init; }
+
+    [DataCategory(DataCategories.SystemOperations)]
+    public required string WorkspaceId { get; init; }
+
+    [DataCategory(DataCategories.SystemOperations)]
+    public required string ConversationId { get; init; }
+
+    /// <summary>Position within the conversation, starting at 1 for the opening message.</summary>
+    [DataCategory(DataCategories.SystemOperations)]
+    public int Sequence { get; init; }
+
+    /// <summary>See <see cref="PartTypes"/>.</summary>
+    [DataCategory(DataCategories.SystemOperations)]
+    public required string PartType { get; init; }
+
+    [DataCategory(DataCategories.UserMessage)]
+    public string? Body { get; set; }
+
+    /// <summary><c>admin</c>, <c>user</c> or <c>lead</c>.</summary>
+    [DataCategory(DataCategories.SystemOperations)]
+    public required string AuthorType { get; init; }
+
+    [DataCategory(DataCategories.SystemOperations)]
+    public required string AuthorId { get; init; }
+
+    [DataCategory(DataCategories.SystemOperations)]
+    public string? AssignedToId { get; init; }
+
+    [DataCategory(DataCategories.SystemOperations)]
+    public DateTimeOffset CreatedAt { get; init; }
+}
+
+public static class PartTypes
+{
+    public const string Comment = "comment";
+    public const string Note = "note";
+    public const string Open = "open";
+    public const string Close = "close";
+    public const string Assignment = "assignment";
+}

@@ -1,0 +1,39 @@
+using Confide.Platform;
+
+namespace Confide.Data.Model;
+
+/// <summary>A teammate's membership of a workspace (Intercom's "admin").</summary>
+public sealed class Teammate
+{
+    [DataCategory(DataCategories.SystemOperations)]
+    public required string Id { get; init; }
+
+    [DataCategory(DataCategories.SystemOperations)]
+    public required string WorkspaceId { get; init; }
+
+    [DataCategory(DataCategories.SystemOperations)]
+    public required string AccountId { get; init; }
+
+    [DataCategory(DataCategories.EmployeeName)]
+    public required string Name { get; set; }
+
+    [DataCategory(DataCategories.EmployeeEmail)]
+    public required string Email { get; set; }
+
+    /// <summary>Built-in role name (<see cref="TeammateRoles"/>).</summary>
+    [DataCategory(DataCategories.SystemOperations)]
+    public required string Role { get; set; }
+
+    [DataCategory(DataCategories.SystemOperations)]
+    public bool AwayMode { get; set; }
+
+    [DataCategory(DataCategories.SystemOperations)]
+    public DateTimeOffset CreatedAt { get; init; }
+}
+
+public static class TeammateRoles
+{
+    public const string Owner = "owner";
+    public const string Admin = "admin";
+    public const string Agent = "agent";
+}

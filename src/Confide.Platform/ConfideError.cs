@@ -1,0 +1,34 @@
+using System.Net;
+
+namespace Confide.Platform;
+
+/// <summary>
+/// A domain failure with a stable code. Module code throws <see cref="ConfideException"/>
+/// carrying one of these; the edge maps it once to the Intercom error body. Messages must
+/// never contain personal data: they are returned to clients and may be logged.
+/// </summary>
+public sealed record ConfideError(HttpStatusCode Status, string Code, string Message)
+{
+    public static ConfideError NotFound(string what) =>
+        new(HttpStatusCode.NotFound, "not_found", $"{what} Not Found");
+
+    public static ConfideError ParameterInvalid(string message) =>
+        new(HttpStatusCode.BadRequest, "parameter_invalid", message);
+
+    public static ConfideError ParameterMissing(string name) =>
+        new(HttpStatusCode.BadRequest, "parameter_not_found", $"{name} is required");
+
+    public static ConfideError Conflict(string message) =>
+        new(HttpStatusCode.Conflict, "conflict", message);
+
+    public static ConfideError Unauthorized() =>
+        new(HttpStatusCode.Unauthorized, "unauthorized", "Access Token Invalid");
+
+    public static ConfideError Forbidden(string message) =>
+        new(HttpStatusCode.Forbidden, "forbidden", message);
+}
+
+public sealed class ConfideException(ConfideError error) : Exception(error.Message)
+{
+    public ConfideError Error { get; } = error;
+}

@@ -1,0 +1,41 @@
+namespace Confide.Platform;
+
+/// <summary>
+/// Where this process keeps its state and which regional cells it serves. Bound from the
+/// <c>Confide</c> configuration section (environment: <c>Confide__Regions__eu__Postgres</c>).
+/// </summary>
+public sealed class ConfideOptions
+{
+    public const string Section = "Confide";
+
+    /// <summary>Data directory for SQLite files, key files and the generated certificate.</summary>
+    public string DataDirectory { get; set; } = Environment.GetEnvironmentVariable("CONFIDE_DATA_DIR") is { Length: > 0 } dir ? dir : "data";
+
+    /// <summary>Region codes this process serves; the embedded default serves all of them.</summary>
+    public IList<string> Serve { get; set; } = [];
+
+    public IDictionary<string, RegionSettings> Regions { get; set; } = new Dictionary<string, RegionSettings>(StringComparer.OrdinalIgnoreCase);
+
+    public IReadOnlyList<Region> ServedRegions() =>
+        Serve.Count == 0 ? Region.All : Serve.Select(Region.Parse).Distinct().ToList();
+
+    public RegionSettings For(Region region) =>
+        Regions.TryGetValue(region.Code, out var settings) ? settings : new RegionSettings();
+
+    public string DataDirectoryFullPath => Path.GetFullPath(DataDirectory);
+}
+
+public sealed class RegionSettings
+{
+    /// <summary>PostgreSQL connection string; when empty the region uses its SQLite file.</summary>
+    public string? Postgres { get; set; }
+
+    /// <summary>Port of this region's HTTPS endpoint in the embedded mode.</summary>
+    public int? Port { get; set; }
+
+    /// <summary>Public base URL clients use for this region (named in 421 responses).</summary>
+    public string? PublicUrl { get; set; }
+
+    public static int DefaultPort(Region region) =>
+        region == Region.Us ? 7443 : region == Region.Eu ? 7444 : 7445;
+}
