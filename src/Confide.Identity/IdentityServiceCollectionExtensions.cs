@@ -1,0 +1,48 @@
+using Confide.Data;
+using Confide.Data.Model;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Confide.Identity;
+
+public static class IdentityServiceCollectionExtensions
+{
+    /// <summary>
+    /// PBKDF2-HMAC-SHA512 iterations for teammate passwords: OWASP's Password Storage Cheat
+    /// Sheet asks for at least 210,000 with SHA-512.
+    /// </summary>
+    public const int PasswordHashIterations = 210_000;
+
+    public static IServiceCollection AddConfideIdentity(this IServiceCollection services)
+    {
+        services.AddAuthentication(options =>
+            {
+                options.DefaultScheme = IdentityConstants.ApplicationScheme;
+                options.DefaultSignInScheme = IdentityConstants.ApplicationScheme;
+            })
+            .AddScheme<AuthenticationSchemeOptions, ApiTokenAuthenticationHandler>(ApiTokenAuthenticationHandler.SchemeName, null)
+            .AddIdentityCookies();
+
+        services.AddIdentityCore<TeammateAccount>(options =>
+            {
+                options.User.RequireUniqueEmail = true;
+                options.Password.RequiredLength = WorkspaceBootstrapper.MinimumPasswordLength;
+                options.Lockout.MaxFailedAccessAttempts = 5;
+                options.Lockout.DefaultLockoutTimeSpan = TimeSpan.FromMinutes(15);
+            })
+            .AddSignInManager()
+            .AddEntityFrameworkStores<ConfideDbContext>();
+        services.Configure<PasswordHasherOptions>(options =>
+        {
+            options.CompatibilityMode = PasswordHasherCompatibilityMode.IdentityV3;
+            options.IterationCount = PasswordHashIterations;
+        });
+        services.AddScoped<WorkspaceBootstrapper>();
+        services.AddAuthorizationBuilder()
+            .AddPolicy(ApiTokenAuthenticationHandler.SchemeName, policy => policy
+                .AddAuthenticationSchemes(ApiTokenAuthenticationHandler.SchemeName)
+                .RequireClaim(ApiCaller.WorkspaceClaim));
+        return services;
+    }
+}

@@ -1,0 +1,98 @@
+using System.Security.Cryptography;
+using Confide.Data;
+using Confide.Data.Model;
+using Confide.Platform;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.EntityFrameworkCore;
+
+namespace Confide.Identity;
+
+/// <summary>
+/// Creates a workspace in one region together with its owner (account, teammate) and the
+/// owner's first API token, all in one transaction: either everything exists or nothing does.
+/// </summary>
+public sealed class WorkspaceBootstrapper(
+    IPasswordHasher<TeammateAccount> passwordHasher,
+    ILookupNormalizer normalizer,
+    TimeProvider time)
+{
+    public const int MinimumPasswordLength = 12;
+
+    public sealed record Request(string Name, string OwnerEmail, string? OwnerName, string? OwnerPassword);
+
+    /// <param name="GeneratedPassword">Set when the owner account was new and no password was given.</param>
+    public sealed record Result(string WorkspaceId, string OwnerId, string AccessToken, string? GeneratedPassword);
+
+    public async Task<Result> CreateAsync(CellDatabase cell, Request request, CancellationToken cancellationToken)
+    {
+        var name = request.Name.Trim();
+        if (name.Length is 0 or > 255)
+        {
+            throw new ConfideException(ConfideError.ParameterInvalid("Workspace name must be 1 to 255 characters."));
+        }
+
+        if (!EmailAddress.IsValid(request.OwnerEmail))
+        {
+            throw new ConfideException(ConfideError.ParameterInvalid("Owner email is not a valid address."));
+        }
+
+        if (request.OwnerPassword is { Length: < MinimumPasswordLength })
+        {
+            throw new ConfideException(ConfideError.ParameterInvalid($"Owner password must be at least {MinimumPasswordLength} characters."));
+        }
+
+        var now = time.GetUtcNow();
+        var workspace = new Workspace { Id = PublicIds.NewWorkspaceId(cell.Region), Region = cell.Region.Code, Name = name, CreatedAt = now };
+        var token = ApiTokenSecrets.Generate(cell.Region);
+        var email = request.OwnerEmail.Trim();
+        var normalizedEmail = normalizer.NormalizeEmail(email);
+
+        return await cell.Writer.WriteAsync(async (db, ct) =>
+        {
+            string? generatedPassword = null;
+            var account = await db.Users.FirstOrDefaultAsync(u => u.NormalizedEmail == normalizedEmail, ct);
+            if (account is null)
+            {
+                var password = request.OwnerPassword ?? (generatedPassword = GeneratePassword());
+                account = new TeammateAccount
+                {
+                    UserName = email,
+                    NormalizedUserName = normalizer.NormalizeName(email),
+                    Email = email,
+                    NormalizedEmail = normalizedEmail,
+                    EmailConfirmed = true,
+                    SecurityStamp = Guid.NewGuid().ToString("N"),
+                    LockoutEnabled = true,
+                };
+                account.PasswordHash = passwordHasher.HashPassword(account, password);
+                db.Users.Add(account);
+            }
+
+            var owner = new Teammate
+            {
+                Id = PublicIds.NewEntityId(time),
+                WorkspaceId = workspace.Id,
+                AccountId = account.Id,
+                Name = request.OwnerName?.Trim() is { Length: > 0 } ownerName ? ownerName : email.Split('@')[0],
+                Email = email,
+                Role = TeammateRoles.Owner,
+                CreatedAt = now,
+            };
+            db.Workspaces.Add(workspace);
+            db.Teammates.Add(owner);
+            db.ApiTokens.Add(new ApiToken
+            {
+                Id = PublicIds.NewEntityId(time),
+                WorkspaceId = workspace.Id,
+                TeammateId = owner.Id,
+                Name = "Owner token (bootstrap)",
+                SecretHash = ApiTokenSecrets.Hash(token),
+                CreatedAt = now,
+            });
+            return new Result(workspace.Id, owner.Id, token, generatedPassword);
+        }, cancellationToken);
+    }
+
+    private static string GeneratePassword() =>
+        Convert.ToBase64String(RandomNumberGenerator.GetBytes(18)).Replace('+', '-').Replace('/', '_');
+}

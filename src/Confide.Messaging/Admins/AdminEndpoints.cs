@@ -1,0 +1,78 @@
+using Confide.Data;
+using Confide.Data.Model;
+using Confide.Identity;
+using Confide.Messaging.Api;
+using Confide.Platform;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.EntityFrameworkCore;
+
+namespace Confide.Messaging.Admins;
+
+internal static class AdminEndpoints
+{
+    public static void MapAdminEndpoints(this IEndpointRouteBuilder api)
+    {
+        api.MapGet("/me", MeAsync);
+        api.MapGet("/admins", ListAsync);
+        api.MapGet("/admins/{id}", GetAsync);
+    }
+
+    internal sealed record AdminView(string Id, string Name, string Email, bool AwayModeEnabled)
+    {
+        public string Type { get; } = "admin";
+        public string? JobTitle { get; }
+        public bool AwayModeReassign { get; }
+        public bool HasInboxSeat { get; } = true;
+        public string[] TeamIds { get; } = [];
+        public object? Avatar { get; }
+        public bool EmailVerified { get; } = true;
+
+        public static AdminView From(Teammate t) => new(t.Id, t.Name, t.Email, t.AwayMode);
+    }
+
+    internal sealed record AppView(string IdCode, string Name, string Region, long CreatedAt)
+    {
+        public string Type { get; } = "app";
+        public string Timezone { get; } = "UTC";
+        public bool IdentityVerification { get; }
+    }
+
+    internal sealed record AdminWithAppView(string Id, string Name, string Email, bool AwayModeEnabled, AppView App)
+    {
+        public string Type { get; } = "admin";
+        public bool EmailVerified { get; } = true;
+        public object? Avatar { get; }
+        public bool HasInboxSeat { get; } = true;
+    }
+
+    internal sealed record AdminListView(IReadOnlyList<AdminView> Admins)
+    {
+        public string Type { get; } = "admin.list";
+    }
+
+    private static async Task<IResult> MeAsync(ApiCaller caller, CurrentCell cell, CancellationToken ct)
+    {
+        await using var db = cell.Database.CreateReadContext();
+        var me = await db.Teammates.FirstAsync(t => t.Id == caller.TeammateId, ct);
+        var workspace = await db.Workspaces.FirstAsync(w => w.Id == caller.WorkspaceId, ct);
+        var app = new AppView(workspace.Id, workspace.Name, workspace.Region, Unix.Seconds(workspace.CreatedAt));
+        return TypedResults.Ok(new AdminWithAppView(me.Id, me.Name, me.Email, me.AwayMode, app));
+    }
+
+    private static async Task<IResult> ListAsync(ApiCaller caller, CurrentCell cell, CancellationToken ct)
+    {
+        await using var db = cell.Database.CreateReadContext();
+        var teammates = await db.Teammates.Where(t => t.WorkspaceId == caller.WorkspaceId).OrderBy(t => t.Id).ToListAsync(ct);
+        return TypedResults.Ok(new AdminListView([.. teammates.Select(AdminView.From)]));
+    }
+
+    private static async Task<IResult> GetAsync(ApiCaller caller, CurrentCell cell, string id, CancellationToken ct)
+    {
+        await using var db = cell.Database.CreateReadContext();
+        var teammate = await db.Teammates.FirstOrDefaultAsync(t => t.WorkspaceId == caller.WorkspaceId && t.Id == id, ct)
+            ?? throw new ConfideException(ConfideError.NotFound("Admin"));
+        return TypedResults.Ok(AdminView.From(teammate));
+    }
+}

@@ -1,0 +1,169 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Confide.Data;
+using Confide.Data.Model;
+using Confide.Identity;
+using Confide.Messaging.Api;
+using Confide.Platform;
+using Microsoft.EntityFrameworkCore;
+
+namespace Confide.Messaging.Contacts;
+
+/// <summary>Create and update of contacts: validation, uniqueness and lookup keys in one place.</summary>
+internal sealed class ContactCommands(ILookupIndex lookup, TimeProvider time)
+{
+    private const int MaxCustomAttributes = 250;
+
+    public async Task<Contact> CreateAsync(CellDatabase cell, string workspaceId, ContactInput input)
+    {
+        var role = input.Role ?? ContactRoles.User;
+        if (!ContactRoles.IsValid(role))
+        {
+            throw new ConfideException(ConfideError.ParameterInvalid("role must be 'user' or 'lead'"));
+        }
+
+        if (input.Email is null && input.ExternalId is null && input.Role is null)
+        {
+            throw new ConfideException(ConfideError.ParameterInvalid("Provide at least one of email, external_id or role"));
+        }
+
+        var now = time.GetUtcNow();
+        var contact = new Contact { Id = PublicIds.NewEntityId(time), WorkspaceId = workspaceId, Role = role, CreatedAt = now, UpdatedAt = now };
+        Apply(contact, input);
+        return await cell.Writer.WriteAsync(async (db, ct) =>
+        {
+            await EnsureUniqueAsync(db, contact, ct);
+            db.Contacts.Add(contact);
+            return contact;
+        });
+    }
+
+    public async Task<Contact> UpdateAsync(CellDatabase cell, string workspaceId, string contactId, ContactInput input)
+    {
+        if (input.Role is not null && !ContactRoles.IsValid(input.Role))
+        {
+            throw new ConfideException(ConfideError.ParameterInvalid("role must be 'user' or 'lead'"));
+        }
+
+        return await cell.Writer.WriteAsync(async (db, ct) =>
+        {
+            var contact = await db.Contacts.FirstOrDefaultAsync(c => c.WorkspaceId == workspaceId && c.Id == contactId, ct)
+                ?? throw new ConfideException(ConfideError.NotFound("User"));
+            contact.Role = input.Role ?? contact.Role;
+            Apply(contact, input);
+            contact.UpdatedAt = time.GetUtcNow();
+            await EnsureUniqueAsync(db, contact, ct);
+            return contact;
+        });
+    }
+
+    private void Apply(Contact contact, ContactInput input)
+    {
+        if (input.Email is not null)
+        {
+            var email = Text.Optional(input.Email, "email", 254);
+            if (email is not null && !EmailAddress.IsValid(email))
+            {
+                throw new ConfideException(ConfideError.ParameterInvalid("email is not a valid email address"));
+            }
+
+            contact.Email = email;
+            contact.EmailLookup = email is null ? null : lookup.Email(contact.WorkspaceId, email);
+        }
+
+        if (input.ExternalId is not null)
+        {
+            contact.ExternalId = Text.Optional(input.ExternalId, "external_id", 255);
+            contact.ExternalIdLookup = contact.ExternalId is null ? null : lookup.ExternalId(contact.WorkspaceId, contact.ExternalId);
+        }
+
+        if (input.Phone is not null)
+        {
+            contact.Phone = Text.Optional(input.Phone, "phone", 64);
+        }
+
+        if (input.Name is not null)
+        {
+            contact.Name = Text.Optional(input.Name, "name", 255);
+        }
+
+        if (input.SignedUpAt is not null)
+        {
+            contact.SignedUpAt = Unix.FromSeconds(input.SignedUpAt);
+        }
+
+        if (input.LastSeenAt is not null)
+        {
+            contact.LastSeenAt = Unix.FromSeconds(input.LastSeenAt);
+        }
+
+        if (input.CustomAttributes is { } attributes)
+        {
+            contact.CustomAttributesJson = MergeCustomAttributes(contact.CustomAttributesJson, attributes);
+        }
+    }
+
+    /// <summary>Intercom merges custom attributes key by key; values must be flat (string, number, boolean, null).</summary>
+    private static string MergeCustomAttributes(string existingJson, JsonElement update)
+    {
+        if (update.ValueKind == JsonValueKind.Null)
+        {
+            return existingJson;
+        }
+
+        if (update.ValueKind != JsonValueKind.Object)
+        {
+            throw new ConfideException(ConfideError.ParameterInvalid("custom_attributes must be an object"));
+        }
+
+        var merged = JsonNode.Parse(existingJson)!.AsObject();
+        foreach (var property in update.EnumerateObject())
+        {
+            if (property.Name.Length is 0 or > 190)
+            {
+                throw new ConfideException(ConfideError.ParameterInvalid("custom_attributes names must be 1 to 190 characters"));
+            }
+
+            if (property.Value.ValueKind is JsonValueKind.Object or JsonValueKind.Array)
+            {
+                throw new ConfideException(ConfideError.ParameterInvalid("custom_attributes values must be strings, numbers, booleans or null"));
+            }
+
+            merged[property.Name] = JsonNode.Parse(property.Value.GetRawText());
+        }
+
+        if (merged.Count > MaxCustomAttributes)
+        {
+            throw new ConfideException(ConfideError.ParameterInvalid($"A contact can have at most {MaxCustomAttributes} custom attributes"));
+        }
+
+        return merged.ToJsonString();
+    }
+
+    /// <summary>
+    /// Users are unique per workspace by external id and by email (leads may share an email).
+    /// Runs inside the cell's serialised writer, so the check and the insert cannot interleave.
+    /// </summary>
+    private static async Task EnsureUniqueAsync(ConfideDbContext db, Contact contact, CancellationToken ct)
+    {
+        string? existing = null;
+        if (contact.ExternalIdLookup is not null)
+        {
+            existing = await db.Contacts
+                .Where(c => c.WorkspaceId == contact.WorkspaceId && c.ExternalIdLookup == contact.ExternalIdLookup && c.Id != contact.Id)
+                .Select(c => c.Id).FirstOrDefaultAsync(ct);
+        }
+
+        if (existing is null && contact.Role == ContactRoles.User && contact.EmailLookup is not null)
+        {
+            existing = await db.Contacts
+                .Where(c => c.WorkspaceId == contact.WorkspaceId && c.Role == ContactRoles.User && c.EmailLookup == contact.EmailLookup && c.Id != contact.Id)
+                .Select(c => c.Id).FirstOrDefaultAsync(ct);
+        }
+
+        if (existing is not null)
+        {
+            throw new ConfideException(ConfideError.Conflict($"A contact matching those details already exists with id={existing}"));
+        }
+    }
+}

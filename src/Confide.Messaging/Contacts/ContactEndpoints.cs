@@ -1,0 +1,111 @@
+using System.Text.Json;
+using Confide.Data;
+using Confide.Data.Model;
+using Confide.Identity;
+using Confide.Messaging.Api;
+using Confide.Platform;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.EntityFrameworkCore;
+
+namespace Confide.Messaging.Contacts;
+
+internal static class ContactEndpoints
+{
+    public static void MapContactEndpoints(this IEndpointRouteBuilder api)
+    {
+        var contacts = api.MapGroup("/contacts");
+        contacts.MapPost("", CreateAsync);
+        contacts.MapGet("", ListAsync);
+        contacts.MapPost("/search", SearchAsync);
+        contacts.MapGet("/find_by_external_id/{externalId}", FindByExternalIdAsync);
+        contacts.MapGet("/{id}", GetAsync);
+        contacts.MapPut("/{id}", UpdateAsync);
+        contacts.MapDelete("/{id}", DeleteAsync);
+        contacts.MapPost("/{id}/archive", (ApiCaller caller, CurrentCell cell, string id) => SetArchivedAsync(caller, cell, id, true));
+        contacts.MapPost("/{id}/unarchive", (ApiCaller caller, CurrentCell cell, string id) => SetArchivedAsync(caller, cell, id, false));
+    }
+
+    private static async Task<IResult> CreateAsync(ApiCaller caller, CurrentCell cell, ContactCommands commands, ContactInput input, CancellationToken ct)
+    {
+        var contact = await commands.CreateAsync(cell.Database, caller.WorkspaceId, input);
+        await using var db = cell.Database.CreateReadContext();
+        return TypedResults.Ok(await ContactQueries.ViewAsync(db, contact, ct));
+    }
+
+    private static async Task<IResult> UpdateAsync(ApiCaller caller, CurrentCell cell, ContactCommands commands, string id, ContactInput input, CancellationToken ct)
+    {
+        var contact = await commands.UpdateAsync(cell.Database, caller.WorkspaceId, id, input);
+        await using var db = cell.Database.CreateReadContext();
+        return TypedResults.Ok(await ContactQueries.ViewAsync(db, contact, ct));
+    }
+
+    private static async Task<IResult> GetAsync(ApiCaller caller, CurrentCell cell, string id, CancellationToken ct)
+    {
+        await using var db = cell.Database.CreateReadContext();
+        var contact = await db.Contacts.InWorkspace(caller.WorkspaceId).FirstOrDefaultAsync(c => c.Id == id, ct)
+            ?? throw new ConfideException(ConfideError.NotFound("User"));
+        return TypedResults.Ok(await ContactQueries.ViewAsync(db, contact, ct));
+    }
+
+    private static async Task<IResult> FindByExternalIdAsync(ApiCaller caller, CurrentCell cell, ILookupIndex lookup, string externalId, CancellationToken ct)
+    {
+        var key = lookup.ExternalId(caller.WorkspaceId, externalId);
+        await using var db = cell.Database.CreateReadContext();
+        var contact = await db.Contacts.InWorkspace(caller.WorkspaceId).FirstOrDefaultAsync(c => c.ExternalIdLookup == key, ct)
+            ?? throw new ConfideException(ConfideError.NotFound("User"));
+        return TypedResults.Ok(await ContactQueries.ViewAsync(db, contact, ct));
+    }
+
+    private static async Task<IResult> ListAsync(ApiCaller caller, CurrentCell cell, int? perPage, string? startingAfter, CancellationToken ct)
+    {
+        var size = PageSize.Resolve(perPage, 50);
+        var after = Cursor.Decode(startingAfter);
+        await using var db = cell.Database.CreateReadContext();
+        return TypedResults.Ok(await ContactQueries.PageAsync(db, db.Contacts.InWorkspace(caller.WorkspaceId), size, after, ct));
+    }
+
+    internal sealed record SearchRequest(JsonElement? Query, SearchPagination? Pagination);
+
+    internal sealed record SearchPagination(int? PerPage, string? StartingAfter);
+
+    private static async Task<IResult> SearchAsync(ApiCaller caller, CurrentCell cell, ILookupIndex lookup, SearchRequest request, CancellationToken ct)
+    {
+        if (request.Query is not { } query)
+        {
+            throw new ConfideException(ConfideError.ParameterMissing("query"));
+        }
+
+        var predicate = new ContactSearchQuery(lookup, caller.WorkspaceId).Compile(query);
+        var size = PageSize.Resolve(request.Pagination?.PerPage, 50);
+        var after = Cursor.Decode(request.Pagination?.StartingAfter);
+        await using var db = cell.Database.CreateReadContext();
+        return TypedResults.Ok(await ContactQueries.PageAsync(db, db.Contacts.InWorkspace(caller.WorkspaceId).Where(predicate), size, after, ct));
+    }
+
+    private static async Task<IResult> DeleteAsync(ApiCaller caller, CurrentCell cell, string id)
+    {
+        var deleted = await cell.Database.Writer.WriteAsync(async (db, ct) =>
+        {
+            var contact = await db.Contacts.InWorkspace(caller.WorkspaceId).FirstOrDefaultAsync(c => c.Id == id, ct)
+                ?? throw new ConfideException(ConfideError.NotFound("User"));
+            // Conversations, parts, notes and tag links go with the contact (cascades in the model).
+            db.Contacts.Remove(contact);
+            return new ContactDeletedView(contact.Id, contact.ExternalId, true);
+        });
+        return TypedResults.Ok(deleted);
+    }
+
+    private static async Task<IResult> SetArchivedAsync(ApiCaller caller, CurrentCell cell, string id, bool archived)
+    {
+        var result = await cell.Database.Writer.WriteAsync(async (db, ct) =>
+        {
+            var contact = await db.Contacts.InWorkspace(caller.WorkspaceId).FirstOrDefaultAsync(c => c.Id == id, ct)
+                ?? throw new ConfideException(ConfideError.NotFound("User"));
+            contact.Archived = archived;
+            return new ContactArchivedView(contact.Id, contact.ExternalId, archived);
+        });
+        return TypedResults.Ok(result);
+    }
+}

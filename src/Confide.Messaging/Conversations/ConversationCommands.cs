@@ -1,0 +1,195 @@
+using Confide.Data;
+using Confide.Data.Model;
+using Confide.Messaging.Api;
+using Confide.Messaging.Contacts;
+using Confide.Platform;
+using Microsoft.EntityFrameworkCore;
+
+namespace Confide.Messaging.Conversations;
+
+/// <summary>Every change to a conversation appends a part; state and counters move with it in one transaction.</summary>
+internal sealed class ConversationCommands(ILookupIndex lookup, TimeProvider time)
+{
+    private const int MaxBodyLength = 65_536;
+
+    public async Task<(Conversation Conversation, ConversationPart Opening)> CreateAsync(CellDatabase cell, string workspaceId, CreateConversationInput input)
+    {
+        if (input.From?.Id is not { Length: > 0 } contactId)
+        {
+            throw new ConfideException(ConfideError.ParameterMissing("from.id"));
+        }
+
+        if (input.From.Type is not (null or "user" or "lead" or "contact"))
+        {
+            throw new ConfideException(ConfideError.ParameterInvalid("from.type must be 'user', 'lead' or 'contact'"));
+        }
+
+        var body = Text.Required(input.Body, "body", MaxBodyLength);
+        var subject = Text.Optional(input.Subject, "subject", 255);
+        return await cell.Writer.WriteAsync(async (db, ct) =>
+        {
+            var contact = await db.Contacts.InWorkspace(workspaceId).FirstOrDefaultAsync(c => c.Id == contactId, ct)
+                ?? throw new ConfideException(ConfideError.NotFound("User"));
+            var now = time.GetUtcNow();
+            var conversation = new Conversation
+            {
+                Id = PublicIds.NewEntityId(time),
+                WorkspaceId = workspaceId,
+                ContactId = contact.Id,
+                Title = subject,
+                State = ConversationStates.Open,
+                CreatedAt = now,
+                UpdatedAt = now,
+            };
+            db.Conversations.Add(conversation);
+            var opening = Append(db, conversation, PartTypes.Comment, body, contact.Role, contact.Id, assignedTo: null);
+            contact.LastSeenAt = now;
+            return (conversation, opening);
+        });
+    }
+
+    public async Task ReplyAsync(CellDatabase cell, string workspaceId, string conversationId, ReplyInput input)
+    {
+        var body = Text.Required(input.Body, "body", MaxBodyLength);
+        var messageType = input.MessageType ?? PartTypes.Comment;
+        await cell.Writer.WriteAsync(async (db, ct) =>
+        {
+            var conversation = await FindAsync(db, workspaceId, conversationId, ct);
+            switch (input.Type)
+            {
+                case "admin":
+                    if (messageType is not (PartTypes.Comment or PartTypes.Note))
+                    {
+                        throw new ConfideException(ConfideError.ParameterInvalid("message_type must be 'comment' or 'note'"));
+                    }
+
+                    var admin = await FindAdminAsync(db, workspaceId, input.AdminId, ct);
+                    Append(db, conversation, messageType, body, "admin", admin.Id, assignedTo: null);
+                    conversation.Read = false;
+                    break;
+                case "user" or "lead" or "contact":
+                    if (messageType != PartTypes.Comment)
+                    {
+                        throw new ConfideException(ConfideError.ParameterInvalid("A contact can only reply with message_type 'comment'"));
+                    }
+
+                    var contact = await FindReplyingContactAsync(db, workspaceId, input, ct);
+                    if (contact.Id != conversation.ContactId)
+                    {
+                        throw new ConfideException(ConfideError.ParameterInvalid("The contact is not a participant of this conversation"));
+                    }
+
+                    Append(db, conversation, PartTypes.Comment, body, contact.Role, contact.Id, assignedTo: null);
+                    // A customer reply re-opens a closed conversation, as in Intercom.
+                    conversation.State = ConversationStates.Open;
+                    contact.LastSeenAt = time.GetUtcNow();
+                    break;
+                default:
+                    throw new ConfideException(ConfideError.ParameterInvalid("type must be 'admin' or 'user'"));
+            }
+        });
+    }
+
+    public async Task ManageAsync(CellDatabase cell, string workspaceId, string conversationId, ManageInput input)
+    {
+        if (input.Type is not (null or "admin"))
+        {
+            throw new ConfideException(ConfideError.ParameterInvalid("type must be 'admin'"));
+        }
+
+        var body = Text.Optional(input.Body, "body", MaxBodyLength);
+        await cell.Writer.WriteAsync(async (db, ct) =>
+        {
+            var conversation = await FindAsync(db, workspaceId, conversationId, ct);
+            var admin = await FindAdminAsync(db, workspaceId, input.AdminId, ct);
+            switch (input.MessageType)
+            {
+                case PartTypes.Close:
+                    conversation.State = ConversationStates.Closed;
+                    Append(db, conversation, PartTypes.Close, body, "admin", admin.Id, assignedTo: null);
+                    break;
+                case PartTypes.Open:
+                    conversation.State = ConversationStates.Open;
+                    Append(db, conversation, PartTypes.Open, body, "admin", admin.Id, assignedTo: null);
+                    break;
+                case PartTypes.Assignment:
+                    var assignee = await FindAdminAsync(db, workspaceId, input.AssigneeId, ct, field: "assignee_id");
+                    conversation.AdminAssigneeId = assignee.Id;
+                    Append(db, conversation, PartTypes.Assignment, body, "admin", admin.Id, assignee.Id);
+                    break;
+                default:
+                    throw new ConfideException(ConfideError.ParameterInvalid("message_type must be 'close', 'open' or 'assignment'"));
+            }
+        });
+    }
+
+    public static async Task DeleteAsync(CellDatabase cell, string workspaceId, string conversationId) =>
+        await cell.Writer.WriteAsync(async (db, ct) =>
+        {
+            var conversation = await FindAsync(db, workspaceId, conversationId, ct);
+            db.Conversations.Remove(conversation);
+        });
+
+    private ConversationPart Append(ConfideDbContext db, Conversation conversation, string partType, string? body, string authorType, string authorId, string? assignedTo)
+    {
+        var now = time.GetUtcNow();
+        conversation.PartCount++;
+        conversation.UpdatedAt = now;
+        var part = new ConversationPart
+        {
+            Id = PublicIds.NewEntityId(time),
+            WorkspaceId = conversation.WorkspaceId,
+            ConversationId = conversation.Id,
+            Sequence = conversation.PartCount,
+            PartType = partType,
+            Body = body,
+            AuthorType = authorType,
+            AuthorId = authorId,
+            AssignedToId = assignedTo,
+            CreatedAt = now,
+        };
+        db.ConversationParts.Add(part);
+        return part;
+    }
+
+    private static async Task<Conversation> FindAsync(ConfideDbContext db, string workspaceId, string conversationId, CancellationToken ct) =>
+        await db.Conversations.FirstOrDefaultAsync(c => c.WorkspaceId == workspaceId && c.Id == conversationId, ct)
+            ?? throw new ConfideException(ConfideError.NotFound("Conversation"));
+
+    private static async Task<Teammate> FindAdminAsync(ConfideDbContext db, string workspaceId, string? adminId, CancellationToken ct, string field = "admin_id")
+    {
+        if (string.IsNullOrEmpty(adminId))
+        {
+            throw new ConfideException(ConfideError.ParameterMissing(field));
+        }
+
+        return await db.Teammates.AsNoTracking().FirstOrDefaultAsync(t => t.WorkspaceId == workspaceId && t.Id == adminId, ct)
+            ?? throw new ConfideException(ConfideError.NotFound("Admin"));
+    }
+
+    private async Task<Contact> FindReplyingContactAsync(ConfideDbContext db, string workspaceId, ReplyInput input, CancellationToken ct)
+    {
+        var contacts = db.Contacts.InWorkspace(workspaceId);
+        Contact? contact;
+        if (input.IntercomUserId is { Length: > 0 } id)
+        {
+            contact = await contacts.FirstOrDefaultAsync(c => c.Id == id, ct);
+        }
+        else if (input.UserId is { Length: > 0 } externalId)
+        {
+            var key = lookup.ExternalId(workspaceId, externalId);
+            contact = await contacts.FirstOrDefaultAsync(c => c.ExternalIdLookup == key, ct);
+        }
+        else if (input.Email is { Length: > 0 } email)
+        {
+            var key = lookup.Email(workspaceId, email);
+            contact = await contacts.OrderByDescending(c => c.Role == ContactRoles.User).FirstOrDefaultAsync(c => c.EmailLookup == key, ct);
+        }
+        else
+        {
+            throw new ConfideException(ConfideError.ParameterMissing("intercom_user_id"));
+        }
+
+        return contact ?? throw new ConfideException(ConfideError.NotFound("User"));
+    }
+}

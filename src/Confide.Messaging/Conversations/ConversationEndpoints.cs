@@ -1,0 +1,62 @@
+using Confide.Data;
+using Confide.Identity;
+using Confide.Messaging.Api;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+
+namespace Confide.Messaging.Conversations;
+
+internal static class ConversationEndpoints
+{
+    public static void MapConversationEndpoints(this IEndpointRouteBuilder api)
+    {
+        var conversations = api.MapGroup("/conversations");
+        conversations.MapPost("", CreateAsync);
+        conversations.MapGet("", ListAsync);
+        conversations.MapGet("/{id}", GetAsync);
+        conversations.MapPost("/{id}/reply", ReplyAsync);
+        conversations.MapPost("/{id}/parts", ManageAsync);
+        conversations.MapDelete("/{id}", DeleteAsync);
+    }
+
+    private static async Task<IResult> CreateAsync(ApiCaller caller, CurrentCell cell, ConversationCommands commands, CreateConversationInput input)
+    {
+        var (conversation, opening) = await commands.CreateAsync(cell.Database, caller.WorkspaceId, input);
+        return TypedResults.Ok(new MessageView(opening.Id, Unix.Seconds(opening.CreatedAt), conversation.Title, opening.Body!, conversation.Id));
+    }
+
+    private static async Task<IResult> ListAsync(ApiCaller caller, CurrentCell cell, int? perPage, string? startingAfter, CancellationToken ct)
+    {
+        var size = PageSize.Resolve(perPage, 20);
+        var after = Cursor.Decode(startingAfter);
+        await using var db = cell.Database.CreateReadContext();
+        return TypedResults.Ok(await ConversationQueries.PageAsync(db, caller.WorkspaceId, size, after, ct));
+    }
+
+    private static async Task<IResult> GetAsync(ApiCaller caller, CurrentCell cell, string id, CancellationToken ct)
+    {
+        await using var db = cell.Database.CreateReadContext();
+        return TypedResults.Ok(await ConversationQueries.GetAsync(db, caller.WorkspaceId, id, ct));
+    }
+
+    private static async Task<IResult> ReplyAsync(ApiCaller caller, CurrentCell cell, ConversationCommands commands, string id, ReplyInput input, CancellationToken ct)
+    {
+        await commands.ReplyAsync(cell.Database, caller.WorkspaceId, id, input);
+        await using var db = cell.Database.CreateReadContext();
+        return TypedResults.Ok(await ConversationQueries.GetAsync(db, caller.WorkspaceId, id, ct));
+    }
+
+    private static async Task<IResult> ManageAsync(ApiCaller caller, CurrentCell cell, ConversationCommands commands, string id, ManageInput input, CancellationToken ct)
+    {
+        await commands.ManageAsync(cell.Database, caller.WorkspaceId, id, input);
+        await using var db = cell.Database.CreateReadContext();
+        return TypedResults.Ok(await ConversationQueries.GetAsync(db, caller.WorkspaceId, id, ct));
+    }
+
+    private static async Task<IResult> DeleteAsync(ApiCaller caller, CurrentCell cell, string id)
+    {
+        await ConversationCommands.DeleteAsync(cell.Database, caller.WorkspaceId, id);
+        return TypedResults.Ok(new ConversationDeletedView(id, true));
+    }
+}

@@ -1,0 +1,115 @@
+using Confide.Data.Model;
+using Confide.Messaging.Api;
+
+namespace Confide.Messaging.Conversations;
+
+/// <summary>The Intercom v2 conversation object. The opening message is the <c>source</c>; later parts are listed.</summary>
+internal sealed record ConversationView(
+    string Id,
+    string? Title,
+    long CreatedAt,
+    long UpdatedAt,
+    bool Open,
+    string State,
+    bool Read,
+    string? AdminAssigneeId,
+    SourceView Source,
+    ContactListRefView Contacts,
+    PartListView? ConversationParts)
+{
+    public string Type { get; } = "conversation";
+    public long? WaitingSince { get; }
+    public long? SnoozedUntil { get; }
+    public string Priority { get; } = "not_priority";
+    public string? TeamAssigneeId { get; }
+    public object Tags { get; } = new { type = "tag.list", tags = Array.Empty<object>() };
+    public object Teammates { get; } = new { type = "admin.list", admins = Array.Empty<object>() };
+    public object? Statistics { get; }
+}
+
+internal sealed record SourceView(string Id, string? Subject, string? Body, AuthorView Author)
+{
+    public string Type { get; } = "conversation";
+    public string DeliveredAs { get; } = "customer_initiated";
+    public object[] Attachments { get; } = [];
+    public string? Url { get; }
+    public bool Redacted { get; }
+}
+
+internal sealed record AuthorView(string Type, string Id, string? Name, string? Email);
+
+internal sealed record ContactListRefView(IReadOnlyList<ContactRefView> Contacts)
+{
+    public string Type { get; } = "contact.list";
+}
+
+internal sealed record ContactRefView(string Id, string? ExternalId)
+{
+    public string Type { get; } = "contact";
+}
+
+internal sealed record PartListView(IReadOnlyList<PartView> ConversationParts, int TotalCount)
+{
+    public string Type { get; } = "conversation_part.list";
+}
+
+internal sealed record PartView(string Id, string PartType, string? Body, long CreatedAt, long UpdatedAt, long NotifiedAt, AssigneeView? AssignedTo, AuthorView Author)
+{
+    public string Type { get; } = "conversation_part";
+    public object[] Attachments { get; } = [];
+    public string? ExternalId { get; }
+    public bool Redacted { get; }
+}
+
+internal sealed record AssigneeView(string Id)
+{
+    public string Type { get; } = "admin";
+}
+
+internal sealed record ConversationListView(IReadOnlyList<ConversationView> Conversations, int TotalCount, PagesView Pages)
+{
+    public string Type { get; } = "conversation.list";
+}
+
+internal sealed record MessageView(string Id, long CreatedAt, string? Subject, string Body, string ConversationId)
+{
+    public string Type { get; } = "user_message";
+    public string MessageType { get; } = "inapp";
+}
+
+internal sealed record ConversationDeletedView(string Id, bool Deleted)
+{
+    public string Object { get; } = "conversation";
+}
+
+/// <summary>Turns stored rows into views; authors are looked up once per conversation.</summary>
+internal sealed class ConversationRenderer(Contact contact, IReadOnlyDictionary<string, Teammate> teammates)
+{
+    public ConversationView Render(Conversation conversation, ConversationPart opening, IReadOnlyList<ConversationPart>? laterParts)
+    {
+        var parts = laterParts?.Select(Part).ToList();
+        return new ConversationView(
+            conversation.Id,
+            conversation.Title,
+            Unix.Seconds(conversation.CreatedAt),
+            Unix.Seconds(conversation.UpdatedAt),
+            conversation.State == ConversationStates.Open,
+            conversation.State,
+            conversation.Read,
+            conversation.AdminAssigneeId,
+            new SourceView(opening.Id, conversation.Title ?? "", opening.Body, Author(opening)),
+            new ContactListRefView([new ContactRefView(contact.Id, contact.ExternalId)]),
+            parts is null ? null : new PartListView(parts, parts.Count));
+    }
+
+    private PartView Part(ConversationPart part)
+    {
+        var at = Unix.Seconds(part.CreatedAt);
+        return new PartView(part.Id, part.PartType, part.Body, at, at, at, part.AssignedToId is null ? null : new AssigneeView(part.AssignedToId), Author(part));
+    }
+
+    private AuthorView Author(ConversationPart part) =>
+        part.AuthorType == "admin"
+            ? new AuthorView("admin", part.AuthorId, teammates.GetValueOrDefault(part.AuthorId)?.Name, teammates.GetValueOrDefault(part.AuthorId)?.Email)
+            : new AuthorView(part.AuthorType, part.AuthorId, contact.Name, contact.Email);
+}

@@ -1,0 +1,33 @@
+using Confide.Identity;
+using Confide.Messaging.Admins;
+using Confide.Messaging.Contacts;
+using Confide.Messaging.Conversations;
+using Confide.Messaging.Notes;
+using Confide.Messaging.Tags;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Confide.Messaging;
+
+public static class MessagingModule
+{
+    public static IServiceCollection AddMessaging(this IServiceCollection services)
+    {
+        services.AddSingleton<ContactCommands>();
+        services.AddSingleton<ConversationCommands>();
+        return services;
+    }
+
+    /// <summary>The Intercom-compatible REST API, all behind an API token of the endpoint's own region.</summary>
+    public static RouteGroupBuilder MapIntercomApi(this IEndpointRouteBuilder endpoints)
+    {
+        var api = endpoints.MapGroup("").RequireAuthorization(ApiTokenAuthenticationHandler.SchemeName);
+        api.MapAdminEndpoints();
+        api.MapContactEndpoints();
+        api.MapConversationEndpoints();
+        api.MapTagEndpoints();
+        api.MapNoteEndpoints();
+        return api;
+    }
+}

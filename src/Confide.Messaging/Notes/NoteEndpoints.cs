@@ -1,0 +1,118 @@
+using Confide.Data;
+using Confide.Data.Model;
+using Confide.Identity;
+using Confide.Messaging.Api;
+using Confide.Messaging.Contacts;
+using Confide.Platform;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.EntityFrameworkCore;
+
+namespace Confide.Messaging.Notes;
+
+internal static class NoteEndpoints
+{
+    public static void MapNoteEndpoints(this IEndpointRouteBuilder api)
+    {
+        api.MapPost("/contacts/{contactId}/notes", CreateAsync);
+        api.MapGet("/contacts/{contactId}/notes", ListAsync);
+        api.MapGet("/notes/{id}", GetAsync);
+    }
+
+    internal sealed record NoteView(string Id, long CreatedAt, NoteContactView Contact, NoteAuthorView Author, string Body)
+    {
+        public string Type { get; } = "note";
+    }
+
+    internal sealed record NoteContactView(string Id)
+    {
+        public string Type { get; } = "contact";
+    }
+
+    internal sealed record NoteAuthorView(string Id, string? Name, string? Email)
+    {
+        public string Type { get; } = "admin";
+    }
+
+    /// <summary>Notes are paged by page number, as Intercom's SDK expects for this list.</summary>
+    internal sealed record NotePagesView(int Page, int PerPage, int TotalPages)
+    {
+        public string Type { get; } = "pages";
+        public object? Next { get; }
+    }
+
+    internal sealed record NoteListView(IReadOnlyList<NoteView> Data, int TotalCount, NotePagesView Pages)
+    {
+        public string Type { get; } = "list";
+    }
+
+    internal sealed record NoteInput(string? Body, string? AdminId);
+
+    private static async Task<IResult> CreateAsync(ApiCaller caller, CurrentCell cell, TimeProvider time, string contactId, NoteInput input, CancellationToken ct)
+    {
+        var body = Text.Required(input.Body, "body", 65_536);
+        var authorId = input.AdminId is { Length: > 0 } adminId ? adminId : caller.TeammateId;
+        var note = await cell.Database.Writer.WriteAsync(async (db, token) =>
+        {
+            if (!await db.Contacts.InWorkspace(caller.WorkspaceId).AnyAsync(c => c.Id == contactId, token))
+            {
+                throw new ConfideException(ConfideError.NotFound("User"));
+            }
+
+            if (!await db.Teammates.AnyAsync(t => t.WorkspaceId == caller.WorkspaceId && t.Id == authorId, token))
+            {
+                throw new ConfideException(ConfideError.NotFound("Admin"));
+            }
+
+            var created = new Note { Id = PublicIds.NewEntityId(time), WorkspaceId = caller.WorkspaceId, ContactId = contactId, AuthorId = authorId, Body = body, CreatedAt = time.GetUtcNow() };
+            db.Notes.Add(created);
+            return created;
+        }, ct);
+        await using var read = cell.Database.CreateReadContext();
+        return TypedResults.Ok(await ViewAsync(read, note, ct));
+    }
+
+    private static async Task<IResult> ListAsync(ApiCaller caller, CurrentCell cell, string contactId, int? page, int? perPage, CancellationToken ct)
+    {
+        var size = PageSize.Resolve(perPage, 50);
+        var number = page ?? 1;
+        if (number < 1)
+        {
+            throw new ConfideException(ConfideError.ParameterInvalid("page must be 1 or more"));
+        }
+
+        await using var db = cell.Database.CreateReadContext();
+        if (!await db.Contacts.InWorkspace(caller.WorkspaceId).AnyAsync(c => c.Id == contactId, ct))
+        {
+            throw new ConfideException(ConfideError.NotFound("User"));
+        }
+
+        var notes = db.Notes.Where(n => n.WorkspaceId == caller.WorkspaceId && n.ContactId == contactId);
+        var total = await notes.CountAsync(ct);
+        var rows = await notes.OrderByDescending(n => n.Id).Skip((number - 1) * size).Take(size).ToListAsync(ct);
+        var authors = await AuthorsAsync(db, caller.WorkspaceId, ct);
+        var views = rows.Select(n => View(n, authors)).ToList();
+        return TypedResults.Ok(new NoteListView(views, total, new NotePagesView(number, size, Math.Max(1, (int)Math.Ceiling(total / (double)size)))));
+    }
+
+    private static async Task<IResult> GetAsync(ApiCaller caller, CurrentCell cell, string id, CancellationToken ct)
+    {
+        await using var db = cell.Database.CreateReadContext();
+        var note = await db.Notes.FirstOrDefaultAsync(n => n.WorkspaceId == caller.WorkspaceId && n.Id == id, ct)
+            ?? throw new ConfideException(ConfideError.NotFound("Note"));
+        return TypedResults.Ok(await ViewAsync(db, note, ct));
+    }
+
+    private static async Task<NoteView> ViewAsync(ConfideDbContext db, Note note, CancellationToken ct) =>
+        View(note, await AuthorsAsync(db, note.WorkspaceId, ct));
+
+    private static async Task<Dictionary<string, Teammate>> AuthorsAsync(ConfideDbContext db, string workspaceId, CancellationToken ct) =>
+        await db.Teammates.Where(t => t.WorkspaceId == workspaceId).ToDictionaryAsync(t => t.Id, ct);
+
+    private static NoteView View(Note note, IReadOnlyDictionary<string, Teammate> authors)
+    {
+        var author = authors.GetValueOrDefault(note.AuthorId);
+        return new NoteView(note.Id, Unix.Seconds(note.CreatedAt), new NoteContactView(note.ContactId), new NoteAuthorView(note.AuthorId, author?.Name, author?.Email), note.Body);
+    }
+}
