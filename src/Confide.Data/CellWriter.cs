@@ -141,7 +141,11 @@ public sealed class CellWriter : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        _queue.Writer.TryComplete();
+        if (!_queue.Writer.TryComplete())
+        {
+            return;
+        }
+
         if (_loop.IsValueCreated)
         {
             await _loop.Value.WaitAsync(TimeSpan.FromSeconds(30), _time);

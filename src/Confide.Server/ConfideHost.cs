@@ -1,0 +1,91 @@
+using System.Text.Json;
+using Confide.Data;
+using Confide.Identity;
+using Confide.Messaging;
+using Confide.Platform;
+using Confide.Server.Hosting;
+using Microsoft.AspNetCore.DataProtection;
+using Microsoft.Extensions.Options;
+
+namespace Confide.Server;
+
+/// <summary>Composes the modules into one web application; Program and the CLI both start here.</summary>
+public static class ConfideHost
+{
+    public static WebApplicationBuilder CreateBuilder(string[] args)
+    {
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
+        var services = builder.Services;
+        services.AddSingleton(TimeProvider.System);
+        services.AddConfideData();
+        services.AddConfideIdentity();
+        services.AddMessaging();
+        services.AddOptions<TlsOptions>().BindConfiguration(TlsOptions.Section);
+        services.AddSingleton(sp => new RegionalEndpoints(sp.GetRequiredService<IOptions<ConfideOptions>>().Value));
+        services.AddSingleton(sp => new LocalCertificateAuthority(
+            sp.GetRequiredService<IOptions<ConfideOptions>>().Value.DataDirectoryFullPath, sp.GetRequiredService<TimeProvider>()));
+        services.Configure<RouteHandlerOptions>(options => options.ThrowOnBadRequest = true);
+        services.ConfigureHttpJsonOptions(options =>
+        {
+            options.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower;
+            options.SerializerOptions.NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.Strict;
+            options.SerializerOptions.MaxDepth = 32;
+        });
+        // Cookie and antiforgery keys live with the rest of the state, so restarts keep sessions.
+        var dataDirectory = builder.Configuration.GetSection(ConfideOptions.Section).Get<ConfideOptions>()?.DataDirectoryFullPath ?? new ConfideOptions().DataDirectoryFullPath;
+        services.AddDataProtection()
+            .SetApplicationName("confide")
+            .PersistKeysToFileSystem(new DirectoryInfo(Path.Combine(dataDirectory, "keys", "data-protection")));
+        services.AddRazorPages(options => options.Conventions.AuthorizeFolder("/App"));
+        services.ConfigureApplicationCookie(options =>
+        {
+            options.LoginPath = "/app/login";
+            options.Cookie.Name = "confide_session";
+            options.Cookie.HttpOnly = true;
+            options.Cookie.SecurePolicy = CookieSecurePolicy.Always;
+            options.Cookie.SameSite = SameSiteMode.Strict;
+            options.ExpireTimeSpan = TimeSpan.FromHours(12);
+            options.SlidingExpiration = true;
+        });
+        return builder;
+    }
+
+    /// <summary>Binds the regional HTTPS endpoints; skipped by commands that do not serve.</summary>
+    public static void ConfigureEndpoints(WebApplicationBuilder builder)
+    {
+        var options = builder.Configuration.GetSection(ConfideOptions.Section).Get<ConfideOptions>() ?? new ConfideOptions();
+        var tls = builder.Configuration.GetSection(TlsOptions.Section).Get<TlsOptions>() ?? new TlsOptions();
+        var authority = new LocalCertificateAuthority(options.DataDirectoryFullPath, TimeProvider.System);
+        new RegionalEndpoints(options).Listen(
+            builder,
+            () => tls.CertificatePath is { Length: > 0 } certificate
+                ? System.Security.Cryptography.X509Certificates.X509Certificate2.CreateFromPemFile(certificate, tls.KeyPath)
+                : authority.LoadOrCreateServerCertificate(),
+            tls.MaxRequestBodyBytes);
+    }
+
+    public static WebApplication Build(WebApplicationBuilder builder)
+    {
+        var app = builder.Build();
+        app.UseMiddleware<ApiErrorMiddleware>();
+        app.UseStatusCodePages(StatusCodePages.WriteIntercomErrorAsync);
+        app.UseStaticFiles();
+        app.UseRouting();
+        app.UseMiddleware<RegionGuardMiddleware>();
+        app.UseAuthentication();
+        app.UseAuthorization();
+        app.UseAntiforgery();
+        app.MapRazorPages();
+        app.MapIntercomApi();
+        return app;
+    }
+
+    /// <summary>Creates or upgrades every served cell's schema.</summary>
+    public static async Task MigrateAsync(IServiceProvider services, CancellationToken cancellationToken = default)
+    {
+        foreach (var cell in services.GetRequiredService<CellRegistry>().All)
+        {
+            await cell.MigrateAsync(cancellationToken);
+        }
+    }
+}

@@ -1,0 +1,51 @@
+using System.Net;
+using System.Text.Json;
+using Confide.Platform;
+using Microsoft.EntityFrameworkCore;
+
+namespace Confide.Server.Hosting;
+
+/// <summary>
+/// Maps every failure to the Intercom error body, once, at the edge: domain errors to their
+/// status, unreadable input to 400, oversize bodies to 413, constraint races to 409, anything
+/// else to a 500 that reveals nothing but a request id. Messages never carry request content.
+/// </summary>
+public sealed partial class ApiErrorMiddleware(RequestDelegate next, ILogger<ApiErrorMiddleware> logger)
+{
+    public async Task InvokeAsync(HttpContext context)
+    {
+        try
+        {
+            await next(context);
+        }
+        catch (Exception ex) when (!context.Response.HasStarted && !context.RequestAborted.IsCancellationRequested)
+        {
+            var (status, code, message) = Map(ex);
+            if (status == HttpStatusCode.InternalServerError)
+            {
+                // Type and stack only: exception messages can quote stored values.
+                LogUnhandled(logger, ex.GetType().FullName, context.TraceIdentifier, ex.StackTrace);
+            }
+
+            context.Response.Clear();
+            await ErrorResponses.WriteAsync(context, status, code, message);
+        }
+    }
+
+    private static (HttpStatusCode, string, string) Map(Exception ex) => ex switch
+    {
+        ConfideException { Error: var e } => (e.Status, e.Code, e.Message),
+        BadHttpRequestException { StatusCode: 413 } => (HttpStatusCode.RequestEntityTooLarge, "request_too_large", "The request body is larger than the limit"),
+        BadHttpRequestException { InnerException: JsonException json } =>
+            (HttpStatusCode.BadRequest, "parameter_invalid", json.Path is { Length: > 1 } path ? $"Invalid value at {path}" : "The request body is not valid JSON"),
+        BadHttpRequestException { StatusCode: 415 } => (HttpStatusCode.UnsupportedMediaType, "unsupported_media_type", "Send the request body as application/json"),
+        BadHttpRequestException bad when bad.Message.Contains("body", StringComparison.OrdinalIgnoreCase) =>
+            (HttpStatusCode.BadRequest, "parameter_invalid", "A JSON request body is required"),
+        BadHttpRequestException => (HttpStatusCode.BadRequest, "parameter_invalid", "A request parameter has an invalid value"),
+        DbUpdateException => (HttpStatusCode.Conflict, "conflict", "The change conflicts with the current state; retry the request"),
+        _ => (HttpStatusCode.InternalServerError, "server_error", "An unexpected error occurred"),
+    };
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Unhandled {ExceptionType} for request {RequestId} at {StackTrace}")]
+    private static partial void LogUnhandled(ILogger logger, string? exceptionType, string requestId, string? stackTrace);
+}

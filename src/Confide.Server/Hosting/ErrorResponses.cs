@@ -1,0 +1,14 @@
+using System.Net;
+using Confide.Platform;
+
+namespace Confide.Server.Hosting;
+
+internal static class ErrorResponses
+{
+    public static Task WriteAsync(HttpContext context, HttpStatusCode status, string code, string message)
+    {
+        context.Response.StatusCode = (int)status;
+        context.Response.Headers.CacheControl = "no-store";
+        return context.Response.WriteAsJsonAsync(IntercomErrorBody.Of(code, message, context.TraceIdentifier));
+    }
+}

@@ -1,0 +1,56 @@
+using System.Security.Authentication;
+using Confide.Platform;
+
+namespace Confide.Server.Hosting;
+
+/// <summary>
+/// Which local port serves which region, and the public URL of each region. In the embedded
+/// mode every region has its own HTTPS port; a process that serves one region answers for it
+/// on every port it listens on.
+/// </summary>
+public sealed class RegionalEndpoints
+{
+    private readonly Dictionary<int, Region> _byPort;
+    private readonly Dictionary<Region, string> _publicUrls;
+    private readonly Region? _single;
+
+    public RegionalEndpoints(ConfideOptions options)
+    {
+        var served = options.ServedRegions();
+        _byPort = served.ToDictionary(r => options.For(r).Port ?? RegionSettings.DefaultPort(r));
+        _single = served.Count == 1 ? served[0] : null;
+        _publicUrls = Region.All.ToDictionary(
+            r => r,
+            r => (options.For(r).PublicUrl ?? $"https://localhost:{options.For(r).Port ?? RegionSettings.DefaultPort(r)}").TrimEnd('/'));
+    }
+
+    public IReadOnlyDictionary<int, Region> Ports => _byPort;
+
+    public Region? RegionForPort(int port) => _single ?? (_byPort.TryGetValue(port, out var region) ? region : null);
+
+    public string PublicUrl(Region region) => _publicUrls[region];
+
+    /// <summary>Binds one HTTPS listener per served region (unless URLs were configured explicitly).</summary>
+    public void Listen(WebApplicationBuilder builder, Func<System.Security.Cryptography.X509Certificates.X509Certificate2> certificate, long maxRequestBodyBytes)
+    {
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            kestrel.AddServerHeader = false;
+            kestrel.Limits.MaxRequestBodySize = maxRequestBodyBytes;
+            kestrel.ConfigureHttpsDefaults(https =>
+            {
+                https.ServerCertificate = certificate();
+                https.SslProtocols = SslProtocols.Tls12 | SslProtocols.Tls13;
+            });
+            if (builder.Configuration["urls"] is { Length: > 0 } || builder.Configuration["ASPNETCORE_URLS"] is { Length: > 0 })
+            {
+                return;
+            }
+
+            foreach (var port in _byPort.Keys)
+            {
+                kestrel.ListenAnyIP(port, listen => listen.UseHttps());
+            }
+        });
+    }
+}

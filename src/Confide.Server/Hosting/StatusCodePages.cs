@@ -1,0 +1,28 @@
+using Microsoft.AspNetCore.Diagnostics;
+using System.Net;
+
+namespace Confide.Server.Hosting;
+
+/// <summary>Gives bodiless error statuses (unknown route, wrong method, missing token) the Intercom error body.</summary>
+internal static class StatusCodePages
+{
+    public static Task WriteIntercomErrorAsync(StatusCodeContext context)
+    {
+        var http = context.HttpContext;
+        if (http.Request.Path.StartsWithSegments("/app"))
+        {
+            return Task.CompletedTask;
+        }
+
+        var (code, message) = http.Response.StatusCode switch
+        {
+            401 => ("unauthorized", "Access Token Invalid"),
+            403 => ("forbidden", "The token is not allowed to perform this action"),
+            404 => ("not_found", "Resource Not Found"),
+            405 => ("method_not_allowed", "The method is not allowed for this resource"),
+            415 => ("unsupported_media_type", "Send the request body as application/json"),
+            _ => ("error", "The request could not be processed"),
+        };
+        return ErrorResponses.WriteAsync(http, (HttpStatusCode)http.Response.StatusCode, code, message);
+    }
+}

@@ -1,0 +1,19 @@
+namespace Confide.Server.Hosting;
+
+/// <summary>
+/// Certificate for the HTTPS endpoints (<c>Confide:Tls</c>). Without a configured certificate,
+/// a local CA and a server certificate for localhost are created under the data directory.
+/// </summary>
+public sealed class TlsOptions
+{
+    public const string Section = "Confide:Tls";
+
+    /// <summary>PEM certificate (chain) file.</summary>
+    public string? CertificatePath { get; set; }
+
+    /// <summary>PEM private key file for <see cref="CertificatePath"/>.</summary>
+    public string? KeyPath { get; set; }
+
+    /// <summary>Largest accepted request body in bytes (default 1 MiB).</summary>
+    public long MaxRequestBodyBytes { get; set; } = 1024 * 1024;
+}

@@ -1,0 +1,3 @@
+using Confide.Server.Cli;
+
+return await ConfideCommandLine.Create().Parse(args).InvokeAsync();
