@@ -14,7 +14,13 @@ public static class ConfideHost
 {
     public static WebApplicationBuilder CreateBuilder(string[] args)
     {
-        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions
+        {
+            Args = args,
+            ContentRootPath = AppContext.BaseDirectory,
+            // Pages and static assets belong to this assembly also when a test host starts it.
+            ApplicationName = typeof(ConfideHost).Assembly.GetName().Name,
+        });
         var services = builder.Services;
         services.AddSingleton(TimeProvider.System);
         services.AddConfideData();

@@ -6,6 +6,7 @@ using Confide.Messaging.Api;
 using Confide.Platform;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.EntityFrameworkCore;
 
@@ -58,7 +59,7 @@ internal static class ContactEndpoints
         return TypedResults.Ok(await ContactQueries.ViewAsync(db, contact, ct));
     }
 
-    private static async Task<IResult> ListAsync(ApiCaller caller, CurrentCell cell, int? perPage, string? startingAfter, CancellationToken ct)
+    private static async Task<IResult> ListAsync(ApiCaller caller, CurrentCell cell, [FromQuery(Name = "per_page")] int? perPage, [FromQuery(Name = "starting_after")] string? startingAfter, CancellationToken ct)
     {
         var size = PageSize.Resolve(perPage, 50);
         var after = Cursor.Decode(startingAfter);

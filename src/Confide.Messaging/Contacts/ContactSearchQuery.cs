@@ -109,7 +109,14 @@ internal sealed class ContactSearchQuery(ILookupIndex lookup, string workspaceId
     private static Expression Timestamp(string property, string op, JsonElement value, string field)
     {
         var member = Expression.Property(Contact, property);
-        if (!value.TryGetInt64(out var seconds) && !(value.ValueKind == JsonValueKind.String && long.TryParse(value.GetString(), out seconds)))
+        long seconds = 0;
+        var parsed = value.ValueKind switch
+        {
+            JsonValueKind.Number => value.TryGetInt64(out seconds),
+            JsonValueKind.String => long.TryParse(value.GetString(), System.Globalization.CultureInfo.InvariantCulture, out seconds),
+            _ => false,
+        };
+        if (!parsed)
         {
             throw Invalid($"{field} needs a Unix timestamp in seconds");
         }

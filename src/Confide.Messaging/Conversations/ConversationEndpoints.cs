@@ -3,6 +3,7 @@ using Confide.Identity;
 using Confide.Messaging.Api;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Routing;
 
 namespace Confide.Messaging.Conversations;
@@ -26,7 +27,7 @@ internal static class ConversationEndpoints
         return TypedResults.Ok(new MessageView(opening.Id, Unix.Seconds(opening.CreatedAt), conversation.Title, opening.Body!, conversation.Id));
     }
 
-    private static async Task<IResult> ListAsync(ApiCaller caller, CurrentCell cell, int? perPage, string? startingAfter, CancellationToken ct)
+    private static async Task<IResult> ListAsync(ApiCaller caller, CurrentCell cell, [FromQuery(Name = "per_page")] int? perPage, [FromQuery(Name = "starting_after")] string? startingAfter, CancellationToken ct)
     {
         var size = PageSize.Resolve(perPage, 20);
         var after = Cursor.Decode(startingAfter);

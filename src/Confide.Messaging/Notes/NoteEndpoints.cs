@@ -6,6 +6,7 @@ using Confide.Messaging.Contacts;
 using Confide.Platform;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.EntityFrameworkCore;
 
@@ -73,7 +74,7 @@ internal static class NoteEndpoints
         return TypedResults.Ok(await ViewAsync(read, note, ct));
     }
 
-    private static async Task<IResult> ListAsync(ApiCaller caller, CurrentCell cell, string contactId, int? page, int? perPage, CancellationToken ct)
+    private static async Task<IResult> ListAsync(ApiCaller caller, CurrentCell cell, string contactId, int? page, [FromQuery(Name = "per_page")] int? perPage, CancellationToken ct)
     {
         var size = PageSize.Resolve(perPage, 50);
         var number = page ?? 1;

@@ -1,0 +1,3 @@
+using Confide.Tests.Infrastructure;
+
+[assembly: AssemblyFixture(typeof(Servers))]

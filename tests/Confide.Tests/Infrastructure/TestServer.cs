@@ -1,0 +1,127 @@
+using System.Net.Http.Headers;
+using System.Security.Cryptography.X509Certificates;
+using Confide.Data;
+using Confide.Identity;
+using Confide.Platform;
+using Confide.Server;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Confide.Tests.Infrastructure;
+
+/// <summary>
+/// A real Confide server in this process: real Kestrel over HTTPS on free loopback ports, one
+/// per region, real databases in a temporary data directory. The eu region runs on the
+/// provider under test; us and au always on SQLite.
+/// </summary>
+public sealed class TestServer : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+    private readonly X509Certificate2 _ca;
+
+    private TestServer(WebApplication app, string dataDirectory, Dictionary<Region, int> ports, string provider, string? postgres)
+    {
+        _app = app;
+        DataDirectory = dataDirectory;
+        Ports = ports;
+        Provider = provider;
+        PostgresConnectionString = postgres;
+        _ca = X509Certificate2.CreateFromPem(File.ReadAllText(Path.Combine(dataDirectory, "tls", "ca.pem")));
+    }
+
+    public string Provider { get; }
+
+    public string DataDirectory { get; }
+
+    public string? PostgresConnectionString { get; }
+
+    public IReadOnlyDictionary<Region, int> Ports { get; }
+
+    public IServiceProvider Services => _app.Services;
+
+    public CellDatabase Cell(Region region) => Services.GetRequiredService<CellRegistry>().Get(region);
+
+    public Uri BaseUrl(Region region) => new($"https://localhost:{Ports[region]}/");
+
+    public static async Task<TestServer> StartAsync(string provider)
+    {
+        var dataDirectory = Directory.CreateTempSubdirectory("confide-test-").FullName;
+        var ports = Region.All.ToDictionary(r => r, _ => FreePorts.Next());
+        var args = new List<string> { $"--Confide:DataDirectory={dataDirectory}", "--Logging:LogLevel:Default=Warning", "--Logging:LogLevel:Microsoft.AspNetCore.DataProtection=Error" };
+        args.AddRange(ports.Select(p => $"--Confide:Regions:{p.Key.Code}:Port={p.Value}"));
+        string? postgres = null;
+        if (provider == Providers.Postgres)
+        {
+            postgres = await TestPostgres.CreateDatabaseAsync();
+            args.Add($"--Confide:Regions:eu:Postgres={postgres}");
+        }
+
+        var builder = ConfideHost.CreateBuilder([.. args]);
+        ConfideHost.ConfigureEndpoints(builder);
+        var app = ConfideHost.Build(builder);
+        await ConfideHost.MigrateAsync(app.Services);
+        await app.StartAsync();
+        return new TestServer(app, dataDirectory, ports, provider, postgres);
+    }
+
+    /// <summary>An HTTP client for one regional endpoint that trusts only the server's local CA.</summary>
+    public HttpClient Client(Region region, string? token = null)
+    {
+        var handler = new SocketsHttpHandler();
+        handler.SslOptions.RemoteCertificateValidationCallback = (_, certificate, _, _) =>
+        {
+            if (certificate is null)
+            {
+                return false;
+            }
+
+            using var chain = new X509Chain();
+            chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
+            chain.ChainPolicy.CustomTrustStore.Add(_ca);
+            chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
+            return chain.Build(new X509Certificate2(certificate));
+        };
+        var client = new HttpClient(handler) { BaseAddress = BaseUrl(region) };
+        if (token is not null)
+        {
+            client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        }
+
+        client.DefaultRequestHeaders.Add("Intercom-Version", "2.14");
+        return client;
+    }
+
+    public async Task<TestWorkspace> CreateWorkspaceAsync(Region region, string name = "Test workspace", string? ownerEmail = null)
+    {
+        await using var scope = Services.CreateAsyncScope();
+        var bootstrapper = scope.ServiceProvider.GetRequiredService<WorkspaceBootstrapper>();
+        var email = ownerEmail ?? $"owner-{Guid.NewGuid():N}@example.com";
+        var result = await bootstrapper.CreateAsync(Cell(region), new(name, email, "Owner", "correct-horse-battery-staple"), CancellationToken.None);
+        return new TestWorkspace(this, region, result.WorkspaceId, result.OwnerId, result.AccessToken, email);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+        _ca.Dispose();
+        if (PostgresConnectionString is not null)
+        {
+            await TestPostgres.DropDatabaseAsync(PostgresConnectionString);
+        }
+
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        try
+        {
+            Directory.Delete(DataDirectory, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+    }
+}
+
+public sealed record TestWorkspace(TestServer Server, Region Region, string Id, string OwnerId, string Token, string OwnerEmail)
+{
+    public HttpClient Client() => Server.Client(Region, Token);
+}
