@@ -20,6 +20,7 @@ internal static class StatusCodePages
             403 => ("forbidden", "The token is not allowed to perform this action"),
             404 => ("not_found", "Resource Not Found"),
             405 => ("method_not_allowed", "The method is not allowed for this resource"),
+            413 => ("request_too_large", "The request body is larger than the limit"),
             415 => ("unsupported_media_type", "Send the request body as application/json"),
             _ => ("error", "The request could not be processed"),
         };
