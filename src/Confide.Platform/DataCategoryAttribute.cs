@@ -28,5 +28,6 @@ public static class DataCategories
     public const string UserDerivedIndex = "user.derived.blind_index";
     public const string EmployeeName = "user.workforce.name";
     public const string EmployeeEmail = "user.workforce.contact.email";
+    public const string EmployeePhone = "user.workforce.contact.phone_number";
     public const string WorkspaceSetting = "system.workspace.setting";
 }

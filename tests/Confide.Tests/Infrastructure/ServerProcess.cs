@@ -1,0 +1,163 @@
+using System.Diagnostics;
+using System.Text.Json;
+using Confide.Platform;
+
+namespace Confide.Tests.Infrastructure;
+
+/// <summary>
+/// Confide as a separate OS process (the built <c>confide.dll</c>), for what an in-process
+/// server cannot show: the CLI against a running server, and surviving <c>kill -9</c>.
+/// </summary>
+public sealed class ServerProcess : IDisposable
+{
+    private readonly System.Text.StringBuilder _log = new();
+    private Process? _process;
+
+    public ServerProcess(string? euPostgres = null)
+    {
+        DataDirectory = Directory.CreateTempSubdirectory("confide-proc-").FullName;
+        Ports = Region.All.ToDictionary(r => r, _ => FreePorts.Next());
+        ConfigArgs = [.. Ports.Select(p => $"--Confide:Regions:{p.Key.Code}:Port={p.Value}")];
+        if (euPostgres is not null)
+        {
+            ConfigArgs.Add($"--Confide:Regions:eu:Postgres={euPostgres}");
+        }
+    }
+
+    public string DataDirectory { get; }
+
+    public Dictionary<Region, int> Ports { get; }
+
+    private List<string> ConfigArgs { get; }
+
+    private static string ServerDll => Path.Combine(AppContext.BaseDirectory, "confide.dll");
+
+    public async Task StartAsync()
+    {
+        _process = Process.Start(StartInfo([.. ConfigArgs]))!;
+        // Drain the pipes so a chatty server can never block on a full buffer.
+        _process.OutputDataReceived += (_, e) => Append(e.Data);
+        _process.ErrorDataReceived += (_, e) => Append(e.Data);
+        _process.BeginOutputReadLine();
+        _process.BeginErrorReadLine();
+        var url = $"https://localhost:{Ports[Region.Eu]}/";
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (DateTime.UtcNow < deadline)
+        {
+            if (_process.HasExited)
+            {
+                throw new InvalidOperationException($"Server exited early: {Log}");
+            }
+
+            try
+            {
+                if (File.Exists(CaPath))
+                {
+                    using var client = ClientFor(Region.Eu, token: null);
+                    using var response = await client.GetAsync(url);
+                    return;
+                }
+            }
+            catch (HttpRequestException)
+            {
+            }
+
+            await Task.Delay(200);
+        }
+
+        throw new TimeoutException("Server did not become ready.");
+    }
+
+    private string Log
+    {
+        get
+        {
+            lock (_log)
+            {
+                return _log.ToString();
+            }
+        }
+    }
+
+    private void Append(string? line)
+    {
+        lock (_log)
+        {
+            _log.AppendLine(line);
+        }
+    }
+
+    public string CaPath => Path.Combine(DataDirectory, "tls", "ca.pem");
+
+    public HttpClient ClientFor(Region region, string? token)
+    {
+        var ca = System.Security.Cryptography.X509Certificates.X509Certificate2.CreateFromPem(File.ReadAllText(CaPath));
+        var handler = new SocketsHttpHandler();
+        handler.SslOptions.RemoteCertificateValidationCallback = (_, certificate, _, _) =>
+        {
+            using var chain = new System.Security.Cryptography.X509Certificates.X509Chain();
+            chain.ChainPolicy.TrustMode = System.Security.Cryptography.X509Certificates.X509ChainTrustMode.CustomRootTrust;
+            chain.ChainPolicy.CustomTrustStore.Add(ca);
+            chain.ChainPolicy.RevocationMode = System.Security.Cryptography.X509Certificates.X509RevocationMode.NoCheck;
+            return certificate is not null && chain.Build(new System.Security.Cryptography.X509Certificates.X509Certificate2(certificate));
+        };
+        var client = new HttpClient(handler) { BaseAddress = new Uri($"https://localhost:{Ports[region]}/") };
+        if (token is not null)
+        {
+            client.DefaultRequestHeaders.Authorization = new("Bearer", token);
+        }
+
+        return client;
+    }
+
+    /// <summary>Runs <c>confide workspace create ... --json</c> and returns its JSON.</summary>
+    public async Task<JsonElement> CreateWorkspaceAsync(Region region, string name, string owner)
+    {
+        string[] args = ["workspace", "create", "--region", region.Code, "--name", name, "--owner", owner, "--json", .. ConfigArgs];
+        using var cli = Process.Start(StartInfo(args))!;
+        var output = await cli.StandardOutput.ReadToEndAsync();
+        var error = await cli.StandardError.ReadToEndAsync();
+        await cli.WaitForExitAsync();
+        Assert.True(cli.ExitCode == 0, $"CLI failed ({cli.ExitCode}): {error}");
+        return JsonDocument.Parse(output).RootElement.Clone();
+    }
+
+    /// <summary>SIGKILL: no shutdown hooks, no flushing; only what was durable survives.</summary>
+    public void KillHard()
+    {
+        _process?.Kill(entireProcessTree: false);
+        _process?.WaitForExit();
+    }
+
+    private ProcessStartInfo StartInfo(string[] args)
+    {
+        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        info.ArgumentList.Add(ServerDll);
+        foreach (var arg in args)
+        {
+            info.ArgumentList.Add(arg);
+        }
+
+        info.Environment["CONFIDE_DATA_DIR"] = DataDirectory;
+        info.Environment["Logging__LogLevel__Default"] = "Warning";
+        return info;
+    }
+
+    public void Dispose()
+    {
+        if (_process is { HasExited: false })
+        {
+            _process.Kill();
+            _process.WaitForExit();
+        }
+
+        _process?.Dispose();
+        try
+        {
+            Directory.Delete(DataDirectory, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+    }
+}
