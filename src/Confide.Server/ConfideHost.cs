@@ -82,6 +82,7 @@ public static class ConfideHost
         app.UseAuthorization();
         app.UseAntiforgery();
         app.MapRazorPages();
+        app.MapHealthEndpoints();
         app.MapIntercomApi();
         return app;
     }
