@@ -8,7 +8,12 @@ public static class DataServiceCollectionExtensions
 {
     public static IServiceCollection AddConfideData(this IServiceCollection services)
     {
-        services.AddOptions<ConfideOptions>().BindConfiguration(ConfideOptions.Section).ValidateOnStart();
+        services.AddOptions<ConfideOptions>()
+            .BindConfiguration(ConfideOptions.Section)
+            .Validate(o => o.Serve.All(code => Region.TryParse(code, out _)), "Confide:Serve lists an unknown region; use us, eu or au.")
+            .Validate(o => o.Regions.Keys.All(code => Region.TryParse(code, out _)), "Confide:Regions has an unknown region; use us, eu or au.")
+            .Validate(o => o.ListenAddress is "localhost" or "any" || System.Net.IPAddress.TryParse(o.ListenAddress, out _), "Confide:ListenAddress must be 'localhost', 'any' or an IP address.")
+            .ValidateOnStart();
         services.AddSingleton<CellRegistry>();
         services.AddSingleton<ILookupIndex, NormalizingLookupIndex>();
         services.AddScoped<CurrentCell>();

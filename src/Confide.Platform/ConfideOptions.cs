@@ -14,6 +14,12 @@ public sealed class ConfideOptions
     /// <summary>Region codes this process serves; the embedded default serves all of them.</summary>
     public IList<string> Serve { get; set; } = [];
 
+    /// <summary>
+    /// Where the regional endpoints listen: <c>localhost</c> (default: loopback only), <c>any</c>
+    /// (all interfaces, for production behind a load balancer) or one IP address.
+    /// </summary>
+    public string ListenAddress { get; set; } = "localhost";
+
     public IDictionary<string, RegionSettings> Regions { get; set; } = new Dictionary<string, RegionSettings>(StringComparer.OrdinalIgnoreCase);
 
     public IReadOnlyList<Region> ServedRegions() =>

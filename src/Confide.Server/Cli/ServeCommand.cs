@@ -16,6 +16,20 @@ internal static class ServeCommand
 
     public static async Task<int> RunAsync(string[] configuration, CancellationToken cancellationToken)
     {
+        try
+        {
+            return await ServeAsync(configuration, cancellationToken);
+        }
+        catch (Exception ex) when (ex is OptionsValidationException or InvalidOperationException or ArgumentException or IOException)
+        {
+            // Configuration and start-up problems: say what is wrong, without a stack trace.
+            await Console.Error.WriteLineAsync($"Confide could not start: {ex.Message}");
+            return 1;
+        }
+    }
+
+    private static async Task<int> ServeAsync(string[] configuration, CancellationToken cancellationToken)
+    {
         var builder = ConfideHost.CreateBuilder(configuration);
         ConfideHost.ConfigureEndpoints(builder);
         await using var app = ConfideHost.Build(builder);

@@ -13,12 +13,16 @@ public sealed class RegionalEndpoints
     private readonly Dictionary<int, Region> _byPort;
     private readonly Dictionary<Region, string> _publicUrls;
     private readonly Region? _single;
+    private readonly string _listenAddress;
 
     public RegionalEndpoints(ConfideOptions options)
     {
         var served = options.ServedRegions();
         _byPort = served.ToDictionary(r => options.For(r).Port ?? RegionSettings.DefaultPort(r));
         _single = served.Count == 1 ? served[0] : null;
+        _listenAddress = options.ListenAddress is "localhost" or "any" || System.Net.IPAddress.TryParse(options.ListenAddress, out _)
+            ? options.ListenAddress
+            : throw new InvalidOperationException("Confide:ListenAddress must be 'localhost', 'any' or an IP address.");
         _publicUrls = Region.All.ToDictionary(
             r => r,
             r => (options.For(r).PublicUrl ?? $"https://localhost:{options.For(r).Port ?? RegionSettings.DefaultPort(r)}").TrimEnd('/'));
@@ -49,7 +53,18 @@ public sealed class RegionalEndpoints
 
             foreach (var port in _byPort.Keys)
             {
-                kestrel.ListenAnyIP(port, listen => listen.UseHttps());
+                switch (_listenAddress)
+                {
+                    case "localhost":
+                        kestrel.ListenLocalhost(port, listen => listen.UseHttps());
+                        break;
+                    case "any":
+                        kestrel.ListenAnyIP(port, listen => listen.UseHttps());
+                        break;
+                    default:
+                        kestrel.Listen(System.Net.IPAddress.Parse(_listenAddress), port, listen => listen.UseHttps());
+                        break;
+                }
             }
         });
     }
