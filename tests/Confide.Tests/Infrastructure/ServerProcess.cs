@@ -12,6 +12,7 @@ public sealed class ServerProcess : IDisposable
 {
     private readonly System.Text.StringBuilder _log = new();
     private Process? _process;
+    private System.Security.Cryptography.X509Certificates.X509Certificate2? _ca;
 
     public ServerProcess(string? euPostgres = null)
     {
@@ -91,23 +92,8 @@ public sealed class ServerProcess : IDisposable
 
     public HttpClient ClientFor(Region region, string? token)
     {
-        var ca = System.Security.Cryptography.X509Certificates.X509Certificate2.CreateFromPem(File.ReadAllText(CaPath));
-        var handler = new SocketsHttpHandler();
-        handler.SslOptions.RemoteCertificateValidationCallback = (_, certificate, _, _) =>
-        {
-            using var chain = new System.Security.Cryptography.X509Certificates.X509Chain();
-            chain.ChainPolicy.TrustMode = System.Security.Cryptography.X509Certificates.X509ChainTrustMode.CustomRootTrust;
-            chain.ChainPolicy.CustomTrustStore.Add(ca);
-            chain.ChainPolicy.RevocationMode = System.Security.Cryptography.X509Certificates.X509RevocationMode.NoCheck;
-            return certificate is not null && chain.Build(new System.Security.Cryptography.X509Certificates.X509Certificate2(certificate));
-        };
-        var client = new HttpClient(handler) { BaseAddress = new Uri($"https://localhost:{Ports[region]}/") };
-        if (token is not null)
-        {
-            client.DefaultRequestHeaders.Authorization = new("Bearer", token);
-        }
-
-        return client;
+        _ca ??= System.Security.Cryptography.X509Certificates.X509Certificate2.CreateFromPem(File.ReadAllText(CaPath));
+        return LocalCaClient.Create(_ca, new Uri($"https://localhost:{Ports[region]}/"), token);
     }
 
     /// <summary>Runs <c>confide workspace create ... --json</c> and returns its JSON.</summary>
@@ -152,6 +138,7 @@ public sealed class ServerProcess : IDisposable
         }
 
         _process?.Dispose();
+        _ca?.Dispose();
         try
         {
             Directory.Delete(DataDirectory, recursive: true);

@@ -1,4 +1,3 @@
-using System.Net.Http.Headers;
 using System.Security.Cryptography.X509Certificates;
 using Confide.Data;
 using Confide.Identity;
@@ -65,31 +64,7 @@ public sealed class TestServer : IAsyncDisposable
     }
 
     /// <summary>An HTTP client for one regional endpoint that trusts only the server's local CA.</summary>
-    public HttpClient Client(Region region, string? token = null)
-    {
-        var handler = new SocketsHttpHandler();
-        handler.SslOptions.RemoteCertificateValidationCallback = (_, certificate, _, _) =>
-        {
-            if (certificate is null)
-            {
-                return false;
-            }
-
-            using var chain = new X509Chain();
-            chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
-            chain.ChainPolicy.CustomTrustStore.Add(_ca);
-            chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
-            return chain.Build(new X509Certificate2(certificate));
-        };
-        var client = new HttpClient(handler) { BaseAddress = BaseUrl(region) };
-        if (token is not null)
-        {
-            client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
-        }
-
-        client.DefaultRequestHeaders.Add("Intercom-Version", "2.14");
-        return client;
-    }
+    public HttpClient Client(Region region, string? token = null) => LocalCaClient.Create(_ca, BaseUrl(region), token);
 
     public async Task<TestWorkspace> CreateWorkspaceAsync(Region region, string name = "Test workspace", string? ownerEmail = null)
     {

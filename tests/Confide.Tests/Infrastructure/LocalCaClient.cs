@@ -1,0 +1,34 @@
+using System.Net.Http.Headers;
+using System.Security.Cryptography.X509Certificates;
+
+namespace Confide.Tests.Infrastructure;
+
+/// <summary>HTTP clients that trust exactly one CA: the server's own local CA, as a real client configured with ca.pem would.</summary>
+internal static class LocalCaClient
+{
+    public static HttpClient Create(X509Certificate2 ca, Uri baseAddress, string? token)
+    {
+        var handler = new SocketsHttpHandler();
+        handler.SslOptions.RemoteCertificateValidationCallback = (_, certificate, _, _) =>
+        {
+            if (certificate is null)
+            {
+                return false;
+            }
+
+            using var chain = new X509Chain();
+            chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
+            chain.ChainPolicy.CustomTrustStore.Add(ca);
+            chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
+            return chain.Build(new X509Certificate2(certificate));
+        };
+        var client = new HttpClient(handler) { BaseAddress = baseAddress };
+        if (token is not null)
+        {
+            client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        }
+
+        client.DefaultRequestHeaders.Add("Intercom-Version", "2.14");
+        return client;
+    }
+}
