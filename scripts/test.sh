@@ -1,0 +1,118 @@
+#!/usr/bin/env bash
+# The whole test suite: build (warnings as errors), the .NET suite on SQLite and PostgreSQL,
+# and the official Intercom Node SDK against a live server on both providers.
+# Installs what it needs (Debian's postgresql, node/npm, the SDK's npm packages) if missing.
+# Prints "N passed, N failed" last and exits non-zero on any failure.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root="$(pwd)"
+results="$root/artifacts/test-results"
+rm -rf "$results"
+mkdir -p "$results"
+
+passed=0
+failed=0
+skipped=0
+server_pid=""
+
+cleanup() {
+  if [ -n "$server_pid" ] && kill -0 "$server_pid" 2>/dev/null; then
+    kill "$server_pid" 2>/dev/null || true
+    wait "$server_pid" 2>/dev/null || true
+  fi
+  scripts/postgres-test-cluster.sh stop || true
+}
+trap cleanup EXIT
+
+install_node_if_missing() {
+  if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+    echo "Installing Node.js (Debian packages nodejs, npm)..."
+    DEBIAN_FRONTEND=noninteractive apt-get update -qq >/dev/null
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm >/dev/null
+  fi
+}
+
+echo "== Build"
+dotnet build Confide.slnx -c Debug -nologo -clp:ErrorsOnly
+
+echo "== PostgreSQL test cluster (TLS only, loopback)"
+scripts/postgres-test-cluster.sh start
+eval "$(scripts/postgres-test-cluster.sh env)"
+export CONFIDE_TEST_REQUIRE_POSTGRES=1
+
+echo "== .NET suite (SQLite and PostgreSQL)"
+set +e
+dotnet test --solution Confide.slnx --no-build --results-directory "$results" --report-xunit-trx 2>&1 | tee "$results/dotnet.log"
+dotnet_status=${PIPESTATUS[0]}
+set -e
+count() { { grep -E "^\s+$1: [0-9]+" "$results/dotnet.log" || true; } | awk '{ s += $2 } END { print s + 0 }'; }
+passed=$((passed + $(count succeeded)))
+failed=$((failed + $(count failed)))
+skipped=$((skipped + $(count skipped)))
+if [ "$dotnet_status" -ne 0 ] && [ "$(count failed)" -eq 0 ]; then
+  echo "dotnet test exited with $dotnet_status without reporting failed tests; counting it as one failure."
+  failed=$((failed + 1))
+fi
+
+install_node_if_missing
+if [ ! -d tests/sdk/node_modules/intercom-client ]; then
+  (cd tests/sdk && npm ci --no-audit --no-fund --loglevel=error)
+fi
+
+# Runs tests/sdk against a freshly started server whose eu region uses the given provider.
+run_sdk_suite() {
+  local provider="$1" data args workspace token owner status
+  data="$(mktemp -d)"
+  args=(--Confide:Regions:us:Port=17443 --Confide:Regions:eu:Port=17444 --Confide:Regions:au:Port=17445)
+  if [ "$provider" = "postgres" ]; then
+    local db="confide_sdk"
+    PGPASSWORD="$(cat "${CONFIDE_PG_DIR:-${TMPDIR:-/tmp}/confide-test-postgres}/password")" psql -q \
+      "host=127.0.0.1 port=${CONFIDE_PG_PORT:-55432} user=confide dbname=postgres sslmode=verify-full sslrootcert=$CONFIDE_TEST_POSTGRES_CA" \
+      -c "DROP DATABASE IF EXISTS $db WITH (FORCE)" -c "CREATE DATABASE $db" >/dev/null
+    args+=("--Confide:Regions:eu:Postgres=${CONFIDE_TEST_POSTGRES/Database=confide_test/Database=$db}")
+  fi
+
+  CONFIDE_DATA_DIR="$data" Logging__LogLevel__Default=Warning \
+    dotnet src/Confide.Server/bin/Debug/net10.0/confide.dll "${args[@]}" > "$results/server-$provider.log" 2>&1 &
+  server_pid=$!
+  for _ in $(seq 1 120); do
+    if [ -f "$data/tls/ca.pem" ] && curl -fsS --cacert "$data/tls/ca.pem" https://localhost:17444/health >/dev/null 2>&1; then
+      break
+    fi
+    sleep 0.5
+  done
+
+  workspace="$(CONFIDE_DATA_DIR="$data" dotnet src/Confide.Server/bin/Debug/net10.0/confide.dll \
+    workspace create --region eu --name "SDK $provider" --owner "sdk-$provider@example.com" --json "${args[@]}")"
+  token="$(node -e 'console.log(JSON.parse(process.argv[1]).access_token)' "$workspace")"
+  owner="$(node -e 'console.log(JSON.parse(process.argv[1]).owner_id)' "$workspace")"
+
+  set +e
+  (cd tests/sdk && CONFIDE_BASE_URL=https://localhost:17444 CONFIDE_TOKEN="$token" CONFIDE_OWNER_ID="$owner" \
+    NODE_EXTRA_CA_CERTS="$data/tls/ca.pem" node --test --test-reporter=spec 2>&1) | tee "$results/sdk-$provider.log"
+  status=${PIPESTATUS[0]}
+  set -e
+  local p f
+  p=$({ grep -E "^. pass [0-9]+" "$results/sdk-$provider.log" || true; } | awk '{ print $3 }' | tail -n 1)
+  f=$({ grep -E "^. fail [0-9]+" "$results/sdk-$provider.log" || true; } | awk '{ print $3 }' | tail -n 1)
+  passed=$((passed + ${p:-0}))
+  failed=$((failed + ${f:-0}))
+  if [ "$status" -ne 0 ] && [ "${f:-0}" -eq 0 ]; then
+    failed=$((failed + 1))
+  fi
+
+  kill "$server_pid" 2>/dev/null || true
+  wait "$server_pid" 2>/dev/null || true
+  server_pid=""
+  rm -rf "$data"
+}
+
+echo "== Intercom Node SDK against a live server (SQLite)"
+run_sdk_suite sqlite
+echo "== Intercom Node SDK against a live server (PostgreSQL)"
+run_sdk_suite postgres
+
+echo
+[ "$skipped" -gt 0 ] && echo "$skipped skipped"
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
