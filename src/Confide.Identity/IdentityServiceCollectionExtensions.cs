@@ -39,6 +39,7 @@ public static class IdentityServiceCollectionExtensions
             options.IterationCount = PasswordHashIterations;
         });
         services.AddScoped<WorkspaceBootstrapper>();
+        services.AddScoped<TeammateMemberships>();
         services.AddAuthorizationBuilder()
             .AddPolicy(ApiTokenAuthenticationHandler.SchemeName, policy => policy
                 .AddAuthenticationSchemes(ApiTokenAuthenticationHandler.SchemeName)

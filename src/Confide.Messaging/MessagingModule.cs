@@ -1,4 +1,6 @@
+using Confide.Data;
 using Confide.Identity;
+using Confide.Messaging.Inbox;
 using Confide.Messaging.Admins;
 using Confide.Messaging.Contacts;
 using Confide.Messaging.Conversations;
@@ -16,6 +18,7 @@ public static class MessagingModule
     {
         services.AddSingleton<ContactCommands>();
         services.AddSingleton<ConversationCommands>();
+        services.AddScoped(sp => new InboxService(sp.GetRequiredService<CurrentCell>(), sp.GetRequiredService<ConversationCommands>()));
         return services;
     }
 

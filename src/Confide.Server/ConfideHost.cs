@@ -52,6 +52,7 @@ public static class ConfideHost
             options.Cookie.SameSite = SameSiteMode.Strict;
             options.ExpireTimeSpan = TimeSpan.FromHours(12);
             options.SlidingExpiration = true;
+            options.Events.OnValidatePrincipal = TeammateCookieValidation.ValidateAsync;
         });
         return builder;
     }

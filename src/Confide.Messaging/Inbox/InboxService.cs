@@ -1,0 +1,94 @@
+using Confide.Data;
+using Confide.Data.Model;
+using Confide.Messaging.Conversations;
+using Confide.Platform;
+using Microsoft.EntityFrameworkCore;
+
+namespace Confide.Messaging.Inbox;
+
+/// <summary>
+/// What the teammate inbox reads and does, always within one workspace of the request's cell.
+/// Writes go through the same commands as the REST API, so both behave identically.
+/// </summary>
+public sealed class InboxService
+{
+    private readonly CurrentCell _cell;
+    private readonly ConversationCommands _commands;
+
+    internal InboxService(CurrentCell cell, ConversationCommands commands)
+    {
+        _cell = cell;
+        _commands = commands;
+    }
+
+    private const int SnippetLength = 140;
+
+    public async Task<IReadOnlyList<InboxRow>> ListAsync(string workspaceId, InboxFilter filter, int limit, CancellationToken ct)
+    {
+        await using var db = _cell.Database.CreateReadContext();
+        var conversations = db.Conversations.Where(c => c.WorkspaceId == workspaceId);
+        conversations = filter switch
+        {
+            InboxFilter.Open => conversations.Where(c => c.State == ConversationStates.Open),
+            InboxFilter.Closed => conversations.Where(c => c.State == ConversationStates.Closed),
+            _ => conversations,
+        };
+        var rows = await (
+            from c in conversations
+            join contact in db.Contacts on c.ContactId equals contact.Id
+            join last in db.ConversationParts on new { c.Id, Sequence = c.PartCount } equals new { Id = last.ConversationId, last.Sequence }
+            orderby c.UpdatedAt descending, c.Id descending
+            select new { c.Id, c.State, contact.Name, contact.Email, last.Body, c.UpdatedAt, c.AdminAssigneeId })
+            .Take(limit)
+            .ToListAsync(ct);
+        var teammates = await TeammateNamesAsync(db, workspaceId, ct);
+        return [.. rows.Select(r => new InboxRow(
+            r.Id, r.State, Label(r.Name, r.Email), Snippet(r.Body), r.UpdatedAt,
+            r.AdminAssigneeId is null ? null : teammates.GetValueOrDefault(r.AdminAssigneeId)))];
+    }
+
+    /// <summary>The conversation with every part, or null when it is not in this workspace.</summary>
+    public async Task<InboxThread?> GetAsync(string workspaceId, string conversationId, CancellationToken ct)
+    {
+        await using var db = _cell.Database.CreateReadContext();
+        var conversation = await db.Conversations.FirstOrDefaultAsync(c => c.WorkspaceId == workspaceId && c.Id == conversationId, ct);
+        if (conversation is null)
+        {
+            return null;
+        }
+
+        var contact = await db.Contacts.FirstAsync(c => c.Id == conversation.ContactId, ct);
+        var parts = await db.ConversationParts.Where(p => p.ConversationId == conversation.Id).OrderBy(p => p.Sequence).ToListAsync(ct);
+        var teammates = await TeammateNamesAsync(db, workspaceId, ct);
+        var contactLabel = Label(contact.Name, contact.Email);
+        return new InboxThread(
+            conversation.Id,
+            conversation.State,
+            contactLabel,
+            contact.Email,
+            conversation.AdminAssigneeId is null ? null : teammates.GetValueOrDefault(conversation.AdminAssigneeId),
+            [.. parts.Select(p => new InboxPart(
+                p.PartType,
+                p.AuthorType,
+                p.AuthorType == "admin" ? teammates.GetValueOrDefault(p.AuthorId) ?? "Teammate" : contactLabel,
+                p.Body,
+                p.CreatedAt,
+                p.AssignedToId is null ? null : teammates.GetValueOrDefault(p.AssignedToId)))]);
+    }
+
+    public Task ReplyAsync(string workspaceId, string teammateId, string conversationId, string body, bool internalNote) =>
+        _commands.ReplyAsync(_cell.Database, workspaceId, conversationId, new ReplyInput(
+            internalNote ? PartTypes.Note : PartTypes.Comment, "admin", teammateId, null, null, null, body));
+
+    public Task SetStateAsync(string workspaceId, string teammateId, string conversationId, bool open) =>
+        _commands.ManageAsync(_cell.Database, workspaceId, conversationId, new ManageInput(
+            open ? PartTypes.Open : PartTypes.Close, "admin", teammateId, null, null));
+
+    private static async Task<Dictionary<string, string>> TeammateNamesAsync(ConfideDbContext db, string workspaceId, CancellationToken ct) =>
+        await db.Teammates.Where(t => t.WorkspaceId == workspaceId).ToDictionaryAsync(t => t.Id, t => t.Name, ct);
+
+    private static string Label(string? name, string? email) => name ?? email ?? "Anonymous visitor";
+
+    private static string? Snippet(string? body) =>
+        body is null ? null : body.Length <= SnippetLength ? body : string.Concat(body.AsSpan(0, SnippetLength), "…");
+}

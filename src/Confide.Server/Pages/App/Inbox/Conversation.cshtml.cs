@@ -1,0 +1,62 @@
+using Confide.Data;
+using Confide.Identity;
+using Confide.Messaging.Inbox;
+using Confide.Platform;
+using Microsoft.AspNetCore.Mvc;
+
+namespace Confide.Server.Pages.App.Inbox;
+
+public sealed class ConversationModel(TeammateMemberships memberships, CurrentCell cell, InboxService inbox)
+    : TeammatePageModel(memberships, cell)
+{
+    [FromRoute]
+    public string Id { get; set; } = "";
+
+    public InboxThread? Thread { get; private set; }
+
+    [TempData]
+    public string? Error { get; set; }
+
+    public async Task<IActionResult> OnGetAsync(CancellationToken ct) =>
+        await LoadAsync(ct) ? Page() : NotFound();
+
+    public Task<IActionResult> OnPostReplyAsync(string? body, bool note, CancellationToken ct) =>
+        ActAsync(() => inbox.ReplyAsync(Current!.WorkspaceId, Current.TeammateId, Id, body ?? "", note), ct);
+
+    public Task<IActionResult> OnPostCloseAsync(CancellationToken ct) =>
+        ActAsync(() => inbox.SetStateAsync(Current!.WorkspaceId, Current.TeammateId, Id, open: false), ct);
+
+    public Task<IActionResult> OnPostReopenAsync(CancellationToken ct) =>
+        ActAsync(() => inbox.SetStateAsync(Current!.WorkspaceId, Current.TeammateId, Id, open: true), ct);
+
+    private async Task<bool> LoadAsync(CancellationToken ct)
+    {
+        if (!await ResolveWorkspaceAsync(ct) || Current is null)
+        {
+            return false;
+        }
+
+        Thread = await inbox.GetAsync(Current.WorkspaceId, Id, ct);
+        return Thread is not null;
+    }
+
+    /// <summary>Post-redirect-get; a refused action comes back as a message, never as a lost form.</summary>
+    private async Task<IActionResult> ActAsync(Func<Task> action, CancellationToken ct)
+    {
+        if (!await LoadAsync(ct))
+        {
+            return NotFound();
+        }
+
+        try
+        {
+            await action();
+        }
+        catch (ConfideException ex)
+        {
+            Error = ex.Error.Message;
+        }
+
+        return Redirect($"/app/inbox/{Uri.EscapeDataString(Id)}?workspace={Uri.EscapeDataString(Current!.WorkspaceId)}");
+    }
+}

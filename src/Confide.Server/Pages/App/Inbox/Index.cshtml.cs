@@ -1,0 +1,33 @@
+using Confide.Data;
+using Confide.Identity;
+using Confide.Messaging.Inbox;
+using Microsoft.AspNetCore.Mvc;
+
+namespace Confide.Server.Pages.App.Inbox;
+
+public sealed class IndexModel(TeammateMemberships memberships, CurrentCell cell, InboxService inbox)
+    : TeammatePageModel(memberships, cell)
+{
+    [BindProperty(SupportsGet = true, Name = "state")]
+    public string? StateFilter { get; set; }
+
+    public InboxFilter State { get; private set; } = InboxFilter.Open;
+
+    public IReadOnlyList<InboxRow> Rows { get; private set; } = [];
+
+    public async Task<IActionResult> OnGetAsync(CancellationToken ct)
+    {
+        if (!await ResolveWorkspaceAsync(ct))
+        {
+            return NotFound();
+        }
+
+        State = Enum.TryParse<InboxFilter>(StateFilter, ignoreCase: true, out var state) ? state : InboxFilter.Open;
+        if (Current is not null)
+        {
+            Rows = await inbox.ListAsync(Current.WorkspaceId, State, limit: 100, ct);
+        }
+
+        return Page();
+    }
+}
