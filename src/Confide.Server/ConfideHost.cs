@@ -83,6 +83,7 @@ public static class ConfideHost
         app.UseAuthorization();
         app.UseAntiforgery();
         app.MapRazorPages();
+        app.MapGet("/", () => Results.Redirect("/app/inbox")).AllowAnonymous().ExcludeFromDescription();
         app.MapHealthEndpoints();
         app.MapIntercomApi();
         return app;

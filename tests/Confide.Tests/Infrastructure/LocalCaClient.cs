@@ -6,9 +6,16 @@ namespace Confide.Tests.Infrastructure;
 /// <summary>HTTP clients that trust exactly one CA: the server's own local CA, as a real client configured with ca.pem would.</summary>
 internal static class LocalCaClient
 {
-    public static HttpClient Create(X509Certificate2 ca, Uri baseAddress, string? token)
+    public static HttpClient Create(X509Certificate2 ca, Uri baseAddress, string? token, System.Net.CookieContainer? cookies = null)
     {
         var handler = new SocketsHttpHandler();
+        if (cookies is not null)
+        {
+            // A browser: keeps cookies, and lets the test see each redirect.
+            handler.CookieContainer = cookies;
+            handler.AllowAutoRedirect = false;
+        }
+
         handler.SslOptions.RemoteCertificateValidationCallback = (_, certificate, _, _) =>
         {
             if (certificate is null)

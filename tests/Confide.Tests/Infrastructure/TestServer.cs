@@ -66,6 +66,9 @@ public sealed class TestServer : IAsyncDisposable
     /// <summary>An HTTP client for one regional endpoint that trusts only the server's local CA.</summary>
     public HttpClient Client(Region region, string? token = null) => LocalCaClient.Create(_ca, BaseUrl(region), token);
 
+    /// <summary>A browser-like client: cookies kept in <paramref name="cookies"/>, redirects not followed.</summary>
+    public HttpClient Browser(Region region, System.Net.CookieContainer cookies) => LocalCaClient.Create(_ca, BaseUrl(region), token: null, cookies);
+
     public async Task<TestWorkspace> CreateWorkspaceAsync(Region region, string name = "Test workspace", string? ownerEmail = null)
     {
         await using var scope = Services.CreateAsyncScope();
