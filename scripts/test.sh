@@ -33,7 +33,7 @@ install_node_if_missing() {
 }
 
 echo "== Build"
-dotnet build Confide.slnx -c Debug -nologo -clp:ErrorsOnly
+dotnet build Confide.slnx -c Debug -nologo -clp:ErrorsOnly -p:RestoreLockedMode=true
 
 echo "== PostgreSQL test cluster (TLS only, loopback)"
 scripts/postgres-test-cluster.sh start
