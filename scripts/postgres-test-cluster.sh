@@ -11,7 +11,6 @@ set -euo pipefail
 
 # Outside the checkout: the unprivileged server user must be able to reach it.
 dir="${CONFIDE_PG_DIR:-${TMPDIR:-/tmp}/confide-test-postgres}"
-port="${CONFIDE_PG_PORT:-55432}"
 run_user="${CONFIDE_PG_USER:-confide-pg}"
 password_file="$dir/password"
 
@@ -54,13 +53,31 @@ make_certificates() {
   chmod 600 "$tls/server.key" "$tls/ca.key"
 }
 
+port_in_use() {
+  (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
+}
+
+# The port is chosen when the cluster is created (first free one from 55432, or
+# $CONFIDE_PG_PORT) and remembered next to it.
+cluster_port() {
+  if [ -f "$dir/port" ]; then
+    cat "$dir/port"
+    return
+  fi
+  local candidate="${CONFIDE_PG_PORT:-55432}"
+  while port_in_use "$candidate"; do
+    candidate=$((candidate + 1))
+  done
+  echo "$candidate"
+}
+
 is_running() {
   [ -f "$dir/data/postmaster.pid" ] && kill -0 "$(head -n 1 "$dir/data/postmaster.pid")" 2>/dev/null
 }
 
 start() {
   install_if_missing
-  local bin
+  local bin port
   bin=$(pg_bin)
   if is_running; then
     return 0
@@ -68,6 +85,8 @@ start() {
   if [ ! -f "$dir/data/PG_VERSION" ]; then
     rm -rf "$dir"
     mkdir -p "$dir"
+    cluster_port > "$dir/port.new"
+    mv "$dir/port.new" "$dir/port"
     make_certificates
     head -c 24 /dev/urandom | base64 | tr -dc 'A-Za-z0-9' > "$password_file"
     printf '%s' "$(cat "$password_file")" > "$dir/pwfile"
@@ -75,6 +94,7 @@ start() {
     as_user "$bin/initdb" -D "$dir/data" -U confide --pwfile="$dir/pwfile" --auth=scram-sha-256 \
       --encoding=UTF8 --locale=C.UTF-8 >/dev/null
     rm -f "$dir/pwfile"
+    port=$(cat "$dir/port")
     cat >> "$dir/data/postgresql.conf" <<CONF
 listen_addresses = '127.0.0.1'
 port = $port
@@ -94,6 +114,7 @@ local     all  all                 scram-sha-256
 hostssl   all  all  127.0.0.1/32   scram-sha-256
 HBA
   fi
+  port=$(cat "$dir/port")
   as_user "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 start >/dev/null
   PGPASSWORD="$(cat "$password_file")" "$bin/psql" -q \
     "host=127.0.0.1 port=$port user=confide dbname=postgres sslmode=verify-full sslrootcert=$dir/tls/ca.pem" \
@@ -104,6 +125,8 @@ HBA
 }
 
 print_env() {
+  local port
+  port=$(cat "$dir/port")
   echo "export CONFIDE_TEST_POSTGRES='Host=127.0.0.1;Port=$port;Username=confide;Password=$(cat "$password_file");Database=confide_test;SSL Mode=VerifyFull;Root Certificate=$dir/tls/ca.pem'"
   echo "export CONFIDE_TEST_POSTGRES_CA='$dir/tls/ca.pem'"
   echo "export CONFIDE_TEST_POSTGRES_PLAIN='Host=127.0.0.1;Port=$port;Username=confide;Password=$(cat "$password_file");Database=confide_test;SSL Mode=Disable'"

@@ -59,15 +59,21 @@ if [ ! -d tests/sdk/node_modules/intercom-client ]; then
   (cd tests/sdk && npm ci --no-audit --no-fund --loglevel=error)
 fi
 
+free_port() {
+  node -e 'const s = require("net").createServer().listen(0, "127.0.0.1", () => { console.log(s.address().port); s.close(); });'
+}
+
 # Runs tests/sdk against a freshly started server whose eu region uses the given provider.
 run_sdk_suite() {
-  local provider="$1" data args workspace token owner status
+  local provider="$1" data args workspace token owner status eu_port
   data="$(mktemp -d)"
-  args=(--Confide:Regions:us:Port=17443 --Confide:Regions:eu:Port=17444 --Confide:Regions:au:Port=17445)
+  eu_port="$(free_port)"
+  args=(--Confide:Regions:us:Port="$(free_port)" --Confide:Regions:eu:Port="$eu_port" --Confide:Regions:au:Port="$(free_port)")
   if [ "$provider" = "postgres" ]; then
     local db="confide_sdk"
-    PGPASSWORD="$(cat "${CONFIDE_PG_DIR:-${TMPDIR:-/tmp}/confide-test-postgres}/password")" psql -q \
-      "host=127.0.0.1 port=${CONFIDE_PG_PORT:-55432} user=confide dbname=postgres sslmode=verify-full sslrootcert=$CONFIDE_TEST_POSTGRES_CA" \
+    local pg_dir="${CONFIDE_PG_DIR:-${TMPDIR:-/tmp}/confide-test-postgres}"
+    PGPASSWORD="$(cat "$pg_dir/password")" psql -q \
+      "host=127.0.0.1 port=$(cat "$pg_dir/port") user=confide dbname=postgres sslmode=verify-full sslrootcert=$CONFIDE_TEST_POSTGRES_CA" \
       -c "DROP DATABASE IF EXISTS $db WITH (FORCE)" -c "CREATE DATABASE $db" >/dev/null
     args+=("--Confide:Regions:eu:Postgres=${CONFIDE_TEST_POSTGRES/Database=confide_test/Database=$db}")
   fi
@@ -76,7 +82,7 @@ run_sdk_suite() {
     dotnet src/Confide.Server/bin/Debug/net10.0/confide.dll "${args[@]}" > "$results/server-$provider.log" 2>&1 &
   server_pid=$!
   for _ in $(seq 1 120); do
-    if [ -f "$data/tls/ca.pem" ] && curl -fsS --cacert "$data/tls/ca.pem" https://localhost:17444/health >/dev/null 2>&1; then
+    if [ -f "$data/tls/ca.pem" ] && curl -fsS --cacert "$data/tls/ca.pem" https://localhost:$eu_port/health >/dev/null 2>&1; then
       break
     fi
     sleep 0.5
@@ -88,7 +94,7 @@ run_sdk_suite() {
   owner="$(node -e 'console.log(JSON.parse(process.argv[1]).owner_id)' "$workspace")"
 
   set +e
-  (cd tests/sdk && CONFIDE_BASE_URL=https://localhost:17444 CONFIDE_TOKEN="$token" CONFIDE_OWNER_ID="$owner" \
+  (cd tests/sdk && CONFIDE_BASE_URL=https://localhost:$eu_port CONFIDE_TOKEN="$token" CONFIDE_OWNER_ID="$owner" \
     NODE_EXTRA_CA_CERTS="$data/tls/ca.pem" node --test --test-reporter=spec 2>&1) | tee "$results/sdk-$provider.log"
   status=${PIPESTATUS[0]}
   set -e

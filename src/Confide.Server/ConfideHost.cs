@@ -42,7 +42,11 @@ public static class ConfideHost
         services.AddDataProtection()
             .SetApplicationName("confide")
             .PersistKeysToFileSystem(new DirectoryInfo(Path.Combine(dataDirectory, "keys", "data-protection")));
-        services.AddRazorPages(options => options.Conventions.AuthorizeFolder("/App"));
+        services.AddRazorPages(options => options.Conventions.AuthorizeFolder("/App"))
+            .AddMvcOptions(options => options.Filters.Add<AppResponseHeaders>());
+        // Encode only what HTML needs (<, >, &, quotes): names in any script stay readable.
+        services.Configure<Microsoft.Extensions.WebEncoders.WebEncoderOptions>(options =>
+            options.TextEncoderSettings = new System.Text.Encodings.Web.TextEncoderSettings(System.Text.Unicode.UnicodeRanges.All));
         services.ConfigureApplicationCookie(options =>
         {
             options.LoginPath = "/app/login";

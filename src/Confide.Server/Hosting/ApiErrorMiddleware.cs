@@ -28,6 +28,15 @@ public sealed partial class ApiErrorMiddleware(RequestDelegate next, ILogger<Api
             }
 
             context.Response.Clear();
+            if (context.Request.Path.StartsWithSegments("/app"))
+            {
+                // Teammate pages get a page, not the API's JSON body.
+                context.Response.StatusCode = (int)status;
+                context.Response.ContentType = "text/plain; charset=utf-8";
+                await context.Response.WriteAsync($"Confide could not complete this request ({(int)status}). Request id: {context.TraceIdentifier}");
+                return;
+            }
+
             await ErrorResponses.WriteAsync(context, status, code, message);
         }
     }

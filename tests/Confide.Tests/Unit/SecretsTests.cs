@@ -33,4 +33,32 @@ public sealed class SecretsTests
         Assert.True(string.CompareOrdinal(first, second) < 0);
         Assert.False(PublicIds.IsEntityId("0123456789ABCDEF01234567"));
     }
+
+    [Fact]
+    public void EntityIds_StrictlyIncrease_WithinOneMillisecondAndWhenTheClockStepsBack()
+    {
+        var time = new SettableClock { Now = DateTimeOffset.FromUnixTimeMilliseconds(1_900_000_000_000) };
+        var ids = new List<string>();
+        for (var i = 0; i < 5_000; i++)
+        {
+            ids.Add(PublicIds.NewEntityId(time));
+        }
+
+        time.Now = time.Now.AddSeconds(-5);
+        ids.Add(PublicIds.NewEntityId(time));
+
+        for (var i = 1; i < ids.Count; i++)
+        {
+            Assert.True(string.CompareOrdinal(ids[i - 1], ids[i]) < 0, $"id {i} does not sort after id {i - 1}");
+        }
+
+        Assert.All(ids, id => Assert.True(PublicIds.IsEntityId(id)));
+    }
+
+    private sealed class SettableClock : TimeProvider
+    {
+        public DateTimeOffset Now { get; set; }
+
+        public override DateTimeOffset GetUtcNow() => Now;
+    }
 }

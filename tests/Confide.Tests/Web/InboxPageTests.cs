@@ -22,6 +22,12 @@ public sealed partial class InboxPageTests(Servers servers)
         using var browser = server.Browser(Region.Eu, cookies);
         await SignInAsync(browser, workspace.OwnerEmail, Password, expectSuccess: true);
 
+        var inboxResponse = await browser.GetAsync("app/inbox");
+        // No script may run on teammate pages at all: default-src 'none' and no script-src.
+        var csp = inboxResponse.Headers.GetValues("Content-Security-Policy").Single();
+        Assert.Contains("default-src 'none'", csp, StringComparison.Ordinal);
+        Assert.DoesNotContain("script-src", csp, StringComparison.Ordinal);
+        Assert.Contains("frame-ancestors 'none'", csp, StringComparison.Ordinal);
         var inbox = await HtmlAsync(browser, "app/inbox");
         Assert.Contains("Vera", inbox, StringComparison.Ordinal);
         Assert.Contains("Where is my order?", inbox, StringComparison.Ordinal);

@@ -1,0 +1,579 @@
+// Drives a running Confide server through the official Intercom Node SDK, and nothing else.
+//
+// Environment:
+//   CONFIDE_BASE_URL     regional API base URL, e.g. https://localhost:17444
+//   CONFIDE_TOKEN        an API access token of a workspace in that region
+//   CONFIDE_OWNER_ID     the workspace owner's admin id (the token's teammate)
+//   NODE_EXTRA_CA_CERTS  the server's CA certificate (PEM), read by node at start-up
+//
+// Run: cd tests/sdk && npm ci && node --test
+//
+// Tests run in order within this file and share the objects they create; every run uses fresh
+// emails and external ids, so the suite can run again against the same workspace.
+
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { before, describe, test } from 'node:test';
+import { IntercomClient, IntercomError } from 'intercom-client';
+
+const BASE_URL = required('CONFIDE_BASE_URL');
+const TOKEN = required('CONFIDE_TOKEN');
+const OWNER_ID = required('CONFIDE_OWNER_ID');
+required('NODE_EXTRA_CA_CERTS');
+
+const client = new IntercomClient({ token: TOKEN, baseUrl: BASE_URL });
+
+const RUN = `${Date.now().toString(36)}${randomBytes(4).toString('hex')}`;
+const HEX_ID = /^[0-9a-f]{24}$/;
+const DAY = 24 * 60 * 60;
+const NOW = Math.floor(Date.now() / 1000);
+
+function required(name) {
+  const value = process.env[name];
+  if (!value) {
+    throw new Error(`${name} must be set (see the header of this file)`);
+  }
+  return value;
+}
+
+function email(label) {
+  return `${label}-${RUN}@example.com`;
+}
+
+function externalId(label) {
+  return `ext-${label}-${RUN}`;
+}
+
+/** Awaits a promise that must fail with an SDK error; returns the error. */
+async function expectSdkError(promise, statusCode) {
+  let error;
+  try {
+    await promise;
+  } catch (e) {
+    error = e;
+  }
+  assert.ok(error, `expected the SDK to throw a ${statusCode} error`);
+  assert.ok(error instanceof IntercomError, `expected an IntercomError, got ${error?.constructor?.name}: ${error?.message}`);
+  assert.equal(error.statusCode, statusCode, `status code; body: ${JSON.stringify(error.body)}`);
+  assert.equal(error.body?.type, 'error.list', `error body: ${JSON.stringify(error.body)}`);
+  assert.ok(Array.isArray(error.body.errors) && error.body.errors.length > 0, 'error.list has errors');
+  assert.equal(typeof error.body.errors[0].code, 'string');
+  return error;
+}
+
+/** Collects every item of an SDK pager, checking each page's size on the way. */
+async function collectPages(firstPage, maxPageSize) {
+  const items = [];
+  let page = firstPage;
+  let pages = 0;
+  for (;;) {
+    pages += 1;
+    assert.ok(pages < 500, 'pager does not end');
+    assert.ok(page.data.length <= maxPageSize, `page ${pages} has ${page.data.length} items, more than ${maxPageSize}`);
+    items.push(...page.data);
+    if (!page.hasNextPage()) {
+      break;
+    }
+    page = await page.getNextPage();
+  }
+  return { items, pages };
+}
+
+function assertSeenOnce(items, expectedIds, what) {
+  const counts = new Map();
+  for (const item of items) {
+    counts.set(item.id, (counts.get(item.id) ?? 0) + 1);
+  }
+  for (const [id, count] of counts) {
+    assert.equal(count, 1, `${what} ${id} was returned ${count} times`);
+  }
+  for (const id of expectedIds) {
+    assert.ok(counts.has(id), `${what} ${id} was not returned`);
+  }
+}
+
+/**
+ * Lists are newest first. Ids (and created_at) carry the creation time in whole seconds, so
+ * this checks the order to the second: created_at never increases down the list.
+ */
+function assertNewestFirst(items, what) {
+  for (let i = 1; i < items.length; i += 1) {
+    assert.ok(
+      items[i - 1].created_at >= items[i].created_at,
+      `${what}s are not newest first: ${items[i - 1].id} (${items[i - 1].created_at}) before ${items[i].id} (${items[i].created_at})`,
+    );
+  }
+}
+
+async function searchIds(query, perPage = 50) {
+  const first = await client.contacts.search({ query, pagination: { per_page: perPage } });
+  const { items } = await collectPages(first, perPage);
+  return items.map((c) => c.id);
+}
+
+/** node:test's test() with a time limit. */
+function sdkTest(name, fn) {
+  return test(name, { timeout: 60_000 }, fn);
+}
+
+const state = {};
+
+describe('admins', () => {
+  sdkTest('admins.identify returns the token owner with the app', async () => {
+    const me = await client.admins.identify();
+    assert.equal(me.type, 'admin');
+    assert.equal(me.id, OWNER_ID);
+    assert.match(me.id, HEX_ID);
+    assert.equal(typeof me.email, 'string');
+    assert.equal(me.app?.type, 'app');
+    assert.equal(typeof me.app.id_code, 'string');
+    state.ownerEmail = me.email;
+  });
+
+  sdkTest('admins.list includes the owner', async () => {
+    const list = await client.admins.list();
+    assert.equal(list.type, 'admin.list');
+    assert.ok(Array.isArray(list.admins));
+    const owner = list.admins.find((a) => a.id === OWNER_ID);
+    assert.ok(owner, 'owner is listed');
+    assert.equal(owner.type, 'admin');
+  });
+
+  sdkTest('admins.find returns the owner; unknown admin is a 404', async () => {
+    const admin = await client.admins.find({ admin_id: OWNER_ID });
+    assert.equal(admin.type, 'admin');
+    assert.equal(admin.id, OWNER_ID);
+    if (state.ownerEmail) {
+      assert.equal(admin.email, state.ownerEmail);
+    }
+    await expectSdkError(client.admins.find({ admin_id: '0'.repeat(24) }), 404);
+  });
+});
+
+describe('contacts', () => {
+  sdkTest('contacts.create makes a user with email, external_id, name and custom attributes', async () => {
+    const user = await client.contacts.create({
+      role: 'user',
+      email: email('user'),
+      external_id: externalId('user'),
+      name: 'Ada Lovelace',
+      custom_attributes: { plan: 'pro', seats: 3, beta: true },
+    });
+    assert.equal(user.type, 'contact');
+    assert.match(user.id, HEX_ID);
+    assert.equal(user.role, 'user');
+    assert.equal(user.email, email('user'));
+    assert.equal(user.external_id, externalId('user'));
+    assert.equal(user.name, 'Ada Lovelace');
+    assert.deepEqual(user.custom_attributes, { plan: 'pro', seats: 3, beta: true });
+    assert.equal(typeof user.created_at, 'number');
+    assert.ok(Math.abs(user.created_at - NOW) < DAY, 'created_at is a Unix time in seconds');
+    state.user = user;
+  });
+
+  sdkTest('contacts.create makes a lead', async () => {
+    const lead = await client.contacts.create({ role: 'lead', name: `Lead ${RUN}` });
+    assert.equal(lead.type, 'contact');
+    assert.match(lead.id, HEX_ID);
+    assert.equal(lead.role, 'lead');
+    assert.equal(lead.name, `Lead ${RUN}`);
+    state.lead = lead;
+  });
+
+  sdkTest('contacts.create rejects a duplicate user email with an error.list', async () => {
+    const error = await expectSdkError(
+      client.contacts.create({ role: 'user', email: email('user') }),
+      409,
+    );
+    assert.ok(error.body.errors[0].message, 'conflict has a message');
+  });
+
+  sdkTest('contacts.find returns the contact', async () => {
+    const found = await client.contacts.find({ contact_id: state.user.id });
+    assert.equal(found.id, state.user.id);
+    assert.equal(found.email, email('user'));
+    assert.equal(found.external_id, externalId('user'));
+    assert.equal(found.custom_attributes.plan, 'pro');
+  });
+
+  sdkTest('contacts.find of an unknown contact is a 404 error.list', async () => {
+    const error = await expectSdkError(client.contacts.find({ contact_id: '0'.repeat(24) }), 404);
+    assert.equal(error.body.errors[0].code, 'not_found');
+  });
+
+  sdkTest('contacts.update changes the name and merges custom attributes', async () => {
+    const updated = await client.contacts.update({
+      contact_id: state.user.id,
+      name: 'Ada King',
+      custom_attributes: { seats: 5 },
+    });
+    assert.equal(updated.id, state.user.id);
+    assert.equal(updated.name, 'Ada King');
+    assert.equal(updated.email, email('user'), 'email unchanged');
+    assert.deepEqual(updated.custom_attributes, { plan: 'pro', seats: 5, beta: true });
+    const found = await client.contacts.find({ contact_id: state.user.id });
+    assert.equal(found.name, 'Ada King');
+    assert.equal(found.custom_attributes.seats, 5);
+  });
+
+  sdkTest('contacts.create five more users for paging', async () => {
+    const created = [];
+    for (let i = 0; i < 5; i += 1) {
+      const contact = await client.contacts.create({ role: 'user', email: email(`page${i}`), external_id: externalId(`page${i}`) });
+      assert.match(contact.id, HEX_ID);
+      created.push(contact.id);
+    }
+    state.pageContacts = created;
+  });
+
+  sdkTest('contacts.list pages through every contact exactly once (per_page 2)', async () => {
+    const first = await client.contacts.list({ per_page: 2 });
+    assert.equal(first.response.type, 'list');
+    assert.equal(first.data.length, 2, 'the first page holds per_page contacts');
+    assert.ok(first.hasNextPage(), 'more pages');
+    assert.equal(typeof first.response.pages.next.starting_after, 'string');
+    const { items, pages } = await collectPages(first, 2);
+    assert.ok(pages >= 4, `at least 4 pages for at least 7 contacts, got ${pages}`);
+    assertSeenOnce(items, [...state.pageContacts, state.user.id, state.lead.id], 'contact');
+    assert.equal(items.length, first.response.total_count, 'total_count matches the items paged through');
+    assertNewestFirst(items, 'contact');
+
+    // The same through the pager's async iterator.
+    const seen = [];
+    for await (const contact of await client.contacts.list({ per_page: 2 })) {
+      seen.push(contact);
+      assert.ok(seen.length <= items.length, 'the async iterator returns more contacts than there are');
+    }
+    assert.deepEqual(seen.map((c) => c.id), items.map((c) => c.id));
+  });
+
+  sdkTest('contacts.search by email =', async () => {
+    const ids = await searchIds({ field: 'email', operator: '=', value: email('user') });
+    assert.deepEqual(ids, [state.user.id]);
+  });
+
+  sdkTest('contacts.search by external_id =', async () => {
+    const ids = await searchIds({ field: 'external_id', operator: '=', value: externalId('user') });
+    assert.deepEqual(ids, [state.user.id]);
+  });
+
+  sdkTest('contacts.search with role = nested in AND/OR', async () => {
+    const ours = { operator: 'OR', value: [
+      { field: 'id', operator: '=', value: state.user.id },
+      { field: 'id', operator: '=', value: state.lead.id },
+    ] };
+    const leads = await searchIds({ operator: 'AND', value: [{ field: 'role', operator: '=', value: 'lead' }, ours] });
+    assert.deepEqual(leads, [state.lead.id]);
+    const users = await searchIds({ operator: 'AND', value: [{ field: 'role', operator: '=', value: 'user' }, ours] });
+    assert.deepEqual(users, [state.user.id]);
+    const either = await searchIds({ operator: 'OR', value: [
+      { operator: 'AND', value: [{ field: 'role', operator: '=', value: 'lead' }, { field: 'id', operator: '=', value: state.lead.id }] },
+      { operator: 'AND', value: [{ field: 'role', operator: '=', value: 'user' }, { field: 'email', operator: '=', value: email('user') }] },
+    ] });
+    assert.deepEqual([...either].sort(), [state.user.id, state.lead.id].sort());
+  });
+
+  // Whole days apart, so the result is the same whether the server compares seconds or (as
+  // Intercom documents) days.
+  async function checkCreatedAtSearch(asValue) {
+    const byEmail = { field: 'email', operator: '=', value: email('user') };
+    const search = (operator, t) => searchIds({ operator: 'AND', value: [byEmail, { field: 'created_at', operator, value: asValue(t) }] });
+    assert.deepEqual(await search('>', NOW - 2 * DAY), [state.user.id], 'created after two days ago');
+    assert.deepEqual(await search('>', NOW + 2 * DAY), [], 'not created after two days from now');
+    assert.deepEqual(await search('<', NOW + 2 * DAY), [state.user.id], 'created before two days from now');
+    assert.deepEqual(await search('<', NOW - 2 * DAY), [], 'not created before two days ago');
+  }
+
+  sdkTest('contacts.search with created_at > and <', async () => {
+    await checkCreatedAtSearch((t) => t);
+  });
+
+  sdkTest('contacts.search with created_at > and < given as strings (as in the SDK docs)', async () => {
+    await checkCreatedAtSearch((t) => String(t));
+  });
+
+  sdkTest('contacts.search pages through results with the pager (per_page 2)', async () => {
+    const query = { field: 'external_id', operator: 'IN', value: [0, 1, 2, 3, 4].map((i) => externalId(`page${i}`)) };
+    const first = await client.contacts.search({ query, pagination: { per_page: 2 } });
+    assert.equal(first.response.total_count, 5);
+    const { items } = await collectPages(first, 2);
+    assert.equal(items.length, 5);
+    assertSeenOnce(items, state.pageContacts, 'contact');
+  });
+
+  sdkTest('contacts.showContactByExternalId', async () => {
+    const found = await client.contacts.showContactByExternalId({ external_id: externalId('user') });
+    assert.equal(found.id, state.user.id);
+    assert.equal(found.email, email('user'));
+    await expectSdkError(client.contacts.showContactByExternalId({ external_id: externalId('nobody') }), 404);
+  });
+
+  sdkTest('contacts.archive and contacts.unarchive', async () => {
+    const archived = await client.contacts.archive({ contact_id: state.lead.id });
+    assert.equal(archived.id, state.lead.id);
+    assert.equal(archived.archived, true);
+    assert.equal((await client.contacts.find({ contact_id: state.lead.id })).archived, true);
+    const unarchived = await client.contacts.unarchive({ contact_id: state.lead.id });
+    assert.equal(unarchived.id, state.lead.id);
+    assert.equal(unarchived.archived, false);
+    assert.equal((await client.contacts.find({ contact_id: state.lead.id })).archived, false);
+  });
+
+  sdkTest('contacts.delete removes the contact', async () => {
+    const doomed = await client.contacts.create({ role: 'user', email: email('doomed'), external_id: externalId('doomed') });
+    const deleted = await client.contacts.delete({ contact_id: doomed.id });
+    assert.equal(deleted.id, doomed.id);
+    assert.equal(deleted.deleted, true);
+    assert.equal(deleted.external_id, externalId('doomed'));
+    await expectSdkError(client.contacts.find({ contact_id: doomed.id }), 404);
+    await expectSdkError(client.contacts.delete({ contact_id: doomed.id }), 404);
+  });
+});
+
+describe('conversations', () => {
+  sdkTest('conversations.create from a contact', async () => {
+    const message = await client.conversations.create({
+      from: { type: 'user', id: state.user.id },
+      body: `Hello from ${RUN}`,
+    });
+    assert.match(message.id, HEX_ID);
+    assert.equal(message.body, `Hello from ${RUN}`);
+    assert.match(message.conversation_id, HEX_ID);
+    assert.equal(typeof message.created_at, 'number');
+    state.conversationId = message.conversation_id;
+  });
+
+  sdkTest('conversations.create for an unknown contact is a 404', async () => {
+    await expectSdkError(client.conversations.create({ from: { type: 'user', id: '0'.repeat(24) }, body: 'hi' }), 404);
+  });
+
+  sdkTest('conversations.find returns the conversation with its source', async () => {
+    const conversation = await client.conversations.find({ conversation_id: state.conversationId });
+    assert.equal(conversation.type, 'conversation');
+    assert.equal(conversation.id, state.conversationId);
+    assert.equal(conversation.state, 'open');
+    assert.equal(conversation.open, true);
+    assert.equal(conversation.source.body, `Hello from ${RUN}`);
+    assert.equal(conversation.source.author.id, state.user.id);
+    assert.deepEqual(conversation.contacts.contacts.map((c) => c.id), [state.user.id]);
+    assert.equal(conversation.conversation_parts.type, 'conversation_part.list');
+    assert.deepEqual(conversation.conversation_parts.conversation_parts, []);
+  });
+
+  sdkTest('conversations.reply as an admin', async () => {
+    const conversation = await client.conversations.reply({
+      conversation_id: state.conversationId,
+      body: { message_type: 'comment', type: 'admin', admin_id: OWNER_ID, body: 'Hi, how can we help?' },
+    });
+    assert.equal(conversation.id, state.conversationId);
+    const last = conversation.conversation_parts.conversation_parts.at(-1);
+    assert.equal(last.part_type, 'comment');
+    assert.equal(last.body, 'Hi, how can we help?');
+    assert.equal(last.author.type, 'admin');
+    assert.equal(last.author.id, OWNER_ID);
+  });
+
+  sdkTest('conversations.reply as the contact (type user, intercom_user_id)', async () => {
+    const conversation = await client.conversations.reply({
+      conversation_id: state.conversationId,
+      body: { message_type: 'comment', type: 'user', intercom_user_id: state.user.id, body: 'My invoice is wrong.' },
+    });
+    const last = conversation.conversation_parts.conversation_parts.at(-1);
+    assert.equal(last.part_type, 'comment');
+    assert.equal(last.body, 'My invoice is wrong.');
+    assert.equal(last.author.id, state.user.id);
+    assert.notEqual(last.author.type, 'admin');
+  });
+
+  sdkTest('conversations.manage closes, opens and assigns', async () => {
+    const closed = await client.conversations.manage({
+      conversation_id: state.conversationId,
+      body: { message_type: 'close', type: 'admin', admin_id: OWNER_ID, body: 'Fixed.' },
+    });
+    assert.equal(closed.state, 'closed');
+    assert.equal(closed.open, false);
+    assert.equal(closed.conversation_parts.conversation_parts.at(-1).part_type, 'close');
+
+    const opened = await client.conversations.manage({
+      conversation_id: state.conversationId,
+      body: { message_type: 'open', admin_id: OWNER_ID },
+    });
+    assert.equal(opened.state, 'open');
+    assert.equal(opened.open, true);
+    assert.equal(opened.conversation_parts.conversation_parts.at(-1).part_type, 'open');
+
+    const assigned = await client.conversations.manage({
+      conversation_id: state.conversationId,
+      body: { message_type: 'assignment', type: 'admin', admin_id: OWNER_ID, assignee_id: OWNER_ID },
+    });
+    assert.equal(String(assigned.admin_assignee_id), OWNER_ID);
+    const part = assigned.conversation_parts.conversation_parts.at(-1);
+    assert.equal(part.part_type, 'assignment');
+    assert.equal(part.assigned_to?.id, OWNER_ID);
+  });
+
+  sdkTest('conversations.find lists every part in order', async () => {
+    const conversation = await client.conversations.find({ conversation_id: state.conversationId });
+    const parts = conversation.conversation_parts.conversation_parts;
+    assert.deepEqual(parts.map((p) => p.part_type), ['comment', 'comment', 'close', 'open', 'assignment']);
+    assert.equal(conversation.conversation_parts.total_count, parts.length);
+    assert.equal(conversation.state, 'open');
+    assert.equal(String(conversation.admin_assignee_id), OWNER_ID);
+  });
+
+  sdkTest('conversations.create three more for paging', async () => {
+    const created = [state.conversationId];
+    for (let i = 0; i < 3; i += 1) {
+      const message = await client.conversations.create({ from: { type: 'user', id: state.user.id }, body: `Another ${i} ${RUN}` });
+      assert.match(message.conversation_id, HEX_ID);
+      created.push(message.conversation_id);
+    }
+    state.conversationIds = created;
+  });
+
+  sdkTest('conversations.list pages through every conversation exactly once (per_page 2)', async () => {
+    const first = await client.conversations.list({ per_page: 2 });
+    assert.equal(first.response.type, 'conversation.list');
+    assert.equal(first.data.length, 2, 'the first page holds per_page conversations');
+    const { items } = await collectPages(first, 2);
+    assertSeenOnce(items, state.conversationIds, 'conversation');
+    assert.equal(items.length, first.response.total_count, 'total_count matches the items paged through');
+    assertNewestFirst(items, 'conversation');
+  });
+
+  sdkTest('conversations.list without per_page starts with the newest conversations', async () => {
+    const first = await client.conversations.list();
+    assert.equal(first.response.type, 'conversation.list');
+    const items = first.data;
+    assert.ok(items.length >= state.conversationIds.length && items.length <= 20, `default page size is 20, got ${items.length}`);
+    assertSeenOnce(items, state.conversationIds, 'conversation');
+    assertNewestFirst(items, 'conversation');
+    const listed = items.find((c) => c.id === state.conversationId);
+    assert.equal(listed.type, 'conversation');
+    assert.equal(listed.source.body, `Hello from ${RUN}`);
+  });
+
+  sdkTest('conversations.deleteConversation', async () => {
+    const doomed = state.conversationIds.at(-1);
+    const deleted = await client.conversations.deleteConversation({ conversation_id: doomed });
+    assert.equal(deleted.id, doomed);
+    assert.equal(deleted.deleted, true);
+    await expectSdkError(client.conversations.find({ conversation_id: doomed }), 404);
+  });
+});
+
+describe('tags', () => {
+  sdkTest('tags.create', async () => {
+    const tag = await client.tags.create({ name: `vip-${RUN}` });
+    assert.equal(tag.type, 'tag');
+    assert.match(tag.id, HEX_ID);
+    assert.equal(tag.name, `vip-${RUN}`);
+    state.tag = tag;
+    const again = await client.tags.create({ name: `vip-${RUN}` });
+    assert.equal(again.id, tag.id, 'creating an existing name returns that tag');
+  });
+
+  sdkTest('tags.list', async () => {
+    const list = await client.tags.list();
+    assert.equal(list.type, 'list');
+    assert.ok(list.data.some((t) => t.id === state.tag.id && t.name === `vip-${RUN}`));
+  });
+
+  sdkTest('tags.find', async () => {
+    const tag = await client.tags.find({ tag_id: state.tag.id });
+    assert.equal(tag.id, state.tag.id);
+    assert.equal(tag.name, `vip-${RUN}`);
+  });
+
+  sdkTest('tags.tagContact', async () => {
+    const tag = await client.tags.tagContact({ contact_id: state.user.id, id: state.tag.id });
+    assert.equal(tag.id, state.tag.id);
+    const contact = await client.contacts.find({ contact_id: state.user.id });
+    assert.ok(contact.tags.data.some((t) => t.id === state.tag.id), 'contact shows the tag');
+  });
+
+  sdkTest('contacts.listAttachedTags', async () => {
+    const list = await client.contacts.listAttachedTags({ contact_id: state.user.id });
+    assert.equal(list.type, 'list');
+    assert.deepEqual(list.data.map((t) => t.id), [state.tag.id]);
+    assert.equal(list.data[0].name, `vip-${RUN}`);
+  });
+
+  sdkTest('tags.untagContact', async () => {
+    const tag = await client.tags.untagContact({ contact_id: state.user.id, tag_id: state.tag.id });
+    assert.equal(tag.id, state.tag.id);
+    const list = await client.contacts.listAttachedTags({ contact_id: state.user.id });
+    assert.deepEqual(list.data, []);
+  });
+
+  sdkTest('tags.delete', async () => {
+    await client.tags.delete({ tag_id: state.tag.id });
+    await expectSdkError(client.tags.find({ tag_id: state.tag.id }), 404);
+  });
+});
+
+describe('notes', () => {
+  sdkTest('notes.create', async () => {
+    const notes = [];
+    for (let i = 0; i < 3; i += 1) {
+      const note = await client.notes.create({ contact_id: state.user.id, body: `Note ${i} ${RUN}`, admin_id: OWNER_ID });
+      assert.equal(note.type, 'note');
+      assert.match(note.id, HEX_ID);
+      assert.equal(note.body, `Note ${i} ${RUN}`);
+      assert.equal(note.contact?.id, state.user.id);
+      assert.equal(note.author?.id, OWNER_ID);
+      notes.push(note.id);
+    }
+    state.notes = notes;
+  });
+
+  sdkTest('notes.list pages by page number (per_page 2)', async () => {
+    const first = await client.notes.list({ contact_id: state.user.id, per_page: 2 });
+    assert.equal(first.response.type, 'list');
+    assert.equal(first.data.length, 2, 'the first page holds per_page notes');
+    const { items } = await collectPages(first, 2);
+    assert.equal(items.length, 3);
+    assertSeenOnce(items, state.notes, 'note');
+    assertNewestFirst(items, 'note');
+  });
+
+  sdkTest('notes.list without per_page returns every note, newest first', async () => {
+    const first = await client.notes.list({ contact_id: state.user.id });
+    const { items } = await collectPages(first, 150);
+    assert.equal(items.length, 3);
+    assertSeenOnce(items, state.notes, 'note');
+    assertNewestFirst(items, 'note');
+    assert.equal(first.response.total_count, 3);
+  });
+
+  sdkTest('notes.list is strictly newest first, even within one second', async () => {
+    const created = [];
+    for (let i = 0; i < 6; i += 1) {
+      const note = await client.notes.create({ contact_id: state.lead.id, body: `Quick note ${i} ${RUN}` });
+      created.push(note.id);
+    }
+    const { items } = await collectPages(await client.notes.list({ contact_id: state.lead.id }), 150);
+    assert.deepEqual(items.map((n) => n.id), [...created].reverse());
+  });
+
+  sdkTest('notes.find', async () => {
+    const note = await client.notes.find({ note_id: state.notes[0] });
+    assert.equal(note.id, state.notes[0]);
+    assert.equal(note.body, `Note 0 ${RUN}`);
+    await expectSdkError(client.notes.find({ note_id: '0'.repeat(24) }), 404);
+  });
+});
+
+describe('errors', () => {
+  sdkTest('a bad token is a 401 error.list', async () => {
+    const stranger = new IntercomClient({ token: 'not-a-token', baseUrl: BASE_URL });
+    await expectSdkError(stranger.contacts.find({ contact_id: '0'.repeat(24) }), 401);
+  });
+});
+
+before(() => {
+  // Fail fast with a clear message when the server is not there.
+  return client.admins.identify().catch((error) => {
+    throw new Error(`cannot reach Confide at ${BASE_URL}: ${error.message}`);
+  });
+});
