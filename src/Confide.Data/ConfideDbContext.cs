@@ -66,6 +66,8 @@ public abstract class ConfideDbContext(DbContextOptions options) : IdentityDbCon
             e.Property(c => c.Id).HasMaxLength(24);
             e.HasIndex(c => new { c.WorkspaceId, c.Id });
             e.HasIndex(c => new { c.WorkspaceId, c.ContactId });
+            // The inbox: a workspace's open or closed conversations, most recently active first.
+            e.HasIndex(c => new { c.WorkspaceId, c.State, c.UpdatedAt });
             e.HasOne<Workspace>().WithMany().HasForeignKey(c => c.WorkspaceId);
             e.HasOne<Contact>().WithMany().HasForeignKey(c => c.ContactId).OnDelete(DeleteBehavior.Cascade);
             e.HasMany(c => c.Parts).WithOne().HasForeignKey(p => p.ConversationId).OnDelete(DeleteBehavior.Cascade);

@@ -195,6 +195,8 @@ namespace Confide.Data.Migrations.Postgres
 
                     b.HasIndex("WorkspaceId", "Id");
 
+                    b.HasIndex("WorkspaceId", "State", "UpdatedAt");
+
                     b.ToTable("Conversations");
                 });
 

@@ -189,6 +189,8 @@ namespace Confide.Data.Migrations.Sqlite
 
                     b.HasIndex("WorkspaceId", "Id");
 
+                    b.HasIndex("WorkspaceId", "State", "UpdatedAt");
+
                     b.ToTable("Conversations");
                 });
 
