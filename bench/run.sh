@@ -113,9 +113,9 @@ OPENING="{\"from\":{\"type\":\"user\",\"id\":\"$CONTACT_ID\"},\"body\":\"Hello, 
 seed_conversations() { # count file: creates count conversations with parallel requests, ids to file
   local dir="$WORK/seed-$2"
   mkdir -p "$dir"
-  curl -sS --fail --parallel --parallel-max 16 --cacert "$CA" -X POST \
+  curl -s --fail --parallel --parallel-max 16 --cacert "$CA" -X POST \
     -H "Authorization: Bearer $TOKEN" -H "Content-Type: application/json" -H "Accept: application/json" \
-    -d "$OPENING" "$BASE/conversations?seed=[1-$1]" -o "$dir/#1.json"
+    -d "$OPENING" "$BASE/conversations?seed=[1-$1]" -o "$dir/#1.json" 2>"$dir.log" || { cat "$dir.log" >&2; exit 1; }
   find "$dir" -name '*.json' -exec jq -r .conversation_id {} + >"$WORK/$2"
   [ "$(wc -l <"$WORK/$2")" -eq "$1" ] || { echo "seeding $2 failed" >&2; exit 1; }
 }
@@ -151,7 +151,7 @@ export BENCH_TOKEN=$TOKEN BENCH_ADMIN_ID=$OWNER_ID BENCH_THREADS=$THREADS
 run_wrk() { # duration script url [env...]: prints the RESULT line
   local duration=$1 script=$2 url=$3
   shift 3
-  env "$@" wrk -t"$THREADS" -c"$CONNECTIONS" -d"$duration" --latency -s "bench/wrk/$script" "$url" | grep '^RESULT'
+  env -u BENCH_PATH -u BENCH_CONVERSATION_IDS "$@" wrk -t"$THREADS" -c"$CONNECTIONS" -d"$duration" --latency -s "bench/wrk/$script" "$url" | grep '^RESULT'
 }
 
 measure() { # name duration script url [env...]
@@ -217,7 +217,11 @@ RESULTS="$WORK/results.md"
   echo
   echo "- (b)/(a) = **$RATIO_POST %** (target >= 50 %: $(verdict "$RATIO_POST"))"
   echo "- (c)/ceiling GET = **$RATIO_GET %** (target >= 50 %: $(verdict "$RATIO_GET"))"
-  echo "- non-2xx responses and socket errors over all runs: $ERRORS"
+  if [ "$ERRORS" = 0 ]; then
+    echo "- non-2xx responses and socket errors over all runs: 0"
+  else
+    echo "- **INVALID RUN: $ERRORS non-2xx responses or socket errors** (see the per-run lines on stderr)"
+  fi
   echo
   echo "Command: \`$COMMAND\`; each measurement \`wrk -t$THREADS -c$CONNECTIONS -d$DURATION --latency\`"
   echo "(scripts in \`bench/wrk/\`), after a $WARMUP warm-up per endpoint; medians of $ROUNDS rounds,"
