@@ -84,7 +84,8 @@ OWNER_ID=$(jq -r .owner_id "$WORK/workspace.json")
 
 log "starting Confide on :$CONFIDE_PORT"
 dotnet "$CONFIDE_DLL" "${PORT_ARGS[@]}" >"$WORK/confide.log" 2>&1 &
-PIDS+=($!)
+CONFIDE_PID=$!
+PIDS+=("$CONFIDE_PID")
 CA="$CONFIDE_DATA_DIR/tls/ca.pem"
 
 wait_for() { # url
@@ -143,7 +144,8 @@ log "starting the ceiling on :$CEILING_PORT ($GET_BYTES B conversation)"
 dotnet "$CEILING_DLL" --port "$CEILING_PORT" \
   --cert "$CONFIDE_DATA_DIR/tls/server.pem" --key "$CONFIDE_DATA_DIR/tls/server.key" \
   --conversation "$WORK/conversation.json" >"$WORK/ceiling.log" 2>&1 &
-PIDS+=($!)
+CEILING_PID=$!
+PIDS+=("$CEILING_PID")
 wait_for "https://localhost:$CEILING_PORT/conversation"
 
 export BENCH_TOKEN=$TOKEN BENCH_ADMIN_ID=$OWNER_ID BENCH_THREADS=$THREADS
@@ -154,11 +156,18 @@ run_wrk() { # duration script url [env...]: prints the RESULT line
   env -u BENCH_PATH -u BENCH_CONVERSATION_IDS "$@" wrk -t"$THREADS" -c"$CONNECTIONS" -d"$duration" --latency -s "bench/wrk/$script" "$url" | grep '^RESULT'
 }
 
-measure() { # name duration script url [env...]
-  local name=$1
-  shift
-  local line
+cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; } # user + system clock ticks of a process
+TICK_US=$((1000000 / $(getconf CLK_TCK)))
+
+measure() { # name pid duration script url [env...]: also the server's CPU time per request
+  local name=$1 pid=$2
+  shift 2
+  local line before after requests
+  before=$(cpu_ticks "$pid")
   line=$(run_wrk "$@")
+  after=$(cpu_ticks "$pid")
+  requests=$(sed 's/.*requests=\([0-9]*\).*/\1/' <<<"$line")
+  line="$line cpu_us=$(((after - before) * TICK_US / (requests > 0 ? requests : 1)))"
   log "$name: ${line#RESULT }"
   echo "$name $line" >>"$WORK/results"
 }
@@ -172,10 +181,10 @@ run_wrk "$WARMUP" get.lua "$BASE" BENCH_PATH="/conversations/$GET_ID" >/dev/null
 : >"$WORK/results"
 for round in $(seq 1 "$ROUNDS"); do
   log "round $round of $ROUNDS"
-  measure a "$DURATION" post.lua "https://localhost:$CEILING_PORT" BENCH_PATH=/echo
-  measure b "$DURATION" post.lua "$BASE" BENCH_CONVERSATION_IDS="$WORK/ids-$round"
-  measure c0 "$DURATION" get.lua "https://localhost:$CEILING_PORT" BENCH_PATH=/conversation
-  measure c "$DURATION" get.lua "$BASE" BENCH_PATH="/conversations/$GET_ID"
+  measure a "$CEILING_PID" "$DURATION" post.lua "https://localhost:$CEILING_PORT" BENCH_PATH=/echo
+  measure b "$CONFIDE_PID" "$DURATION" post.lua "$BASE" BENCH_CONVERSATION_IDS="$WORK/ids-$round"
+  measure c0 "$CEILING_PID" "$DURATION" get.lua "https://localhost:$CEILING_PORT" BENCH_PATH=/conversation
+  measure c "$CONFIDE_PID" "$DURATION" get.lua "$BASE" BENCH_PATH="/conversations/$GET_ID"
 done
 
 # Every reply must have been answered 2xx and be in the conversation it was sent to.
@@ -189,10 +198,11 @@ ratio() { # numerator denominator: median of per-round ratios, in percent
   paste <(field "$1" rps) <(field "$2" rps) | awk '{ printf "%.1f\n", 100 * $1 / $2 }' | median
 }
 row() { # name label
-  printf '| %s | %s | %s | %s | %s |\n' "$2" \
+  printf '| %s | %s | %s | %s | %s | %s |\n' "$2" \
     "$(field "$1" rps | median | awk '{ printf "%.0f", $1 }')" \
     "$(field "$1" p50_ms | median)" "$(field "$1" p99_ms | median)" \
-    "$(field "$1" mean_bytes | median | awk '{ printf "%.0f", $1 }')"
+    "$(field "$1" mean_bytes | median | awk '{ printf "%.0f", $1 }')" \
+    "$(field "$1" cpu_us | median | awk '{ printf "%.0f", $1 }')"
 }
 
 RATIO_POST=$(ratio b a)
@@ -208,8 +218,8 @@ RESULTS="$WORK/results.md"
 {
   echo "Run of $(date -u '+%Y-%m-%d %H:%M UTC'), commit \`$(git rev-parse --short HEAD)$(git diff --quiet HEAD -- src bench || echo '+changes')\`."
   echo
-  echo "| | req/s | p50 ms | p99 ms | mean response B |"
-  echo "|---|---:|---:|---:|---:|"
+  echo "| | req/s | p50 ms | p99 ms | mean response B | server CPU µs/req |"
+  echo "|---|---:|---:|---:|---:|---:|"
   row a "(a) ceiling POST /echo, 1 KiB JSON -> 201"
   row b "(b) Confide POST /conversations/{id}/reply, 1 KiB, durable"
   row c0 "ceiling GET /conversation ($GET_BYTES B, fixed bytes)"
@@ -225,6 +235,7 @@ RESULTS="$WORK/results.md"
   echo
   echo "Command: \`$COMMAND\`; each measurement \`wrk -t$THREADS -c$CONNECTIONS -d$DURATION --latency\`"
   echo "(scripts in \`bench/wrk/\`), after a $WARMUP warm-up per endpoint; medians of $ROUNDS rounds,"
+  echo "server CPU is the serving process's user+system time divided by the requests it answered;"
   echo "ratios are medians of the per-round ratios. Replies are spread round-robin over"
   echo "$REPLY_CONVERSATIONS fresh conversations per round (each reply's response is the whole conversation)."
   echo
