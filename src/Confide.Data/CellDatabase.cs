@@ -13,7 +13,7 @@ namespace Confide.Data;
 /// </summary>
 public sealed class CellDatabase : IAsyncDisposable
 {
-    private readonly DbContextOptions _readOptions;
+    private readonly Func<ConfideDbContext> _readContexts;
     private readonly DbContextOptions _trackingOptions;
 
     public CellDatabase(Region region, DatabaseProvider provider, string connectionString, TimeProvider time)
@@ -21,7 +21,9 @@ public sealed class CellDatabase : IAsyncDisposable
         Region = region;
         Provider = provider;
         ConnectionString = connectionString;
-        _readOptions = BuildOptions(builder => builder.UseQueryTrackingBehavior(QueryTrackingBehavior.NoTracking));
+        // Read contexts never write, so they skip the per-open durability pragmas of the
+        // SQLite interceptor (one statement less on every connection open).
+        _readContexts = CellContextFactory.CreatePool(BuildOptions(builder => builder.UseQueryTrackingBehavior(QueryTrackingBehavior.NoTracking), writes: false));
         _trackingOptions = BuildOptions(_ => { });
         Writer = new CellWriter(this, time);
     }
@@ -48,8 +50,8 @@ public sealed class CellDatabase : IAsyncDisposable
         return new CellDatabase(region, DatabaseProvider.Sqlite, builder.ToString(), time);
     }
 
-    /// <summary>A context for queries: no change tracking.</summary>
-    public ConfideDbContext CreateReadContext() => Create(_readOptions);
+    /// <summary>A context for queries: no change tracking; pooled, so dispose it promptly.</summary>
+    public ConfideDbContext CreateReadContext() => _readContexts();
 
     /// <summary>A tracking context for framework code (ASP.NET Core Identity) that saves by itself.</summary>
     public ConfideDbContext CreateTrackingContext() => Create(_trackingOptions);
@@ -87,7 +89,7 @@ public sealed class CellDatabase : IAsyncDisposable
         }
     }
 
-    private DbContextOptions BuildOptions(Action<DbContextOptionsBuilder> configure, DbConnection? connection = null)
+    private DbContextOptions BuildOptions(Action<DbContextOptionsBuilder> configure, DbConnection? connection = null, bool writes = true)
     {
         DbContextOptionsBuilder builder = Provider switch
         {
@@ -98,7 +100,7 @@ public sealed class CellDatabase : IAsyncDisposable
                 ? new DbContextOptionsBuilder<PostgresConfideDbContext>().UseNpgsql(ConnectionString)
                 : new DbContextOptionsBuilder<PostgresConfideDbContext>().UseNpgsql(connection),
         };
-        if (Provider == DatabaseProvider.Sqlite)
+        if (Provider == DatabaseProvider.Sqlite && writes)
         {
             builder.AddInterceptors(SqliteDurabilityInterceptor.Instance);
         }

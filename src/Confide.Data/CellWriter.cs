@@ -47,7 +47,7 @@ public sealed class CellWriter : IAsyncDisposable
     {
         var batch = new List<WriteUnit>(MaxBatchSize);
         DbConnection? connection = null;
-        DbContextOptions? options = null;
+        Func<ConfideDbContext>? contexts = null;
         try
         {
             while (await _queue.Reader.WaitToReadAsync(_stopping.Token))
@@ -62,10 +62,10 @@ public sealed class CellWriter : IAsyncDisposable
                     if (connection is null)
                     {
                         connection = await OpenConnectionAsync();
-                        options = _cell.OptionsFor(connection);
+                        contexts = CellContextFactory.CreatePool(_cell.OptionsFor(connection));
                     }
 
-                    await ExecuteBatchAsync(connection, options!, batch);
+                    await ExecuteBatchAsync(connection, contexts!, batch);
                 }
                 catch (Exception ex)
                 {
@@ -112,7 +112,7 @@ public sealed class CellWriter : IAsyncDisposable
         return connection;
     }
 
-    private static async Task ExecuteBatchAsync(DbConnection connection, DbContextOptions options, List<WriteUnit> batch)
+    private static async Task ExecuteBatchAsync(DbConnection connection, Func<ConfideDbContext> contexts, List<WriteUnit> batch)
     {
         await using var transaction = await connection.BeginTransactionAsync();
         var done = new List<WriteUnit>(batch.Count);
@@ -121,7 +121,7 @@ public sealed class CellWriter : IAsyncDisposable
             await transaction.SaveAsync("unit");
             try
             {
-                await unit.RunAsync(options, transaction);
+                await unit.RunAsync(contexts, transaction);
                 await transaction.ReleaseAsync("unit");
                 done.Add(unit);
             }
@@ -157,7 +157,7 @@ public sealed class CellWriter : IAsyncDisposable
 
     private abstract class WriteUnit
     {
-        public abstract Task RunAsync(DbContextOptions options, DbTransaction transaction);
+        public abstract Task RunAsync(Func<ConfideDbContext> contexts, DbTransaction transaction);
 
         public abstract void Succeed();
 
@@ -171,10 +171,11 @@ public sealed class CellWriter : IAsyncDisposable
 
         public Task<T> Completion => _completion.Task;
 
-        public override async Task RunAsync(DbContextOptions options, DbTransaction transaction)
+        public override async Task RunAsync(Func<ConfideDbContext> contexts, DbTransaction transaction)
         {
-            // Each unit gets its own context so change trackers never leak between requests.
-            await using var db = CellContextFactory.Create(options);
+            // Each unit gets its own context (rented from the writer connection's pool and reset
+            // on return) so change trackers never leak between requests.
+            await using var db = contexts();
             db.Database.AutoSavepointsEnabled = false;
             await db.Database.UseTransactionAsync(transaction);
             _result = await work(db, CancellationToken.None);

@@ -21,6 +21,14 @@ public sealed class ApiTokenAuthenticationHandler(
 {
     public const string SchemeName = "ApiToken";
 
+    // Runs on every API request: compiled once rather than translated per call.
+    private static readonly Func<ConfideDbContext, string, CancellationToken, Task<TokenMatch?>> ActiveTokenByHash =
+        EF.CompileAsyncQuery((ConfideDbContext db, string hash, CancellationToken ct) =>
+            db.ApiTokens.AsNoTracking()
+                .Where(t => t.SecretHash == hash && t.RevokedAt == null)
+                .Select(t => new TokenMatch(t.Id, t.WorkspaceId, t.TeammateId))
+                .FirstOrDefault());
+
     protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
     {
         var token = BearerToken.From(Request);
@@ -36,10 +44,7 @@ public sealed class ApiTokenAuthenticationHandler(
 
         var hash = ApiTokenSecrets.Hash(token);
         await using var db = cell.Database.CreateReadContext();
-        var match = await db.ApiTokens
-            .Where(t => t.SecretHash == hash && t.RevokedAt == null)
-            .Select(t => new { t.Id, t.WorkspaceId, t.TeammateId })
-            .FirstOrDefaultAsync(Context.RequestAborted);
+        var match = await ActiveTokenByHash(db, hash, Context.RequestAborted);
         if (match is null)
         {
             return AuthenticateResult.Fail("Unknown or revoked token.");
@@ -54,4 +59,6 @@ public sealed class ApiTokenAuthenticationHandler(
             SchemeName);
         return AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), SchemeName));
     }
+
+    private sealed record TokenMatch(string Id, string WorkspaceId, string TeammateId);
 }

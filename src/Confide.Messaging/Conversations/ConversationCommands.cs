@@ -12,6 +12,16 @@ internal sealed class ConversationCommands(ILookupIndex lookup, TimeProvider tim
 {
     private const int MaxBodyLength = 65_536;
 
+    // Compiled once: these lookups run inside the cell's single writer, where every
+    // microsecond spent translating LINQ is a microsecond no other write can use.
+    private static readonly Func<ConfideDbContext, string, string, CancellationToken, Task<Conversation?>> ConversationById =
+        EF.CompileAsyncQuery((ConfideDbContext db, string workspaceId, string conversationId, CancellationToken ct) =>
+            db.Conversations.AsTracking().FirstOrDefault(c => c.WorkspaceId == workspaceId && c.Id == conversationId));
+
+    private static readonly Func<ConfideDbContext, string, string, CancellationToken, Task<Teammate?>> TeammateById =
+        EF.CompileAsyncQuery((ConfideDbContext db, string workspaceId, string teammateId, CancellationToken ct) =>
+            db.Teammates.AsNoTracking().FirstOrDefault(t => t.WorkspaceId == workspaceId && t.Id == teammateId));
+
     public async Task<(Conversation Conversation, ConversationPart Opening)> CreateAsync(CellDatabase cell, string workspaceId, CreateConversationInput input)
     {
         if (input.From?.Id is not { Length: > 0 } contactId)
@@ -153,7 +163,7 @@ internal sealed class ConversationCommands(ILookupIndex lookup, TimeProvider tim
     }
 
     private static async Task<Conversation> FindAsync(ConfideDbContext db, string workspaceId, string conversationId, CancellationToken ct) =>
-        await db.Conversations.FirstOrDefaultAsync(c => c.WorkspaceId == workspaceId && c.Id == conversationId, ct)
+        await ConversationById(db, workspaceId, conversationId, ct)
             ?? throw new ConfideException(ConfideError.NotFound("Conversation"));
 
     private static async Task<Teammate> FindAdminAsync(ConfideDbContext db, string workspaceId, string? adminId, CancellationToken ct, string field = "admin_id")
@@ -163,7 +173,7 @@ internal sealed class ConversationCommands(ILookupIndex lookup, TimeProvider tim
             throw new ConfideException(ConfideError.ParameterMissing(field));
         }
 
-        return await db.Teammates.AsNoTracking().FirstOrDefaultAsync(t => t.WorkspaceId == workspaceId && t.Id == adminId, ct)
+        return await TeammateById(db, workspaceId, adminId, ct)
             ?? throw new ConfideException(ConfideError.NotFound("Admin"));
     }
 

@@ -8,18 +8,40 @@ namespace Confide.Messaging.Conversations;
 
 internal static class ConversationQueries
 {
+    // The queries behind GET /conversations/{id} and every reply's response are compiled once:
+    // building and translating the LINQ expression on each call costs more than running it.
+    private static readonly Func<ConfideDbContext, string, string, CancellationToken, Task<ConversationWithContact?>> ConversationWithContactById =
+        EF.CompileAsyncQuery((ConfideDbContext db, string workspaceId, string conversationId, CancellationToken ct) =>
+            db.Conversations.AsNoTracking()
+                .Where(c => c.WorkspaceId == workspaceId && c.Id == conversationId)
+                .Join(db.Contacts, c => c.ContactId, k => k.Id, (c, k) => new ConversationWithContact(c, k))
+                .FirstOrDefault());
+
+    private static readonly Func<ConfideDbContext, string, IAsyncEnumerable<ConversationPart>> PartsInOrder =
+        EF.CompileAsyncQuery<ConfideDbContext, string, ConversationPart>((db, conversationId) =>
+            db.ConversationParts.AsNoTracking()
+                .Where(p => p.ConversationId == conversationId)
+                .OrderBy(p => p.Sequence));
+
+    private static readonly Func<ConfideDbContext, string, IAsyncEnumerable<Teammate>> TeammatesOfWorkspace =
+        EF.CompileAsyncQuery<ConfideDbContext, string, Teammate>((db, workspaceId) =>
+            db.Teammates.AsNoTracking().Where(t => t.WorkspaceId == workspaceId));
+
     /// <summary>One conversation with all its parts, or a 404 when it is not in this workspace.</summary>
     public static async Task<ConversationView> GetAsync(ConfideDbContext db, string workspaceId, string conversationId, CancellationToken ct)
     {
-        var conversation = await db.Conversations.FirstOrDefaultAsync(c => c.WorkspaceId == workspaceId && c.Id == conversationId, ct)
+        // Three queries on one connection, opened once (the context closes it when disposed).
+        await db.Database.OpenConnectionAsync(ct);
+        var (conversation, contact) = await ConversationWithContactById(db, workspaceId, conversationId, ct)
             ?? throw new ConfideException(ConfideError.NotFound("Conversation"));
-        var parts = await db.ConversationParts
-            .Where(p => p.ConversationId == conversation.Id)
-            .OrderBy(p => p.Sequence)
-            .ToListAsync(ct);
-        var contact = await db.Contacts.FirstAsync(c => c.Id == conversation.ContactId, ct);
+        var parts = new List<ConversationPart>(conversation.PartCount);
+        await foreach (var part in PartsInOrder(db, conversation.Id).WithCancellation(ct))
+        {
+            parts.Add(part);
+        }
+
         var teammates = await TeammatesAsync(db, workspaceId, ct);
-        return new ConversationRenderer(contact, teammates).Render(conversation, parts[0], parts.Skip(1).ToList());
+        return new ConversationRenderer(contact, teammates).Render(conversation, parts[0], parts[1..]);
     }
 
     public static async Task<ConversationListView> PageAsync(ConfideDbContext db, string workspaceId, int perPage, string? after, CancellationToken ct)
@@ -45,6 +67,16 @@ internal static class ConversationQueries
         return new ConversationListView(views, total, PagesView.For(views, perPage, total, hasMore, v => v.Id));
     }
 
-    private static async Task<Dictionary<string, Teammate>> TeammatesAsync(ConfideDbContext db, string workspaceId, CancellationToken ct) =>
-        await db.Teammates.Where(t => t.WorkspaceId == workspaceId).ToDictionaryAsync(t => t.Id, ct);
+    private static async Task<Dictionary<string, Teammate>> TeammatesAsync(ConfideDbContext db, string workspaceId, CancellationToken ct)
+    {
+        var teammates = new Dictionary<string, Teammate>();
+        await foreach (var teammate in TeammatesOfWorkspace(db, workspaceId).WithCancellation(ct))
+        {
+            teammates.Add(teammate.Id, teammate);
+        }
+
+        return teammates;
+    }
+
+    private sealed record ConversationWithContact(Conversation Conversation, Contact Contact);
 }
