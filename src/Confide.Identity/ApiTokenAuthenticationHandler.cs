@@ -22,12 +22,12 @@ public sealed class ApiTokenAuthenticationHandler(
     public const string SchemeName = "ApiToken";
 
     // Runs on every API request: compiled once rather than translated per call.
-    private static readonly Func<ConfideDbContext, string, CancellationToken, Task<TokenMatch?>> ActiveTokenByHash =
+    private static readonly CompiledPerProvider<Func<ConfideDbContext, string, CancellationToken, Task<TokenMatch?>>> ActiveTokenByHash = new(() =>
         EF.CompileAsyncQuery((ConfideDbContext db, string hash, CancellationToken ct) =>
             db.ApiTokens.AsNoTracking()
                 .Where(t => t.SecretHash == hash && t.RevokedAt == null)
                 .Select(t => new TokenMatch(t.Id, t.WorkspaceId, t.TeammateId))
-                .FirstOrDefault());
+                .FirstOrDefault()));
 
     protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
     {
@@ -44,7 +44,7 @@ public sealed class ApiTokenAuthenticationHandler(
 
         var hash = ApiTokenSecrets.Hash(token);
         await using var db = cell.Database.CreateReadContext();
-        var match = await ActiveTokenByHash(db, hash, Context.RequestAborted);
+        var match = await ActiveTokenByHash.For(db)(db, hash, Context.RequestAborted);
         if (match is null)
         {
             return AuthenticateResult.Fail("Unknown or revoked token.");

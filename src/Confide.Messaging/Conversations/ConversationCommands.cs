@@ -14,13 +14,13 @@ internal sealed class ConversationCommands(ILookupIndex lookup, TimeProvider tim
 
     // Compiled once: these lookups run inside the cell's single writer, where every
     // microsecond spent translating LINQ is a microsecond no other write can use.
-    private static readonly Func<ConfideDbContext, string, string, CancellationToken, Task<Conversation?>> ConversationById =
+    private static readonly CompiledPerProvider<Func<ConfideDbContext, string, string, CancellationToken, Task<Conversation?>>> ConversationById = new(() =>
         EF.CompileAsyncQuery((ConfideDbContext db, string workspaceId, string conversationId, CancellationToken ct) =>
-            db.Conversations.AsTracking().FirstOrDefault(c => c.WorkspaceId == workspaceId && c.Id == conversationId));
+            db.Conversations.AsTracking().FirstOrDefault(c => c.WorkspaceId == workspaceId && c.Id == conversationId)));
 
-    private static readonly Func<ConfideDbContext, string, string, CancellationToken, Task<Teammate?>> TeammateById =
+    private static readonly CompiledPerProvider<Func<ConfideDbContext, string, string, CancellationToken, Task<Teammate?>>> TeammateById = new(() =>
         EF.CompileAsyncQuery((ConfideDbContext db, string workspaceId, string teammateId, CancellationToken ct) =>
-            db.Teammates.AsNoTracking().FirstOrDefault(t => t.WorkspaceId == workspaceId && t.Id == teammateId));
+            db.Teammates.AsNoTracking().FirstOrDefault(t => t.WorkspaceId == workspaceId && t.Id == teammateId)));
 
     public async Task<(Conversation Conversation, ConversationPart Opening)> CreateAsync(CellDatabase cell, string workspaceId, CreateConversationInput input)
     {
@@ -163,7 +163,7 @@ internal sealed class ConversationCommands(ILookupIndex lookup, TimeProvider tim
     }
 
     private static async Task<Conversation> FindAsync(ConfideDbContext db, string workspaceId, string conversationId, CancellationToken ct) =>
-        await ConversationById(db, workspaceId, conversationId, ct)
+        await ConversationById.For(db)(db, workspaceId, conversationId, ct)
             ?? throw new ConfideException(ConfideError.NotFound("Conversation"));
 
     private static async Task<Teammate> FindAdminAsync(ConfideDbContext db, string workspaceId, string? adminId, CancellationToken ct, string field = "admin_id")
@@ -173,7 +173,7 @@ internal sealed class ConversationCommands(ILookupIndex lookup, TimeProvider tim
             throw new ConfideException(ConfideError.ParameterMissing(field));
         }
 
-        return await TeammateById(db, workspaceId, adminId, ct)
+        return await TeammateById.For(db)(db, workspaceId, adminId, ct)
             ?? throw new ConfideException(ConfideError.NotFound("Admin"));
     }
 

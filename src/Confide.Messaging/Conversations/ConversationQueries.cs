@@ -10,32 +10,32 @@ internal static class ConversationQueries
 {
     // The queries behind GET /conversations/{id} and every reply's response are compiled once:
     // building and translating the LINQ expression on each call costs more than running it.
-    private static readonly Func<ConfideDbContext, string, string, CancellationToken, Task<ConversationWithContact?>> ConversationWithContactById =
+    private static readonly CompiledPerProvider<Func<ConfideDbContext, string, string, CancellationToken, Task<ConversationWithContact?>>> ConversationWithContactById = new(() =>
         EF.CompileAsyncQuery((ConfideDbContext db, string workspaceId, string conversationId, CancellationToken ct) =>
             db.Conversations.AsNoTracking()
                 .Where(c => c.WorkspaceId == workspaceId && c.Id == conversationId)
                 .Join(db.Contacts, c => c.ContactId, k => k.Id, (c, k) => new ConversationWithContact(c, k))
-                .FirstOrDefault());
+                .FirstOrDefault()));
 
-    private static readonly Func<ConfideDbContext, string, IAsyncEnumerable<ConversationPart>> PartsInOrder =
+    private static readonly CompiledPerProvider<Func<ConfideDbContext, string, IAsyncEnumerable<ConversationPart>>> PartsInOrder = new(() =>
         EF.CompileAsyncQuery<ConfideDbContext, string, ConversationPart>((db, conversationId) =>
             db.ConversationParts.AsNoTracking()
                 .Where(p => p.ConversationId == conversationId)
-                .OrderBy(p => p.Sequence));
+                .OrderBy(p => p.Sequence)));
 
-    private static readonly Func<ConfideDbContext, string, IAsyncEnumerable<Teammate>> TeammatesOfWorkspace =
+    private static readonly CompiledPerProvider<Func<ConfideDbContext, string, IAsyncEnumerable<Teammate>>> TeammatesOfWorkspace = new(() =>
         EF.CompileAsyncQuery<ConfideDbContext, string, Teammate>((db, workspaceId) =>
-            db.Teammates.AsNoTracking().Where(t => t.WorkspaceId == workspaceId));
+            db.Teammates.AsNoTracking().Where(t => t.WorkspaceId == workspaceId)));
 
     /// <summary>One conversation with all its parts, or a 404 when it is not in this workspace.</summary>
     public static async Task<ConversationView> GetAsync(ConfideDbContext db, string workspaceId, string conversationId, CancellationToken ct)
     {
         // Three queries on one connection, opened once (the context closes it when disposed).
         await db.Database.OpenConnectionAsync(ct);
-        var (conversation, contact) = await ConversationWithContactById(db, workspaceId, conversationId, ct)
+        var (conversation, contact) = await ConversationWithContactById.For(db)(db, workspaceId, conversationId, ct)
             ?? throw new ConfideException(ConfideError.NotFound("Conversation"));
         var parts = new List<ConversationPart>(conversation.PartCount);
-        await foreach (var part in PartsInOrder(db, conversation.Id).WithCancellation(ct))
+        await foreach (var part in PartsInOrder.For(db)(db, conversation.Id).WithCancellation(ct))
         {
             parts.Add(part);
         }
@@ -70,7 +70,7 @@ internal static class ConversationQueries
     private static async Task<Dictionary<string, Teammate>> TeammatesAsync(ConfideDbContext db, string workspaceId, CancellationToken ct)
     {
         var teammates = new Dictionary<string, Teammate>();
-        await foreach (var teammate in TeammatesOfWorkspace(db, workspaceId).WithCancellation(ct))
+        await foreach (var teammate in TeammatesOfWorkspace.For(db)(db, workspaceId).WithCancellation(ct))
         {
             teammates.Add(teammate.Id, teammate);
         }
