@@ -21,6 +21,7 @@ public abstract class ConfideDbContext(DbContextOptions options) : IdentityDbCon
     public DbSet<Tag> Tags => Set<Tag>();
     public DbSet<ContactTag> ContactTags => Set<ContactTag>();
     public DbSet<Note> Notes => Set<Note>();
+    public DbSet<WorkspaceKey> WorkspaceKeys => Set<WorkspaceKey>();
 
     protected override void OnModelCreating(ModelBuilder builder)
     {
@@ -91,6 +92,13 @@ public abstract class ConfideDbContext(DbContextOptions options) : IdentityDbCon
         {
             e.HasKey(t => new { t.ContactId, t.TagId });
             e.HasOne<Tag>().WithMany().HasForeignKey(t => t.TagId).OnDelete(DeleteBehavior.Cascade);
+        });
+
+        builder.Entity<WorkspaceKey>(e =>
+        {
+            e.Property(k => k.Purpose).HasMaxLength(32);
+            e.HasIndex(k => new { k.WorkspaceId, k.Purpose, k.Version }).IsUnique();
+            e.HasOne<Workspace>().WithMany().HasForeignKey(k => k.WorkspaceId);
         });
 
         builder.Entity<Note>(e =>

@@ -15,7 +15,6 @@ public static class DataServiceCollectionExtensions
             .Validate(o => o.ListenAddress is "localhost" or "any" || System.Net.IPAddress.TryParse(o.ListenAddress, out _), "Confide:ListenAddress must be 'localhost', 'any' or an IP address.")
             .ValidateOnStart();
         services.AddSingleton<CellRegistry>();
-        services.AddSingleton<ILookupIndex, NormalizingLookupIndex>();
         services.AddScoped<CurrentCell>();
         // Framework code (ASP.NET Core Identity) asks for the context itself; hand it the
         // current request's cell and nothing else.

@@ -1,20 +1,22 @@
 namespace Confide.Data;
 
 /// <summary>
-/// Computes the equality-lookup key stored beside a personal field (email, external id), so
-/// searches never need the field itself. The default normalises; encryption at rest replaces
-/// it with a keyed blind index (HMAC per workspace) without touching callers.
+/// Equality-lookup keys ("blind indexes") stored beside personal fields (email, external id),
+/// so a search never needs the field itself. They are keyed per workspace, so equal values in
+/// two workspaces give unrelated keys. Obtain one per request, then compute keys synchronously.
 /// </summary>
 public interface ILookupIndex
 {
-    string Email(string workspaceId, string email);
-
-    string ExternalId(string workspaceId, string externalId);
+    ValueTask<LookupKeys> ForWorkspaceAsync(CellDatabase cell, string workspaceId, CancellationToken cancellationToken);
 }
 
-public sealed class NormalizingLookupIndex : ILookupIndex
+/// <summary>The lookup-key functions of one workspace.</summary>
+public abstract class LookupKeys
 {
-    public string Email(string workspaceId, string email) => email.Trim().ToLowerInvariant();
+    public abstract string Email(string email);
 
-    public string ExternalId(string workspaceId, string externalId) => externalId;
+    public abstract string ExternalId(string externalId);
+
+    /// <summary>Emails match case-insensitively and ignoring surrounding spaces.</summary>
+    protected static string NormalizeEmail(string email) => email.Trim().ToLowerInvariant();
 }

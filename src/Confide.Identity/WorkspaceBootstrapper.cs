@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using Confide.Crypto;
 using Confide.Data;
 using Confide.Data.Model;
 using Confide.Platform;
@@ -12,6 +13,7 @@ namespace Confide.Identity;
 /// owner's first API token, all in one transaction: either everything exists or nothing does.
 /// </summary>
 public sealed class WorkspaceBootstrapper(
+    WorkspaceKeyRing keyRing,
     IPasswordHasher<TeammateAccount> passwordHasher,
     ILookupNormalizer normalizer,
     TimeProvider time)
@@ -46,6 +48,7 @@ public sealed class WorkspaceBootstrapper(
         var token = ApiTokenSecrets.Generate(cell.Region);
         var email = request.OwnerEmail.Trim();
         var normalizedEmail = normalizer.NormalizeEmail(email);
+        var lookupKey = await keyRing.NewLookupIndexKeyAsync(cell.Region, workspace.Id, cancellationToken);
 
         return await cell.Writer.WriteAsync(async (db, ct) =>
         {
@@ -79,6 +82,7 @@ public sealed class WorkspaceBootstrapper(
                 CreatedAt = now,
             };
             db.Workspaces.Add(workspace);
+            db.WorkspaceKeys.Add(lookupKey.Stored);
             db.Teammates.Add(owner);
             db.ApiTokens.Add(new ApiToken
             {

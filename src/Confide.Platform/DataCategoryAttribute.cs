@@ -17,6 +17,7 @@ public static class DataCategories
 {
     public const string SystemOperations = "system.operations";
     public const string SystemAuthentication = "system.authentication";
+    public const string SystemKeyMaterial = "system.authentication.wrapped_key";
     public const string UserId = "user.unique_id";
     public const string UserName = "user.name";
     public const string UserEmail = "user.contact.email";

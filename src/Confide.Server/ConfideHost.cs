@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Confide.Crypto;
 using Confide.Data;
 using Confide.Identity;
 using Confide.Messaging;
@@ -24,6 +25,7 @@ public static class ConfideHost
         var services = builder.Services;
         services.AddSingleton(TimeProvider.System);
         services.AddConfideData();
+        services.AddConfideCrypto();
         services.AddConfideIdentity();
         services.AddMessaging();
         services.AddOptions<TlsOptions>().BindConfiguration(TlsOptions.Section);
@@ -93,12 +95,18 @@ public static class ConfideHost
         return app;
     }
 
-    /// <summary>Creates or upgrades every served cell's schema.</summary>
+    /// <summary>Creates or upgrades every served cell's schema and opens its master key (failing closed).</summary>
     public static async Task MigrateAsync(IServiceProvider services, CancellationToken cancellationToken = default)
     {
         foreach (var cell in services.GetRequiredService<CellRegistry>().All)
         {
-            await cell.MigrateAsync(cancellationToken);
+            await PrepareCellAsync(services, cell, cancellationToken);
         }
+    }
+
+    public static async Task PrepareCellAsync(IServiceProvider services, CellDatabase cell, CancellationToken cancellationToken)
+    {
+        await cell.MigrateAsync(cancellationToken);
+        await CryptoModule.PrepareCellAsync(services, cell, cancellationToken);
     }
 }

@@ -14,7 +14,7 @@ internal sealed class ContactCommands(ILookupIndex lookup, TimeProvider time)
 {
     private const int MaxCustomAttributes = 250;
 
-    public async Task<Contact> CreateAsync(CellDatabase cell, string workspaceId, ContactInput input)
+    public async Task<Contact> CreateAsync(CellDatabase cell, string workspaceId, ContactInput input, CancellationToken cancellationToken)
     {
         var role = input.Role ?? ContactRoles.User;
         if (!ContactRoles.IsValid(role))
@@ -27,37 +27,39 @@ internal sealed class ContactCommands(ILookupIndex lookup, TimeProvider time)
             throw new ConfideException(ConfideError.ParameterInvalid("Provide at least one of email, external_id or role"));
         }
 
+        var keys = await lookup.ForWorkspaceAsync(cell, workspaceId, cancellationToken);
         var now = time.GetUtcNow();
         var contact = new Contact { Id = PublicIds.NewEntityId(time), WorkspaceId = workspaceId, Role = role, CreatedAt = now, UpdatedAt = now };
-        Apply(contact, input);
+        Apply(contact, input, keys);
         return await cell.Writer.WriteAsync(async (db, ct) =>
         {
             await EnsureUniqueAsync(db, contact, ct);
             db.Contacts.Add(contact);
             return contact;
-        });
+        }, cancellationToken);
     }
 
-    public async Task<Contact> UpdateAsync(CellDatabase cell, string workspaceId, string contactId, ContactInput input)
+    public async Task<Contact> UpdateAsync(CellDatabase cell, string workspaceId, string contactId, ContactInput input, CancellationToken cancellationToken)
     {
         if (input.Role is not null && !ContactRoles.IsValid(input.Role))
         {
             throw new ConfideException(ConfideError.ParameterInvalid("role must be 'user' or 'lead'"));
         }
 
+        var keys = await lookup.ForWorkspaceAsync(cell, workspaceId, cancellationToken);
         return await cell.Writer.WriteAsync(async (db, ct) =>
         {
             var contact = await db.Contacts.FirstOrDefaultAsync(c => c.WorkspaceId == workspaceId && c.Id == contactId, ct)
                 ?? throw new ConfideException(ConfideError.NotFound("User"));
             contact.Role = input.Role ?? contact.Role;
-            Apply(contact, input);
+            Apply(contact, input, keys);
             contact.UpdatedAt = time.GetUtcNow();
             await EnsureUniqueAsync(db, contact, ct);
             return contact;
-        });
+        }, cancellationToken);
     }
 
-    private void Apply(Contact contact, ContactInput input)
+    private static void Apply(Contact contact, ContactInput input, LookupKeys lookup)
     {
         if (input.Email is not null)
         {
@@ -68,13 +70,13 @@ internal sealed class ContactCommands(ILookupIndex lookup, TimeProvider time)
             }
 
             contact.Email = email;
-            contact.EmailLookup = email is null ? null : lookup.Email(contact.WorkspaceId, email);
+            contact.EmailLookup = email is null ? null : lookup.Email(email);
         }
 
         if (input.ExternalId is not null)
         {
             contact.ExternalId = Text.Optional(input.ExternalId, "external_id", 255);
-            contact.ExternalIdLookup = contact.ExternalId is null ? null : lookup.ExternalId(contact.WorkspaceId, contact.ExternalId);
+            contact.ExternalIdLookup = contact.ExternalId is null ? null : lookup.ExternalId(contact.ExternalId);
         }
 
         if (input.Phone is not null)

@@ -30,14 +30,14 @@ internal static class ContactEndpoints
 
     private static async Task<IResult> CreateAsync(ApiCaller caller, CurrentCell cell, ContactCommands commands, ContactInput input, CancellationToken ct)
     {
-        var contact = await commands.CreateAsync(cell.Database, caller.WorkspaceId, input);
+        var contact = await commands.CreateAsync(cell.Database, caller.WorkspaceId, input, ct);
         await using var db = cell.Database.CreateReadContext();
         return TypedResults.Ok(await ContactQueries.ViewAsync(db, contact, ct));
     }
 
     private static async Task<IResult> UpdateAsync(ApiCaller caller, CurrentCell cell, ContactCommands commands, string id, ContactInput input, CancellationToken ct)
     {
-        var contact = await commands.UpdateAsync(cell.Database, caller.WorkspaceId, id, input);
+        var contact = await commands.UpdateAsync(cell.Database, caller.WorkspaceId, id, input, ct);
         await using var db = cell.Database.CreateReadContext();
         return TypedResults.Ok(await ContactQueries.ViewAsync(db, contact, ct));
     }
@@ -52,7 +52,7 @@ internal static class ContactEndpoints
 
     private static async Task<IResult> FindByExternalIdAsync(ApiCaller caller, CurrentCell cell, ILookupIndex lookup, string externalId, CancellationToken ct)
     {
-        var key = lookup.ExternalId(caller.WorkspaceId, externalId);
+        var key = (await lookup.ForWorkspaceAsync(cell.Database, caller.WorkspaceId, ct)).ExternalId(externalId);
         await using var db = cell.Database.CreateReadContext();
         var contact = await db.Contacts.InWorkspace(caller.WorkspaceId).FirstOrDefaultAsync(c => c.ExternalIdLookup == key, ct)
             ?? throw new ConfideException(ConfideError.NotFound("User"));
@@ -78,7 +78,7 @@ internal static class ContactEndpoints
             throw new ConfideException(ConfideError.ParameterMissing("query"));
         }
 
-        var predicate = new ContactSearchQuery(lookup, caller.WorkspaceId).Compile(query);
+        var predicate = new ContactSearchQuery(await lookup.ForWorkspaceAsync(cell.Database, caller.WorkspaceId, ct)).Compile(query);
         var size = PageSize.Resolve(request.Pagination?.PerPage, 50);
         var after = Cursor.Decode(request.Pagination?.StartingAfter);
         await using var db = cell.Database.CreateReadContext();

@@ -12,7 +12,7 @@ namespace Confide.Messaging.Contacts;
 /// into a database predicate. Personal fields are matched through their lookup keys only, so
 /// they support equality operators alone: the same rule holds once they are encrypted.
 /// </summary>
-internal sealed class ContactSearchQuery(ILookupIndex lookup, string workspaceId)
+internal sealed class ContactSearchQuery(LookupKeys lookup)
 {
     private const int MaxFilters = 15;
     private const int MaxDepth = 3;
@@ -64,8 +64,8 @@ internal sealed class ContactSearchQuery(ILookupIndex lookup, string workspaceId
         return field switch
         {
             "id" => Equality(nameof(Data.Model.Contact.Id), op, value, field, v => v),
-            "email" => Equality(nameof(Data.Model.Contact.EmailLookup), op, value, field, v => lookup.Email(workspaceId, v)),
-            "external_id" => Equality(nameof(Data.Model.Contact.ExternalIdLookup), op, value, field, v => lookup.ExternalId(workspaceId, v)),
+            "email" => Equality(nameof(Data.Model.Contact.EmailLookup), op, value, field, lookup.Email),
+            "external_id" => Equality(nameof(Data.Model.Contact.ExternalIdLookup), op, value, field, lookup.ExternalId),
             "role" => Equality(nameof(Data.Model.Contact.Role), op, value, field, v => v),
             "created_at" => Timestamp(nameof(Data.Model.Contact.CreatedAt), op, value, field),
             "updated_at" => Timestamp(nameof(Data.Model.Contact.UpdatedAt), op, value, field),

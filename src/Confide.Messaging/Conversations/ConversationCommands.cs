@@ -62,6 +62,7 @@ internal sealed class ConversationCommands(ILookupIndex lookup, TimeProvider tim
     {
         var body = Text.Required(input.Body, "body", MaxBodyLength);
         var messageType = input.MessageType ?? PartTypes.Comment;
+        var keys = input.IntercomUserId is { Length: > 0 } ? null : await lookup.ForWorkspaceAsync(cell, workspaceId, CancellationToken.None);
         await cell.Writer.WriteAsync(async (db, ct) =>
         {
             var conversation = await FindAsync(db, workspaceId, conversationId, ct);
@@ -83,7 +84,7 @@ internal sealed class ConversationCommands(ILookupIndex lookup, TimeProvider tim
                         throw new ConfideException(ConfideError.ParameterInvalid("A contact can only reply with message_type 'comment'"));
                     }
 
-                    var contact = await FindReplyingContactAsync(db, workspaceId, input, ct);
+                    var contact = await FindReplyingContactAsync(db, workspaceId, input, keys, ct);
                     if (contact.Id != conversation.ContactId)
                     {
                         throw new ConfideException(ConfideError.ParameterInvalid("The contact is not a participant of this conversation"));
@@ -177,7 +178,7 @@ internal sealed class ConversationCommands(ILookupIndex lookup, TimeProvider tim
             ?? throw new ConfideException(ConfideError.NotFound("Admin"));
     }
 
-    private async Task<Contact> FindReplyingContactAsync(ConfideDbContext db, string workspaceId, ReplyInput input, CancellationToken ct)
+    private static async Task<Contact> FindReplyingContactAsync(ConfideDbContext db, string workspaceId, ReplyInput input, LookupKeys? lookup, CancellationToken ct)
     {
         var contacts = db.Contacts.InWorkspace(workspaceId);
         Contact? contact;
@@ -187,12 +188,12 @@ internal sealed class ConversationCommands(ILookupIndex lookup, TimeProvider tim
         }
         else if (input.UserId is { Length: > 0 } externalId)
         {
-            var key = lookup.ExternalId(workspaceId, externalId);
+            var key = lookup!.ExternalId(externalId);
             contact = await contacts.FirstOrDefaultAsync(c => c.ExternalIdLookup == key, ct);
         }
         else if (input.Email is { Length: > 0 } email)
         {
-            var key = lookup.Email(workspaceId, email);
+            var key = lookup!.Email(email);
             contact = await contacts.OrderByDescending(c => c.Role == ContactRoles.User).FirstOrDefaultAsync(c => c.EmailLookup == key, ct);
         }
         else

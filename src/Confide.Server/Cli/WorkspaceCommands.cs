@@ -49,7 +49,16 @@ internal static class WorkspaceCommands
             }
 
             var cell = cells.Get(target);
-            await cell.MigrateAsync(ct);
+            try
+            {
+                await ConfideHost.PrepareCellAsync(app.Services, cell, ct);
+            }
+            catch (Confide.Crypto.MasterKeyUnavailableException ex)
+            {
+                await Console.Error.WriteLineAsync(ex.Message);
+                return 1;
+            }
+
             await using var scope = app.Services.CreateAsyncScope();
             var bootstrapper = scope.ServiceProvider.GetRequiredService<WorkspaceBootstrapper>();
             WorkspaceBootstrapper.Result created;

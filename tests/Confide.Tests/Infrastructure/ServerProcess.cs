@@ -88,6 +88,28 @@ public sealed class ServerProcess : IDisposable
         }
     }
 
+    /// <summary>Starts the server expecting it to refuse to start; returns its exit code and output.</summary>
+    public async Task<(int ExitCode, string Output)> StartExpectingFailureAsync()
+    {
+        using var process = Process.Start(StartInfo([.. ConfigArgs]))!;
+        var output = process.StandardOutput.ReadToEndAsync();
+        var error = process.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        await process.WaitForExitAsync(timeout.Token);
+        return (process.ExitCode, await output + await error);
+    }
+
+    /// <summary>Stops the server gracefully (SIGTERM) and waits for it.</summary>
+    public async Task StopAsync()
+    {
+        if (_process is { HasExited: false })
+        {
+            using var kill = Process.Start("kill", ["-TERM", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+            await kill.WaitForExitAsync();
+            await _process.WaitForExitAsync();
+        }
+    }
+
     public string CaPath => Path.Combine(DataDirectory, "tls", "ca.pem");
 
     public HttpClient ClientFor(Region region, string? token)

@@ -1,0 +1,38 @@
+using Confide.Platform;
+using Confide.Tests.Infrastructure;
+
+namespace Confide.Tests.Crypto;
+
+/// <summary>A region whose master key is missing or not its own does not start, and says why.</summary>
+public sealed class MasterKeyStartupTests
+{
+    [Fact]
+    public async Task MissingOrSwappedKeyFile_StopsStartUpNamingRegionAndFile()
+    {
+        using var server = new ServerProcess();
+        await server.StartAsync();
+        await server.CreateWorkspaceAsync(Region.Eu, "Keys", "owner@example.com");
+        await server.StopAsync();
+
+        var euKey = Path.Combine(server.DataDirectory, "keys", "eu", "master.key");
+        var usKey = Path.Combine(server.DataDirectory, "keys", "us", "master.key");
+        Assert.True(File.Exists(euKey));
+
+        File.Move(euKey, euKey + ".bak");
+        var (missingExit, missingOutput) = await server.StartExpectingFailureAsync();
+        Assert.NotEqual(0, missingExit);
+        Assert.Contains("Region 'eu'", missingOutput, StringComparison.Ordinal);
+        Assert.Contains(euKey, missingOutput, StringComparison.Ordinal);
+        Assert.False(File.Exists(euKey), "a missing key must not be silently recreated");
+
+        File.Copy(usKey, euKey);
+        var (swappedExit, swappedOutput) = await server.StartExpectingFailureAsync();
+        Assert.NotEqual(0, swappedExit);
+        Assert.Contains("Region 'eu'", swappedOutput, StringComparison.Ordinal);
+        Assert.Contains("not this region's key", swappedOutput, StringComparison.Ordinal);
+
+        File.Delete(euKey);
+        File.Move(euKey + ".bak", euKey);
+        await server.StartAsync();
+    }
+}
