@@ -81,19 +81,34 @@ public sealed class KeyFileMasterKeyProvider : IMasterKeyProvider, IDisposable
         Guid.NewGuid().TryWriteBytes(bytes.AsSpan(5, 16));
         RandomNumberGenerator.Fill(bytes.AsSpan(21, 32));
         SHA256.HashData(bytes.AsSpan(0, FileSize - 8)).AsSpan(0, 8).CopyTo(bytes.AsSpan(FileSize - 8));
+        // Written to a temporary file and moved into place, so a reader never sees half a key
+        // and two processes starting together end up with the same one.
+        var temporary = $"{path}.{Guid.NewGuid():N}.tmp";
         var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
         if (!OperatingSystem.IsWindows())
         {
             options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
         }
 
-        using (var stream = new FileStream(path, options))
+        try
         {
-            stream.Write(bytes);
-            stream.Flush(flushToDisk: true);
-        }
+            using (var stream = new FileStream(temporary, options))
+            {
+                stream.Write(bytes);
+                stream.Flush(flushToDisk: true);
+            }
 
-        CryptographicOperations.ZeroMemory(bytes);
+            File.Move(temporary, path, overwrite: false);
+        }
+        catch (IOException) when (File.Exists(path))
+        {
+            // Another process created it first: use theirs.
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(bytes);
+            File.Delete(temporary);
+        }
     }
 
     public ValueTask<byte[]> WrapAsync(ReadOnlyMemory<byte> dataKey, ReadOnlyMemory<byte> context, CancellationToken cancellationToken = default)

@@ -62,7 +62,9 @@ internal sealed class ConversationCommands(ILookupIndex lookup, TimeProvider tim
     {
         var body = Text.Required(input.Body, "body", MaxBodyLength);
         var messageType = input.MessageType ?? PartTypes.Comment;
-        var keys = input.IntercomUserId is { Length: > 0 } ? null : await lookup.ForWorkspaceAsync(cell, workspaceId, CancellationToken.None);
+        // Lookup keys only when a contact replies identified by external id or email.
+        var needsLookup = input.Type != "admin" && input.IntercomUserId is not { Length: > 0 } && (input.UserId is { Length: > 0 } || input.Email is { Length: > 0 });
+        var keys = needsLookup ? await lookup.ForWorkspaceAsync(cell, workspaceId, CancellationToken.None) : null;
         await cell.Writer.WriteAsync(async (db, ct) =>
         {
             var conversation = await FindAsync(db, workspaceId, conversationId, ct);
