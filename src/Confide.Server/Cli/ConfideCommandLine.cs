@@ -16,6 +16,7 @@ public static class ConfideCommandLine
         root.SetAction((result, ct) => ServeCommand.RunAsync(result.UnmatchedTokens.ToArray(), ct));
         root.Subcommands.Add(ServeCommand.Create());
         root.Subcommands.Add(WorkspaceCommands.Create());
+        root.Subcommands.Add(KeysCommands.Create());
         return root;
     }
 }

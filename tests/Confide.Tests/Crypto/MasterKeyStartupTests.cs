@@ -12,6 +12,11 @@ public sealed class MasterKeyStartupTests
         using var server = new ServerProcess();
         await server.StartAsync();
         await server.CreateWorkspaceAsync(Region.Eu, "Keys", "owner@example.com");
+        var status = await server.RunCliJsonAsync("keys", "status", "--json");
+        var eu = status.EnumerateArray().Single(r => r.Str("region") == "eu");
+        Assert.Equal(1, eu.GetProperty("workspace_keys").GetInt32());
+        Assert.Contains("master.key", eu.Str("master_key_source"), StringComparison.Ordinal);
+        Assert.Equal(0, status.EnumerateArray().Single(r => r.Str("region") == "us").GetProperty("workspace_keys").GetInt32());
         await server.StopAsync();
 
         var euKey = Path.Combine(server.DataDirectory, "keys", "eu", "master.key");

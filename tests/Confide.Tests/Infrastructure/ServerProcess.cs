@@ -119,15 +119,18 @@ public sealed class ServerProcess : IDisposable
     }
 
     /// <summary>Runs <c>confide workspace create ... --json</c> and returns its JSON.</summary>
-    public async Task<JsonElement> CreateWorkspaceAsync(Region region, string name, string owner)
+    public Task<JsonElement> CreateWorkspaceAsync(Region region, string name, string owner) =>
+        RunCliJsonAsync("workspace", "create", "--region", region.Code, "--name", name, "--owner", owner, "--json");
+
+    /// <summary>Runs a CLI command with this server's configuration; it must succeed and print JSON.</summary>
+    public async Task<JsonElement> RunCliJsonAsync(params string[] command)
     {
-        string[] args = ["workspace", "create", "--region", region.Code, "--name", name, "--owner", owner, "--json", .. ConfigArgs];
-        using var cli = Process.Start(StartInfo(args))!;
-        var output = await cli.StandardOutput.ReadToEndAsync();
-        var error = await cli.StandardError.ReadToEndAsync();
+        using var cli = Process.Start(StartInfo([.. command, .. ConfigArgs]))!;
+        var output = cli.StandardOutput.ReadToEndAsync();
+        var error = cli.StandardError.ReadToEndAsync();
         await cli.WaitForExitAsync();
-        Assert.True(cli.ExitCode == 0, $"CLI failed ({cli.ExitCode}): {error}");
-        return JsonDocument.Parse(output).RootElement.Clone();
+        Assert.True(cli.ExitCode == 0, $"CLI failed ({cli.ExitCode}): {await error}");
+        return JsonDocument.Parse(await output).RootElement.Clone();
     }
 
     /// <summary>SIGKILL: no shutdown hooks, no flushing; only what was durable survives.</summary>
