@@ -21,11 +21,11 @@ public sealed class KeyFileMasterKeyProvider : IMasterKeyProvider, IDisposable
     private const int WrapSize = 1 + 16 + 12 + DataKey.SizeInBytes + 16;
 
     private readonly byte[] _key;
-    private readonly Region _region;
+    private readonly string _owner;
 
-    private KeyFileMasterKeyProvider(Region region, string path, Guid keyId, byte[] key)
+    private KeyFileMasterKeyProvider(string owner, string path, Guid keyId, byte[] key)
     {
-        _region = region;
+        _owner = owner;
         Source = $"key file {path}";
         KeyId = keyId;
         _key = key;
@@ -36,14 +36,18 @@ public sealed class KeyFileMasterKeyProvider : IMasterKeyProvider, IDisposable
     public Guid KeyId { get; }
 
     /// <summary>Loads the region's key file; creates it when <paramref name="createIfMissing"/> (first start only).</summary>
-    public static KeyFileMasterKeyProvider Open(Region region, string path, bool createIfMissing)
+    public static KeyFileMasterKeyProvider Open(Region region, string path, bool createIfMissing) =>
+        Open($"Region '{region}'", path, createIfMissing);
+
+    /// <param name="owner">What the key protects, as error messages name it (e.g. <c>Region 'eu'</c>).</param>
+    public static KeyFileMasterKeyProvider Open(string owner, string path, bool createIfMissing)
     {
         if (!File.Exists(path))
         {
             if (!createIfMissing)
             {
                 throw new MasterKeyUnavailableException(
-                    $"Region '{region}': the master key file {path} is missing. Restore it from your key backup; without it this region's data cannot be read.");
+                    $"{owner}: the master key file {path} is missing. Restore it from your key backup; without it the data it protects cannot be read.");
             }
 
             Create(path);
@@ -55,7 +59,7 @@ public sealed class KeyFileMasterKeyProvider : IMasterKeyProvider, IDisposable
             if ((mode & (UnixFileMode.GroupRead | UnixFileMode.GroupWrite | UnixFileMode.OtherRead | UnixFileMode.OtherWrite)) != 0)
             {
                 throw new MasterKeyUnavailableException(
-                    $"Region '{region}': the master key file {path} is readable by other users; run 'chmod 600' on it.");
+                    $"{owner}: the master key file {path} is readable by other users; run 'chmod 600' on it.");
             }
         }
 
@@ -64,10 +68,10 @@ public sealed class KeyFileMasterKeyProvider : IMasterKeyProvider, IDisposable
             || !SHA256.HashData(bytes.AsSpan(0, FileSize - 8)).AsSpan(0, 8).SequenceEqual(bytes.AsSpan(FileSize - 8)))
         {
             CryptographicOperations.ZeroMemory(bytes);
-            throw new MasterKeyUnavailableException($"Region '{region}': the master key file {path} is corrupt or not a Confide key file.");
+            throw new MasterKeyUnavailableException($"{owner}: the master key file {path} is corrupt or not a Confide key file.");
         }
 
-        var provider = new KeyFileMasterKeyProvider(region, path, new Guid(bytes.AsSpan(5, 16)), bytes.AsSpan(21, 32).ToArray());
+        var provider = new KeyFileMasterKeyProvider(owner, path, new Guid(bytes.AsSpan(5, 16)), bytes.AsSpan(21, 32).ToArray());
         CryptographicOperations.ZeroMemory(bytes);
         return provider;
     }
@@ -139,7 +143,7 @@ public sealed class KeyFileMasterKeyProvider : IMasterKeyProvider, IDisposable
         if (wrappedUnder != KeyId)
         {
             throw new MasterKeyUnavailableException(
-                $"Region '{_region}': a data key was wrapped with master key {wrappedUnder}, but {Source} holds master key {KeyId}.");
+                $"{_owner}: a data key was wrapped with master key {wrappedUnder}, but {Source} holds master key {KeyId}.");
         }
 
         var dataKey = new byte[DataKey.SizeInBytes];

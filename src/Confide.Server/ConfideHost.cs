@@ -41,9 +41,13 @@ public static class ConfideHost
         });
         // Cookie and antiforgery keys live with the rest of the state, so restarts keep sessions.
         var dataDirectory = builder.Configuration.GetSection(ConfideOptions.Section).Get<ConfideOptions>()?.DataDirectoryFullPath ?? new ConfideOptions().DataDirectoryFullPath;
+        // ...encrypted under their own key file, never stored in clear.
+        services.AddSingleton(new DataProtectionKeyFile(Path.Combine(dataDirectory, "keys", "data-protection.key")));
         services.AddDataProtection()
             .SetApplicationName("confide")
             .PersistKeysToFileSystem(new DirectoryInfo(Path.Combine(dataDirectory, "keys", "data-protection")));
+        services.AddOptions<Microsoft.AspNetCore.DataProtection.KeyManagement.KeyManagementOptions>()
+            .Configure<DataProtectionKeyFile>((options, keyFile) => options.XmlEncryptor = new KeyFileXmlEncryptor(keyFile));
         services.AddRazorPages(options => options.Conventions.AuthorizeFolder("/App"))
             .AddMvcOptions(options => options.Filters.Add<AppResponseHeaders>());
         // Encode only what HTML needs (<, >, &, quotes): names in any script stay readable.
