@@ -24,7 +24,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-install_node_if_missing() {
+install_tools_if_missing() {
   local missing=()
   command -v node >/dev/null || missing+=(nodejs)
   command -v npm >/dev/null || missing+=(npm)
@@ -58,7 +58,7 @@ if [ "$dotnet_status" -ne 0 ] && [ "$(count failed)" -eq 0 ]; then
   failed=$((failed + 1))
 fi
 
-install_node_if_missing
+install_tools_if_missing
 if [ ! -d tests/sdk/node_modules/intercom-client ]; then
   (cd tests/sdk && npm ci --no-audit --no-fund --loglevel=error)
 fi
