@@ -1,3 +1,4 @@
+using System.Buffers.Text;
 using System.Security.Cryptography;
 using System.Text;
 using Confide.Data;
@@ -19,6 +20,6 @@ internal sealed class BlindIndex(byte[] key) : LookupKeys
     {
         var input = Encoding.UTF8.GetBytes($"{field}\0{value}");
         var mac = HMACSHA256.HashData(key, input);
-        return "h1:" + Convert.ToBase64String(mac).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+        return "h1:" + Base64Url.EncodeToString(mac);
     }
 }

@@ -105,7 +105,7 @@ public sealed class CellWriter : IAsyncDisposable
         if (connection is SqliteConnection)
         {
             await using var pragma = connection.CreateCommand();
-            pragma.CommandText = "PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;";
+            pragma.CommandText = SqliteDurabilityInterceptor.Pragmas;
             await pragma.ExecuteNonQueryAsync();
         }
 

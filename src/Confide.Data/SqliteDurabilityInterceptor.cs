@@ -11,7 +11,8 @@ internal sealed class SqliteDurabilityInterceptor : DbConnectionInterceptor
 {
     public static readonly SqliteDurabilityInterceptor Instance = new();
 
-    private const string Pragmas = "PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;";
+    /// <summary>Also run by <see cref="CellWriter"/> on the connection it opens itself.</summary>
+    internal const string Pragmas = "PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;";
 
     public override void ConnectionOpened(DbConnection connection, ConnectionEndEventData eventData)
     {

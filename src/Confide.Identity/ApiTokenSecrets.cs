@@ -1,3 +1,4 @@
+using System.Buffers.Text;
 using System.Diagnostics.CodeAnalysis;
 using System.Security.Cryptography;
 using System.Text;
@@ -19,7 +20,7 @@ public static class ApiTokenSecrets
     private const int SecretChars = 43;
 
     public static string Generate(Region region) =>
-        $"{Prefix}{region.Code}_{Base64UrlNoPadding(RandomNumberGenerator.GetBytes(SecretBytes))}";
+        $"{Prefix}{region.Code}_{Base64Url.EncodeToString(RandomNumberGenerator.GetBytes(SecretBytes))}";
 
     public static string Hash(string token) =>
         HashMarker + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(token)));
@@ -33,7 +34,4 @@ public static class ApiTokenSecrets
             && token[Prefix.Length + 2] == '_'
             && Region.TryParse(token.Substring(Prefix.Length, 2), out region);
     }
-
-    private static string Base64UrlNoPadding(byte[] bytes) =>
-        Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_');
 }

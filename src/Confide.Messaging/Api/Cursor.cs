@@ -1,3 +1,4 @@
+using System.Buffers.Text;
 using System.Text;
 using Confide.Platform;
 
@@ -11,7 +12,7 @@ namespace Confide.Messaging.Api;
 internal static class Cursor
 {
     public static string Encode(string lastId) =>
-        Convert.ToBase64String(Encoding.ASCII.GetBytes(lastId)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+        Base64Url.EncodeToString(Encoding.ASCII.GetBytes(lastId));
 
     /// <summary>Decodes a cursor; null input means the first page. Anything else invalid is a 400.</summary>
     public static string? Decode(string? cursor)
@@ -23,9 +24,7 @@ internal static class Cursor
 
         try
         {
-            var base64 = cursor.Replace('-', '+').Replace('_', '/');
-            base64 = base64.PadRight(base64.Length + ((4 - (base64.Length % 4)) % 4), '=');
-            var id = Encoding.ASCII.GetString(Convert.FromBase64String(base64));
+            var id = Encoding.ASCII.GetString(Base64Url.DecodeFromChars(cursor));
             if (PublicIds.IsEntityId(id))
             {
                 return id;
