@@ -35,6 +35,15 @@ public sealed class KeyFileMasterKeyProvider : IMasterKeyProvider, IDisposable
 
     public Guid KeyId { get; }
 
+    public IReadOnlyList<Guid> KeyIds => [KeyId];
+
+    // Versioned key files (rotation) are being added; until then a key file holds one version.
+    public ValueTask<Guid> RotateAsync(CancellationToken cancellationToken = default) =>
+        throw new NotSupportedException("Master key rotation of key files is not implemented yet.");
+
+    public ValueTask RetireAsync(Guid keyId, CancellationToken cancellationToken = default) =>
+        throw new NotSupportedException("Master key rotation of key files is not implemented yet.");
+
     /// <summary>Loads the region's key file; creates it when <paramref name="createIfMissing"/> (first start only).</summary>
     public static KeyFileMasterKeyProvider Open(Region region, string path, bool createIfMissing) =>
         Open($"Region '{region}'", path, createIfMissing);
