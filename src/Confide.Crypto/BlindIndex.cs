@@ -16,6 +16,8 @@ internal sealed class BlindIndex(byte[] key) : LookupKeys
 
     public override string ExternalId(string externalId) => Compute("external_id", externalId);
 
+    public override string Phone(string phone) => Compute("phone", NormalizePhone(phone));
+
     private string Compute(string field, string value)
     {
         var input = Encoding.UTF8.GetBytes($"{field}\0{value}");

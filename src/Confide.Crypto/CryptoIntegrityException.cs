@@ -15,3 +15,6 @@ public sealed class KeyUsageExhaustedException(Guid keyId) : Exception($"Data ke
 
 /// <summary>A region's master key is missing, unreadable or not the one its data was wrapped with.</summary>
 public sealed class MasterKeyUnavailableException(string message) : Exception(message);
+
+/// <summary>The contact's keys were destroyed (crypto-shredded): their data can never be read again.</summary>
+public sealed class ContactErasedException() : Exception("The contact's data was erased.");

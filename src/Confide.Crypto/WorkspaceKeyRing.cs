@@ -11,6 +11,7 @@ namespace Confide.Crypto;
 /// <summary>
 /// Creates workspace keys (wrapped by the region's master key) and hands out unwrapped ones
 /// from a bounded in-memory cache with a time limit; unwrapped keys are never written anywhere.
+/// A workspace has a lookup-index key (blind indexes) and a data key (wraps its contacts' keys).
 /// </summary>
 public sealed class WorkspaceKeyRing(MasterKeys masterKeys, TimeProvider time) : ILookupIndex, IDisposable
 {
@@ -21,48 +22,115 @@ public sealed class WorkspaceKeyRing(MasterKeys masterKeys, TimeProvider time) :
     /// <summary>A wrapped key to store, and the lookup functions it gives before it is stored.</summary>
     public sealed record NewLookupKey(WorkspaceKey Stored, LookupKeys Lookup);
 
+    /// <summary>Both keys of a new workspace, wrapped, to add in the workspace's creating transaction.</summary>
+    public async Task<IReadOnlyList<WorkspaceKey>> NewWorkspaceKeysAsync(Region region, string workspaceId, CancellationToken cancellationToken) =>
+    [
+        (await NewLookupIndexKeyAsync(region, workspaceId, cancellationToken)).Stored,
+        await NewDataKeyAsync(region, workspaceId, cancellationToken),
+    ];
+
     /// <summary>A new lookup-index key for a workspace, wrapped and ready to add in the workspace's creating transaction.</summary>
     public async Task<NewLookupKey> NewLookupIndexKeyAsync(Region region, string workspaceId, CancellationToken cancellationToken)
     {
-        var master = masterKeys.For(region);
         var key = RandomNumberGenerator.GetBytes(DataKey.SizeInBytes);
-        var stored = new WorkspaceKey
-        {
-            Id = Guid.NewGuid(),
-            WorkspaceId = workspaceId,
-            Purpose = WorkspaceKeyPurposes.LookupIndex,
-            Version = 1,
-            WrappedKey = await master.WrapAsync(key, WrapContext(workspaceId, WorkspaceKeyPurposes.LookupIndex), cancellationToken),
-            MasterKeyId = master.KeyId,
-            CreatedAt = time.GetUtcNow(),
-        };
+        var stored = await WrapAsync(region, workspaceId, WorkspaceKeyPurposes.LookupIndex, Guid.NewGuid(), key, cancellationToken);
         return new NewLookupKey(stored, new BlindIndex(key));
+    }
+
+    /// <summary>A new data key (version 1) for a workspace, wrapped; the key itself is not kept.</summary>
+    public async Task<WorkspaceKey> NewDataKeyAsync(Region region, string workspaceId, CancellationToken cancellationToken)
+    {
+        using var key = DataKey.Generate();
+        return await WrapAsync(region, workspaceId, WorkspaceKeyPurposes.Data, key.Id, key.Material.ToArray(), cancellationToken);
     }
 
     public async ValueTask<LookupKeys> ForWorkspaceAsync(CellDatabase cell, string workspaceId, CancellationToken cancellationToken)
     {
-        var cacheKey = (cell.Region, workspaceId, WorkspaceKeyPurposes.LookupIndex);
-        if (!_unwrapped.TryGetValue(cacheKey, out byte[]? key) || key is null)
+        var key = await CurrentAsync(cell, workspaceId, WorkspaceKeyPurposes.LookupIndex, cancellationToken);
+        return new BlindIndex(key.Material.ToArray());
+    }
+
+    /// <summary>The workspace's current data key, for wrapping new contact keys. Owned by the ring: do not dispose.</summary>
+    public ValueTask<DataKey> DataKeyAsync(CellDatabase cell, string workspaceId, CancellationToken cancellationToken) =>
+        CurrentAsync(cell, workspaceId, WorkspaceKeyPurposes.Data, cancellationToken);
+
+    /// <summary>A given version of the workspace's data key, for unwrapping what it wrapped. Owned by the ring: do not dispose.</summary>
+    public async ValueTask<DataKey> DataKeyAsync(CellDatabase cell, string workspaceId, Guid keyId, CancellationToken cancellationToken)
+    {
+        if (!_unwrapped.TryGetValue(keyId, out DataKey? key) || key is null)
         {
             await using var db = cell.CreateReadContext();
             var stored = await db.WorkspaceKeys
-                .Where(k => k.WorkspaceId == workspaceId && k.Purpose == WorkspaceKeyPurposes.LookupIndex)
-                .OrderByDescending(k => k.Version)
+                .Where(k => k.Id == keyId && k.WorkspaceId == workspaceId && k.Purpose == WorkspaceKeyPurposes.Data)
                 .FirstOrDefaultAsync(cancellationToken)
-                ?? throw new CryptoIntegrityException("The workspace has no lookup-index key.");
-            key = await masterKeys.For(cell.Region).UnwrapAsync(stored.WrappedKey, WrapContext(workspaceId, stored.Purpose), cancellationToken);
-            using var entry = _unwrapped.CreateEntry(cacheKey);
-            entry.Value = key;
-            entry.Size = 1;
-            // Not zeroed on eviction: a request may still be using the array.
-            entry.AbsoluteExpirationRelativeToNow = CacheLifetime;
+                ?? throw new CryptoIntegrityException("A contact key names a workspace key version that does not exist.");
+            key = await UnwrapAndCacheAsync(cell.Region, stored, cancellationToken);
         }
 
-        return new BlindIndex(key);
+        return key;
+    }
+
+    /// <summary>Forgets every unwrapped key of a workspace, e.g. after its keys were destroyed.</summary>
+    public void Forget(Region region, string workspaceId)
+    {
+        _unwrapped.Remove((region, workspaceId, WorkspaceKeyPurposes.LookupIndex));
+        _unwrapped.Remove((region, workspaceId, WorkspaceKeyPurposes.Data));
+    }
+
+    private async ValueTask<DataKey> CurrentAsync(CellDatabase cell, string workspaceId, string purpose, CancellationToken cancellationToken)
+    {
+        var cacheKey = (cell.Region, workspaceId, purpose);
+        if (_unwrapped.TryGetValue(cacheKey, out Guid id) && _unwrapped.TryGetValue(id, out DataKey? cached) && cached is not null)
+        {
+            return cached;
+        }
+
+        await using var db = cell.CreateReadContext();
+        var stored = await db.WorkspaceKeys
+            .Where(k => k.WorkspaceId == workspaceId && k.Purpose == purpose)
+            .OrderByDescending(k => k.Version)
+            .FirstOrDefaultAsync(cancellationToken)
+            ?? throw new CryptoIntegrityException($"The workspace has no {purpose} key.");
+        var key = await UnwrapAndCacheAsync(cell.Region, stored, cancellationToken);
+        Cache(cacheKey, stored.Id);
+        return key;
+    }
+
+    private async Task<DataKey> UnwrapAndCacheAsync(Region region, WorkspaceKey stored, CancellationToken cancellationToken)
+    {
+        var material = await masterKeys.For(region).UnwrapAsync(stored.WrappedKey, WrapContext(stored.WorkspaceId, stored.Purpose), cancellationToken);
+        var key = new DataKey(stored.Id, material);
+        CryptographicOperations.ZeroMemory(material);
+        // Not disposed (zeroed) on eviction: a request may still be using it.
+        Cache(stored.Id, key);
+        return key;
+    }
+
+    private void Cache(object cacheKey, object value)
+    {
+        using var entry = _unwrapped.CreateEntry(cacheKey);
+        entry.Value = value;
+        entry.Size = 1;
+        entry.AbsoluteExpirationRelativeToNow = CacheLifetime;
+    }
+
+    private async Task<WorkspaceKey> WrapAsync(Region region, string workspaceId, string purpose, Guid id, byte[] key, CancellationToken cancellationToken)
+    {
+        var master = masterKeys.For(region);
+        return new WorkspaceKey
+        {
+            Id = id,
+            WorkspaceId = workspaceId,
+            Purpose = purpose,
+            Version = 1,
+            WrappedKey = await master.WrapAsync(key, WrapContext(workspaceId, purpose), cancellationToken),
+            MasterKeyId = master.KeyId,
+            CreatedAt = time.GetUtcNow(),
+        };
     }
 
     /// <summary>Binds a wrapped key to its workspace and purpose: moved to another row, it does not unwrap.</summary>
-    private static byte[] WrapContext(string workspaceId, string purpose) => Encoding.UTF8.GetBytes($"workspace:{workspaceId}:{purpose}");
+    public static byte[] WrapContext(string workspaceId, string purpose) => Encoding.UTF8.GetBytes($"workspace:{workspaceId}:{purpose}");
 
     public void Dispose() => _unwrapped.Dispose();
 }

@@ -55,6 +55,7 @@ public abstract class ConfideDbContext(DbContextOptions options) : IdentityDbCon
             e.Property(c => c.Id).HasMaxLength(24);
             e.HasIndex(c => new { c.WorkspaceId, c.Id });
             e.HasIndex(c => new { c.WorkspaceId, c.EmailLookup });
+            e.HasIndex(c => new { c.WorkspaceId, c.PhoneLookup });
             e.HasIndex(c => new { c.WorkspaceId, c.ExternalIdLookup })
                 .IsUnique()
                 .HasFilter("\"ExternalIdLookup\" IS NOT NULL");

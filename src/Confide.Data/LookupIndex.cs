@@ -17,6 +17,12 @@ public abstract class LookupKeys
 
     public abstract string ExternalId(string externalId);
 
+    public abstract string Phone(string phone);
+
     /// <summary>Emails match case-insensitively and ignoring surrounding spaces.</summary>
     protected static string NormalizeEmail(string email) => email.Trim().ToLowerInvariant();
+
+    /// <summary>Phone numbers match ignoring spaces, dashes, dots and brackets: "+44 20 7946-0958" = "+442079460958".</summary>
+    protected static string NormalizePhone(string phone) =>
+        string.Concat(phone.Where(c => c is not (' ' or '-' or '.' or '(' or ')')));
 }

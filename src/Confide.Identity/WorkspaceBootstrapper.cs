@@ -48,7 +48,7 @@ public sealed class WorkspaceBootstrapper(
         var token = ApiTokenSecrets.Generate(cell.Region);
         var email = request.OwnerEmail.Trim();
         var normalizedEmail = normalizer.NormalizeEmail(email);
-        var lookupKey = await keyRing.NewLookupIndexKeyAsync(cell.Region, workspace.Id, cancellationToken);
+        var workspaceKeys = await keyRing.NewWorkspaceKeysAsync(cell.Region, workspace.Id, cancellationToken);
 
         return await cell.Writer.WriteAsync(async (db, ct) =>
         {
@@ -82,7 +82,7 @@ public sealed class WorkspaceBootstrapper(
                 CreatedAt = now,
             };
             db.Workspaces.Add(workspace);
-            db.WorkspaceKeys.Add(lookupKey.Stored);
+            db.WorkspaceKeys.AddRange(workspaceKeys);
             db.Teammates.Add(owner);
             db.ApiTokens.Add(new ApiToken
             {

@@ -18,7 +18,7 @@ public static class MessagingModule
     {
         services.AddSingleton<ContactCommands>();
         services.AddSingleton<ConversationCommands>();
-        services.AddScoped(sp => new InboxService(sp.GetRequiredService<CurrentCell>(), sp.GetRequiredService<ConversationCommands>()));
+        services.AddScoped(sp => new InboxService(sp.GetRequiredService<CurrentCell>(), sp.GetRequiredService<ConversationCommands>(), sp.GetRequiredService<Crypto.ContactKeyRing>()));
         return services;
     }
 

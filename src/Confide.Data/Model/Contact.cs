@@ -2,7 +2,11 @@ using Confide.Platform;
 
 namespace Confide.Data.Model;
 
-/// <summary>An end user (<c>user</c>) or visitor who wrote in (<c>lead</c>).</summary>
+/// <summary>
+/// An end user (<c>user</c>) or visitor who wrote in (<c>lead</c>). Personal fields are stored
+/// only encrypted under the contact's own key (<c>Encrypted*</c>, see docs/encryption.md);
+/// equality lookups go through keyed hashes (<c>*Lookup</c>).
+/// </summary>
 public sealed class Contact
 {
     [DataCategory(DataCategories.SystemOperations)]
@@ -15,28 +19,32 @@ public sealed class Contact
     public required string Role { get; set; }
 
     [DataCategory(DataCategories.UserId)]
-    public string? ExternalId { get; set; }
+    public byte[]? EncryptedExternalId { get; set; }
 
     [DataCategory(DataCategories.UserEmail)]
-    public string? Email { get; set; }
+    public byte[]? EncryptedEmail { get; set; }
 
     [DataCategory(DataCategories.UserPhone)]
-    public string? Phone { get; set; }
+    public byte[]? EncryptedPhone { get; set; }
 
     [DataCategory(DataCategories.UserName)]
-    public string? Name { get; set; }
+    public byte[]? EncryptedName { get; set; }
 
-    /// <summary>Custom attributes as a JSON object.</summary>
+    /// <summary>Custom attributes as a JSON object; null means none.</summary>
     [DataCategory(DataCategories.UserCustom)]
-    public string CustomAttributesJson { get; set; } = "{}";
+    public byte[]? EncryptedCustomAttributes { get; set; }
 
-    /// <summary>Equality-lookup key for <see cref="Email"/>; see <c>ILookupIndex</c>.</summary>
+    /// <summary>Equality-lookup key of the email; see <c>ILookupIndex</c>.</summary>
     [DataCategory(DataCategories.UserDerivedIndex)]
     public string? EmailLookup { get; set; }
 
-    /// <summary>Equality-lookup key for <see cref="ExternalId"/>; see <c>ILookupIndex</c>.</summary>
+    /// <summary>Equality-lookup key of the external id; see <c>ILookupIndex</c>.</summary>
     [DataCategory(DataCategories.UserDerivedIndex)]
     public string? ExternalIdLookup { get; set; }
+
+    /// <summary>Equality-lookup key of the phone number; see <c>ILookupIndex</c>.</summary>
+    [DataCategory(DataCategories.UserDerivedIndex)]
+    public string? PhoneLookup { get; set; }
 
     [DataCategory(DataCategories.UserBehavior)]
     public DateTimeOffset? LastSeenAt { get; set; }

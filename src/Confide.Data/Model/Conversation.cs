@@ -14,8 +14,9 @@ public sealed class Conversation
     [DataCategory(DataCategories.SystemOperations)]
     public required string ContactId { get; init; }
 
+    /// <summary>The subject, encrypted under the contact's key.</summary>
     [DataCategory(DataCategories.UserMessage)]
-    public string? Title { get; set; }
+    public byte[]? EncryptedTitle { get; set; }
 
     /// <summary><c>open</c> or <c>closed</c>.</summary>
     [DataCategory(DataCategories.SystemOperations)]

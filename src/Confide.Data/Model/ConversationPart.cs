@@ -22,8 +22,9 @@ public sealed class ConversationPart
     [DataCategory(DataCategories.SystemOperations)]
     public required string PartType { get; init; }
 
+    /// <summary>The message, encrypted under the key of the conversation's contact.</summary>
     [DataCategory(DataCategories.UserMessage)]
-    public string? Body { get; set; }
+    public byte[]? EncryptedBody { get; set; }
 
     /// <summary><c>admin</c>, <c>user</c> or <c>lead</c>.</summary>
     [DataCategory(DataCategories.SystemOperations)]

@@ -17,8 +17,9 @@ public sealed class Note
     [DataCategory(DataCategories.SystemOperations)]
     public required string AuthorId { get; init; }
 
+    /// <summary>Encrypted under the contact's key.</summary>
     [DataCategory(DataCategories.UserNote)]
-    public required string Body { get; init; }
+    public required byte[] EncryptedBody { get; init; }
 
     [DataCategory(DataCategories.SystemOperations)]
     public DateTimeOffset CreatedAt { get; init; }

@@ -36,4 +36,7 @@ public static class WorkspaceKeyPurposes
 {
     /// <summary>HMAC key of the blind indexes (equality lookups on encrypted fields).</summary>
     public const string LookupIndex = "lookup-index";
+
+    /// <summary>Wraps the workspace's contact keys.</summary>
+    public const string Data = "data";
 }

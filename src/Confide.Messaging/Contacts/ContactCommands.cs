@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Confide.Crypto;
 using Confide.Data;
 using Confide.Data.Model;
 using Confide.Identity;
@@ -9,10 +10,17 @@ using Microsoft.EntityFrameworkCore;
 
 namespace Confide.Messaging.Contacts;
 
-/// <summary>Create and update of contacts: validation, uniqueness and lookup keys in one place.</summary>
-internal sealed class ContactCommands(ILookupIndex lookup, TimeProvider time)
+/// <summary>
+/// Create and update of contacts: validation, uniqueness, lookup keys and encryption in one
+/// place. A new contact's key is stored before its row, and only once its input is valid.
+/// </summary>
+internal sealed class ContactCommands(ILookupIndex lookup, ContactKeyRing contactKeys, TimeProvider time)
 {
     private const int MaxCustomAttributes = 250;
+
+    /// <summary>Validated, normalised input; null members are left unchanged.</summary>
+    private sealed record Changes(string? Email, bool SetEmail, string? ExternalId, bool SetExternalId, string? Phone, bool SetPhone, string? Name, bool SetName,
+        DateTimeOffset? SignedUpAt, DateTimeOffset? LastSeenAt, JsonElement? CustomAttributes);
 
     public async Task<Contact> CreateAsync(CellDatabase cell, string workspaceId, ContactInput input, CancellationToken cancellationToken)
     {
@@ -27,10 +35,15 @@ internal sealed class ContactCommands(ILookupIndex lookup, TimeProvider time)
             throw new ConfideException(ConfideError.ParameterInvalid("Provide at least one of email, external_id or role"));
         }
 
+        var changes = Validate(input);
+        // Custom attributes are validated while merged; do it before a key is stored for nothing.
+        MergeCustomAttributes("{}", changes.CustomAttributes);
         var keys = await lookup.ForWorkspaceAsync(cell, workspaceId, cancellationToken);
         var now = time.GetUtcNow();
         var contact = new Contact { Id = PublicIds.NewEntityId(time), WorkspaceId = workspaceId, Role = role, CreatedAt = now, UpdatedAt = now };
-        Apply(contact, input, keys);
+        var cipher = await contactKeys.CreateAsync(cell, workspaceId, contact.Id, cancellationToken);
+        Apply(contact, changes, keys, cipher);
+
         return await cell.Writer.WriteAsync(async (db, ct) =>
         {
             await EnsureUniqueAsync(db, contact, ct);
@@ -46,69 +59,76 @@ internal sealed class ContactCommands(ILookupIndex lookup, TimeProvider time)
             throw new ConfideException(ConfideError.ParameterInvalid("role must be 'user' or 'lead'"));
         }
 
+        var changes = Validate(input);
         var keys = await lookup.ForWorkspaceAsync(cell, workspaceId, cancellationToken);
         return await cell.Writer.WriteAsync(async (db, ct) =>
         {
             var contact = await db.Contacts.FirstOrDefaultAsync(c => c.WorkspaceId == workspaceId && c.Id == contactId, ct)
                 ?? throw new ConfideException(ConfideError.NotFound("User"));
+            var cipher = await contactKeys.ForContactAsync(cell, workspaceId, contact.Id, ct);
             contact.Role = input.Role ?? contact.Role;
-            Apply(contact, input, keys);
+            Apply(contact, changes, keys, cipher);
             contact.UpdatedAt = time.GetUtcNow();
             await EnsureUniqueAsync(db, contact, ct);
             return contact;
         }, cancellationToken);
     }
 
-    private static void Apply(Contact contact, ContactInput input, LookupKeys lookup)
+    private static Changes Validate(ContactInput input)
     {
-        if (input.Email is not null)
+        var email = input.Email is null ? null : Text.Optional(input.Email, "email", 254);
+        if (email is not null && !EmailAddress.IsValid(email))
         {
-            var email = Text.Optional(input.Email, "email", 254);
-            if (email is not null && !EmailAddress.IsValid(email))
-            {
-                throw new ConfideException(ConfideError.ParameterInvalid("email is not a valid email address"));
-            }
-
-            contact.Email = email;
-            contact.EmailLookup = email is null ? null : lookup.Email(email);
+            throw new ConfideException(ConfideError.ParameterInvalid("email is not a valid email address"));
         }
 
-        if (input.ExternalId is not null)
+        return new Changes(
+            email, input.Email is not null,
+            input.ExternalId is null ? null : Text.Optional(input.ExternalId, "external_id", 255), input.ExternalId is not null,
+            input.Phone is null ? null : Text.Optional(input.Phone, "phone", 64), input.Phone is not null,
+            input.Name is null ? null : Text.Optional(input.Name, "name", 255), input.Name is not null,
+            input.SignedUpAt is null ? null : Unix.FromSeconds(input.SignedUpAt),
+            input.LastSeenAt is null ? null : Unix.FromSeconds(input.LastSeenAt),
+            input.CustomAttributes);
+    }
+
+    private static void Apply(Contact contact, Changes changes, LookupKeys lookup, ContactCipher cipher)
+    {
+        if (changes.SetEmail)
         {
-            contact.ExternalId = Text.Optional(input.ExternalId, "external_id", 255);
-            contact.ExternalIdLookup = contact.ExternalId is null ? null : lookup.ExternalId(contact.ExternalId);
+            cipher.SetEmail(contact, changes.Email);
+            contact.EmailLookup = changes.Email is null ? null : lookup.Email(changes.Email);
         }
 
-        if (input.Phone is not null)
+        if (changes.SetExternalId)
         {
-            contact.Phone = Text.Optional(input.Phone, "phone", 64);
+            cipher.SetExternalId(contact, changes.ExternalId);
+            contact.ExternalIdLookup = changes.ExternalId is null ? null : lookup.ExternalId(changes.ExternalId);
         }
 
-        if (input.Name is not null)
+        if (changes.SetPhone)
         {
-            contact.Name = Text.Optional(input.Name, "name", 255);
+            cipher.SetPhone(contact, changes.Phone);
+            contact.PhoneLookup = changes.Phone is null ? null : lookup.Phone(changes.Phone);
         }
 
-        if (input.SignedUpAt is not null)
+        if (changes.SetName)
         {
-            contact.SignedUpAt = Unix.FromSeconds(input.SignedUpAt);
+            cipher.SetName(contact, changes.Name);
         }
 
-        if (input.LastSeenAt is not null)
+        contact.SignedUpAt = changes.SignedUpAt ?? contact.SignedUpAt;
+        contact.LastSeenAt = changes.LastSeenAt ?? contact.LastSeenAt;
+        if (changes.CustomAttributes is { } attributes)
         {
-            contact.LastSeenAt = Unix.FromSeconds(input.LastSeenAt);
-        }
-
-        if (input.CustomAttributes is { } attributes)
-        {
-            contact.CustomAttributesJson = MergeCustomAttributes(contact.CustomAttributesJson, attributes);
+            cipher.SetCustomAttributes(contact, MergeCustomAttributes(cipher.CustomAttributes(contact), attributes));
         }
     }
 
     /// <summary>Intercom merges custom attributes key by key; values must be flat (string, number, boolean, null).</summary>
-    private static string MergeCustomAttributes(string existingJson, JsonElement update)
+    private static string MergeCustomAttributes(string existingJson, JsonElement? changes)
     {
-        if (update.ValueKind == JsonValueKind.Null)
+        if (changes is not { } update || update.ValueKind == JsonValueKind.Null)
         {
             return existingJson;
         }

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Confide.Crypto;
 using Confide.Data;
 using Confide.Data.Model;
 using Confide.Identity;
@@ -24,54 +25,54 @@ internal static class ContactEndpoints
         contacts.MapGet("/{id}", GetAsync);
         contacts.MapPut("/{id}", UpdateAsync);
         contacts.MapDelete("/{id}", DeleteAsync);
-        contacts.MapPost("/{id}/archive", (ApiCaller caller, CurrentCell cell, string id) => SetArchivedAsync(caller, cell, id, true));
-        contacts.MapPost("/{id}/unarchive", (ApiCaller caller, CurrentCell cell, string id) => SetArchivedAsync(caller, cell, id, false));
+        contacts.MapPost("/{id}/archive", (ApiCaller caller, CurrentCell cell, ContactKeyRing keys, string id) => SetArchivedAsync(caller, cell, keys, id, true));
+        contacts.MapPost("/{id}/unarchive", (ApiCaller caller, CurrentCell cell, ContactKeyRing keys, string id) => SetArchivedAsync(caller, cell, keys, id, false));
     }
 
-    private static async Task<IResult> CreateAsync(ApiCaller caller, CurrentCell cell, ContactCommands commands, ContactInput input, CancellationToken ct)
+    private static async Task<IResult> CreateAsync(ApiCaller caller, CurrentCell cell, ContactCommands commands, ContactKeyRing keys, ContactInput input, CancellationToken ct)
     {
         var contact = await commands.CreateAsync(cell.Database, caller.WorkspaceId, input, ct);
         await using var db = cell.Database.CreateReadContext();
-        return TypedResults.Ok(await ContactQueries.ViewAsync(db, contact, ct));
+        return TypedResults.Ok(await ContactQueries.ViewAsync(db, keys, cell.Database, contact, ct));
     }
 
-    private static async Task<IResult> UpdateAsync(ApiCaller caller, CurrentCell cell, ContactCommands commands, string id, ContactInput input, CancellationToken ct)
+    private static async Task<IResult> UpdateAsync(ApiCaller caller, CurrentCell cell, ContactCommands commands, ContactKeyRing keys, string id, ContactInput input, CancellationToken ct)
     {
         var contact = await commands.UpdateAsync(cell.Database, caller.WorkspaceId, id, input, ct);
         await using var db = cell.Database.CreateReadContext();
-        return TypedResults.Ok(await ContactQueries.ViewAsync(db, contact, ct));
+        return TypedResults.Ok(await ContactQueries.ViewAsync(db, keys, cell.Database, contact, ct));
     }
 
-    private static async Task<IResult> GetAsync(ApiCaller caller, CurrentCell cell, string id, CancellationToken ct)
+    private static async Task<IResult> GetAsync(ApiCaller caller, CurrentCell cell, ContactKeyRing keys, string id, CancellationToken ct)
     {
         await using var db = cell.Database.CreateReadContext();
         var contact = await db.Contacts.InWorkspace(caller.WorkspaceId).FirstOrDefaultAsync(c => c.Id == id, ct)
             ?? throw new ConfideException(ConfideError.NotFound("User"));
-        return TypedResults.Ok(await ContactQueries.ViewAsync(db, contact, ct));
+        return TypedResults.Ok(await ContactQueries.ViewAsync(db, keys, cell.Database, contact, ct));
     }
 
-    private static async Task<IResult> FindByExternalIdAsync(ApiCaller caller, CurrentCell cell, ILookupIndex lookup, string externalId, CancellationToken ct)
+    private static async Task<IResult> FindByExternalIdAsync(ApiCaller caller, CurrentCell cell, ContactKeyRing keys, ILookupIndex lookup, string externalId, CancellationToken ct)
     {
         var key = (await lookup.ForWorkspaceAsync(cell.Database, caller.WorkspaceId, ct)).ExternalId(externalId);
         await using var db = cell.Database.CreateReadContext();
         var contact = await db.Contacts.InWorkspace(caller.WorkspaceId).FirstOrDefaultAsync(c => c.ExternalIdLookup == key, ct)
             ?? throw new ConfideException(ConfideError.NotFound("User"));
-        return TypedResults.Ok(await ContactQueries.ViewAsync(db, contact, ct));
+        return TypedResults.Ok(await ContactQueries.ViewAsync(db, keys, cell.Database, contact, ct));
     }
 
-    private static async Task<IResult> ListAsync(ApiCaller caller, CurrentCell cell, [FromQuery(Name = "per_page")] int? perPage, [FromQuery(Name = "starting_after")] string? startingAfter, CancellationToken ct)
+    private static async Task<IResult> ListAsync(ApiCaller caller, CurrentCell cell, ContactKeyRing keys, [FromQuery(Name = "per_page")] int? perPage, [FromQuery(Name = "starting_after")] string? startingAfter, CancellationToken ct)
     {
         var size = PageSize.Resolve(perPage, 50);
         var after = Cursor.Decode(startingAfter);
         await using var db = cell.Database.CreateReadContext();
-        return TypedResults.Ok(await ContactQueries.PageAsync(db, db.Contacts.InWorkspace(caller.WorkspaceId), size, after, ct));
+        return TypedResults.Ok(await ContactQueries.PageAsync(db, keys, cell.Database, db.Contacts.InWorkspace(caller.WorkspaceId), size, after, ct));
     }
 
     internal sealed record SearchRequest(JsonElement? Query, SearchPagination? Pagination);
 
     internal sealed record SearchPagination(int? PerPage, string? StartingAfter);
 
-    private static async Task<IResult> SearchAsync(ApiCaller caller, CurrentCell cell, ILookupIndex lookup, SearchRequest request, CancellationToken ct)
+    private static async Task<IResult> SearchAsync(ApiCaller caller, CurrentCell cell, ContactKeyRing keys, ILookupIndex lookup, SearchRequest request, CancellationToken ct)
     {
         if (request.Query is not { } query)
         {
@@ -82,30 +83,41 @@ internal static class ContactEndpoints
         var size = PageSize.Resolve(request.Pagination?.PerPage, 50);
         var after = Cursor.Decode(request.Pagination?.StartingAfter);
         await using var db = cell.Database.CreateReadContext();
-        return TypedResults.Ok(await ContactQueries.PageAsync(db, db.Contacts.InWorkspace(caller.WorkspaceId).Where(predicate), size, after, ct));
+        return TypedResults.Ok(await ContactQueries.PageAsync(db, keys, cell.Database, db.Contacts.InWorkspace(caller.WorkspaceId).Where(predicate), size, after, ct));
     }
 
-    private static async Task<IResult> DeleteAsync(ApiCaller caller, CurrentCell cell, string id)
+    /// <summary>
+    /// Erases the contact: its key is destroyed first, so even if removing the rows fails
+    /// half-way, nothing of the contact can be read again — here or in any backup.
+    /// </summary>
+    private static async Task<IResult> DeleteAsync(ApiCaller caller, CurrentCell cell, ContactKeyRing keys, string id, CancellationToken ct)
     {
-        var deleted = await cell.Database.Writer.WriteAsync(async (db, ct) =>
+        string? externalId;
+        await using (var db = cell.Database.CreateReadContext())
         {
             var contact = await db.Contacts.InWorkspace(caller.WorkspaceId).FirstOrDefaultAsync(c => c.Id == id, ct)
                 ?? throw new ConfideException(ConfideError.NotFound("User"));
+            externalId = (await keys.ForContactAsync(cell.Database, caller.WorkspaceId, id, ct)).ExternalId(contact);
+        }
+
+        await keys.ShredAsync(cell.Database.Region, caller.WorkspaceId, id, ct);
+        await cell.Database.Writer.WriteAsync(async (db, token) =>
+        {
             // Conversations, parts, notes and tag links go with the contact (cascades in the model).
-            db.Contacts.Remove(contact);
-            return new ContactDeletedView(contact.Id, contact.ExternalId, true);
-        });
-        return TypedResults.Ok(deleted);
+            await db.Contacts.InWorkspace(caller.WorkspaceId).Where(c => c.Id == id).ExecuteDeleteAsync(token);
+        }, ct);
+        return TypedResults.Ok(new ContactDeletedView(id, externalId, true));
     }
 
-    private static async Task<IResult> SetArchivedAsync(ApiCaller caller, CurrentCell cell, string id, bool archived)
+    private static async Task<IResult> SetArchivedAsync(ApiCaller caller, CurrentCell cell, ContactKeyRing keys, string id, bool archived)
     {
         var result = await cell.Database.Writer.WriteAsync(async (db, ct) =>
         {
             var contact = await db.Contacts.InWorkspace(caller.WorkspaceId).FirstOrDefaultAsync(c => c.Id == id, ct)
                 ?? throw new ConfideException(ConfideError.NotFound("User"));
             contact.Archived = archived;
-            return new ContactArchivedView(contact.Id, contact.ExternalId, archived);
+            var cipher = await keys.ForContactAsync(cell.Database, caller.WorkspaceId, id, ct);
+            return new ContactArchivedView(contact.Id, cipher.ExternalId(contact), archived);
         });
         return TypedResults.Ok(result);
     }

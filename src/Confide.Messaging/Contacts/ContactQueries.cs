@@ -1,3 +1,4 @@
+using Confide.Crypto;
 using Confide.Data;
 using Confide.Data.Model;
 using Microsoft.EntityFrameworkCore;
@@ -20,13 +21,14 @@ internal static class ContactQueries
         return rows.ToLookup(r => r.ContactId, r => r.TagId);
     }
 
-    public static async Task<ContactView> ViewAsync(ConfideDbContext db, Contact contact, CancellationToken ct)
+    public static async Task<ContactView> ViewAsync(ConfideDbContext db, ContactKeyRing keys, CellDatabase cell, Contact contact, CancellationToken ct)
     {
+        var cipher = await keys.ForContactAsync(cell, contact.WorkspaceId, contact.Id, ct);
         var tags = await TagIdsAsync(db, [contact.Id], ct);
-        return ContactView.From(contact, [.. tags[contact.Id]]);
+        return ContactView.From(contact, cipher, [.. tags[contact.Id]]);
     }
 
-    public static async Task<ContactListView> PageAsync(ConfideDbContext db, IQueryable<Contact> filtered, int perPage, string? after, CancellationToken ct)
+    public static async Task<ContactListView> PageAsync(ConfideDbContext db, ContactKeyRing keys, CellDatabase cell, IQueryable<Contact> filtered, int perPage, string? after, CancellationToken ct)
     {
         var total = await filtered.CountAsync(ct);
         var query = after is null ? filtered : filtered.Where(c => string.Compare(c.Id, after) < 0);
@@ -38,7 +40,13 @@ internal static class ContactQueries
         }
 
         var tags = await TagIdsAsync(db, [.. page.Select(c => c.Id)], ct);
-        var views = page.Select(c => ContactView.From(c, [.. tags[c.Id]])).ToList();
+        var views = new List<ContactView>(page.Count);
+        foreach (var contact in page)
+        {
+            var cipher = await keys.ForContactAsync(cell, contact.WorkspaceId, contact.Id, ct);
+            views.Add(ContactView.From(contact, cipher, [.. tags[contact.Id]]));
+        }
+
         return new ContactListView(views, total, Api.PagesView.For(views, perPage, total, hasMore, v => v.Id));
     }
 }

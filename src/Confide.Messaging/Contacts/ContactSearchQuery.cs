@@ -66,12 +66,13 @@ internal sealed class ContactSearchQuery(LookupKeys lookup)
             "id" => Equality(nameof(Data.Model.Contact.Id), op, value, field, v => v),
             "email" => Equality(nameof(Data.Model.Contact.EmailLookup), op, value, field, lookup.Email),
             "external_id" => Equality(nameof(Data.Model.Contact.ExternalIdLookup), op, value, field, lookup.ExternalId),
+            "phone" => Equality(nameof(Data.Model.Contact.PhoneLookup), op, value, field, lookup.Phone),
             "role" => Equality(nameof(Data.Model.Contact.Role), op, value, field, v => v),
             "created_at" => Timestamp(nameof(Data.Model.Contact.CreatedAt), op, value, field),
             "updated_at" => Timestamp(nameof(Data.Model.Contact.UpdatedAt), op, value, field),
             "last_seen_at" => Timestamp(nameof(Data.Model.Contact.LastSeenAt), op, value, field),
             "signed_up_at" => Timestamp(nameof(Data.Model.Contact.SignedUpAt), op, value, field),
-            _ => throw Invalid($"field '{Truncate(field)}' is not searchable; use one of id, email, external_id, role, created_at, updated_at, last_seen_at, signed_up_at"),
+            _ => throw Invalid($"field '{Truncate(field)}' is not searchable; use one of id, email, external_id, phone, role, created_at, updated_at, last_seen_at, signed_up_at"),
         };
     }
 

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Confide.Crypto;
 using Confide.Data.Model;
 using Confide.Messaging.Api;
 
@@ -39,17 +40,17 @@ internal sealed record ContactView(
     public string? Os { get; }
     public LocationView Location { get; } = new();
 
-    public static ContactView From(Contact contact, IReadOnlyList<string> tagIds)
+    public static ContactView From(Contact contact, ContactCipher cipher, IReadOnlyList<string> tagIds)
     {
-        using var attributes = JsonDocument.Parse(contact.CustomAttributesJson);
+        using var attributes = JsonDocument.Parse(cipher.CustomAttributes(contact));
         return new ContactView(
             contact.Id,
             contact.WorkspaceId,
-            contact.ExternalId,
+            cipher.ExternalId(contact),
             contact.Role,
-            contact.Email,
-            contact.Phone,
-            contact.Name,
+            cipher.Email(contact),
+            cipher.Phone(contact),
+            cipher.Name(contact),
             Unix.Seconds(contact.CreatedAt),
             Unix.Seconds(contact.UpdatedAt),
             Unix.Seconds(contact.SignedUpAt),

@@ -1,3 +1,4 @@
+using Confide.Crypto;
 using Confide.Data;
 using Confide.Data.Model;
 using Confide.Messaging.Api;
@@ -8,7 +9,7 @@ using Microsoft.EntityFrameworkCore;
 namespace Confide.Messaging.Conversations;
 
 /// <summary>Every change to a conversation appends a part; state and counters move with it in one transaction.</summary>
-internal sealed class ConversationCommands(ILookupIndex lookup, TimeProvider time)
+internal sealed class ConversationCommands(ILookupIndex lookup, ContactKeyRing contactKeys, TimeProvider time)
 {
     private const int MaxBodyLength = 65_536;
 
@@ -22,7 +23,7 @@ internal sealed class ConversationCommands(ILookupIndex lookup, TimeProvider tim
         EF.CompileAsyncQuery((ConfideDbContext db, string workspaceId, string teammateId, CancellationToken ct) =>
             db.Teammates.AsNoTracking().FirstOrDefault(t => t.WorkspaceId == workspaceId && t.Id == teammateId)));
 
-    public async Task<(Conversation Conversation, ConversationPart Opening)> CreateAsync(CellDatabase cell, string workspaceId, CreateConversationInput input)
+    public async Task<(Conversation Conversation, ConversationPart Opening, string? Subject, string Body)> CreateAsync(CellDatabase cell, string workspaceId, CreateConversationInput input)
     {
         if (input.From?.Id is not { Length: > 0 } contactId)
         {
@@ -40,21 +41,22 @@ internal sealed class ConversationCommands(ILookupIndex lookup, TimeProvider tim
         {
             var contact = await db.Contacts.InWorkspace(workspaceId).FirstOrDefaultAsync(c => c.Id == contactId, ct)
                 ?? throw new ConfideException(ConfideError.NotFound("User"));
+            var cipher = await contactKeys.ForContactAsync(cell, workspaceId, contact.Id, ct);
             var now = time.GetUtcNow();
             var conversation = new Conversation
             {
                 Id = PublicIds.NewEntityId(time),
                 WorkspaceId = workspaceId,
                 ContactId = contact.Id,
-                Title = subject,
                 State = ConversationStates.Open,
                 CreatedAt = now,
                 UpdatedAt = now,
             };
+            cipher.SetTitle(conversation, subject);
             db.Conversations.Add(conversation);
-            var opening = Append(db, conversation, PartTypes.Comment, body, contact.Role, contact.Id, assignedTo: null);
+            var opening = Append(db, cipher, conversation, PartTypes.Comment, body, contact.Role, contact.Id, assignedTo: null);
             contact.LastSeenAt = now;
-            return (conversation, opening);
+            return (conversation, opening, subject, body);
         });
     }
 
@@ -68,6 +70,7 @@ internal sealed class ConversationCommands(ILookupIndex lookup, TimeProvider tim
         await cell.Writer.WriteAsync(async (db, ct) =>
         {
             var conversation = await FindAsync(db, workspaceId, conversationId, ct);
+            var cipher = await contactKeys.ForContactAsync(cell, workspaceId, conversation.ContactId, ct);
             switch (input.Type)
             {
                 case "admin":
@@ -77,7 +80,7 @@ internal sealed class ConversationCommands(ILookupIndex lookup, TimeProvider tim
                     }
 
                     var admin = await FindAdminAsync(db, workspaceId, input.AdminId, ct);
-                    Append(db, conversation, messageType, body, "admin", admin.Id, assignedTo: null);
+                    Append(db, cipher, conversation, messageType, body, "admin", admin.Id, assignedTo: null);
                     conversation.Read = false;
                     break;
                 case "user" or "lead" or "contact":
@@ -92,7 +95,7 @@ internal sealed class ConversationCommands(ILookupIndex lookup, TimeProvider tim
                         throw new ConfideException(ConfideError.ParameterInvalid("The contact is not a participant of this conversation"));
                     }
 
-                    Append(db, conversation, PartTypes.Comment, body, contact.Role, contact.Id, assignedTo: null);
+                    Append(db, cipher, conversation, PartTypes.Comment, body, contact.Role, contact.Id, assignedTo: null);
                     // A customer reply re-opens a closed conversation, as in Intercom.
                     conversation.State = ConversationStates.Open;
                     contact.LastSeenAt = time.GetUtcNow();
@@ -114,21 +117,22 @@ internal sealed class ConversationCommands(ILookupIndex lookup, TimeProvider tim
         await cell.Writer.WriteAsync(async (db, ct) =>
         {
             var conversation = await FindAsync(db, workspaceId, conversationId, ct);
+            var cipher = await contactKeys.ForContactAsync(cell, workspaceId, conversation.ContactId, ct);
             var admin = await FindAdminAsync(db, workspaceId, input.AdminId, ct);
             switch (input.MessageType)
             {
                 case PartTypes.Close:
                     conversation.State = ConversationStates.Closed;
-                    Append(db, conversation, PartTypes.Close, body, "admin", admin.Id, assignedTo: null);
+                    Append(db, cipher, conversation, PartTypes.Close, body, "admin", admin.Id, assignedTo: null);
                     break;
                 case PartTypes.Open:
                     conversation.State = ConversationStates.Open;
-                    Append(db, conversation, PartTypes.Open, body, "admin", admin.Id, assignedTo: null);
+                    Append(db, cipher, conversation, PartTypes.Open, body, "admin", admin.Id, assignedTo: null);
                     break;
                 case PartTypes.Assignment:
                     var assignee = await FindAdminAsync(db, workspaceId, input.AssigneeId, ct, field: "assignee_id");
                     conversation.AdminAssigneeId = assignee.Id;
-                    Append(db, conversation, PartTypes.Assignment, body, "admin", admin.Id, assignee.Id);
+                    Append(db, cipher, conversation, PartTypes.Assignment, body, "admin", admin.Id, assignee.Id);
                     break;
                 default:
                     throw new ConfideException(ConfideError.ParameterInvalid("message_type must be 'close', 'open' or 'assignment'"));
@@ -143,7 +147,7 @@ internal sealed class ConversationCommands(ILookupIndex lookup, TimeProvider tim
             db.Conversations.Remove(conversation);
         });
 
-    private ConversationPart Append(ConfideDbContext db, Conversation conversation, string partType, string? body, string authorType, string authorId, string? assignedTo)
+    private ConversationPart Append(ConfideDbContext db, ContactCipher cipher, Conversation conversation, string partType, string? body, string authorType, string authorId, string? assignedTo)
     {
         var now = time.GetUtcNow();
         conversation.PartCount++;
@@ -155,12 +159,12 @@ internal sealed class ConversationCommands(ILookupIndex lookup, TimeProvider tim
             ConversationId = conversation.Id,
             Sequence = conversation.PartCount,
             PartType = partType,
-            Body = body,
             AuthorType = authorType,
             AuthorId = authorId,
             AssignedToId = assignedTo,
             CreatedAt = now,
         };
+        cipher.SetBody(part, body);
         db.ConversationParts.Add(part);
         return part;
     }

@@ -1,3 +1,4 @@
+using Confide.Crypto;
 using Confide.Data;
 using Confide.Identity;
 using Confide.Messaging.Api;
@@ -23,36 +24,36 @@ internal static class ConversationEndpoints
 
     private static async Task<IResult> CreateAsync(ApiCaller caller, CurrentCell cell, ConversationCommands commands, CreateConversationInput input)
     {
-        var (conversation, opening) = await commands.CreateAsync(cell.Database, caller.WorkspaceId, input);
-        return TypedResults.Ok(new MessageView(opening.Id, Unix.Seconds(opening.CreatedAt), conversation.Title, opening.Body!, conversation.Id));
+        var (conversation, opening, subject, body) = await commands.CreateAsync(cell.Database, caller.WorkspaceId, input);
+        return TypedResults.Ok(new MessageView(opening.Id, Unix.Seconds(opening.CreatedAt), subject, body, conversation.Id));
     }
 
-    private static async Task<IResult> ListAsync(ApiCaller caller, CurrentCell cell, [FromQuery(Name = "per_page")] int? perPage, [FromQuery(Name = "starting_after")] string? startingAfter, CancellationToken ct)
+    private static async Task<IResult> ListAsync(ApiCaller caller, CurrentCell cell, ContactKeyRing keys, [FromQuery(Name = "per_page")] int? perPage, [FromQuery(Name = "starting_after")] string? startingAfter, CancellationToken ct)
     {
         var size = PageSize.Resolve(perPage, 20);
         var after = Cursor.Decode(startingAfter);
         await using var db = cell.Database.CreateReadContext();
-        return TypedResults.Ok(await ConversationQueries.PageAsync(db, caller.WorkspaceId, size, after, ct));
+        return TypedResults.Ok(await ConversationQueries.PageAsync(db, keys, cell.Database, caller.WorkspaceId, size, after, ct));
     }
 
-    private static async Task<IResult> GetAsync(ApiCaller caller, CurrentCell cell, string id, CancellationToken ct)
+    private static async Task<IResult> GetAsync(ApiCaller caller, CurrentCell cell, ContactKeyRing keys, string id, CancellationToken ct)
     {
         await using var db = cell.Database.CreateReadContext();
-        return TypedResults.Ok(await ConversationQueries.GetAsync(db, caller.WorkspaceId, id, ct));
+        return TypedResults.Ok(await ConversationQueries.GetAsync(db, keys, cell.Database, caller.WorkspaceId, id, ct));
     }
 
-    private static async Task<IResult> ReplyAsync(ApiCaller caller, CurrentCell cell, ConversationCommands commands, string id, ReplyInput input, CancellationToken ct)
+    private static async Task<IResult> ReplyAsync(ApiCaller caller, CurrentCell cell, ConversationCommands commands, ContactKeyRing keys, string id, ReplyInput input, CancellationToken ct)
     {
         await commands.ReplyAsync(cell.Database, caller.WorkspaceId, id, input);
         await using var db = cell.Database.CreateReadContext();
-        return TypedResults.Ok(await ConversationQueries.GetAsync(db, caller.WorkspaceId, id, ct));
+        return TypedResults.Ok(await ConversationQueries.GetAsync(db, keys, cell.Database, caller.WorkspaceId, id, ct));
     }
 
-    private static async Task<IResult> ManageAsync(ApiCaller caller, CurrentCell cell, ConversationCommands commands, string id, ManageInput input, CancellationToken ct)
+    private static async Task<IResult> ManageAsync(ApiCaller caller, CurrentCell cell, ConversationCommands commands, ContactKeyRing keys, string id, ManageInput input, CancellationToken ct)
     {
         await commands.ManageAsync(cell.Database, caller.WorkspaceId, id, input);
         await using var db = cell.Database.CreateReadContext();
-        return TypedResults.Ok(await ConversationQueries.GetAsync(db, caller.WorkspaceId, id, ct));
+        return TypedResults.Ok(await ConversationQueries.GetAsync(db, keys, cell.Database, caller.WorkspaceId, id, ct));
     }
 
     private static async Task<IResult> DeleteAsync(ApiCaller caller, CurrentCell cell, string id)

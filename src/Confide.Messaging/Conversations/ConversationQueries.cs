@@ -1,3 +1,4 @@
+using Confide.Crypto;
 using Confide.Data;
 using Confide.Data.Model;
 using Confide.Messaging.Api;
@@ -28,7 +29,7 @@ internal static class ConversationQueries
             db.Teammates.AsNoTracking().Where(t => t.WorkspaceId == workspaceId)));
 
     /// <summary>One conversation with all its parts, or a 404 when it is not in this workspace.</summary>
-    public static async Task<ConversationView> GetAsync(ConfideDbContext db, string workspaceId, string conversationId, CancellationToken ct)
+    public static async Task<ConversationView> GetAsync(ConfideDbContext db, ContactKeyRing keys, CellDatabase cell, string workspaceId, string conversationId, CancellationToken ct)
     {
         // Three queries on one connection, opened once (the context closes it when disposed).
         await db.Database.OpenConnectionAsync(ct);
@@ -41,10 +42,11 @@ internal static class ConversationQueries
         }
 
         var teammates = await TeammatesAsync(db, workspaceId, ct);
-        return new ConversationRenderer(contact, teammates).Render(conversation, parts[0], parts[1..]);
+        var cipher = await keys.ForContactAsync(cell, workspaceId, contact.Id, ct);
+        return new ConversationRenderer(contact, cipher, teammates).Render(conversation, parts[0], parts[1..]);
     }
 
-    public static async Task<ConversationListView> PageAsync(ConfideDbContext db, string workspaceId, int perPage, string? after, CancellationToken ct)
+    public static async Task<ConversationListView> PageAsync(ConfideDbContext db, ContactKeyRing keys, CellDatabase cell, string workspaceId, int perPage, string? after, CancellationToken ct)
     {
         var all = db.Conversations.Where(c => c.WorkspaceId == workspaceId);
         var total = await all.CountAsync(ct);
@@ -61,9 +63,13 @@ internal static class ConversationQueries
         var openings = await db.ConversationParts.Where(p => ids.Contains(p.ConversationId) && p.Sequence == 1).ToDictionaryAsync(p => p.ConversationId, ct);
         var contacts = await db.Contacts.Where(c => contactIds.Contains(c.Id)).ToDictionaryAsync(c => c.Id, ct);
         var teammates = await TeammatesAsync(db, workspaceId, ct);
-        var views = page
-            .Select(c => new ConversationRenderer(contacts[c.ContactId], teammates).Render(c, openings[c.Id], laterParts: null))
-            .ToList();
+        var views = new List<ConversationView>(page.Count);
+        foreach (var conversation in page)
+        {
+            var cipher = await keys.ForContactAsync(cell, workspaceId, conversation.ContactId, ct);
+            views.Add(new ConversationRenderer(contacts[conversation.ContactId], cipher, teammates).Render(conversation, openings[conversation.Id], laterParts: null));
+        }
+
         return new ConversationListView(views, total, PagesView.For(views, perPage, total, hasMore, v => v.Id));
     }
 

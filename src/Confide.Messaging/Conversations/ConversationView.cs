@@ -1,3 +1,4 @@
+using Confide.Crypto;
 using Confide.Data.Model;
 using Confide.Messaging.Api;
 
@@ -82,34 +83,50 @@ internal sealed record ConversationDeletedView(string Id, bool Deleted)
     public string Object { get; } = "conversation";
 }
 
-/// <summary>Turns stored rows into views; authors are looked up once per conversation.</summary>
-internal sealed class ConversationRenderer(Contact contact, IReadOnlyDictionary<string, Teammate> teammates)
+/// <summary>Turns stored rows into views, decrypting with the contact's key; authors are looked up once per conversation.</summary>
+internal sealed class ConversationRenderer
 {
+    private readonly Contact _contact;
+    private readonly ContactCipher _cipher;
+    private readonly IReadOnlyDictionary<string, Teammate> _teammates;
+    private readonly string? _contactName;
+    private readonly string? _contactEmail;
+
+    public ConversationRenderer(Contact contact, ContactCipher cipher, IReadOnlyDictionary<string, Teammate> teammates)
+    {
+        _contact = contact;
+        _cipher = cipher;
+        _teammates = teammates;
+        _contactName = cipher.Name(contact);
+        _contactEmail = cipher.Email(contact);
+    }
+
     public ConversationView Render(Conversation conversation, ConversationPart opening, IReadOnlyList<ConversationPart>? laterParts)
     {
         var parts = laterParts?.Select(Part).ToList();
+        var title = _cipher.Title(conversation);
         return new ConversationView(
             conversation.Id,
-            conversation.Title,
+            title,
             Unix.Seconds(conversation.CreatedAt),
             Unix.Seconds(conversation.UpdatedAt),
             conversation.State == ConversationStates.Open,
             conversation.State,
             conversation.Read,
             conversation.AdminAssigneeId,
-            new SourceView(opening.Id, conversation.Title ?? "", opening.Body, Author(opening)),
-            new ContactListRefView([new ContactRefView(contact.Id, contact.ExternalId)]),
+            new SourceView(opening.Id, title ?? "", _cipher.Body(opening), Author(opening)),
+            new ContactListRefView([new ContactRefView(_contact.Id, _cipher.ExternalId(_contact))]),
             parts is null ? null : new PartListView(parts, parts.Count));
     }
 
     private PartView Part(ConversationPart part)
     {
         var at = Unix.Seconds(part.CreatedAt);
-        return new PartView(part.Id, part.PartType, part.Body, at, at, at, part.AssignedToId is null ? null : new AssigneeView(part.AssignedToId), Author(part));
+        return new PartView(part.Id, part.PartType, _cipher.Body(part), at, at, at, part.AssignedToId is null ? null : new AssigneeView(part.AssignedToId), Author(part));
     }
 
     private AuthorView Author(ConversationPart part) =>
         part.AuthorType == "admin"
-            ? new AuthorView("admin", part.AuthorId, teammates.GetValueOrDefault(part.AuthorId)?.Name, teammates.GetValueOrDefault(part.AuthorId)?.Email)
-            : new AuthorView(part.AuthorType, part.AuthorId, contact.Name, contact.Email);
+            ? new AuthorView("admin", part.AuthorId, _teammates.GetValueOrDefault(part.AuthorId)?.Name, _teammates.GetValueOrDefault(part.AuthorId)?.Email)
+            : new AuthorView(part.AuthorType, part.AuthorId, _contactName, _contactEmail);
 }

@@ -1,3 +1,4 @@
+using Confide.Crypto;
 using Confide.Data;
 using Confide.Data.Model;
 using Confide.Messaging.Conversations;
@@ -14,11 +15,13 @@ public sealed class InboxService
 {
     private readonly CurrentCell _cell;
     private readonly ConversationCommands _commands;
+    private readonly ContactKeyRing _keys;
 
-    internal InboxService(CurrentCell cell, ConversationCommands commands)
+    internal InboxService(CurrentCell cell, ConversationCommands commands, ContactKeyRing keys)
     {
         _cell = cell;
         _commands = commands;
+        _keys = keys;
     }
 
     private const int SnippetLength = 140;
@@ -38,13 +41,20 @@ public sealed class InboxService
             join contact in db.Contacts on c.ContactId equals contact.Id
             join last in db.ConversationParts on new { c.Id, Sequence = c.PartCount } equals new { Id = last.ConversationId, last.Sequence }
             orderby c.UpdatedAt descending, c.Id descending
-            select new { c.Id, c.State, contact.Name, contact.Email, last.Body, c.UpdatedAt, c.AdminAssigneeId })
+            select new { Conversation = c, Contact = contact, Last = last })
             .Take(limit)
             .ToListAsync(ct);
         var teammates = await TeammateNamesAsync(db, workspaceId, ct);
-        return [.. rows.Select(r => new InboxRow(
-            r.Id, r.State, Label(r.Name, r.Email), Snippet(r.Body), r.UpdatedAt,
-            r.AdminAssigneeId is null ? null : teammates.GetValueOrDefault(r.AdminAssigneeId)))];
+        var inbox = new List<InboxRow>(rows.Count);
+        foreach (var row in rows)
+        {
+            var cipher = await _keys.ForContactAsync(_cell.Database, workspaceId, row.Contact.Id, ct);
+            inbox.Add(new InboxRow(
+                row.Conversation.Id, row.Conversation.State, Label(cipher.Name(row.Contact), cipher.Email(row.Contact)), Snippet(cipher.Body(row.Last)), row.Conversation.UpdatedAt,
+                row.Conversation.AdminAssigneeId is null ? null : teammates.GetValueOrDefault(row.Conversation.AdminAssigneeId)));
+        }
+
+        return inbox;
     }
 
     /// <summary>The conversation with every part, or null when it is not in this workspace.</summary>
@@ -60,18 +70,20 @@ public sealed class InboxService
         var contact = await db.Contacts.FirstAsync(c => c.Id == conversation.ContactId, ct);
         var parts = await db.ConversationParts.Where(p => p.ConversationId == conversation.Id).OrderBy(p => p.Sequence).ToListAsync(ct);
         var teammates = await TeammateNamesAsync(db, workspaceId, ct);
-        var contactLabel = Label(contact.Name, contact.Email);
+        var cipher = await _keys.ForContactAsync(_cell.Database, workspaceId, contact.Id, ct);
+        var email = cipher.Email(contact);
+        var contactLabel = Label(cipher.Name(contact), email);
         return new InboxThread(
             conversation.Id,
             conversation.State,
             contactLabel,
-            contact.Email,
+            email,
             conversation.AdminAssigneeId is null ? null : teammates.GetValueOrDefault(conversation.AdminAssigneeId),
             [.. parts.Select(p => new InboxPart(
                 p.PartType,
                 p.AuthorType,
                 p.AuthorType == "admin" ? teammates.GetValueOrDefault(p.AuthorId) ?? "Teammate" : contactLabel,
-                p.Body,
+                cipher.Body(p),
                 p.CreatedAt,
                 p.AssignedToId is null ? null : teammates.GetValueOrDefault(p.AssignedToId)))]);
     }

@@ -1,3 +1,4 @@
+using Confide.Crypto;
 using Confide.Data;
 using Confide.Data.Model;
 using Confide.Identity;
@@ -50,7 +51,7 @@ internal static class NoteEndpoints
 
     internal sealed record NoteInput(string? Body, string? AdminId);
 
-    private static async Task<IResult> CreateAsync(ApiCaller caller, CurrentCell cell, TimeProvider time, string contactId, NoteInput input, CancellationToken ct)
+    private static async Task<IResult> CreateAsync(ApiCaller caller, CurrentCell cell, ContactKeyRing keys, TimeProvider time, string contactId, NoteInput input, CancellationToken ct)
     {
         var body = Text.Required(input.Body, "body", 65_536);
         var authorId = input.AdminId is { Length: > 0 } adminId ? adminId : caller.TeammateId;
@@ -66,15 +67,17 @@ internal static class NoteEndpoints
                 throw new ConfideException(ConfideError.NotFound("Admin"));
             }
 
-            var created = new Note { Id = PublicIds.NewEntityId(time), WorkspaceId = caller.WorkspaceId, ContactId = contactId, AuthorId = authorId, Body = body, CreatedAt = time.GetUtcNow() };
+            var cipher = await keys.ForContactAsync(cell.Database, caller.WorkspaceId, contactId, token);
+            var id = PublicIds.NewEntityId(time);
+            var created = new Note { Id = id, WorkspaceId = caller.WorkspaceId, ContactId = contactId, AuthorId = authorId, EncryptedBody = cipher.SealNoteBody(id, body), CreatedAt = time.GetUtcNow() };
             db.Notes.Add(created);
-            return created;
+            return (created, cipher);
         }, ct);
         await using var read = cell.Database.CreateReadContext();
-        return TypedResults.Ok(await ViewAsync(read, note, ct));
+        return TypedResults.Ok(View(note.created, note.cipher, await AuthorsAsync(read, caller.WorkspaceId, ct)));
     }
 
-    private static async Task<IResult> ListAsync(ApiCaller caller, CurrentCell cell, string contactId, int? page, [FromQuery(Name = "per_page")] int? perPage, CancellationToken ct)
+    private static async Task<IResult> ListAsync(ApiCaller caller, CurrentCell cell, ContactKeyRing keys, string contactId, int? page, [FromQuery(Name = "per_page")] int? perPage, CancellationToken ct)
     {
         var size = PageSize.Resolve(perPage, 50);
         var number = page ?? 1;
@@ -93,27 +96,26 @@ internal static class NoteEndpoints
         var total = await notes.CountAsync(ct);
         var rows = await notes.OrderByDescending(n => n.Id).Skip((number - 1) * size).Take(size).ToListAsync(ct);
         var authors = await AuthorsAsync(db, caller.WorkspaceId, ct);
-        var views = rows.Select(n => View(n, authors)).ToList();
+        var cipher = await keys.ForContactAsync(cell.Database, caller.WorkspaceId, contactId, ct);
+        var views = rows.Select(n => View(n, cipher, authors)).ToList();
         return TypedResults.Ok(new NoteListView(views, total, new NotePagesView(number, size, Math.Max(1, (int)Math.Ceiling(total / (double)size)))));
     }
 
-    private static async Task<IResult> GetAsync(ApiCaller caller, CurrentCell cell, string id, CancellationToken ct)
+    private static async Task<IResult> GetAsync(ApiCaller caller, CurrentCell cell, ContactKeyRing keys, string id, CancellationToken ct)
     {
         await using var db = cell.Database.CreateReadContext();
         var note = await db.Notes.FirstOrDefaultAsync(n => n.WorkspaceId == caller.WorkspaceId && n.Id == id, ct)
             ?? throw new ConfideException(ConfideError.NotFound("Note"));
-        return TypedResults.Ok(await ViewAsync(db, note, ct));
+        var cipher = await keys.ForContactAsync(cell.Database, caller.WorkspaceId, note.ContactId, ct);
+        return TypedResults.Ok(View(note, cipher, await AuthorsAsync(db, caller.WorkspaceId, ct)));
     }
-
-    private static async Task<NoteView> ViewAsync(ConfideDbContext db, Note note, CancellationToken ct) =>
-        View(note, await AuthorsAsync(db, note.WorkspaceId, ct));
 
     private static async Task<Dictionary<string, Teammate>> AuthorsAsync(ConfideDbContext db, string workspaceId, CancellationToken ct) =>
         await db.Teammates.Where(t => t.WorkspaceId == workspaceId).ToDictionaryAsync(t => t.Id, ct);
 
-    private static NoteView View(Note note, IReadOnlyDictionary<string, Teammate> authors)
+    private static NoteView View(Note note, ContactCipher cipher, IReadOnlyDictionary<string, Teammate> authors)
     {
         var author = authors.GetValueOrDefault(note.AuthorId);
-        return new NoteView(note.Id, Unix.Seconds(note.CreatedAt), new NoteContactView(note.ContactId), new NoteAuthorView(note.AuthorId, author?.Name, author?.Email), note.Body);
+        return new NoteView(note.Id, Unix.Seconds(note.CreatedAt), new NoteContactView(note.ContactId), new NoteAuthorView(note.AuthorId, author?.Name, author?.Email), cipher.Body(note));
     }
 }

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text.Json;
+using Confide.Crypto;
 using Confide.Platform;
 using Microsoft.EntityFrameworkCore;
 
@@ -21,7 +22,13 @@ public sealed partial class ApiErrorMiddleware(RequestDelegate next, ILogger<Api
         catch (Exception ex) when (!context.Response.HasStarted && !context.RequestAborted.IsCancellationRequested)
         {
             var (status, code, message) = Map(ex);
-            if (status == HttpStatusCode.InternalServerError)
+            if (ex is CryptoIntegrityException)
+            {
+                // An event, not a data dump: stored data failed authentication (tampering, a
+                // moved value or a wrong key). Which row is in the stack; no value is logged.
+                LogIntegrityFailure(logger, context.TraceIdentifier, ex.StackTrace);
+            }
+            else if (status == HttpStatusCode.InternalServerError)
             {
                 // Type and stack only: exception messages can quote stored values.
                 LogUnhandled(logger, ex.GetType().FullName, context.TraceIdentifier, ex.StackTrace);
@@ -51,9 +58,14 @@ public sealed partial class ApiErrorMiddleware(RequestDelegate next, ILogger<Api
         BadHttpRequestException bad when bad.Message.Contains("body", StringComparison.OrdinalIgnoreCase) =>
             (HttpStatusCode.BadRequest, "parameter_invalid", "A JSON request body is required"),
         BadHttpRequestException => (HttpStatusCode.BadRequest, "parameter_invalid", "A request parameter has an invalid value"),
+        ContactErasedException => (HttpStatusCode.Gone, "contact_erased", "This contact's data was erased and can no longer be read"),
+        CryptoIntegrityException => (HttpStatusCode.InternalServerError, "integrity_error", "Stored data failed its integrity check; the incident was recorded"),
         DbUpdateException => (HttpStatusCode.Conflict, "conflict", "The change conflicts with the current state; retry the request"),
         _ => (HttpStatusCode.InternalServerError, "server_error", "An unexpected error occurred"),
     };
+
+    [LoggerMessage(EventId = 4100, EventName = "DataIntegrityFailure", Level = LogLevel.Critical, Message = "Stored data failed decryption or authentication for request {RequestId} at {StackTrace}")]
+    private static partial void LogIntegrityFailure(ILogger logger, string requestId, string? stackTrace);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Unhandled {ExceptionType} for request {RequestId} at {StackTrace}")]
     private static partial void LogUnhandled(ILogger logger, string? exceptionType, string requestId, string? stackTrace);

@@ -14,7 +14,7 @@ public sealed class MasterKeyStartupTests
         await server.CreateWorkspaceAsync(Region.Eu, "Keys", "owner@example.com");
         var status = await server.RunCliJsonAsync("keys", "status", "--json");
         var eu = status.EnumerateArray().Single(r => r.Str("region") == "eu");
-        Assert.Equal(1, eu.GetProperty("workspace_keys").GetInt32());
+        Assert.Equal(2, eu.GetProperty("workspace_keys").GetInt32()); // lookup-index and data
         Assert.Contains("master.key", eu.Str("master_key_source"), StringComparison.Ordinal);
         Assert.Equal(0, status.EnumerateArray().Single(r => r.Str("region") == "us").GetProperty("workspace_keys").GetInt32());
         await server.StopAsync();

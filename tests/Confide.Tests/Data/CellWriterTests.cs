@@ -19,7 +19,7 @@ public sealed class CellWriterTests(Servers servers)
         // Enough concurrent units that many share a transaction; every third one fails after writing.
         var units = Enumerable.Range(0, 60).Select(i => cell.Writer.WriteAsync(async (db, ct) =>
         {
-            db.Contacts.Add(new Contact { Id = PublicIds.NewEntityId(time), WorkspaceId = workspace.Id, Role = "lead", Name = $"unit-{i}", CreatedAt = time.GetUtcNow(), UpdatedAt = time.GetUtcNow() });
+            db.Contacts.Add(new Contact { Id = PublicIds.NewEntityId(time), WorkspaceId = workspace.Id, Role = "lead", EmailLookup = $"unit-{i}", CreatedAt = time.GetUtcNow(), UpdatedAt = time.GetUtcNow() });
             await db.SaveChangesAsync(ct);
             if (i % 3 == 0)
             {
@@ -42,7 +42,7 @@ public sealed class CellWriterTests(Servers servers)
         }
 
         await using var read = cell.CreateReadContext();
-        var names = await read.Contacts.Where(c => c.WorkspaceId == workspace.Id).Select(c => c.Name!).ToListAsync();
+        var names = await read.Contacts.Where(c => c.WorkspaceId == workspace.Id).Select(c => c.EmailLookup!).ToListAsync();
         Assert.Equal(
             Enumerable.Range(0, 60).Where(i => i % 3 != 0).Select(i => $"unit-{i}").Order(),
             names.Order());

@@ -77,18 +77,23 @@ namespace Confide.Data.Migrations.Postgres
                     b.Property<DateTimeOffset>("CreatedAt")
                         .HasColumnType("timestamp with time zone");
 
-                    b.Property<string>("CustomAttributesJson")
-                        .IsRequired()
-                        .HasColumnType("text");
-
-                    b.Property<string>("Email")
-                        .HasColumnType("text");
-
                     b.Property<string>("EmailLookup")
                         .HasColumnType("text");
 
-                    b.Property<string>("ExternalId")
-                        .HasColumnType("text");
+                    b.Property<byte[]>("EncryptedCustomAttributes")
+                        .HasColumnType("bytea");
+
+                    b.Property<byte[]>("EncryptedEmail")
+                        .HasColumnType("bytea");
+
+                    b.Property<byte[]>("EncryptedExternalId")
+                        .HasColumnType("bytea");
+
+                    b.Property<byte[]>("EncryptedName")
+                        .HasColumnType("bytea");
+
+                    b.Property<byte[]>("EncryptedPhone")
+                        .HasColumnType("bytea");
 
                     b.Property<string>("ExternalIdLookup")
                         .HasColumnType("text");
@@ -96,10 +101,7 @@ namespace Confide.Data.Migrations.Postgres
                     b.Property<DateTimeOffset?>("LastSeenAt")
                         .HasColumnType("timestamp with time zone");
 
-                    b.Property<string>("Name")
-                        .HasColumnType("text");
-
-                    b.Property<string>("Phone")
+                    b.Property<string>("PhoneLookup")
                         .HasColumnType("text");
 
                     b.Property<string>("Role")
@@ -125,6 +127,8 @@ namespace Confide.Data.Migrations.Postgres
                         .HasFilter("\"ExternalIdLookup\" IS NOT NULL");
 
                     b.HasIndex("WorkspaceId", "Id");
+
+                    b.HasIndex("WorkspaceId", "PhoneLookup");
 
                     b.ToTable("Contacts");
                 });
@@ -167,6 +171,9 @@ namespace Confide.Data.Migrations.Postgres
                     b.Property<DateTimeOffset>("CreatedAt")
                         .HasColumnType("timestamp with time zone");
 
+                    b.Property<byte[]>("EncryptedTitle")
+                        .HasColumnType("bytea");
+
                     b.Property<int>("PartCount")
                         .HasColumnType("integer");
 
@@ -175,9 +182,6 @@ namespace Confide.Data.Migrations.Postgres
 
                     b.Property<string>("State")
                         .IsRequired()
-                        .HasColumnType("text");
-
-                    b.Property<string>("Title")
                         .HasColumnType("text");
 
                     b.Property<DateTimeOffset>("UpdatedAt")
@@ -217,15 +221,15 @@ namespace Confide.Data.Migrations.Postgres
                         .IsRequired()
                         .HasColumnType("text");
 
-                    b.Property<string>("Body")
-                        .HasColumnType("text");
-
                     b.Property<string>("ConversationId")
                         .IsRequired()
                         .HasColumnType("character varying(24)");
 
                     b.Property<DateTimeOffset>("CreatedAt")
                         .HasColumnType("timestamp with time zone");
+
+                    b.Property<byte[]>("EncryptedBody")
+                        .HasColumnType("bytea");
 
                     b.Property<string>("PartType")
                         .IsRequired()
@@ -256,16 +260,16 @@ namespace Confide.Data.Migrations.Postgres
                         .IsRequired()
                         .HasColumnType("text");
 
-                    b.Property<string>("Body")
-                        .IsRequired()
-                        .HasColumnType("text");
-
                     b.Property<string>("ContactId")
                         .IsRequired()
                         .HasColumnType("character varying(24)");
 
                     b.Property<DateTimeOffset>("CreatedAt")
                         .HasColumnType("timestamp with time zone");
+
+                    b.Property<byte[]>("EncryptedBody")
+                        .IsRequired()
+                        .HasColumnType("bytea");
 
                     b.Property<string>("WorkspaceId")
                         .IsRequired()

@@ -72,18 +72,23 @@ namespace Confide.Data.Migrations.Sqlite
                     b.Property<long>("CreatedAt")
                         .HasColumnType("INTEGER");
 
-                    b.Property<string>("CustomAttributesJson")
-                        .IsRequired()
-                        .HasColumnType("TEXT");
-
-                    b.Property<string>("Email")
-                        .HasColumnType("TEXT");
-
                     b.Property<string>("EmailLookup")
                         .HasColumnType("TEXT");
 
-                    b.Property<string>("ExternalId")
-                        .HasColumnType("TEXT");
+                    b.Property<byte[]>("EncryptedCustomAttributes")
+                        .HasColumnType("BLOB");
+
+                    b.Property<byte[]>("EncryptedEmail")
+                        .HasColumnType("BLOB");
+
+                    b.Property<byte[]>("EncryptedExternalId")
+                        .HasColumnType("BLOB");
+
+                    b.Property<byte[]>("EncryptedName")
+                        .HasColumnType("BLOB");
+
+                    b.Property<byte[]>("EncryptedPhone")
+                        .HasColumnType("BLOB");
 
                     b.Property<string>("ExternalIdLookup")
                         .HasColumnType("TEXT");
@@ -91,10 +96,7 @@ namespace Confide.Data.Migrations.Sqlite
                     b.Property<long?>("LastSeenAt")
                         .HasColumnType("INTEGER");
 
-                    b.Property<string>("Name")
-                        .HasColumnType("TEXT");
-
-                    b.Property<string>("Phone")
+                    b.Property<string>("PhoneLookup")
                         .HasColumnType("TEXT");
 
                     b.Property<string>("Role")
@@ -120,6 +122,8 @@ namespace Confide.Data.Migrations.Sqlite
                         .HasFilter("\"ExternalIdLookup\" IS NOT NULL");
 
                     b.HasIndex("WorkspaceId", "Id");
+
+                    b.HasIndex("WorkspaceId", "PhoneLookup");
 
                     b.ToTable("Contacts");
                 });
@@ -162,6 +166,9 @@ namespace Confide.Data.Migrations.Sqlite
                     b.Property<long>("CreatedAt")
                         .HasColumnType("INTEGER");
 
+                    b.Property<byte[]>("EncryptedTitle")
+                        .HasColumnType("BLOB");
+
                     b.Property<int>("PartCount")
                         .HasColumnType("INTEGER");
 
@@ -170,9 +177,6 @@ namespace Confide.Data.Migrations.Sqlite
 
                     b.Property<string>("State")
                         .IsRequired()
-                        .HasColumnType("TEXT");
-
-                    b.Property<string>("Title")
                         .HasColumnType("TEXT");
 
                     b.Property<long>("UpdatedAt")
@@ -212,15 +216,15 @@ namespace Confide.Data.Migrations.Sqlite
                         .IsRequired()
                         .HasColumnType("TEXT");
 
-                    b.Property<string>("Body")
-                        .HasColumnType("TEXT");
-
                     b.Property<string>("ConversationId")
                         .IsRequired()
                         .HasColumnType("TEXT");
 
                     b.Property<long>("CreatedAt")
                         .HasColumnType("INTEGER");
+
+                    b.Property<byte[]>("EncryptedBody")
+                        .HasColumnType("BLOB");
 
                     b.Property<string>("PartType")
                         .IsRequired()
@@ -251,16 +255,16 @@ namespace Confide.Data.Migrations.Sqlite
                         .IsRequired()
                         .HasColumnType("TEXT");
 
-                    b.Property<string>("Body")
-                        .IsRequired()
-                        .HasColumnType("TEXT");
-
                     b.Property<string>("ContactId")
                         .IsRequired()
                         .HasColumnType("TEXT");
 
                     b.Property<long>("CreatedAt")
                         .HasColumnType("INTEGER");
+
+                    b.Property<byte[]>("EncryptedBody")
+                        .IsRequired()
+                        .HasColumnType("BLOB");
 
                     b.Property<string>("WorkspaceId")
                         .IsRequired()

@@ -1,0 +1,47 @@
+using Confide.Platform;
+
+namespace Confide.Crypto;
+
+/// <summary>
+/// Seals and opens the personal fields of one contact — their profile, their conversations'
+/// titles and parts, the notes about them — under that contact's key. New values use the
+/// newest key version; stored values name the version they were sealed with.
+/// </summary>
+public sealed class ContactCipher
+{
+    private readonly Region _region;
+    private readonly string _workspaceId;
+    private readonly IReadOnlyList<DataKey> _keys;
+
+    internal ContactCipher(Region region, string workspaceId, string contactId, IReadOnlyList<DataKey> keys)
+    {
+        _region = region;
+        _workspaceId = workspaceId;
+        ContactId = contactId;
+        _keys = keys;
+    }
+
+    public string ContactId { get; }
+
+    /// <param name="entity">The table-level name of what is sealed, e.g. <c>contact</c> or <c>conversation_part</c>.</param>
+    /// <param name="recordId">The id of the row the value belongs to.</param>
+    public byte[]? Seal(string entity, string recordId, string field, string? value) =>
+        value is null ? null : FieldCipher.EncryptString(_keys[0], Context(entity, recordId, field), value);
+
+    /// <summary>The plaintext, or <see cref="CryptoIntegrityException"/> if the value does not authenticate.</summary>
+    public string? Open(string entity, string recordId, string field, byte[]? sealedValue)
+    {
+        if (sealedValue is null)
+        {
+            return null;
+        }
+
+        var keyId = FieldCipher.KeyIdOf(sealedValue);
+        var key = _keys.FirstOrDefault(k => k.Id == keyId)
+            ?? throw new CryptoIntegrityException($"{entity}.{field} was sealed with a key version this contact does not have.");
+        return FieldCipher.DecryptString(key, Context(entity, recordId, field), sealedValue);
+    }
+
+    private FieldContext Context(string entity, string recordId, string field) =>
+        new(_workspaceId, _region.Code, entity, recordId, field);
+}

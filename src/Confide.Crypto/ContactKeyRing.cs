@@ -1,0 +1,108 @@
+using System.Collections.Concurrent;
+using System.Security.Cryptography;
+using Confide.Data;
+using Confide.Platform;
+using Microsoft.Extensions.Caching.Memory;
+using Microsoft.Extensions.Options;
+
+namespace Confide.Crypto;
+
+/// <summary>
+/// Per-contact keys: created with the contact, wrapped by the workspace's data key, kept in the
+/// region's <see cref="ContactKeyStore"/>, cached unwrapped in memory (bounded, with a time
+/// limit), and destroyed to erase a contact (crypto-shredding).
+/// </summary>
+public sealed class ContactKeyRing(WorkspaceKeyRing workspaceKeys, IOptions<ConfideOptions> options, TimeProvider time) : IDisposable
+{
+    private static readonly TimeSpan CacheLifetime = TimeSpan.FromMinutes(10);
+
+    private readonly MemoryCache _unwrapped = new(new MemoryCacheOptions { SizeLimit = 100_000 });
+    private readonly ConcurrentDictionary<Region, Lazy<Task<ContactKeyStore>>> _stores = new();
+
+    public string StorePath(Region region) =>
+        Path.Combine(options.Value.DataDirectoryFullPath, "keys", region.Code, "contact-keys.db");
+
+    public Task<ContactKeyStore> StoreAsync(Region region) =>
+        _stores.GetOrAdd(region, r => new Lazy<Task<ContactKeyStore>>(() => ContactKeyStore.OpenAsync(r, StorePath(r), CancellationToken.None))).Value;
+
+    /// <summary>
+    /// A key for a new contact, stored durably before the contact's row is written (a key
+    /// without a row is harmless; a row without its key would be unreadable).
+    /// </summary>
+    public async Task<ContactCipher> CreateAsync(CellDatabase cell, string workspaceId, string contactId, CancellationToken cancellationToken)
+    {
+        var workspaceKey = await workspaceKeys.DataKeyAsync(cell, workspaceId, cancellationToken);
+        var key = DataKey.Generate();
+        var wrapped = FieldCipher.Encrypt(workspaceKey, WrapContext(cell.Region, workspaceId, contactId), key.Material);
+        var store = await StoreAsync(cell.Region);
+        await store.AddAsync(workspaceId, contactId, key.Id, wrapped, time.GetUtcNow(), cancellationToken);
+        DataKey[] keys = [key];
+        Cache(cell.Region, workspaceId, contactId, keys);
+        return new ContactCipher(cell.Region, workspaceId, contactId, keys);
+    }
+
+    /// <summary>The contact's cipher; <see cref="ContactErasedException"/> once the contact was shredded.</summary>
+    public async ValueTask<ContactCipher> ForContactAsync(CellDatabase cell, string workspaceId, string contactId, CancellationToken cancellationToken)
+    {
+        var cacheKey = (cell.Region, workspaceId, contactId);
+        if (!_unwrapped.TryGetValue(cacheKey, out DataKey[]? keys) || keys is null)
+        {
+            var store = await StoreAsync(cell.Region);
+            var stored = await store.GetAsync(workspaceId, contactId, cancellationToken);
+            if (stored.Count == 0)
+            {
+                throw new ContactErasedException();
+            }
+
+            keys = new DataKey[stored.Count];
+            for (var i = 0; i < stored.Count; i++)
+            {
+                var workspaceKey = await workspaceKeys.DataKeyAsync(cell, workspaceId, FieldCipher.KeyIdOf(stored[i].WrappedKey), cancellationToken);
+                var material = FieldCipher.Decrypt(workspaceKey, WrapContext(cell.Region, workspaceId, contactId), stored[i].WrappedKey);
+                keys[i] = new DataKey(stored[i].KeyId, material);
+                CryptographicOperations.ZeroMemory(material);
+            }
+
+            Cache(cell.Region, workspaceId, contactId, keys);
+        }
+
+        return new ContactCipher(cell.Region, workspaceId, contactId, keys);
+    }
+
+    /// <summary>
+    /// Destroys a contact's keys, or every contact key of a workspace when <paramref name="contactId"/>
+    /// is null: everything sealed under them, in this database and in every copy of it, becomes
+    /// permanently unreadable.
+    /// </summary>
+    public async Task<int> ShredAsync(Region region, string workspaceId, string? contactId, CancellationToken cancellationToken)
+    {
+        var store = await StoreAsync(region);
+        var destroyed = await store.DestroyAsync(workspaceId, contactId, cancellationToken);
+        if (contactId is null)
+        {
+            // Cheaper than tracking which cached keys belong to the workspace.
+            _unwrapped.Clear();
+        }
+        else
+        {
+            _unwrapped.Remove((region, workspaceId, contactId));
+        }
+
+        return destroyed;
+    }
+
+    private void Cache(Region region, string workspaceId, string contactId, DataKey[] keys)
+    {
+        using var entry = _unwrapped.CreateEntry((region, workspaceId, contactId));
+        entry.Value = keys;
+        entry.Size = 1;
+        // Not disposed (zeroed) on eviction: a request may still be using them.
+        entry.AbsoluteExpirationRelativeToNow = CacheLifetime;
+    }
+
+    /// <summary>Binds a wrapped contact key to its contact: copied to another contact's row, it does not unwrap.</summary>
+    private static FieldContext WrapContext(Region region, string workspaceId, string contactId) =>
+        new(workspaceId, region.Code, "contact_key", contactId, "key");
+
+    public void Dispose() => _unwrapped.Dispose();
+}

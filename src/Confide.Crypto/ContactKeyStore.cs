@@ -1,0 +1,145 @@
+using Confide.Platform;
+using Microsoft.Data.Sqlite;
+
+namespace Confide.Crypto;
+
+/// <summary>
+/// The region's contact keys, wrapped by their workspace's data key, in a small SQLite database
+/// of their own beside the master key (<c>data/keys/&lt;region&gt;/contact-keys.db</c>) — never
+/// in the cell database. That is what makes erasure reach backups: a copy of the cell
+/// database taken before a contact was shredded holds that contact's ciphertext but not its
+/// key, so it stays unreadable. Deleted keys are overwritten in place (<c>secure_delete</c>)
+/// and the log is checkpointed, so no copy of a destroyed key lingers in the file.
+/// </summary>
+public sealed class ContactKeyStore
+{
+    private const string Schema = """
+        PRAGMA journal_mode=WAL;
+        CREATE TABLE IF NOT EXISTS contact_keys (
+            workspace_id TEXT NOT NULL,
+            contact_id   TEXT NOT NULL,
+            key_id       BLOB NOT NULL,
+            wrapped_key  BLOB NOT NULL,
+            created_at   INTEGER NOT NULL,
+            PRIMARY KEY (workspace_id, contact_id, key_id)
+        ) WITHOUT ROWID;
+        """;
+
+    // Every connection: durable commits, and deleted rows zeroed instead of left in free pages.
+    private const string ConnectionPragmas = "PRAGMA synchronous=FULL; PRAGMA secure_delete=ON; PRAGMA busy_timeout=30000;";
+
+    private readonly string _connectionString;
+
+    private ContactKeyStore(Region region, string path)
+    {
+        Region = region;
+        Path = path;
+        _connectionString = new SqliteConnectionStringBuilder { DataSource = path, Mode = SqliteOpenMode.ReadWriteCreate, Pooling = true }.ToString();
+    }
+
+    public Region Region { get; }
+
+    public string Path { get; }
+
+    /// <summary>A stored contact key: its id and the bytes the workspace data key wrapped.</summary>
+    public sealed record StoredKey(Guid KeyId, byte[] WrappedKey);
+
+    /// <summary>Opens (creating on first use) the region's store; owner-only permissions like the master key.</summary>
+    public static async Task<ContactKeyStore> OpenAsync(Region region, string path, CancellationToken cancellationToken)
+    {
+        var directory = System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(path))!;
+        Directory.CreateDirectory(directory);
+        if (!File.Exists(path) && !OperatingSystem.IsWindows())
+        {
+            await using (File.Create(path, 0, FileOptions.None))
+            {
+            }
+
+            File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        }
+
+        var store = new ContactKeyStore(region, path);
+        await using var connection = await store.OpenConnectionAsync(cancellationToken);
+        await using var command = connection.CreateCommand();
+        command.CommandText = Schema;
+        await command.ExecuteNonQueryAsync(cancellationToken);
+        return store;
+    }
+
+    /// <summary>Stores a key durably; returns once it is on disk.</summary>
+    public async Task AddAsync(string workspaceId, string contactId, Guid keyId, byte[] wrappedKey, DateTimeOffset createdAt, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenConnectionAsync(cancellationToken);
+        await using var command = connection.CreateCommand();
+        command.CommandText = "INSERT INTO contact_keys (workspace_id, contact_id, key_id, wrapped_key, created_at) VALUES ($w, $c, $k, $wrapped, $at)";
+        command.Parameters.AddWithValue("$w", workspaceId);
+        command.Parameters.AddWithValue("$c", contactId);
+        command.Parameters.AddWithValue("$k", keyId.ToByteArray());
+        command.Parameters.AddWithValue("$wrapped", wrappedKey);
+        command.Parameters.AddWithValue("$at", createdAt.ToUnixTimeMilliseconds());
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    /// <summary>Every key version of a contact, newest first; empty once the contact was shredded.</summary>
+    public async Task<IReadOnlyList<StoredKey>> GetAsync(string workspaceId, string contactId, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenConnectionAsync(cancellationToken);
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT key_id, wrapped_key FROM contact_keys WHERE workspace_id = $w AND contact_id = $c ORDER BY created_at DESC";
+        command.Parameters.AddWithValue("$w", workspaceId);
+        command.Parameters.AddWithValue("$c", contactId);
+        var keys = new List<StoredKey>(1);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            keys.Add(new StoredKey(new Guid((byte[])reader[0]), (byte[])reader[1]));
+        }
+
+        return keys;
+    }
+
+    /// <summary>Destroys the keys of one contact, or of every contact of a workspace when <paramref name="contactId"/> is null.</summary>
+    public async Task<int> DestroyAsync(string workspaceId, string? contactId, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenConnectionAsync(cancellationToken);
+        int destroyed;
+        await using (var command = connection.CreateCommand())
+        {
+            command.CommandText = contactId is null
+                ? "DELETE FROM contact_keys WHERE workspace_id = $w"
+                : "DELETE FROM contact_keys WHERE workspace_id = $w AND contact_id = $c";
+            command.Parameters.AddWithValue("$w", workspaceId);
+            command.Parameters.AddWithValue("$c", (object?)contactId ?? DBNull.Value);
+            destroyed = await command.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        // The zeroed pages reach the main file and the log is emptied, so the old page
+        // images (with the key) do not survive in the -wal file either.
+        await using (var checkpoint = connection.CreateCommand())
+        {
+            checkpoint.CommandText = "PRAGMA wal_checkpoint(TRUNCATE);";
+            await checkpoint.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        return destroyed;
+    }
+
+    /// <summary>How many contact keys the store holds (for <c>keys status</c>).</summary>
+    public async Task<long> CountAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenConnectionAsync(cancellationToken);
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT count(*) FROM contact_keys";
+        return (long)(await command.ExecuteScalarAsync(cancellationToken))!;
+    }
+
+    private async Task<SqliteConnection> OpenConnectionAsync(CancellationToken cancellationToken)
+    {
+        var connection = new SqliteConnection(_connectionString);
+        await connection.OpenAsync(cancellationToken);
+        await using var pragmas = connection.CreateCommand();
+        pragmas.CommandText = ConnectionPragmas;
+        await pragmas.ExecuteNonQueryAsync(cancellationToken);
+        return connection;
+    }
+}
