@@ -39,4 +39,47 @@ internal static class TestPostgres
         command.CommandText = $"DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)";
         await command.ExecuteNonQueryAsync();
     }
+
+    /// <summary>A plain-SQL <c>pg_dump</c> of a database, as an operator's backup would hold it.</summary>
+    public static Task<string> DumpAsync(string connectionString) =>
+        RunClientAsync("pg_dump", connectionString, ["--no-owner", "--no-privileges"], input: null);
+
+    /// <summary>Restores a plain-SQL dump into a new database and returns its connection string.</summary>
+    public static async Task<string> RestoreAsync(string dump)
+    {
+        var restored = await CreateDatabaseAsync();
+        await RunClientAsync("psql", restored, ["-q", "-v", "ON_ERROR_STOP=1"], dump);
+        return restored;
+    }
+
+    private static async Task<string> RunClientAsync(string tool, string connectionString, string[] arguments, string? input)
+    {
+        var cs = new NpgsqlConnectionStringBuilder(connectionString);
+        var start = new System.Diagnostics.ProcessStartInfo(tool)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            RedirectStandardInput = input is not null,
+            UseShellExecute = false,
+        };
+        foreach (var argument in arguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        start.ArgumentList.Add($"host={cs.Host} port={cs.Port} user={cs.Username} dbname={cs.Database} sslmode=verify-full sslrootcert={cs.RootCertificate}");
+        start.Environment["PGPASSWORD"] = cs.Password;
+        using var process = System.Diagnostics.Process.Start(start)!;
+        var output = process.StandardOutput.ReadToEndAsync();
+        var errors = process.StandardError.ReadToEndAsync();
+        if (input is not null)
+        {
+            await process.StandardInput.WriteAsync(input);
+            process.StandardInput.Close();
+        }
+
+        await process.WaitForExitAsync();
+        Assert.True(process.ExitCode == 0, $"{tool} failed: {await errors}");
+        return await output;
+    }
 }

@@ -18,8 +18,11 @@ public sealed class TestServer : IAsyncDisposable
     private readonly WebApplication _app;
     private readonly X509Certificate2 _ca;
 
-    private TestServer(WebApplication app, string dataDirectory, Dictionary<Region, int> ports, string provider, string? postgres)
+    private readonly bool _ownsData;
+
+    private TestServer(WebApplication app, string dataDirectory, Dictionary<Region, int> ports, string provider, string? postgres, bool ownsData)
     {
+        _ownsData = ownsData;
         _app = app;
         DataDirectory = dataDirectory;
         Ports = ports;
@@ -42,16 +45,19 @@ public sealed class TestServer : IAsyncDisposable
 
     public Uri BaseUrl(Region region) => new($"https://localhost:{Ports[region]}/");
 
-    public static async Task<TestServer> StartAsync(string provider)
+    /// <param name="existingDataDirectory">Start on a data directory left by an earlier server (a restart); it is then not deleted on dispose.</param>
+    /// <param name="existingPostgres">Likewise, the eu database of an earlier server; not dropped on dispose.</param>
+    public static async Task<TestServer> StartAsync(string provider, string? existingDataDirectory = null, string? existingPostgres = null)
     {
-        var dataDirectory = Directory.CreateTempSubdirectory("confide-test-").FullName;
+        var ownsData = existingDataDirectory is null;
+        var dataDirectory = existingDataDirectory ?? Directory.CreateTempSubdirectory("confide-test-").FullName;
         var ports = Region.All.ToDictionary(r => r, _ => FreePorts.Next());
         var args = new List<string> { $"--Confide:DataDirectory={dataDirectory}", "--Logging:LogLevel:Default=Warning", "--Logging:LogLevel:Microsoft.AspNetCore.DataProtection=Error" };
         args.AddRange(ports.Select(p => $"--Confide:Regions:{p.Key.Code}:Port={p.Value}"));
         string? postgres = null;
         if (provider == Providers.Postgres)
         {
-            postgres = await TestPostgres.CreateDatabaseAsync();
+            postgres = existingPostgres ?? await TestPostgres.CreateDatabaseAsync();
             args.Add($"--Confide:Regions:eu:Postgres={postgres}");
         }
 
@@ -60,7 +66,7 @@ public sealed class TestServer : IAsyncDisposable
         var app = ConfideHost.Build(builder);
         await ConfideHost.MigrateAsync(app.Services);
         await app.StartAsync();
-        return new TestServer(app, dataDirectory, ports, provider, postgres);
+        return new TestServer(app, dataDirectory, ports, provider, postgres, ownsData);
     }
 
     /// <summary>An HTTP client for one regional endpoint that trusts only the server's local CA.</summary>
@@ -83,12 +89,17 @@ public sealed class TestServer : IAsyncDisposable
         await _app.StopAsync();
         await _app.DisposeAsync();
         _ca.Dispose();
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        if (!_ownsData)
+        {
+            return;
+        }
+
         if (PostgresConnectionString is not null)
         {
             await TestPostgres.DropDatabaseAsync(PostgresConnectionString);
         }
 
-        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
         try
         {
             Directory.Delete(DataDirectory, recursive: true);
