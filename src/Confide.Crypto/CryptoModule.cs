@@ -1,4 +1,5 @@
 using Confide.Data;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Confide.Crypto;
@@ -19,7 +20,19 @@ public static class CryptoModule
     public static async Task PrepareCellAsync(IServiceProvider services, CellDatabase cell, CancellationToken cancellationToken)
     {
         await services.GetRequiredService<MasterKeys>().OpenAsync(cell, cancellationToken);
-        await services.GetRequiredService<ContactKeyRing>().StoreAsync(cell.Region);
+        var contactKeys = services.GetRequiredService<ContactKeyRing>();
+        var storePath = contactKeys.StorePath(cell.Region);
+        if (!File.Exists(storePath))
+        {
+            await using var db = cell.CreateReadContext();
+            if (await db.Contacts.AnyAsync(cancellationToken))
+            {
+                throw new MasterKeyUnavailableException(
+                    $"Region '{cell.Region}': the contact key store {storePath} is missing, but the database holds contacts. Restore it from your key backup; without it their data cannot be read.");
+            }
+        }
+
+        await contactKeys.StoreAsync(cell.Region);
         await services.GetRequiredService<WorkspaceKeyBackfill>().RunAsync(cell, cancellationToken);
     }
 }
