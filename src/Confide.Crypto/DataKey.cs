@@ -17,6 +17,7 @@ public sealed class DataKey : IDisposable
 
     private readonly byte[] _material;
     private long _encryptions;
+    private AesGcm? _idleCipher;
 
     public DataKey(Guid id, ReadOnlySpan<byte> material, long encryptionsSoFar = 0)
     {
@@ -48,5 +49,24 @@ public sealed class DataKey : IDisposable
         }
     }
 
-    public void Dispose() => CryptographicOperations.ZeroMemory(_material);
+    /// <summary>
+    /// An AES-GCM instance for this key. Setting up the key schedule costs more than sealing a
+    /// short field, so one idle instance is kept for reuse; an instance is never used by two
+    /// threads at once (rented, then returned).
+    /// </summary>
+    internal AesGcm RentCipher() => Interlocked.Exchange(ref _idleCipher, null) ?? new AesGcm(_material, 16);
+
+    internal void ReturnCipher(AesGcm cipher)
+    {
+        if (Interlocked.CompareExchange(ref _idleCipher, cipher, null) is not null)
+        {
+            cipher.Dispose();
+        }
+    }
+
+    public void Dispose()
+    {
+        Interlocked.Exchange(ref _idleCipher, null)?.Dispose();
+        CryptographicOperations.ZeroMemory(_material);
+    }
 }

@@ -17,6 +17,7 @@ public static class FieldCipher
     private const int NonceSize = 12;
     private const int TagSize = 16;
     private const int HeaderSize = 1 + KeyIdSize + NonceSize;
+    private const int MaxStackAssociatedData = 512;
 
     /// <summary>Bytes added to every plaintext.</summary>
     public const int Overhead = HeaderSize + TagSize;
@@ -29,13 +30,24 @@ public static class FieldCipher
         key.Id.TryWriteBytes(envelope.AsSpan(1, KeyIdSize));
         var nonce = envelope.AsSpan(1 + KeyIdSize, NonceSize);
         RandomNumberGenerator.Fill(nonce);
-        using var aes = new AesGcm(key.Material, TagSize);
-        aes.Encrypt(
-            nonce,
-            plaintext,
-            envelope.AsSpan(HeaderSize, plaintext.Length),
-            envelope.AsSpan(HeaderSize + plaintext.Length, TagSize),
-            context.ToAssociatedData(key.Id));
+        var length = context.AssociatedDataLength;
+        Span<byte> associatedData = length <= MaxStackAssociatedData ? stackalloc byte[length] : new byte[length];
+        context.WriteAssociatedData(key.Id, associatedData);
+        var aes = key.RentCipher();
+        try
+        {
+            aes.Encrypt(
+                nonce,
+                plaintext,
+                envelope.AsSpan(HeaderSize, plaintext.Length),
+                envelope.AsSpan(HeaderSize + plaintext.Length, TagSize),
+                associatedData);
+        }
+        finally
+        {
+            key.ReturnCipher(aes);
+        }
+
         return envelope;
     }
 
@@ -62,20 +74,27 @@ public static class FieldCipher
 
         var length = envelope.Length - Overhead;
         var plaintext = new byte[length];
+        var associatedDataLength = context.AssociatedDataLength;
+        Span<byte> associatedData = associatedDataLength <= MaxStackAssociatedData ? stackalloc byte[associatedDataLength] : new byte[associatedDataLength];
+        context.WriteAssociatedData(key.Id, associatedData);
+        var aes = key.RentCipher();
         try
         {
-            using var aes = new AesGcm(key.Material, TagSize);
             aes.Decrypt(
                 envelope.Slice(1 + KeyIdSize, NonceSize),
                 envelope.Slice(HeaderSize, length),
                 envelope.Slice(HeaderSize + length, TagSize),
                 plaintext,
-                context.ToAssociatedData(key.Id));
+                associatedData);
         }
         catch (AuthenticationTagMismatchException)
         {
             CryptographicOperations.ZeroMemory(plaintext);
             throw new CryptoIntegrityException($"The ciphertext of {context.Entity}.{context.Field} failed authentication (altered, moved or under the wrong key).");
+        }
+        finally
+        {
+            key.ReturnCipher(aes);
         }
 
         return plaintext;

@@ -10,26 +10,39 @@ namespace Confide.Crypto;
 /// </summary>
 public readonly record struct FieldContext(string WorkspaceId, string Region, string Entity, string RecordId, string Field)
 {
-    private static readonly byte[] Label = "confide.field.v1"u8.ToArray();
+    private static ReadOnlySpan<byte> Label => "confide.field.v1"u8;
 
-    /// <summary>Length-prefixed, so no two different contexts encode to the same bytes.</summary>
-    internal byte[] ToAssociatedData(Guid keyId)
+    /// <summary>Bytes <see cref="WriteAssociatedData"/> writes.</summary>
+    internal int AssociatedDataLength =>
+        Label.Length + 16 + (5 * 4)
+        + Encoding.UTF8.GetByteCount(WorkspaceId) + Encoding.UTF8.GetByteCount(Region) + Encoding.UTF8.GetByteCount(Entity)
+        + Encoding.UTF8.GetByteCount(RecordId) + Encoding.UTF8.GetByteCount(Field);
+
+    /// <summary>Label, key id, then each part length-prefixed, so no two different contexts encode to the same bytes.</summary>
+    internal void WriteAssociatedData(Guid keyId, Span<byte> destination)
     {
-        var parts = new[] { WorkspaceId, Region, Entity, RecordId, Field };
-        var size = Label.Length + 16 + parts.Sum(p => 4 + Encoding.UTF8.GetByteCount(p));
-        var buffer = new byte[size];
-        var span = buffer.AsSpan();
-        Label.CopyTo(span);
-        span = span[Label.Length..];
+        Label.CopyTo(destination);
+        var span = destination[Label.Length..];
         keyId.TryWriteBytes(span);
         span = span[16..];
-        foreach (var part in parts)
-        {
-            var length = Encoding.UTF8.GetBytes(part, span[4..]);
-            BinaryPrimitives.WriteInt32BigEndian(span, length);
-            span = span[(4 + length)..];
-        }
+        span = WritePart(span, WorkspaceId);
+        span = WritePart(span, Region);
+        span = WritePart(span, Entity);
+        span = WritePart(span, RecordId);
+        WritePart(span, Field);
+    }
 
+    internal byte[] ToAssociatedData(Guid keyId)
+    {
+        var buffer = new byte[AssociatedDataLength];
+        WriteAssociatedData(keyId, buffer);
         return buffer;
+    }
+
+    private static Span<byte> WritePart(Span<byte> span, string part)
+    {
+        var length = Encoding.UTF8.GetBytes(part, span[4..]);
+        BinaryPrimitives.WriteInt32BigEndian(span, length);
+        return span[(4 + length)..];
     }
 }
