@@ -19,6 +19,13 @@ public static class CryptoModule
     /// <summary>Opens the cell's master key (failing closed), its contact key store, and gives every workspace its keys.</summary>
     public static async Task PrepareCellAsync(IServiceProvider services, CellDatabase cell, CancellationToken cancellationToken)
     {
+#if CONFIDE_NULL_CIPHER
+        if (Environment.GetEnvironmentVariable("CONFIDE_BENCHMARK_NULL_CIPHER") != "stores-data-in-clear")
+        {
+            throw new InvalidOperationException(
+                "This is a benchmark build whose field encryption is a copy (ConfideNullCipher=true). It must never hold real data; build Confide normally.");
+        }
+#endif
         await services.GetRequiredService<MasterKeys>().OpenAsync(cell, cancellationToken);
         var contactKeys = services.GetRequiredService<ContactKeyRing>();
         var storePath = contactKeys.StorePath(cell.Region);

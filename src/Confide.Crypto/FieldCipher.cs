@@ -19,6 +19,13 @@ public static class FieldCipher
     private const int HeaderSize = 1 + KeyIdSize + NonceSize;
     private const int MaxStackAssociatedData = 512;
 
+#if CONFIDE_NULL_CIPHER
+    /// <summary>True only in benchmark builds whose "encryption" is a copy; they must never serve real data.</summary>
+    public const bool IsNullCipherBuild = true;
+#else
+    public const bool IsNullCipherBuild = false;
+#endif
+
     /// <summary>Bytes added to every plaintext.</summary>
     public const int Overhead = HeaderSize + TagSize;
 
@@ -33,6 +40,9 @@ public static class FieldCipher
         var length = context.AssociatedDataLength;
         Span<byte> associatedData = length <= MaxStackAssociatedData ? stackalloc byte[length] : new byte[length];
         context.WriteAssociatedData(key.Id, associatedData);
+#if CONFIDE_NULL_CIPHER
+        plaintext.CopyTo(envelope.AsSpan(HeaderSize));
+#else
         var aes = key.RentCipher();
         try
         {
@@ -47,6 +57,7 @@ public static class FieldCipher
         {
             key.ReturnCipher(aes);
         }
+#endif
 
         return envelope;
     }
@@ -77,6 +88,9 @@ public static class FieldCipher
         var associatedDataLength = context.AssociatedDataLength;
         Span<byte> associatedData = associatedDataLength <= MaxStackAssociatedData ? stackalloc byte[associatedDataLength] : new byte[associatedDataLength];
         context.WriteAssociatedData(key.Id, associatedData);
+#if CONFIDE_NULL_CIPHER
+        envelope.Slice(HeaderSize, length).CopyTo(plaintext);
+#else
         var aes = key.RentCipher();
         try
         {
@@ -96,6 +110,7 @@ public static class FieldCipher
         {
             key.ReturnCipher(aes);
         }
+#endif
 
         return plaintext;
     }
