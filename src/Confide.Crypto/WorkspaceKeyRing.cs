@@ -26,6 +26,10 @@ public sealed class WorkspaceKeyRing(MasterKeys masterKeys, TimeProvider time) :
     {
         var master = masterKeys.For(region);
         var key = RandomNumberGenerator.GetBytes(DataKey.SizeInBytes);
+        // Read before wrapping: should a rotation land in between, the row names an older version
+        // than the one it is wrapped under, which the rotation re-wraps anyway. The other way
+        // round, the rotation would skip the row and retire the version it needs.
+        var masterKeyId = master.KeyId;
         var stored = new WorkspaceKey
         {
             Id = Guid.NewGuid(),
@@ -33,7 +37,7 @@ public sealed class WorkspaceKeyRing(MasterKeys masterKeys, TimeProvider time) :
             Purpose = WorkspaceKeyPurposes.LookupIndex,
             Version = 1,
             WrappedKey = await master.WrapAsync(key, WrapContext(workspaceId, WorkspaceKeyPurposes.LookupIndex), cancellationToken),
-            MasterKeyId = master.KeyId,
+            MasterKeyId = masterKeyId,
             CreatedAt = time.GetUtcNow(),
         };
         return new NewLookupKey(stored, new BlindIndex(key));
@@ -62,7 +66,7 @@ public sealed class WorkspaceKeyRing(MasterKeys masterKeys, TimeProvider time) :
     }
 
     /// <summary>Binds a wrapped key to its workspace and purpose: moved to another row, it does not unwrap.</summary>
-    private static byte[] WrapContext(string workspaceId, string purpose) => Encoding.UTF8.GetBytes($"workspace:{workspaceId}:{purpose}");
+    internal static byte[] WrapContext(string workspaceId, string purpose) => Encoding.UTF8.GetBytes($"workspace:{workspaceId}:{purpose}");
 
     public void Dispose() => _unwrapped.Dispose();
 }
