@@ -11,7 +11,6 @@ public static class CryptoModule
         services.AddSingleton<WorkspaceKeyRing>();
         services.AddSingleton<ILookupIndex>(sp => sp.GetRequiredService<WorkspaceKeyRing>());
         services.AddSingleton<LookupIndexBackfill>();
-        services.AddSingleton<MasterKeyRotation>();
         return services;
     }
 
