@@ -62,10 +62,6 @@ public sealed class KeyFileMasterKeyProvider : IMasterKeyProvider, IDisposable
         }
     }
 
-    /// <summary>When each held version was created (null for versions from a v1 file), current first.</summary>
-    public IReadOnlyList<(Guid KeyId, DateTimeOffset? CreatedAt)> Versions =>
-        [.. _state.Versions.Select(v => (v.Id, v.CreatedAt))];
-
     /// <summary>Loads the region's key file; creates it when <paramref name="createIfMissing"/> (first start only).</summary>
     public static KeyFileMasterKeyProvider Open(Region region, string path, bool createIfMissing) =>
         Open($"Region '{region}'", path, createIfMissing);
@@ -189,8 +185,9 @@ public sealed class KeyFileMasterKeyProvider : IMasterKeyProvider, IDisposable
         var version = Find(wrappedUnder);
         if (version is null)
         {
-            // Perhaps rotated by another process since we last read the file.
-            TryRefresh();
+            // Perhaps rotated by another process since we last read the file: read it once more,
+            // whatever its stamp says (a coarse file-system clock can hide a change).
+            TryRefresh(force: true);
             version = Find(wrappedUnder) ?? throw new MasterKeyUnavailableException(
                 $"{_owner}: a data key was wrapped with master key {wrappedUnder}, but {Source} holds master key(s) {string.Join(", ", _state.Versions.Select(v => v.Id))}.");
         }
@@ -212,25 +209,24 @@ public sealed class KeyFileMasterKeyProvider : IMasterKeyProvider, IDisposable
     private MasterKeyVersion? Find(Guid keyId) => _state.Versions.FirstOrDefault(v => v.Id == keyId);
 
     /// <summary>Re-reads the file if it changed since the last read; false if it can no longer be read (the held versions stay).</summary>
-    private bool TryRefresh()
+    private bool TryRefresh(bool force = false)
     {
-        var stamp = KeyFileStorage.StampOf(_path);
-        if (stamp is null)
-        {
-            return false;
-        }
-
-        if (stamp == _state.Stamp)
-        {
-            return true;
-        }
-
         try
         {
-            Reload();
+            var stamp = KeyFileStorage.StampOf(_path);
+            if (stamp is null)
+            {
+                return false;
+            }
+
+            if (force || stamp != _state.Stamp)
+            {
+                Reload();
+            }
+
             return true;
         }
-        catch (MasterKeyUnavailableException)
+        catch (Exception ex) when (ex is MasterKeyUnavailableException or IOException or UnauthorizedAccessException)
         {
             return false;
         }

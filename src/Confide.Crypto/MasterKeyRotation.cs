@@ -60,6 +60,11 @@ public sealed class MasterKeyRotation(MasterKeys masterKeys, TimeProvider time)
         var current = provider.KeyId;
         foreach (var old in provider.KeyIds.Where(id => id != current))
         {
+            if (!provider.KeyIds.Contains(old))
+            {
+                continue; // retired meanwhile by another rotation of the same region
+            }
+
             await RetireAsync(cell, old, cancellationToken);
             retired.Add(old);
         }
