@@ -132,6 +132,22 @@ public sealed class KeyFileRotationTests : IDisposable
     }
 
     [Fact]
+    public async Task Rotation_WaitsWhileAnotherProcessHoldsTheKeyFileLock()
+    {
+        using var provider = KeyFileMasterKeyProvider.Open(Region.Eu, KeyPath, createIfMissing: true);
+        var held = await KeyFileStorage.LockAsync("test", KeyPath, CancellationToken.None);
+
+        var rotation = provider.RotateAsync().AsTask();
+        await Task.Delay(300);
+        Assert.False(rotation.IsCompleted);
+        Assert.Single(provider.KeyIds);
+
+        held.Dispose();
+        await rotation;
+        Assert.Equal(2, provider.KeyIds.Count);
+    }
+
+    [Fact]
     public async Task WhileRotatingAndRetiring_TheFileIsNeverMissingOrInvalid()
     {
         using var provider = KeyFileMasterKeyProvider.Open(Region.Eu, KeyPath, createIfMissing: true);
