@@ -5,123 +5,148 @@ namespace Confide.Crypto;
 
 /// <summary>
 /// A region's master key in a file outside the database (default
-/// <c>data/keys/&lt;region&gt;/master.key</c>), created on first start with mode 0600.
-/// File: <c>"CFDK" | version 0x01 | key id (16) | key (32) | first 8 bytes of SHA-256 of the rest</c>.
+/// <c>data/keys/&lt;region&gt;/master.key</c>), created on first start with mode 0600. The file
+/// holds one or more versions, current first (<see cref="KeyFileFormat"/>); rotation adds a
+/// version, retirement removes one. Another process (the CLI) may change the file while a
+/// server runs: every wrap first re-reads a changed file, so it wraps under the newest version,
+/// and an unwrap naming a version not held re-reads it once.
 /// Wrapped keys: <c>0x01 | master key id (16) | nonce (12) | AES-256-GCM(data key) (32) | tag (16)</c>.
 /// Fails closed: a missing, corrupt, world-readable or different key file stops the region
 /// with a message naming the region and the file.
 /// </summary>
 public sealed class KeyFileMasterKeyProvider : IMasterKeyProvider, IDisposable
 {
-    private static readonly byte[] Magic = "CFDK"u8.ToArray();
     private static readonly byte[] WrapLabel = "confide.wrap.v1"u8.ToArray();
-    private const byte FileVersion = 0x01;
-    private const int FileSize = 4 + 1 + 16 + 32 + 8;
     private const byte WrapVersion = 0x01;
     private const int WrapSize = 1 + 16 + 12 + DataKey.SizeInBytes + 16;
 
-    private readonly byte[] _key;
     private readonly string _owner;
+    private readonly string _path;
+    private readonly TimeProvider _time;
+    private readonly Lock _reload = new();
+    private volatile State _state;
 
-    private KeyFileMasterKeyProvider(string owner, string path, Guid keyId, byte[] key)
+    /// <summary>What the file held when last read; replaced as a whole, never changed in place.</summary>
+    private sealed record State(IReadOnlyList<MasterKeyVersion> Versions, KeyFileStorage.Stamp Stamp)
+    {
+        public MasterKeyVersion Current => Versions[0];
+    }
+
+    private KeyFileMasterKeyProvider(string owner, string path, TimeProvider time, State state)
     {
         _owner = owner;
+        _path = path;
+        _time = time;
+        _state = state;
         Source = $"key file {path}";
-        KeyId = keyId;
-        _key = key;
     }
 
     public string Source { get; }
 
-    public Guid KeyId { get; }
+    /// <summary>The current version as the file says now (a changed file is re-read first).</summary>
+    public Guid KeyId
+    {
+        get
+        {
+            TryRefresh();
+            return _state.Current.Id;
+        }
+    }
 
-    public IReadOnlyList<Guid> KeyIds => [KeyId];
-
-    // Versioned key files (rotation) are being added; until then a key file holds one version.
-    public ValueTask<Guid> RotateAsync(CancellationToken cancellationToken = default) =>
-        throw new NotSupportedException("Master key rotation of key files is not implemented yet.");
-
-    public ValueTask RetireAsync(Guid keyId, CancellationToken cancellationToken = default) =>
-        throw new NotSupportedException("Master key rotation of key files is not implemented yet.");
+    public IReadOnlyList<Guid> KeyIds
+    {
+        get
+        {
+            TryRefresh();
+            return [.. _state.Versions.Select(v => v.Id)];
+        }
+    }
 
     /// <summary>Loads the region's key file; creates it when <paramref name="createIfMissing"/> (first start only).</summary>
     public static KeyFileMasterKeyProvider Open(Region region, string path, bool createIfMissing) =>
         Open($"Region '{region}'", path, createIfMissing);
 
     /// <param name="owner">What the key protects, as error messages name it (e.g. <c>Region 'eu'</c>).</param>
-    public static KeyFileMasterKeyProvider Open(string owner, string path, bool createIfMissing)
+    public static KeyFileMasterKeyProvider Open(string owner, string path, bool createIfMissing, TimeProvider? time = null)
     {
-        if (!File.Exists(path))
+        time ??= TimeProvider.System;
+        if (!File.Exists(path) && createIfMissing)
         {
-            if (!createIfMissing)
+            // Two processes starting together end up with the same key: the first rename wins.
+            var first = MasterKeyVersion.Generate(time.GetUtcNow());
+            var bytes = KeyFileFormat.Write([first]);
+            try
             {
-                throw new MasterKeyUnavailableException(
-                    $"{owner}: the master key file {path} is missing. Restore it from your key backup; without it the data it protects cannot be read.");
+                KeyFileStorage.WriteAtomically(path, bytes, replace: false);
             }
-
-            Create(path);
-        }
-
-        if (!OperatingSystem.IsWindows())
-        {
-            var mode = File.GetUnixFileMode(path);
-            if ((mode & (UnixFileMode.GroupRead | UnixFileMode.GroupWrite | UnixFileMode.OtherRead | UnixFileMode.OtherWrite)) != 0)
+            finally
             {
-                throw new MasterKeyUnavailableException(
-                    $"{owner}: the master key file {path} is readable by other users; run 'chmod 600' on it.");
+                CryptographicOperations.ZeroMemory(bytes);
+                CryptographicOperations.ZeroMemory(first.Key);
             }
         }
 
-        var bytes = File.ReadAllBytes(path);
-        if (bytes.Length != FileSize || !bytes.AsSpan(0, 4).SequenceEqual(Magic) || bytes[4] != FileVersion
-            || !SHA256.HashData(bytes.AsSpan(0, FileSize - 8)).AsSpan(0, 8).SequenceEqual(bytes.AsSpan(FileSize - 8)))
-        {
-            CryptographicOperations.ZeroMemory(bytes);
-            throw new MasterKeyUnavailableException($"{owner}: the master key file {path} is corrupt or not a Confide key file.");
-        }
-
-        var provider = new KeyFileMasterKeyProvider(owner, path, new Guid(bytes.AsSpan(5, 16)), bytes.AsSpan(21, 32).ToArray());
-        CryptographicOperations.ZeroMemory(bytes);
-        return provider;
+        var (versions, stamp) = KeyFileStorage.Read(owner, path);
+        return new KeyFileMasterKeyProvider(owner, path, time, new State(versions, stamp));
     }
 
-    private static void Create(string path)
+    public async ValueTask<Guid> RotateAsync(CancellationToken cancellationToken = default)
     {
-        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
-        var bytes = new byte[FileSize];
-        Magic.CopyTo(bytes, 0);
-        bytes[4] = FileVersion;
-        Guid.NewGuid().TryWriteBytes(bytes.AsSpan(5, 16));
-        RandomNumberGenerator.Fill(bytes.AsSpan(21, 32));
-        SHA256.HashData(bytes.AsSpan(0, FileSize - 8)).AsSpan(0, 8).CopyTo(bytes.AsSpan(FileSize - 8));
-        // Written to a temporary file and moved into place, so a reader never sees half a key
-        // and two processes starting together end up with the same one.
-        var temporary = $"{path}.{Guid.NewGuid():N}.tmp";
-        var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
-        if (!OperatingSystem.IsWindows())
-        {
-            options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
-        }
-
+        using var exclusive = await KeyFileStorage.LockAsync(_owner, _path, cancellationToken);
+        // Start from the file, not from memory: another process may have rotated since we read it.
+        var (onDisk, _) = KeyFileStorage.Read(_owner, _path);
+        var added = MasterKeyVersion.Generate(_time.GetUtcNow());
         try
         {
-            using (var stream = new FileStream(temporary, options))
+            Replace([added, .. onDisk]);
+        }
+        finally
+        {
+            // The provider now holds its own copies, read back from the file.
+            Forget([added, .. onDisk]);
+        }
+
+        return added.Id;
+    }
+
+    public async ValueTask RetireAsync(Guid keyId, CancellationToken cancellationToken = default)
+    {
+        using var exclusive = await KeyFileStorage.LockAsync(_owner, _path, cancellationToken);
+        var (onDisk, _) = KeyFileStorage.Read(_owner, _path);
+        try
+        {
+            if (onDisk[0].Id == keyId)
             {
-                stream.Write(bytes);
-                stream.Flush(flushToDisk: true);
+                throw new InvalidOperationException($"{_owner}: master key {keyId} is the current version and cannot be retired; rotate first.");
             }
 
-            File.Move(temporary, path, overwrite: false);
+            if (onDisk.All(v => v.Id != keyId))
+            {
+                throw new MasterKeyUnavailableException($"{_owner}: {Source} holds no master key {keyId}.");
+            }
+
+            Replace([.. onDisk.Where(v => v.Id != keyId)]);
         }
-        catch (IOException) when (File.Exists(path))
+        finally
         {
-            // Another process created it first: use theirs.
+            Forget(onDisk);
+        }
+    }
+
+    /// <summary>Writes <paramref name="versions"/> as the new file (caller holds the lock) and reloads from it.</summary>
+    private void Replace(IReadOnlyList<MasterKeyVersion> versions)
+    {
+        var bytes = KeyFileFormat.Write(versions);
+        try
+        {
+            KeyFileStorage.WriteAtomically(_path, bytes, replace: true);
         }
         finally
         {
             CryptographicOperations.ZeroMemory(bytes);
-            File.Delete(temporary);
         }
+
+        Reload();
     }
 
     public ValueTask<byte[]> WrapAsync(ReadOnlyMemory<byte> dataKey, ReadOnlyMemory<byte> context, CancellationToken cancellationToken = default)
@@ -131,11 +156,19 @@ public sealed class KeyFileMasterKeyProvider : IMasterKeyProvider, IDisposable
             throw new ArgumentException($"Data keys are {DataKey.SizeInBytes} bytes.", nameof(dataKey));
         }
 
+        // Wraps are rare (a new workspace, a rotation): a stat each time is cheap, and wrapping
+        // under a version the CLI has just replaced would only make the rotation chase it.
+        if (!TryRefresh())
+        {
+            throw new MasterKeyUnavailableException($"{_owner}: {Source} can no longer be read; refusing to wrap under a key that may be gone.");
+        }
+
+        var current = _state.Current;
         var wrapped = new byte[WrapSize];
         wrapped[0] = WrapVersion;
-        KeyId.TryWriteBytes(wrapped.AsSpan(1, 16));
+        current.Id.TryWriteBytes(wrapped.AsSpan(1, 16));
         RandomNumberGenerator.Fill(wrapped.AsSpan(17, 12));
-        using var aes = new AesGcm(_key, 16);
+        using var aes = new AesGcm(current.Key, 16);
         aes.Encrypt(wrapped.AsSpan(17, 12), dataKey.Span, wrapped.AsSpan(29, DataKey.SizeInBytes), wrapped.AsSpan(29 + DataKey.SizeInBytes, 16), AssociatedData(context.Span));
         return ValueTask.FromResult(wrapped);
     }
@@ -149,16 +182,20 @@ public sealed class KeyFileMasterKeyProvider : IMasterKeyProvider, IDisposable
         }
 
         var wrappedUnder = new Guid(wrapped.Slice(1, 16));
-        if (wrappedUnder != KeyId)
+        var version = Find(wrappedUnder);
+        if (version is null)
         {
-            throw new MasterKeyUnavailableException(
-                $"{_owner}: a data key was wrapped with master key {wrappedUnder}, but {Source} holds master key {KeyId}.");
+            // Perhaps rotated by another process since we last read the file: read it once more,
+            // whatever its stamp says (a coarse file-system clock can hide a change).
+            TryRefresh(force: true);
+            version = Find(wrappedUnder) ?? throw new MasterKeyUnavailableException(
+                $"{_owner}: a data key was wrapped with master key {wrappedUnder}, but {Source} holds master key(s) {string.Join(", ", _state.Versions.Select(v => v.Id))}.");
         }
 
         var dataKey = new byte[DataKey.SizeInBytes];
         try
         {
-            using var aes = new AesGcm(_key, 16);
+            using var aes = new AesGcm(version.Key, 16);
             aes.Decrypt(wrapped.Slice(17, 12), wrapped.Slice(29, DataKey.SizeInBytes), wrapped.Slice(29 + DataKey.SizeInBytes, 16), dataKey, AssociatedData(context.Span));
         }
         catch (AuthenticationTagMismatchException)
@@ -169,7 +206,61 @@ public sealed class KeyFileMasterKeyProvider : IMasterKeyProvider, IDisposable
         return ValueTask.FromResult(dataKey);
     }
 
+    private MasterKeyVersion? Find(Guid keyId) => _state.Versions.FirstOrDefault(v => v.Id == keyId);
+
+    /// <summary>Re-reads the file if it changed since the last read; false if it can no longer be read (the held versions stay).</summary>
+    private bool TryRefresh(bool force = false)
+    {
+        try
+        {
+            var stamp = KeyFileStorage.StampOf(_path);
+            if (stamp is null)
+            {
+                return false;
+            }
+
+            if (force || stamp != _state.Stamp)
+            {
+                Reload();
+            }
+
+            return true;
+        }
+        catch (Exception ex) when (ex is MasterKeyUnavailableException or IOException or UnauthorizedAccessException)
+        {
+            return false;
+        }
+    }
+
+    private void Reload()
+    {
+        lock (_reload)
+        {
+            var (versions, stamp) = KeyFileStorage.Read(_owner, _path);
+            var previous = _state;
+            // Keep the arrays of versions still held (a request may be using them); zero the
+            // ones that were retired, so their bytes do not linger in this process.
+            var merged = versions.Select(v => previous.Versions.FirstOrDefault(p => p.Id == v.Id) is { } kept ? Swap(v, kept) : v).ToList();
+            _state = new State(merged, stamp);
+            Forget(previous.Versions.Where(p => merged.All(v => v.Id != p.Id)));
+        }
+    }
+
+    private static MasterKeyVersion Swap(MasterKeyVersion fresh, MasterKeyVersion kept)
+    {
+        CryptographicOperations.ZeroMemory(fresh.Key);
+        return kept;
+    }
+
+    private static void Forget(IEnumerable<MasterKeyVersion> versions)
+    {
+        foreach (var version in versions)
+        {
+            CryptographicOperations.ZeroMemory(version.Key);
+        }
+    }
+
     private static byte[] AssociatedData(ReadOnlySpan<byte> context) => [.. WrapLabel, .. context];
 
-    public void Dispose() => CryptographicOperations.ZeroMemory(_key);
+    public void Dispose() => Forget(_state.Versions);
 }

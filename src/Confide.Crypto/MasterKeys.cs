@@ -28,7 +28,9 @@ public sealed class MasterKeys(IOptions<ConfideOptions> options) : IDisposable
         await using var db = cell.CreateReadContext();
         var hasWrappedKeys = await db.WorkspaceKeys.AnyAsync(cancellationToken);
         var provider = KeyFileMasterKeyProvider.Open(cell.Region, KeyFilePath(cell.Region), createIfMissing: !hasWrappedKeys);
-        if (hasWrappedKeys && !await db.WorkspaceKeys.AnyAsync(k => k.MasterKeyId == provider.KeyId, cancellationToken))
+        // Any held version will do: mid-rotation, rows are still wrapped under an older one.
+        var held = provider.KeyIds.ToList();
+        if (hasWrappedKeys && !await db.WorkspaceKeys.AnyAsync(k => held.Contains(k.MasterKeyId), cancellationToken))
         {
             provider.Dispose();
             throw new MasterKeyUnavailableException(

@@ -117,6 +117,10 @@ public sealed class WorkspaceKeyRing(MasterKeys masterKeys, TimeProvider time) :
     private async Task<WorkspaceKey> WrapAsync(Region region, string workspaceId, string purpose, Guid id, byte[] key, CancellationToken cancellationToken)
     {
         var master = masterKeys.For(region);
+        // Read before wrapping: should a rotation land in between, the row names an older version
+        // than the one it is wrapped under, which the rotation re-wraps anyway. The other way
+        // round, the rotation would skip the row and retire the version it needs.
+        var masterKeyId = master.KeyId;
         return new WorkspaceKey
         {
             Id = id,
@@ -124,13 +128,13 @@ public sealed class WorkspaceKeyRing(MasterKeys masterKeys, TimeProvider time) :
             Purpose = purpose,
             Version = 1,
             WrappedKey = await master.WrapAsync(key, WrapContext(workspaceId, purpose), cancellationToken),
-            MasterKeyId = master.KeyId,
+            MasterKeyId = masterKeyId,
             CreatedAt = time.GetUtcNow(),
         };
     }
 
     /// <summary>Binds a wrapped key to its workspace and purpose: moved to another row, it does not unwrap.</summary>
-    public static byte[] WrapContext(string workspaceId, string purpose) => Encoding.UTF8.GetBytes($"workspace:{workspaceId}:{purpose}");
+    internal static byte[] WrapContext(string workspaceId, string purpose) => Encoding.UTF8.GetBytes($"workspace:{workspaceId}:{purpose}");
 
     public void Dispose() => _unwrapped.Dispose();
 }

@@ -7,15 +7,16 @@ using Microsoft.EntityFrameworkCore;
 
 namespace Confide.Server.Cli;
 
-/// <summary><c>confide keys status</c>: which master key each region uses and what it wraps. Never prints key material.</summary>
+/// <summary><c>confide keys status</c> and <c>rotate</c>: which master key versions each region holds and what they wrap. Never prints key material.</summary>
 internal static class KeysCommands
 {
     private static readonly JsonSerializerOptions SnakeCase = new() { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
 
     public static Command Create()
     {
-        var keys = new Command("keys", "Inspect encryption keys.");
+        var keys = new Command("keys", "Inspect and rotate encryption keys.");
         keys.Subcommands.Add(StatusCommand());
+        keys.Subcommands.Add(KeysRotateCommand.Create());
         return keys;
     }
 
@@ -26,7 +27,11 @@ internal static class KeysCommands
         int WorkspaceKeys,
         IReadOnlyDictionary<string, int> WorkspaceKeysByPurpose,
         DateTimeOffset? OldestWorkspaceKey,
-        DateTimeOffset? NewestWorkspaceKey);
+        DateTimeOffset? NewestWorkspaceKey,
+        IReadOnlyList<MasterKeyVersionStatus> MasterKeyVersions);
+
+    /// <param name="Held">False for a version that stored keys name but the key source no longer holds (they cannot be read).</param>
+    private sealed record MasterKeyVersionStatus(Guid KeyId, bool Current, bool Held, int WrappedKeys);
 
     private static Command StatusCommand()
     {
@@ -64,15 +69,22 @@ internal static class KeysCommands
 
                 var master = app.Services.GetRequiredService<MasterKeys>().For(r);
                 await using var db = cell.CreateReadContext();
-                var stored = await db.WorkspaceKeys.Select(k => new { k.Purpose, k.CreatedAt }).ToListAsync(ct);
+                var stored = await db.WorkspaceKeys.Select(k => new { k.Purpose, k.CreatedAt, k.MasterKeyId }).ToListAsync(ct);
+                var wrappedBy = stored.GroupBy(k => k.MasterKeyId).ToDictionary(g => g.Key, g => g.Count());
+                var held = master.KeyIds;
+                var versions = held
+                    .Select(id => new MasterKeyVersionStatus(id, id == held[0], Held: true, wrappedBy.GetValueOrDefault(id)))
+                    .Concat(wrappedBy.Keys.Except(held).Select(id => new MasterKeyVersionStatus(id, Current: false, Held: false, wrappedBy[id])))
+                    .ToList();
                 report.Add(new RegionKeyStatus(
                     r.Code,
                     master.Source,
-                    master.KeyId,
+                    held[0],
                     stored.Count,
                     stored.GroupBy(k => k.Purpose).ToDictionary(g => g.Key, g => g.Count()),
                     stored.Count == 0 ? null : stored.Min(k => k.CreatedAt),
-                    stored.Count == 0 ? null : stored.Max(k => k.CreatedAt)));
+                    stored.Count == 0 ? null : stored.Max(k => k.CreatedAt),
+                    versions));
             }
 
             if (result.GetValue(json))
@@ -84,6 +96,12 @@ internal static class KeysCommands
             foreach (var status in report)
             {
                 await Console.Out.WriteLineAsync($"{status.Region}: master key {status.MasterKeyId} ({status.MasterKeySource})");
+                foreach (var version in status.MasterKeyVersions)
+                {
+                    var state = version.Current ? "current" : version.Held ? "older, still held" : "NOT HELD";
+                    await Console.Out.WriteLineAsync($"    version {version.KeyId}: {state}, wraps {version.WrappedKeys} stored key(s)");
+                }
+
                 await Console.Out.WriteLineAsync($"    wrapped workspace keys: {status.WorkspaceKeys} ({string.Join(", ", status.WorkspaceKeysByPurpose.Select(p => $"{p.Key} {p.Value}"))})");
                 if (status.OldestWorkspaceKey is { } oldest)
                 {

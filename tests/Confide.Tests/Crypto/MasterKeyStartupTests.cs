@@ -16,6 +16,13 @@ public sealed class MasterKeyStartupTests
         var eu = status.EnumerateArray().Single(r => r.Str("region") == "eu");
         Assert.Equal(2, eu.GetProperty("workspace_keys").GetInt32()); // lookup-index and data
         Assert.Contains("master.key", eu.Str("master_key_source"), StringComparison.Ordinal);
+        // Added fields: each held version, whether it is current, and what it wraps; key ages.
+        var version = Assert.Single(eu.GetProperty("master_key_versions").EnumerateArray());
+        Assert.Equal(eu.Str("master_key_id"), version.Str("key_id"));
+        Assert.True(version.GetProperty("current").GetBoolean());
+        Assert.True(version.GetProperty("held").GetBoolean());
+        Assert.Equal(1, version.GetProperty("wrapped_keys").GetInt32());
+        Assert.Equal(eu.Str("oldest_workspace_key"), eu.Str("newest_workspace_key"));
         Assert.Equal(0, status.EnumerateArray().Single(r => r.Str("region") == "us").GetProperty("workspace_keys").GetInt32());
         await server.StopAsync();
 

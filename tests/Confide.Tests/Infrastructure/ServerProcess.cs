@@ -125,12 +125,19 @@ public sealed class ServerProcess : IDisposable
     /// <summary>Runs a CLI command with this server's configuration; it must succeed and print JSON.</summary>
     public async Task<JsonElement> RunCliJsonAsync(params string[] command)
     {
+        var (exitCode, output, error) = await RunCliAsync(command);
+        Assert.True(exitCode == 0, $"CLI failed ({exitCode}): {error}");
+        return JsonDocument.Parse(output).RootElement.Clone();
+    }
+
+    /// <summary>Runs a CLI command with this server's configuration (output redirected) and returns what it did.</summary>
+    public async Task<(int ExitCode, string Output, string Error)> RunCliAsync(params string[] command)
+    {
         using var cli = Process.Start(StartInfo([.. command, .. ConfigArgs]))!;
         var output = cli.StandardOutput.ReadToEndAsync();
         var error = cli.StandardError.ReadToEndAsync();
         await cli.WaitForExitAsync();
-        Assert.True(cli.ExitCode == 0, $"CLI failed ({cli.ExitCode}): {await error}");
-        return JsonDocument.Parse(await output).RootElement.Clone();
+        return (cli.ExitCode, await output, await error);
     }
 
     /// <summary>SIGKILL: no shutdown hooks, no flushing; only what was durable survives.</summary>
