@@ -95,7 +95,7 @@ public sealed class Pkcs11MasterKeyProvider : IMasterKeyProvider, IDisposable
 
         var version = versions.FirstOrDefault(v => v.Id == keyId)
             ?? throw new MasterKeyUnavailableException($"{_owner}: {Source} holds no master key {keyId}.");
-        _token.Run(session =>
+        _token.RunExclusive(session =>
         {
             session.DestroyObject(version.Handle);
             return true;
@@ -190,7 +190,7 @@ public sealed class Pkcs11MasterKeyProvider : IMasterKeyProvider, IDisposable
     {
         var id = Guid.NewGuid();
         var label = $"{_keyLabel}#{serial.ToString(CultureInfo.InvariantCulture)}";
-        _token.Run(session => Pkcs11KeyVersion.Generate(session, label, id));
+        _token.RunExclusive(session => Pkcs11KeyVersion.Generate(session, label, id));
         Refresh();
         return id;
     }
@@ -226,7 +226,7 @@ public sealed class Pkcs11MasterKeyProvider : IMasterKeyProvider, IDisposable
     {
         if (Interlocked.Exchange(ref _disposed, 1) == 0)
         {
-            _token.Release();
+            _token.Dispose();
         }
     }
 }

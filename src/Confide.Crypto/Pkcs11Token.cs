@@ -11,11 +11,11 @@ namespace Confide.Crypto;
 /// A logged-in PKCS#11 token. A module is initialised once per process and a login belongs to
 /// the whole process (logging out ends it for every session), so all providers of this process
 /// that name the same module and token share one instance: <see cref="Acquire"/> leases it and
-/// the last <see cref="Release"/> logs out and finalises the module.
+/// the last <see cref="Dispose"/> logs out and finalises the module.
 /// Operations rent a session from a pool (one session is never used by two threads); one more
 /// session stays open for the lease's lifetime because closing a token's last session logs out.
 /// </summary>
-internal sealed class Pkcs11Token
+internal sealed class Pkcs11Token : IDisposable
 {
     private static readonly Lock Registry = new();
     private static readonly Dictionary<string, (IPkcs11Library Library, int Leases)> Libraries = new(StringComparer.Ordinal);
@@ -23,6 +23,7 @@ internal sealed class Pkcs11Token
     private static bool _resolverSet;
 
     private readonly ConcurrentBag<ISession> _idle = [];
+    private readonly ReaderWriterLockSlim _changes = new();
     private readonly string _libraryPath;
     private readonly ISlot _slot;
     private readonly ISession _login;
@@ -80,25 +81,58 @@ internal sealed class Pkcs11Token
     }
 
     /// <summary>Runs <paramref name="operation"/> on a session of its own; a session that saw an error is closed, not reused.</summary>
-    public T Run<T>(Func<ISession, T> operation)
+    public T Run<T>(Func<ISession, T> operation) => Run(operation, exclusive: false);
+
+    /// <summary>
+    /// Runs an operation that creates or destroys token objects while no other operation of this
+    /// process runs: SoftHSM2 can fail a C_GenerateKey (CKR_GENERAL_ERROR) that races with
+    /// operations on other sessions. Rotations are rare, so the pause costs nothing.
+    /// </summary>
+    public T RunExclusive<T>(Func<ISession, T> operation) => Run(operation, exclusive: true);
+
+    private T Run<T>(Func<ISession, T> operation, bool exclusive)
     {
-        var session = _idle.TryTake(out var idle) ? idle : _slot.OpenSession(SessionType.ReadWrite);
-        T result;
+        if (exclusive)
+        {
+            _changes.EnterWriteLock();
+        }
+        else
+        {
+            _changes.EnterReadLock();
+        }
+
         try
         {
-            result = operation(session);
-        }
-        catch
-        {
-            session.Dispose();
-            throw;
-        }
+            var session = _idle.TryTake(out var idle) ? idle : _slot.OpenSession(SessionType.ReadWrite);
+            T result;
+            try
+            {
+                result = operation(session);
+            }
+            catch
+            {
+                session.Dispose();
+                throw;
+            }
 
-        _idle.Add(session);
-        return result;
+            _idle.Add(session);
+            return result;
+        }
+        finally
+        {
+            if (exclusive)
+            {
+                _changes.ExitWriteLock();
+            }
+            else
+            {
+                _changes.ExitReadLock();
+            }
+        }
     }
 
-    public void Release()
+    /// <summary>Ends one lease (every <see cref="Acquire"/> is matched by one call).</summary>
+    public void Dispose()
     {
         lock (Registry)
         {
@@ -123,6 +157,7 @@ internal sealed class Pkcs11Token
             }
 
             _login.Dispose();
+            _changes.Dispose();
             ReleaseLibrary(_libraryPath);
         }
     }
