@@ -81,7 +81,7 @@ public sealed class Pkcs11ServerTests
         Assert.Contains("no PKCS#11 token labelled 'confide-missing-token'", missingOutput, StringComparison.Ordinal);
 
         UseToken(server, token);
-        server.Environment["CONFIDE_EU_HSM_PIN"] = "0000" + token.Pin;
+        server.EnvironmentVariables["CONFIDE_EU_HSM_PIN"] = "0000" + token.Pin;
         var (pinExit, pinOutput) = await server.StartExpectingFailureAsync();
         Assert.NotEqual(0, pinExit);
         Assert.Contains("Region 'eu'", pinOutput, StringComparison.Ordinal);
@@ -106,8 +106,8 @@ public sealed class Pkcs11ServerTests
         server.Configure("Confide:Regions:eu:MasterKey:Provider", "pkcs11");
         server.Configure("Confide:Regions:eu:MasterKey:Pkcs11:Library", token.Library);
         server.Configure("Confide:Regions:eu:MasterKey:Pkcs11:TokenLabel", token.Label);
-        server.Environment["SOFTHSM2_CONF"] = token.ConfigurationPath;
-        server.Environment["CONFIDE_EU_HSM_PIN"] = token.Pin;
+        server.EnvironmentVariables["SOFTHSM2_CONF"] = token.ConfigurationPath;
+        server.EnvironmentVariables["CONFIDE_EU_HSM_PIN"] = token.Pin;
     }
 
     private static async Task<JsonElement> EuKeyStatusAsync(ServerProcess server) =>

@@ -32,7 +32,7 @@ public sealed class ServerProcess : IDisposable
     private List<string> ConfigArgs { get; }
 
     /// <summary>Extra environment variables for the server and CLI processes.</summary>
-    public Dictionary<string, string> Environment { get; } = [];
+    public Dictionary<string, string> EnvironmentVariables { get; } = [];
 
     /// <summary>Sets a configuration key (e.g. <c>Confide:Regions:eu:MasterKey:Provider</c>) for the next start, replacing an earlier value.</summary>
     public void Configure(string key, string value)
@@ -161,7 +161,7 @@ public sealed class ServerProcess : IDisposable
 
         info.Environment["CONFIDE_DATA_DIR"] = DataDirectory;
         info.Environment["Logging__LogLevel__Default"] = "Warning";
-        foreach (var (name, value) in Environment)
+        foreach (var (name, value) in EnvironmentVariables)
         {
             info.Environment[name] = value;
         }

@@ -25,7 +25,7 @@ internal static class TestHsm
     private static readonly Lazy<string> Configuration = new(CreateConfiguration);
 
     public static string? Library =>
-        Environment.GetEnvironmentVariable("CONFIDE_TEST_PKCS11_LIBRARY") is { Length: > 0 } configured ? configured : KnownLibraries.FirstOrDefault(File.Exists);
+        (Environment.GetEnvironmentVariable("CONFIDE_TEST_PKCS11_LIBRARY") is { Length: > 0 } configured ? [configured] : KnownLibraries).FirstOrDefault(File.Exists);
 
     /// <summary>When set (CI), a missing SoftHSM2 fails the PKCS#11 tests instead of skipping them.</summary>
     public static bool Required => Environment.GetEnvironmentVariable("CONFIDE_TEST_REQUIRE_PKCS11") == "1";
