@@ -163,7 +163,7 @@ public sealed class Pkcs11MasterKeyProvider : IMasterKeyProvider, IDisposable
         }
         catch (Pkcs11Exception ex) when (ex.RV is CKR.CKR_ENCRYPTED_DATA_INVALID or CKR.CKR_ENCRYPTED_DATA_LEN_RANGE or CKR.CKR_GENERAL_ERROR)
         {
-            // SoftHSM reports a GCM tag mismatch as a general error; nothing else in C_Decrypt of 48 bytes does.
+            // The standard's answer to a tag mismatch is CKR_ENCRYPTED_DATA_INVALID; SoftHSM2 2.6 answers CKR_GENERAL_ERROR.
             throw new CryptoIntegrityException("A wrapped data key failed authentication (altered, moved or wrapped for another context).");
         }
         catch (Pkcs11Exception ex) when (ex.RV is CKR.CKR_OBJECT_HANDLE_INVALID or CKR.CKR_KEY_HANDLE_INVALID)

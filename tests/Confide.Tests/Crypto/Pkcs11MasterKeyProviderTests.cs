@@ -54,6 +54,40 @@ public sealed class Pkcs11MasterKeyProviderTests : MasterKeyProviderContract
     }
 
     [Fact]
+    public async Task RetireByAnotherInstance_MakesItsWrapsUnavailable_EvenWhereTheVersionWasSeenBefore()
+    {
+        using var first = (Pkcs11MasterKeyProvider)OpenStore(createIfMissing: true);
+        using var second = (Pkcs11MasterKeyProvider)OpenStore(createIfMissing: false);
+        var old = await first.WrapAsync(new byte[32], "ctx"u8.ToArray());
+        Assert.Equal(new byte[32], await second.UnwrapAsync(old, "ctx"u8.ToArray()));
+        var oldId = first.KeyId;
+
+        await first.RotateAsync();
+        await first.RetireAsync(oldId);
+
+        var error = await Assert.ThrowsAsync<MasterKeyUnavailableException>(async () => await second.UnwrapAsync(old, "ctx"u8.ToArray()));
+        Assert.Contains("Region 'eu'", error.Message, StringComparison.Ordinal);
+        Assert.Contains(oldId.ToString(), error.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain(oldId, second.KeyIds);
+    }
+
+    [Fact]
+    public async Task TwoRegionsOnOneToken_KeepSeparateKeys()
+    {
+        using var eu = (Pkcs11MasterKeyProvider)OpenStore(createIfMissing: true);
+        using var us = Pkcs11MasterKeyProvider.Open(Region.Us, Token.Library, Token.Label, Token.Pin, "confide-us-master", createIfMissing: true);
+
+        Assert.NotEqual(eu.KeyId, us.KeyId);
+        await us.RotateAsync();
+        Assert.Single(eu.KeyIds);
+        Assert.Equal(2, us.KeyIds.Count);
+        var wrapped = await eu.WrapAsync(new byte[32], "ctx"u8.ToArray());
+        await Assert.ThrowsAsync<MasterKeyUnavailableException>(async () => await us.UnwrapAsync(wrapped, "ctx"u8.ToArray()));
+        us.Dispose();
+        Assert.Equal(new byte[32], await eu.UnwrapAsync(wrapped, "ctx"u8.ToArray()));
+    }
+
+    [Fact]
     public void KeyObjects_AreSensitiveAndNeverExtractable()
     {
         using var provider = (Pkcs11MasterKeyProvider)OpenStore(createIfMissing: true);
