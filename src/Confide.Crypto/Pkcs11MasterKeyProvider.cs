@@ -67,7 +67,7 @@ public sealed class Pkcs11MasterKeyProvider : IMasterKeyProvider, IDisposable
                         $"{owner}: {provider.Source} holds no master key, but this region has data wrapped with one. Restore the key objects (HSM backup) or point TokenLabel/KeyLabel at the right token.");
                 }
 
-                provider.Generate(serial: 1);
+                provider.Generate(onlyIfNone: true);
             }
 
             return provider;
@@ -79,11 +79,7 @@ public sealed class Pkcs11MasterKeyProvider : IMasterKeyProvider, IDisposable
         }
     }
 
-    public ValueTask<Guid> RotateAsync(CancellationToken cancellationToken = default)
-    {
-        var versions = Refresh();
-        return ValueTask.FromResult(Generate(versions.Count == 0 ? 1 : versions.Max(v => v.Serial) + 1));
-    }
+    public ValueTask<Guid> RotateAsync(CancellationToken cancellationToken = default) => ValueTask.FromResult(Generate(onlyIfNone: false));
 
     public ValueTask RetireAsync(Guid keyId, CancellationToken cancellationToken = default)
     {
@@ -133,6 +129,11 @@ public sealed class Pkcs11MasterKeyProvider : IMasterKeyProvider, IDisposable
         try
         {
             var sealedKey = Gcm(current, iv, context.Span, plaintext, encrypt: true);
+            if (sealedKey.Length != DataKey.SizeInBytes + TagSize)
+            {
+                throw new CryptographicException($"{Source} returned {sealedKey.Length} bytes for AES-GCM of a data key; expected {DataKey.SizeInBytes + TagSize}.");
+            }
+
             sealedKey.CopyTo(wrapped, 1 + 16 + IvSize);
         }
         finally
@@ -186,13 +187,26 @@ public sealed class Pkcs11MasterKeyProvider : IMasterKeyProvider, IDisposable
         });
     }
 
-    private Guid Generate(int serial)
+    /// <summary>
+    /// Creates version <c>n + 1</c> (the search and the creation run exclusively, so two rotations
+    /// in this process never pick the same <c>n</c>) and returns the current version's id.
+    /// </summary>
+    private Guid Generate(bool onlyIfNone)
     {
-        var id = Guid.NewGuid();
-        var label = $"{_keyLabel}#{serial.ToString(CultureInfo.InvariantCulture)}";
-        _token.RunExclusive(session => Pkcs11KeyVersion.Generate(session, label, id));
-        Refresh();
-        return id;
+        _token.RunExclusive(session =>
+        {
+            var versions = Pkcs11KeyVersion.FindAll(session, _keyLabel);
+            if (onlyIfNone && versions.Count > 0)
+            {
+                return versions[0].Id;
+            }
+
+            var serial = versions.Count == 0 ? 1 : versions.Max(v => v.Serial) + 1;
+            var id = Guid.NewGuid();
+            Pkcs11KeyVersion.Generate(session, $"{_keyLabel}#{serial.ToString(CultureInfo.InvariantCulture)}", id);
+            return id;
+        });
+        return Current(Refresh()).Id;
     }
 
     private Pkcs11KeyVersion Current(IReadOnlyList<Pkcs11KeyVersion> versions) =>
