@@ -41,8 +41,6 @@ internal sealed class Pkcs11Token : IDisposable
 
     public string Label { get; }
 
-    public Pkcs11InteropFactories Factories => _slot.Factories;
-
     /// <summary>Loads the module, finds the token by label and logs in as user, or leases the instance already open.</summary>
     /// <param name="owner">What the key protects, for error messages (e.g. <c>Region 'eu'</c>). The PIN is never in a message.</param>
     public static Pkcs11Token Acquire(string owner, string libraryPath, string label, string pin)
@@ -55,7 +53,7 @@ internal sealed class Pkcs11Token : IDisposable
                 // Already logged in by another provider: C_Login would not check the PIN again.
                 if (!CryptographicOperations.FixedTimeEquals(open._pinHash, pinHash))
                 {
-                    throw new MasterKeyUnavailableException($"{owner}: PKCS#11 token '{label}' rejected the PIN (CKR_PIN_INCORRECT).");
+                    throw new MasterKeyUnavailableException($"{owner}: the PIN given for PKCS#11 token '{label}' is not the one this process logged in with; refused.");
                 }
 
                 open._leases++;
