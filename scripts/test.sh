@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite: build (warnings as errors), the .NET suite on SQLite and PostgreSQL,
 # and the official Intercom Node SDK against a live server on both providers.
-# Installs what it needs (Debian's postgresql, node/npm, the SDK's npm packages) if missing.
+# Installs what it needs (Debian's postgresql, softhsm2, node/npm, the SDK's npm packages) if missing.
 # Prints "N passed, N failed" last and exits non-zero on any failure.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -36,6 +36,15 @@ install_tools_if_missing() {
   fi
 }
 
+# The PKCS#11 tests run against a real SoftHSM2 token (tests/Confide.Tests/Infrastructure/TestHsm.cs).
+install_softhsm_if_missing() {
+  if ! command -v softhsm2-util >/dev/null; then
+    echo "Installing Debian packages: softhsm2..."
+    DEBIAN_FRONTEND=noninteractive apt-get update -qq >/dev/null
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq softhsm2 >/dev/null
+  fi
+}
+
 echo "== Build"
 dotnet build Confide.slnx -c Debug -nologo -clp:ErrorsOnly -p:RestoreLockedMode=true
 
@@ -44,7 +53,11 @@ scripts/postgres-test-cluster.sh start
 eval "$(scripts/postgres-test-cluster.sh env)"
 export CONFIDE_TEST_REQUIRE_POSTGRES=1
 
-echo "== .NET suite (SQLite and PostgreSQL)"
+echo "== SoftHSM2 (PKCS#11 master key tests)"
+install_softhsm_if_missing
+export CONFIDE_TEST_REQUIRE_PKCS11=1
+
+echo "== .NET suite (SQLite and PostgreSQL, key files and PKCS#11)"
 set +e
 dotnet test --solution Confide.slnx --no-build --results-directory "$results" --report-xunit-trx 2>&1 | tee "$results/dotnet.log"
 dotnet_status=${PIPESTATUS[0]}

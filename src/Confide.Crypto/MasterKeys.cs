@@ -27,19 +27,19 @@ public sealed class MasterKeys(IOptions<ConfideOptions> options) : IDisposable
 
         await using var db = cell.CreateReadContext();
         var hasWrappedKeys = await db.WorkspaceKeys.AnyAsync(cancellationToken);
-        var provider = KeyFileMasterKeyProvider.Open(cell.Region, KeyFilePath(cell.Region), createIfMissing: !hasWrappedKeys);
+        var provider = MasterKeyProviderFactory.Open(cell.Region, options.Value.For(cell.Region).MasterKey, KeyFilePath(cell.Region), createIfMissing: !hasWrappedKeys);
         // Any held version will do: mid-rotation, rows are still wrapped under an older one.
         var held = provider.KeyIds.ToList();
         if (hasWrappedKeys && !await db.WorkspaceKeys.AnyAsync(k => held.Contains(k.MasterKeyId), cancellationToken))
         {
-            provider.Dispose();
+            (provider as IDisposable)?.Dispose();
             throw new MasterKeyUnavailableException(
-                $"Region '{cell.Region}': no stored key was wrapped with the master key in {KeyFilePath(cell.Region)}; it is not this region's key.");
+                $"Region '{cell.Region}': no stored key was wrapped with the master key in {provider.Source}; it is not this region's key.");
         }
 
         if (!_providers.TryAdd(cell.Region, provider))
         {
-            provider.Dispose();
+            (provider as IDisposable)?.Dispose();
         }
     }
 

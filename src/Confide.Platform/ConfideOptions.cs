@@ -42,6 +42,9 @@ public sealed class RegionSettings
     /// <summary>Public base URL clients use for this region (named in 421 responses).</summary>
     public string? PublicUrl { get; set; }
 
+    /// <summary>Where the region's master key lives: a key file (default) or a PKCS#11 HSM.</summary>
+    public MasterKeySettings MasterKey { get; set; } = new();
+
     public static int DefaultPort(Region region) =>
         region == Region.Us ? 7443 : region == Region.Eu ? 7444 : 7445;
 }

@@ -31,6 +31,16 @@ public sealed class ServerProcess : IDisposable
 
     private List<string> ConfigArgs { get; }
 
+    /// <summary>Extra environment variables for the server and CLI processes.</summary>
+    public Dictionary<string, string> EnvironmentVariables { get; } = [];
+
+    /// <summary>Sets a configuration key (e.g. <c>Confide:Regions:eu:MasterKey:Provider</c>) for the next start, replacing an earlier value.</summary>
+    public void Configure(string key, string value)
+    {
+        ConfigArgs.RemoveAll(arg => arg.StartsWith($"--{key}=", StringComparison.Ordinal));
+        ConfigArgs.Add($"--{key}={value}");
+    }
+
     private static string ServerDll => Path.Combine(AppContext.BaseDirectory, "confide.dll");
 
     public async Task StartAsync()
@@ -158,6 +168,10 @@ public sealed class ServerProcess : IDisposable
 
         info.Environment["CONFIDE_DATA_DIR"] = DataDirectory;
         info.Environment["Logging__LogLevel__Default"] = "Warning";
+        foreach (var (name, value) in EnvironmentVariables)
+        {
+            info.Environment[name] = value;
+        }
         return info;
     }
 
