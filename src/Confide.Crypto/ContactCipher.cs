@@ -23,6 +23,12 @@ public sealed class ContactCipher
 
     public string ContactId { get; }
 
+    /// <summary>The version new values are sealed with.</summary>
+    public Guid CurrentKeyId => _keys[0].Id;
+
+    /// <summary>True when a stored value was sealed with an older version than <see cref="CurrentKeyId"/>.</summary>
+    public bool NeedsResealing(byte[]? sealedValue) => sealedValue is not null && FieldCipher.KeyIdOf(sealedValue) != CurrentKeyId;
+
     /// <param name="entity">The table-level name of what is sealed, e.g. <c>contact</c> or <c>conversation_part</c>.</param>
     /// <param name="recordId">The id of the row the value belongs to.</param>
     public byte[]? Seal(string entity, string recordId, string field, string? value) =>

@@ -10,14 +10,23 @@ namespace Confide.Crypto;
 /// <summary>
 /// Per-contact keys: created with the contact, wrapped by the workspace's data key, kept in the
 /// region's <see cref="ContactKeyStore"/>, cached unwrapped in memory (bounded, with a time
-/// limit), and destroyed to erase a contact (crypto-shredding).
+/// limit), rotated to new versions, and destroyed to erase a contact (crypto-shredding).
 /// </summary>
 public sealed class ContactKeyRing(WorkspaceKeyRing workspaceKeys, IOptions<ConfideOptions> options, TimeProvider time) : IDisposable
 {
     private static readonly TimeSpan CacheLifetime = TimeSpan.FromMinutes(10);
 
+    /// <summary>
+    /// How long a cached key list is trusted before the store is asked whether a newer version
+    /// appeared (a rotation in another process). Rotations wait longer than this before they
+    /// check that nothing is still written under the old version.
+    /// </summary>
+    public static readonly TimeSpan VersionFreshness = TimeSpan.FromSeconds(5);
+
     private readonly MemoryCache _unwrapped = new(new MemoryCacheOptions { SizeLimit = 100_000 });
     private readonly ConcurrentDictionary<Region, Lazy<Task<ContactKeyStore>>> _stores = new();
+
+    private sealed record CachedKeys(DataKey[] Keys, DateTimeOffset CheckedAt);
 
     public string StorePath(Region region) =>
         Path.Combine(options.Value.DataDirectoryFullPath, "keys", region.Code, "contact-keys.db");
@@ -31,42 +40,61 @@ public sealed class ContactKeyRing(WorkspaceKeyRing workspaceKeys, IOptions<Conf
     /// </summary>
     public async Task<ContactCipher> CreateAsync(CellDatabase cell, string workspaceId, string contactId, CancellationToken cancellationToken)
     {
+        var key = await AddVersionAsync(cell, workspaceId, contactId, cancellationToken);
+        DataKey[] keys = [key];
+        Cache(cell.Region, workspaceId, contactId, keys);
+        return new ContactCipher(cell.Region, workspaceId, contactId, keys);
+    }
+
+    /// <summary>Stores a new, newest key version for an existing contact (rotation); older versions keep decrypting.</summary>
+    public async Task<DataKey> AddVersionAsync(CellDatabase cell, string workspaceId, string contactId, CancellationToken cancellationToken)
+    {
         var workspaceKey = await workspaceKeys.DataKeyAsync(cell, workspaceId, cancellationToken);
         var key = DataKey.Generate();
         var wrapped = FieldCipher.Encrypt(workspaceKey, WrapContext(cell.Region, workspaceId, contactId), key.Material);
         var store = await StoreAsync(cell.Region);
         await store.AddAsync(workspaceId, contactId, key.Id, wrapped, time.GetUtcNow(), cancellationToken);
-        DataKey[] keys = [key];
-        Cache(cell.Region, workspaceId, contactId, keys);
-        return new ContactCipher(cell.Region, workspaceId, contactId, keys);
+        _unwrapped.Remove((cell.Region, workspaceId, contactId));
+        return key;
     }
 
     /// <summary>The contact's cipher; <see cref="ContactErasedException"/> once the contact was shredded.</summary>
     public async ValueTask<ContactCipher> ForContactAsync(CellDatabase cell, string workspaceId, string contactId, CancellationToken cancellationToken)
     {
         var cacheKey = (cell.Region, workspaceId, contactId);
-        if (!_unwrapped.TryGetValue(cacheKey, out DataKey[]? keys) || keys is null)
+        var now = time.GetUtcNow();
+        _unwrapped.TryGetValue(cacheKey, out CachedKeys? cached);
+        if (cached is not null && now - cached.CheckedAt < VersionFreshness)
         {
-            var store = await StoreAsync(cell.Region);
-            var stored = await store.GetAsync(workspaceId, contactId, cancellationToken);
-            if (stored.Count == 0)
-            {
-                throw new ContactErasedException();
-            }
-
-            keys = new DataKey[stored.Count];
-            for (var i = 0; i < stored.Count; i++)
-            {
-                var workspaceKey = await workspaceKeys.DataKeyAsync(cell, workspaceId, FieldCipher.KeyIdOf(stored[i].WrappedKey), cancellationToken);
-                var material = FieldCipher.Decrypt(workspaceKey, WrapContext(cell.Region, workspaceId, contactId), stored[i].WrappedKey);
-                keys[i] = new DataKey(stored[i].KeyId, material);
-                CryptographicOperations.ZeroMemory(material);
-            }
-
-            Cache(cell.Region, workspaceId, contactId, keys);
+            return new ContactCipher(cell.Region, workspaceId, contactId, cached.Keys);
         }
 
+        var store = await StoreAsync(cell.Region);
+        var stored = await store.GetAsync(workspaceId, contactId, cancellationToken);
+        if (stored.Count == 0)
+        {
+            _unwrapped.Remove(cacheKey);
+            throw new ContactErasedException();
+        }
+
+        var keys = new DataKey[stored.Count];
+        for (var i = 0; i < stored.Count; i++)
+        {
+            // Versions already unwrapped are reused; only a new one costs an unwrap.
+            keys[i] = cached?.Keys.FirstOrDefault(k => k.Id == stored[i].KeyId)
+                ?? await UnwrapAsync(cell, workspaceId, contactId, stored[i], cancellationToken);
+        }
+
+        Cache(cell.Region, workspaceId, contactId, keys);
         return new ContactCipher(cell.Region, workspaceId, contactId, keys);
+    }
+
+    /// <summary>Destroys an older key version once nothing is sealed under it any more (end of a rotation).</summary>
+    public async Task DestroyVersionAsync(Region region, string workspaceId, string contactId, Guid keyId, CancellationToken cancellationToken)
+    {
+        var store = await StoreAsync(region);
+        await store.DestroyVersionAsync(workspaceId, contactId, keyId, cancellationToken);
+        _unwrapped.Remove((region, workspaceId, contactId));
     }
 
     /// <summary>
@@ -91,18 +119,27 @@ public sealed class ContactKeyRing(WorkspaceKeyRing workspaceKeys, IOptions<Conf
         return destroyed;
     }
 
+    /// <summary>Binds a wrapped contact key to its contact: copied to another contact's row, it does not unwrap.</summary>
+    internal static FieldContext WrapContext(Region region, string workspaceId, string contactId) =>
+        new(workspaceId, region.Code, "contact_key", contactId, "key");
+
+    private async Task<DataKey> UnwrapAsync(CellDatabase cell, string workspaceId, string contactId, ContactKeyStore.StoredKey stored, CancellationToken cancellationToken)
+    {
+        var workspaceKey = await workspaceKeys.DataKeyAsync(cell, workspaceId, FieldCipher.KeyIdOf(stored.WrappedKey), cancellationToken);
+        var material = FieldCipher.Decrypt(workspaceKey, WrapContext(cell.Region, workspaceId, contactId), stored.WrappedKey);
+        var key = new DataKey(stored.KeyId, material);
+        CryptographicOperations.ZeroMemory(material);
+        return key;
+    }
+
     private void Cache(Region region, string workspaceId, string contactId, DataKey[] keys)
     {
         using var entry = _unwrapped.CreateEntry((region, workspaceId, contactId));
-        entry.Value = keys;
+        entry.Value = new CachedKeys(keys, time.GetUtcNow());
         entry.Size = 1;
         // Not disposed (zeroed) on eviction: a request may still be using them.
         entry.AbsoluteExpirationRelativeToNow = CacheLifetime;
     }
-
-    /// <summary>Binds a wrapped contact key to its contact: copied to another contact's row, it does not unwrap.</summary>
-    private static FieldContext WrapContext(Region region, string workspaceId, string contactId) =>
-        new(workspaceId, region.Code, "contact_key", contactId, "key");
 
     public void Dispose() => _unwrapped.Dispose();
 }

@@ -18,10 +18,11 @@ public sealed class ContactKeyStore
         CREATE TABLE IF NOT EXISTS contact_keys (
             workspace_id TEXT NOT NULL,
             contact_id   TEXT NOT NULL,
-            key_id       BLOB NOT NULL,
+            version      INTEGER NOT NULL,
+            key_id       BLOB NOT NULL UNIQUE,
             wrapped_key  BLOB NOT NULL,
             created_at   INTEGER NOT NULL,
-            PRIMARY KEY (workspace_id, contact_id, key_id)
+            PRIMARY KEY (workspace_id, contact_id, version)
         ) WITHOUT ROWID;
         """;
 
@@ -41,8 +42,11 @@ public sealed class ContactKeyStore
 
     public string Path { get; }
 
-    /// <summary>A stored contact key: its id and the bytes the workspace data key wrapped.</summary>
-    public sealed record StoredKey(Guid KeyId, byte[] WrappedKey);
+    /// <summary>A stored contact key version: its id and the bytes the workspace data key wrapped.</summary>
+    public sealed record StoredKey(Guid KeyId, int Version, byte[] WrappedKey);
+
+    /// <summary>A stored key with the contact it belongs to.</summary>
+    public sealed record StoredContactKey(string ContactId, Guid KeyId, byte[] WrappedKey);
 
     /// <summary>Opens (creating on first use) the region's store; owner-only permissions like the master key.</summary>
     public static async Task<ContactKeyStore> OpenAsync(Region region, string path, CancellationToken cancellationToken)
@@ -66,12 +70,18 @@ public sealed class ContactKeyStore
         return store;
     }
 
-    /// <summary>Stores a key durably; returns once it is on disk.</summary>
+    /// <summary>
+    /// Stores a key durably as the contact's next version (version 1 for a new contact);
+    /// returns once it is on disk.
+    /// </summary>
     public async Task AddAsync(string workspaceId, string contactId, Guid keyId, byte[] wrappedKey, DateTimeOffset createdAt, CancellationToken cancellationToken)
     {
         await using var connection = await OpenConnectionAsync(cancellationToken);
         await using var command = connection.CreateCommand();
-        command.CommandText = "INSERT INTO contact_keys (workspace_id, contact_id, key_id, wrapped_key, created_at) VALUES ($w, $c, $k, $wrapped, $at)";
+        command.CommandText = """
+            INSERT INTO contact_keys (workspace_id, contact_id, version, key_id, wrapped_key, created_at)
+            VALUES ($w, $c, (SELECT coalesce(max(version), 0) + 1 FROM contact_keys WHERE workspace_id = $w AND contact_id = $c), $k, $wrapped, $at)
+            """;
         command.Parameters.AddWithValue("$w", workspaceId);
         command.Parameters.AddWithValue("$c", contactId);
         command.Parameters.AddWithValue("$k", keyId.ToByteArray());
@@ -85,17 +95,62 @@ public sealed class ContactKeyStore
     {
         await using var connection = await OpenConnectionAsync(cancellationToken);
         await using var command = connection.CreateCommand();
-        command.CommandText = "SELECT key_id, wrapped_key FROM contact_keys WHERE workspace_id = $w AND contact_id = $c ORDER BY created_at DESC";
+        command.CommandText = "SELECT key_id, version, wrapped_key FROM contact_keys WHERE workspace_id = $w AND contact_id = $c ORDER BY version DESC";
         command.Parameters.AddWithValue("$w", workspaceId);
         command.Parameters.AddWithValue("$c", contactId);
         var keys = new List<StoredKey>(1);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
         {
-            keys.Add(new StoredKey(new Guid((byte[])reader[0]), (byte[])reader[1]));
+            keys.Add(new StoredKey(new Guid((byte[])reader[0]), reader.GetInt32(1), (byte[])reader[2]));
         }
 
         return keys;
+    }
+
+    /// <summary>Every key of a workspace's contacts, in a stable order (for re-wrapping).</summary>
+    public async Task<IReadOnlyList<StoredContactKey>> ListAsync(string workspaceId, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenConnectionAsync(cancellationToken);
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT contact_id, key_id, wrapped_key FROM contact_keys WHERE workspace_id = $w ORDER BY contact_id, version";
+        command.Parameters.AddWithValue("$w", workspaceId);
+        var keys = new List<StoredContactKey>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            keys.Add(new StoredContactKey(reader.GetString(0), new Guid((byte[])reader[1]), (byte[])reader[2]));
+        }
+
+        return keys;
+    }
+
+    /// <summary>Replaces a key's wrapped bytes if they are still <paramref name="expected"/>; false when another process changed them first.</summary>
+    public async Task<bool> ReplaceWrappedAsync(Guid keyId, byte[] expected, byte[] replacement, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenConnectionAsync(cancellationToken);
+        await using var command = connection.CreateCommand();
+        command.CommandText = "UPDATE contact_keys SET wrapped_key = $new WHERE key_id = $k AND wrapped_key = $old";
+        command.Parameters.AddWithValue("$k", keyId.ToByteArray());
+        command.Parameters.AddWithValue("$old", expected);
+        command.Parameters.AddWithValue("$new", replacement);
+        return await command.ExecuteNonQueryAsync(cancellationToken) == 1;
+    }
+
+    /// <summary>Destroys one key version of a contact (after its data moved to a newer one).</summary>
+    public async Task DestroyVersionAsync(string workspaceId, string contactId, Guid keyId, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenConnectionAsync(cancellationToken);
+        await using (var command = connection.CreateCommand())
+        {
+            command.CommandText = "DELETE FROM contact_keys WHERE workspace_id = $w AND contact_id = $c AND key_id = $k";
+            command.Parameters.AddWithValue("$w", workspaceId);
+            command.Parameters.AddWithValue("$c", contactId);
+            command.Parameters.AddWithValue("$k", keyId.ToByteArray());
+            await command.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        await CheckpointAsync(connection, cancellationToken);
     }
 
     /// <summary>Destroys the keys of one contact, or of every contact of a workspace when <paramref name="contactId"/> is null.</summary>
@@ -113,15 +168,19 @@ public sealed class ContactKeyStore
             destroyed = await command.ExecuteNonQueryAsync(cancellationToken);
         }
 
-        // The zeroed pages reach the main file and the log is emptied, so the old page
-        // images (with the key) do not survive in the -wal file either.
-        await using (var checkpoint = connection.CreateCommand())
-        {
-            checkpoint.CommandText = "PRAGMA wal_checkpoint(TRUNCATE);";
-            await checkpoint.ExecuteNonQueryAsync(cancellationToken);
-        }
-
+        await CheckpointAsync(connection, cancellationToken);
         return destroyed;
+    }
+
+    /// <summary>
+    /// After a delete: the zeroed pages reach the main file and the log is emptied, so the old
+    /// page images (with the key) do not survive in the -wal file either.
+    /// </summary>
+    private static async Task CheckpointAsync(SqliteConnection connection, CancellationToken cancellationToken)
+    {
+        await using var checkpoint = connection.CreateCommand();
+        checkpoint.CommandText = "PRAGMA wal_checkpoint(TRUNCATE);";
+        await checkpoint.ExecuteNonQueryAsync(cancellationToken);
     }
 
     /// <summary>How many contact keys the store holds (for <c>keys status</c>).</summary>

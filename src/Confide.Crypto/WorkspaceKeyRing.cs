@@ -17,6 +17,13 @@ public sealed class WorkspaceKeyRing(MasterKeys masterKeys, TimeProvider time) :
 {
     private static readonly TimeSpan CacheLifetime = TimeSpan.FromMinutes(10);
 
+    /// <summary>
+    /// How long the id of a workspace's current key version is trusted before the database is
+    /// asked again, so a rotation in another process is seen within this time. Rotations wait
+    /// longer than this before they check that nothing is still wrapped under the old version.
+    /// </summary>
+    public static readonly TimeSpan CurrentVersionFreshness = TimeSpan.FromSeconds(5);
+
     private readonly MemoryCache _unwrapped = new(new MemoryCacheOptions { SizeLimit = 10_000 });
 
     /// <summary>A wrapped key to store, and the lookup functions it gives before it is stored.</summary>
@@ -37,11 +44,11 @@ public sealed class WorkspaceKeyRing(MasterKeys masterKeys, TimeProvider time) :
         return new NewLookupKey(stored, new BlindIndex(key));
     }
 
-    /// <summary>A new data key (version 1) for a workspace, wrapped; the key itself is not kept.</summary>
-    public async Task<WorkspaceKey> NewDataKeyAsync(Region region, string workspaceId, CancellationToken cancellationToken)
+    /// <summary>A new data key for a workspace (version 1, or the next version in a rotation), wrapped; the key itself is not kept.</summary>
+    public async Task<WorkspaceKey> NewDataKeyAsync(Region region, string workspaceId, CancellationToken cancellationToken, int version = 1)
     {
         using var key = DataKey.Generate();
-        return await WrapAsync(region, workspaceId, WorkspaceKeyPurposes.Data, key.Id, key.Material.ToArray(), cancellationToken);
+        return await WrapAsync(region, workspaceId, WorkspaceKeyPurposes.Data, key.Id, key.Material.ToArray(), cancellationToken, version);
     }
 
     public async ValueTask<LookupKeys> ForWorkspaceAsync(CellDatabase cell, string workspaceId, CancellationToken cancellationToken)
@@ -70,12 +77,8 @@ public sealed class WorkspaceKeyRing(MasterKeys masterKeys, TimeProvider time) :
         return key;
     }
 
-    /// <summary>Forgets every unwrapped key of a workspace, e.g. after its keys were destroyed.</summary>
-    public void Forget(Region region, string workspaceId)
-    {
-        _unwrapped.Remove((region, workspaceId, WorkspaceKeyPurposes.LookupIndex));
-        _unwrapped.Remove((region, workspaceId, WorkspaceKeyPurposes.Data));
-    }
+    /// <summary>Forgets an unwrapped key version, e.g. after it was destroyed.</summary>
+    public void Forget(Guid keyId) => _unwrapped.Remove(keyId);
 
     private async ValueTask<DataKey> CurrentAsync(CellDatabase cell, string workspaceId, string purpose, CancellationToken cancellationToken)
     {
@@ -91,8 +94,10 @@ public sealed class WorkspaceKeyRing(MasterKeys masterKeys, TimeProvider time) :
             .OrderByDescending(k => k.Version)
             .FirstOrDefaultAsync(cancellationToken)
             ?? throw new CryptoIntegrityException($"The workspace has no {purpose} key.");
-        var key = await UnwrapAndCacheAsync(cell.Region, stored, cancellationToken);
-        Cache(cacheKey, stored.Id);
+        var key = _unwrapped.TryGetValue(stored.Id, out DataKey? known) && known is not null
+            ? known
+            : await UnwrapAndCacheAsync(cell.Region, stored, cancellationToken);
+        Cache(cacheKey, stored.Id, CurrentVersionFreshness);
         return key;
     }
 
@@ -106,15 +111,15 @@ public sealed class WorkspaceKeyRing(MasterKeys masterKeys, TimeProvider time) :
         return key;
     }
 
-    private void Cache(object cacheKey, object value)
+    private void Cache(object cacheKey, object value, TimeSpan? lifetime = null)
     {
         using var entry = _unwrapped.CreateEntry(cacheKey);
         entry.Value = value;
         entry.Size = 1;
-        entry.AbsoluteExpirationRelativeToNow = CacheLifetime;
+        entry.AbsoluteExpirationRelativeToNow = lifetime ?? CacheLifetime;
     }
 
-    private async Task<WorkspaceKey> WrapAsync(Region region, string workspaceId, string purpose, Guid id, byte[] key, CancellationToken cancellationToken)
+    private async Task<WorkspaceKey> WrapAsync(Region region, string workspaceId, string purpose, Guid id, byte[] key, CancellationToken cancellationToken, int version = 1)
     {
         var master = masterKeys.For(region);
         // Read before wrapping: should a rotation land in between, the row names an older version
@@ -126,7 +131,7 @@ public sealed class WorkspaceKeyRing(MasterKeys masterKeys, TimeProvider time) :
             Id = id,
             WorkspaceId = workspaceId,
             Purpose = purpose,
-            Version = 1,
+            Version = version,
             WrappedKey = await master.WrapAsync(key, WrapContext(workspaceId, purpose), cancellationToken),
             MasterKeyId = masterKeyId,
             CreatedAt = time.GetUtcNow(),

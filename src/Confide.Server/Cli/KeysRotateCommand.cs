@@ -19,26 +19,22 @@ internal static class KeysRotateCommand
     public static Command Create()
     {
         var region = new Option<string>("--region") { Description = "The region whose master key to rotate (us, eu or au).", Required = true };
-        var workspace = new Option<string?>("--workspace") { Description = "Reserved for rotating one workspace's data keys (not available in this command yet)." };
+        var workspace = new Option<string?>("--workspace") { Description = "Rotate this workspace's data key instead of the master key (re-wraps its contact keys)." };
+        var contact = new Option<string?>("--contact") { Description = "With --workspace: rotate this contact's key (re-encrypts the contact's data)." };
+        var allContacts = new Option<bool>("--all-contacts") { Description = "With --workspace: rotate every contact key of the workspace (re-encrypts all of its contacts' data)." };
         var grace = new Option<double>("--grace-seconds")
         {
             Description = "How long to wait for servers that wrapped a key under the old version just before they saw the new one.",
             DefaultValueFactory = _ => 3,
         };
         var json = new Option<bool>("--json") { Description = "Print the summary as JSON (progress goes to standard error)." };
-        var command = new Command("rotate", "Rotate a region's master key: add a new version, re-wrap every stored key under it, retire the old versions. Servers keep serving meanwhile; an interrupted rotation continues when run again.")
+        var command = new Command("rotate", "Rotate a region's master key (add a new version, re-wrap every stored key under it, retire the old versions), or with --workspace a workspace's data key or contact keys. Servers keep serving meanwhile; an interrupted rotation continues when run again.")
         {
-            region, workspace, grace, json,
+            region, workspace, contact, allContacts, grace, json,
         };
         command.TreatUnmatchedTokensAsErrors = false;
         command.SetAction(async (result, ct) =>
         {
-            if (result.GetValue(workspace) is not null)
-            {
-                await Console.Error.WriteLineAsync("Workspace data-key rotation is not available in this command yet; nothing was changed. Run without --workspace to rotate the region's master key.");
-                return 2;
-            }
-
             if (result.GetValue(grace) is < 0 or > 600)
             {
                 await Console.Error.WriteLineAsync("--grace-seconds must be between 0 and 600.");
@@ -57,6 +53,19 @@ internal static class KeysRotateCommand
             var asJson = result.GetValue(json);
             var progressOutput = asJson ? Console.Error : Console.Out;
             var interactive = !(asJson ? Console.IsErrorRedirected : Console.IsOutputRedirected);
+            if (result.GetValue(workspace) is { } workspaceId)
+            {
+                return await DataKeyRotationCommand.RunAsync(
+                    app.Services, cells.Get(target), workspaceId, result.GetValue(contact), result.GetValue(allContacts),
+                    TimeSpan.FromSeconds(result.GetValue(grace)), asJson, new ProgressBar(progressOutput, interactive, $"{target}: {workspaceId}"), ct);
+            }
+
+            if (result.GetValue(contact) is not null || result.GetValue(allContacts))
+            {
+                await Console.Error.WriteLineAsync("--contact and --all-contacts need --workspace.");
+                return 2;
+            }
+
             MasterKeyRotation.Result rotated;
             try
             {
@@ -99,22 +108,24 @@ internal static class KeysRotateCommand
     private static string Ids(IReadOnlyList<Guid> ids) => ids.Count == 0 ? "none" : string.Join(", ", ids);
 
     /// <summary>A redrawn bar on a terminal; one plain line per batch when the output goes to a file or pipe.</summary>
-    private sealed class ProgressBar(TextWriter output, bool interactive, string label) : IProgress<MasterKeyRotation.Progress>
+    internal sealed class ProgressBar(TextWriter output, bool interactive, string label) : IProgress<MasterKeyRotation.Progress>
     {
         private const int Width = 30;
         private bool _drawn;
+
+        public string Label { get; set; } = label;
 
         public void Report(MasterKeyRotation.Progress value)
         {
             if (!interactive)
             {
-                output.WriteLine($"{label}: {value.Done}/{value.Total}");
+                output.WriteLine($"{Label}: {value.Done}/{value.Total}");
                 return;
             }
 
             var filled = value.Total == 0 ? Width : (int)((long)value.Done * Width / value.Total);
             var percent = value.Total == 0 ? 100 : (int)((long)value.Done * 100 / value.Total);
-            output.Write($"\r{label} [{new string('#', filled)}{new string('-', Width - filled)}] {percent,3}% {value.Done}/{value.Total}");
+            output.Write($"\r{Label} [{new string('#', filled)}{new string('-', Width - filled)}] {percent,3}% {value.Done}/{value.Total}");
             _drawn = true;
         }
 

@@ -10,21 +10,31 @@ public sealed class KeysRotateCommandTests
     public async Task Rotate_PrintsProgressAndSummary_AndFailsClearlyOnBadInput()
     {
         using var server = new ServerProcess();
-        await server.CreateWorkspaceAsync(Region.Eu, "Rotate", "owner@example.com");
+        var created = await server.CreateWorkspaceAsync(Region.Eu, "Rotate", "owner@example.com");
+        var workspaceId = created.Str("workspace_id");
 
         var rotated = await server.RunCliAsync("keys", "rotate", "--region", "eu", "--grace-seconds", "0");
         Assert.True(rotated.ExitCode == 0, rotated.Error);
-        Assert.Contains("eu: re-wrapping stored keys: 1/1", rotated.Output, StringComparison.Ordinal);
-        Assert.Contains("keys re-wrapped:  1", rotated.Output, StringComparison.Ordinal);
+        Assert.Contains("eu: re-wrapping stored keys: 2/2", rotated.Output, StringComparison.Ordinal);
+        Assert.Contains("keys re-wrapped:  2", rotated.Output, StringComparison.Ordinal);
         Assert.Contains("Back up the key file", rotated.Output, StringComparison.Ordinal);
 
         var unknown = await server.RunCliAsync("keys", "rotate", "--region", "xx");
         Assert.Equal(2, unknown.ExitCode);
         Assert.Contains("Unknown or unserved region 'xx'", unknown.Error, StringComparison.Ordinal);
 
-        var workspace = await server.RunCliAsync("keys", "rotate", "--region", "eu", "--workspace", "eu_k3j9x2m4q8w1");
-        Assert.Equal(2, workspace.ExitCode);
-        Assert.Contains("not available in this command yet", workspace.Error, StringComparison.Ordinal);
+        var dataKey = await server.RunCliJsonAsync("keys", "rotate", "--region", "eu", "--workspace", workspaceId, "--json");
+        Assert.Equal(workspaceId, dataKey.Str("workspace_id"));
+        Assert.Single(dataKey.GetProperty("old_key_ids").EnumerateArray());
+        var contacts = await server.RunCliJsonAsync("keys", "rotate", "--region", "eu", "--workspace", workspaceId, "--all-contacts", "--json");
+        Assert.Equal(0, contacts.GetProperty("contacts").GetInt32());
+
+        var otherRegion = await server.RunCliAsync("keys", "rotate", "--region", "us", "--workspace", workspaceId);
+        Assert.Equal(2, otherRegion.ExitCode);
+        Assert.Contains("is not a workspace id of region 'us'", otherRegion.Error, StringComparison.Ordinal);
+        var noContact = await server.RunCliAsync("keys", "rotate", "--region", "eu", "--workspace", workspaceId, "--contact", "0123456789abcdef01234567");
+        Assert.Equal(1, noContact.ExitCode);
+        Assert.Contains("does not exist", noContact.Error, StringComparison.Ordinal);
 
         var keyFile = Path.Combine(server.DataDirectory, "keys", "eu", "master.key");
         File.Move(keyFile, keyFile + ".bak");

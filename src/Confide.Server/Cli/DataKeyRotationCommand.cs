@@ -1,0 +1,92 @@
+using System.Text.Json;
+using Confide.Crypto;
+using Confide.Data;
+using Confide.Messaging;
+using Confide.Platform;
+
+namespace Confide.Server.Cli;
+
+/// <summary>
+/// <c>confide keys rotate --region eu --workspace … [--contact … | --all-contacts]</c>: the
+/// workspace's data key (its contact keys re-wrapped), or contact keys (their data re-encrypted).
+/// </summary>
+internal static class DataKeyRotationCommand
+{
+    private static readonly JsonSerializerOptions SnakeCase = new() { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
+
+    public static async Task<int> RunAsync(
+        IServiceProvider services, CellDatabase cell, string workspaceId, string? contactId, bool allContacts, TimeSpan grace, bool asJson,
+        KeysRotateCommand.ProgressBar bar, CancellationToken ct)
+    {
+        if (!PublicIds.TryGetWorkspaceRegion(workspaceId, out var workspaceRegion) || workspaceRegion != cell.Region)
+        {
+            await Console.Error.WriteLineAsync($"'{workspaceId}' is not a workspace id of region '{cell.Region}'.");
+            return 2;
+        }
+
+        if (contactId is not null && allContacts)
+        {
+            await Console.Error.WriteLineAsync("Use either --contact or --all-contacts.");
+            return 2;
+        }
+
+        try
+        {
+            await ConfideHost.PrepareCellAsync(services, cell, ct);
+            var time = services.GetRequiredService<TimeProvider>();
+            object summary;
+            if (contactId is null && !allContacts)
+            {
+                var rotation = new WorkspaceDataKeyRotation(services.GetRequiredService<WorkspaceKeyRing>(), services.GetRequiredService<ContactKeyRing>(), time) { GracePeriod = Max(grace, WorkspaceKeyRing.CurrentVersionFreshness * 2) };
+                bar.Label += ": re-wrapping contact keys";
+                var done = await rotation.RunAsync(cell, workspaceId, new Reported<WorkspaceDataKeyRotation.Progress>(p => bar.Report(new(p.Done, p.Total))), ct);
+                bar.Finish();
+                summary = done;
+                if (!asJson)
+                {
+                    await Console.Out.WriteLineAsync(done.Resumed ? $"{workspaceId}: finished an interrupted data key rotation." : $"{workspaceId}: data key rotated.");
+                    await Console.Out.WriteLineAsync($"    old version(s):       {string.Join(", ", done.OldKeyIds)}");
+                    await Console.Out.WriteLineAsync($"    new version:          {done.NewKeyId}");
+                    await Console.Out.WriteLineAsync($"    contact keys re-wrapped: {done.Rewrapped}");
+                }
+            }
+            else
+            {
+                var rotation = new ContactKeyRotation(services.GetRequiredService<ContactKeyRing>(), time) { GracePeriod = Max(grace, ContactKeyRing.VersionFreshness * 2) };
+                bar.Label += ": re-encrypting contacts";
+                var done = await rotation.RunAsync(cell, workspaceId, contactId, new Reported<ContactKeyRotation.Progress>(p => bar.Report(new(p.ContactsDone, p.ContactsTotal))), ct);
+                bar.Finish();
+                summary = done;
+                if (!asJson)
+                {
+                    await Console.Out.WriteLineAsync($"{workspaceId}: {done.Contacts} contact key(s) rotated{(done.Resumed > 0 ? $" ({done.Resumed} interrupted rotation(s) finished)" : "")}.");
+                    await Console.Out.WriteLineAsync($"    values re-encrypted:  {done.ValuesResealed}");
+                    await Console.Out.WriteLineAsync($"    old versions destroyed: {done.VersionsDestroyed}");
+                }
+            }
+
+            if (asJson)
+            {
+                await Console.Out.WriteLineAsync(JsonSerializer.Serialize(summary, summary.GetType(), SnakeCase));
+            }
+
+            return 0;
+        }
+        catch (Exception ex) when (ex is MasterKeyUnavailableException or CryptoIntegrityException or InvalidOperationException or ContactErasedException)
+        {
+            bar.Finish();
+            await Console.Error.WriteLineAsync($"Rotation stopped: {ex.Message}");
+            await Console.Error.WriteLineAsync("Nothing is lost: values not yet moved stay readable under their old key version. Fix the cause and run the command again to continue.");
+            return 1;
+        }
+    }
+
+    // Servers only see a new version within the key rings' freshness window; never wait less.
+    private static TimeSpan Max(TimeSpan requested, TimeSpan floor) => requested > floor ? requested : floor;
+
+    /// <summary>Reports on the calling thread, in order (<see cref="Progress{T}"/> posts to the thread pool).</summary>
+    private sealed class Reported<T>(Action<T> report) : IProgress<T>
+    {
+        public void Report(T value) => report(value);
+    }
+}

@@ -1,0 +1,163 @@
+using Confide.Crypto;
+using Confide.Data.Model;
+using Confide.Messaging;
+using Confide.Platform;
+using Confide.Tests.Infrastructure;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+
+namespace Confide.Tests.Crypto;
+
+/// <summary>
+/// Rotating a workspace's data key re-wraps its contact keys; rotating contact keys re-encrypts
+/// the contacts' data. Afterwards only the new versions exist, everything reads back through
+/// the API and through freshly built key rings (no cache), and an interrupted rotation finishes
+/// when run again.
+/// </summary>
+public sealed class DataKeyRotationTests(Servers servers)
+{
+    private static readonly TimeSpan ShortGrace = TimeSpan.FromMilliseconds(50);
+
+    [Theory, MemberData(nameof(Providers.All), MemberType = typeof(Providers))]
+    public async Task WorkspaceDataKeyRotation_RewrapsEveryContactKey_AndDestroysTheOldVersion(string provider)
+    {
+        var server = await servers.GetAsync(provider);
+        var (workspace, contacts) = await WorkspaceWithContactsAsync(server, 3);
+        var cell = server.Cell(Region.Eu);
+        var oldKey = await DataKeysAsync(server, workspace.Id);
+
+        var rotation = new WorkspaceDataKeyRotation(server.Services.GetRequiredService<WorkspaceKeyRing>(), server.Services.GetRequiredService<ContactKeyRing>(), TimeProvider.System) { GracePeriod = ShortGrace };
+        var result = await rotation.RunAsync(cell, workspace.Id, progress: null, CancellationToken.None);
+
+        Assert.False(result.Resumed);
+        Assert.Equal(3, result.Rewrapped);
+        var newKey = Assert.Single(await DataKeysAsync(server, workspace.Id));
+        Assert.NotEqual(Assert.Single(oldKey).Id, newKey.Id);
+        Assert.Equal(2, newKey.Version);
+        var store = await server.Services.GetRequiredService<ContactKeyRing>().StoreAsync(Region.Eu);
+        Assert.All(await store.ListAsync(workspace.Id, CancellationToken.None), k => Assert.Equal(newKey.Id, FieldCipher.KeyIdOf(k.WrappedKey)));
+        await AssertReadableAsync(server, workspace, contacts);
+        await AssertReadableWithoutCachesAsync(server, workspace, contacts);
+    }
+
+    [Theory, MemberData(nameof(Providers.All), MemberType = typeof(Providers))]
+    public async Task ContactKeyRotation_ReencryptsEverySealedValue_AndDestroysTheOldVersion(string provider)
+    {
+        var server = await servers.GetAsync(provider);
+        var (workspace, contacts) = await WorkspaceWithContactsAsync(server, 2);
+        var keys = server.Services.GetRequiredService<ContactKeyRing>();
+        var store = await keys.StoreAsync(Region.Eu);
+        var oldIds = new List<Guid>();
+        foreach (var contact in contacts)
+        {
+            oldIds.Add(Assert.Single(await store.GetAsync(workspace.Id, contact.Id, CancellationToken.None)).KeyId);
+        }
+
+        var rotation = new ContactKeyRotation(keys, TimeProvider.System) { GracePeriod = ShortGrace, BatchSize = 2 };
+        var result = await rotation.RunAsync(server.Cell(Region.Eu), workspace.Id, contactId: null, progress: null, CancellationToken.None);
+
+        Assert.Equal(2, result.Contacts);
+        Assert.Equal(2, result.VersionsDestroyed);
+        // Per contact: email, name, custom attributes, title, 3 parts, 1 note.
+        Assert.Equal(2 * 8, result.ValuesResealed);
+        foreach (var contact in contacts)
+        {
+            var current = Assert.Single(await store.GetAsync(workspace.Id, contact.Id, CancellationToken.None)).KeyId;
+            Assert.DoesNotContain(current, oldIds);
+            await using var db = server.Cell(Region.Eu).CreateReadContext();
+            var sealedValues = new List<byte[]?>();
+            var row = await db.Contacts.SingleAsync(c => c.Id == contact.Id);
+            sealedValues.AddRange([row.EncryptedEmail, row.EncryptedName, row.EncryptedCustomAttributes]);
+            sealedValues.AddRange(await db.Conversations.Where(c => c.ContactId == contact.Id).Select(c => c.EncryptedTitle).ToListAsync());
+            sealedValues.AddRange(await db.ConversationParts.Where(p => p.ConversationId == contact.ConversationId).Select(p => p.EncryptedBody).ToListAsync());
+            sealedValues.AddRange(await db.Notes.Where(n => n.ContactId == contact.Id).Select(n => (byte[]?)n.EncryptedBody).ToListAsync());
+            Assert.Equal(8, sealedValues.Count);
+            Assert.All(sealedValues, v => Assert.Equal(current, FieldCipher.KeyIdOf(v!)));
+        }
+
+        await AssertReadableAsync(server, workspace, contacts);
+        await AssertReadableWithoutCachesAsync(server, workspace, contacts);
+    }
+
+    [Fact]
+    public async Task InterruptedRotations_FinishWhenRunAgain()
+    {
+        var server = await servers.GetAsync(Providers.Sqlite);
+        var (workspace, contacts) = await WorkspaceWithContactsAsync(server, 2);
+        var cell = server.Cell(Region.Eu);
+        var workspaceKeys = server.Services.GetRequiredService<WorkspaceKeyRing>();
+        var contactKeys = server.Services.GetRequiredService<ContactKeyRing>();
+
+        // A crash right after the new versions were stored, before anything moved to them.
+        var next = await workspaceKeys.NewDataKeyAsync(Region.Eu, workspace.Id, CancellationToken.None, version: 2);
+        await cell.Writer.WriteAsync((db, _) => { db.WorkspaceKeys.Add(next); return Task.CompletedTask; });
+        await contactKeys.AddVersionAsync(cell, workspace.Id, contacts[0].Id, CancellationToken.None);
+
+        var workspaceResult = await new WorkspaceDataKeyRotation(workspaceKeys, contactKeys, TimeProvider.System) { GracePeriod = ShortGrace }
+            .RunAsync(cell, workspace.Id, null, CancellationToken.None);
+        Assert.True(workspaceResult.Resumed);
+        Assert.Equal(next.Id, workspaceResult.NewKeyId);
+        Assert.Equal(next.Id, Assert.Single(await DataKeysAsync(server, workspace.Id)).Id);
+
+        var contactResult = await new ContactKeyRotation(contactKeys, TimeProvider.System) { GracePeriod = ShortGrace }
+            .RunAsync(cell, workspace.Id, contacts[0].Id, null, CancellationToken.None);
+        Assert.Equal(1, contactResult.Resumed);
+        Assert.Single(await (await contactKeys.StoreAsync(Region.Eu)).GetAsync(workspace.Id, contacts[0].Id, CancellationToken.None));
+        await AssertReadableAsync(server, workspace, contacts);
+        await AssertReadableWithoutCachesAsync(server, workspace, contacts);
+    }
+
+    private sealed record SeededContact(string Id, string Email, string ConversationId);
+
+    private static async Task<(TestWorkspace, List<SeededContact>)> WorkspaceWithContactsAsync(TestServer server, int count)
+    {
+        var workspace = await server.CreateWorkspaceAsync(Region.Eu);
+        using var client = workspace.Client();
+        var contacts = new List<SeededContact>();
+        for (var i = 0; i < count; i++)
+        {
+            var email = $"rotate-{i}-{Guid.NewGuid():N}@example.com";
+            var id = (await (await client.PostJsonAsync("contacts", new { email, name = $"Person {i}", custom_attributes = new { plan = "pro" } })).JsonAsync()).Str("id");
+            var conversation = (await (await client.PostJsonAsync("conversations", new { from = new { type = "user", id }, subject = $"Subject {i}", body = $"Hello {i}" })).JsonAsync()).Str("conversation_id");
+            await (await client.PostJsonAsync($"conversations/{conversation}/reply", new { type = "admin", admin_id = workspace.OwnerId, body = $"Reply {i}" })).JsonAsync();
+            await (await client.PostJsonAsync($"conversations/{conversation}/reply", new { type = "user", intercom_user_id = id, body = $"Thanks {i}" })).JsonAsync();
+            await (await client.PostJsonAsync($"contacts/{id}/notes", new { body = $"Note {i}", admin_id = workspace.OwnerId })).JsonAsync();
+            contacts.Add(new SeededContact(id, email, conversation));
+        }
+
+        return (workspace, contacts);
+    }
+
+    private static async Task<List<WorkspaceKey>> DataKeysAsync(TestServer server, string workspaceId)
+    {
+        await using var db = server.Cell(Region.Eu).CreateReadContext();
+        return await db.WorkspaceKeys.Where(k => k.WorkspaceId == workspaceId && k.Purpose == WorkspaceKeyPurposes.Data).ToListAsync();
+    }
+
+    private static async Task AssertReadableAsync(TestServer server, TestWorkspace workspace, List<SeededContact> contacts)
+    {
+        using var client = workspace.Client();
+        foreach (var (contact, i) in contacts.Select((c, i) => (c, i)))
+        {
+            Assert.Equal(contact.Email, (await (await client.GetAsync($"contacts/{contact.Id}")).JsonAsync()).Str("email"));
+            var thread = await (await client.GetAsync($"conversations/{contact.ConversationId}")).JsonAsync();
+            Assert.Equal($"Subject {i}", thread.Str("title"));
+            Assert.Equal($"Thanks {i}", thread.GetProperty("conversation_parts").GetProperty("conversation_parts")[1].Str("body"));
+        }
+    }
+
+    /// <summary>Key rings built from scratch, as after a restart: nothing cached, every key unwrapped from storage.</summary>
+    private static async Task AssertReadableWithoutCachesAsync(TestServer server, TestWorkspace workspace, List<SeededContact> contacts)
+    {
+        using var workspaceKeys = new WorkspaceKeyRing(server.Services.GetRequiredService<MasterKeys>(), TimeProvider.System);
+        using var contactKeys = new ContactKeyRing(workspaceKeys, server.Services.GetRequiredService<IOptions<ConfideOptions>>(), TimeProvider.System);
+        await using var db = server.Cell(Region.Eu).CreateReadContext();
+        foreach (var contact in contacts)
+        {
+            var cipher = await contactKeys.ForContactAsync(server.Cell(Region.Eu), workspace.Id, contact.Id, CancellationToken.None);
+            var row = await db.Contacts.SingleAsync(c => c.Id == contact.Id);
+            Assert.Equal(contact.Email, cipher.Open("contact", contact.Id, "email", row.EncryptedEmail));
+        }
+    }
+}
