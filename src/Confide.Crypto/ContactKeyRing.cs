@@ -23,7 +23,11 @@ public sealed class ContactKeyRing(WorkspaceKeyRing workspaceKeys, IOptions<Conf
     /// </summary>
     public static readonly TimeSpan VersionFreshness = TimeSpan.FromSeconds(5);
 
+    /// <summary>A key version this close to its use limit is replaced by a new version before it runs out.</summary>
+    internal const long RenewalMargin = 1 << 16;
+
     private readonly MemoryCache _unwrapped = new(new MemoryCacheOptions { SizeLimit = 100_000 });
+    private readonly ConcurrentDictionary<(Region, string, string), Lazy<Task>> _renewals = new();
     private readonly ConcurrentDictionary<Region, Lazy<Task<ContactKeyStore>>> _stores = new();
 
     private sealed record CachedKeys(DataKey[] Keys, DateTimeOffset CheckedAt);
@@ -66,7 +70,7 @@ public sealed class ContactKeyRing(WorkspaceKeyRing workspaceKeys, IOptions<Conf
         _unwrapped.TryGetValue(cacheKey, out CachedKeys? cached);
         if (cached is not null && now - cached.CheckedAt < VersionFreshness)
         {
-            return new ContactCipher(cell.Region, workspaceId, contactId, cached.Keys);
+            return await RenewedIfWornAsync(cell, workspaceId, contactId, cached.Keys, cancellationToken);
         }
 
         var store = await StoreAsync(cell.Region);
@@ -86,7 +90,32 @@ public sealed class ContactKeyRing(WorkspaceKeyRing workspaceKeys, IOptions<Conf
         }
 
         Cache(cell.Region, workspaceId, contactId, keys);
-        return new ContactCipher(cell.Region, workspaceId, contactId, keys);
+        return await RenewedIfWornAsync(cell, workspaceId, contactId, keys, cancellationToken);
+    }
+
+    /// <summary>
+    /// The per-key use limit triggers a new key version: when the newest version nears it, a new
+    /// one is stored (once, however many requests notice) and becomes the sealing key; the older
+    /// versions keep decrypting what they sealed.
+    /// </summary>
+    private async ValueTask<ContactCipher> RenewedIfWornAsync(CellDatabase cell, string workspaceId, string contactId, DataKey[] keys, CancellationToken cancellationToken)
+    {
+        if (keys[0].Encryptions < DataKey.MaxEncryptions - RenewalMargin)
+        {
+            return new ContactCipher(cell.Region, workspaceId, contactId, keys);
+        }
+
+        var renewal = _renewals.GetOrAdd((cell.Region, workspaceId, contactId), _ => new Lazy<Task>(() => AddVersionAsync(cell, workspaceId, contactId, CancellationToken.None)));
+        try
+        {
+            await renewal.Value.WaitAsync(cancellationToken);
+        }
+        finally
+        {
+            _renewals.TryRemove(new KeyValuePair<(Region, string, string), Lazy<Task>>((cell.Region, workspaceId, contactId), renewal));
+        }
+
+        return await ForContactAsync(cell, workspaceId, contactId, cancellationToken);
     }
 
     /// <summary>Destroys an older key version once nothing is sealed under it any more (end of a rotation).</summary>

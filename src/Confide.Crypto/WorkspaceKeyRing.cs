@@ -25,6 +25,7 @@ public sealed class WorkspaceKeyRing(MasterKeys masterKeys, TimeProvider time) :
     public static readonly TimeSpan CurrentVersionFreshness = TimeSpan.FromSeconds(5);
 
     private readonly MemoryCache _unwrapped = new(new MemoryCacheOptions { SizeLimit = 10_000 });
+    private readonly SemaphoreSlim _renewal = new(1, 1);
 
     /// <summary>A wrapped key to store, and the lookup functions it gives before it is stored.</summary>
     public sealed record NewLookupKey(WorkspaceKey Stored, LookupKeys Lookup);
@@ -58,8 +59,45 @@ public sealed class WorkspaceKeyRing(MasterKeys masterKeys, TimeProvider time) :
     }
 
     /// <summary>The workspace's current data key, for wrapping new contact keys. Owned by the ring: do not dispose.</summary>
-    public ValueTask<DataKey> DataKeyAsync(CellDatabase cell, string workspaceId, CancellationToken cancellationToken) =>
-        CurrentAsync(cell, workspaceId, WorkspaceKeyPurposes.Data, cancellationToken);
+    public async ValueTask<DataKey> DataKeyAsync(CellDatabase cell, string workspaceId, CancellationToken cancellationToken)
+    {
+        var key = await CurrentAsync(cell, workspaceId, WorkspaceKeyPurposes.Data, cancellationToken);
+        if (key.Encryptions < DataKey.MaxEncryptions - ContactKeyRing.RenewalMargin)
+        {
+            return key;
+        }
+
+        // The use limit triggers a new version; contact keys wrapped by older versions keep
+        // naming (and unwrapping under) those. Serialised so concurrent callers add one version.
+        await _renewal.WaitAsync(cancellationToken);
+        try
+        {
+            var current = await CurrentAsync(cell, workspaceId, WorkspaceKeyPurposes.Data, cancellationToken);
+            if (current.Id != key.Id)
+            {
+                return current;
+            }
+
+            int latest;
+            await using (var db = cell.CreateReadContext())
+            {
+                latest = await db.WorkspaceKeys.Where(k => k.WorkspaceId == workspaceId && k.Purpose == WorkspaceKeyPurposes.Data).MaxAsync(k => k.Version, cancellationToken);
+            }
+
+            var next = await NewDataKeyAsync(cell.Region, workspaceId, cancellationToken, latest + 1);
+            await cell.Writer.WriteAsync((db, _) =>
+            {
+                db.WorkspaceKeys.Add(next);
+                return Task.CompletedTask;
+            }, cancellationToken);
+            _unwrapped.Remove((cell.Region, workspaceId, WorkspaceKeyPurposes.Data));
+            return await CurrentAsync(cell, workspaceId, WorkspaceKeyPurposes.Data, cancellationToken);
+        }
+        finally
+        {
+            _renewal.Release();
+        }
+    }
 
     /// <summary>A given version of the workspace's data key, for unwrapping what it wrapped. Owned by the ring: do not dispose.</summary>
     public async ValueTask<DataKey> DataKeyAsync(CellDatabase cell, string workspaceId, Guid keyId, CancellationToken cancellationToken)
@@ -141,5 +179,9 @@ public sealed class WorkspaceKeyRing(MasterKeys masterKeys, TimeProvider time) :
     /// <summary>Binds a wrapped key to its workspace and purpose: moved to another row, it does not unwrap.</summary>
     internal static byte[] WrapContext(string workspaceId, string purpose) => Encoding.UTF8.GetBytes($"workspace:{workspaceId}:{purpose}");
 
-    public void Dispose() => _unwrapped.Dispose();
+    public void Dispose()
+    {
+        _unwrapped.Dispose();
+        _renewal.Dispose();
+    }
 }

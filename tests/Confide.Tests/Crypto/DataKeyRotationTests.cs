@@ -108,6 +108,35 @@ public sealed class DataKeyRotationTests(Servers servers)
         await AssertReadableWithoutCachesAsync(server, workspace, contacts);
     }
 
+    [Fact]
+    public async Task AContactKeyNearItsUseLimit_IsReplacedByANewVersion_AndOlderValuesStillRead()
+    {
+        var server = await servers.GetAsync(Providers.Sqlite);
+        var (workspace, contacts) = await WorkspaceWithContactsAsync(server, 1);
+        var contact = contacts[0];
+        var keys = server.Services.GetRequiredService<ContactKeyRing>();
+        var cell = server.Cell(Region.Eu);
+        var cipher = await keys.ForContactAsync(cell, workspace.Id, contact.Id, CancellationToken.None);
+        var worn = cipher.CurrentKeyId;
+        // As if this key version had sealed almost 2^24 values.
+        var key = ((IReadOnlyList<DataKey>)typeof(ContactCipher).GetField("_keys", System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Instance)!.GetValue(cipher)!)[0];
+        typeof(DataKey).GetField("_encryptions", System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Instance)!.SetValue(key, DataKey.MaxEncryptions - 10);
+
+        using var client = workspace.Client();
+        var thread = await (await client.PostJsonAsync($"conversations/{contact.ConversationId}/reply", new { type = "admin", admin_id = workspace.OwnerId, body = "After renewal" })).JsonAsync();
+
+        var versions = await (await keys.StoreAsync(Region.Eu)).GetAsync(workspace.Id, contact.Id, CancellationToken.None);
+        Assert.Equal(2, versions.Count);
+        Assert.Equal(worn, versions[1].KeyId);
+        var parts = thread.GetProperty("conversation_parts").GetProperty("conversation_parts");
+        Assert.Equal("Thanks 0", parts[1].Str("body"));
+        Assert.Equal("After renewal", parts[2].Str("body"));
+        await using var db = cell.CreateReadContext();
+        var newest = await db.ConversationParts.Where(p => p.ConversationId == contact.ConversationId).OrderByDescending(p => p.Sequence).FirstAsync();
+        Assert.Equal(versions[0].KeyId, FieldCipher.KeyIdOf(newest.EncryptedBody!));
+        await AssertReadableWithoutCachesAsync(server, workspace, contacts);
+    }
+
     private sealed record SeededContact(string Id, string Email, string ConversationId);
 
     private static async Task<(TestWorkspace, List<SeededContact>)> WorkspaceWithContactsAsync(TestServer server, int count)
