@@ -32,6 +32,9 @@ public sealed class ContactKeyRing(WorkspaceKeyRing workspaceKeys, IOptions<Conf
 
     private sealed record CachedKeys(DataKey[] Keys, DateTimeOffset CheckedAt);
 
+    /// <summary>The workspace keys that wrap these contact keys (and seal teammates' fields).</summary>
+    public WorkspaceKeyRing WorkspaceKeys => workspaceKeys;
+
     public string StorePath(Region region) =>
         Path.Combine(options.Value.DataDirectoryFullPath, "keys", region.Code, "contact-keys.db");
 

@@ -35,6 +35,11 @@ public sealed class WorkspaceKeyBackfill(WorkspaceKeyRing keyRing)
                 missing.Add(await keyRing.NewDataKeyAsync(cell.Region, workspaceId, cancellationToken));
             }
 
+            if (!purposes.Contains(WorkspaceKeyPurposes.Workforce))
+            {
+                missing.Add((await keyRing.NewWorkforceKeyAsync(cell.Region, workspaceId, cancellationToken)).Stored);
+            }
+
             if (missing.Count > 0)
             {
                 await cell.Writer.WriteAsync((db, _) =>

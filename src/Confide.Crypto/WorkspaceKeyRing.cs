@@ -30,12 +30,53 @@ public sealed class WorkspaceKeyRing(MasterKeys masterKeys, TimeProvider time) :
     /// <summary>A wrapped key to store, and the lookup functions it gives before it is stored.</summary>
     public sealed record NewLookupKey(WorkspaceKey Stored, LookupKeys Lookup);
 
-    /// <summary>Both keys of a new workspace, wrapped, to add in the workspace's creating transaction.</summary>
-    public async Task<IReadOnlyList<WorkspaceKey>> NewWorkspaceKeysAsync(Region region, string workspaceId, CancellationToken cancellationToken) =>
-    [
-        (await NewLookupIndexKeyAsync(region, workspaceId, cancellationToken)).Stored,
-        await NewDataKeyAsync(region, workspaceId, cancellationToken),
-    ];
+    /// <summary>The keys of a new workspace, wrapped to add in its creating transaction, and its workforce cipher for sealing the owner.</summary>
+    public sealed record NewWorkspaceKeys(IReadOnlyList<WorkspaceKey> Stored, WorkforceCipher Workforce);
+
+    public async Task<NewWorkspaceKeys> NewWorkspaceKeysAsync(Region region, string workspaceId, CancellationToken cancellationToken)
+    {
+        var (workforce, workforceKey) = await NewWorkforceKeyAsync(region, workspaceId, cancellationToken);
+        return new NewWorkspaceKeys(
+            [(await NewLookupIndexKeyAsync(region, workspaceId, cancellationToken)).Stored, await NewDataKeyAsync(region, workspaceId, cancellationToken), workforce],
+            new WorkforceCipher(region, workspaceId, [workforceKey]));
+    }
+
+    /// <summary>A new workforce key, wrapped to store, and unwrapped to seal with before it is stored.</summary>
+    public async Task<(WorkspaceKey Stored, DataKey Key)> NewWorkforceKeyAsync(Region region, string workspaceId, CancellationToken cancellationToken)
+    {
+        var key = DataKey.Generate();
+        return (await WrapAsync(region, workspaceId, WorkspaceKeyPurposes.Workforce, key.Id, key.Material.ToArray(), cancellationToken), key);
+    }
+
+    /// <summary>The workspace's workforce cipher (every version of its key; the newest seals).</summary>
+    public async ValueTask<WorkforceCipher> WorkforceAsync(CellDatabase cell, string workspaceId, CancellationToken cancellationToken)
+    {
+        var cacheKey = (cell.Region, workspaceId, "workforce-versions");
+        if (!_unwrapped.TryGetValue(cacheKey, out DataKey[]? keys) || keys is null)
+        {
+            await using var db = cell.CreateReadContext();
+            var stored = await db.WorkspaceKeys
+                .Where(k => k.WorkspaceId == workspaceId && k.Purpose == WorkspaceKeyPurposes.Workforce)
+                .OrderByDescending(k => k.Version)
+                .ToListAsync(cancellationToken);
+            if (stored.Count == 0)
+            {
+                throw new CryptoIntegrityException("The workspace has no workforce key.");
+            }
+
+            keys = new DataKey[stored.Count];
+            for (var i = 0; i < stored.Count; i++)
+            {
+                keys[i] = _unwrapped.TryGetValue(stored[i].Id, out DataKey? known) && known is not null
+                    ? known
+                    : await UnwrapAndCacheAsync(cell.Region, stored[i], cancellationToken);
+            }
+
+            Cache(cacheKey, keys, CurrentVersionFreshness);
+        }
+
+        return new WorkforceCipher(cell.Region, workspaceId, keys);
+    }
 
     /// <summary>A new lookup-index key for a workspace, wrapped and ready to add in the workspace's creating transaction.</summary>
     public async Task<NewLookupKey> NewLookupIndexKeyAsync(Region region, string workspaceId, CancellationToken cancellationToken)

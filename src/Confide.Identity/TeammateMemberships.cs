@@ -7,19 +7,27 @@ namespace Confide.Identity;
 public sealed record Membership(string WorkspaceId, string WorkspaceName, string TeammateId, string TeammateName, string Role);
 
 /// <summary>Which workspaces of the request's region a signed-in account belongs to.</summary>
-public sealed class TeammateMemberships(CurrentCell cell)
+public sealed class TeammateMemberships(CurrentCell cell, Crypto.WorkspaceKeyRing keys)
 {
     public const string RegionClaim = "confide:region";
 
     public async Task<IReadOnlyList<Membership>> ForAccountAsync(string accountId, CancellationToken ct)
     {
         await using var db = cell.Database.CreateReadContext();
-        return await (
+        var rows = await (
             from t in db.Teammates
             join w in db.Workspaces on t.WorkspaceId equals w.Id
             where t.AccountId == accountId
             orderby w.CreatedAt, w.Id
-            select new Membership(w.Id, w.Name, t.Id, t.Name, t.Role))
+            select new { Teammate = t, WorkspaceName = w.Name })
             .ToListAsync(ct);
+        var memberships = new List<Membership>(rows.Count);
+        foreach (var row in rows)
+        {
+            var workforce = await keys.WorkforceAsync(cell.Database, row.Teammate.WorkspaceId, ct);
+            memberships.Add(new Membership(row.Teammate.WorkspaceId, row.WorkspaceName, row.Teammate.Id, workforce.Name(row.Teammate), row.Teammate.Role));
+        }
+
+        return memberships;
     }
 }

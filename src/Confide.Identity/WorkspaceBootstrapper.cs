@@ -76,13 +76,15 @@ public sealed class WorkspaceBootstrapper(
                 Id = PublicIds.NewEntityId(time),
                 WorkspaceId = workspace.Id,
                 AccountId = account.Id,
-                Name = request.OwnerName?.Trim() is { Length: > 0 } ownerName ? ownerName : email.Split('@')[0],
-                Email = email,
+                EncryptedName = [],
+                EncryptedEmail = [],
                 Role = TeammateRoles.Owner,
                 CreatedAt = now,
             };
             db.Workspaces.Add(workspace);
-            db.WorkspaceKeys.AddRange(workspaceKeys);
+            owner.EncryptedName = workspaceKeys.Workforce.SealName(owner.Id, request.OwnerName?.Trim() is { Length: > 0 } ownerName ? ownerName : email.Split('@')[0]);
+            owner.EncryptedEmail = workspaceKeys.Workforce.SealEmail(owner.Id, email);
+            db.WorkspaceKeys.AddRange(workspaceKeys.Stored);
             db.Teammates.Add(owner);
             db.ApiTokens.Add(new ApiToken
             {

@@ -14,11 +14,13 @@ public sealed class Teammate
     [DataCategory(DataCategories.SystemOperations)]
     public required string AccountId { get; init; }
 
+    /// <summary>Sealed under the workspace's workforce key.</summary>
     [DataCategory(DataCategories.EmployeeName)]
-    public required string Name { get; set; }
+    public required byte[] EncryptedName { get; set; }
 
+    /// <summary>The email shown in the API, sealed; sign-in uses the account's own email.</summary>
     [DataCategory(DataCategories.EmployeeEmail)]
-    public required string Email { get; set; }
+    public required byte[] EncryptedEmail { get; set; }
 
     /// <summary>Built-in role name (<see cref="TeammateRoles"/>).</summary>
     [DataCategory(DataCategories.SystemOperations)]

@@ -39,4 +39,7 @@ public static class WorkspaceKeyPurposes
 
     /// <summary>Wraps the workspace's contact keys.</summary>
     public const string Data = "data";
+
+    /// <summary>Seals teammates' personal fields.</summary>
+    public const string Workforce = "workforce";
 }

@@ -1,3 +1,4 @@
+using Confide.Crypto;
 using Confide.Data;
 using Confide.Data.Model;
 using Confide.Identity;
@@ -29,7 +30,7 @@ internal static class AdminEndpoints
         public object? Avatar { get; }
         public bool EmailVerified { get; } = true;
 
-        public static AdminView From(Teammate t) => new(t.Id, t.Name, t.Email, t.AwayMode);
+        public static AdminView From(TeammateProfile t) => new(t.Id, t.Name, t.Email, t.AwayMode);
     }
 
     internal sealed record AppView(string IdCode, string Name, string Region, long CreatedAt)
@@ -52,27 +53,29 @@ internal static class AdminEndpoints
         public string Type { get; } = "admin.list";
     }
 
-    private static async Task<IResult> MeAsync(ApiCaller caller, CurrentCell cell, CancellationToken ct)
+    private static async Task<IResult> MeAsync(ApiCaller caller, CurrentCell cell, ContactKeyRing keys, CancellationToken ct)
     {
         await using var db = cell.Database.CreateReadContext();
-        var me = await db.Teammates.FirstAsync(t => t.Id == caller.TeammateId, ct);
+        var me = TeammateProfile.From(await db.Teammates.FirstAsync(t => t.Id == caller.TeammateId, ct), await keys.WorkspaceKeys.WorkforceAsync(cell.Database, caller.WorkspaceId, ct));
         var workspace = await db.Workspaces.FirstAsync(w => w.Id == caller.WorkspaceId, ct);
         var app = new AppView(workspace.Id, workspace.Name, workspace.Region, Unix.Seconds(workspace.CreatedAt));
         return TypedResults.Ok(new AdminWithAppView(me.Id, me.Name, me.Email, me.AwayMode, app));
     }
 
-    private static async Task<IResult> ListAsync(ApiCaller caller, CurrentCell cell, CancellationToken ct)
+    private static async Task<IResult> ListAsync(ApiCaller caller, CurrentCell cell, ContactKeyRing keys, CancellationToken ct)
     {
         await using var db = cell.Database.CreateReadContext();
         var teammates = await db.Teammates.Where(t => t.WorkspaceId == caller.WorkspaceId).OrderBy(t => t.Id).ToListAsync(ct);
-        return TypedResults.Ok(new AdminListView([.. teammates.Select(AdminView.From)]));
+        var cipher = await keys.WorkspaceKeys.WorkforceAsync(cell.Database, caller.WorkspaceId, ct);
+        return TypedResults.Ok(new AdminListView([.. teammates.Select(t => AdminView.From(TeammateProfile.From(t, cipher)))]));
     }
 
-    private static async Task<IResult> GetAsync(ApiCaller caller, CurrentCell cell, string id, CancellationToken ct)
+    private static async Task<IResult> GetAsync(ApiCaller caller, CurrentCell cell, ContactKeyRing keys, string id, CancellationToken ct)
     {
         await using var db = cell.Database.CreateReadContext();
         var teammate = await db.Teammates.FirstOrDefaultAsync(t => t.WorkspaceId == caller.WorkspaceId && t.Id == id, ct)
             ?? throw new ConfideException(ConfideError.NotFound("Admin"));
-        return TypedResults.Ok(AdminView.From(teammate));
+        var cipher = await keys.WorkspaceKeys.WorkforceAsync(cell.Database, caller.WorkspaceId, ct);
+        return TypedResults.Ok(AdminView.From(TeammateProfile.From(teammate, cipher)));
     }
 }

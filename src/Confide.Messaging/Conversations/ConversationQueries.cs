@@ -41,7 +41,7 @@ internal static class ConversationQueries
             parts.Add(part);
         }
 
-        var teammates = await TeammatesAsync(db, workspaceId, ct);
+        var teammates = await TeammatesAsync(db, keys, cell, workspaceId, ct);
         var cipher = await keys.ForContactAsync(cell, workspaceId, contact.Id, ct);
         return new ConversationRenderer(contact, cipher, teammates).Render(conversation, parts[0], parts[1..]);
     }
@@ -62,7 +62,7 @@ internal static class ConversationQueries
         var contactIds = page.Select(c => c.ContactId).Distinct().ToList();
         var openings = await db.ConversationParts.Where(p => ids.Contains(p.ConversationId) && p.Sequence == 1).ToDictionaryAsync(p => p.ConversationId, ct);
         var contacts = await db.Contacts.Where(c => contactIds.Contains(c.Id)).ToDictionaryAsync(c => c.Id, ct);
-        var teammates = await TeammatesAsync(db, workspaceId, ct);
+        var teammates = await TeammatesAsync(db, keys, cell, workspaceId, ct);
         var views = new List<ConversationView>(page.Count);
         foreach (var conversation in page)
         {
@@ -73,15 +73,15 @@ internal static class ConversationQueries
         return new ConversationListView(views, total, PagesView.For(views, perPage, total, hasMore, v => v.Id));
     }
 
-    private static async Task<Dictionary<string, Teammate>> TeammatesAsync(ConfideDbContext db, string workspaceId, CancellationToken ct)
+    private static async Task<Dictionary<string, TeammateProfile>> TeammatesAsync(ConfideDbContext db, ContactKeyRing keys, CellDatabase cell, string workspaceId, CancellationToken ct)
     {
-        var teammates = new Dictionary<string, Teammate>();
+        var teammates = new List<Teammate>();
         await foreach (var teammate in TeammatesOfWorkspace.For(db)(db, workspaceId).WithCancellation(ct))
         {
-            teammates.Add(teammate.Id, teammate);
+            teammates.Add(teammate);
         }
 
-        return teammates;
+        return await TeammateProfile.ByIdAsync(teammates, keys, cell, workspaceId, ct);
     }
 
     private sealed record ConversationWithContact(Conversation Conversation, Contact Contact);

@@ -88,11 +88,11 @@ internal sealed class ConversationRenderer
 {
     private readonly Contact _contact;
     private readonly ContactCipher _cipher;
-    private readonly IReadOnlyDictionary<string, Teammate> _teammates;
+    private readonly IReadOnlyDictionary<string, TeammateProfile> _teammates;
     private readonly string? _contactName;
     private readonly string? _contactEmail;
 
-    public ConversationRenderer(Contact contact, ContactCipher cipher, IReadOnlyDictionary<string, Teammate> teammates)
+    public ConversationRenderer(Contact contact, ContactCipher cipher, IReadOnlyDictionary<string, TeammateProfile> teammates)
     {
         _contact = contact;
         _cipher = cipher;

@@ -96,8 +96,9 @@ public sealed class InboxService
         _commands.ManageAsync(_cell.Database, workspaceId, conversationId, new ManageInput(
             open ? PartTypes.Open : PartTypes.Close, "admin", teammateId, null, null));
 
-    private static async Task<Dictionary<string, string>> TeammateNamesAsync(ConfideDbContext db, string workspaceId, CancellationToken ct) =>
-        await db.Teammates.Where(t => t.WorkspaceId == workspaceId).ToDictionaryAsync(t => t.Id, t => t.Name, ct);
+    private async Task<Dictionary<string, string>> TeammateNamesAsync(ConfideDbContext db, string workspaceId, CancellationToken ct) =>
+        (await TeammateProfile.ByIdAsync(await db.Teammates.Where(t => t.WorkspaceId == workspaceId).ToListAsync(ct), _keys, _cell.Database, workspaceId, ct))
+            .ToDictionary(t => t.Key, t => t.Value.Name);
 
     private static string Label(string? name, string? email) => name ?? email ?? "Anonymous visitor";
 

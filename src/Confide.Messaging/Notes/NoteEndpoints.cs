@@ -74,7 +74,7 @@ internal static class NoteEndpoints
             return (created, cipher);
         }, ct);
         await using var read = cell.Database.CreateReadContext();
-        return TypedResults.Ok(View(note.created, note.cipher, await AuthorsAsync(read, caller.WorkspaceId, ct)));
+        return TypedResults.Ok(View(note.created, note.cipher, await AuthorsAsync(read, keys, cell.Database, caller.WorkspaceId, ct)));
     }
 
     private static async Task<IResult> ListAsync(ApiCaller caller, CurrentCell cell, ContactKeyRing keys, string contactId, int? page, [FromQuery(Name = "per_page")] int? perPage, CancellationToken ct)
@@ -95,7 +95,7 @@ internal static class NoteEndpoints
         var notes = db.Notes.Where(n => n.WorkspaceId == caller.WorkspaceId && n.ContactId == contactId);
         var total = await notes.CountAsync(ct);
         var rows = await notes.OrderByDescending(n => n.Id).Skip((number - 1) * size).Take(size).ToListAsync(ct);
-        var authors = await AuthorsAsync(db, caller.WorkspaceId, ct);
+        var authors = await AuthorsAsync(db, keys, cell.Database, caller.WorkspaceId, ct);
         var cipher = await keys.ForContactAsync(cell.Database, caller.WorkspaceId, contactId, ct);
         var views = rows.Select(n => View(n, cipher, authors)).ToList();
         return TypedResults.Ok(new NoteListView(views, total, new NotePagesView(number, size, Math.Max(1, (int)Math.Ceiling(total / (double)size)))));
@@ -107,13 +107,13 @@ internal static class NoteEndpoints
         var note = await db.Notes.FirstOrDefaultAsync(n => n.WorkspaceId == caller.WorkspaceId && n.Id == id, ct)
             ?? throw new ConfideException(ConfideError.NotFound("Note"));
         var cipher = await keys.ForContactAsync(cell.Database, caller.WorkspaceId, note.ContactId, ct);
-        return TypedResults.Ok(View(note, cipher, await AuthorsAsync(db, caller.WorkspaceId, ct)));
+        return TypedResults.Ok(View(note, cipher, await AuthorsAsync(db, keys, cell.Database, caller.WorkspaceId, ct)));
     }
 
-    private static async Task<Dictionary<string, Teammate>> AuthorsAsync(ConfideDbContext db, string workspaceId, CancellationToken ct) =>
-        await db.Teammates.Where(t => t.WorkspaceId == workspaceId).ToDictionaryAsync(t => t.Id, ct);
+    private static async Task<Dictionary<string, TeammateProfile>> AuthorsAsync(ConfideDbContext db, ContactKeyRing keys, CellDatabase cell, string workspaceId, CancellationToken ct) =>
+        await TeammateProfile.ByIdAsync(await db.Teammates.Where(t => t.WorkspaceId == workspaceId).ToListAsync(ct), keys, cell, workspaceId, ct);
 
-    private static NoteView View(Note note, ContactCipher cipher, IReadOnlyDictionary<string, Teammate> authors)
+    private static NoteView View(Note note, ContactCipher cipher, IReadOnlyDictionary<string, TeammateProfile> authors)
     {
         var author = authors.GetValueOrDefault(note.AuthorId);
         return new NoteView(note.Id, Unix.Seconds(note.CreatedAt), new NoteContactView(note.ContactId), new NoteAuthorView(note.AuthorId, author?.Name, author?.Email), cipher.Body(note));

@@ -80,7 +80,7 @@ public sealed class MasterKeyRotationEndToEndTests
             Assert.Equal(newKeyId, version.Str("key_id"));
             Assert.True(version.GetProperty("current").GetBoolean());
             Assert.True(version.GetProperty("held").GetBoolean());
-            Assert.Equal(10, version.GetProperty("wrapped_keys").GetInt32()); // 5 workspaces, each a lookup-index and a data key
+            Assert.Equal(15, version.GetProperty("wrapped_keys").GetInt32()); // 5 workspaces, each a lookup-index, a data and a workforce key
 
             await ReadBackAsync(server, tokens, written);
             await server.StopAsync();

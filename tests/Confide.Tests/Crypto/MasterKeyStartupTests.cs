@@ -14,14 +14,14 @@ public sealed class MasterKeyStartupTests
         await server.CreateWorkspaceAsync(Region.Eu, "Keys", "owner@example.com");
         var status = await server.RunCliJsonAsync("keys", "status", "--json");
         var eu = status.EnumerateArray().Single(r => r.Str("region") == "eu");
-        Assert.Equal(2, eu.GetProperty("workspace_keys").GetInt32()); // lookup-index and data
+        Assert.Equal(3, eu.GetProperty("workspace_keys").GetInt32()); // lookup-index, data and workforce
         Assert.Contains("master.key", eu.Str("master_key_source"), StringComparison.Ordinal);
         // Added fields: each held version, whether it is current, and what it wraps; key ages.
         var version = Assert.Single(eu.GetProperty("master_key_versions").EnumerateArray());
         Assert.Equal(eu.Str("master_key_id"), version.Str("key_id"));
         Assert.True(version.GetProperty("current").GetBoolean());
         Assert.True(version.GetProperty("held").GetBoolean());
-        Assert.Equal(2, version.GetProperty("wrapped_keys").GetInt32());
+        Assert.Equal(3, version.GetProperty("wrapped_keys").GetInt32());
         Assert.True(DateTimeOffset.Parse(eu.Str("oldest_workspace_key"), System.Globalization.CultureInfo.InvariantCulture) <= DateTimeOffset.Parse(eu.Str("newest_workspace_key"), System.Globalization.CultureInfo.InvariantCulture));
         Assert.Equal(0, status.EnumerateArray().Single(r => r.Str("region") == "us").GetProperty("workspace_keys").GetInt32());
         await server.StopAsync();

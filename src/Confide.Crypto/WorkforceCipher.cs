@@ -1,0 +1,45 @@
+using Confide.Data.Model;
+using Confide.Platform;
+
+namespace Confide.Crypto;
+
+/// <summary>
+/// Seals and opens teammates' personal fields (name, and the copy of their email shown in the
+/// API) under the workspace's workforce key. Sign-in data (the account's email and password
+/// hash) lives in ASP.NET Core Identity's tables and is not sealed: sign-in must find it.
+/// </summary>
+public sealed class WorkforceCipher
+{
+    private const string Entity = "teammate";
+    private readonly Region _region;
+    private readonly string _workspaceId;
+    private readonly IReadOnlyList<DataKey> _keys;
+
+    internal WorkforceCipher(Region region, string workspaceId, IReadOnlyList<DataKey> keys)
+    {
+        _region = region;
+        _workspaceId = workspaceId;
+        _keys = keys;
+    }
+
+    public byte[] SealName(string teammateId, string name) => Seal(teammateId, "name", name);
+
+    public byte[] SealEmail(string teammateId, string email) => Seal(teammateId, "email", email);
+
+    public string Name(Teammate teammate) => Open(teammate.Id, "name", teammate.EncryptedName);
+
+    public string Email(Teammate teammate) => Open(teammate.Id, "email", teammate.EncryptedEmail);
+
+    private byte[] Seal(string teammateId, string field, string value) =>
+        FieldCipher.EncryptString(_keys[0], Context(teammateId, field), value);
+
+    private string Open(string teammateId, string field, byte[] sealedValue)
+    {
+        var keyId = FieldCipher.KeyIdOf(sealedValue);
+        var key = _keys.FirstOrDefault(k => k.Id == keyId)
+            ?? throw new CryptoIntegrityException($"{Entity}.{field} was sealed with a workforce key version this workspace does not have.");
+        return FieldCipher.DecryptString(key, Context(teammateId, field), sealedValue);
+    }
+
+    private FieldContext Context(string teammateId, string field) => new(_workspaceId, _region.Code, Entity, teammateId, field);
+}
