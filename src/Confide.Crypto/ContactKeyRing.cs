@@ -26,6 +26,9 @@ public sealed class ContactKeyRing(WorkspaceKeyRing workspaceKeys, IOptions<Conf
     /// <summary>A key version this close to its use limit is replaced by a new version before it runs out.</summary>
     internal const long RenewalMargin = 1 << 16;
 
+    /// <summary>Uses reserved in the key store at a time; a restart forfeits at most this many per loaded key.</summary>
+    internal const long ReservationBlock = 4096;
+
     private readonly MemoryCache _unwrapped = new(new MemoryCacheOptions { SizeLimit = 100_000 });
     private readonly ConcurrentDictionary<(Region, string, string), Lazy<Task>> _renewals = new();
     private readonly ConcurrentDictionary<Region, Lazy<Task<ContactKeyStore>>> _stores = new();
@@ -61,6 +64,7 @@ public sealed class ContactKeyRing(WorkspaceKeyRing workspaceKeys, IOptions<Conf
         var wrapped = FieldCipher.Encrypt(workspaceKey, WrapContext(cell.Region, workspaceId, contactId), key.Material);
         var store = await StoreAsync(cell.Region);
         await store.AddAsync(workspaceId, contactId, key.Id, wrapped, time.GetUtcNow(), cancellationToken);
+        key.CountAgainstReservations(0, () => store.Reserve(key.Id, ReservationBlock));
         _unwrapped.Remove((cell.Region, workspaceId, contactId));
         return key;
     }
@@ -161,6 +165,8 @@ public sealed class ContactKeyRing(WorkspaceKeyRing workspaceKeys, IOptions<Conf
         var material = FieldCipher.Decrypt(workspaceKey, WrapContext(cell.Region, workspaceId, contactId), stored.WrappedKey);
         var key = new DataKey(stored.KeyId, material);
         CryptographicOperations.ZeroMemory(material);
+        var store = await StoreAsync(cell.Region);
+        key.CountAgainstReservations(stored.UsesReserved, () => store.Reserve(stored.KeyId, ReservationBlock));
         return key;
     }
 

@@ -22,6 +22,7 @@ public sealed class ContactKeyStore
             key_id       BLOB NOT NULL UNIQUE,
             wrapped_key  BLOB NOT NULL,
             created_at   INTEGER NOT NULL,
+            uses_reserved INTEGER NOT NULL DEFAULT 0,
             PRIMARY KEY (workspace_id, contact_id, version)
         ) WITHOUT ROWID;
         """;
@@ -43,7 +44,7 @@ public sealed class ContactKeyStore
     public string Path { get; }
 
     /// <summary>A stored contact key version: its id and the bytes the workspace data key wrapped.</summary>
-    public sealed record StoredKey(Guid KeyId, int Version, byte[] WrappedKey);
+    public sealed record StoredKey(Guid KeyId, int Version, byte[] WrappedKey, long UsesReserved);
 
     /// <summary>A stored key with the contact it belongs to.</summary>
     public sealed record StoredContactKey(string ContactId, Guid KeyId, byte[] WrappedKey);
@@ -64,9 +65,23 @@ public sealed class ContactKeyStore
 
         var store = new ContactKeyStore(region, path);
         await using var connection = await store.OpenConnectionAsync(cancellationToken);
-        await using var command = connection.CreateCommand();
-        command.CommandText = Schema;
-        await command.ExecuteNonQueryAsync(cancellationToken);
+        await using (var command = connection.CreateCommand())
+        {
+            command.CommandText = Schema;
+            await command.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        // Stores created before use counts were persisted get the column.
+        await using (var columns = connection.CreateCommand())
+        {
+            columns.CommandText = "SELECT count(*) FROM pragma_table_info('contact_keys') WHERE name = 'uses_reserved'";
+            if ((long)(await columns.ExecuteScalarAsync(cancellationToken))! == 0)
+            {
+                columns.CommandText = "ALTER TABLE contact_keys ADD COLUMN uses_reserved INTEGER NOT NULL DEFAULT 0";
+                await columns.ExecuteNonQueryAsync(cancellationToken);
+            }
+        }
+
         return store;
     }
 
@@ -95,14 +110,14 @@ public sealed class ContactKeyStore
     {
         await using var connection = await OpenConnectionAsync(cancellationToken);
         await using var command = connection.CreateCommand();
-        command.CommandText = "SELECT key_id, version, wrapped_key FROM contact_keys WHERE workspace_id = $w AND contact_id = $c ORDER BY version DESC";
+        command.CommandText = "SELECT key_id, version, wrapped_key, uses_reserved FROM contact_keys WHERE workspace_id = $w AND contact_id = $c ORDER BY version DESC";
         command.Parameters.AddWithValue("$w", workspaceId);
         command.Parameters.AddWithValue("$c", contactId);
         var keys = new List<StoredKey>(1);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
         {
-            keys.Add(new StoredKey(new Guid((byte[])reader[0]), reader.GetInt32(1), (byte[])reader[2]));
+            keys.Add(new StoredKey(new Guid((byte[])reader[0]), reader.GetInt32(1), (byte[])reader[2], reader.GetInt64(3)));
         }
 
         return keys;
@@ -183,13 +198,37 @@ public sealed class ContactKeyStore
         await checkpoint.ExecuteNonQueryAsync(cancellationToken);
     }
 
-    /// <summary>How many contact keys the store holds (for <c>keys status</c>).</summary>
-    public async Task<long> CountAsync(CancellationToken cancellationToken)
+    /// <summary>
+    /// Durably reserves <paramref name="uses"/> more encryptions for a key and returns the
+    /// reserved range (previous total, new total). Synchronous on purpose: it is called from inside an encryption, when a key's
+    /// reservation runs out (once per block). Throws <see cref="ContactErasedException"/> for a destroyed key.
+    /// </summary>
+    public (long From, long To) Reserve(Guid keyId, long uses)
+    {
+        using var connection = new SqliteConnection(_connectionString);
+        connection.Open();
+        using (var pragmas = connection.CreateCommand())
+        {
+            pragmas.CommandText = ConnectionPragmas;
+            pragmas.ExecuteNonQuery();
+        }
+
+        using var command = connection.CreateCommand();
+        command.CommandText = "UPDATE contact_keys SET uses_reserved = uses_reserved + $n WHERE key_id = $k RETURNING uses_reserved";
+        command.Parameters.AddWithValue("$n", uses);
+        command.Parameters.AddWithValue("$k", keyId.ToByteArray());
+        return command.ExecuteScalar() is long total ? (total - uses, total) : throw new ContactErasedException();
+    }
+
+    /// <summary>How many contact keys the store holds and the most uses reserved by one (for <c>keys status</c>).</summary>
+    public async Task<(long Keys, long MostUses)> CountAsync(CancellationToken cancellationToken)
     {
         await using var connection = await OpenConnectionAsync(cancellationToken);
         await using var command = connection.CreateCommand();
-        command.CommandText = "SELECT count(*) FROM contact_keys";
-        return (long)(await command.ExecuteScalarAsync(cancellationToken))!;
+        command.CommandText = "SELECT count(*), coalesce(max(uses_reserved), 0) FROM contact_keys";
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        await reader.ReadAsync(cancellationToken);
+        return (reader.GetInt64(0), reader.GetInt64(1));
     }
 
     private async Task<SqliteConnection> OpenConnectionAsync(CancellationToken cancellationToken)

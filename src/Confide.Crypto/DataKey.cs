@@ -16,7 +16,10 @@ public sealed class DataKey : IDisposable
     public const int SizeInBytes = 32;
 
     private readonly byte[] _material;
+    private readonly Lock _leaseLock = new();
     private long _encryptions;
+    private long _allowance = long.MaxValue;
+    private Func<(long From, long To)>? _lease;
     private AesGcm? _idleCipher;
 
     public DataKey(Guid id, ReadOnlySpan<byte> material, long encryptionsSoFar = 0)
@@ -40,12 +43,57 @@ public sealed class DataKey : IDisposable
 
     internal ReadOnlySpan<byte> Material => _material;
 
+    /// <summary>
+    /// Makes the use count survive restarts: counting starts from <paramref name="reservedSoFar"/>
+    /// (every use any process ever reserved for this key, used or not), and before the count
+    /// passes what is reserved, <paramref name="reserve"/> durably reserves another block and
+    /// returns it (from the previous total to the new one). A crash therefore loses only unused reservations, never uses.
+    /// </summary>
+    internal void CountAgainstReservations(long reservedSoFar, Func<(long From, long To)> reserve)
+    {
+        Interlocked.Exchange(ref _encryptions, reservedSoFar);
+        lock (_leaseLock)
+        {
+            _allowance = reservedSoFar;
+            _lease = reserve;
+        }
+    }
+
     /// <summary>Counts one encryption; throws once the limit is reached.</summary>
     internal void CountEncryption()
     {
-        if (Interlocked.Increment(ref _encryptions) > MaxEncryptions)
+        var count = Interlocked.Increment(ref _encryptions);
+        if (count > MaxEncryptions)
         {
             throw new KeyUsageExhaustedException(Id);
+        }
+
+        if (count > Volatile.Read(ref _allowance))
+        {
+            lock (_leaseLock)
+            {
+                while (count > _allowance)
+                {
+                    var (from, to) = _lease?.Invoke() ?? throw new KeyUsageExhaustedException(Id);
+                    if (to <= _allowance)
+                    {
+                        throw new InvalidOperationException($"Reserving uses of data key {Id} did not advance its reservation.");
+                    }
+
+                    // What other processes reserved meanwhile counts as used here: skip past it.
+                    var skipped = from - _allowance;
+                    if (skipped > 0)
+                    {
+                        count = Interlocked.Add(ref _encryptions, skipped);
+                        if (count > MaxEncryptions)
+                        {
+                            throw new KeyUsageExhaustedException(Id);
+                        }
+                    }
+
+                    _allowance = to;
+                }
+            }
         }
     }
 

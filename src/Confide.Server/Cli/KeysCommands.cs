@@ -28,7 +28,10 @@ internal static class KeysCommands
         IReadOnlyDictionary<string, int> WorkspaceKeysByPurpose,
         DateTimeOffset? OldestWorkspaceKey,
         DateTimeOffset? NewestWorkspaceKey,
-        IReadOnlyList<MasterKeyVersionStatus> MasterKeyVersions);
+        IReadOnlyList<MasterKeyVersionStatus> MasterKeyVersions,
+        long ContactKeys,
+        long MostUsedContactKeyUses,
+        long ContactKeyUseLimit);
 
     /// <param name="Held">False for a version that stored keys name but the key source no longer holds (they cannot be read).</param>
     private sealed record MasterKeyVersionStatus(Guid KeyId, bool Current, bool Held, int WrappedKeys);
@@ -76,6 +79,7 @@ internal static class KeysCommands
                     .Select(id => new MasterKeyVersionStatus(id, id == held[0], Held: true, wrappedBy.GetValueOrDefault(id)))
                     .Concat(wrappedBy.Keys.Except(held).Select(id => new MasterKeyVersionStatus(id, Current: false, Held: false, wrappedBy[id])))
                     .ToList();
+                var (contactKeys, mostUses) = await (await app.Services.GetRequiredService<ContactKeyRing>().StoreAsync(r)).CountAsync(ct);
                 report.Add(new RegionKeyStatus(
                     r.Code,
                     master.Source,
@@ -84,7 +88,10 @@ internal static class KeysCommands
                     stored.GroupBy(k => k.Purpose).ToDictionary(g => g.Key, g => g.Count()),
                     stored.Count == 0 ? null : stored.Min(k => k.CreatedAt),
                     stored.Count == 0 ? null : stored.Max(k => k.CreatedAt),
-                    versions));
+                    versions,
+                    contactKeys,
+                    mostUses,
+                    DataKey.MaxEncryptions));
             }
 
             if (result.GetValue(json))
@@ -107,6 +114,8 @@ internal static class KeysCommands
                 {
                     await Console.Out.WriteLineAsync($"    oldest {oldest:u}, newest {status.NewestWorkspaceKey:u}");
                 }
+
+                await Console.Out.WriteLineAsync($"    contact keys: {status.ContactKeys}; most uses reserved by one: {status.MostUsedContactKeyUses} of {status.ContactKeyUseLimit}");
             }
 
             return 0;

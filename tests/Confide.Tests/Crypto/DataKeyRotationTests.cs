@@ -137,6 +137,27 @@ public sealed class DataKeyRotationTests(Servers servers)
         await AssertReadableWithoutCachesAsync(server, workspace, contacts);
     }
 
+    [Fact]
+    public async Task ContactKeyUseCounts_AreReservedInTheKeyStore_SoTheyOutliveTheProcess()
+    {
+        var server = await servers.GetAsync(Providers.Sqlite);
+        var (workspace, contacts) = await WorkspaceWithContactsAsync(server, 1);
+        var store = await server.Services.GetRequiredService<ContactKeyRing>().StoreAsync(Region.Eu);
+
+        // Seven values were sealed (profile, title, parts, note): one block is reserved, durably.
+        var stored = Assert.Single(await store.GetAsync(workspace.Id, contacts[0].Id, CancellationToken.None));
+        Assert.Equal(4096, stored.UsesReserved);
+
+        // A process loading the key afterwards starts counting from everything reserved so far.
+        using var workspaceKeys = new WorkspaceKeyRing(server.Services.GetRequiredService<MasterKeys>(), TimeProvider.System);
+        using var fresh = new ContactKeyRing(workspaceKeys, server.Services.GetRequiredService<IOptions<ConfideOptions>>(), TimeProvider.System);
+        var cipher = await fresh.ForContactAsync(server.Cell(Region.Eu), workspace.Id, contacts[0].Id, CancellationToken.None);
+        var key = ((IReadOnlyList<DataKey>)typeof(ContactCipher).GetField("_keys", System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Instance)!.GetValue(cipher)!)[0];
+        Assert.Equal(4096, key.Encryptions);
+        cipher.Seal("contact", contacts[0].Id, "name", "x");
+        Assert.Equal(8192, Assert.Single(await store.GetAsync(workspace.Id, contacts[0].Id, CancellationToken.None)).UsesReserved);
+    }
+
     private sealed record SeededContact(string Id, string Email, string ConversationId);
 
     private static async Task<(TestWorkspace, List<SeededContact>)> WorkspaceWithContactsAsync(TestServer server, int count)
