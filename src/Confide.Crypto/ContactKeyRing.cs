@@ -125,6 +125,19 @@ public sealed class ContactKeyRing(WorkspaceKeyRing workspaceKeys, IOptions<Conf
         return await ForContactAsync(cell, workspaceId, contactId, cancellationToken);
     }
 
+    /// <summary>The contact's cipher, or null once the contact was shredded (for lists, which skip erased contacts).</summary>
+    public async ValueTask<ContactCipher?> TryForContactAsync(CellDatabase cell, string workspaceId, string contactId, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await ForContactAsync(cell, workspaceId, contactId, cancellationToken);
+        }
+        catch (ContactErasedException)
+        {
+            return null;
+        }
+    }
+
     /// <summary>Destroys an older key version once nothing is sealed under it any more (end of a rotation).</summary>
     public async Task DestroyVersionAsync(Region region, string workspaceId, string contactId, Guid keyId, CancellationToken cancellationToken)
     {

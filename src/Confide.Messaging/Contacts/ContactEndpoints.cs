@@ -97,7 +97,15 @@ internal static class ContactEndpoints
         {
             var contact = await db.Contacts.InWorkspace(caller.WorkspaceId).FirstOrDefaultAsync(c => c.Id == id, ct)
                 ?? throw new ConfideException(ConfideError.NotFound("User"));
-            externalId = (await keys.ForContactAsync(cell.Database, caller.WorkspaceId, id, ct)).ExternalId(contact);
+            try
+            {
+                externalId = (await keys.ForContactAsync(cell.Database, caller.WorkspaceId, id, ct)).ExternalId(contact);
+            }
+            catch (ContactErasedException)
+            {
+                // Shredded earlier, rows left behind (a crash, a restored backup): delete them now.
+                externalId = null;
+            }
         }
 
         await keys.ShredAsync(cell.Database.Region, caller.WorkspaceId, id, ct);

@@ -43,8 +43,11 @@ internal static class ContactQueries
         var views = new List<ContactView>(page.Count);
         foreach (var contact in page)
         {
-            var cipher = await keys.ForContactAsync(cell, contact.WorkspaceId, contact.Id, ct);
-            views.Add(ContactView.From(contact, cipher, [.. tags[contact.Id]]));
+            // Rows of an erased contact (left by a crash or a restored backup) are not listed.
+            if (await keys.TryForContactAsync(cell, contact.WorkspaceId, contact.Id, ct) is { } cipher)
+            {
+                views.Add(ContactView.From(contact, cipher, [.. tags[contact.Id]]));
+            }
         }
 
         return new ContactListView(views, total, Api.PagesView.For(views, perPage, total, hasMore, v => v.Id));

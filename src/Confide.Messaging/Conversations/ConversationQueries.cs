@@ -66,8 +66,11 @@ internal static class ConversationQueries
         var views = new List<ConversationView>(page.Count);
         foreach (var conversation in page)
         {
-            var cipher = await keys.ForContactAsync(cell, workspaceId, conversation.ContactId, ct);
-            views.Add(new ConversationRenderer(contacts[conversation.ContactId], cipher, teammates).Render(conversation, openings[conversation.Id], laterParts: null));
+            // Conversations of an erased contact (left by a crash or a restored backup) are not listed.
+            if (await keys.TryForContactAsync(cell, workspaceId, conversation.ContactId, ct) is { } cipher)
+            {
+                views.Add(new ConversationRenderer(contacts[conversation.ContactId], cipher, teammates).Render(conversation, openings[conversation.Id], laterParts: null));
+            }
         }
 
         return new ConversationListView(views, total, PagesView.For(views, perPage, total, hasMore, v => v.Id));

@@ -48,7 +48,11 @@ public sealed class InboxService
         var inbox = new List<InboxRow>(rows.Count);
         foreach (var row in rows)
         {
-            var cipher = await _keys.ForContactAsync(_cell.Database, workspaceId, row.Contact.Id, ct);
+            if (await _keys.TryForContactAsync(_cell.Database, workspaceId, row.Contact.Id, ct) is not { } cipher)
+            {
+                continue; // an erased contact's rows, left by a crash or a restored backup
+            }
+
             inbox.Add(new InboxRow(
                 row.Conversation.Id, row.Conversation.State, Label(cipher.Name(row.Contact), cipher.Email(row.Contact)), Snippet(cipher.Body(row.Last)), row.Conversation.UpdatedAt,
                 row.Conversation.AdminAssigneeId is null ? null : teammates.GetValueOrDefault(row.Conversation.AdminAssigneeId)));

@@ -90,6 +90,14 @@ public sealed class CryptoShreddingTests(Servers servers)
                 Assert.Equal("keep-me@example.com", (await (await client.GetAsync($"contacts/{kept}")).JsonAsync()).Str("email"));
                 var thread = await (await client.GetAsync($"conversations/{keptConversation}")).JsonAsync();
                 Assert.Equal("Hello from keep-me@example.com", thread.GetProperty("source").Str("body"));
+
+                // Lists skip the erased contact's rows; deleting it again removes them.
+                var listed = await (await client.GetAsync("contacts")).JsonAsync();
+                Assert.Equal([kept], listed.GetProperty("data").EnumerateArray().Select(c => c.Str("id")));
+                var conversations = await (await client.GetAsync("conversations")).JsonAsync();
+                Assert.Equal([keptConversation], conversations.GetProperty("conversations").EnumerateArray().Select(c => c.Str("id")));
+                Assert.True((await (await client.DeleteAsync($"contacts/{erased}")).JsonAsync()).GetProperty("deleted").GetBoolean());
+                await (await client.GetAsync($"contacts/{erased}")).ErrorAsync(HttpStatusCode.NotFound, "not_found");
             }
         }
         finally
