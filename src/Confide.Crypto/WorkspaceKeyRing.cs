@@ -25,7 +25,7 @@ public sealed class WorkspaceKeyRing(MasterKeys masterKeys, TimeProvider time) :
     public static readonly TimeSpan CurrentVersionFreshness = TimeSpan.FromSeconds(5);
 
     private readonly MemoryCache _unwrapped = new(new MemoryCacheOptions { SizeLimit = 10_000 });
-    private readonly SemaphoreSlim _renewal = new(1, 1);
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<(Region, string), Task> _renewals = new();
 
     /// <summary>A wrapped key to store, and the lookup functions it gives before it is stored.</summary>
     public sealed record NewLookupKey(WorkspaceKey Stored, LookupKeys Lookup);
@@ -103,40 +103,35 @@ public sealed class WorkspaceKeyRing(MasterKeys masterKeys, TimeProvider time) :
     public async ValueTask<DataKey> DataKeyAsync(CellDatabase cell, string workspaceId, CancellationToken cancellationToken)
     {
         var key = await CurrentAsync(cell, workspaceId, WorkspaceKeyPurposes.Data, cancellationToken);
-        if (key.Encryptions < DataKey.MaxEncryptions - ContactKeyRing.RenewalMargin)
+        if (key.Encryptions >= DataKey.MaxEncryptions - ContactKeyRing.RenewalMargin)
         {
-            return key;
+            // The use limit triggers a new version, stored in the background: callers may be
+            // inside a write unit of this cell, which must not wait for another write. The
+            // margin leaves 2^16 uses of this version meanwhile.
+            _ = _renewals.GetOrAdd((cell.Region, workspaceId), _ => Task.Run(() => RenewDataKeyAsync(cell, workspaceId, key.Id)));
         }
 
-        // The use limit triggers a new version; contact keys wrapped by older versions keep
-        // naming (and unwrapping under) those. Serialised so concurrent callers add one version.
-        await _renewal.WaitAsync(cancellationToken);
+        return key;
+    }
+
+    private async Task RenewDataKeyAsync(CellDatabase cell, string workspaceId, Guid wornKeyId)
+    {
         try
         {
-            var current = await CurrentAsync(cell, workspaceId, WorkspaceKeyPurposes.Data, cancellationToken);
-            if (current.Id != key.Id)
+            await cell.Writer.WriteAsync(async (db, ct) =>
             {
-                return current;
-            }
-
-            int latest;
-            await using (var db = cell.CreateReadContext())
-            {
-                latest = await db.WorkspaceKeys.Where(k => k.WorkspaceId == workspaceId && k.Purpose == WorkspaceKeyPurposes.Data).MaxAsync(k => k.Version, cancellationToken);
-            }
-
-            var next = await NewDataKeyAsync(cell.Region, workspaceId, cancellationToken, latest + 1);
-            await cell.Writer.WriteAsync((db, _) =>
-            {
-                db.WorkspaceKeys.Add(next);
-                return Task.CompletedTask;
-            }, cancellationToken);
+                var latest = await db.WorkspaceKeys.Where(k => k.WorkspaceId == workspaceId && k.Purpose == WorkspaceKeyPurposes.Data)
+                    .OrderByDescending(k => k.Version).FirstAsync(ct);
+                if (latest.Id == wornKeyId)
+                {
+                    db.WorkspaceKeys.Add(await NewDataKeyAsync(cell.Region, workspaceId, ct, latest.Version + 1));
+                }
+            });
             _unwrapped.Remove((cell.Region, workspaceId, WorkspaceKeyPurposes.Data));
-            return await CurrentAsync(cell, workspaceId, WorkspaceKeyPurposes.Data, cancellationToken);
         }
         finally
         {
-            _renewal.Release();
+            _renewals.TryRemove((cell.Region, workspaceId), out _);
         }
     }
 
@@ -220,9 +215,5 @@ public sealed class WorkspaceKeyRing(MasterKeys masterKeys, TimeProvider time) :
     /// <summary>Binds a wrapped key to its workspace and purpose: moved to another row, it does not unwrap.</summary>
     internal static byte[] WrapContext(string workspaceId, string purpose) => Encoding.UTF8.GetBytes($"workspace:{workspaceId}:{purpose}");
 
-    public void Dispose()
-    {
-        _unwrapped.Dispose();
-        _renewal.Dispose();
-    }
+    public void Dispose() => _unwrapped.Dispose();
 }

@@ -158,6 +158,31 @@ public sealed class DataKeyRotationTests(Servers servers)
         Assert.Equal(8192, Assert.Single(await store.GetAsync(workspace.Id, contacts[0].Id, CancellationToken.None)).UsesReserved);
     }
 
+    [Fact]
+    public async Task AWorkspaceDataKeyNearItsUseLimit_GetsANewVersionInTheBackground()
+    {
+        var server = await servers.GetAsync(Providers.Sqlite);
+        var (workspace, contacts) = await WorkspaceWithContactsAsync(server, 1);
+        var ring = server.Services.GetRequiredService<WorkspaceKeyRing>();
+        var worn = await ring.DataKeyAsync(server.Cell(Region.Eu), workspace.Id, CancellationToken.None);
+        typeof(DataKey).GetField("_encryptions", System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Instance)!.SetValue(worn, DataKey.MaxEncryptions - 10);
+
+        // The next contact is still created (under the worn version, within its margin) and the new version follows.
+        using var client = workspace.Client();
+        await (await client.PostJsonAsync("contacts", new { email = "after-wear@example.com" })).JsonAsync();
+        for (var i = 0; i < 100 && (await DataKeysAsync(server, workspace.Id)).Count < 2; i++)
+        {
+            await Task.Delay(50);
+        }
+
+        var versions = (await DataKeysAsync(server, workspace.Id)).OrderBy(k => k.Version).ToList();
+        Assert.Equal([worn.Id], versions.Take(1).Select(k => k.Id));
+        Assert.Equal(2, versions.Count);
+        await Task.Delay(WorkspaceKeyRing.CurrentVersionFreshness);
+        Assert.Equal(versions[1].Id, (await ring.DataKeyAsync(server.Cell(Region.Eu), workspace.Id, CancellationToken.None)).Id);
+        await AssertReadableWithoutCachesAsync(server, workspace, contacts);
+    }
+
     private sealed record SeededContact(string Id, string Email, string ConversationId);
 
     private static async Task<(TestWorkspace, List<SeededContact>)> WorkspaceWithContactsAsync(TestServer server, int count)
