@@ -76,7 +76,7 @@ internal static class ConversationQueries
         return new ConversationListView(views, total, PagesView.For(views, perPage, total, hasMore, v => v.Id));
     }
 
-    private static async Task<Dictionary<string, TeammateProfile>> TeammatesAsync(ConfideDbContext db, ContactKeyRing keys, CellDatabase cell, string workspaceId, CancellationToken ct)
+    private static async Task<TeammateDirectory> TeammatesAsync(ConfideDbContext db, ContactKeyRing keys, CellDatabase cell, string workspaceId, CancellationToken ct)
     {
         var teammates = new List<Teammate>();
         await foreach (var teammate in TeammatesOfWorkspace.For(db)(db, workspaceId).WithCancellation(ct))
@@ -84,7 +84,7 @@ internal static class ConversationQueries
             teammates.Add(teammate);
         }
 
-        return await TeammateProfile.ByIdAsync(teammates, keys, cell, workspaceId, ct);
+        return await TeammateDirectory.LoadAsync(teammates, keys, cell, workspaceId, ct);
     }
 
     private sealed record ConversationWithContact(Conversation Conversation, Contact Contact);

@@ -88,11 +88,11 @@ internal sealed class ConversationRenderer
 {
     private readonly Contact _contact;
     private readonly ContactCipher _cipher;
-    private readonly IReadOnlyDictionary<string, TeammateProfile> _teammates;
+    private readonly TeammateDirectory _teammates;
     private readonly string? _contactName;
     private readonly string? _contactEmail;
 
-    public ConversationRenderer(Contact contact, ContactCipher cipher, IReadOnlyDictionary<string, TeammateProfile> teammates)
+    public ConversationRenderer(Contact contact, ContactCipher cipher, TeammateDirectory teammates)
     {
         _contact = contact;
         _cipher = cipher;
@@ -125,8 +125,14 @@ internal sealed class ConversationRenderer
         return new PartView(part.Id, part.PartType, _cipher.Body(part), at, at, at, part.AssignedToId is null ? null : new AssigneeView(part.AssignedToId), Author(part));
     }
 
-    private AuthorView Author(ConversationPart part) =>
-        part.AuthorType == "admin"
-            ? new AuthorView("admin", part.AuthorId, _teammates.GetValueOrDefault(part.AuthorId)?.Name, _teammates.GetValueOrDefault(part.AuthorId)?.Email)
-            : new AuthorView(part.AuthorType, part.AuthorId, _contactName, _contactEmail);
+    private AuthorView Author(ConversationPart part)
+    {
+        if (part.AuthorType != "admin")
+        {
+            return new AuthorView(part.AuthorType, part.AuthorId, _contactName, _contactEmail);
+        }
+
+        var teammate = _teammates.Find(part.AuthorId);
+        return new AuthorView("admin", part.AuthorId, teammate?.Name, teammate?.Email);
+    }
 }

@@ -44,7 +44,7 @@ public sealed class InboxService
             select new { Conversation = c, Contact = contact, Last = last })
             .Take(limit)
             .ToListAsync(ct);
-        var teammates = await TeammateNamesAsync(db, workspaceId, ct);
+        var teammates = await TeammatesAsync(db, workspaceId, ct);
         var inbox = new List<InboxRow>(rows.Count);
         foreach (var row in rows)
         {
@@ -55,7 +55,7 @@ public sealed class InboxService
 
             inbox.Add(new InboxRow(
                 row.Conversation.Id, row.Conversation.State, Label(cipher.Name(row.Contact), cipher.Email(row.Contact)), Snippet(cipher.Body(row.Last)), row.Conversation.UpdatedAt,
-                row.Conversation.AdminAssigneeId is null ? null : teammates.GetValueOrDefault(row.Conversation.AdminAssigneeId)));
+                row.Conversation.AdminAssigneeId is null ? null : teammates.Find(row.Conversation.AdminAssigneeId)?.Name));
         }
 
         return inbox;
@@ -73,7 +73,7 @@ public sealed class InboxService
 
         var contact = await db.Contacts.FirstAsync(c => c.Id == conversation.ContactId, ct);
         var parts = await db.ConversationParts.Where(p => p.ConversationId == conversation.Id).OrderBy(p => p.Sequence).ToListAsync(ct);
-        var teammates = await TeammateNamesAsync(db, workspaceId, ct);
+        var teammates = await TeammatesAsync(db, workspaceId, ct);
         var cipher = await _keys.ForContactAsync(_cell.Database, workspaceId, contact.Id, ct);
         var email = cipher.Email(contact);
         var contactLabel = Label(cipher.Name(contact), email);
@@ -82,14 +82,14 @@ public sealed class InboxService
             conversation.State,
             contactLabel,
             email,
-            conversation.AdminAssigneeId is null ? null : teammates.GetValueOrDefault(conversation.AdminAssigneeId),
+            conversation.AdminAssigneeId is null ? null : teammates.Find(conversation.AdminAssigneeId)?.Name,
             [.. parts.Select(p => new InboxPart(
                 p.PartType,
                 p.AuthorType,
-                p.AuthorType == "admin" ? teammates.GetValueOrDefault(p.AuthorId) ?? "Teammate" : contactLabel,
+                p.AuthorType == "admin" ? teammates.Find(p.AuthorId)?.Name ?? "Teammate" : contactLabel,
                 cipher.Body(p),
                 p.CreatedAt,
-                p.AssignedToId is null ? null : teammates.GetValueOrDefault(p.AssignedToId)))]);
+                p.AssignedToId is null ? null : teammates.Find(p.AssignedToId)?.Name))]);
     }
 
     public Task ReplyAsync(string workspaceId, string teammateId, string conversationId, string body, bool internalNote) =>
@@ -100,9 +100,8 @@ public sealed class InboxService
         _commands.ManageAsync(_cell.Database, workspaceId, conversationId, new ManageInput(
             open ? PartTypes.Open : PartTypes.Close, "admin", teammateId, null, null));
 
-    private async Task<Dictionary<string, string>> TeammateNamesAsync(ConfideDbContext db, string workspaceId, CancellationToken ct) =>
-        (await TeammateProfile.ByIdAsync(await db.Teammates.Where(t => t.WorkspaceId == workspaceId).ToListAsync(ct), _keys, _cell.Database, workspaceId, ct))
-            .ToDictionary(t => t.Key, t => t.Value.Name);
+    private async Task<TeammateDirectory> TeammatesAsync(ConfideDbContext db, string workspaceId, CancellationToken ct) =>
+        await TeammateDirectory.LoadAsync(await db.Teammates.Where(t => t.WorkspaceId == workspaceId).ToListAsync(ct), _keys, _cell.Database, workspaceId, ct);
 
     private static string Label(string? name, string? email) => name ?? email ?? "Anonymous visitor";
 

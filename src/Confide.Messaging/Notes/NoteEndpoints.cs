@@ -110,12 +110,12 @@ internal static class NoteEndpoints
         return TypedResults.Ok(View(note, cipher, await AuthorsAsync(db, keys, cell.Database, caller.WorkspaceId, ct)));
     }
 
-    private static async Task<Dictionary<string, TeammateProfile>> AuthorsAsync(ConfideDbContext db, ContactKeyRing keys, CellDatabase cell, string workspaceId, CancellationToken ct) =>
-        await TeammateProfile.ByIdAsync(await db.Teammates.Where(t => t.WorkspaceId == workspaceId).ToListAsync(ct), keys, cell, workspaceId, ct);
+    private static async Task<TeammateDirectory> AuthorsAsync(ConfideDbContext db, ContactKeyRing keys, CellDatabase cell, string workspaceId, CancellationToken ct) =>
+        await TeammateDirectory.LoadAsync(await db.Teammates.Where(t => t.WorkspaceId == workspaceId).ToListAsync(ct), keys, cell, workspaceId, ct);
 
-    private static NoteView View(Note note, ContactCipher cipher, IReadOnlyDictionary<string, TeammateProfile> authors)
+    private static NoteView View(Note note, ContactCipher cipher, TeammateDirectory authors)
     {
-        var author = authors.GetValueOrDefault(note.AuthorId);
+        var author = authors.Find(note.AuthorId);
         return new NoteView(note.Id, Unix.Seconds(note.CreatedAt), new NoteContactView(note.ContactId), new NoteAuthorView(note.AuthorId, author?.Name, author?.Email), cipher.Body(note));
     }
 }
