@@ -13,13 +13,13 @@ public sealed class WorkforceCipher
     private const string Entity = "teammate";
     private readonly Region _region;
     private readonly string _workspaceId;
-    private readonly IReadOnlyList<DataKey> _keys;
+    private readonly KeyVersions _keys;
 
     internal WorkforceCipher(Region region, string workspaceId, IReadOnlyList<DataKey> keys)
     {
         _region = region;
         _workspaceId = workspaceId;
-        _keys = keys;
+        _keys = new KeyVersions(keys, "this workspace's workforce key");
     }
 
     public byte[] SealName(string teammateId, string name) => Seal(teammateId, "name", name);
@@ -30,16 +30,9 @@ public sealed class WorkforceCipher
 
     public string Email(Teammate teammate) => Open(teammate.Id, "email", teammate.EncryptedEmail);
 
-    private byte[] Seal(string teammateId, string field, string value) =>
-        FieldCipher.EncryptString(_keys[0], Context(teammateId, field), value);
+    private byte[] Seal(string teammateId, string field, string value) => _keys.Seal(Context(teammateId, field), value);
 
-    private string Open(string teammateId, string field, byte[] sealedValue)
-    {
-        var keyId = FieldCipher.KeyIdOf(sealedValue);
-        var key = _keys.FirstOrDefault(k => k.Id == keyId)
-            ?? throw new CryptoIntegrityException($"{Entity}.{field} was sealed with a workforce key version this workspace does not have.");
-        return FieldCipher.DecryptString(key, Context(teammateId, field), sealedValue);
-    }
+    private string Open(string teammateId, string field, byte[] sealedValue) => _keys.Open(Context(teammateId, field), sealedValue);
 
     private FieldContext Context(string teammateId, string field) => new(_workspaceId, _region.Code, Entity, teammateId, field);
 }

@@ -119,7 +119,7 @@ public sealed class DataKeyRotationTests(Servers servers)
         var cipher = await keys.ForContactAsync(cell, workspace.Id, contact.Id, CancellationToken.None);
         var worn = cipher.CurrentKeyId;
         // As if this key version had sealed almost 2^24 values.
-        var key = ((IReadOnlyList<DataKey>)typeof(ContactCipher).GetField("_keys", System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Instance)!.GetValue(cipher)!)[0];
+        var key = cipher.SealingKey;
         typeof(DataKey).GetField("_encryptions", System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Instance)!.SetValue(key, DataKey.MaxEncryptions - 10);
 
         using var client = workspace.Client();
@@ -152,7 +152,7 @@ public sealed class DataKeyRotationTests(Servers servers)
         using var workspaceKeys = new WorkspaceKeyRing(server.Services.GetRequiredService<MasterKeys>(), TimeProvider.System);
         using var fresh = new ContactKeyRing(workspaceKeys, server.Services.GetRequiredService<IOptions<ConfideOptions>>(), TimeProvider.System);
         var cipher = await fresh.ForContactAsync(server.Cell(Region.Eu), workspace.Id, contacts[0].Id, CancellationToken.None);
-        var key = ((IReadOnlyList<DataKey>)typeof(ContactCipher).GetField("_keys", System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Instance)!.GetValue(cipher)!)[0];
+        var key = cipher.SealingKey;
         Assert.Equal(4096, key.Encryptions);
         cipher.Seal("contact", contacts[0].Id, "name", "x");
         Assert.Equal(8192, Assert.Single(await store.GetAsync(workspace.Id, contacts[0].Id, CancellationToken.None)).UsesReserved);

@@ -1,0 +1,22 @@
+namespace Confide.Crypto;
+
+/// <summary>
+/// The versions of one key, newest first: the newest seals new values, and a stored value is
+/// opened with whichever version its envelope names. Shared by the contact and workforce ciphers.
+/// </summary>
+internal sealed class KeyVersions(IReadOnlyList<DataKey> keys, string owner)
+{
+    /// <summary>The version new values are sealed with.</summary>
+    public DataKey Current => keys[0];
+
+    public byte[] Seal(FieldContext context, string value) => FieldCipher.EncryptString(keys[0], context, value);
+
+    /// <summary>The plaintext, or <see cref="CryptoIntegrityException"/> if the value does not authenticate or names a version not held.</summary>
+    public string Open(FieldContext context, byte[] sealedValue)
+    {
+        var keyId = FieldCipher.KeyIdOf(sealedValue);
+        var key = keys.FirstOrDefault(k => k.Id == keyId)
+            ?? throw new CryptoIntegrityException($"{context.Entity}.{context.Field} was sealed with a key version {owner} does not have.");
+        return FieldCipher.DecryptString(key, context, sealedValue);
+    }
+}
