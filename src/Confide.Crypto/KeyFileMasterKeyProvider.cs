@@ -16,9 +16,6 @@ namespace Confide.Crypto;
 /// </summary>
 public sealed class KeyFileMasterKeyProvider : IMasterKeyProvider, IDisposable
 {
-    private static readonly byte[] WrapLabel = "confide.wrap.v1"u8.ToArray();
-    private const byte WrapVersion = 0x01;
-    private const int WrapSize = 1 + 16 + 12 + DataKey.SizeInBytes + 16;
 
     private readonly string _owner;
     private readonly string _path;
@@ -164,24 +161,16 @@ public sealed class KeyFileMasterKeyProvider : IMasterKeyProvider, IDisposable
         }
 
         var current = _state.Current;
-        var wrapped = new byte[WrapSize];
-        wrapped[0] = WrapVersion;
-        current.Id.TryWriteBytes(wrapped.AsSpan(1, 16));
-        RandomNumberGenerator.Fill(wrapped.AsSpan(17, 12));
-        using var aes = new AesGcm(current.Key, 16);
-        aes.Encrypt(wrapped.AsSpan(17, 12), dataKey.Span, wrapped.AsSpan(29, DataKey.SizeInBytes), wrapped.AsSpan(29 + DataKey.SizeInBytes, 16), AssociatedData(context.Span));
+        var wrapped = WrappedKeyFormat.Start(current.Id);
+        using var aes = new AesGcm(current.Key, WrappedKeyFormat.TagSize);
+        aes.Encrypt(wrapped.AsSpan(WrappedKeyFormat.Nonce), dataKey.Span, wrapped.AsSpan(WrappedKeyFormat.Ciphertext), wrapped.AsSpan(WrappedKeyFormat.Tag), WrappedKeyFormat.AssociatedData(context.Span));
         return ValueTask.FromResult(wrapped);
     }
 
     public ValueTask<byte[]> UnwrapAsync(ReadOnlyMemory<byte> wrappedKey, ReadOnlyMemory<byte> context, CancellationToken cancellationToken = default)
     {
         var wrapped = wrappedKey.Span;
-        if (wrapped.Length != WrapSize || wrapped[0] != WrapVersion)
-        {
-            throw new CryptoIntegrityException("The wrapped key is truncated or of an unknown format.");
-        }
-
-        var wrappedUnder = new Guid(wrapped.Slice(1, 16));
+        var wrappedUnder = WrappedKeyFormat.MasterKeyIdOf(wrapped);
         var version = Find(wrappedUnder);
         if (version is null)
         {
@@ -195,8 +184,8 @@ public sealed class KeyFileMasterKeyProvider : IMasterKeyProvider, IDisposable
         var dataKey = new byte[DataKey.SizeInBytes];
         try
         {
-            using var aes = new AesGcm(version.Key, 16);
-            aes.Decrypt(wrapped.Slice(17, 12), wrapped.Slice(29, DataKey.SizeInBytes), wrapped.Slice(29 + DataKey.SizeInBytes, 16), dataKey, AssociatedData(context.Span));
+            using var aes = new AesGcm(version.Key, WrappedKeyFormat.TagSize);
+            aes.Decrypt(wrapped[WrappedKeyFormat.Nonce], wrapped[WrappedKeyFormat.Ciphertext], wrapped[WrappedKeyFormat.Tag], dataKey, WrappedKeyFormat.AssociatedData(context.Span));
         }
         catch (AuthenticationTagMismatchException)
         {
@@ -260,7 +249,6 @@ public sealed class KeyFileMasterKeyProvider : IMasterKeyProvider, IDisposable
         }
     }
 
-    private static byte[] AssociatedData(ReadOnlySpan<byte> context) => [.. WrapLabel, .. context];
 
     public void Dispose() => Forget(_state.Versions);
 }

@@ -20,11 +20,8 @@ namespace Confide.Crypto;
 /// </summary>
 public sealed class Pkcs11MasterKeyProvider : IMasterKeyProvider, IDisposable
 {
-    private static readonly byte[] WrapLabel = "confide.wrap.v1"u8.ToArray();
-    private const byte WrapVersion = 0x01;
-    private const int IvSize = 12;
-    private const int TagSize = 16;
-    private const int WrapSize = 1 + 16 + IvSize + DataKey.SizeInBytes + TagSize;
+    private const int IvSize = WrappedKeyFormat.NonceSize;
+    private const int TagSize = WrappedKeyFormat.TagSize;
 
     private readonly string _owner;
     private readonly string _keyLabel;
@@ -120,11 +117,8 @@ public sealed class Pkcs11MasterKeyProvider : IMasterKeyProvider, IDisposable
         }
 
         var current = Current(versions);
-        var wrapped = new byte[WrapSize];
-        wrapped[0] = WrapVersion;
-        current.Id.TryWriteBytes(wrapped.AsSpan(1, 16));
-        var iv = RandomNumberGenerator.GetBytes(IvSize);
-        iv.CopyTo(wrapped, 17);
+        var wrapped = WrappedKeyFormat.Start(current.Id);
+        var iv = wrapped[WrappedKeyFormat.Nonce];
         var plaintext = dataKey.ToArray();
         try
         {
@@ -134,7 +128,7 @@ public sealed class Pkcs11MasterKeyProvider : IMasterKeyProvider, IDisposable
                 throw new CryptographicException($"{Source} returned {sealedKey.Length} bytes for AES-GCM of a data key; expected {DataKey.SizeInBytes + TagSize}.");
             }
 
-            sealedKey.CopyTo(wrapped, 1 + 16 + IvSize);
+            sealedKey.CopyTo(wrapped.AsSpan(WrappedKeyFormat.Ciphertext.Start.Value));
         }
         finally
         {
@@ -147,17 +141,12 @@ public sealed class Pkcs11MasterKeyProvider : IMasterKeyProvider, IDisposable
     public ValueTask<byte[]> UnwrapAsync(ReadOnlyMemory<byte> wrappedKey, ReadOnlyMemory<byte> context, CancellationToken cancellationToken = default)
     {
         var wrapped = wrappedKey.Span;
-        if (wrapped.Length != WrapSize || wrapped[0] != WrapVersion)
-        {
-            throw new CryptoIntegrityException("The wrapped key is truncated or of an unknown format.");
-        }
-
-        var wrappedUnder = new Guid(wrapped.Slice(1, 16));
+        var wrappedUnder = WrappedKeyFormat.MasterKeyIdOf(wrapped);
         // Perhaps rotated by another process since we last searched the token.
         var version = Find(_versions, wrappedUnder) ?? Find(TryRefresh(), wrappedUnder) ?? throw new MasterKeyUnavailableException(
             $"{_owner}: a data key was wrapped with master key {wrappedUnder}, but {Source} holds master key(s) {string.Join(", ", _versions.Select(v => v.Id))}.");
-        var iv = wrapped.Slice(17, IvSize).ToArray();
-        var sealedKey = wrapped.Slice(1 + 16 + IvSize).ToArray();
+        var iv = wrapped[WrappedKeyFormat.Nonce].ToArray();
+        var sealedKey = wrapped[WrappedKeyFormat.Ciphertext.Start..].ToArray();
         try
         {
             return ValueTask.FromResult(Gcm(version, iv, context.Span, sealedKey, encrypt: false));
@@ -177,7 +166,7 @@ public sealed class Pkcs11MasterKeyProvider : IMasterKeyProvider, IDisposable
     /// <summary>AES-256-GCM inside the HSM with a 128-bit tag; the associated data binds the wrap label and the caller's context.</summary>
     private byte[] Gcm(Pkcs11KeyVersion version, byte[] iv, ReadOnlySpan<byte> context, byte[] input, bool encrypt)
     {
-        byte[] associatedData = [.. WrapLabel, .. context];
+        var associatedData = WrappedKeyFormat.AssociatedData(context);
         return _token.Run(session =>
         {
             var factories = session.Factories;
