@@ -13,6 +13,7 @@ public static class CryptoModule
         services.AddSingleton<ILookupIndex>(sp => sp.GetRequiredService<WorkspaceKeyRing>());
         services.AddSingleton<ContactKeyRing>();
         services.AddSingleton<WorkspaceKeyBackfill>();
+        services.AddSingleton<RegionSigningKeys>();
         return services;
     }
 

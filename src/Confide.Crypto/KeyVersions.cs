@@ -11,12 +11,18 @@ internal sealed class KeyVersions(IReadOnlyList<DataKey> keys, string owner)
 
     public byte[] Seal(FieldContext context, string value) => FieldCipher.EncryptString(keys[0], context, value);
 
+    public byte[] Seal(FieldContext context, ReadOnlySpan<byte> value) => FieldCipher.Encrypt(keys[0], context, value);
+
+    /// <summary>The plaintext bytes, or <see cref="CryptoIntegrityException"/> as for <see cref="Open(FieldContext, byte[])"/>.</summary>
+    public byte[] OpenBytes(FieldContext context, byte[] sealedValue) => FieldCipher.Decrypt(KeyFor(context, sealedValue), context, sealedValue);
+
     /// <summary>The plaintext, or <see cref="CryptoIntegrityException"/> if the value does not authenticate or names a version not held.</summary>
-    public string Open(FieldContext context, byte[] sealedValue)
+    public string Open(FieldContext context, byte[] sealedValue) => FieldCipher.DecryptString(KeyFor(context, sealedValue), context, sealedValue);
+
+    private DataKey KeyFor(FieldContext context, byte[] sealedValue)
     {
         var keyId = FieldCipher.KeyIdOf(sealedValue);
-        var key = keys.FirstOrDefault(k => k.Id == keyId)
+        return keys.FirstOrDefault(k => k.Id == keyId)
             ?? throw new CryptoIntegrityException($"{context.Entity}.{context.Field} was sealed with a key version {owner} does not have.");
-        return FieldCipher.DecryptString(key, context, sealedValue);
     }
 }

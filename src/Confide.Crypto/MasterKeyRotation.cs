@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using Confide.Data;
+using Confide.Data.Model;
 using Confide.Platform;
 using Microsoft.EntityFrameworkCore;
 
@@ -28,7 +29,7 @@ public sealed class MasterKeyRotation(MasterKeys masterKeys, TimeProvider time)
 
     public sealed record Result(Region Region, IReadOnlyList<Guid> OldKeyIds, Guid NewKeyId, bool Resumed, int Rewrapped, IReadOnlyList<Guid> Retired);
 
-    private sealed record Rewrap(Guid Id, byte[] OldWrapped, Guid OldMasterKeyId, byte[] NewWrapped, Guid NewMasterKeyId);
+    private sealed record Rewrap(Guid Id, byte[] OldWrapped, Guid OldMasterKeyId, byte[] NewWrapped, Guid NewMasterKeyId, string? SigningKeyId = null);
 
     public async Task<Result> RunAsync(CellDatabase cell, IProgress<Progress>? progress, CancellationToken cancellationToken)
     {
@@ -78,7 +79,8 @@ public sealed class MasterKeyRotation(MasterKeys masterKeys, TimeProvider time)
         int stillWrapped;
         await using (var db = cell.CreateReadContext())
         {
-            stillWrapped = await db.WorkspaceKeys.CountAsync(k => k.MasterKeyId == keyId, cancellationToken);
+            stillWrapped = await db.WorkspaceKeys.CountAsync(k => k.MasterKeyId == keyId, cancellationToken)
+                + await db.SigningKeys.CountAsync(k => k.MasterKeyId == keyId, cancellationToken);
         }
 
         if (stillWrapped > 0)
@@ -93,12 +95,59 @@ public sealed class MasterKeyRotation(MasterKeys masterKeys, TimeProvider time)
     private static async Task<int> CountOldAsync(CellDatabase cell, Guid current, CancellationToken cancellationToken)
     {
         await using var db = cell.CreateReadContext();
-        return await db.WorkspaceKeys.CountAsync(k => k.MasterKeyId != current, cancellationToken);
+        return await db.WorkspaceKeys.CountAsync(k => k.MasterKeyId != current, cancellationToken)
+            + await db.SigningKeys.CountAsync(k => k.MasterKeyId != current, cancellationToken);
+    }
+
+    /// <summary>The region's signing keys are few (one per purpose and rotation): one unit re-wraps them all.</summary>
+    private static async Task RewrapSigningKeysAsync(CellDatabase cell, IMasterKeyProvider provider, Counter counter, CancellationToken cancellationToken)
+    {
+        var current = provider.KeyId;
+        List<SigningKey> old;
+        await using (var db = cell.CreateReadContext())
+        {
+            old = await db.SigningKeys.Where(k => k.MasterKeyId != current).ToListAsync(cancellationToken);
+        }
+
+        var rewraps = new List<Rewrap>(old.Count);
+        foreach (var key in old)
+        {
+            var context = RegionSigningKeys.WrapContext(cell.Region, key.Purpose, key.Id);
+            var privateKey = await provider.UnwrapAsync(key.WrappedPrivateKey, context, cancellationToken);
+            try
+            {
+                var target = provider.KeyId;
+                rewraps.Add(new Rewrap(Guid.Empty, key.WrappedPrivateKey, key.MasterKeyId, await provider.WrapAsync(privateKey, context, cancellationToken), target, key.Id));
+            }
+            finally
+            {
+                CryptographicOperations.ZeroMemory(privateKey);
+            }
+        }
+
+        if (rewraps.Count == 0)
+        {
+            return;
+        }
+
+        await cell.Writer.WriteAsync(async (write, ct) =>
+        {
+            foreach (var r in rewraps)
+            {
+                await write.SigningKeys
+                    .Where(k => k.Id == r.SigningKeyId && k.MasterKeyId == r.OldMasterKeyId && k.WrappedPrivateKey == r.OldWrapped)
+                    .ExecuteUpdateAsync(s => s.SetProperty(k => k.WrappedPrivateKey, r.NewWrapped).SetProperty(k => k.MasterKeyId, r.NewMasterKeyId), ct);
+            }
+        }, cancellationToken);
+        counter.Done += rewraps.Count;
+        counter.Total = Math.Max(counter.Total, counter.Done);
+        counter.Report();
     }
 
     /// <summary>Re-wraps batch after batch until a scan finds no row under an older version.</summary>
     private async Task RewrapAllAsync(CellDatabase cell, IMasterKeyProvider provider, Counter counter, CancellationToken cancellationToken)
     {
+        await RewrapSigningKeysAsync(cell, provider, counter, cancellationToken);
         while (true)
         {
             cancellationToken.ThrowIfCancellationRequested();

@@ -30,6 +30,16 @@ public sealed class WorkforceCipher
 
     public string Email(Teammate teammate) => Open(teammate.Id, "email", teammate.EncryptedEmail);
 
+    /// <summary>Seals an activity-log entry (it names teammates: email, IP address), bound to its position in the log.</summary>
+    public byte[] SealActivityEntry(long sequence, ReadOnlySpan<byte> entry) =>
+        _keys.Seal(ActivityContext(sequence), entry);
+
+    public byte[] OpenActivityEntry(long sequence, byte[] sealedEntry) =>
+        _keys.OpenBytes(ActivityContext(sequence), sealedEntry);
+
+    private FieldContext ActivityContext(long sequence) =>
+        new(_workspaceId, _region.Code, "activity_log", sequence.ToString(System.Globalization.CultureInfo.InvariantCulture), "entry");
+
     private byte[] Seal(string teammateId, string field, string value) => _keys.Seal(Context(teammateId, field), value);
 
     private string Open(string teammateId, string field, byte[] sealedValue) => _keys.Open(Context(teammateId, field), sealedValue);

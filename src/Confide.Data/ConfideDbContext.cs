@@ -22,6 +22,9 @@ public abstract class ConfideDbContext(DbContextOptions options) : IdentityDbCon
     public DbSet<ContactTag> ContactTags => Set<ContactTag>();
     public DbSet<Note> Notes => Set<Note>();
     public DbSet<WorkspaceKey> WorkspaceKeys => Set<WorkspaceKey>();
+    public DbSet<ActivityLogEntry> ActivityLogEntries => Set<ActivityLogEntry>();
+    public DbSet<ActivityLogCheckpoint> ActivityLogCheckpoints => Set<ActivityLogCheckpoint>();
+    public DbSet<SigningKey> SigningKeys => Set<SigningKey>();
 
     protected override void OnModelCreating(ModelBuilder builder)
     {
@@ -100,6 +103,32 @@ public abstract class ConfideDbContext(DbContextOptions options) : IdentityDbCon
             e.Property(k => k.Purpose).HasMaxLength(32);
             e.HasIndex(k => new { k.WorkspaceId, k.Purpose, k.Version }).IsUnique();
             e.HasOne<Workspace>().WithMany().HasForeignKey(k => k.WorkspaceId);
+        });
+
+        builder.Entity<ActivityLogEntry>(e =>
+        {
+            // The primary key doubles as the append guard: two writers can never both add
+            // entry n of a workspace (another process on the same PostgreSQL fails its unit).
+            e.HasKey(a => new { a.WorkspaceId, a.Sequence });
+            e.Property(a => a.Id).HasMaxLength(24);
+            e.Property(a => a.ActivityType).HasMaxLength(64);
+            e.Property(a => a.ActorType).HasMaxLength(16);
+            e.Property(a => a.ActorId).HasMaxLength(24);
+            e.HasIndex(a => new { a.WorkspaceId, a.CreatedAt });
+            e.HasOne<Workspace>().WithMany().HasForeignKey(a => a.WorkspaceId);
+        });
+
+        builder.Entity<ActivityLogCheckpoint>(e =>
+        {
+            e.HasKey(c => new { c.WorkspaceId, c.TreeSize });
+            e.Property(c => c.KeyId).HasMaxLength(16);
+            e.HasOne<Workspace>().WithMany().HasForeignKey(c => c.WorkspaceId);
+        });
+
+        builder.Entity<SigningKey>(e =>
+        {
+            e.Property(k => k.Id).HasMaxLength(16);
+            e.Property(k => k.Purpose).HasMaxLength(32);
         });
 
         builder.Entity<Note>(e =>

@@ -1,5 +1,6 @@
 using System.Reflection;
 using System.Security.Claims;
+using Confide.Audit;
 using Microsoft.AspNetCore.Http;
 
 namespace Confide.Identity;
@@ -7,16 +8,19 @@ namespace Confide.Identity;
 /// <summary>
 /// Who is calling the REST API: the workspace the token belongs to and the teammate who owns
 /// it. Bound straight into endpoint handlers; every query an endpoint runs is scoped to
-/// <see cref="WorkspaceId"/>.
+/// <see cref="WorkspaceId"/>. <see cref="Ip"/> is the client address as the server saw it, for the activity log.
 /// </summary>
-public sealed record ApiCaller(string WorkspaceId, string TeammateId, string TokenId)
+public sealed record ApiCaller(string WorkspaceId, string TeammateId, string TokenId, string? Ip = null)
 {
     public const string WorkspaceClaim = "confide:workspace";
     public const string TeammateClaim = "confide:teammate";
     public const string TokenClaim = "confide:token";
 
     public static ValueTask<ApiCaller?> BindAsync(HttpContext context, ParameterInfo parameter) =>
-        ValueTask.FromResult(FromPrincipal(context.User));
+        ValueTask.FromResult(FromPrincipal(context.User) is { } caller ? caller with { Ip = context.Connection.RemoteIpAddress?.ToString() } : null);
+
+    /// <summary>The caller as the actor of an activity-log entry.</summary>
+    public ActivityActor Actor => ActivityActor.Teammate(TeammateId, "api", Ip, TokenId.Length > 0 ? TokenId : null);
 
     public static ApiCaller? FromPrincipal(ClaimsPrincipal user)
     {

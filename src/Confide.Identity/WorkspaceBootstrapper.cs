@@ -1,4 +1,6 @@
 using System.Security.Cryptography;
+using System.Text.Json.Nodes;
+using Confide.Audit;
 using Confide.Crypto;
 using Confide.Data;
 using Confide.Data.Model;
@@ -14,13 +16,15 @@ namespace Confide.Identity;
 /// </summary>
 public sealed class WorkspaceBootstrapper(
     WorkspaceKeyRing keyRing,
+    ActivityLog activityLog,
     IPasswordHasher<TeammateAccount> passwordHasher,
     ILookupNormalizer normalizer,
     TimeProvider time)
 {
     public const int MinimumPasswordLength = 12;
 
-    public sealed record Request(string Name, string OwnerEmail, string? OwnerName, string? OwnerPassword);
+    /// <param name="Actor">Who creates it, for the workspace's first activity-log entry; the operator's command line when not given.</param>
+    public sealed record Request(string Name, string OwnerEmail, string? OwnerName, string? OwnerPassword, ActivityActor? Actor = null);
 
     /// <param name="GeneratedPassword">Set when the owner account was new and no password was given.</param>
     public sealed record Result(string WorkspaceId, string OwnerId, string AccessToken, string? GeneratedPassword);
@@ -86,15 +90,22 @@ public sealed class WorkspaceBootstrapper(
             owner.EncryptedEmail = workspaceKeys.Workforce.SealEmail(owner.Id, email);
             db.WorkspaceKeys.AddRange(workspaceKeys.Stored);
             db.Teammates.Add(owner);
+            var tokenId = PublicIds.NewEntityId(time);
             db.ApiTokens.Add(new ApiToken
             {
-                Id = PublicIds.NewEntityId(time),
+                Id = tokenId,
                 WorkspaceId = workspace.Id,
                 TeammateId = owner.Id,
                 Name = "Owner token (bootstrap)",
                 SecretHash = ApiTokenSecrets.Hash(token),
                 CreatedAt = now,
             });
+            await activityLog.AppendAsync(db, cell, workspace.Id, new ActivityEvent(
+                ActivityTypes.WorkspaceCreation,
+                request.Actor ?? ActivityActor.CommandLine,
+                "The workspace was created with its owner and the owner's first API token.",
+                new ActivityTarget("workspace", workspace.Id),
+                new JsonObject { ["region"] = cell.Region.Code, ["owner_id"] = owner.Id, ["api_token_id"] = tokenId }), ct, workspaceKeys.Workforce);
             return new Result(workspace.Id, owner.Id, token, generatedPassword);
         }, cancellationToken);
     }

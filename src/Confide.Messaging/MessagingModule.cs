@@ -27,6 +27,7 @@ public static class MessagingModule
     {
         var api = endpoints.MapGroup("").RequireAuthorization(ApiTokenAuthenticationHandler.SchemeName);
         api.MapAdminEndpoints();
+        api.MapActivityLogEndpoints();
         api.MapContactEndpoints();
         api.MapConversationEndpoints();
         api.MapTagEndpoints();

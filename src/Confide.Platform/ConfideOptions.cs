@@ -20,6 +20,8 @@ public sealed class ConfideOptions
     /// </summary>
     public string ListenAddress { get; set; } = "localhost";
 
+    public ActivityLogSettings ActivityLog { get; set; } = new();
+
     public IDictionary<string, RegionSettings> Regions { get; set; } = new Dictionary<string, RegionSettings>(StringComparer.OrdinalIgnoreCase);
 
     public IReadOnlyList<Region> ServedRegions() =>
@@ -47,4 +49,29 @@ public sealed class RegionSettings
 
     public static int DefaultPort(Region region) =>
         region == Region.Us ? 7443 : region == Region.Eu ? 7444 : 7445;
+}
+
+public sealed class ActivityLogSettings
+{
+    /// <summary>The shortest retention the log may be configured with (6 years, HIPAA's documentation rule).</summary>
+    public const int MinimumRetentionYears = 6;
+
+    /// <summary>How often workspaces with new entries get a signed checkpoint: 1 to 60 seconds.</summary>
+    public int CheckpointIntervalSeconds { get; set; } = 30;
+
+    /// <summary>How long entries are kept; at least <see cref="MinimumRetentionYears"/>. Contact erasure never removes entries.</summary>
+    public int RetentionYears { get; set; } = MinimumRetentionYears;
+
+    public void Validate()
+    {
+        if (CheckpointIntervalSeconds is < 1 or > 60)
+        {
+            throw new InvalidOperationException("Confide:ActivityLog:CheckpointIntervalSeconds must be between 1 and 60.");
+        }
+
+        if (RetentionYears < MinimumRetentionYears)
+        {
+            throw new InvalidOperationException($"Confide:ActivityLog:RetentionYears must be at least {MinimumRetentionYears}.");
+        }
+    }
 }

@@ -18,6 +18,7 @@ public static class DataCategories
     public const string SystemOperations = "system.operations";
     public const string SystemAuthentication = "system.authentication";
     public const string SystemKeyMaterial = "system.authentication.wrapped_key";
+    public const string SystemIntegrity = "system.integrity";
     public const string UserId = "user.unique_id";
     public const string UserName = "user.name";
     public const string UserEmail = "user.contact.email";
@@ -30,5 +31,6 @@ public static class DataCategories
     public const string EmployeeName = "user.workforce.name";
     public const string EmployeeEmail = "user.workforce.contact.email";
     public const string EmployeePhone = "user.workforce.contact.phone_number";
+    public const string EmployeeActivity = "user.workforce.activity";
     public const string WorkspaceSetting = "system.workspace.setting";
 }

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Confide.Audit;
 using Confide.Crypto;
 using Confide.Data;
 using Confide.Identity;
@@ -26,6 +27,7 @@ public static class ConfideHost
         services.AddSingleton(TimeProvider.System);
         services.AddConfideData();
         services.AddConfideCrypto();
+        services.AddConfideAudit();
         services.AddConfideIdentity();
         services.AddMessaging();
         services.AddOptions<TlsOptions>().BindConfiguration(TlsOptions.Section);
@@ -95,6 +97,7 @@ public static class ConfideHost
         app.MapRazorPages();
         app.MapGet("/", () => Results.Redirect("/app/inbox")).AllowAnonymous().ExcludeFromDescription();
         app.MapHealthEndpoints();
+        app.MapActivityLogKeys();
         app.MapIntercomApi();
         return app;
     }
@@ -112,5 +115,6 @@ public static class ConfideHost
     {
         await cell.MigrateAsync(cancellationToken);
         await CryptoModule.PrepareCellAsync(services, cell, cancellationToken);
+        await AuditModule.PrepareCellAsync(services, cell, cancellationToken);
     }
 }

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Confide.Audit;
 using Confide.Crypto;
 using Confide.Data;
 using Confide.Data.Model;
@@ -90,7 +91,7 @@ internal static class ContactEndpoints
     /// Erases the contact: its key is destroyed first, so even if removing the rows fails
     /// half-way, nothing of the contact can be read again — here or in any backup.
     /// </summary>
-    private static async Task<IResult> DeleteAsync(ApiCaller caller, CurrentCell cell, ContactKeyRing keys, string id, CancellationToken ct)
+    private static async Task<IResult> DeleteAsync(ApiCaller caller, CurrentCell cell, ContactKeyRing keys, ActivityLog log, string id, CancellationToken ct)
     {
         string? externalId;
         await using (var db = cell.Database.CreateReadContext())
@@ -112,7 +113,13 @@ internal static class ContactEndpoints
         await cell.Database.Writer.WriteAsync(async (db, token) =>
         {
             // Conversations, parts, notes and tag links go with the contact (cascades in the model).
-            await db.Contacts.InWorkspace(caller.WorkspaceId).Where(c => c.Id == id).ExecuteDeleteAsync(token);
+            var deleted = await db.Contacts.InWorkspace(caller.WorkspaceId).Where(c => c.Id == id).ExecuteDeleteAsync(token);
+            if (deleted > 0)
+            {
+                await log.AppendAsync(db, cell.Database, caller.WorkspaceId, new ActivityEvent(
+                    ActivityTypes.ContactDeletion, caller.Actor, "A contact was erased: its key was destroyed and its records deleted.",
+                    new ActivityTarget("contact", id)), token);
+            }
         }, ct);
         return TypedResults.Ok(new ContactDeletedView(id, externalId, true));
     }

@@ -1,3 +1,4 @@
+using Confide.Audit;
 using Confide.Crypto;
 using Confide.Data;
 using Confide.Data.Model;
@@ -140,11 +141,15 @@ internal sealed class ConversationCommands(ILookupIndex lookup, ContactKeyRing c
         });
     }
 
-    public static async Task DeleteAsync(CellDatabase cell, string workspaceId, string conversationId) =>
+    public static async Task DeleteAsync(CellDatabase cell, ActivityLog log, ActivityActor actor, string workspaceId, string conversationId) =>
         await cell.Writer.WriteAsync(async (db, ct) =>
         {
             var conversation = await FindAsync(db, workspaceId, conversationId, ct);
             db.Conversations.Remove(conversation);
+            await log.AppendAsync(db, cell, workspaceId, new ActivityEvent(
+                ActivityTypes.ConversationDeletion, actor, "A conversation and all its parts were deleted.",
+                new ActivityTarget("conversation", conversation.Id),
+                new System.Text.Json.Nodes.JsonObject { ["contact_id"] = conversation.ContactId, ["part_count"] = conversation.PartCount }), ct);
         });
 
     private ConversationPart Append(ConfideDbContext db, ContactCipher cipher, Conversation conversation, string partType, string? body, string authorType, string authorId, string? assignedTo)

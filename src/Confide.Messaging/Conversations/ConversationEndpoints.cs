@@ -1,3 +1,4 @@
+using Confide.Audit;
 using Confide.Crypto;
 using Confide.Data;
 using Confide.Identity;
@@ -56,9 +57,9 @@ internal static class ConversationEndpoints
         return TypedResults.Ok(await ConversationQueries.GetAsync(db, keys, cell.Database, caller.WorkspaceId, id, ct));
     }
 
-    private static async Task<IResult> DeleteAsync(ApiCaller caller, CurrentCell cell, string id)
+    private static async Task<IResult> DeleteAsync(ApiCaller caller, CurrentCell cell, ActivityLog log, string id)
     {
-        await ConversationCommands.DeleteAsync(cell.Database, caller.WorkspaceId, id);
+        await ConversationCommands.DeleteAsync(cell.Database, log, caller.Actor, caller.WorkspaceId, id);
         return TypedResults.Ok(new ConversationDeletedView(id, true));
     }
 }

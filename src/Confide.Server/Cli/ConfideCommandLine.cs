@@ -17,6 +17,7 @@ public static class ConfideCommandLine
         root.Subcommands.Add(ServeCommand.Create());
         root.Subcommands.Add(WorkspaceCommands.Create());
         root.Subcommands.Add(KeysCommands.Create());
+        root.Subcommands.Add(AuditCommands.Create());
         return root;
     }
 }

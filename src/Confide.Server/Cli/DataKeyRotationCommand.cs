@@ -1,4 +1,6 @@
 using System.Text.Json;
+using System.Text.Json.Nodes;
+using Confide.Audit;
 using Confide.Crypto;
 using Confide.Data;
 using Confide.Messaging;
@@ -41,6 +43,16 @@ internal static class DataKeyRotationCommand
                 bar.Label += ": re-wrapping contact keys";
                 var done = await rotation.RunAsync(cell, workspaceId, new Reported<WorkspaceDataKeyRotation.Progress>(p => bar.Report(new(p.Done, p.Total))), ct);
                 bar.Finish();
+                await CommandLineActivity.RecordAsync(services, cell, [workspaceId], ActivityTypes.WorkspaceKeyRotation,
+                    "The workspace's data key was rotated: its contact keys were re-wrapped under the new version.", null,
+                    new JsonObject
+                    {
+                        ["purpose"] = "data",
+                        ["before"] = new JsonObject { ["key_ids"] = CommandLineActivity.Ids(done.OldKeyIds) },
+                        ["after"] = new JsonObject { ["key_id"] = done.NewKeyId.ToString() },
+                        ["contact_keys_rewrapped"] = done.Rewrapped,
+                        ["resumed"] = done.Resumed,
+                    }, ct);
                 summary = done;
                 if (!asJson)
                 {
@@ -56,6 +68,10 @@ internal static class DataKeyRotationCommand
                 bar.Label += ": re-encrypting contacts";
                 var done = await rotation.RunAsync(cell, workspaceId, contactId, new Reported<ContactKeyRotation.Progress>(p => bar.Report(new(p.ContactsDone, p.ContactsTotal))), ct);
                 bar.Finish();
+                await CommandLineActivity.RecordAsync(services, cell, [workspaceId], ActivityTypes.ContactKeyRotation,
+                    contactId is null ? "Every contact key of the workspace was rotated and the contacts' data re-encrypted." : "A contact's key was rotated and its data re-encrypted.",
+                    contactId is null ? null : new ActivityTarget("contact", contactId),
+                    new JsonObject { ["contacts"] = done.Contacts, ["values_reencrypted"] = done.ValuesResealed, ["old_versions_destroyed"] = done.VersionsDestroyed }, ct);
                 summary = done;
                 if (!asJson)
                 {

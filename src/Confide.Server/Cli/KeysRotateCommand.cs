@@ -1,5 +1,7 @@
 using System.CommandLine;
 using System.Text.Json;
+using System.Text.Json.Nodes;
+using Confide.Audit;
 using Confide.Crypto;
 using Confide.Data;
 using Confide.Platform;
@@ -78,6 +80,16 @@ internal static class KeysRotateCommand
                 var bar = new ProgressBar(progressOutput, interactive, $"{target}: re-wrapping stored keys");
                 rotated = await rotation.RunAsync(cell, bar, ct);
                 bar.Finish();
+                await CommandLineActivity.RecordAsync(app.Services, cell, null, ActivityTypes.MasterKeyRotation,
+                    "The region's master key was rotated: every stored key was re-wrapped under the new version.", null,
+                    new JsonObject
+                    {
+                        ["region"] = target.Code,
+                        ["before"] = new JsonObject { ["master_key_ids"] = CommandLineActivity.Ids(rotated.OldKeyIds) },
+                        ["after"] = new JsonObject { ["master_key_id"] = rotated.NewKeyId.ToString() },
+                        ["keys_rewrapped"] = rotated.Rewrapped,
+                        ["resumed"] = rotated.Resumed,
+                    }, ct);
             }
             catch (Exception ex) when (ex is MasterKeyUnavailableException or CryptoIntegrityException or InvalidOperationException)
             {

@@ -1,4 +1,7 @@
 using System.Security.Claims;
+using System.Text.Json.Nodes;
+using Confide.Audit;
+using Confide.Server.Hosting;
 using Confide.Data;
 using Confide.Data.Model;
 using Confide.Identity;
@@ -47,10 +50,15 @@ public sealed class LoginModel(
         var result = await signInManager.CheckPasswordSignInAsync(account, Password, lockoutOnFailure: true);
         if (!result.Succeeded)
         {
+            var reason = result.IsLockedOut ? "locked_out" : result.IsNotAllowed ? "not_allowed" : "wrong_password";
+            await SignInActivity.RecordAsync(HttpContext, account.Id, ActivityTypes.AdminLoginFailure, "A password sign-in failed.",
+                new JsonObject { ["sign_in_method"] = "password", ["reason"] = reason });
             Error = FailureMessage;
             return Page();
         }
 
+        await SignInActivity.RecordAsync(HttpContext, account.Id, ActivityTypes.AdminLoginSuccess, "Signed in with a password.",
+            new JsonObject { ["sign_in_method"] = "password" });
         await signInManager.SignInWithClaimsAsync(account, isPersistent: false, [new Claim(TeammateMemberships.RegionClaim, cell.Region.Code)]);
         return LocalRedirect(Url.IsLocalUrl(ReturnUrl) && ReturnUrl.StartsWith("/app/", StringComparison.Ordinal) ? ReturnUrl : "/app/inbox");
     }

@@ -1,4 +1,8 @@
+using System.Security.Claims;
+using System.Text.Json.Nodes;
+using Confide.Audit;
 using Confide.Data.Model;
+using Confide.Server.Hosting;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
@@ -11,6 +15,11 @@ public sealed class LogoutModel(SignInManager<TeammateAccount> signInManager) : 
 
     public async Task<IActionResult> OnPostAsync()
     {
+        if (User.FindFirstValue(ClaimTypes.NameIdentifier) is { } accountId)
+        {
+            await SignInActivity.RecordAsync(HttpContext, accountId, ActivityTypes.AdminLogout, "Signed out.", []);
+        }
+
         await signInManager.SignOutAsync();
         return LocalRedirect("/app/login");
     }

@@ -1,0 +1,290 @@
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+
+namespace Confide.Audit;
+
+/// <summary>
+/// Checks an activity-log export with nothing but the export (and, optionally, the public keys
+/// the customer trusts): every entry in sequence with no gap, each naming the hash of the one
+/// before it, each signed checkpoint matching the Merkle root of the entries before it, and the
+/// file ending with its export checkpoint. Reports the first problem: which entry, and why.
+/// </summary>
+public static class ActivityLogVerifier
+{
+    public sealed record Report(
+        bool Ok,
+        string Message,
+        long Entries,
+        int Checkpoints,
+        string? WorkspaceId,
+        string? Region,
+        IReadOnlyList<string> KeyIds,
+        long? FirstBadEntry = null,
+        long? Line = null);
+
+    /// <param name="trustedPublicKeys">DER SubjectPublicKeyInfo of the keys to trust; when null, the keys in the export's header are trusted (print their ids and compare them with the published ones).</param>
+    public static Report Verify(Stream export, IReadOnlyList<byte[]>? trustedPublicKeys = null) =>
+        new Run(trustedPublicKeys).Verify(new ExportLineReader(export));
+
+    private sealed class Run(IReadOnlyList<byte[]>? trusted)
+    {
+        private readonly Dictionary<string, ECDsa> _keys = new(StringComparer.Ordinal);
+        private readonly MerkleFrontier _frontier = new();
+        private readonly byte[] _previousLeaf = new byte[MerkleTree.HashSize];
+        private readonly byte[] _previousHex = new byte[2 * MerkleTree.HashSize];
+        private byte[] _workspace = [];
+        private string? _workspaceId;
+        private string? _region;
+        private long _exportedAt;
+        private long _line;
+        private long _lastCheckpointSize;
+        private int _checkpoints;
+        private bool _exportCheckpointSeen;
+
+        public Report Verify(ExportLineReader reader)
+        {
+            try
+            {
+                if (!reader.TryReadLine(out var first))
+                {
+                    return Fail("The file is empty.");
+                }
+
+                _line = 1;
+                if (ReadHeader(first) is { } headerProblem)
+                {
+                    return headerProblem;
+                }
+
+                while (reader.TryReadLine(out var line))
+                {
+                    _line++;
+                    if (_exportCheckpointSeen)
+                    {
+                        return Fail("There is content after the export checkpoint.", _frontier.Size);
+                    }
+
+                    var problem = IsKind(line, "checkpoint"u8) ? Checkpoint(line) : Entry(line);
+                    if (problem is not null)
+                    {
+                        return problem;
+                    }
+                }
+
+                if (!_exportCheckpointSeen)
+                {
+                    return Fail($"The export is truncated: it does not end with its signed export checkpoint ({_frontier.Size} entries read). Entries may be missing after entry {_frontier.Size - 1}.", _frontier.Size);
+                }
+
+                return new Report(true, $"OK: {_frontier.Size} entries and {_checkpoints} signed checkpoints verified; the log is complete and unmodified up to the export checkpoint.", _frontier.Size, _checkpoints, _workspaceId, _region, [.. _keys.Keys]);
+            }
+            catch (JsonException ex)
+            {
+                return Fail($"Line {_line} is not valid JSON ({ex.Message}).", _frontier.Size);
+            }
+            catch (FormatException ex)
+            {
+                return Fail($"Line {_line} is malformed ({ex.Message}).", _frontier.Size);
+            }
+            finally
+            {
+                foreach (var key in _keys.Values)
+                {
+                    key.Dispose();
+                }
+            }
+        }
+
+        private Report? ReadHeader(ReadOnlySpan<byte> line)
+        {
+            using var header = JsonDocument.Parse(line.ToArray());
+            var root = header.RootElement;
+            if (root.ValueKind != JsonValueKind.Object || !root.TryGetProperty("kind", out var kind) || kind.GetString() != "export")
+            {
+                return Fail("Line 1 is not the header of a Confide activity-log export.");
+            }
+
+            _workspaceId = root.GetProperty("workspace_id").GetString();
+            _region = root.GetProperty("region").GetString();
+            _workspace = Encoding.UTF8.GetBytes(_workspaceId ?? "");
+            _exportedAt = root.GetProperty("exported_at_ms").GetInt64();
+            foreach (var key in root.GetProperty("signing_keys").EnumerateArray())
+            {
+                var publicKey = Convert.FromBase64String(key.GetProperty("public_key").GetString()!);
+                var id = key.GetProperty("key_id").GetString()!;
+                if (Convert.ToHexStringLower(SHA256.HashData(publicKey))[..16] != id)
+                {
+                    return Fail($"Signing key {id} in the header does not match its public key.");
+                }
+
+                if (trusted is not null && !trusted.Any(t => t.AsSpan().SequenceEqual(publicKey)))
+                {
+                    continue;
+                }
+
+                var ecdsa = ECDsa.Create();
+                ecdsa.ImportSubjectPublicKeyInfo(publicKey, out _);
+                _keys[id] = ecdsa;
+            }
+
+            return _keys.Count == 0
+                ? Fail(trusted is null ? "The header lists no signing key." : "None of the keys you trust signed this export.")
+                : null;
+        }
+
+        private Report? Entry(ReadOnlySpan<byte> line)
+        {
+            var expected = _frontier.Size;
+            var reader = new Utf8JsonReader(line);
+            if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
+            {
+                return Fail($"Line {_line} is not an entry.", expected);
+            }
+
+            bool isEntry = false, sameWorkspace = false, chainOk = false, hasSequence = false;
+            long sequence = -1;
+            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+            {
+                if (reader.ValueTextEquals("kind"u8))
+                {
+                    reader.Read();
+                    isEntry = reader.ValueTextEquals("activity"u8);
+                }
+                else if (reader.ValueTextEquals("sequence"u8))
+                {
+                    reader.Read();
+                    sequence = reader.GetInt64();
+                    hasSequence = true;
+                }
+                else if (reader.ValueTextEquals("workspace_id"u8))
+                {
+                    reader.Read();
+                    sameWorkspace = reader.ValueTextEquals(_workspace);
+                }
+                else if (reader.ValueTextEquals("previous_hash"u8))
+                {
+                    reader.Read();
+                    chainOk = expected == 0 ? reader.TokenType == JsonTokenType.Null : reader.ValueTextEquals(_previousHex);
+                }
+                else
+                {
+                    reader.Read();
+                    reader.Skip();
+                }
+            }
+
+            if (!isEntry || !hasSequence)
+            {
+                return Fail($"Line {_line} is neither an activity entry nor a checkpoint.", expected);
+            }
+
+            if (sequence > expected)
+            {
+                return Fail($"Entry {expected} is missing: line {_line} holds entry {sequence}. Entries were deleted.", expected);
+            }
+
+            if (sequence < expected)
+            {
+                return Fail($"Entry {sequence} is out of order: it appears on line {_line}, after entry {expected - 1}. Entries were reordered or repeated.", sequence);
+            }
+
+            if (!sameWorkspace)
+            {
+                return Fail($"Entry {sequence} belongs to another workspace.", sequence);
+            }
+
+            if (!chainOk)
+            {
+                return expected == 0
+                    ? Fail("Entry 0 names a predecessor; the log does not start here.", 0)
+                    : Fail($"Entry {expected - 1} was modified: its hash is not the previous_hash that entry {expected} names.", expected - 1);
+            }
+
+            MerkleTree.LeafHash(line, _previousLeaf);
+            _frontier.Append(_previousLeaf);
+            Convert.TryToHexStringLower(_previousLeaf, _previousHex, out _);
+            return null;
+        }
+
+        private Report? Checkpoint(ReadOnlySpan<byte> line)
+        {
+            ActivityCheckpoint checkpoint;
+            using (var json = JsonDocument.Parse(line.ToArray()))
+            {
+                checkpoint = ActivityCheckpoint.FromJson(json.RootElement);
+            }
+
+            var size = _frontier.Size;
+            if (checkpoint.WorkspaceId != _workspaceId || checkpoint.Region != _region)
+            {
+                return Fail($"The checkpoint on line {_line} is for another workspace or region.", size);
+            }
+
+            if (!_keys.TryGetValue(checkpoint.KeyId, out var key))
+            {
+                return Fail($"The checkpoint on line {_line} is signed by key {checkpoint.KeyId}, which is not {(trusted is null ? "in the header" : "one you trust")}.", size);
+            }
+
+            if (!checkpoint.VerifySignature(key))
+            {
+                return Fail($"The signature of the checkpoint on line {_line} (tree size {checkpoint.TreeSize}) does not verify: the checkpoint was altered or forged.", Math.Min(checkpoint.TreeSize, size));
+            }
+
+            if (checkpoint.TreeSize > size)
+            {
+                return Fail($"The checkpoint on line {_line} signs {checkpoint.TreeSize} entries, but only {size} precede it: entries {size} to {checkpoint.TreeSize - 1} were deleted.", size);
+            }
+
+            if (checkpoint.TreeSize < size)
+            {
+                return Fail($"The checkpoint on line {_line} signs {checkpoint.TreeSize} entries, but {size} precede it: entries were added or moved before it.", checkpoint.TreeSize);
+            }
+
+            if (!checkpoint.RootHash.AsSpan().SequenceEqual(_frontier.Root()))
+            {
+                return Fail($"Entries {_lastCheckpointSize} to {size - 1} do not match the checkpoint signed at tree size {size}: one of them was modified.", _lastCheckpointSize);
+            }
+
+            if (checkpoint.CheckpointKind == ActivityCheckpoint.Export)
+            {
+                if (checkpoint.TimestampMs != _exportedAt)
+                {
+                    return Fail("The export checkpoint was not made for this export (its time differs from the header's).", size);
+                }
+
+                _exportCheckpointSeen = true;
+            }
+
+            _lastCheckpointSize = size;
+            _checkpoints++;
+            return null;
+        }
+
+        private static bool IsKind(ReadOnlySpan<byte> line, ReadOnlySpan<byte> kind)
+        {
+            var reader = new Utf8JsonReader(line);
+            if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
+            {
+                return false;
+            }
+
+            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+            {
+                if (reader.ValueTextEquals("kind"u8))
+                {
+                    reader.Read();
+                    return reader.ValueTextEquals(kind);
+                }
+
+                reader.Read();
+                reader.Skip();
+            }
+
+            return false;
+        }
+
+        private Report Fail(string message, long? firstBadEntry = null) =>
+            new(false, message, _frontier.Size, _checkpoints, _workspaceId, _region, [.. _keys.Keys], firstBadEntry, _line);
+    }
+}

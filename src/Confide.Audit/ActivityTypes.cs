@@ -1,0 +1,30 @@
+namespace Confide.Audit;
+
+/// <summary>
+/// The activity types Confide records. Intercom's <c>activity_type</c> name is used wherever
+/// Intercom has one; the others are Confide's own. docs/activity-log.md lists each with what
+/// triggers it; a test checks that list against this class.
+/// </summary>
+public static class ActivityTypes
+{
+    // Intercom's names.
+    public const string AdminLoginSuccess = "admin_login_success";
+    public const string AdminLoginFailure = "admin_login_failure";
+    public const string AdminLogout = "admin_logout";
+
+    // Confide's own.
+    public const string WorkspaceCreation = "workspace_creation";
+    public const string ContactDeletion = "contact_deletion";
+    public const string ConversationDeletion = "conversation_deletion";
+    public const string ActivityLogExport = "activity_log_export";
+    public const string MasterKeyRotation = "master_key_rotation";
+    public const string WorkspaceKeyRotation = "workspace_key_rotation";
+    public const string ContactKeyRotation = "contact_key_rotation";
+
+    public static IReadOnlyList<string> All { get; } =
+    [
+        AdminLoginSuccess, AdminLoginFailure, AdminLogout,
+        WorkspaceCreation, ContactDeletion, ConversationDeletion, ActivityLogExport,
+        MasterKeyRotation, WorkspaceKeyRotation, ContactKeyRotation,
+    ];
+}

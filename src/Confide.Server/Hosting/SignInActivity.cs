@@ -1,0 +1,30 @@
+using System.Text.Json.Nodes;
+using Confide.Audit;
+using Confide.Data;
+using Microsoft.EntityFrameworkCore;
+
+namespace Confide.Server.Hosting;
+
+/// <summary>
+/// Records a sign-in event in the activity log of every workspace of the request's region
+/// the account belongs to, in one transaction: each workspace's log sees its own entry.
+/// Unknown emails are not recorded anywhere (there is no workspace to record them in).
+/// </summary>
+internal static class SignInActivity
+{
+    public static async Task RecordAsync(HttpContext http, string accountId, string activityType, string description, JsonObject metadata)
+    {
+        var cell = http.RequestServices.GetRequiredService<CurrentCell>().Database;
+        var log = http.RequestServices.GetRequiredService<ActivityLog>();
+        var ip = http.Connection.RemoteIpAddress?.ToString();
+        await cell.Writer.WriteAsync(async (db, ct) =>
+        {
+            var memberships = await db.Teammates.Where(t => t.AccountId == accountId).Select(t => new { t.WorkspaceId, t.Id }).ToListAsync(ct);
+            foreach (var membership in memberships)
+            {
+                await log.AppendAsync(db, cell, membership.WorkspaceId, new ActivityEvent(
+                    activityType, ActivityActor.Teammate(membership.Id, "web", ip), description, Metadata: (JsonObject)metadata.DeepClone()), ct);
+            }
+        }, http.RequestAborted);
+    }
+}
