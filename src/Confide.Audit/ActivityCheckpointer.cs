@@ -59,6 +59,12 @@ public sealed partial class ActivityCheckpointer(
                     written++;
                 }
             }
+            catch (CryptoIntegrityException ex)
+            {
+                // Not retried: a stored log that no longer adds up needs a person, not another attempt.
+                // The start-up scan finds the workspace again after a restart.
+                LogIntegrityFailure(logger, ex, region.Code, workspaceId);
+            }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {
                 // Try again next round; the entries themselves are committed and safe.
@@ -164,6 +170,9 @@ public sealed partial class ActivityCheckpointer(
             pending.Add(cell.Region, head.WorkspaceId);
         }
     }
+
+    [LoggerMessage(EventId = 4100, EventName = "DataIntegrityFailure", Level = LogLevel.Critical, Message = "The activity log of workspace {WorkspaceId} in region {Region} failed its integrity check; it is not checkpointed until this is resolved.")]
+    private static partial void LogIntegrityFailure(ILogger logger, Exception exception, string region, string workspaceId);
 
     [LoggerMessage(EventId = 4200, Level = LogLevel.Error, Message = "Signing an activity-log checkpoint in region {Region} failed; retrying next round.")]
     private static partial void LogCheckpointFailed(ILogger logger, Exception exception, string region);
