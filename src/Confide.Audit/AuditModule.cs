@@ -16,6 +16,7 @@ public static class AuditModule
         services.AddSingleton<ActivityCheckpointer>();
         services.AddHostedService(sp => sp.GetRequiredService<ActivityCheckpointer>());
         services.AddSingleton<ActivityLogExporter>();
+        services.AddSingleton<ActivityLogQuery>();
         return services;
     }
 

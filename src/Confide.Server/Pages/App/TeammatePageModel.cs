@@ -20,15 +20,20 @@ public abstract class TeammatePageModel(TeammateMemberships memberships, Current
 
     public Membership? Current { get; private set; }
 
+    /// <summary>The request's region database.</summary>
+    protected CurrentCell Cell { get; } = cell;
+
     /// <summary>Loads the memberships; false when the requested workspace is not one of them.</summary>
     protected async Task<bool> ResolveWorkspaceAsync(CancellationToken ct)
     {
-        ViewData["Region"] = cell.Region.Code;
+        ViewData["Region"] = Cell.Region.Code;
         var accountId = User.FindFirstValue(ClaimTypes.NameIdentifier);
         Memberships = accountId is null ? [] : await memberships.ForAccountAsync(accountId, ct);
         Current = WorkspaceId is null
             ? (Memberships.Count > 0 ? Memberships[0] : null)
             : Memberships.FirstOrDefault(m => m.WorkspaceId == WorkspaceId);
+        // The layout's navigation keeps the selected workspace.
+        ViewData["Workspace"] = Current?.WorkspaceId;
         return WorkspaceId is null || Current is not null;
     }
 }
