@@ -564,6 +564,27 @@ describe('notes', () => {
   });
 });
 
+describe('activity logs', () => {
+  sdkTest('admins.listAllActivityLogs lists the contact deletion done above, by the token owner', async () => {
+    const since = String(Math.floor(Date.now() / 1000) - 3600);
+    const list = await client.admins.listAllActivityLogs({ created_at_after: since });
+    assert.equal(list.type, 'activity_log.list');
+    assert.ok(Array.isArray(list.activity_logs));
+    const deletion = list.activity_logs.find((a) => a.activity_type === 'contact_deletion');
+    assert.ok(deletion, 'the contact deletion is logged');
+    assert.equal(deletion.performed_by.type, 'admin');
+    assert.equal(deletion.performed_by.id, OWNER_ID);
+    assert.equal(typeof deletion.performed_by.ip, 'string');
+    assert.equal(typeof deletion.created_at, 'number');
+    assert.equal(typeof deletion.activity_description, 'string');
+    assertNewestFirst(list.activity_logs, 'activity log');
+
+    const future = String(Math.floor(Date.now() / 1000) + 3600);
+    const none = await client.admins.listAllActivityLogs({ created_at_after: future });
+    assert.equal(none.activity_logs.length, 0);
+  });
+});
+
 describe('errors', () => {
   sdkTest('a bad token is a 401 error.list', async () => {
     const stranger = new IntercomClient({ token: 'not-a-token', baseUrl: BASE_URL });
