@@ -77,6 +77,13 @@ public sealed class ActivityLogQuery(WorkspaceKeyRing keys)
         return new ActivityLogPage([.. rows.Select(r => Open(workforce, r))], hasOlder ? oldest : null, hasNewer ? newest : null);
     }
 
+    /// <summary>How many entries match (for Intercom's <c>pages.total_pages</c>).</summary>
+    public static async Task<int> CountAsync(CellDatabase cell, string workspaceId, ActivityLogFilter filter, CancellationToken ct)
+    {
+        await using var db = cell.CreateReadContext();
+        return await Filtered(db, workspaceId, filter).CountAsync(ct);
+    }
+
     /// <summary>Every matching entry, newest first, read in batches (for downloads).</summary>
     public async IAsyncEnumerable<ActivityLogItem> AllAsync(
         CellDatabase cell, string workspaceId, ActivityLogFilter filter, [EnumeratorCancellation] CancellationToken ct)

@@ -61,7 +61,7 @@ internal static class ActivityLogEndpoints
     internal sealed record SearchRequest(long? CreatedAtAfter, long? CreatedAtBefore, string[]? EventTypes, string? PerformedById, int? PerPage, string? StartingAfter);
 
     private static Task<IResult> ListAsync(
-        ApiCaller caller, CurrentCell cell, WorkspaceKeyRing keys,
+        ApiCaller caller, CurrentCell cell, ActivityLogQuery query,
         [FromQuery(Name = "created_at_after")] string? createdAtAfter, [FromQuery(Name = "created_at_before")] string? createdAtBefore,
         [FromQuery(Name = "per_page")] int? perPage, [FromQuery(Name = "starting_after")] string? startingAfter, CancellationToken ct)
     {
@@ -71,64 +71,39 @@ internal static class ActivityLogEndpoints
         }
 
         var filter = new SearchRequest(Seconds(createdAtAfter, "created_at_after"), createdAtBefore is null ? null : Seconds(createdAtBefore, "created_at_before"), null, null, perPage, startingAfter);
-        return PageAsync(caller, cell, keys, filter, ct);
+        return PageAsync(caller, cell, query, filter, ct);
     }
 
-    private static Task<IResult> SearchAsync(ApiCaller caller, CurrentCell cell, WorkspaceKeyRing keys, SearchRequest request, CancellationToken ct)
+    private static Task<IResult> SearchAsync(ApiCaller caller, CurrentCell cell, ActivityLogQuery query, SearchRequest request, CancellationToken ct)
     {
         if (request.EventTypes is { } types && types.Any(t => !ActivityTypes.All.Contains(t)))
         {
             throw new ConfideException(ConfideError.ParameterInvalid("event_types contains an unknown activity type; docs/activity-log.md lists them"));
         }
 
-        return PageAsync(caller, cell, keys, request, ct);
+        return PageAsync(caller, cell, query, request, ct);
     }
 
-    private static async Task<IResult> PageAsync(ApiCaller caller, CurrentCell cell, WorkspaceKeyRing keys, SearchRequest filter, CancellationToken ct)
+    private static async Task<IResult> PageAsync(ApiCaller caller, CurrentCell cell, ActivityLogQuery query, SearchRequest request, CancellationToken ct)
     {
-        var size = Api.PageSize.Resolve(filter.PerPage, 20);
-        var before = DecodeCursor(filter.StartingAfter);
-        await using var db = cell.Database.CreateReadContext();
-        var query = db.ActivityLogEntries.Where(e => e.WorkspaceId == caller.WorkspaceId);
-        if (filter.CreatedAtAfter is { } after)
+        var size = Api.PageSize.Resolve(request.PerPage, 20);
+        var before = DecodeCursor(request.StartingAfter);
+        if (request.CreatedAtAfter is < 0 or > MaxSeconds || request.CreatedAtBefore is < 0 or > MaxSeconds)
         {
-            var from = DateTimeOffset.FromUnixTimeSeconds(after);
-            query = query.Where(e => e.CreatedAt >= from);
+            throw new ConfideException(ConfideError.ParameterInvalid("created_at_after and created_at_before must be Unix timestamps in seconds"));
         }
 
-        if (filter.CreatedAtBefore is { } until)
-        {
-            var to = DateTimeOffset.FromUnixTimeSeconds(until);
-            query = query.Where(e => e.CreatedAt <= to);
-        }
-
-        if (filter.EventTypes is { Length: > 0 } types)
-        {
-            query = query.Where(e => types.Contains(e.ActivityType));
-        }
-
-        if (filter.PerformedById is { } actor)
-        {
-            query = query.Where(e => e.ActorId == actor);
-        }
-
-        var total = await query.CountAsync(ct);
-        if (before is { } cursor)
-        {
-            query = query.Where(e => e.Sequence < cursor);
-        }
-
-        var rows = await query.OrderByDescending(e => e.Sequence).Take(size + 1).ToListAsync(ct);
-        var hasMore = rows.Count > size;
-        if (hasMore)
-        {
-            rows.RemoveAt(rows.Count - 1);
-        }
-
-        var workforce = await keys.WorkforceAsync(cell.Database, caller.WorkspaceId, ct);
-        var views = rows.Select(r => ActivityLogView.From(ActivityEntry.Parse(ActivityLog.Open(workforce, r)))).ToList();
+        var filter = new ActivityLogFilter(
+            request.CreatedAtAfter is { } after ? DateTimeOffset.FromUnixTimeSeconds(after) : null,
+            // Intercom's created_at_before includes its second; the filter's bound excludes.
+            request.CreatedAtBefore is { } until ? DateTimeOffset.FromUnixTimeSeconds(until + 1) : null,
+            request.EventTypes,
+            request.PerformedById);
+        var total = await ActivityLogQuery.CountAsync(cell.Database, caller.WorkspaceId, filter, ct);
+        var page = await query.PageAsync(cell.Database, caller.WorkspaceId, filter, before, after: null, size, ct);
+        var views = page.Items.Select(i => ActivityLogView.From(i.Entry)).ToList();
         var pages = new Api.PagesView(size, Math.Max(1, (int)Math.Ceiling(total / (double)size)),
-            hasMore && views.Count > 0 ? new Api.PagesNextView(size, EncodeCursor(views[^1].Sequence)) : null);
+            page.Older is { } older ? new Api.PagesNextView(size, EncodeCursor(older)) : null);
         return TypedResults.Ok(new ActivityLogListView(views, pages));
     }
 
@@ -180,10 +155,13 @@ internal static class ActivityLogEndpoints
         return await db.ActivityLogEntries.Where(e => e.WorkspaceId == workspaceId).OrderBy(e => e.Sequence).Select(e => e.LeafHash).ToListAsync(ct);
     }
 
+    /// <summary>The last second of year 9999, less one: the largest bound a DateTimeOffset can take plus a second.</summary>
+    private const long MaxSeconds = 253402300798;
+
     private static string Hex(byte[] hash) => Convert.ToHexStringLower(hash);
 
     private static long Seconds(string value, string name) =>
-        long.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var seconds) && seconds <= 253402300799
+        long.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var seconds) && seconds <= MaxSeconds
             ? seconds
             : throw new ConfideException(ConfideError.ParameterInvalid($"{name} must be a Unix timestamp in seconds"));
 

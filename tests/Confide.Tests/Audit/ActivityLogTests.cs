@@ -125,6 +125,7 @@ public sealed partial class ActivityLogTests(Servers servers)
         await (await api.GetAsync("admins/activity_logs?created_at_after=0&starting_after=bogus")).ErrorAsync(HttpStatusCode.BadRequest, "parameter_invalid");
         await (await api.GetAsync("admins/activity_logs?created_at_after=0&per_page=0")).ErrorAsync(HttpStatusCode.BadRequest, "parameter_invalid");
         await (await api.PostJsonAsync("admins/activity_logs/search", new { event_types = new[] { "made_up" } })).ErrorAsync(HttpStatusCode.BadRequest, "parameter_invalid");
+        await (await api.PostJsonAsync("admins/activity_logs/search", new { created_at_after = long.MaxValue })).ErrorAsync(HttpStatusCode.BadRequest, "parameter_invalid");
         await (await api.GetAsync("admins/activity_logs/proofs/inclusion?sequence=99")).ErrorAsync(HttpStatusCode.BadRequest, "parameter_invalid");
 
         // Another workspace's token sees only its own log.

@@ -15,8 +15,9 @@ public sealed class KeysRotateCommandTests
 
         var rotated = await server.RunCliAsync("keys", "rotate", "--region", "eu", "--grace-seconds", "0");
         Assert.True(rotated.ExitCode == 0, rotated.Error);
-        Assert.Contains("eu: re-wrapping stored keys: 3/3", rotated.Output, StringComparison.Ordinal);
-        Assert.Contains("keys re-wrapped:  3", rotated.Output, StringComparison.Ordinal);
+        // Three workspace keys and the region's activity-log signing key.
+        Assert.Contains("eu: re-wrapping stored keys: 4/4", rotated.Output, StringComparison.Ordinal);
+        Assert.Contains("keys re-wrapped:  4", rotated.Output, StringComparison.Ordinal);
         Assert.Contains("Back up the key file", rotated.Output, StringComparison.Ordinal);
 
         var unknown = await server.RunCliAsync("keys", "rotate", "--region", "xx");
