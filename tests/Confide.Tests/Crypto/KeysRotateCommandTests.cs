@@ -30,6 +30,20 @@ public sealed class KeysRotateCommandTests
         var contacts = await server.RunCliJsonAsync("keys", "rotate", "--region", "eu", "--workspace", workspaceId, "--all-contacts", "--json");
         Assert.Equal(0, contacts.GetProperty("contacts").GetInt32());
 
+        // Each rotation is one entry in the workspace's activity log, which still verifies with
+        // its signing key re-wrapped under the new master key.
+        var export = Path.Combine(server.DataDirectory, "activity.jsonl");
+        var exported = await server.RunCliAsync("audit", "export", "--region", "eu", "--workspace", workspaceId, "--out", export);
+        Assert.True(exported.ExitCode == 0, exported.Error);
+        var types = File.ReadLines(export)
+            .Select(line => System.Text.Json.JsonDocument.Parse(line).RootElement)
+            .Where(e => e.GetProperty("kind").GetString() == "activity")
+            .Select(e => e.GetProperty("activity_type").GetString())
+            .ToList();
+        Assert.Equal(["workspace_creation", "master_key_rotation", "workspace_key_rotation", "contact_key_rotation", "activity_log_export"], types);
+        var verified = await server.RunCliAsync("audit", "verify", export);
+        Assert.True(verified.ExitCode == 0, verified.Output);
+
         var otherRegion = await server.RunCliAsync("keys", "rotate", "--region", "us", "--workspace", workspaceId);
         Assert.Equal(2, otherRegion.ExitCode);
         Assert.Contains("is not a workspace id of region 'us'", otherRegion.Error, StringComparison.Ordinal);
