@@ -11,6 +11,8 @@ public static class ActivityTypes
     public const string AdminLoginSuccess = "admin_login_success";
     public const string AdminLoginFailure = "admin_login_failure";
     public const string AdminLogout = "admin_logout";
+    public const string AppAdminJoin = "app_admin_join";
+    public const string AdminPermissionChange = "admin_permission_change";
 
     // Confide's own.
     public const string WorkspaceCreation = "workspace_creation";
@@ -20,11 +22,13 @@ public static class ActivityTypes
     public const string MasterKeyRotation = "master_key_rotation";
     public const string WorkspaceKeyRotation = "workspace_key_rotation";
     public const string ContactKeyRotation = "contact_key_rotation";
+    public const string ApiTokenCreation = "api_token_creation";
+    public const string ApiTokenRevocation = "api_token_revocation";
 
     public static IReadOnlyList<string> All { get; } =
     [
-        AdminLoginSuccess, AdminLoginFailure, AdminLogout,
+        AdminLoginSuccess, AdminLoginFailure, AdminLogout, AppAdminJoin, AdminPermissionChange,
         WorkspaceCreation, ContactDeletion, ConversationDeletion, ActivityLogExport,
-        MasterKeyRotation, WorkspaceKeyRotation, ContactKeyRotation,
+        MasterKeyRotation, WorkspaceKeyRotation, ContactKeyRotation, ApiTokenCreation, ApiTokenRevocation,
     ];
 }

@@ -1,6 +1,7 @@
 using System.Security.Claims;
 using System.Text.Encodings.Web;
 using Confide.Data;
+using Confide.Identity.Authorization;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging;
@@ -16,7 +17,8 @@ public sealed class ApiTokenAuthenticationHandler(
     IOptionsMonitor<AuthenticationSchemeOptions> options,
     ILoggerFactory logger,
     UrlEncoder encoder,
-    CurrentCell cell)
+    CurrentCell cell,
+    TimeProvider time)
     : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
 {
     public const string SchemeName = "ApiToken";
@@ -24,9 +26,10 @@ public sealed class ApiTokenAuthenticationHandler(
     // Runs on every API request: compiled once rather than translated per call.
     private static readonly CompiledPerProvider<Func<ConfideDbContext, string, CancellationToken, Task<TokenMatch?>>> ActiveTokenByHash = new(() =>
         EF.CompileAsyncQuery((ConfideDbContext db, string hash, CancellationToken ct) =>
-            db.ApiTokens.AsNoTracking()
-                .Where(t => t.SecretHash == hash && t.RevokedAt == null)
-                .Select(t => new TokenMatch(t.Id, t.WorkspaceId, t.TeammateId))
+            (from t in db.ApiTokens.AsNoTracking()
+             join m in db.Teammates on t.TeammateId equals m.Id
+             where t.SecretHash == hash && t.RevokedAt == null
+             select new TokenMatch(t.Id, t.WorkspaceId, t.TeammateId, m.Role, t.Scopes, t.ExpiresAt))
                 .FirstOrDefault()));
 
     protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
@@ -45,20 +48,29 @@ public sealed class ApiTokenAuthenticationHandler(
         var hash = ApiTokenSecrets.Hash(token);
         await using var db = cell.Database.CreateReadContext();
         var match = await ActiveTokenByHash.For(db)(db, hash, Context.RequestAborted);
-        if (match is null)
+        if (match is null || match.ExpiresAt <= time.GetUtcNow())
         {
-            return AuthenticateResult.Fail("Unknown or revoked token.");
+            return AuthenticateResult.Fail("Unknown, revoked or expired token.");
         }
 
-        var identity = new ClaimsIdentity(
-            [
-                new Claim(ApiCaller.WorkspaceClaim, match.WorkspaceId),
-                new Claim(ApiCaller.TeammateClaim, match.TeammateId),
-                new Claim(ApiCaller.TokenClaim, match.Id),
-            ],
-            SchemeName);
+        List<Claim> claims =
+        [
+            new Claim(ApiCaller.WorkspaceClaim, match.WorkspaceId),
+            new Claim(ApiCaller.TeammateClaim, match.TeammateId),
+            new Claim(ApiCaller.TokenClaim, match.Id),
+            new Claim(ApiCaller.RoleClaim, match.Role),
+            new Claim(ApiCaller.ScopedClaim, match.Scopes is null ? "false" : "true"),
+        ];
+        // What the caller may do: the teammate's role, narrowed by the token's scopes. Read on
+        // every request, so a role change or a narrowed token takes effect at once.
+        foreach (var permission in TokenScopes.Effective(BuiltInRoles.PermissionsOf(match.Role), match.Scopes))
+        {
+            claims.Add(new Claim(PermissionAuthorizationHandler.PermissionClaim, permission));
+        }
+
+        var identity = new ClaimsIdentity(claims, SchemeName);
         return AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), SchemeName));
     }
 
-    private sealed record TokenMatch(string Id, string WorkspaceId, string TeammateId);
+    private sealed record TokenMatch(string Id, string WorkspaceId, string TeammateId, string Role, string? Scopes, DateTimeOffset? ExpiresAt);
 }

@@ -40,6 +40,9 @@ public static class IdentityServiceCollectionExtensions
         });
         services.AddScoped<WorkspaceBootstrapper>();
         services.AddScoped<TeammateMemberships>();
+        services.AddScoped<TeammateAdministration>();
+        services.AddScoped<ApiTokenAdministration>();
+        services.AddSingleton<Microsoft.AspNetCore.Authorization.IAuthorizationHandler, Authorization.PermissionAuthorizationHandler>();
         services.AddAuthorizationBuilder()
             .AddPolicy(ApiTokenAuthenticationHandler.SchemeName, policy => policy
                 .AddAuthenticationSchemes(ApiTokenAuthenticationHandler.SchemeName)

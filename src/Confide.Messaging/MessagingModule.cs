@@ -1,5 +1,6 @@
 using Confide.Data;
 using Confide.Identity;
+using Confide.Identity.Api;
 using Confide.Messaging.Inbox;
 using Confide.Messaging.Admins;
 using Confide.Messaging.Contacts;
@@ -32,6 +33,7 @@ public static class MessagingModule
         api.MapConversationEndpoints();
         api.MapTagEndpoints();
         api.MapNoteEndpoints();
+        api.MapIdentityEndpoints();
         return api;
     }
 }

@@ -99,6 +99,7 @@ public static class ConfideHost
         app.MapHealthEndpoints();
         app.MapActivityLogKeys();
         app.MapIntercomApi();
+        EndpointDeclarations.EnsureAllDeclared(app);
         return app;
     }
 

@@ -31,6 +31,14 @@ public sealed class ApiToken
     [DataCategory(DataCategories.SystemOperations)]
     public DateTimeOffset? LastUsedAt { get; set; }
 
+    /// <summary>Space-separated permissions the token is limited to; null for all of its teammate's.</summary>
+    [DataCategory(DataCategories.SystemAuthentication)]
+    public string? Scopes { get; set; }
+
+    /// <summary>After this instant the token is refused; null for no expiry.</summary>
+    [DataCategory(DataCategories.SystemAuthentication)]
+    public DateTimeOffset? ExpiresAt { get; set; }
+
     [DataCategory(DataCategories.SystemOperations)]
     public DateTimeOffset? RevokedAt { get; set; }
 }

@@ -7,6 +7,7 @@ using Confide.Crypto;
 using Confide.Data;
 using Confide.Data.Model;
 using Confide.Identity;
+using Confide.Identity.Authorization;
 using Confide.Platform;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -25,7 +26,7 @@ internal static class ActivityLogEndpoints
 {
     public static void MapActivityLogEndpoints(this IEndpointRouteBuilder api)
     {
-        var logs = api.MapGroup("/admins/activity_logs");
+        var logs = api.MapGroup("/admins/activity_logs").RequirePermission(Permissions.ActivityLogRead);
         logs.MapGet("", ListAsync);
         logs.MapPost("/search", SearchAsync);
         logs.MapGet("/export", ExportAsync);

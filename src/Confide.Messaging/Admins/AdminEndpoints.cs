@@ -2,6 +2,7 @@ using Confide.Crypto;
 using Confide.Data;
 using Confide.Data.Model;
 using Confide.Identity;
+using Confide.Identity.Authorization;
 using Confide.Messaging.Api;
 using Confide.Platform;
 using Microsoft.AspNetCore.Builder;
@@ -15,9 +16,9 @@ internal static class AdminEndpoints
 {
     public static void MapAdminEndpoints(this IEndpointRouteBuilder api)
     {
-        api.MapGet("/me", MeAsync);
-        api.MapGet("/admins", ListAsync);
-        api.MapGet("/admins/{id}", GetAsync);
+        api.MapGet("/me", MeAsync).RequireWorkspaceCaller();
+        api.MapGet("/admins", ListAsync).RequirePermission(Permissions.TeammatesRead);
+        api.MapGet("/admins/{id}", GetAsync).RequirePermission(Permissions.TeammatesRead);
     }
 
     internal sealed record AdminView(string Id, string Name, string Email, bool AwayModeEnabled)

@@ -4,6 +4,7 @@ using Confide.Crypto;
 using Confide.Data;
 using Confide.Data.Model;
 using Confide.Identity;
+using Confide.Identity.Authorization;
 using Confide.Messaging.Api;
 using Confide.Platform;
 using Microsoft.AspNetCore.Builder;
@@ -19,15 +20,15 @@ internal static class ContactEndpoints
     public static void MapContactEndpoints(this IEndpointRouteBuilder api)
     {
         var contacts = api.MapGroup("/contacts");
-        contacts.MapPost("", CreateAsync);
-        contacts.MapGet("", ListAsync);
-        contacts.MapPost("/search", SearchAsync);
-        contacts.MapGet("/find_by_external_id/{externalId}", FindByExternalIdAsync);
-        contacts.MapGet("/{id}", GetAsync);
-        contacts.MapPut("/{id}", UpdateAsync);
-        contacts.MapDelete("/{id}", DeleteAsync);
-        contacts.MapPost("/{id}/archive", (ApiCaller caller, CurrentCell cell, ContactKeyRing keys, string id) => SetArchivedAsync(caller, cell, keys, id, true));
-        contacts.MapPost("/{id}/unarchive", (ApiCaller caller, CurrentCell cell, ContactKeyRing keys, string id) => SetArchivedAsync(caller, cell, keys, id, false));
+        contacts.MapPost("", CreateAsync).RequirePermission(Permissions.ContactsWrite);
+        contacts.MapGet("", ListAsync).RequirePermission(Permissions.ContactsRead);
+        contacts.MapPost("/search", SearchAsync).RequirePermission(Permissions.ContactsRead);
+        contacts.MapGet("/find_by_external_id/{externalId}", FindByExternalIdAsync).RequirePermission(Permissions.ContactsRead);
+        contacts.MapGet("/{id}", GetAsync).RequirePermission(Permissions.ContactsRead);
+        contacts.MapPut("/{id}", UpdateAsync).RequirePermission(Permissions.ContactsWrite);
+        contacts.MapDelete("/{id}", DeleteAsync).RequirePermission(Permissions.ContactsDelete);
+        contacts.MapPost("/{id}/archive", (ApiCaller caller, CurrentCell cell, ContactKeyRing keys, string id) => SetArchivedAsync(caller, cell, keys, id, true)).RequirePermission(Permissions.ContactsWrite);
+        contacts.MapPost("/{id}/unarchive", (ApiCaller caller, CurrentCell cell, ContactKeyRing keys, string id) => SetArchivedAsync(caller, cell, keys, id, false)).RequirePermission(Permissions.ContactsWrite);
     }
 
     private static async Task<IResult> CreateAsync(ApiCaller caller, CurrentCell cell, ContactCommands commands, ContactKeyRing keys, ContactInput input, CancellationToken ct)

@@ -2,6 +2,7 @@ using Confide.Audit;
 using Confide.Crypto;
 using Confide.Data;
 using Confide.Identity;
+using Confide.Identity.Authorization;
 using Confide.Messaging.Api;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -15,12 +16,12 @@ internal static class ConversationEndpoints
     public static void MapConversationEndpoints(this IEndpointRouteBuilder api)
     {
         var conversations = api.MapGroup("/conversations");
-        conversations.MapPost("", CreateAsync);
-        conversations.MapGet("", ListAsync);
-        conversations.MapGet("/{id}", GetAsync);
-        conversations.MapPost("/{id}/reply", ReplyAsync);
-        conversations.MapPost("/{id}/parts", ManageAsync);
-        conversations.MapDelete("/{id}", DeleteAsync);
+        conversations.MapPost("", CreateAsync).RequirePermission(Permissions.ConversationsReply);
+        conversations.MapGet("", ListAsync).RequirePermission(Permissions.ConversationsReadAll);
+        conversations.MapGet("/{id}", GetAsync).RequirePermission(Permissions.ConversationsReadAll);
+        conversations.MapPost("/{id}/reply", ReplyAsync).RequirePermission(Permissions.ConversationsReply);
+        conversations.MapPost("/{id}/parts", ManageAsync).RequirePermission(Permissions.ConversationsReply);
+        conversations.MapDelete("/{id}", DeleteAsync).RequirePermission(Permissions.ConversationsDelete);
     }
 
     private static async Task<IResult> CreateAsync(ApiCaller caller, CurrentCell cell, ConversationCommands commands, CreateConversationInput input)

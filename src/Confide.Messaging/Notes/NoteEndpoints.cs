@@ -2,6 +2,7 @@ using Confide.Crypto;
 using Confide.Data;
 using Confide.Data.Model;
 using Confide.Identity;
+using Confide.Identity.Authorization;
 using Confide.Messaging.Api;
 using Confide.Messaging.Contacts;
 using Confide.Platform;
@@ -17,9 +18,9 @@ internal static class NoteEndpoints
 {
     public static void MapNoteEndpoints(this IEndpointRouteBuilder api)
     {
-        api.MapPost("/contacts/{contactId}/notes", CreateAsync);
-        api.MapGet("/contacts/{contactId}/notes", ListAsync);
-        api.MapGet("/notes/{id}", GetAsync);
+        api.MapPost("/contacts/{contactId}/notes", CreateAsync).RequirePermission(Permissions.ContactsWrite);
+        api.MapGet("/contacts/{contactId}/notes", ListAsync).RequirePermission(Permissions.ContactsRead);
+        api.MapGet("/notes/{id}", GetAsync).RequirePermission(Permissions.ContactsRead);
     }
 
     internal sealed record NoteView(string Id, long CreatedAt, NoteContactView Contact, NoteAuthorView Author, string Body)

@@ -1,6 +1,7 @@
 using Confide.Data;
 using Confide.Data.Model;
 using Confide.Identity;
+using Confide.Identity.Authorization;
 using Confide.Messaging.Api;
 using Confide.Messaging.Contacts;
 using Confide.Platform;
@@ -15,13 +16,13 @@ internal static class TagEndpoints
 {
     public static void MapTagEndpoints(this IEndpointRouteBuilder api)
     {
-        api.MapPost("/tags", CreateOrUpdateAsync);
-        api.MapGet("/tags", ListAsync);
-        api.MapGet("/tags/{id}", GetAsync);
-        api.MapDelete("/tags/{id}", DeleteAsync);
-        api.MapGet("/contacts/{contactId}/tags", ListForContactAsync);
-        api.MapPost("/contacts/{contactId}/tags", TagContactAsync);
-        api.MapDelete("/contacts/{contactId}/tags/{id}", UntagContactAsync);
+        api.MapPost("/tags", CreateOrUpdateAsync).RequirePermission(Permissions.TagsManage);
+        api.MapGet("/tags", ListAsync).RequirePermission(Permissions.ContactsRead);
+        api.MapGet("/tags/{id}", GetAsync).RequirePermission(Permissions.ContactsRead);
+        api.MapDelete("/tags/{id}", DeleteAsync).RequirePermission(Permissions.TagsManage);
+        api.MapGet("/contacts/{contactId}/tags", ListForContactAsync).RequirePermission(Permissions.ContactsRead);
+        api.MapPost("/contacts/{contactId}/tags", TagContactAsync).RequirePermission(Permissions.ContactsWrite);
+        api.MapDelete("/contacts/{contactId}/tags/{id}", UntagContactAsync).RequirePermission(Permissions.ContactsWrite);
     }
 
     internal sealed record TagView(string Id, string Name)

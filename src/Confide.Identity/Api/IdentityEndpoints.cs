@@ -1,0 +1,13 @@
+using Microsoft.AspNetCore.Routing;
+
+namespace Confide.Identity.Api;
+
+public static class IdentityEndpoints
+{
+    /// <summary>Teammates and API tokens; mapped inside the API group (API token authentication).</summary>
+    public static void MapIdentityEndpoints(this IEndpointRouteBuilder api)
+    {
+        api.MapTeammateEndpoints();
+        api.MapApiTokenEndpoints();
+    }
+}

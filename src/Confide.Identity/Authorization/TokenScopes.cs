@@ -1,0 +1,14 @@
+namespace Confide.Identity.Authorization;
+
+/// <summary>An API token's scopes: a space-separated subset of its teammate's permissions, or null for all of them.</summary>
+public static class TokenScopes
+{
+    public static IReadOnlyList<string> Parse(string? scopes) =>
+        scopes is null ? [] : scopes.Split(' ', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+
+    /// <summary>The role's permissions that the scopes allow (all of them for a full-scope token).</summary>
+    public static IEnumerable<string> Effective(IReadOnlySet<string> rolePermissions, string? scopes) =>
+        scopes is null ? rolePermissions : Parse(scopes).Where(rolePermissions.Contains).Distinct(StringComparer.Ordinal);
+
+    public static string Format(IEnumerable<string> scopes) => string.Join(' ', scopes.Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal));
+}

@@ -1,0 +1,132 @@
+using System.Security.Cryptography;
+using System.Text.Json.Nodes;
+using Confide.Audit;
+using Confide.Crypto;
+using Confide.Data;
+using Confide.Data.Model;
+using Confide.Identity.Authorization;
+using Confide.Platform;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.EntityFrameworkCore;
+
+namespace Confide.Identity;
+
+/// <summary>
+/// Adds teammates to a workspace and changes their roles, each with its activity-log entry in
+/// the same transaction. A workspace always keeps at least one owner, and only an owner can
+/// make another.
+/// </summary>
+public sealed class TeammateAdministration(
+    WorkspaceKeyRing keys,
+    ActivityLog log,
+    IPasswordHasher<TeammateAccount> passwordHasher,
+    ILookupNormalizer normalizer,
+    TimeProvider time)
+{
+    public sealed record Added(string TeammateId, string? GeneratedPassword);
+
+    /// <summary>Adds the account with <paramref name="email"/> (created when new, with a generated password) as a teammate.</summary>
+    public async Task<Added> AddAsync(CellDatabase cell, string workspaceId, string email, string? name, string role, ActivityActor actor, bool actorIsOwner, CancellationToken cancellationToken)
+    {
+        email = email.Trim();
+        if (!EmailAddress.IsValid(email))
+        {
+            throw new ConfideException(ConfideError.ParameterInvalid("email is not a valid email address"));
+        }
+
+        EnsureAssignable(role, actorIsOwner);
+        var displayName = name?.Trim() is { Length: > 0 and <= 255 } given ? given : email.Split('@')[0];
+        var workforce = await keys.WorkforceAsync(cell, workspaceId, cancellationToken);
+        var normalizedEmail = normalizer.NormalizeEmail(email);
+        return await cell.Writer.WriteAsync(async (db, ct) =>
+        {
+            string? generatedPassword = null;
+            var account = await db.Users.FirstOrDefaultAsync(u => u.NormalizedEmail == normalizedEmail, ct);
+            if (account is null)
+            {
+                generatedPassword = Convert.ToBase64String(RandomNumberGenerator.GetBytes(18)).Replace('+', '-').Replace('/', '_');
+                account = new TeammateAccount
+                {
+                    UserName = email,
+                    NormalizedUserName = normalizer.NormalizeName(email),
+                    Email = email,
+                    NormalizedEmail = normalizedEmail,
+                    EmailConfirmed = true,
+                    SecurityStamp = Guid.NewGuid().ToString("N"),
+                    LockoutEnabled = true,
+                };
+                account.PasswordHash = passwordHasher.HashPassword(account, generatedPassword);
+                db.Users.Add(account);
+            }
+            else if (await db.Teammates.AnyAsync(t => t.WorkspaceId == workspaceId && t.AccountId == account.Id, ct))
+            {
+                throw new ConfideException(ConfideError.Conflict("That person is already a teammate of this workspace"));
+            }
+
+            var teammate = new Teammate
+            {
+                Id = PublicIds.NewEntityId(time),
+                WorkspaceId = workspaceId,
+                AccountId = account.Id,
+                EncryptedName = [],
+                EncryptedEmail = [],
+                Role = role,
+                CreatedAt = time.GetUtcNow(),
+            };
+            teammate.EncryptedName = workforce.SealName(teammate.Id, displayName);
+            teammate.EncryptedEmail = workforce.SealEmail(teammate.Id, email);
+            db.Teammates.Add(teammate);
+            await log.AppendAsync(db, cell, workspaceId, new ActivityEvent(
+                ActivityTypes.AppAdminJoin, actor, "A teammate was added to the workspace.",
+                new ActivityTarget("admin", teammate.Id), new JsonObject { ["role"] = role }), ct);
+            return new Added(teammate.Id, generatedPassword);
+        }, cancellationToken);
+    }
+
+    public async Task ChangeRoleAsync(CellDatabase cell, string workspaceId, string teammateId, string role, ActivityActor actor, bool actorIsOwner, CancellationToken cancellationToken)
+    {
+        EnsureAssignable(role, actorIsOwner);
+        await cell.Writer.WriteAsync(async (db, ct) =>
+        {
+            var teammate = await db.Teammates.FirstOrDefaultAsync(t => t.WorkspaceId == workspaceId && t.Id == teammateId, ct)
+                ?? throw new ConfideException(ConfideError.NotFound("Admin"));
+            var before = teammate.Role;
+            if (before == role)
+            {
+                return;
+            }
+
+            if (before == TeammateRoles.Owner)
+            {
+                if (!actorIsOwner)
+                {
+                    throw new ConfideException(ConfideError.Forbidden("Only an owner can change an owner's role"));
+                }
+
+                if (await db.Teammates.CountAsync(t => t.WorkspaceId == workspaceId && t.Role == TeammateRoles.Owner, ct) == 1)
+                {
+                    throw new ConfideException(ConfideError.Conflict("A workspace needs at least one owner; make someone else owner first"));
+                }
+            }
+
+            teammate.Role = role;
+            await log.AppendAsync(db, cell, workspaceId, new ActivityEvent(
+                ActivityTypes.AdminPermissionChange, actor, "A teammate's role was changed.",
+                new ActivityTarget("admin", teammate.Id),
+                new JsonObject { ["before"] = new JsonObject { ["role"] = before }, ["after"] = new JsonObject { ["role"] = role } }), ct);
+        }, cancellationToken);
+    }
+
+    private static void EnsureAssignable(string role, bool actorIsOwner)
+    {
+        if (!BuiltInRoles.IsBuiltIn(role))
+        {
+            throw new ConfideException(ConfideError.ParameterInvalid($"role must be one of: {string.Join(", ", BuiltInRoles.Names)}"));
+        }
+
+        if (role == TeammateRoles.Owner && !actorIsOwner)
+        {
+            throw new ConfideException(ConfideError.Forbidden("Only an owner can make another owner"));
+        }
+    }
+}

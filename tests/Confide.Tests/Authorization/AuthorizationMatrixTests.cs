@@ -1,0 +1,209 @@
+using System.Net;
+using System.Net.Http.Json;
+using Confide.Data.Model;
+using Confide.Identity;
+using Confide.Identity.Authorization;
+using Confide.Platform;
+using Confide.Server.Hosting;
+using Confide.Tests.Infrastructure;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Confide.Tests.Authorization;
+
+/// <summary>
+/// Every API endpoint × every built-in role (and narrowed tokens) × ids of the caller's own
+/// workspace, another workspace and another region: allowed exactly when the policy table says
+/// so, and never anything of another workspace or region.
+/// </summary>
+public sealed class AuthorizationMatrixTests(Servers servers)
+{
+    private sealed record ApiEndpoint(string Method, string Pattern, string? Permission);
+
+    private sealed record Fixtures(string ContactId, string ExternalId, string ConversationId, string TagId, string NoteId, string TeammateId, string TokenId);
+
+    private sealed record Caller(string Name, HttpClient Client, string TeammateId, IReadOnlySet<string> Permissions);
+
+    [Fact]
+    public void EveryEndpoint_DeclaresItsPermission()
+    {
+        var app = WebApplication.CreateSlimBuilder().Build();
+        app.MapGet("/undeclared", () => "nothing");
+        Assert.Equal(["GET /undeclared"], EndpointDeclarations.Undeclared(((IEndpointRouteBuilder)app).DataSources.SelectMany(d => d.Endpoints)));
+    }
+
+    [Theory, MemberData(nameof(Providers.All), MemberType = typeof(Providers))]
+    public async Task EveryEndpointRoleAndWorkspace_AllowsExactlyThePolicyTable(string provider)
+    {
+        var server = await servers.GetAsync(provider);
+        Assert.Empty(EndpointDeclarations.Undeclared(server.Services.GetRequiredService<EndpointDataSource>().Endpoints));
+        var endpoints = ApiEndpoints(server);
+        Assert.True(endpoints.Count >= 35, $"only {endpoints.Count} API endpoints found");
+
+        var own = await server.CreateWorkspaceAsync(Region.Eu);
+        var other = await server.CreateWorkspaceAsync(Region.Eu);
+        var foreign = await server.CreateWorkspaceAsync(Region.Us);
+        using var ownerClient = own.Client();
+        using var otherClient = other.Client();
+        using var foreignClient = foreign.Client();
+        var otherIds = await FixturesAsync(otherClient, other.OwnerId);
+        var foreignIds = await FixturesAsync(foreignClient, foreign.OwnerId);
+
+        var callers = await CallersAsync(server, own);
+        var violations = new List<string>();
+        foreach (var caller in callers)
+        {
+            var ownIds = await FixturesAsync(ownerClient, own.OwnerId);
+            foreach (var endpoint in endpoints)
+            {
+                var allowed = endpoint.Permission is null || caller.Permissions.Contains(endpoint.Permission);
+                var targets = endpoint.Pattern.Contains('{', StringComparison.Ordinal)
+                    ? new[] { ("own", ownIds), ("other workspace", otherIds), ("other region", foreignIds) }
+                    : [("own", ownIds)];
+                foreach (var (target, ids) in targets)
+                {
+                    using var response = await SendAsync(caller.Client, endpoint, ids, caller.TeammateId);
+                    var status = (int)response.StatusCode;
+                    var problem = (allowed, target) switch
+                    {
+                        (false, _) when status != 403 => "expected 403",
+                        (true, "own") when status is 401 or 403 or >= 500 => "expected to be allowed",
+                        (true, not "own") when status is < 300 or >= 500 => "served another workspace's or region's id",
+                        _ => null,
+                    };
+                    if (problem is not null)
+                    {
+                        violations.Add($"{caller.Name}: {endpoint.Method} {endpoint.Pattern} ({endpoint.Permission ?? "any caller"}) with {target} ids -> {status}: {problem}");
+                    }
+                }
+            }
+        }
+
+        // A token of another region's workspace is turned away (421) everywhere, whatever it may do there.
+        var foreignIdsAsOwn = foreignIds;
+        foreach (var endpoint in endpoints)
+        {
+            using var client = server.Client(Region.Eu, foreign.Token);
+            using var response = await SendAsync(client, endpoint, foreignIdsAsOwn, foreign.OwnerId);
+            if (response.StatusCode != HttpStatusCode.MisdirectedRequest)
+            {
+                violations.Add($"us token at the eu endpoint: {endpoint.Method} {endpoint.Pattern} -> {(int)response.StatusCode}");
+            }
+        }
+
+        Assert.True(violations.Count == 0, string.Join("\n", violations));
+        foreach (var caller in callers)
+        {
+            caller.Client.Dispose();
+        }
+    }
+
+    /// <summary>Each built-in role with a full token, and two narrowed tokens.</summary>
+    private static async Task<List<Caller>> CallersAsync(TestServer server, TestWorkspace own)
+    {
+        var callers = new List<Caller>();
+        await using var scope = server.Services.CreateAsyncScope();
+        var tokens = scope.ServiceProvider.GetRequiredService<ApiTokenAdministration>();
+        using var owner = own.Client();
+        foreach (var role in BuiltInRoles.Names)
+        {
+            var teammateId = own.OwnerId;
+            if (role != TeammateRoles.Owner)
+            {
+                var added = await (await owner.PostJsonAsync("confide/teammates", new { email = $"{role}-{Guid.NewGuid():N}@example.com", role })).JsonAsync();
+                teammateId = added.Str("id");
+            }
+
+            var permissions = BuiltInRoles.PermissionsOf(role);
+            var creator = new ApiCaller(own.Id, teammateId, "") { Role = role, Permissions = permissions };
+            var token = await tokens.CreateAsync(server.Cell(Region.Eu), creator, $"{role} token", null, null, CancellationToken.None);
+            callers.Add(new Caller(role, server.Client(Region.Eu, token.Secret), teammateId, permissions));
+        }
+
+        var ownerCaller = new ApiCaller(own.Id, own.OwnerId, "") { Role = TeammateRoles.Owner, Permissions = BuiltInRoles.PermissionsOf(TeammateRoles.Owner) };
+        string[][] narrowed = [[Permissions.ContactsRead], [Permissions.ConversationsReadAll, Permissions.ConversationsReply, Permissions.ActivityLogRead]];
+        foreach (var scopes in narrowed)
+        {
+            var token = await tokens.CreateAsync(server.Cell(Region.Eu), ownerCaller, "narrowed", scopes, null, CancellationToken.None);
+            callers.Add(new Caller($"owner token scoped to {string.Join('+', scopes)}", server.Client(Region.Eu, token.Secret), own.OwnerId, scopes.ToHashSet()));
+        }
+
+        return callers;
+    }
+
+    /// <summary>A contact (with external id), its conversation, a tag on it, a note, a teammate and an API token, made by the workspace's owner.</summary>
+    private static async Task<Fixtures> FixturesAsync(HttpClient owner, string ownerId)
+    {
+        var externalId = "ext-" + Guid.NewGuid().ToString("N");
+        var contactId = (await (await owner.PostJsonAsync("contacts", new { email = $"{externalId}@example.com", external_id = externalId })).JsonAsync()).Str("id");
+        var conversationId = (await (await owner.PostJsonAsync("conversations", new { from = new { type = "user", id = contactId }, body = "Hello" })).JsonAsync()).Str("conversation_id");
+        var tagId = (await (await owner.PostJsonAsync("tags", new { name = "tag-" + Guid.NewGuid().ToString("N") })).JsonAsync()).Str("id");
+        await (await owner.PostJsonAsync($"contacts/{contactId}/tags", new { id = tagId })).JsonAsync();
+        var noteId = (await (await owner.PostJsonAsync($"contacts/{contactId}/notes", new { body = "A note", admin_id = ownerId })).JsonAsync()).Str("id");
+        var teammateId = (await (await owner.PostJsonAsync("confide/teammates", new { email = $"t-{Guid.NewGuid():N}@example.com", role = "viewer" })).JsonAsync()).Str("id");
+        var tokenId = (await (await owner.PostJsonAsync("confide/api_tokens", new { name = "fixture" })).JsonAsync()).GetProperty("token").Str("id");
+        return new Fixtures(contactId, externalId, conversationId, tagId, noteId, teammateId, tokenId);
+    }
+
+    private static List<ApiEndpoint> ApiEndpoints(TestServer server) =>
+        [.. server.Services.GetRequiredService<EndpointDataSource>().Endpoints
+            .OfType<RouteEndpoint>()
+            .Select(e => (Endpoint: e, Permission: e.Metadata.GetMetadata<PermissionMetadata>()))
+            .Where(e => e.Permission is not null)
+            .SelectMany(e => e.Endpoint.Metadata.GetMetadata<IHttpMethodMetadata>()!.HttpMethods
+                .Select(m => new ApiEndpoint(m, "/" + e.Endpoint.RoutePattern.RawText!.TrimStart('/'), e.Permission!.Permission)))
+            // Destructive calls last, and the contact (which takes everything with it) very last.
+            .OrderBy(e => e.Method == "DELETE" ? (e.Pattern == "/contacts/{id}" ? 2 : 1) : 0)
+            .ThenBy(e => e.Pattern, StringComparer.Ordinal)];
+
+    private static Task<HttpResponseMessage> SendAsync(HttpClient client, ApiEndpoint endpoint, Fixtures ids, string teammateId)
+    {
+        var path = Path(endpoint.Pattern, ids);
+        object? body = (endpoint.Method, endpoint.Pattern) switch
+        {
+            ("POST", "/contacts") => new { email = $"new-{Guid.NewGuid():N}@example.com" },
+            ("PUT", "/contacts/{id}") => new { name = "Renamed" },
+            ("POST", "/contacts/search") => new { query = new { field = "email", @operator = "=", value = "nobody@example.com" } },
+            ("POST", "/conversations") => new { from = new { type = "user", id = ids.ContactId }, body = "Hi" },
+            ("POST", "/conversations/{id}/reply") => new { type = "admin", admin_id = teammateId, message_type = "comment", body = "Reply" },
+            ("POST", "/conversations/{id}/parts") => new { type = "admin", admin_id = teammateId, message_type = "close" },
+            ("POST", "/tags") => new { name = "t-" + Guid.NewGuid().ToString("N") },
+            ("POST", "/contacts/{contactId}/tags") => new { id = ids.TagId },
+            ("POST", "/contacts/{contactId}/notes") => new { body = "Note", admin_id = teammateId },
+            ("POST", "/confide/teammates") => new { email = $"n-{Guid.NewGuid():N}@example.com", role = "viewer" },
+            ("PUT", "/confide/teammates/{id}/role") => new { role = "agent" },
+            ("POST", "/confide/api_tokens") => new { name = "made in the matrix" },
+            ("POST", _) or ("PUT", _) => new { },
+            _ => null,
+        };
+        var request = new HttpRequestMessage(new HttpMethod(endpoint.Method), path.TrimStart('/') + Query(endpoint.Pattern));
+        if (body is not null)
+        {
+            request.Content = JsonContent.Create(body, options: new System.Text.Json.JsonSerializerOptions { PropertyNamingPolicy = System.Text.Json.JsonNamingPolicy.SnakeCaseLower });
+        }
+
+        return client.SendAsync(request);
+    }
+
+    private static string Query(string pattern) => pattern switch
+    {
+        "/admins/activity_logs" => "?created_at_after=0",
+        "/admins/activity_logs/proofs/inclusion" => "?sequence=0",
+        "/admins/activity_logs/proofs/consistency" => "?first=1",
+        _ => "",
+    };
+
+    private static string Path(string pattern, Fixtures ids) => pattern
+        .Replace("/admins/{id}", $"/admins/{ids.TeammateId}", StringComparison.Ordinal)
+        .Replace("/find_by_external_id/{externalId}", $"/find_by_external_id/{ids.ExternalId}", StringComparison.Ordinal)
+        .Replace("/contacts/{contactId}/tags/{id}", $"/contacts/{ids.ContactId}/tags/{ids.TagId}", StringComparison.Ordinal)
+        .Replace("{contactId}", ids.ContactId, StringComparison.Ordinal)
+        .Replace("/contacts/{id}", $"/contacts/{ids.ContactId}", StringComparison.Ordinal)
+        .Replace("/conversations/{id}", $"/conversations/{ids.ConversationId}", StringComparison.Ordinal)
+        .Replace("/tags/{id}", $"/tags/{ids.TagId}", StringComparison.Ordinal)
+        .Replace("/notes/{id}", $"/notes/{ids.NoteId}", StringComparison.Ordinal)
+        .Replace("/confide/teammates/{id}", $"/confide/teammates/{ids.TeammateId}", StringComparison.Ordinal)
+        .Replace("/confide/api_tokens/{id}", $"/confide/api_tokens/{ids.TokenId}", StringComparison.Ordinal);
+}
