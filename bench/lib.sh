@@ -174,13 +174,14 @@ row() { # label description
 error_count() { # non-2xx responses and socket errors over all runs
   awk '{ for (i = 2; i <= NF; i++) { split($i, kv, "="); if (kv[1] == "non2xx" || kv[1] == "socket_errors") s += kv[2] } } END { print s + 0 }' "$WORK/results"
 }
-machine() {
+machine_base() { # CPU, memory, OS and .NET (for benchmarks that do not use wrk)
   local mem cpu os
   mem=$(awk '/MemTotal/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo)
   cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')
   os=$(. /etc/os-release && echo "$PRETTY_NAME")
-  echo "$(nproc) vCPU $cpu, $mem RAM, $os, .NET $(dotnet --version), $(wrk -v 2>&1 | head -1 | cut -d' ' -f1-2)"
+  echo "$(nproc) vCPU $cpu, $mem RAM, $os, .NET $(dotnet --version)"
 }
+machine() { echo "$(machine_base), $(wrk -v 2>&1 | head -1 | cut -d' ' -f1-2)"; }
 
 # replace_results DOC MARKER FILE: puts FILE between the MARKER begin/end comments of DOC.
 replace_results() {

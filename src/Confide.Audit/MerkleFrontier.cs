@@ -10,52 +10,64 @@ namespace Confide.Audit;
 /// </summary>
 public sealed class MerkleFrontier
 {
-    private readonly List<byte[]> _roots;
+    // One slot per possible set bit of a (non-negative) long size; held flat so that an
+    // append allocates nothing (the verifier appends once per exported entry).
+    private const int MaxRoots = 63;
+
+    private readonly byte[] _roots = new byte[MaxRoots * MerkleTree.HashSize];
 
     public MerkleFrontier()
-        : this(0, [])
     {
-    }
-
-    private MerkleFrontier(long size, List<byte[]> roots)
-    {
-        Size = size;
-        _roots = roots;
     }
 
     public long Size { get; private set; }
 
-    public void Append(ReadOnlySpan<byte> leafHash)
+    private int Count => BitOperations.PopCount((ulong)Size);
+
+    public void Append(ReadOnlySpan<byte> leafHash) => Append(leafHash, hasher: null);
+
+    /// <summary>Appends with <paramref name="hasher"/>'s reused SHA-256 context (same hashes, less per-call cost).</summary>
+    internal void Append(ReadOnlySpan<byte> leafHash, MerkleHasher? hasher)
     {
-        var hash = leafHash.ToArray();
+        Span<byte> hash = stackalloc byte[MerkleTree.HashSize];
+        leafHash.CopyTo(hash);
+        var count = Count;
         // Each trailing 1 bit of the size is a perfect subtree of the new leaf's height: merge.
         for (var size = Size; (size & 1) == 1; size >>= 1)
         {
-            MerkleTree.NodeHash(_roots[^1], hash, hash);
-            _roots.RemoveAt(_roots.Count - 1);
+            count--;
+            if (hasher is null)
+            {
+                MerkleTree.NodeHash(Slot(count), hash, hash);
+            }
+            else
+            {
+                hasher.NodeHash(Slot(count), hash, hash);
+            }
         }
 
-        _roots.Add(hash);
+        hash.CopyTo(Slot(count));
         Size++;
     }
 
     public byte[] Root()
     {
-        if (_roots.Count == 0)
+        var count = Count;
+        if (count == 0)
         {
             return MerkleTree.EmptyRoot();
         }
 
-        var root = (byte[])_roots[^1].Clone();
-        for (var i = _roots.Count - 2; i >= 0; i--)
+        var root = Slot(count - 1).ToArray();
+        for (var i = count - 2; i >= 0; i--)
         {
-            MerkleTree.NodeHash(_roots[i], root, root);
+            MerkleTree.NodeHash(Slot(i), root, root);
         }
 
         return root;
     }
 
-    public byte[] Serialize() => [.. _roots.SelectMany(r => r)];
+    public byte[] Serialize() => _roots.AsSpan(0, Count * MerkleTree.HashSize).ToArray();
 
     public static MerkleFrontier Deserialize(long size, ReadOnlySpan<byte> serialized)
     {
@@ -65,12 +77,10 @@ public sealed class MerkleFrontier
             throw new FormatException($"A frontier of a tree of {size} leaves has {count} hashes.");
         }
 
-        var roots = new List<byte[]>(count);
-        for (var i = 0; i < count; i++)
-        {
-            roots.Add(serialized.Slice(i * MerkleTree.HashSize, MerkleTree.HashSize).ToArray());
-        }
-
-        return new MerkleFrontier(size, roots);
+        var frontier = new MerkleFrontier { Size = size };
+        serialized.CopyTo(frontier._roots);
+        return frontier;
     }
+
+    private Span<byte> Slot(int index) => _roots.AsSpan(index * MerkleTree.HashSize, MerkleTree.HashSize);
 }
