@@ -24,22 +24,21 @@ public sealed class ActivityLog(WorkspaceKeyRing keys, PendingCheckpoints pendin
             .Select(e => new Head(e.Sequence, e.LeafHash))
             .FirstOrDefault()));
 
+    private static readonly CompiledPerProvider<Func<ConfideDbContext, string, string, CancellationToken, Task<Teammate?>>> TeammateById = new(() =>
+        EF.CompileAsyncQuery((ConfideDbContext db, string workspaceId, string teammateId, CancellationToken ct) =>
+            db.Teammates.AsNoTracking().FirstOrDefault(t => t.WorkspaceId == workspaceId && t.Id == teammateId)));
+
     /// <summary>Records <paramref name="activity"/> in the unit of work <paramref name="db"/> (a <see cref="CellWriter"/> unit).</summary>
     /// <param name="workforce">The workspace's workforce cipher, when the unit creates the workspace (its keys are not committed yet).</param>
     public async Task<ActivityLogEntry> AppendAsync(ConfideDbContext db, CellDatabase cell, string workspaceId, ActivityEvent activity, CancellationToken cancellationToken, WorkforceCipher? workforce = null)
     {
         // Entries added earlier in this unit are not saved yet: the head is the newest of those.
-        var head = db.ActivityLogEntries.Local
-            .Where(e => e.WorkspaceId == workspaceId)
-            .OrderByDescending(e => e.Sequence)
-            .Select(e => new Head(e.Sequence, e.LeafHash))
-            .FirstOrDefault()
-            ?? await LastEntry.For(db)(db, workspaceId, cancellationToken);
+        var head = AddedInThisUnit(db, workspaceId) ?? await LastEntry.For(db)(db, workspaceId, cancellationToken);
         workforce ??= await keys.WorkforceAsync(cell, workspaceId, cancellationToken);
         string? email = null;
         if (activity.Actor.IsTeammate)
         {
-            var teammate = await db.Teammates.FirstOrDefaultAsync(t => t.WorkspaceId == workspaceId && t.Id == activity.Actor.Id, cancellationToken)
+            var teammate = await TeammateById.For(db)(db, workspaceId, activity.Actor.Id, cancellationToken)
                 ?? throw new InvalidOperationException("The acting teammate is not a member of this workspace.");
             email = workforce.Email(teammate);
         }
@@ -77,6 +76,30 @@ public sealed class ActivityLog(WorkspaceKeyRing keys, PendingCheckpoints pendin
         db.ActivityLogEntries.Add(row);
         pending.Add(cell.Region, workspaceId);
         return row;
+    }
+
+    /// <summary>The newest entry of the workspace added to <paramref name="db"/> and not saved yet, read without a change scan.</summary>
+    private static Head? AddedInThisUnit(ConfideDbContext db, string workspaceId)
+    {
+        var detect = db.ChangeTracker.AutoDetectChangesEnabled;
+        db.ChangeTracker.AutoDetectChangesEnabled = false;
+        try
+        {
+            Head? newest = null;
+            foreach (var entry in db.ChangeTracker.Entries<ActivityLogEntry>())
+            {
+                if (entry.Entity.WorkspaceId == workspaceId && (newest is null || entry.Entity.Sequence > newest.Sequence))
+                {
+                    newest = new Head(entry.Entity.Sequence, entry.Entity.LeafHash);
+                }
+            }
+
+            return newest;
+        }
+        finally
+        {
+            db.ChangeTracker.AutoDetectChangesEnabled = detect;
+        }
     }
 
     /// <summary>Records <paramref name="activity"/> in a unit of its own (for actions whose change happens elsewhere, such as a sign-in).</summary>
