@@ -18,6 +18,7 @@ public sealed class ApiTokenAuthenticationHandler(
     ILoggerFactory logger,
     UrlEncoder encoder,
     CurrentCell cell,
+    ApiTokenLastUse lastUse,
     TimeProvider time)
     : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
 {
@@ -68,6 +69,7 @@ public sealed class ApiTokenAuthenticationHandler(
             claims.Add(new Claim(PermissionAuthorizationHandler.PermissionClaim, permission));
         }
 
+        lastUse.Record(cell.Database, match.Id);
         var identity = new ClaimsIdentity(claims, SchemeName);
         return AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), SchemeName));
     }

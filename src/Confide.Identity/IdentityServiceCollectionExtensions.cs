@@ -41,6 +41,7 @@ public static class IdentityServiceCollectionExtensions
         services.AddScoped<WorkspaceBootstrapper>();
         services.AddScoped<TeammateMemberships>();
         services.AddScoped<TeammateAdministration>();
+        services.AddSingleton<ApiTokenLastUse>();
         services.AddScoped<ApiTokenAdministration>();
         services.AddSingleton<Microsoft.AspNetCore.Authorization.IAuthorizationHandler, Authorization.PermissionAuthorizationHandler>();
         services.AddAuthorizationBuilder()

@@ -1,0 +1,114 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Confide.Identity;
+using Confide.Identity.Authorization;
+using Confide.Platform;
+using Confide.Tests.Audit;
+using Confide.Tests.Infrastructure;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Confide.Tests.Authorization;
+
+/// <summary>Scoped, expiring, revocable API tokens and role changes, as a demanding admin would try to misuse them.</summary>
+public sealed class TokensAndTeammatesTests(Servers servers)
+{
+    [Theory, MemberData(nameof(Providers.All), MemberType = typeof(Providers))]
+    public async Task Tokens_AreNarrowedNeverWidened_ExpireAndRevoke(string provider)
+    {
+        var server = await servers.GetAsync(provider);
+        var workspace = await server.CreateWorkspaceAsync(Region.Eu);
+        using var owner = workspace.Client();
+
+        var created = await (await owner.PostJsonAsync("confide/api_tokens", new { name = "Reporting", scopes = new[] { "contacts.read", "api_tokens.manage" } })).JsonAsync();
+        var secret = created.Str("access_token");
+        var tokenId = created.GetProperty("token").Str("id");
+        Assert.Equal(["api_tokens.manage", "contacts.read"], created.GetProperty("token").GetProperty("scopes").EnumerateArray().Select(s => s.GetString()));
+        using var narrowed = server.Client(Region.Eu, secret);
+        await (await narrowed.GetAsync("contacts")).JsonAsync();
+        await (await narrowed.PostJsonAsync("contacts", new { email = "no@example.com" })).ErrorAsync(HttpStatusCode.Forbidden, "forbidden");
+
+        // A narrowed token cannot mint a wider one, nor a full one by leaving scopes out.
+        await (await narrowed.PostJsonAsync("confide/api_tokens", new { name = "Wider", scopes = new[] { "contacts.delete" } })).ErrorAsync(HttpStatusCode.Forbidden, "forbidden");
+        var child = await (await narrowed.PostJsonAsync("confide/api_tokens", new { name = "Child" })).JsonAsync();
+        Assert.Equal(["api_tokens.manage", "contacts.read"], child.GetProperty("token").GetProperty("scopes").EnumerateArray().Select(s => s.GetString()));
+
+        await (await owner.PostJsonAsync("confide/api_tokens", new { name = "Bad", scopes = new[] { "everything" } })).ErrorAsync(HttpStatusCode.BadRequest, "parameter_invalid");
+        await (await owner.PostJsonAsync("confide/api_tokens", new { name = "Past", expires_at = 1 })).ErrorAsync(HttpStatusCode.BadRequest, "parameter_invalid");
+        await (await owner.PostJsonAsync("confide/api_tokens", new { scopes = new[] { "contacts.read" } })).ErrorAsync(HttpStatusCode.BadRequest, "parameter_not_found");
+
+        // The list shows when a token was last used (recorded in the background), never a secret.
+        var lastUsed = JsonValueKind.Null;
+        for (var attempt = 0; attempt < 50 && lastUsed != JsonValueKind.Number; attempt++)
+        {
+            var list = await (await owner.GetAsync("confide/api_tokens")).JsonAsync();
+            Assert.DoesNotContain(secret, list.GetRawText(), StringComparison.Ordinal);
+            lastUsed = list.GetProperty("tokens").EnumerateArray().Single(t => t.Str("id") == tokenId).GetProperty("last_used_at").ValueKind;
+            await Task.Delay(100);
+        }
+
+        Assert.Equal(JsonValueKind.Number, lastUsed);
+
+        // Expired: refused like an unknown token.
+        var expiring = await (await owner.PostJsonAsync("confide/api_tokens", new { name = "Short", expires_at = DateTimeOffset.UtcNow.AddHours(1).ToUnixTimeSeconds() })).JsonAsync();
+        using var expiringClient = server.Client(Region.Eu, expiring.Str("access_token"));
+        await (await expiringClient.GetAsync("me")).JsonAsync();
+        await using (var db = server.Cell(Region.Eu).CreateTrackingContext())
+        {
+            var expiringId = expiring.GetProperty("token").Str("id");
+            await db.ApiTokens.Where(t => t.Id == expiringId).ExecuteUpdateAsync(s => s.SetProperty(t => t.ExpiresAt, DateTimeOffset.UtcNow.AddSeconds(-1)));
+        }
+
+        await (await expiringClient.GetAsync("me")).ErrorAsync(HttpStatusCode.Unauthorized, "unauthorized");
+
+        // Revoked: refused at once.
+        await (await owner.DeleteAsync($"confide/api_tokens/{tokenId}")).JsonAsync();
+        await (await narrowed.GetAsync("contacts")).ErrorAsync(HttpStatusCode.Unauthorized, "unauthorized");
+        await (await owner.DeleteAsync($"confide/api_tokens/{tokenId}")).ErrorAsync(HttpStatusCode.NotFound, "not_found");
+
+        var types = (await ActivityLogTests.AllEntriesAsync(owner)).Select(e => e.Str("activity_type")).ToList();
+        Assert.Equal(3, types.Count(t => t == "api_token_creation"));
+        Assert.Equal(1, types.Count(t => t == "api_token_revocation"));
+    }
+
+    [Theory, MemberData(nameof(Providers.All), MemberType = typeof(Providers))]
+    public async Task Roles_ChangeAtOnce_AndAWorkspaceKeepsAnOwner(string provider)
+    {
+        var server = await servers.GetAsync(provider);
+        var workspace = await server.CreateWorkspaceAsync(Region.Eu);
+        using var owner = workspace.Client();
+
+        var admin = await (await owner.PostJsonAsync("confide/teammates", new { email = $"admin-{Guid.NewGuid():N}@example.com", role = "admin" })).JsonAsync();
+        Assert.False(string.IsNullOrEmpty(admin.Str("initial_password")));
+        await (await owner.PostJsonAsync("confide/teammates", new { email = "not-an-email", role = "agent" })).ErrorAsync(HttpStatusCode.BadRequest, "parameter_invalid");
+        await (await owner.PostJsonAsync("confide/teammates", new { email = $"x-{Guid.NewGuid():N}@example.com", role = "emperor" })).ErrorAsync(HttpStatusCode.BadRequest, "parameter_invalid");
+        await (await owner.PutAsJsonAsync($"confide/teammates/{workspace.OwnerId}/role", new { role = "agent" })).ErrorAsync(HttpStatusCode.Conflict, "conflict");
+
+        // An admin can manage teammates but cannot create owners or demote one.
+        var adminToken = await MintAsync(server, workspace, admin.Str("id"), "admin");
+        using var adminClient = server.Client(Region.Eu, adminToken);
+        await (await adminClient.PostJsonAsync("confide/teammates", new { email = $"o-{Guid.NewGuid():N}@example.com", role = "owner" })).ErrorAsync(HttpStatusCode.Forbidden, "forbidden");
+        await (await adminClient.PutAsJsonAsync($"confide/teammates/{workspace.OwnerId}/role", new { role = "viewer" })).ErrorAsync(HttpStatusCode.Forbidden, "forbidden");
+        await (await adminClient.PostJsonAsync("contacts", new { email = "by-admin@example.com" })).JsonAsync();
+
+        // Demoted to viewer: the same token loses write access on its next request.
+        await (await owner.PutAsJsonAsync($"confide/teammates/{admin.Str("id")}/role", new { role = "viewer" })).JsonAsync();
+        await (await adminClient.PostJsonAsync("contacts", new { email = "denied@example.com" })).ErrorAsync(HttpStatusCode.Forbidden, "forbidden");
+        await (await adminClient.GetAsync("contacts")).JsonAsync();
+
+        var entries = await ActivityLogTests.AllEntriesAsync(owner);
+        Assert.Equal(1, entries.Count(e => e.Str("activity_type") == "app_admin_join"));
+        var change = entries.Single(e => e.Str("activity_type") == "admin_permission_change");
+        Assert.Equal("admin", change.GetProperty("metadata").GetProperty("before").Str("role"));
+        Assert.Equal("viewer", change.GetProperty("metadata").GetProperty("after").Str("role"));
+    }
+
+    private static async Task<string> MintAsync(TestServer server, TestWorkspace workspace, string teammateId, string role)
+    {
+        await using var scope = server.Services.CreateAsyncScope();
+        var tokens = scope.ServiceProvider.GetRequiredService<ApiTokenAdministration>();
+        var caller = new ApiCaller(workspace.Id, teammateId, "") { Role = role, Permissions = BuiltInRoles.PermissionsOf(role) };
+        return (await tokens.CreateAsync(server.Cell(Region.Eu), caller, "test", null, null, CancellationToken.None)).Secret;
+    }
+}
