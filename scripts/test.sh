@@ -57,6 +57,13 @@ echo "== SoftHSM2 (PKCS#11 master key tests)"
 install_softhsm_if_missing
 export CONFIDE_TEST_REQUIRE_PKCS11=1
 
+# Two-factor tests check codes against oathtool, an independent TOTP implementation.
+if ! command -v oathtool >/dev/null; then
+  echo "Installing Debian packages: oathtool..."
+  DEBIAN_FRONTEND=noninteractive apt-get update -qq >/dev/null
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq oathtool >/dev/null
+fi
+
 echo "== .NET suite (SQLite and PostgreSQL, key files and PKCS#11)"
 set +e
 dotnet test --solution Confide.slnx --no-build --results-directory "$results" --report-xunit-trx 2>&1 | tee "$results/dotnet.log"

@@ -13,6 +13,7 @@ public static class ActivityTypes
     public const string AdminLogout = "admin_logout";
     public const string AppAdminJoin = "app_admin_join";
     public const string AdminPermissionChange = "admin_permission_change";
+    public const string AdminTwoFactorAuthChange = "admin_two_factor_auth_change";
 
     // Confide's own.
     public const string WorkspaceCreation = "workspace_creation";
@@ -27,7 +28,7 @@ public static class ActivityTypes
 
     public static IReadOnlyList<string> All { get; } =
     [
-        AdminLoginSuccess, AdminLoginFailure, AdminLogout, AppAdminJoin, AdminPermissionChange,
+        AdminLoginSuccess, AdminLoginFailure, AdminLogout, AppAdminJoin, AdminPermissionChange, AdminTwoFactorAuthChange,
         WorkspaceCreation, ContactDeletion, ConversationDeletion, ActivityLogExport,
         MasterKeyRotation, WorkspaceKeyRotation, ContactKeyRotation, ApiTokenCreation, ApiTokenRevocation,
     ];

@@ -30,9 +30,14 @@ public static class IdentityServiceCollectionExtensions
                 options.Password.RequiredLength = WorkspaceBootstrapper.MinimumPasswordLength;
                 options.Lockout.MaxFailedAccessAttempts = 5;
                 options.Lockout.DefaultLockoutTimeSpan = TimeSpan.FromMinutes(15);
+                options.Tokens.AuthenticatorTokenProvider = TwoFactor.TwoFactorProviders.Authenticator;
             })
             .AddSignInManager()
-            .AddEntityFrameworkStores<ConfideDbContext>();
+            .AddEntityFrameworkStores<ConfideDbContext>()
+            .AddTokenProvider<TwoFactor.ReplayProtectedAuthenticatorTokenProvider>(TwoFactor.TwoFactorProviders.Authenticator)
+            .AddClaimsPrincipalFactory<TwoFactor.TeammateClaimsPrincipalFactory>();
+        // Replaces the store AddEntityFrameworkStores registered: two-factor secrets wrapped or hashed.
+        services.AddScoped<IUserStore<TeammateAccount>, TwoFactor.ProtectedTeammateUserStore>();
         services.Configure<PasswordHasherOptions>(options =>
         {
             options.CompatibilityMode = PasswordHasherCompatibilityMode.IdentityV3;

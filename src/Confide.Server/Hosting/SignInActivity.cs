@@ -1,6 +1,8 @@
 using System.Text.Json.Nodes;
 using Confide.Audit;
 using Confide.Data;
+using Confide.Data.Model;
+using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
 
 namespace Confide.Server.Hosting;
@@ -12,6 +14,23 @@ namespace Confide.Server.Hosting;
 /// </summary>
 internal static class SignInActivity
 {
+    /// <summary>
+    /// Records a completed sign-in. The session cookie is already issued at this point, so if the
+    /// entry cannot be written the session is ended again: no sign-in goes unrecorded.
+    /// </summary>
+    public static async Task RecordSignInAsync(HttpContext http, SignInManager<TeammateAccount> signInManager, string accountId, string description, JsonObject metadata)
+    {
+        try
+        {
+            await RecordAsync(http, accountId, ActivityTypes.AdminLoginSuccess, description, metadata);
+        }
+        catch
+        {
+            await signInManager.SignOutAsync();
+            throw;
+        }
+    }
+
     public static async Task RecordAsync(HttpContext http, string accountId, string activityType, string description, JsonObject metadata)
     {
         var cell = http.RequestServices.GetRequiredService<CurrentCell>().Database;

@@ -35,6 +35,10 @@ public sealed class LoginModel(
 
     public void OnGet() => ViewData["Region"] = cell.Region.Code;
 
+    /// <summary>Only pages of the app itself: never an open redirect.</summary>
+    internal static string SafeReturnUrl(IUrlHelper url, string? returnUrl) =>
+        url.IsLocalUrl(returnUrl) && returnUrl.StartsWith("/app/", StringComparison.Ordinal) ? returnUrl : "/app/inbox";
+
     public async Task<IActionResult> OnPostAsync()
     {
         ViewData["Region"] = cell.Region.Code;
@@ -47,7 +51,13 @@ public sealed class LoginModel(
             return Page();
         }
 
-        var result = await signInManager.CheckPasswordSignInAsync(account, Password, lockoutOnFailure: true);
+        var result = await signInManager.PasswordSignInAsync(account, Password, isPersistent: false, lockoutOnFailure: true);
+        if (result.RequiresTwoFactor)
+        {
+            // The password was right; the session starts only after the second factor.
+            return RedirectToPage("/App/LoginTwoFactor", new { ReturnUrl });
+        }
+
         if (!result.Succeeded)
         {
             var reason = result.IsLockedOut ? "locked_out" : result.IsNotAllowed ? "not_allowed" : "wrong_password";
@@ -57,9 +67,8 @@ public sealed class LoginModel(
             return Page();
         }
 
-        await SignInActivity.RecordAsync(HttpContext, account.Id, ActivityTypes.AdminLoginSuccess, "Signed in with a password.",
+        await SignInActivity.RecordSignInAsync(HttpContext, signInManager, account.Id, "Signed in with a password.",
             new JsonObject { ["sign_in_method"] = "password" });
-        await signInManager.SignInWithClaimsAsync(account, isPersistent: false, [new Claim(TeammateMemberships.RegionClaim, cell.Region.Code)]);
-        return LocalRedirect(Url.IsLocalUrl(ReturnUrl) && ReturnUrl.StartsWith("/app/", StringComparison.Ordinal) ? ReturnUrl : "/app/inbox");
+        return LocalRedirect(SafeReturnUrl(Url, ReturnUrl));
     }
 }

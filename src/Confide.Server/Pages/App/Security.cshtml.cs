@@ -1,0 +1,156 @@
+using System.Text.Json.Nodes;
+using Confide.Audit;
+using Confide.Data;
+using Confide.Data.Model;
+using Confide.Identity.TwoFactor;
+using Confide.Server.Hosting;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Mvc.RazorPages;
+
+namespace Confide.Server.Pages.App;
+
+/// <summary>
+/// The signed-in teammate's own sign-in security: turn on two-factor sign-in with an
+/// authenticator app (confirmed with a first code, then ten one-time recovery codes shown once),
+/// renew recovery codes, or turn it off (each needs a current code). Each change is recorded in
+/// the activity log of every workspace the teammate belongs to in this region.
+/// </summary>
+public sealed class SecurityModel(UserManager<TeammateAccount> users, SignInManager<TeammateAccount> signInManager, CurrentCell cell) : PageModel
+{
+    private const int RecoveryCodeCount = 10;
+
+    [BindProperty]
+    public string Code { get; set; } = "";
+
+    public bool TwoFactorEnabled { get; private set; }
+
+    public int RecoveryCodesLeft { get; private set; }
+
+    /// <summary>Set while setting up: the key to type into the app, and the URI a QR code would carry.</summary>
+    public string? SharedKey { get; private set; }
+
+    public string? AuthenticatorUri { get; private set; }
+
+    /// <summary>Shown once, right after they are made.</summary>
+    public IReadOnlyList<string>? RecoveryCodes { get; private set; }
+
+    public string? Message { get; private set; }
+
+    public string? Error { get; private set; }
+
+    public async Task<IActionResult> OnGetAsync() => await LoadAsync() is null ? Challenge() : Page();
+
+    /// <summary>Starts (or restarts) setting up: a new key, not yet in force until confirmed with a code.</summary>
+    public async Task<IActionResult> OnPostSetupAsync()
+    {
+        if (await LoadAsync() is not { } account)
+        {
+            return Challenge();
+        }
+
+        if (TwoFactorEnabled)
+        {
+            Error = "Two-factor sign-in is already on. Turn it off first to move it to another app.";
+            return Page();
+        }
+
+        await users.ResetAuthenticatorKeyAsync(account);
+        await ShowKeyAsync(account);
+        return Page();
+    }
+
+    public async Task<IActionResult> OnPostEnableAsync()
+    {
+        if (await LoadAsync() is not { } account)
+        {
+            return Challenge();
+        }
+
+        if (TwoFactorEnabled || !await users.VerifyTwoFactorTokenAsync(account, TwoFactorProviders.Authenticator, Code.Trim()))
+        {
+            Error = TwoFactorEnabled ? "Two-factor sign-in is already on." : "That code is not valid (or was already used). Check the app's clock and try the next code.";
+            await ShowKeyAsync(account);
+            return Page();
+        }
+
+        await users.SetTwoFactorEnabledAsync(account, true);
+        RecoveryCodes = [.. await users.GenerateNewTwoFactorRecoveryCodesAsync(account, RecoveryCodeCount) ?? []];
+        await RecordAsync(account, "Two-factor sign-in was turned on (authenticator app).", before: false, after: true);
+        await signInManager.RefreshSignInAsync(account);
+        await LoadAsync();
+        Message = "Two-factor sign-in is on. Store these recovery codes somewhere safe: each works once, and they are not shown again.";
+        return Page();
+    }
+
+    public async Task<IActionResult> OnPostRecoveryCodesAsync()
+    {
+        if (await LoadAsync() is not { } account)
+        {
+            return Challenge();
+        }
+
+        if (!TwoFactorEnabled || !await users.VerifyTwoFactorTokenAsync(account, TwoFactorProviders.Authenticator, Code.Trim()))
+        {
+            Error = "A current code from your authenticator app is needed.";
+            return Page();
+        }
+
+        RecoveryCodes = [.. await users.GenerateNewTwoFactorRecoveryCodesAsync(account, RecoveryCodeCount) ?? []];
+        await RecordAsync(account, "New two-factor recovery codes were made; the old ones no longer work.", before: true, after: true);
+        await LoadAsync();
+        Message = "New recovery codes; the old ones no longer work.";
+        return Page();
+    }
+
+    public async Task<IActionResult> OnPostDisableAsync()
+    {
+        if (await LoadAsync() is not { } account)
+        {
+            return Challenge();
+        }
+
+        if (!TwoFactorEnabled || !await users.VerifyTwoFactorTokenAsync(account, TwoFactorProviders.Authenticator, Code.Trim()))
+        {
+            Error = "A current code from your authenticator app is needed.";
+            return Page();
+        }
+
+        await users.SetTwoFactorEnabledAsync(account, false);
+        await users.ResetAuthenticatorKeyAsync(account);
+        await users.GenerateNewTwoFactorRecoveryCodesAsync(account, 0);
+        await RecordAsync(account, "Two-factor sign-in was turned off.", before: true, after: false);
+        await signInManager.RefreshSignInAsync(account);
+        await LoadAsync();
+        Message = "Two-factor sign-in is off.";
+        return Page();
+    }
+
+    private async Task<TeammateAccount?> LoadAsync()
+    {
+        ViewData["Region"] = cell.Region.Code;
+        var account = await users.GetUserAsync(User);
+        if (account is not null)
+        {
+            TwoFactorEnabled = await users.GetTwoFactorEnabledAsync(account);
+            RecoveryCodesLeft = TwoFactorEnabled ? await users.CountRecoveryCodesAsync(account) : 0;
+        }
+
+        return account;
+    }
+
+    private async Task ShowKeyAsync(TeammateAccount account)
+    {
+        SharedKey = await users.GetAuthenticatorKeyAsync(account);
+        var label = Uri.EscapeDataString("Confide:" + account.Email);
+        AuthenticatorUri = SharedKey is null ? null : $"otpauth://totp/{label}?secret={SharedKey}&issuer=Confide&digits=6&period=30";
+    }
+
+    private Task RecordAsync(TeammateAccount account, string description, bool before, bool after) =>
+        SignInActivity.RecordAsync(HttpContext, account.Id, ActivityTypes.AdminTwoFactorAuthChange, description, new JsonObject
+        {
+            ["method"] = "authenticator_app",
+            ["before"] = new JsonObject { ["enabled"] = before },
+            ["after"] = new JsonObject { ["enabled"] = after },
+        });
+}

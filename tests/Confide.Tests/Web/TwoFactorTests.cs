@@ -1,0 +1,154 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Text.RegularExpressions;
+using Confide.Platform;
+using Confide.Tests.Audit;
+using Confide.Tests.Infrastructure;
+using Microsoft.EntityFrameworkCore;
+
+namespace Confide.Tests.Web;
+
+/// <summary>
+/// Two-factor sign-in with an authenticator app, the codes computed by oathtool (an independent
+/// RFC 6238 implementation): each code and each recovery code works once, and the stored
+/// secrets are not readable in the database.
+/// </summary>
+public sealed partial class TwoFactorTests(Servers servers)
+{
+    private const string Password = "correct-horse-battery-staple";
+
+    [Theory, MemberData(nameof(Providers.All), MemberType = typeof(Providers))]
+    public async Task Authenticator_CodesFromOathtool_SignIn_AndWorkOnlyOnce(string provider)
+    {
+        var server = await servers.GetAsync(provider);
+        var workspace = await server.CreateWorkspaceAsync(Region.Eu);
+        var cookies = new CookieContainer();
+        using var browser = server.Browser(Region.Eu, cookies);
+        Assert.Equal("/app/inbox", await PasswordAsync(browser, workspace.OwnerEmail));
+
+        // Enrol: a key for the app, confirmed with the app's first code.
+        var security = await HtmlAsync(browser, "app/security");
+        var setup = await PostFormAsync(browser, "app/security?handler=Setup", security, []);
+        var key = SharedKey().Match(setup).Groups[1].Value;
+        Assert.Matches("^[A-Z2-7]{32}$", key);
+        var firstCode = await OathtoolAsync(key, DateTimeOffset.UtcNow);
+        var enabled = await PostFormAsync(browser, "app/security?handler=Enable", setup, new() { ["Code"] = firstCode });
+        Assert.Contains("Two-factor sign-in is on", enabled, StringComparison.Ordinal);
+        var recoveryCodes = RecoveryCode().Matches(enabled).Select(m => m.Groups[1].Value).ToList();
+        Assert.Equal(10, recoveryCodes.Count);
+
+        // The secrets are stored wrapped or hashed: neither the key nor a recovery code is in the database.
+        await using (var db = server.Cell(Region.Eu).CreateReadContext())
+        {
+            var stored = string.Join("\n", await db.UserTokens.Select(t => t.Value).ToListAsync());
+            Assert.DoesNotContain(key, stored, StringComparison.Ordinal);
+            Assert.All(recoveryCodes, code => Assert.DoesNotContain(code, stored, StringComparison.Ordinal));
+        }
+
+        // Now the password alone is not enough, and the code used to enrol cannot be used again.
+        await SignOutAsync(browser, enabled);
+        Assert.StartsWith("/app/login/two-factor", await PasswordAsync(browser, workspace.OwnerEmail), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.Redirect, (await HtmlOrRedirectAsync(browser, "app/inbox")).StatusCode);
+        Assert.Contains("not valid, was already used", await SecondFactorAsync(browser, firstCode, recovery: false, expectSuccess: false), StringComparison.Ordinal);
+
+        var nextCode = await OathtoolAsync(key, DateTimeOffset.UtcNow.AddSeconds(30));
+        await SecondFactorAsync(browser, nextCode, recovery: false, expectSuccess: true);
+        Assert.Equal(HttpStatusCode.OK, (await HtmlOrRedirectAsync(browser, "app/inbox")).StatusCode);
+
+        // Replaying that code in a new sign-in fails; a recovery code works once.
+        await SignOutAsync(browser, await HtmlAsync(browser, "app/inbox"));
+        await PasswordAsync(browser, workspace.OwnerEmail);
+        await SecondFactorAsync(browser, nextCode, recovery: false, expectSuccess: false);
+        await SecondFactorAsync(browser, recoveryCodes[0], recovery: true, expectSuccess: true);
+        await SignOutAsync(browser, await HtmlAsync(browser, "app/inbox"));
+        await PasswordAsync(browser, workspace.OwnerEmail);
+        await SecondFactorAsync(browser, recoveryCodes[0], recovery: true, expectSuccess: false);
+        await SecondFactorAsync(browser, recoveryCodes[1], recovery: true, expectSuccess: true);
+        Assert.Contains("8 recovery codes left", await HtmlAsync(browser, "app/security"), StringComparison.Ordinal);
+
+        // The second step cannot be reached without the password step.
+        using var stranger = server.Browser(Region.Eu, new CookieContainer());
+        var direct = await stranger.GetAsync("app/login/two-factor");
+        Assert.Equal(HttpStatusCode.Redirect, direct.StatusCode);
+
+        using var api = workspace.Client();
+        var entries = await ActivityLogTests.AllEntriesAsync(api);
+        Assert.Single(entries, e => e.Str("activity_type") == "admin_two_factor_auth_change");
+        Assert.Equal(3, entries.Count(e => e.Str("activity_type") == "admin_login_failure" && e.GetProperty("metadata").Str("reason") == "wrong_second_factor"));
+        Assert.Equal(3, entries.Count(e => e.Str("activity_type") == "admin_login_success" && e.GetProperty("metadata").TryGetProperty("second_factor", out _)));
+    }
+
+    /// <summary>The code oathtool computes for <paramref name="at"/>.</summary>
+    private static async Task<string> OathtoolAsync(string key, DateTimeOffset at)
+    {
+        var start = new ProcessStartInfo("oathtool") { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var argument in new[] { "--totp", "-b", "-N", at.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss 'UTC'", CultureInfo.InvariantCulture), key })
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        using var process = Process.Start(start)!;
+        var output = await process.StandardOutput.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        Assert.True(process.ExitCode == 0, await process.StandardError.ReadToEndAsync());
+        return output.Trim();
+    }
+
+    /// <summary>Posts the password form; returns where it sends the browser.</summary>
+    private static async Task<string> PasswordAsync(HttpClient browser, string email)
+    {
+        var form = await HtmlAsync(browser, "app/login");
+        var response = await browser.PostAsync("app/login", Form(form, new() { ["Email"] = email, ["Password"] = Password }));
+        Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
+        return response.Headers.Location!.OriginalString;
+    }
+
+    private static async Task<string> SecondFactorAsync(HttpClient browser, string code, bool recovery, bool expectSuccess)
+    {
+        var form = await HtmlAsync(browser, "app/login/two-factor");
+        var fields = new Dictionary<string, string> { ["Code"] = code };
+        if (recovery)
+        {
+            fields["UseRecoveryCode"] = "true";
+        }
+
+        var response = await browser.PostAsync("app/login/two-factor", Form(form, fields));
+        Assert.Equal(expectSuccess ? HttpStatusCode.Redirect : HttpStatusCode.OK, response.StatusCode);
+        return await response.Content.ReadAsStringAsync();
+    }
+
+    private static async Task SignOutAsync(HttpClient browser, string pageWithLayout) =>
+        Assert.Equal(HttpStatusCode.Redirect, (await browser.PostAsync("app/logout", Form(pageWithLayout, []))).StatusCode);
+
+    private static async Task<string> PostFormAsync(HttpClient browser, string path, string page, Dictionary<string, string> fields)
+    {
+        var response = await browser.PostAsync(path, Form(page, fields));
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        return await response.Content.ReadAsStringAsync();
+    }
+
+    private static FormUrlEncodedContent Form(string page, Dictionary<string, string> fields)
+    {
+        fields["__RequestVerificationToken"] = TokenPattern().Match(page).Groups[1].Value;
+        return new FormUrlEncodedContent(fields);
+    }
+
+    private static async Task<string> HtmlAsync(HttpClient browser, string path)
+    {
+        var response = await browser.GetAsync(path);
+        Assert.True(response.StatusCode == HttpStatusCode.OK, $"GET {path}: {(int)response.StatusCode} {response.Headers.Location}");
+        return await response.Content.ReadAsStringAsync();
+    }
+
+    private static Task<HttpResponseMessage> HtmlOrRedirectAsync(HttpClient browser, string path) => browser.GetAsync(path);
+
+    [GeneratedRegex("name=\"__RequestVerificationToken\" type=\"hidden\" value=\"([^\"]+)\"")]
+    private static partial Regex TokenPattern();
+
+    [GeneratedRegex("<code id=\"shared-key\">([A-Z2-7]+)</code>")]
+    private static partial Regex SharedKey();
+
+    [GeneratedRegex("<li><code>([^<]+)</code></li>")]
+    private static partial Regex RecoveryCode();
+}
