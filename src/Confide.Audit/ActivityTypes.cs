@@ -14,6 +14,7 @@ public static class ActivityTypes
     public const string AppAdminJoin = "app_admin_join";
     public const string AdminPermissionChange = "admin_permission_change";
     public const string AdminTwoFactorAuthChange = "admin_two_factor_auth_change";
+    public const string SecuritySettingsChange = "security_settings_change";
 
     // Confide's own.
     public const string WorkspaceCreation = "workspace_creation";
@@ -28,7 +29,7 @@ public static class ActivityTypes
 
     public static IReadOnlyList<string> All { get; } =
     [
-        AdminLoginSuccess, AdminLoginFailure, AdminLogout, AppAdminJoin, AdminPermissionChange, AdminTwoFactorAuthChange,
+        AdminLoginSuccess, AdminLoginFailure, AdminLogout, AppAdminJoin, AdminPermissionChange, AdminTwoFactorAuthChange, SecuritySettingsChange,
         WorkspaceCreation, ContactDeletion, ConversationDeletion, ActivityLogExport,
         MasterKeyRotation, WorkspaceKeyRotation, ContactKeyRotation, ApiTokenCreation, ApiTokenRevocation,
     ];

@@ -35,6 +35,7 @@ public abstract class ConfideDbContext(DbContextOptions options) : IdentityDbCon
             e.Property(w => w.Id).HasMaxLength(32);
             e.Property(w => w.Region).HasMaxLength(8);
             e.Property(w => w.Name).HasMaxLength(255);
+            e.Property(w => w.TwoFactorRequirement).HasMaxLength(16).HasDefaultValue(TwoFactorRequirements.Off);
         });
 
         builder.Entity<Teammate>(e =>

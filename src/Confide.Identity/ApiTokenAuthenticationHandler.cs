@@ -1,6 +1,7 @@
 using System.Security.Claims;
 using System.Text.Encodings.Web;
 using Confide.Data;
+using Confide.Data.Model;
 using Confide.Identity.Authorization;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.EntityFrameworkCore;
@@ -24,13 +25,18 @@ public sealed class ApiTokenAuthenticationHandler(
 {
     public const string SchemeName = "ApiToken";
 
+    /// <summary>Marks a caller whose workspace requires two-factor sign-in they have not set up.</summary>
+    public const string TwoFactorRequiredClaim = "confide:two_factor_required";
+
     // Runs on every API request: compiled once rather than translated per call.
     private static readonly CompiledPerProvider<Func<ConfideDbContext, string, CancellationToken, Task<TokenMatch?>>> ActiveTokenByHash = new(() =>
         EF.CompileAsyncQuery((ConfideDbContext db, string hash, CancellationToken ct) =>
             (from t in db.ApiTokens.AsNoTracking()
              join m in db.Teammates on t.TeammateId equals m.Id
+             join w in db.Workspaces on t.WorkspaceId equals w.Id
+             join a in db.Users on m.AccountId equals a.Id
              where t.SecretHash == hash && t.RevokedAt == null
-             select new TokenMatch(t.Id, t.WorkspaceId, t.TeammateId, m.Role, t.Scopes, t.ExpiresAt))
+             select new TokenMatch(t.Id, t.WorkspaceId, t.TeammateId, m.Role, t.Scopes, t.ExpiresAt, w.TwoFactorRequirement, a.TwoFactorEnabled))
                 .FirstOrDefault()));
 
     protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
@@ -64,9 +70,18 @@ public sealed class ApiTokenAuthenticationHandler(
         ];
         // What the caller may do: the teammate's role, narrowed by the token's scopes. Read on
         // every request, so a role change or a narrowed token takes effect at once.
-        foreach (var permission in TokenScopes.Effective(BuiltInRoles.PermissionsOf(match.Role), match.Scopes))
+        if (TwoFactorRequirements.AppliesTo(match.TwoFactorRequirement, match.Role) && !match.TwoFactorEnabled)
         {
-            claims.Add(new Claim(PermissionAuthorizationHandler.PermissionClaim, permission));
+            // The workspace requires two-factor sign-in of this teammate, who has not set it up:
+            // their tokens may do nothing until they have (403 two_factor_required).
+            claims.Add(new Claim(TwoFactorRequiredClaim, "true"));
+        }
+        else
+        {
+            foreach (var permission in TokenScopes.Effective(BuiltInRoles.PermissionsOf(match.Role), match.Scopes))
+            {
+                claims.Add(new Claim(PermissionAuthorizationHandler.PermissionClaim, permission));
+            }
         }
 
         lastUse.Record(cell.Database, match.Id);
@@ -74,5 +89,5 @@ public sealed class ApiTokenAuthenticationHandler(
         return AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), SchemeName));
     }
 
-    private sealed record TokenMatch(string Id, string WorkspaceId, string TeammateId, string Role, string? Scopes, DateTimeOffset? ExpiresAt);
+    private sealed record TokenMatch(string Id, string WorkspaceId, string TeammateId, string Role, string? Scopes, DateTimeOffset? ExpiresAt, string TwoFactorRequirement, bool TwoFactorEnabled);
 }

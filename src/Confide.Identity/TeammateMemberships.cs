@@ -4,7 +4,11 @@ using Microsoft.EntityFrameworkCore;
 namespace Confide.Identity;
 
 /// <summary>A signed-in account's teammate role in one workspace of the current region.</summary>
-public sealed record Membership(string WorkspaceId, string WorkspaceName, string TeammateId, string TeammateName, string Role);
+/// <param name="TwoFactorRequirement">The workspace's policy (<see cref="Data.Model.TwoFactorRequirements"/>).</param>
+public sealed record Membership(string WorkspaceId, string WorkspaceName, string TeammateId, string TeammateName, string Role, string TwoFactorRequirement = Data.Model.TwoFactorRequirements.Off)
+{
+    public bool RequiresTwoFactor => Data.Model.TwoFactorRequirements.AppliesTo(TwoFactorRequirement, Role);
+}
 
 /// <summary>Which workspaces of the request's region a signed-in account belongs to.</summary>
 public sealed class TeammateMemberships(CurrentCell cell, Crypto.WorkspaceKeyRing keys)
@@ -19,13 +23,13 @@ public sealed class TeammateMemberships(CurrentCell cell, Crypto.WorkspaceKeyRin
             join w in db.Workspaces on t.WorkspaceId equals w.Id
             where t.AccountId == accountId
             orderby w.CreatedAt, w.Id
-            select new { Teammate = t, WorkspaceName = w.Name })
+            select new { Teammate = t, WorkspaceName = w.Name, w.TwoFactorRequirement })
             .ToListAsync(ct);
         var memberships = new List<Membership>(rows.Count);
         foreach (var row in rows)
         {
             var workforce = await keys.WorkforceAsync(cell.Database, row.Teammate.WorkspaceId, ct);
-            memberships.Add(new Membership(row.Teammate.WorkspaceId, row.WorkspaceName, row.Teammate.Id, workforce.Name(row.Teammate), row.Teammate.Role));
+            memberships.Add(new Membership(row.Teammate.WorkspaceId, row.WorkspaceName, row.Teammate.Id, workforce.Name(row.Teammate), row.Teammate.Role, row.TwoFactorRequirement));
         }
 
         return memberships;

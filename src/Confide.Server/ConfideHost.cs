@@ -35,6 +35,8 @@ public static class ConfideHost
         services.AddSingleton(sp => new LocalCertificateAuthority(
             sp.GetRequiredService<IOptions<ConfideOptions>>().Value.DataDirectoryFullPath, sp.GetRequiredService<TimeProvider>()));
         services.Configure<RouteHandlerOptions>(options => options.ThrowOnBadRequest = true);
+        // Links and redirects the app generates use the same lower-case paths people type.
+        services.Configure<RouteOptions>(options => options.LowercaseUrls = true);
         services.ConfigureHttpJsonOptions(options =>
         {
             options.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower;

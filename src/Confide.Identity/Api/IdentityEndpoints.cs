@@ -9,5 +9,6 @@ public static class IdentityEndpoints
     {
         api.MapTeammateEndpoints();
         api.MapApiTokenEndpoints();
+        api.MapSecuritySettingsEndpoints();
     }
 }

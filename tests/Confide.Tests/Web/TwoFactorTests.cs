@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Net;
+using System.Net.Http.Json;
 using System.Text.RegularExpressions;
 using Confide.Platform;
 using Confide.Tests.Audit;
@@ -77,6 +78,51 @@ public sealed partial class TwoFactorTests(Servers servers)
         Assert.Single(entries, e => e.Str("activity_type") == "admin_two_factor_auth_change");
         Assert.Equal(3, entries.Count(e => e.Str("activity_type") == "admin_login_failure" && e.GetProperty("metadata").Str("reason") == "wrong_second_factor"));
         Assert.Equal(3, entries.Count(e => e.Str("activity_type") == "admin_login_success" && e.GetProperty("metadata").TryGetProperty("second_factor", out _)));
+    }
+
+    [Theory, MemberData(nameof(Providers.All), MemberType = typeof(Providers))]
+    public async Task RequiredTwoFactor_LeavesATeammateWithoutItNothingButEnrolment(string provider)
+    {
+        var server = await servers.GetAsync(provider);
+        var workspace = await server.CreateWorkspaceAsync(Region.Eu);
+        using var api = workspace.Client();
+        await (await api.PutAsJsonAsync("confide/security_settings", new { two_factor_required = "sometimes" })).ErrorAsync(HttpStatusCode.BadRequest, "parameter_invalid");
+        var set = await (await api.PutAsJsonAsync("confide/security_settings", new { two_factor_required = "admins" })).JsonAsync();
+        Assert.Equal("admins", set.Str("two_factor_required"));
+
+        // The owner has no second factor yet: their token may do nothing.
+        await (await api.GetAsync("contacts")).ErrorAsync(HttpStatusCode.Forbidden, "two_factor_required");
+
+        // In the web app every page of the workspace leads to enrolment, and enrolling lifts it.
+        var cookies = new CookieContainer();
+        using var browser = server.Browser(Region.Eu, cookies);
+        await PasswordAsync(browser, workspace.OwnerEmail);
+        var inbox = await browser.GetAsync("app/inbox");
+        Assert.Equal(HttpStatusCode.Redirect, inbox.StatusCode);
+        Assert.StartsWith("/app/security", inbox.Headers.Location!.OriginalString, StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.Redirect, (await browser.GetAsync("app/activity")).StatusCode);
+        var security = await HtmlAsync(browser, inbox.Headers.Location!.OriginalString.TrimStart('/'));
+        Assert.Contains("requires two-factor sign-in", security, StringComparison.Ordinal);
+        var setup = await PostFormAsync(browser, "app/security?handler=Setup", security, []);
+        var key = SharedKey().Match(setup).Groups[1].Value;
+        await PostFormAsync(browser, "app/security?handler=Enable", setup, new() { ["Code"] = await OathtoolAsync(key, DateTimeOffset.UtcNow) });
+        Assert.Equal(HttpStatusCode.OK, (await browser.GetAsync("app/inbox")).StatusCode);
+        await (await api.GetAsync("contacts")).JsonAsync();
+
+        // "admins" spares an agent; "everyone" does not.
+        var agent = await (await api.PostJsonAsync("confide/teammates", new { email = $"agent-{Guid.NewGuid():N}@example.com", role = "agent" })).JsonAsync();
+        await using var scope = Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.CreateAsyncScope(server.Services);
+        var tokens = Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.GetRequiredService<Confide.Identity.ApiTokenAdministration>(scope.ServiceProvider);
+        var agentCaller = new Confide.Identity.ApiCaller(workspace.Id, agent.Str("id"), "") { Role = "agent", Permissions = Confide.Identity.Authorization.BuiltInRoles.PermissionsOf("agent") };
+        using var agentApi = server.Client(Region.Eu, (await tokens.CreateAsync(server.Cell(Region.Eu), agentCaller, "agent", null, null, CancellationToken.None)).Secret);
+        await (await agentApi.GetAsync("contacts")).JsonAsync();
+        await (await api.PutAsJsonAsync("confide/security_settings", new { two_factor_required = "everyone" })).JsonAsync();
+        await (await agentApi.GetAsync("contacts")).ErrorAsync(HttpStatusCode.Forbidden, "two_factor_required");
+
+        var changes = (await ActivityLogTests.AllEntriesAsync(api)).Where(e => e.Str("activity_type") == "security_settings_change").ToList();
+        Assert.Equal(2, changes.Count);
+        Assert.Equal("off", changes[0].GetProperty("metadata").GetProperty("before").Str("two_factor_required"));
+        Assert.Equal("everyone", changes[1].GetProperty("metadata").GetProperty("after").Str("two_factor_required"));
     }
 
     /// <summary>The code oathtool computes for <paramref name="at"/>.</summary>

@@ -551,6 +551,13 @@ namespace Confide.Data.Migrations.Postgres
                         .HasMaxLength(8)
                         .HasColumnType("character varying(8)");
 
+                    b.Property<string>("TwoFactorRequirement")
+                        .IsRequired()
+                        .ValueGeneratedOnAdd()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)")
+                        .HasDefaultValue("off");
+
                     b.HasKey("Id");
 
                     b.ToTable("Workspaces");

@@ -546,6 +546,13 @@ namespace Confide.Data.Migrations.Sqlite
                         .HasMaxLength(8)
                         .HasColumnType("TEXT");
 
+                    b.Property<string>("TwoFactorRequirement")
+                        .IsRequired()
+                        .ValueGeneratedOnAdd()
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT")
+                        .HasDefaultValue("off");
+
                     b.HasKey("Id");
 
                     b.ToTable("Workspaces");

@@ -39,6 +39,10 @@ public sealed class SecurityModel(UserManager<TeammateAccount> users, SignInMana
 
     public string? Error { get; private set; }
 
+    /// <summary>Set when a workspace sent the teammate here because it requires two-factor sign-in.</summary>
+    [BindProperty(SupportsGet = true, Name = "required")]
+    public string? RequiredBy { get; set; }
+
     public async Task<IActionResult> OnGetAsync() => await LoadAsync() is null ? Challenge() : Page();
 
     /// <summary>Starts (or restarts) setting up: a new key, not yet in force until confirmed with a code.</summary>

@@ -2,7 +2,10 @@ using System.Security.Claims;
 using Confide.Data;
 using Confide.Identity;
 using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.AspNetCore.Mvc.Filters;
 using Microsoft.AspNetCore.Mvc.RazorPages;
+using Confide.Data.Model;
 
 namespace Confide.Server.Pages.App;
 
@@ -22,6 +25,31 @@ public abstract class TeammatePageModel(TeammateMemberships memberships, Current
 
     /// <summary>The request's region database.</summary>
     protected CurrentCell Cell { get; } = cell;
+
+    /// <summary>
+    /// A workspace that requires two-factor sign-in of this teammate shows nothing until they
+    /// have set it up: every page of it sends them to the security page to enrol.
+    /// </summary>
+    public override async Task OnPageHandlerExecutionAsync(PageHandlerExecutingContext context, PageHandlerExecutionDelegate next)
+    {
+        var accountId = User.FindFirstValue(ClaimTypes.NameIdentifier);
+        if (accountId is not null)
+        {
+            var all = await memberships.ForAccountAsync(accountId, HttpContext.RequestAborted);
+            var selected = WorkspaceId is null ? (all.Count > 0 ? all[0] : null) : all.FirstOrDefault(m => m.WorkspaceId == WorkspaceId);
+            if (selected is { RequiresTwoFactor: true })
+            {
+                var users = HttpContext.RequestServices.GetRequiredService<UserManager<TeammateAccount>>();
+                if (await users.GetUserAsync(User) is { TwoFactorEnabled: false })
+                {
+                    context.Result = RedirectToPage("/App/Security", new { required = selected.WorkspaceId });
+                    return;
+                }
+            }
+        }
+
+        await next();
+    }
 
     /// <summary>Loads the memberships; false when the requested workspace is not one of them.</summary>
     protected async Task<bool> ResolveWorkspaceAsync(CancellationToken ct)
