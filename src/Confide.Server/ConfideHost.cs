@@ -57,6 +57,9 @@ public static class ConfideHost
         // Encode only what HTML needs (<, >, &, quotes): names in any script stay readable.
         services.Configure<Microsoft.Extensions.WebEncoders.WebEncoderOptions>(options =>
             options.TextEncoderSettings = new System.Text.Encodings.Web.TextEncoderSettings(System.Text.Unicode.UnicodeRanges.All));
+        var sessions = builder.Configuration.GetSection(TeammateSessionOptions.Section).Get<TeammateSessionOptions>() ?? new TeammateSessionOptions();
+        sessions.Validate();
+        services.AddOptions<TeammateSessionOptions>().BindConfiguration(TeammateSessionOptions.Section);
         services.ConfigureApplicationCookie(options =>
         {
             options.LoginPath = "/app/login";
@@ -64,7 +67,8 @@ public static class ConfideHost
             options.Cookie.HttpOnly = true;
             options.Cookie.SecurePolicy = CookieSecurePolicy.Always;
             options.Cookie.SameSite = SameSiteMode.Strict;
-            options.ExpireTimeSpan = TimeSpan.FromHours(12);
+            // Idle timeout: the cookie slides while the teammate is active; the absolute lifetime is checked on every request.
+            options.ExpireTimeSpan = TimeSpan.FromMinutes(sessions.IdleMinutes);
             options.SlidingExpiration = true;
             options.Events.OnValidatePrincipal = TeammateCookieValidation.ValidateAsync;
         });

@@ -1,5 +1,6 @@
 using Confide.Data;
 using Confide.Identity;
+using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Identity;
 
@@ -13,6 +14,9 @@ namespace Confide.Server.Hosting;
 /// </summary>
 internal static class TeammateCookieValidation
 {
+    /// <summary>When the session began (sign-in), kept in the cookie's properties across renewals and refreshes.</summary>
+    private const string SignedInAtItem = "confide.signed_in_at";
+
     public static async Task ValidateAsync(CookieValidatePrincipalContext context)
     {
         var cell = context.HttpContext.RequestServices.GetRequiredService<CurrentCell>();
@@ -20,6 +24,24 @@ internal static class TeammateCookieValidation
         if (!cell.IsResolved || region != cell.Region.Code)
         {
             context.RejectPrincipal();
+            return;
+        }
+
+        // Absolute lifetime: however active, a session ends this long after its sign-in. (The
+        // idle timeout is the cookie's own sliding expiry.)
+        var now = context.HttpContext.RequestServices.GetRequiredService<TimeProvider>().GetUtcNow();
+        var sessions = context.HttpContext.RequestServices.GetRequiredService<Microsoft.Extensions.Options.IOptions<TeammateSessionOptions>>().Value;
+        if (!context.Properties.Items.TryGetValue(SignedInAtItem, out var signedInAt) || signedInAt is null)
+        {
+            signedInAt = (context.Properties.IssuedUtc ?? now).ToUnixTimeSeconds().ToString(System.Globalization.CultureInfo.InvariantCulture);
+            context.Properties.Items[SignedInAtItem] = signedInAt;
+            context.ShouldRenew = true;
+        }
+
+        if (now - DateTimeOffset.FromUnixTimeSeconds(long.Parse(signedInAt, System.Globalization.CultureInfo.InvariantCulture)) > TimeSpan.FromHours(sessions.AbsoluteHours))
+        {
+            context.RejectPrincipal();
+            await context.HttpContext.SignOutAsync(IdentityConstants.ApplicationScheme);
             return;
         }
 

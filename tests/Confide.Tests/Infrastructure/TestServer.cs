@@ -47,7 +47,8 @@ public sealed class TestServer : IAsyncDisposable
 
     /// <param name="existingDataDirectory">Start on a data directory left by an earlier server (a restart); it is then not deleted on dispose.</param>
     /// <param name="existingPostgres">Likewise, the eu database of an earlier server; not dropped on dispose.</param>
-    public static async Task<TestServer> StartAsync(string provider, string? existingDataDirectory = null, string? existingPostgres = null)
+    /// <param name="configure">Changes to the host before it is built (e.g. a clock the test moves).</param>
+    public static async Task<TestServer> StartAsync(string provider, string? existingDataDirectory = null, string? existingPostgres = null, Action<WebApplicationBuilder>? configure = null)
     {
         var ownsData = existingDataDirectory is null;
         var dataDirectory = existingDataDirectory ?? Directory.CreateTempSubdirectory("confide-test-").FullName;
@@ -63,6 +64,7 @@ public sealed class TestServer : IAsyncDisposable
 
         var builder = ConfideHost.CreateBuilder([.. args]);
         ConfideHost.ConfigureEndpoints(builder);
+        configure?.Invoke(builder);
         var app = ConfideHost.Build(builder);
         await ConfideHost.MigrateAsync(app.Services);
         await app.StartAsync();
