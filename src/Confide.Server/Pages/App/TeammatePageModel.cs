@@ -6,6 +6,7 @@ using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Mvc.Filters;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 using Confide.Data.Model;
+using Confide.Identity.Authorization;
 
 namespace Confide.Server.Pages.App;
 
@@ -37,6 +38,14 @@ public abstract class TeammatePageModel(TeammateMemberships memberships, Current
         {
             var all = await memberships.ForAccountAsync(accountId, HttpContext.RequestAborted);
             var selected = WorkspaceId is null ? (all.Count > 0 ? all[0] : null) : all.FirstOrDefault(m => m.WorkspaceId == WorkspaceId);
+            var needed = GetType().GetCustomAttributes(typeof(PagePermissionAttribute), inherit: false).OfType<PagePermissionAttribute>().SingleOrDefault()?.Permission;
+            if (selected is not null && (needed is null || !BuiltInRoles.PermissionsOf(selected.Role).Contains(needed)))
+            {
+                // Deny by default: a page without a declared permission is shown to nobody.
+                context.Result = new ContentResult { StatusCode = StatusCodes.Status403Forbidden, Content = "Your role in this workspace does not allow this page.", ContentType = "text/plain; charset=utf-8" };
+                return;
+            }
+
             if (selected is { RequiresTwoFactor: true })
             {
                 var users = HttpContext.RequestServices.GetRequiredService<UserManager<TeammateAccount>>();
@@ -50,6 +59,9 @@ public abstract class TeammatePageModel(TeammateMemberships memberships, Current
 
         await next();
     }
+
+    /// <summary>Whether the teammate's role in the selected workspace holds <paramref name="permission"/> (after <see cref="ResolveWorkspaceAsync"/>).</summary>
+    public bool Can(string permission) => Current is not null && BuiltInRoles.PermissionsOf(Current.Role).Contains(permission);
 
     /// <summary>Loads the memberships; false when the requested workspace is not one of them.</summary>
     protected async Task<bool> ResolveWorkspaceAsync(CancellationToken ct)

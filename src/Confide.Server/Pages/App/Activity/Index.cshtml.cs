@@ -3,6 +3,7 @@ using Confide.Audit;
 using Confide.Crypto;
 using Confide.Data;
 using Confide.Identity;
+using Confide.Identity.Authorization;
 using Microsoft.AspNetCore.Http.Extensions;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.EntityFrameworkCore;
@@ -13,6 +14,7 @@ namespace Confide.Server.Pages.App.Activity;
 /// The workspace's activity log for its teammates: a filtered, paged table, the same filters as
 /// CSV and JSON Lines downloads, and the verifiable export. Any teammate may view it for now.
 /// </summary>
+[PagePermission(Permissions.ActivityLogRead)]
 public sealed class IndexModel(
     TeammateMemberships memberships, CurrentCell cell, ActivityLogQuery query, ActivityLog log, ActivityLogExporter exporter, WorkspaceKeyRing keys)
     : TeammatePageModel(memberships, cell)

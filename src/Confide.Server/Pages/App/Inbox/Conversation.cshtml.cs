@@ -1,11 +1,13 @@
 using Confide.Data;
 using Confide.Identity;
+using Confide.Identity.Authorization;
 using Confide.Messaging.Inbox;
 using Confide.Platform;
 using Microsoft.AspNetCore.Mvc;
 
 namespace Confide.Server.Pages.App.Inbox;
 
+[PagePermission(Permissions.ConversationsReadAll)]
 public sealed class ConversationModel(TeammateMemberships memberships, CurrentCell cell, InboxService inbox)
     : TeammatePageModel(memberships, cell)
 {
@@ -46,6 +48,12 @@ public sealed class ConversationModel(TeammateMemberships memberships, CurrentCe
         if (!await LoadAsync(ct))
         {
             return NotFound();
+        }
+
+        if (!Can(Permissions.ConversationsReply))
+        {
+            Error = "Your role in this workspace cannot reply to or change conversations.";
+            return Redirect($"/app/inbox/{Uri.EscapeDataString(Id)}?workspace={Uri.EscapeDataString(Current!.WorkspaceId)}");
         }
 
         try

@@ -1,10 +1,12 @@
 using Confide.Data;
 using Confide.Identity;
+using Confide.Identity.Authorization;
 using Confide.Messaging.Inbox;
 using Microsoft.AspNetCore.Mvc;
 
 namespace Confide.Server.Pages.App.Inbox;
 
+[PagePermission(Permissions.ConversationsReadAll)]
 public sealed class IndexModel(TeammateMemberships memberships, CurrentCell cell, InboxService inbox)
     : TeammatePageModel(memberships, cell)
 {
