@@ -12,6 +12,7 @@ public static class ActivityTypes
     public const string AdminLoginFailure = "admin_login_failure";
     public const string AdminLogout = "admin_logout";
     public const string AppAdminJoin = "app_admin_join";
+    public const string AdminDeletion = "admin_deletion";
     public const string AdminPermissionChange = "admin_permission_change";
     public const string AdminTwoFactorAuthChange = "admin_two_factor_auth_change";
     public const string SecuritySettingsChange = "security_settings_change";
@@ -29,7 +30,7 @@ public static class ActivityTypes
 
     public static IReadOnlyList<string> All { get; } =
     [
-        AdminLoginSuccess, AdminLoginFailure, AdminLogout, AppAdminJoin, AdminPermissionChange, AdminTwoFactorAuthChange, SecuritySettingsChange,
+        AdminLoginSuccess, AdminLoginFailure, AdminLogout, AppAdminJoin, AdminDeletion, AdminPermissionChange, AdminTwoFactorAuthChange, SecuritySettingsChange,
         WorkspaceCreation, ContactDeletion, ConversationDeletion, ActivityLogExport,
         MasterKeyRotation, WorkspaceKeyRotation, ContactKeyRotation, ApiTokenCreation, ApiTokenRevocation,
     ];

@@ -117,6 +117,39 @@ public sealed class TeammateAdministration(
         }, cancellationToken);
     }
 
+    /// <summary>
+    /// Removes a teammate from the workspace: their API tokens go with them (at once), and
+    /// conversations assigned to them become unassigned. What they wrote stays, attributed by id.
+    /// </summary>
+    public async Task RemoveAsync(CellDatabase cell, string workspaceId, string teammateId, ActivityActor actor, bool actorIsOwner, CancellationToken cancellationToken) =>
+        await cell.Writer.WriteAsync(async (db, ct) =>
+        {
+            var teammate = await db.Teammates.FirstOrDefaultAsync(t => t.WorkspaceId == workspaceId && t.Id == teammateId, ct)
+                ?? throw new ConfideException(ConfideError.NotFound("Admin"));
+            if (teammate.Role == TeammateRoles.Owner)
+            {
+                if (!actorIsOwner)
+                {
+                    throw new ConfideException(ConfideError.Forbidden("Only an owner can remove an owner"));
+                }
+
+                if (await db.Teammates.CountAsync(t => t.WorkspaceId == workspaceId && t.Role == TeammateRoles.Owner, ct) == 1)
+                {
+                    throw new ConfideException(ConfideError.Conflict("A workspace needs at least one owner; make someone else owner first"));
+                }
+            }
+
+            // The entry is written first: it reads the acting teammate, who may be the one leaving.
+            var tokens = await db.ApiTokens.CountAsync(t => t.TeammateId == teammateId, ct);
+            await log.AppendAsync(db, cell, workspaceId, new ActivityEvent(
+                ActivityTypes.AdminDeletion, actor, "A teammate was removed from the workspace; their API tokens were deleted.",
+                new ActivityTarget("admin", teammateId), new JsonObject { ["role"] = teammate.Role, ["api_tokens_deleted"] = tokens }), ct);
+            await db.ApiTokens.Where(t => t.TeammateId == teammateId).ExecuteDeleteAsync(ct);
+            await db.Conversations.Where(c => c.WorkspaceId == workspaceId && c.AdminAssigneeId == teammateId)
+                .ExecuteUpdateAsync(s => s.SetProperty(c => c.AdminAssigneeId, (string?)null), ct);
+            db.Teammates.Remove(teammate);
+        }, cancellationToken);
+
     private static void EnsureAssignable(string role, bool actorIsOwner)
     {
         if (!BuiltInRoles.IsBuiltIn(role))

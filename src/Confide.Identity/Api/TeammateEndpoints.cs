@@ -23,6 +23,7 @@ internal static class TeammateEndpoints
         var teammates = api.MapGroup("/confide/teammates").RequirePermission(Permissions.TeammatesManage);
         teammates.MapPost("", AddAsync);
         teammates.MapPut("/{id}/role", ChangeRoleAsync);
+        teammates.MapDelete("/{id}", RemoveAsync);
     }
 
     private static async Task<IResult> AddAsync(ApiCaller caller, CurrentCell cell, TeammateAdministration teammates, AddTeammateInput input, CancellationToken ct)
@@ -31,6 +32,12 @@ internal static class TeammateEndpoints
         var added = await teammates.AddAsync(cell.Database, caller.WorkspaceId, input.Email ?? throw new Platform.ConfideException(Platform.ConfideError.ParameterMissing("email")),
             input.Name, role, caller.Actor, caller.IsOwner, ct);
         return TypedResults.Ok(new TeammateAddedView(added.TeammateId, role, added.GeneratedPassword));
+    }
+
+    private static async Task<IResult> RemoveAsync(ApiCaller caller, CurrentCell cell, TeammateAdministration teammates, string id, CancellationToken ct)
+    {
+        await teammates.RemoveAsync(cell.Database, caller.WorkspaceId, id, caller.Actor, caller.IsOwner, ct);
+        return TypedResults.Ok(new { id, type = "admin", deleted = true });
     }
 
     private static async Task<IResult> ChangeRoleAsync(ApiCaller caller, CurrentCell cell, TeammateAdministration teammates, string id, RoleInput input, CancellationToken ct)

@@ -97,8 +97,17 @@ public sealed class TokensAndTeammatesTests(Servers servers)
         await (await adminClient.PostJsonAsync("contacts", new { email = "denied@example.com" })).ErrorAsync(HttpStatusCode.Forbidden, "forbidden");
         await (await adminClient.GetAsync("contacts")).JsonAsync();
 
+        // Removal: not of the last owner, not of an owner by an admin; the removed teammate's tokens stop at once.
+        await (await owner.DeleteAsync($"confide/teammates/{workspace.OwnerId}")).ErrorAsync(HttpStatusCode.Conflict, "conflict");
+        await (await owner.DeleteAsync($"confide/teammates/{admin.Str("id")}")).JsonAsync();
+        await (await adminClient.GetAsync("contacts")).ErrorAsync(HttpStatusCode.Unauthorized, "unauthorized");
+        await (await owner.DeleteAsync($"confide/teammates/{admin.Str("id")}")).ErrorAsync(HttpStatusCode.NotFound, "not_found");
+        var admins = await (await owner.GetAsync("admins")).JsonAsync();
+        Assert.DoesNotContain(admins.GetProperty("admins").EnumerateArray(), a => a.Str("id") == admin.Str("id"));
+
         var entries = await ActivityLogTests.AllEntriesAsync(owner);
         Assert.Equal(1, entries.Count(e => e.Str("activity_type") == "app_admin_join"));
+        Assert.Equal(admin.Str("id"), entries.Single(e => e.Str("activity_type") == "admin_deletion").GetProperty("target").Str("id"));
         var change = entries.Single(e => e.Str("activity_type") == "admin_permission_change");
         Assert.Equal("admin", change.GetProperty("metadata").GetProperty("before").Str("role"));
         Assert.Equal("viewer", change.GetProperty("metadata").GetProperty("after").Str("role"));
