@@ -13,6 +13,8 @@ public static class ActivityTypes
     public const string AdminLogout = "admin_logout";
     public const string AppAdminJoin = "app_admin_join";
     public const string AdminDeletion = "admin_deletion";
+    public const string RoleCreation = "role_creation";
+    public const string RoleDeletion = "role_deletion";
     public const string AdminPermissionChange = "admin_permission_change";
     public const string AdminTwoFactorAuthChange = "admin_two_factor_auth_change";
     public const string SecuritySettingsChange = "security_settings_change";
@@ -30,7 +32,7 @@ public static class ActivityTypes
 
     public static IReadOnlyList<string> All { get; } =
     [
-        AdminLoginSuccess, AdminLoginFailure, AdminLogout, AppAdminJoin, AdminDeletion, AdminPermissionChange, AdminTwoFactorAuthChange, SecuritySettingsChange,
+        AdminLoginSuccess, AdminLoginFailure, AdminLogout, AppAdminJoin, AdminDeletion, AdminPermissionChange, RoleCreation, RoleDeletion, AdminTwoFactorAuthChange, SecuritySettingsChange,
         WorkspaceCreation, ContactDeletion, ConversationDeletion, ActivityLogExport,
         MasterKeyRotation, WorkspaceKeyRotation, ContactKeyRotation, ApiTokenCreation, ApiTokenRevocation,
     ];

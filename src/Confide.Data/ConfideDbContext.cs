@@ -25,6 +25,7 @@ public abstract class ConfideDbContext(DbContextOptions options) : IdentityDbCon
     public DbSet<ActivityLogEntry> ActivityLogEntries => Set<ActivityLogEntry>();
     public DbSet<ActivityLogCheckpoint> ActivityLogCheckpoints => Set<ActivityLogCheckpoint>();
     public DbSet<SigningKey> SigningKeys => Set<SigningKey>();
+    public DbSet<WorkspaceRole> WorkspaceRoles => Set<WorkspaceRole>();
 
     protected override void OnModelCreating(ModelBuilder builder)
     {
@@ -124,6 +125,14 @@ public abstract class ConfideDbContext(DbContextOptions options) : IdentityDbCon
             e.HasKey(c => new { c.WorkspaceId, c.TreeSize });
             e.Property(c => c.KeyId).HasMaxLength(16);
             e.HasOne<Workspace>().WithMany().HasForeignKey(c => c.WorkspaceId);
+        });
+
+        builder.Entity<WorkspaceRole>(e =>
+        {
+            e.Property(r => r.Id).HasMaxLength(24);
+            e.Property(r => r.Name).HasMaxLength(255);
+            e.HasIndex(r => new { r.WorkspaceId, r.Name }).IsUnique();
+            e.HasOne<Workspace>().WithMany().HasForeignKey(r => r.WorkspaceId);
         });
 
         builder.Entity<SigningKey>(e =>

@@ -35,8 +35,9 @@ public sealed class ApiTokenAuthenticationHandler(
              join m in db.Teammates on t.TeammateId equals m.Id
              join w in db.Workspaces on t.WorkspaceId equals w.Id
              join a in db.Users on m.AccountId equals a.Id
+             from r in db.WorkspaceRoles.Where(r => r.WorkspaceId == t.WorkspaceId && r.Id == m.Role).DefaultIfEmpty()
              where t.SecretHash == hash && t.RevokedAt == null
-             select new TokenMatch(t.Id, t.WorkspaceId, t.TeammateId, m.Role, t.Scopes, t.ExpiresAt, w.TwoFactorRequirement, a.TwoFactorEnabled))
+             select new TokenMatch(t.Id, t.WorkspaceId, t.TeammateId, m.Role, r == null ? null : r.Permissions, t.Scopes, t.ExpiresAt, w.TwoFactorRequirement, a.TwoFactorEnabled))
                 .FirstOrDefault()));
 
     protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
@@ -70,7 +71,8 @@ public sealed class ApiTokenAuthenticationHandler(
         ];
         // What the caller may do: the teammate's role, narrowed by the token's scopes. Read on
         // every request, so a role change or a narrowed token takes effect at once.
-        if (TwoFactorRequirements.AppliesTo(match.TwoFactorRequirement, match.Role) && !match.TwoFactorEnabled)
+        var rolePermissions = RolePermissions.Resolve(match.Role, match.RolePermissions);
+        if (RolePermissions.RequiresTwoFactor(match.TwoFactorRequirement, rolePermissions) && !match.TwoFactorEnabled)
         {
             // The workspace requires two-factor sign-in of this teammate, who has not set it up:
             // their tokens may do nothing until they have (403 two_factor_required).
@@ -78,7 +80,7 @@ public sealed class ApiTokenAuthenticationHandler(
         }
         else
         {
-            foreach (var permission in TokenScopes.Effective(BuiltInRoles.PermissionsOf(match.Role), match.Scopes))
+            foreach (var permission in TokenScopes.Effective(rolePermissions, match.Scopes))
             {
                 claims.Add(new Claim(PermissionAuthorizationHandler.PermissionClaim, permission));
             }
@@ -89,5 +91,5 @@ public sealed class ApiTokenAuthenticationHandler(
         return AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), SchemeName));
     }
 
-    private sealed record TokenMatch(string Id, string WorkspaceId, string TeammateId, string Role, string? Scopes, DateTimeOffset? ExpiresAt, string TwoFactorRequirement, bool TwoFactorEnabled);
+    private sealed record TokenMatch(string Id, string WorkspaceId, string TeammateId, string Role, string? RolePermissions, string? Scopes, DateTimeOffset? ExpiresAt, string TwoFactorRequirement, bool TwoFactorEnabled);
 }

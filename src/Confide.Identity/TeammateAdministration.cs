@@ -26,7 +26,7 @@ public sealed class TeammateAdministration(
     public sealed record Added(string TeammateId, string? GeneratedPassword);
 
     /// <summary>Adds the account with <paramref name="email"/> (created when new, with a generated password) as a teammate.</summary>
-    public async Task<Added> AddAsync(CellDatabase cell, string workspaceId, string email, string? name, string role, ActivityActor actor, bool actorIsOwner, CancellationToken cancellationToken)
+    public async Task<Added> AddAsync(CellDatabase cell, string workspaceId, string email, string? name, string role, ApiCaller caller, CancellationToken cancellationToken)
     {
         email = email.Trim();
         if (!EmailAddress.IsValid(email))
@@ -34,12 +34,12 @@ public sealed class TeammateAdministration(
             throw new ConfideException(ConfideError.ParameterInvalid("email is not a valid email address"));
         }
 
-        EnsureAssignable(role, actorIsOwner);
         var displayName = name?.Trim() is { Length: > 0 and <= 255 } given ? given : email.Split('@')[0];
         var workforce = await keys.WorkforceAsync(cell, workspaceId, cancellationToken);
         var normalizedEmail = normalizer.NormalizeEmail(email);
         return await cell.Writer.WriteAsync(async (db, ct) =>
         {
+            await EnsureAssignableAsync(db, workspaceId, role, caller, ct);
             string? generatedPassword = null;
             var account = await db.Users.FirstOrDefaultAsync(u => u.NormalizedEmail == normalizedEmail, ct);
             if (account is null)
@@ -77,17 +77,17 @@ public sealed class TeammateAdministration(
             teammate.EncryptedEmail = workforce.SealEmail(teammate.Id, email);
             db.Teammates.Add(teammate);
             await log.AppendAsync(db, cell, workspaceId, new ActivityEvent(
-                ActivityTypes.AppAdminJoin, actor, "A teammate was added to the workspace.",
+                ActivityTypes.AppAdminJoin, caller.Actor, "A teammate was added to the workspace.",
                 new ActivityTarget("admin", teammate.Id), new JsonObject { ["role"] = role }), ct);
             return new Added(teammate.Id, generatedPassword);
         }, cancellationToken);
     }
 
-    public async Task ChangeRoleAsync(CellDatabase cell, string workspaceId, string teammateId, string role, ActivityActor actor, bool actorIsOwner, CancellationToken cancellationToken)
+    public async Task ChangeRoleAsync(CellDatabase cell, string workspaceId, string teammateId, string role, ApiCaller caller, CancellationToken cancellationToken)
     {
-        EnsureAssignable(role, actorIsOwner);
         await cell.Writer.WriteAsync(async (db, ct) =>
         {
+            await EnsureAssignableAsync(db, workspaceId, role, caller, ct);
             var teammate = await db.Teammates.FirstOrDefaultAsync(t => t.WorkspaceId == workspaceId && t.Id == teammateId, ct)
                 ?? throw new ConfideException(ConfideError.NotFound("Admin"));
             var before = teammate.Role;
@@ -98,7 +98,7 @@ public sealed class TeammateAdministration(
 
             if (before == TeammateRoles.Owner)
             {
-                if (!actorIsOwner)
+                if (!caller.IsOwner)
                 {
                     throw new ConfideException(ConfideError.Forbidden("Only an owner can change an owner's role"));
                 }
@@ -111,7 +111,7 @@ public sealed class TeammateAdministration(
 
             teammate.Role = role;
             await log.AppendAsync(db, cell, workspaceId, new ActivityEvent(
-                ActivityTypes.AdminPermissionChange, actor, "A teammate's role was changed.",
+                ActivityTypes.AdminPermissionChange, caller.Actor, "A teammate's role was changed.",
                 new ActivityTarget("admin", teammate.Id),
                 new JsonObject { ["before"] = new JsonObject { ["role"] = before }, ["after"] = new JsonObject { ["role"] = role } }), ct);
         }, cancellationToken);
@@ -121,14 +121,14 @@ public sealed class TeammateAdministration(
     /// Removes a teammate from the workspace: their API tokens go with them (at once), and
     /// conversations assigned to them become unassigned. What they wrote stays, attributed by id.
     /// </summary>
-    public async Task RemoveAsync(CellDatabase cell, string workspaceId, string teammateId, ActivityActor actor, bool actorIsOwner, CancellationToken cancellationToken) =>
+    public async Task RemoveAsync(CellDatabase cell, string workspaceId, string teammateId, ApiCaller caller, CancellationToken cancellationToken) =>
         await cell.Writer.WriteAsync(async (db, ct) =>
         {
             var teammate = await db.Teammates.FirstOrDefaultAsync(t => t.WorkspaceId == workspaceId && t.Id == teammateId, ct)
                 ?? throw new ConfideException(ConfideError.NotFound("Admin"));
             if (teammate.Role == TeammateRoles.Owner)
             {
-                if (!actorIsOwner)
+                if (!caller.IsOwner)
                 {
                     throw new ConfideException(ConfideError.Forbidden("Only an owner can remove an owner"));
                 }
@@ -142,7 +142,7 @@ public sealed class TeammateAdministration(
             // The entry is written first: it reads the acting teammate, who may be the one leaving.
             var tokens = await db.ApiTokens.CountAsync(t => t.TeammateId == teammateId, ct);
             await log.AppendAsync(db, cell, workspaceId, new ActivityEvent(
-                ActivityTypes.AdminDeletion, actor, "A teammate was removed from the workspace; their API tokens were deleted.",
+                ActivityTypes.AdminDeletion, caller.Actor, "A teammate was removed from the workspace; their API tokens were deleted.",
                 new ActivityTarget("admin", teammateId), new JsonObject { ["role"] = teammate.Role, ["api_tokens_deleted"] = tokens }), ct);
             await db.ApiTokens.Where(t => t.TeammateId == teammateId).ExecuteDeleteAsync(ct);
             await db.Conversations.Where(c => c.WorkspaceId == workspaceId && c.AdminAssigneeId == teammateId)
@@ -150,16 +150,33 @@ public sealed class TeammateAdministration(
             db.Teammates.Remove(teammate);
         }, cancellationToken);
 
-    private static void EnsureAssignable(string role, bool actorIsOwner)
+    /// <summary>
+    /// A role can be given if it exists (built in, or one of this workspace's roles) and the
+    /// caller holds every permission it carries: nobody hands out more than they have. Only an
+    /// owner makes owners.
+    /// </summary>
+    private static async Task EnsureAssignableAsync(ConfideDbContext db, string workspaceId, string role, ApiCaller caller, CancellationToken ct)
     {
-        if (!BuiltInRoles.IsBuiltIn(role))
+        IReadOnlySet<string> permissions;
+        if (BuiltInRoles.IsBuiltIn(role))
         {
-            throw new ConfideException(ConfideError.ParameterInvalid($"role must be one of: {string.Join(", ", BuiltInRoles.Names)}"));
+            permissions = BuiltInRoles.PermissionsOf(role);
+        }
+        else
+        {
+            var custom = await db.WorkspaceRoles.FirstOrDefaultAsync(r => r.WorkspaceId == workspaceId && r.Id == role, ct)
+                ?? throw new ConfideException(ConfideError.ParameterInvalid($"role must be one of {string.Join(", ", BuiltInRoles.Names)} or the id of one of this workspace's roles"));
+            permissions = RolePermissions.Resolve(role, custom.Permissions);
         }
 
-        if (role == TeammateRoles.Owner && !actorIsOwner)
+        if (role == TeammateRoles.Owner && !caller.IsOwner)
         {
             throw new ConfideException(ConfideError.Forbidden("Only an owner can make another owner"));
+        }
+
+        if (permissions.FirstOrDefault(p => !caller.Permissions.Contains(p)) is { } beyond)
+        {
+            throw new ConfideException(ConfideError.Forbidden($"That role carries '{beyond}', which you do not hold"));
         }
     }
 }

@@ -4,10 +4,11 @@ using Microsoft.EntityFrameworkCore;
 namespace Confide.Identity;
 
 /// <summary>A signed-in account's teammate role in one workspace of the current region.</summary>
+/// <param name="Permissions">What the role allows in this workspace.</param>
 /// <param name="TwoFactorRequirement">The workspace's policy (<see cref="Data.Model.TwoFactorRequirements"/>).</param>
-public sealed record Membership(string WorkspaceId, string WorkspaceName, string TeammateId, string TeammateName, string Role, string TwoFactorRequirement = Data.Model.TwoFactorRequirements.Off)
+public sealed record Membership(string WorkspaceId, string WorkspaceName, string TeammateId, string TeammateName, string Role, IReadOnlySet<string> Permissions, string TwoFactorRequirement)
 {
-    public bool RequiresTwoFactor => Data.Model.TwoFactorRequirements.AppliesTo(TwoFactorRequirement, Role);
+    public bool RequiresTwoFactor => Authorization.RolePermissions.RequiresTwoFactor(TwoFactorRequirement, Permissions);
 }
 
 /// <summary>Which workspaces of the request's region a signed-in account belongs to.</summary>
@@ -21,15 +22,17 @@ public sealed class TeammateMemberships(CurrentCell cell, Crypto.WorkspaceKeyRin
         var rows = await (
             from t in db.Teammates
             join w in db.Workspaces on t.WorkspaceId equals w.Id
+            from r in db.WorkspaceRoles.Where(r => r.WorkspaceId == t.WorkspaceId && r.Id == t.Role).DefaultIfEmpty()
             where t.AccountId == accountId
             orderby w.CreatedAt, w.Id
-            select new { Teammate = t, WorkspaceName = w.Name, w.TwoFactorRequirement })
+            select new { Teammate = t, WorkspaceName = w.Name, w.TwoFactorRequirement, RolePermissions = r == null ? null : r.Permissions })
             .ToListAsync(ct);
         var memberships = new List<Membership>(rows.Count);
         foreach (var row in rows)
         {
             var workforce = await keys.WorkforceAsync(cell.Database, row.Teammate.WorkspaceId, ct);
-            memberships.Add(new Membership(row.Teammate.WorkspaceId, row.WorkspaceName, row.Teammate.Id, workforce.Name(row.Teammate), row.Teammate.Role, row.TwoFactorRequirement));
+            memberships.Add(new Membership(row.Teammate.WorkspaceId, row.WorkspaceName, row.Teammate.Id, workforce.Name(row.Teammate), row.Teammate.Role,
+                Authorization.RolePermissions.Resolve(row.Teammate.Role, row.RolePermissions), row.TwoFactorRequirement));
         }
 
         return memberships;

@@ -26,14 +26,10 @@ public static class TwoFactorRequirements
 {
     public const string Off = "off";
 
-    /// <summary>Owners and admins.</summary>
+    /// <summary>Whoever can manage teammates or security settings (owners, admins).</summary>
     public const string Admins = "admins";
 
     public const string Everyone = "everyone";
 
     public static bool IsValid(string value) => value is Off or Admins or Everyone;
-
-    /// <summary>Whether a teammate with <paramref name="role"/> must use two-factor sign-in under <paramref name="requirement"/>.</summary>
-    public static bool AppliesTo(string requirement, string role) =>
-        requirement == Everyone || (requirement == Admins && role is TeammateRoles.Owner or TeammateRoles.Admin);
 }

@@ -10,5 +10,6 @@ public static class IdentityEndpoints
         api.MapTeammateEndpoints();
         api.MapApiTokenEndpoints();
         api.MapSecuritySettingsEndpoints();
+        api.MapRoleEndpoints();
     }
 }

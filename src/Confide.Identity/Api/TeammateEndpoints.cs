@@ -30,20 +30,20 @@ internal static class TeammateEndpoints
     {
         var role = input.Role ?? Data.Model.TeammateRoles.Agent;
         var added = await teammates.AddAsync(cell.Database, caller.WorkspaceId, input.Email ?? throw new Platform.ConfideException(Platform.ConfideError.ParameterMissing("email")),
-            input.Name, role, caller.Actor, caller.IsOwner, ct);
+            input.Name, role, caller, ct);
         return TypedResults.Ok(new TeammateAddedView(added.TeammateId, role, added.GeneratedPassword));
     }
 
     private static async Task<IResult> RemoveAsync(ApiCaller caller, CurrentCell cell, TeammateAdministration teammates, string id, CancellationToken ct)
     {
-        await teammates.RemoveAsync(cell.Database, caller.WorkspaceId, id, caller.Actor, caller.IsOwner, ct);
+        await teammates.RemoveAsync(cell.Database, caller.WorkspaceId, id, caller, ct);
         return TypedResults.Ok(new { id, type = "admin", deleted = true });
     }
 
     private static async Task<IResult> ChangeRoleAsync(ApiCaller caller, CurrentCell cell, TeammateAdministration teammates, string id, RoleInput input, CancellationToken ct)
     {
         var role = input.Role ?? throw new Platform.ConfideException(Platform.ConfideError.ParameterMissing("role"));
-        await teammates.ChangeRoleAsync(cell.Database, caller.WorkspaceId, id, role, caller.Actor, caller.IsOwner, ct);
+        await teammates.ChangeRoleAsync(cell.Database, caller.WorkspaceId, id, role, caller, ct);
         return TypedResults.Ok(new TeammateAddedView(id, role, null));
     }
 }

@@ -122,6 +122,14 @@ public sealed class AuthorizationMatrixTests(Servers servers)
             callers.Add(new Caller(role, server.Client(Region.Eu, token.Secret), teammateId, permissions));
         }
 
+        // A workspace role, made of a few permissions.
+        string[] customPermissions = [Permissions.ContactsRead, Permissions.ConversationsReadAll, Permissions.ConversationsReply, Permissions.ActivityLogRead, Permissions.TeammatesRead];
+        var customRole = await (await owner.PostJsonAsync("confide/roles", new { name = "Support lead", permissions = customPermissions })).JsonAsync();
+        var lead = await (await owner.PostJsonAsync("confide/teammates", new { email = $"lead-{Guid.NewGuid():N}@example.com", role = customRole.Str("id") })).JsonAsync();
+        var leadCaller = new ApiCaller(own.Id, lead.Str("id"), "") { Role = customRole.Str("id"), Permissions = customPermissions.ToHashSet() };
+        var leadToken = await tokens.CreateAsync(server.Cell(Region.Eu), leadCaller, "lead token", null, null, CancellationToken.None);
+        callers.Add(new Caller("workspace role 'Support lead'", server.Client(Region.Eu, leadToken.Secret), lead.Str("id"), customPermissions.ToHashSet()));
+
         var ownerCaller = new ApiCaller(own.Id, own.OwnerId, "") { Role = TeammateRoles.Owner, Permissions = BuiltInRoles.PermissionsOf(TeammateRoles.Owner) };
         string[][] narrowed = [[Permissions.ContactsRead], [Permissions.ConversationsReadAll, Permissions.ConversationsReply, Permissions.ActivityLogRead]];
         foreach (var scopes in narrowed)

@@ -113,11 +113,49 @@ public sealed class TokensAndTeammatesTests(Servers servers)
         Assert.Equal("viewer", change.GetProperty("metadata").GetProperty("after").Str("role"));
     }
 
-    private static async Task<string> MintAsync(TestServer server, TestWorkspace workspace, string teammateId, string role)
+    [Theory, MemberData(nameof(Providers.All), MemberType = typeof(Providers))]
+    public async Task WorkspaceRoles_GrantExactlyTheirPermissions_AndNeverMoreThanTheCreatorHolds(string provider)
+    {
+        var server = await servers.GetAsync(provider);
+        var workspace = await server.CreateWorkspaceAsync(Region.Eu);
+        using var owner = workspace.Client();
+
+        await (await owner.PostJsonAsync("confide/roles", new { name = "Odd", permissions = new[] { "contacts.fly" } })).ErrorAsync(HttpStatusCode.BadRequest, "parameter_invalid");
+        await (await owner.PostJsonAsync("confide/roles", new { name = "owner", permissions = new[] { "contacts.read" } })).ErrorAsync(HttpStatusCode.BadRequest, "parameter_invalid");
+        var role = await (await owner.PostJsonAsync("confide/roles", new { name = "Readers", permissions = new[] { "contacts.read", "teammates.read" } })).JsonAsync();
+        await (await owner.PostJsonAsync("confide/roles", new { name = "Readers", permissions = new[] { "contacts.read" } })).ErrorAsync(HttpStatusCode.Conflict, "conflict");
+        var roles = await (await owner.GetAsync("confide/roles")).JsonAsync();
+        Assert.Contains(roles.GetProperty("roles").EnumerateArray(), r => r.Str("id") == role.Str("id") && !r.GetProperty("built_in").GetBoolean());
+
+        var reader = await (await owner.PostJsonAsync("confide/teammates", new { email = $"reader-{Guid.NewGuid():N}@example.com", role = role.Str("id") })).JsonAsync();
+        using var readerApi = server.Client(Region.Eu, await MintAsync(server, workspace, reader.Str("id"), role.Str("id"), ["contacts.read", "teammates.read"]));
+        await (await readerApi.GetAsync("contacts")).JsonAsync();
+        await (await readerApi.PostJsonAsync("contacts", new { email = "nope@example.com" })).ErrorAsync(HttpStatusCode.Forbidden, "forbidden");
+
+        // An admin can neither make nor hand out a role with powers the admin lacks.
+        var admin = await (await owner.PostJsonAsync("confide/teammates", new { email = $"admin-{Guid.NewGuid():N}@example.com", role = "admin" })).JsonAsync();
+        using var adminApi = server.Client(Region.Eu, await MintAsync(server, workspace, admin.Str("id"), "admin"));
+        await (await adminApi.PostJsonAsync("confide/roles", new { name = "Keyholder", permissions = new[] { "keys.manage" } })).ErrorAsync(HttpStatusCode.Forbidden, "forbidden");
+        var keyholder = await (await owner.PostJsonAsync("confide/roles", new { name = "Keyholder", permissions = new[] { "keys.manage", "contacts.read" } })).JsonAsync();
+        await (await adminApi.PutAsJsonAsync($"confide/teammates/{reader.Str("id")}/role", new { role = keyholder.Str("id") })).ErrorAsync(HttpStatusCode.Forbidden, "forbidden");
+        await (await owner.PutAsJsonAsync($"confide/teammates/{reader.Str("id")}/role", new { role = "0123456789abcdef01234567" })).ErrorAsync(HttpStatusCode.BadRequest, "parameter_invalid");
+
+        // A role in use cannot be deleted.
+        await (await owner.DeleteAsync($"confide/roles/{role.Str("id")}")).ErrorAsync(HttpStatusCode.Conflict, "conflict");
+        await (await owner.PutAsJsonAsync($"confide/teammates/{reader.Str("id")}/role", new { role = "viewer" })).JsonAsync();
+        await (await owner.DeleteAsync($"confide/roles/{role.Str("id")}")).JsonAsync();
+        await (await owner.DeleteAsync($"confide/roles/{role.Str("id")}")).ErrorAsync(HttpStatusCode.NotFound, "not_found");
+
+        var types = (await ActivityLogTests.AllEntriesAsync(owner)).Select(e => e.Str("activity_type")).ToList();
+        Assert.Equal(2, types.Count(t => t == "role_creation"));
+        Assert.Equal(1, types.Count(t => t == "role_deletion"));
+    }
+
+    private static async Task<string> MintAsync(TestServer server, TestWorkspace workspace, string teammateId, string role, string[]? customPermissions = null)
     {
         await using var scope = server.Services.CreateAsyncScope();
         var tokens = scope.ServiceProvider.GetRequiredService<ApiTokenAdministration>();
-        var caller = new ApiCaller(workspace.Id, teammateId, "") { Role = role, Permissions = BuiltInRoles.PermissionsOf(role) };
+        var caller = new ApiCaller(workspace.Id, teammateId, "") { Role = role, Permissions = customPermissions?.ToHashSet() ?? BuiltInRoles.PermissionsOf(role) };
         return (await tokens.CreateAsync(server.Cell(Region.Eu), caller, "test", null, null, CancellationToken.None)).Secret;
     }
 }

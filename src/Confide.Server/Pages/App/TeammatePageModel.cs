@@ -39,7 +39,7 @@ public abstract class TeammatePageModel(TeammateMemberships memberships, Current
             var all = await memberships.ForAccountAsync(accountId, HttpContext.RequestAborted);
             var selected = WorkspaceId is null ? (all.Count > 0 ? all[0] : null) : all.FirstOrDefault(m => m.WorkspaceId == WorkspaceId);
             var needed = GetType().GetCustomAttributes(typeof(PagePermissionAttribute), inherit: false).OfType<PagePermissionAttribute>().SingleOrDefault()?.Permission;
-            if (selected is not null && (needed is null || !BuiltInRoles.PermissionsOf(selected.Role).Contains(needed)))
+            if (selected is not null && (needed is null || !selected.Permissions.Contains(needed)))
             {
                 // Deny by default: a page without a declared permission is shown to nobody.
                 context.Result = new ContentResult { StatusCode = StatusCodes.Status403Forbidden, Content = "Your role in this workspace does not allow this page.", ContentType = "text/plain; charset=utf-8" };
@@ -61,7 +61,7 @@ public abstract class TeammatePageModel(TeammateMemberships memberships, Current
     }
 
     /// <summary>Whether the teammate's role in the selected workspace holds <paramref name="permission"/> (after <see cref="ResolveWorkspaceAsync"/>).</summary>
-    public bool Can(string permission) => Current is not null && BuiltInRoles.PermissionsOf(Current.Role).Contains(permission);
+    public bool Can(string permission) => Current is not null && Current.Permissions.Contains(permission);
 
     /// <summary>Loads the memberships; false when the requested workspace is not one of them.</summary>
     protected async Task<bool> ResolveWorkspaceAsync(CancellationToken ct)
