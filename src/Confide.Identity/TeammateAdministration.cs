@@ -44,18 +44,8 @@ public sealed class TeammateAdministration(
             var account = await db.Users.FirstOrDefaultAsync(u => u.NormalizedEmail == normalizedEmail, ct);
             if (account is null)
             {
-                generatedPassword = Convert.ToBase64String(RandomNumberGenerator.GetBytes(18)).Replace('+', '-').Replace('/', '_');
-                account = new TeammateAccount
-                {
-                    UserName = email,
-                    NormalizedUserName = normalizer.NormalizeName(email),
-                    Email = email,
-                    NormalizedEmail = normalizedEmail,
-                    EmailConfirmed = true,
-                    SecurityStamp = Guid.NewGuid().ToString("N"),
-                    LockoutEnabled = true,
-                };
-                account.PasswordHash = passwordHasher.HashPassword(account, generatedPassword);
+                generatedPassword = TeammateAccounts.GeneratePassword();
+                account = TeammateAccounts.New(email, generatedPassword, normalizer, passwordHasher);
                 db.Users.Add(account);
             }
             else if (await db.Teammates.AnyAsync(t => t.WorkspaceId == workspaceId && t.AccountId == account.Id, ct))

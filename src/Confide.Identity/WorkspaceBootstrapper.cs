@@ -60,18 +60,8 @@ public sealed class WorkspaceBootstrapper(
             var account = await db.Users.FirstOrDefaultAsync(u => u.NormalizedEmail == normalizedEmail, ct);
             if (account is null)
             {
-                var password = request.OwnerPassword ?? (generatedPassword = GeneratePassword());
-                account = new TeammateAccount
-                {
-                    UserName = email,
-                    NormalizedUserName = normalizer.NormalizeName(email),
-                    Email = email,
-                    NormalizedEmail = normalizedEmail,
-                    EmailConfirmed = true,
-                    SecurityStamp = Guid.NewGuid().ToString("N"),
-                    LockoutEnabled = true,
-                };
-                account.PasswordHash = passwordHasher.HashPassword(account, password);
+                var password = request.OwnerPassword ?? (generatedPassword = TeammateAccounts.GeneratePassword());
+                account = TeammateAccounts.New(email, password, normalizer, passwordHasher);
                 db.Users.Add(account);
             }
 
@@ -110,6 +100,4 @@ public sealed class WorkspaceBootstrapper(
         }, cancellationToken);
     }
 
-    private static string GeneratePassword() =>
-        Convert.ToBase64String(RandomNumberGenerator.GetBytes(18)).Replace('+', '-').Replace('/', '_');
 }

@@ -17,8 +17,6 @@ namespace Confide.Tests.Web;
 /// </summary>
 public sealed partial class TwoFactorTests(Servers servers)
 {
-    private const string Password = "correct-horse-battery-staple";
-
     [Theory, MemberData(nameof(Providers.All), MemberType = typeof(Providers))]
     public async Task Authenticator_CodesFromOathtool_SignIn_AndWorkOnlyOnce(string provider)
     {
@@ -144,8 +142,7 @@ public sealed partial class TwoFactorTests(Servers servers)
     /// <summary>Posts the password form; returns where it sends the browser.</summary>
     private static async Task<string> PasswordAsync(HttpClient browser, string email)
     {
-        var form = await HtmlAsync(browser, "app/login");
-        var response = await browser.PostAsync("app/login", Form(form, new() { ["Email"] = email, ["Password"] = Password }));
+        var response = await browser.PostPasswordAsync(email);
         Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
         return response.Headers.Location!.OriginalString;
     }
@@ -159,38 +156,23 @@ public sealed partial class TwoFactorTests(Servers servers)
             fields["UseRecoveryCode"] = "true";
         }
 
-        var response = await browser.PostAsync("app/login/two-factor", Form(form, fields));
+        var response = await browser.PostAsync("app/login/two-factor", TeammateBrowser.Form(form, fields));
         Assert.Equal(expectSuccess ? HttpStatusCode.Redirect : HttpStatusCode.OK, response.StatusCode);
         return await response.Content.ReadAsStringAsync();
     }
 
-    private static async Task SignOutAsync(HttpClient browser, string pageWithLayout) =>
-        Assert.Equal(HttpStatusCode.Redirect, (await browser.PostAsync("app/logout", Form(pageWithLayout, []))).StatusCode);
-
     private static async Task<string> PostFormAsync(HttpClient browser, string path, string page, Dictionary<string, string> fields)
     {
-        var response = await browser.PostAsync(path, Form(page, fields));
+        var response = await browser.PostAsync(path, TeammateBrowser.Form(page, fields));
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         return await response.Content.ReadAsStringAsync();
     }
 
-    private static FormUrlEncodedContent Form(string page, Dictionary<string, string> fields)
-    {
-        fields["__RequestVerificationToken"] = TokenPattern().Match(page).Groups[1].Value;
-        return new FormUrlEncodedContent(fields);
-    }
+    private static Task<string> HtmlAsync(HttpClient browser, string path) => browser.HtmlAsync(path);
 
-    private static async Task<string> HtmlAsync(HttpClient browser, string path)
-    {
-        var response = await browser.GetAsync(path);
-        Assert.True(response.StatusCode == HttpStatusCode.OK, $"GET {path}: {(int)response.StatusCode} {response.Headers.Location}");
-        return await response.Content.ReadAsStringAsync();
-    }
+    private static Task SignOutAsync(HttpClient browser, string pageWithLayout) => browser.SignOutAsync(pageWithLayout);
 
     private static Task<HttpResponseMessage> HtmlOrRedirectAsync(HttpClient browser, string path) => browser.GetAsync(path);
-
-    [GeneratedRegex("name=\"__RequestVerificationToken\" type=\"hidden\" value=\"([^\"]+)\"")]
-    private static partial Regex TokenPattern();
 
     [GeneratedRegex("<code id=\"shared-key\">([A-Z2-7]+)</code>")]
     private static partial Regex SharedKey();

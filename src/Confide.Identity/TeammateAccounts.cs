@@ -1,0 +1,30 @@
+using System.Security.Cryptography;
+using Confide.Data.Model;
+using Microsoft.AspNetCore.Identity;
+
+namespace Confide.Identity;
+
+/// <summary>New sign-in accounts, made the same way wherever a teammate first appears (workspace creation, adding a teammate).</summary>
+public static class TeammateAccounts
+{
+    /// <summary>A new account for <paramref name="email"/> with <paramref name="password"/>, ready to add to the context.</summary>
+    public static TeammateAccount New(string email, string password, ILookupNormalizer normalizer, IPasswordHasher<TeammateAccount> hasher)
+    {
+        var account = new TeammateAccount
+        {
+            UserName = email,
+            NormalizedUserName = normalizer.NormalizeName(email),
+            Email = email,
+            NormalizedEmail = normalizer.NormalizeEmail(email),
+            EmailConfirmed = true,
+            SecurityStamp = Guid.NewGuid().ToString("N"),
+            LockoutEnabled = true,
+        };
+        account.PasswordHash = hasher.HashPassword(account, password);
+        return account;
+    }
+
+    /// <summary>A random first password (144 bits, URL-safe), shown once to whoever creates the account.</summary>
+    public static string GeneratePassword() =>
+        Convert.ToBase64String(RandomNumberGenerator.GetBytes(18)).Replace('+', '-').Replace('/', '_');
+}
