@@ -28,6 +28,9 @@ public sealed class ApiTokenAuthenticationHandler(
     /// <summary>Marks a caller whose workspace requires two-factor sign-in they have not set up.</summary>
     public const string TwoFactorRequiredClaim = "confide:two_factor_required";
 
+    /// <summary>Marks a caller whose address is outside the workspace's IP allowlist.</summary>
+    public const string IpNotAllowedClaim = "confide:ip_not_allowed";
+
     // Runs on every API request: compiled once rather than translated per call.
     private static readonly CompiledPerProvider<Func<ConfideDbContext, string, CancellationToken, Task<TokenMatch?>>> ActiveTokenByHash = new(() =>
         EF.CompileAsyncQuery((ConfideDbContext db, string hash, CancellationToken ct) =>
@@ -37,7 +40,7 @@ public sealed class ApiTokenAuthenticationHandler(
              join a in db.Users on m.AccountId equals a.Id
              from r in db.WorkspaceRoles.Where(r => r.WorkspaceId == t.WorkspaceId && r.Id == m.Role).DefaultIfEmpty()
              where t.SecretHash == hash && t.RevokedAt == null
-             select new TokenMatch(t.Id, t.WorkspaceId, t.TeammateId, m.Role, r == null ? null : r.Permissions, t.Scopes, t.ExpiresAt, w.TwoFactorRequirement, a.TwoFactorEnabled))
+             select new TokenMatch(t.Id, t.WorkspaceId, t.TeammateId, m.Role, r == null ? null : r.Permissions, t.Scopes, t.ExpiresAt, w.TwoFactorRequirement, a.TwoFactorEnabled, w.IpAllowlist))
                 .FirstOrDefault()));
 
     protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
@@ -72,7 +75,12 @@ public sealed class ApiTokenAuthenticationHandler(
         // What the caller may do: the teammate's role, narrowed by the token's scopes. Read on
         // every request, so a role change or a narrowed token takes effect at once.
         var rolePermissions = RolePermissions.Resolve(match.Role, match.RolePermissions);
-        if (RolePermissions.RequiresTwoFactor(match.TwoFactorRequirement, rolePermissions) && !match.TwoFactorEnabled)
+        if (!IpAllowlist.Allows(match.IpAllowlist, Context.Connection.RemoteIpAddress))
+        {
+            // The workspace only admits its listed addresses: this token may do nothing from here (403 ip_not_allowed).
+            claims.Add(new Claim(IpNotAllowedClaim, "true"));
+        }
+        else if (RolePermissions.RequiresTwoFactor(match.TwoFactorRequirement, rolePermissions) && !match.TwoFactorEnabled)
         {
             // The workspace requires two-factor sign-in of this teammate, who has not set it up:
             // their tokens may do nothing until they have (403 two_factor_required).
@@ -91,5 +99,5 @@ public sealed class ApiTokenAuthenticationHandler(
         return AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), SchemeName));
     }
 
-    private sealed record TokenMatch(string Id, string WorkspaceId, string TeammateId, string Role, string? RolePermissions, string? Scopes, DateTimeOffset? ExpiresAt, string TwoFactorRequirement, bool TwoFactorEnabled);
+    private sealed record TokenMatch(string Id, string WorkspaceId, string TeammateId, string Role, string? RolePermissions, string? Scopes, DateTimeOffset? ExpiresAt, string TwoFactorRequirement, bool TwoFactorEnabled, string? IpAllowlist);
 }

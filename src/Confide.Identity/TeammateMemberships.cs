@@ -6,7 +6,8 @@ namespace Confide.Identity;
 /// <summary>A signed-in account's teammate role in one workspace of the current region.</summary>
 /// <param name="Permissions">What the role allows in this workspace.</param>
 /// <param name="TwoFactorRequirement">The workspace's policy (<see cref="Data.Model.TwoFactorRequirements"/>).</param>
-public sealed record Membership(string WorkspaceId, string WorkspaceName, string TeammateId, string TeammateName, string Role, IReadOnlySet<string> Permissions, string TwoFactorRequirement)
+/// <param name="IpAllowlist">The workspace's allowed address ranges, or null for anywhere.</param>
+public sealed record Membership(string WorkspaceId, string WorkspaceName, string TeammateId, string TeammateName, string Role, IReadOnlySet<string> Permissions, string TwoFactorRequirement, string? IpAllowlist)
 {
     public bool RequiresTwoFactor => Authorization.RolePermissions.RequiresTwoFactor(TwoFactorRequirement, Permissions);
 }
@@ -25,14 +26,14 @@ public sealed class TeammateMemberships(CurrentCell cell, Crypto.WorkspaceKeyRin
             from r in db.WorkspaceRoles.Where(r => r.WorkspaceId == t.WorkspaceId && r.Id == t.Role).DefaultIfEmpty()
             where t.AccountId == accountId
             orderby w.CreatedAt, w.Id
-            select new { Teammate = t, WorkspaceName = w.Name, w.TwoFactorRequirement, RolePermissions = r == null ? null : r.Permissions })
+            select new { Teammate = t, WorkspaceName = w.Name, w.TwoFactorRequirement, w.IpAllowlist, RolePermissions = r == null ? null : r.Permissions })
             .ToListAsync(ct);
         var memberships = new List<Membership>(rows.Count);
         foreach (var row in rows)
         {
             var workforce = await keys.WorkforceAsync(cell.Database, row.Teammate.WorkspaceId, ct);
             memberships.Add(new Membership(row.Teammate.WorkspaceId, row.WorkspaceName, row.Teammate.Id, workforce.Name(row.Teammate), row.Teammate.Role,
-                Authorization.RolePermissions.Resolve(row.Teammate.Role, row.RolePermissions), row.TwoFactorRequirement));
+                Authorization.RolePermissions.Resolve(row.Teammate.Role, row.RolePermissions), row.TwoFactorRequirement, row.IpAllowlist));
         }
 
         return memberships;

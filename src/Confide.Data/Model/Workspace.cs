@@ -20,6 +20,10 @@ public sealed class Workspace
     /// <summary>Who must use two-factor sign-in (<see cref="TwoFactorRequirements"/>).</summary>
     [DataCategory(DataCategories.WorkspaceSetting)]
     public string TwoFactorRequirement { get; set; } = TwoFactorRequirements.Off;
+
+    /// <summary>Space-separated CIDR ranges teammates and API tokens may use the workspace from; null for anywhere.</summary>
+    [DataCategory(DataCategories.WorkspaceSetting)]
+    public string? IpAllowlist { get; set; }
 }
 
 public static class TwoFactorRequirements

@@ -14,11 +14,13 @@ namespace Confide.Identity.Api;
 /// <summary>The workspace's security policy: who must use two-factor sign-in. Each change is logged with before and after.</summary>
 internal static class SecuritySettingsEndpoints
 {
-    internal sealed record SecuritySettingsInput(string? TwoFactorRequired);
+    internal sealed record SecuritySettingsInput(string? TwoFactorRequired, string[]? IpAllowlist);
 
-    internal sealed record SecuritySettingsView(string TwoFactorRequired)
+    internal sealed record SecuritySettingsView(string TwoFactorRequired, IReadOnlyList<string> IpAllowlist)
     {
         public string Type { get; } = "security_settings";
+
+        public static SecuritySettingsView From(Workspace w) => new(w.TwoFactorRequirement, Authorization.IpAllowlist.Ranges(w.IpAllowlist));
     }
 
     public static void MapSecuritySettingsEndpoints(this IEndpointRouteBuilder api)
@@ -32,31 +34,51 @@ internal static class SecuritySettingsEndpoints
     {
         await using var db = cell.Database.CreateReadContext();
         var workspace = await db.Workspaces.FirstAsync(w => w.Id == caller.WorkspaceId, ct);
-        return TypedResults.Ok(new SecuritySettingsView(workspace.TwoFactorRequirement));
+        return TypedResults.Ok(SecuritySettingsView.From(workspace));
     }
 
-    private static async Task<IResult> UpdateAsync(ApiCaller caller, CurrentCell cell, ActivityLog log, SecuritySettingsInput input, CancellationToken ct)
+    /// <summary>Changes the settings given (absent ones stay); a list that would lock the caller out is refused.</summary>
+    private static async Task<IResult> UpdateAsync(ApiCaller caller, CurrentCell cell, ActivityLog log, HttpContext http, SecuritySettingsInput input, CancellationToken ct)
     {
-        if (input.TwoFactorRequired is not { } required || !TwoFactorRequirements.IsValid(required))
+        if (input.TwoFactorRequired is { } required && !TwoFactorRequirements.IsValid(required))
         {
             throw new ConfideException(ConfideError.ParameterInvalid("two_factor_required must be 'off', 'admins' or 'everyone'"));
         }
 
-        await cell.Database.Writer.WriteAsync(async (db, token) =>
+        var allowlist = input.IpAllowlist is { } ranges ? Authorization.IpAllowlist.Normalise(ranges) : null;
+        if (input.IpAllowlist is not null && !Authorization.IpAllowlist.Allows(allowlist, http.Connection.RemoteIpAddress))
+        {
+            throw new ConfideException(ConfideError.Conflict("ip_allowlist must include the address you are calling from, or you would lock yourself out"));
+        }
+
+        if (input.TwoFactorRequired is null && input.IpAllowlist is null)
+        {
+            throw new ConfideException(ConfideError.ParameterMissing("two_factor_required or ip_allowlist"));
+        }
+
+        var view = await cell.Database.Writer.WriteAsync(async (db, token) =>
         {
             var workspace = await db.Workspaces.FirstAsync(w => w.Id == caller.WorkspaceId, token);
-            var before = workspace.TwoFactorRequirement;
-            if (before == required)
+            var before = SecuritySettingsView.From(workspace);
+            workspace.TwoFactorRequirement = input.TwoFactorRequired ?? workspace.TwoFactorRequirement;
+            workspace.IpAllowlist = input.IpAllowlist is null ? workspace.IpAllowlist : allowlist;
+            var after = SecuritySettingsView.From(workspace);
+            if (before.TwoFactorRequired != after.TwoFactorRequired || !before.IpAllowlist.SequenceEqual(after.IpAllowlist))
             {
-                return;
+                await log.AppendAsync(db, cell.Database, caller.WorkspaceId, new ActivityEvent(
+                    ActivityTypes.SecuritySettingsChange, caller.Actor, "The workspace's security settings were changed.",
+                    new ActivityTarget("workspace", caller.WorkspaceId),
+                    new JsonObject { ["before"] = Json(before), ["after"] = Json(after) }), token);
             }
 
-            workspace.TwoFactorRequirement = required;
-            await log.AppendAsync(db, cell.Database, caller.WorkspaceId, new ActivityEvent(
-                ActivityTypes.SecuritySettingsChange, caller.Actor, "The workspace's two-factor sign-in requirement was changed.",
-                new ActivityTarget("workspace", caller.WorkspaceId),
-                new JsonObject { ["before"] = new JsonObject { ["two_factor_required"] = before }, ["after"] = new JsonObject { ["two_factor_required"] = required } }), token);
+            return after;
         }, ct);
-        return TypedResults.Ok(new SecuritySettingsView(required));
+        return TypedResults.Ok(view);
     }
+
+    private static JsonObject Json(SecuritySettingsView view) => new()
+    {
+        ["two_factor_required"] = view.TwoFactorRequired,
+        ["ip_allowlist"] = new JsonArray([.. view.IpAllowlist.Select(r => JsonValue.Create(r))]),
+    };
 }

@@ -17,6 +17,8 @@ internal static class StatusCodePages
         var (code, message) = http.Response.StatusCode switch
         {
             401 => ("unauthorized", "Access Token Invalid"),
+            403 when http.User.HasClaim(Identity.ApiTokenAuthenticationHandler.IpNotAllowedClaim, "true") =>
+                ("ip_not_allowed", "This workspace only accepts requests from the addresses on its IP allowlist"),
             403 when http.User.HasClaim(Identity.ApiTokenAuthenticationHandler.TwoFactorRequiredClaim, "true") =>
                 ("two_factor_required", "This workspace requires two-factor sign-in: turn it on in the web app (Security) before using the API"),
             403 => ("forbidden", "The token is not allowed to perform this action"),

@@ -74,6 +74,10 @@ public sealed class TestServer : IAsyncDisposable
     /// <summary>An HTTP client for one regional endpoint that trusts only the server's local CA.</summary>
     public HttpClient Client(Region region, string? token = null) => LocalCaClient.Create(_ca, BaseUrl(region), token);
 
+    /// <summary>A client that reaches the endpoint at one loopback address (<c>127.0.0.1</c> or <c>[::1]</c>), for tests of address rules.</summary>
+    public HttpClient ClientVia(string loopbackHost, Region region, string? token = null, System.Net.CookieContainer? cookies = null) =>
+        LocalCaClient.Create(_ca, new Uri($"https://{loopbackHost}:{Ports[region]}/"), token, cookies);
+
     /// <summary>A browser-like client: cookies kept in <paramref name="cookies"/>, redirects not followed.</summary>
     public HttpClient Browser(Region region, System.Net.CookieContainer cookies) => LocalCaClient.Create(_ca, BaseUrl(region), token: null, cookies);
 

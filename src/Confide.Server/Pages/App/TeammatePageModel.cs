@@ -39,6 +39,12 @@ public abstract class TeammatePageModel(TeammateMemberships memberships, Current
             var all = await memberships.ForAccountAsync(accountId, HttpContext.RequestAborted);
             var selected = WorkspaceId is null ? (all.Count > 0 ? all[0] : null) : all.FirstOrDefault(m => m.WorkspaceId == WorkspaceId);
             var needed = GetType().GetCustomAttributes(typeof(PagePermissionAttribute), inherit: false).OfType<PagePermissionAttribute>().SingleOrDefault()?.Permission;
+            if (selected is not null && !IpAllowlist.Allows(selected.IpAllowlist, HttpContext.Connection.RemoteIpAddress))
+            {
+                context.Result = new ContentResult { StatusCode = StatusCodes.Status403Forbidden, Content = "This workspace only accepts sign-ins from the addresses on its IP allowlist.", ContentType = "text/plain; charset=utf-8" };
+                return;
+            }
+
             if (selected is not null && (needed is null || !selected.Permissions.Contains(needed)))
             {
                 // Deny by default: a page without a declared permission is shown to nobody.
