@@ -24,6 +24,8 @@ public abstract class TeammatePageModel(TeammateMemberships memberships, Current
 
     public Membership? Current { get; private set; }
 
+    private IReadOnlyList<Membership>? _loaded;
+
     /// <summary>The request's region database.</summary>
     protected CurrentCell Cell { get; } = cell;
 
@@ -36,7 +38,7 @@ public abstract class TeammatePageModel(TeammateMemberships memberships, Current
         var accountId = User.FindFirstValue(ClaimTypes.NameIdentifier);
         if (accountId is not null)
         {
-            var all = await memberships.ForAccountAsync(accountId, HttpContext.RequestAborted);
+            var all = _loaded = await memberships.ForAccountAsync(accountId, HttpContext.RequestAborted);
             var selected = WorkspaceId is null ? (all.Count > 0 ? all[0] : null) : all.FirstOrDefault(m => m.WorkspaceId == WorkspaceId);
             var needed = GetType().GetCustomAttributes(typeof(PagePermissionAttribute), inherit: false).OfType<PagePermissionAttribute>().SingleOrDefault()?.Permission;
             if (selected is not null && !IpAllowlist.Allows(selected.IpAllowlist, HttpContext.Connection.RemoteIpAddress))
@@ -74,7 +76,8 @@ public abstract class TeammatePageModel(TeammateMemberships memberships, Current
     {
         ViewData["Region"] = Cell.Region.Code;
         var accountId = User.FindFirstValue(ClaimTypes.NameIdentifier);
-        Memberships = accountId is null ? [] : await memberships.ForAccountAsync(accountId, ct);
+        // Loaded once per request: the policy checks before the handler already read them.
+        Memberships = accountId is null ? [] : _loaded ?? await memberships.ForAccountAsync(accountId, ct);
         Current = WorkspaceId is null
             ? (Memberships.Count > 0 ? Memberships[0] : null)
             : Memberships.FirstOrDefault(m => m.WorkspaceId == WorkspaceId);
