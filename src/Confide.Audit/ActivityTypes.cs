@@ -17,6 +17,7 @@ public static class ActivityTypes
     public const string RoleDeletion = "role_deletion";
     public const string AdminPermissionChange = "admin_permission_change";
     public const string AdminTwoFactorAuthChange = "admin_two_factor_auth_change";
+    public const string AdminPasswordChange = "admin_password_change";
     public const string SecuritySettingsChange = "security_settings_change";
 
     // Confide's own.
@@ -32,7 +33,7 @@ public static class ActivityTypes
 
     public static IReadOnlyList<string> All { get; } =
     [
-        AdminLoginSuccess, AdminLoginFailure, AdminLogout, AppAdminJoin, AdminDeletion, AdminPermissionChange, RoleCreation, RoleDeletion, AdminTwoFactorAuthChange, SecuritySettingsChange,
+        AdminLoginSuccess, AdminLoginFailure, AdminLogout, AppAdminJoin, AdminDeletion, AdminPermissionChange, RoleCreation, RoleDeletion, AdminTwoFactorAuthChange, AdminPasswordChange, SecuritySettingsChange,
         WorkspaceCreation, ContactDeletion, ConversationDeletion, ActivityLogExport,
         MasterKeyRotation, WorkspaceKeyRotation, ContactKeyRotation, ApiTokenCreation, ApiTokenRevocation,
     ];

@@ -35,9 +35,13 @@ public static class IdentityServiceCollectionExtensions
             .AddSignInManager()
             .AddEntityFrameworkStores<ConfideDbContext>()
             .AddTokenProvider<TwoFactor.ReplayProtectedAuthenticatorTokenProvider>(TwoFactor.TwoFactorProviders.Authenticator)
-            .AddClaimsPrincipalFactory<TwoFactor.TeammateClaimsPrincipalFactory>();
+            .AddClaimsPrincipalFactory<TwoFactor.TeammateClaimsPrincipalFactory>()
+            .AddPasswordValidator<Passwords.CommonPasswordValidator>();
         // Replaces the store AddEntityFrameworkStores registered: two-factor secrets wrapped or hashed.
         services.AddScoped<IUserStore<TeammateAccount>, TwoFactor.ProtectedTeammateUserStore>();
+        // A changed password, role-relevant account change or turned-off second factor ends the
+        // account's other sessions within a minute (Identity's default waits 30).
+        services.Configure<SecurityStampValidatorOptions>(options => options.ValidationInterval = TimeSpan.FromMinutes(1));
         services.Configure<PasswordHasherOptions>(options =>
         {
             options.CompatibilityMode = PasswordHasherCompatibilityMode.IdentityV3;

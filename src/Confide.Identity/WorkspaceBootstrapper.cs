@@ -47,6 +47,11 @@ public sealed class WorkspaceBootstrapper(
             throw new ConfideException(ConfideError.ParameterInvalid($"Owner password must be at least {MinimumPasswordLength} characters."));
         }
 
+        if (request.OwnerPassword is { } chosen && Passwords.CommonPasswords.Problem(chosen, request.OwnerEmail) is { } problem)
+        {
+            throw new ConfideException(ConfideError.ParameterInvalid(problem));
+        }
+
         var now = time.GetUtcNow();
         var workspace = new Workspace { Id = PublicIds.NewWorkspaceId(cell.Region), Region = cell.Region.Code, Name = name, CreatedAt = now };
         var token = ApiTokenSecrets.Generate(cell.Region);

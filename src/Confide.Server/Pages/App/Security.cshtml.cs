@@ -23,6 +23,12 @@ public sealed class SecurityModel(UserManager<TeammateAccount> users, SignInMana
     [BindProperty]
     public string Code { get; set; } = "";
 
+    [BindProperty]
+    public string CurrentPassword { get; set; } = "";
+
+    [BindProperty]
+    public string NewPassword { get; set; } = "";
+
     public bool TwoFactorEnabled { get; private set; }
 
     public int RecoveryCodesLeft { get; private set; }
@@ -104,6 +110,27 @@ public sealed class SecurityModel(UserManager<TeammateAccount> users, SignInMana
         await RecordAsync(account, "New two-factor recovery codes were made; the old ones no longer work.", before: true, after: true);
         await LoadAsync();
         Message = "New recovery codes; the old ones no longer work.";
+        return Page();
+    }
+
+    /// <summary>Changes the password after checking the current one; Identity's validators (length, common passwords) apply.</summary>
+    public async Task<IActionResult> OnPostChangePasswordAsync()
+    {
+        if (await LoadAsync() is not { } account)
+        {
+            return Challenge();
+        }
+
+        var result = await users.ChangePasswordAsync(account, CurrentPassword, NewPassword);
+        if (!result.Succeeded)
+        {
+            Error = string.Join(" ", result.Errors.Select(e => e.Code == "PasswordMismatch" ? "The current password is not right." : e.Description));
+            return Page();
+        }
+
+        await SignInActivity.RecordAsync(HttpContext, account.Id, ActivityTypes.AdminPasswordChange, "The teammate changed their password.", []);
+        await signInManager.RefreshSignInAsync(account);
+        Message = "Your password was changed. Your other sessions end within a minute.";
         return Page();
     }
 
