@@ -17,8 +17,8 @@ internal static class ConversationEndpoints
     {
         var conversations = api.MapGroup("/conversations");
         conversations.MapPost("", CreateAsync).RequirePermission(Permissions.ConversationsReply);
-        conversations.MapGet("", ListAsync).RequirePermission(Permissions.ConversationsReadAll);
-        conversations.MapGet("/{id}", GetAsync).RequirePermission(Permissions.ConversationsReadAll);
+        conversations.MapGet("", ListAsync).RequirePermission(Permissions.ConversationsReadAssigned);
+        conversations.MapGet("/{id}", GetAsync).RequirePermission(Permissions.ConversationsReadAssigned);
         conversations.MapPost("/{id}/reply", ReplyAsync).RequirePermission(Permissions.ConversationsReply);
         conversations.MapPost("/{id}/parts", ManageAsync).RequirePermission(Permissions.ConversationsReply);
         conversations.MapDelete("/{id}", DeleteAsync).RequirePermission(Permissions.ConversationsDelete);
@@ -35,24 +35,39 @@ internal static class ConversationEndpoints
         var size = PageSize.Resolve(perPage, 20);
         var after = Cursor.Decode(startingAfter);
         await using var db = cell.Database.CreateReadContext();
-        return TypedResults.Ok(await ConversationQueries.PageAsync(db, keys, cell.Database, caller.WorkspaceId, size, after, ct));
+        return TypedResults.Ok(await ConversationQueries.PageAsync(db, keys, cell.Database, caller.WorkspaceId, size, after, ct, OnlyAssignedTo(caller)));
     }
 
     private static async Task<IResult> GetAsync(ApiCaller caller, CurrentCell cell, ContactKeyRing keys, string id, CancellationToken ct)
     {
         await using var db = cell.Database.CreateReadContext();
-        return TypedResults.Ok(await ConversationQueries.GetAsync(db, keys, cell.Database, caller.WorkspaceId, id, ct));
+        return TypedResults.Ok(await ConversationQueries.GetAsync(db, keys, cell.Database, caller.WorkspaceId, id, ct, OnlyAssignedTo(caller)));
+    }
+
+    /// <summary>A caller who may read only conversations assigned to them sees, and acts on, nothing else (404, as if absent).</summary>
+    private static string? OnlyAssignedTo(ApiCaller caller) =>
+        caller.Permissions.Contains(Permissions.ConversationsReadAll) ? null : caller.TeammateId;
+
+    private static async Task EnsureVisibleAsync(ApiCaller caller, CurrentCell cell, ContactKeyRing keys, string id, CancellationToken ct)
+    {
+        if (OnlyAssignedTo(caller) is { } teammateId)
+        {
+            await using var db = cell.Database.CreateReadContext();
+            await ConversationQueries.GetAsync(db, keys, cell.Database, caller.WorkspaceId, id, ct, teammateId);
+        }
     }
 
     private static async Task<IResult> ReplyAsync(ApiCaller caller, CurrentCell cell, ConversationCommands commands, ContactKeyRing keys, string id, ReplyInput input, CancellationToken ct)
     {
+        await EnsureVisibleAsync(caller, cell, keys, id, ct);
         await commands.ReplyAsync(cell.Database, caller.WorkspaceId, id, input);
         await using var db = cell.Database.CreateReadContext();
-        return TypedResults.Ok(await ConversationQueries.GetAsync(db, keys, cell.Database, caller.WorkspaceId, id, ct));
+        return TypedResults.Ok(await ConversationQueries.GetAsync(db, keys, cell.Database, caller.WorkspaceId, id, ct, OnlyAssignedTo(caller)));
     }
 
     private static async Task<IResult> ManageAsync(ApiCaller caller, CurrentCell cell, ConversationCommands commands, ContactKeyRing keys, string id, ManageInput input, CancellationToken ct)
     {
+        await EnsureVisibleAsync(caller, cell, keys, id, ct);
         await commands.ManageAsync(cell.Database, caller.WorkspaceId, id, input);
         await using var db = cell.Database.CreateReadContext();
         return TypedResults.Ok(await ConversationQueries.GetAsync(db, keys, cell.Database, caller.WorkspaceId, id, ct));

@@ -28,13 +28,18 @@ internal static class ConversationQueries
         EF.CompileAsyncQuery<ConfideDbContext, string, Teammate>((db, workspaceId) =>
             db.Teammates.AsNoTracking().Where(t => t.WorkspaceId == workspaceId)));
 
-    /// <summary>One conversation with all its parts, or a 404 when it is not in this workspace.</summary>
-    public static async Task<ConversationView> GetAsync(ConfideDbContext db, ContactKeyRing keys, CellDatabase cell, string workspaceId, string conversationId, CancellationToken ct)
+    /// <summary>One conversation with all its parts, or a 404 when it is not in this workspace (or, with <paramref name="onlyAssignedTo"/>, not assigned to that teammate).</summary>
+    public static async Task<ConversationView> GetAsync(ConfideDbContext db, ContactKeyRing keys, CellDatabase cell, string workspaceId, string conversationId, CancellationToken ct, string? onlyAssignedTo = null)
     {
         // Three queries on one connection, opened once (the context closes it when disposed).
         await db.Database.OpenConnectionAsync(ct);
         var (conversation, contact) = await ConversationWithContactById.For(db)(db, workspaceId, conversationId, ct)
             ?? throw new ConfideException(ConfideError.NotFound("Conversation"));
+        if (onlyAssignedTo is not null && conversation.AdminAssigneeId != onlyAssignedTo)
+        {
+            throw new ConfideException(ConfideError.NotFound("Conversation"));
+        }
+
         var parts = new List<ConversationPart>(conversation.PartCount);
         await foreach (var part in PartsInOrder.For(db)(db, conversation.Id).WithCancellation(ct))
         {
@@ -46,9 +51,14 @@ internal static class ConversationQueries
         return new ConversationRenderer(contact, cipher, teammates).Render(conversation, parts[0], parts[1..]);
     }
 
-    public static async Task<ConversationListView> PageAsync(ConfideDbContext db, ContactKeyRing keys, CellDatabase cell, string workspaceId, int perPage, string? after, CancellationToken ct)
+    public static async Task<ConversationListView> PageAsync(ConfideDbContext db, ContactKeyRing keys, CellDatabase cell, string workspaceId, int perPage, string? after, CancellationToken ct, string? onlyAssignedTo = null)
     {
         var all = db.Conversations.Where(c => c.WorkspaceId == workspaceId);
+        if (onlyAssignedTo is not null)
+        {
+            all = all.Where(c => c.AdminAssigneeId == onlyAssignedTo);
+        }
+
         var total = await all.CountAsync(ct);
         var query = after is null ? all : all.Where(c => string.Compare(c.Id, after) < 0);
         var page = await query.OrderByDescending(c => c.Id).Take(perPage + 1).ToListAsync(ct);

@@ -26,10 +26,16 @@ public sealed class InboxService
 
     private const int SnippetLength = 140;
 
-    public async Task<IReadOnlyList<InboxRow>> ListAsync(string workspaceId, InboxFilter filter, int limit, CancellationToken ct)
+    /// <param name="onlyAssignedTo">For a teammate who may read only conversations assigned to them: their id.</param>
+    public async Task<IReadOnlyList<InboxRow>> ListAsync(string workspaceId, InboxFilter filter, int limit, CancellationToken ct, string? onlyAssignedTo = null)
     {
         await using var db = _cell.Database.CreateReadContext();
         var conversations = db.Conversations.Where(c => c.WorkspaceId == workspaceId);
+        if (onlyAssignedTo is not null)
+        {
+            conversations = conversations.Where(c => c.AdminAssigneeId == onlyAssignedTo);
+        }
+
         conversations = filter switch
         {
             InboxFilter.Open => conversations.Where(c => c.State == ConversationStates.Open),
@@ -61,12 +67,12 @@ public sealed class InboxService
         return inbox;
     }
 
-    /// <summary>The conversation with every part, or null when it is not in this workspace.</summary>
-    public async Task<InboxThread?> GetAsync(string workspaceId, string conversationId, CancellationToken ct)
+    /// <summary>The conversation with every part, or null when it is not in this workspace (or, with <paramref name="onlyAssignedTo"/>, not assigned to that teammate).</summary>
+    public async Task<InboxThread?> GetAsync(string workspaceId, string conversationId, CancellationToken ct, string? onlyAssignedTo = null)
     {
         await using var db = _cell.Database.CreateReadContext();
         var conversation = await db.Conversations.FirstOrDefaultAsync(c => c.WorkspaceId == workspaceId && c.Id == conversationId, ct);
-        if (conversation is null)
+        if (conversation is null || (onlyAssignedTo is not null && conversation.AdminAssigneeId != onlyAssignedTo))
         {
             return null;
         }

@@ -151,6 +151,33 @@ public sealed class TokensAndTeammatesTests(Servers servers)
         Assert.Equal(1, types.Count(t => t == "role_deletion"));
     }
 
+    [Theory, MemberData(nameof(Providers.All), MemberType = typeof(Providers))]
+    public async Task ReadAssignedOnly_SeesAndAnswersOnlyItsOwnConversations(string provider)
+    {
+        var server = await servers.GetAsync(provider);
+        var workspace = await server.CreateWorkspaceAsync(Region.Eu);
+        using var owner = workspace.Client();
+        string[] permissions = ["conversations.read.assigned", "conversations.reply", "contacts.read", "teammates.read"];
+        var role = await (await owner.PostJsonAsync("confide/roles", new { name = "Assigned only", permissions })).JsonAsync();
+        var agent = await (await owner.PostJsonAsync("confide/teammates", new { email = $"assigned-{Guid.NewGuid():N}@example.com", role = role.Str("id") })).JsonAsync();
+        using var agentApi = server.Client(Region.Eu, await MintAsync(server, workspace, agent.Str("id"), role.Str("id"), permissions));
+
+        var contactId = (await (await owner.PostJsonAsync("contacts", new { email = "asks@example.com" })).JsonAsync()).Str("id");
+        var mine = (await (await owner.PostJsonAsync("conversations", new { from = new { type = "user", id = contactId }, body = "For the agent" })).JsonAsync()).Str("conversation_id");
+        var theirs = (await (await owner.PostJsonAsync("conversations", new { from = new { type = "user", id = contactId }, body = "Not for the agent" })).JsonAsync()).Str("conversation_id");
+        await (await owner.PostJsonAsync($"conversations/{mine}/parts", new { type = "admin", admin_id = workspace.OwnerId, message_type = "assignment", assignee_id = agent.Str("id") })).JsonAsync();
+
+        var listed = await (await agentApi.GetAsync("conversations")).JsonAsync();
+        Assert.Equal([mine], listed.GetProperty("conversations").EnumerateArray().Select(c => c.Str("id")));
+        await (await agentApi.GetAsync($"conversations/{mine}")).JsonAsync();
+        await (await agentApi.GetAsync($"conversations/{theirs}")).ErrorAsync(HttpStatusCode.NotFound, "not_found");
+        var reply = new { type = "admin", admin_id = agent.Str("id"), message_type = "comment", body = "On it" };
+        await (await agentApi.PostJsonAsync($"conversations/{theirs}/reply", reply)).ErrorAsync(HttpStatusCode.NotFound, "not_found");
+        await (await agentApi.PostJsonAsync($"conversations/{mine}/reply", reply)).JsonAsync();
+        var untouched = await (await owner.GetAsync($"conversations/{theirs}")).JsonAsync();
+        Assert.Equal(0, untouched.GetProperty("conversation_parts").GetProperty("total_count").GetInt32());
+    }
+
     private static async Task<string> MintAsync(TestServer server, TestWorkspace workspace, string teammateId, string role, string[]? customPermissions = null)
     {
         await using var scope = server.Services.CreateAsyncScope();

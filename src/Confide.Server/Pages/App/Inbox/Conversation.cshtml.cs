@@ -7,7 +7,7 @@ using Microsoft.AspNetCore.Mvc;
 
 namespace Confide.Server.Pages.App.Inbox;
 
-[PagePermission(Permissions.ConversationsReadAll)]
+[PagePermission(Permissions.ConversationsReadAssigned)]
 public sealed class ConversationModel(TeammateMemberships memberships, CurrentCell cell, InboxService inbox)
     : TeammatePageModel(memberships, cell)
 {
@@ -38,7 +38,7 @@ public sealed class ConversationModel(TeammateMemberships memberships, CurrentCe
             return false;
         }
 
-        Thread = await inbox.GetAsync(Current.WorkspaceId, Id, ct);
+        Thread = await inbox.GetAsync(Current.WorkspaceId, Id, ct, OnlyAssignedTo);
         return Thread is not null;
     }
 

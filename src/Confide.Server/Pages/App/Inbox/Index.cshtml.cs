@@ -6,7 +6,7 @@ using Microsoft.AspNetCore.Mvc;
 
 namespace Confide.Server.Pages.App.Inbox;
 
-[PagePermission(Permissions.ConversationsReadAll)]
+[PagePermission(Permissions.ConversationsReadAssigned)]
 public sealed class IndexModel(TeammateMemberships memberships, CurrentCell cell, InboxService inbox)
     : TeammatePageModel(memberships, cell)
 {
@@ -27,7 +27,7 @@ public sealed class IndexModel(TeammateMemberships memberships, CurrentCell cell
         State = Enum.TryParse<InboxFilter>(StateFilter, ignoreCase: true, out var state) ? state : InboxFilter.Open;
         if (Current is not null)
         {
-            Rows = await inbox.ListAsync(Current.WorkspaceId, State, limit: 100, ct);
+            Rows = await inbox.ListAsync(Current.WorkspaceId, State, limit: 100, ct, OnlyAssignedTo);
         }
 
         return Page();
