@@ -1,10 +1,12 @@
 using System.Security.Cryptography;
+using Confide.Crypto;
 using Confide.Data.Model;
+using Confide.Platform;
 using Microsoft.AspNetCore.Identity;
 
 namespace Confide.Identity;
 
-/// <summary>New sign-in accounts, made the same way wherever a teammate first appears (workspace creation, adding a teammate).</summary>
+/// <summary>New sign-in accounts and memberships, made the same way wherever a teammate first appears (workspace creation, adding a teammate).</summary>
 public static class TeammateAccounts
 {
     /// <summary>A new account for <paramref name="email"/> with <paramref name="password"/>, ready to add to the context.</summary>
@@ -22,6 +24,22 @@ public static class TeammateAccounts
         };
         account.PasswordHash = hasher.HashPassword(account, password);
         return account;
+    }
+
+    /// <summary>A membership of <paramref name="accountId"/> in the workspace, its name and email sealed under the workforce key.</summary>
+    public static Teammate NewTeammate(string workspaceId, string accountId, string role, string name, string email, WorkforceCipher workforce, TimeProvider time)
+    {
+        var id = PublicIds.NewEntityId(time);
+        return new Teammate
+        {
+            Id = id,
+            WorkspaceId = workspaceId,
+            AccountId = accountId,
+            EncryptedName = workforce.SealName(id, name),
+            EncryptedEmail = workforce.SealEmail(id, email),
+            Role = role,
+            CreatedAt = time.GetUtcNow(),
+        };
     }
 
     /// <summary>A random first password (144 bits, URL-safe), shown once to whoever creates the account.</summary>

@@ -53,18 +53,7 @@ public sealed class TeammateAdministration(
                 throw new ConfideException(ConfideError.Conflict("That person is already a teammate of this workspace"));
             }
 
-            var teammate = new Teammate
-            {
-                Id = PublicIds.NewEntityId(time),
-                WorkspaceId = workspaceId,
-                AccountId = account.Id,
-                EncryptedName = [],
-                EncryptedEmail = [],
-                Role = role,
-                CreatedAt = time.GetUtcNow(),
-            };
-            teammate.EncryptedName = workforce.SealName(teammate.Id, displayName);
-            teammate.EncryptedEmail = workforce.SealEmail(teammate.Id, email);
+            var teammate = TeammateAccounts.NewTeammate(workspaceId, account.Id, role, displayName, email, workforce, time);
             db.Teammates.Add(teammate);
             await log.AppendAsync(db, cell, workspaceId, new ActivityEvent(
                 ActivityTypes.AppAdminJoin, caller.Actor, "A teammate was added to the workspace.",

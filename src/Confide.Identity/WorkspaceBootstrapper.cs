@@ -70,19 +70,9 @@ public sealed class WorkspaceBootstrapper(
                 db.Users.Add(account);
             }
 
-            var owner = new Teammate
-            {
-                Id = PublicIds.NewEntityId(time),
-                WorkspaceId = workspace.Id,
-                AccountId = account.Id,
-                EncryptedName = [],
-                EncryptedEmail = [],
-                Role = TeammateRoles.Owner,
-                CreatedAt = now,
-            };
+            var owner = TeammateAccounts.NewTeammate(
+                workspace.Id, account.Id, TeammateRoles.Owner, request.OwnerName?.Trim() is { Length: > 0 } ownerName ? ownerName : email.Split('@')[0], email, workspaceKeys.Workforce, time);
             db.Workspaces.Add(workspace);
-            owner.EncryptedName = workspaceKeys.Workforce.SealName(owner.Id, request.OwnerName?.Trim() is { Length: > 0 } ownerName ? ownerName : email.Split('@')[0]);
-            owner.EncryptedEmail = workspaceKeys.Workforce.SealEmail(owner.Id, email);
             db.WorkspaceKeys.AddRange(workspaceKeys.Stored);
             db.Teammates.Add(owner);
             var tokenId = PublicIds.NewEntityId(time);
