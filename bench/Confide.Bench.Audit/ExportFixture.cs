@@ -39,7 +39,7 @@ public sealed class ExportFixture
 
         using var output = new MemoryStream();
         var lines = new (int, int)[entries];
-        WriteLine(output, Header(exportedAt, keyId, publicKey));
+        WriteLine(output, ActivityLogExporter.Header(Region, WorkspaceId, exportedAt, [(keyId, publicKey)]));
         var frontier = new MerkleFrontier();
         byte[]? previousLeaf = null;
         for (var sequence = 0; sequence < entries; sequence++)
@@ -98,30 +98,6 @@ public sealed class ExportFixture
             HashAlgorithmName.SHA256,
             DSASignatureFormat.Rfc3279DerSequence);
         return new ActivityCheckpoint(kind, Region, WorkspaceId, frontier.Size, root, timestampMs, keyId, signature);
-    }
-
-    private static byte[] Header(long exportedAt, string keyId, byte[] publicKey)
-    {
-        using var buffer = new MemoryStream();
-        using (var json = new Utf8JsonWriter(buffer))
-        {
-            json.WriteStartObject();
-            json.WriteString("kind", "export");
-            json.WriteNumber("format", 1);
-            json.WriteString("region", Region);
-            json.WriteString("workspace_id", WorkspaceId);
-            json.WriteNumber("exported_at_ms", exportedAt);
-            json.WriteStartArray("signing_keys");
-            json.WriteStartObject();
-            json.WriteString("key_id", keyId);
-            json.WriteString("algorithm", "ecdsa-p256-sha256");
-            json.WriteString("public_key", Convert.ToBase64String(publicKey));
-            json.WriteEndObject();
-            json.WriteEndArray();
-            json.WriteEndObject();
-        }
-
-        return buffer.ToArray();
     }
 
     private static void WriteLine(MemoryStream output, byte[] line)

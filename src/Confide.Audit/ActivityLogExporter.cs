@@ -31,7 +31,7 @@ public sealed class ActivityLogExporter(WorkspaceKeyRing keys, ActivityCheckpoin
             .ToListAsync(cancellationToken));
 
         var exportedAt = time.GetUtcNow().ToUnixTimeMilliseconds();
-        await WriteLineAsync(output, Header(cell.Region.Code, workspaceId, exportedAt, signingKeys), cancellationToken);
+        await WriteLineAsync(output, Header(cell.Region.Code, workspaceId, exportedAt, [.. signingKeys.Select(k => (k.Id, k.PublicKey))]), cancellationToken);
 
         var frontier = new MerkleFrontier();
         var disagreements = new List<long>();
@@ -89,7 +89,8 @@ public sealed class ActivityLogExporter(WorkspaceKeyRing keys, ActivityCheckpoin
     private static ActivityCheckpoint Stored(string region, ActivityLogCheckpoint c) =>
         new(ActivityCheckpoint.Periodic, region, c.WorkspaceId, c.TreeSize, c.RootHash, c.CreatedAt.ToUnixTimeMilliseconds(), c.KeyId, c.Signature);
 
-    private static byte[] Header(string region, string workspaceId, long exportedAt, IReadOnlyList<SigningKey> signingKeys)
+    /// <summary>The export's first line: what it is, of which workspace, when, and the keys its checkpoints are signed with.</summary>
+    internal static byte[] Header(string region, string workspaceId, long exportedAt, IReadOnlyList<(string Id, byte[] PublicKey)> signingKeys)
     {
         using var buffer = new MemoryStream();
         using (var json = new Utf8JsonWriter(buffer))
