@@ -71,7 +71,8 @@ public sealed class ActivityLogQuery(WorkspaceKeyRing keys)
         // One direction is known from the extra row; the other needs one look past the page's edge.
         var newest = rows[0].Sequence;
         var oldest = rows[^1].Sequence;
-        var hasNewer = upwards ? more : await query.AnyAsync(e => e.Sequence > newest, ct);
+        // Without a cursor the page is the newest there is: nothing newer to look for.
+        var hasNewer = upwards ? more : before is not null && await query.AnyAsync(e => e.Sequence > newest, ct);
         var hasOlder = upwards ? await query.AnyAsync(e => e.Sequence < oldest, ct) : more;
         var workforce = await keys.WorkforceAsync(cell, workspaceId, ct);
         return new ActivityLogPage([.. rows.Select(r => Open(workforce, r))], hasOlder ? oldest : null, hasNewer ? newest : null);
