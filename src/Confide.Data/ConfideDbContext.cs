@@ -1,4 +1,5 @@
 using Confide.Data.Model;
+using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Identity.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore;
 
@@ -12,6 +13,7 @@ namespace Confide.Data;
 /// </summary>
 public abstract class ConfideDbContext(DbContextOptions options) : IdentityDbContext<TeammateAccount>(options)
 {
+
     public DbSet<Workspace> Workspaces => Set<Workspace>();
     public DbSet<Teammate> Teammates => Set<Teammate>();
     public DbSet<ApiToken> ApiTokens => Set<ApiToken>();
@@ -26,10 +28,24 @@ public abstract class ConfideDbContext(DbContextOptions options) : IdentityDbCon
     public DbSet<ActivityLogCheckpoint> ActivityLogCheckpoints => Set<ActivityLogCheckpoint>();
     public DbSet<SigningKey> SigningKeys => Set<SigningKey>();
     public DbSet<WorkspaceRole> WorkspaceRoles => Set<WorkspaceRole>();
+    public DbSet<SsoConnection> SsoConnections => Set<SsoConnection>();
+    public DbSet<SsoConsumedAssertion> SsoConsumedAssertions => Set<SsoConsumedAssertion>();
 
     protected override void OnModelCreating(ModelBuilder builder)
     {
         base.OnModelCreating(builder);
+
+        // Identity's passkey table (its schema version 3), configured here as Identity does
+        // rather than switched on through the application's options, which design-time
+        // migrations and contexts built outside the web host do not see.
+        builder.Entity<IdentityUserPasskey<string>>(e =>
+        {
+            e.ToTable("AspNetUserPasskeys");
+            e.HasKey(p => p.CredentialId);
+            e.Property(p => p.CredentialId).HasMaxLength(1024);
+            e.OwnsOne(p => p.Data).ToJson();
+            e.HasOne<TeammateAccount>().WithMany().HasForeignKey(p => p.UserId).IsRequired();
+        });
 
         builder.Entity<Workspace>(e =>
         {
@@ -134,6 +150,31 @@ public abstract class ConfideDbContext(DbContextOptions options) : IdentityDbCon
             e.Property(r => r.Name).HasMaxLength(255);
             e.HasIndex(r => new { r.WorkspaceId, r.Name }).IsUnique();
             e.HasOne<Workspace>().WithMany().HasForeignKey(r => r.WorkspaceId);
+        });
+
+        builder.Entity<SsoConnection>(e =>
+        {
+            e.Property(c => c.Id).HasMaxLength(24);
+            e.Property(c => c.Protocol).HasMaxLength(8);
+            e.Property(c => c.SamlIdpEntityId).HasMaxLength(1024);
+            e.Property(c => c.SamlSingleSignOnUrl).HasMaxLength(2048);
+            e.Property(c => c.SamlSigningCertificates).HasMaxLength(32768);
+            e.Property(c => c.OidcIssuer).HasMaxLength(2048);
+            e.Property(c => c.OidcClientId).HasMaxLength(255);
+            e.Property(c => c.OidcProtectedClientSecret).HasMaxLength(4096);
+            e.Property(c => c.EmailAttribute).HasMaxLength(255);
+            e.Property(c => c.NameAttribute).HasMaxLength(255);
+            e.Property(c => c.DefaultRole).HasMaxLength(24);
+            e.Property(c => c.AllowedEmailDomains).HasMaxLength(4000);
+            e.HasIndex(c => c.WorkspaceId).IsUnique();
+            e.HasOne<Workspace>().WithMany().HasForeignKey(c => c.WorkspaceId);
+        });
+
+        builder.Entity<SsoConsumedAssertion>(e =>
+        {
+            e.Property(a => a.Id).HasMaxLength(64);
+            e.HasIndex(a => a.ExpiresAt);
+            e.HasOne<Workspace>().WithMany().HasForeignKey(a => a.WorkspaceId);
         });
 
         builder.Entity<SigningKey>(e =>

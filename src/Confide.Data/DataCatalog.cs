@@ -38,6 +38,18 @@ public static class DataCatalog
         ["ProviderKey"] = DataCategories.SystemAuthentication,
         ["ProviderDisplayName"] = DataCategories.SystemAuthentication,
         ["Value"] = DataCategories.SystemAuthentication,
+        // Passkeys: a credential's public half and what the authenticator said about itself.
+        ["CredentialId"] = DataCategories.SystemAuthentication,
+        ["IdentityUserPasskeyCredentialId"] = DataCategories.SystemAuthentication,
+        ["PublicKey"] = DataCategories.SystemAuthentication,
+        ["CreatedAt"] = DataCategories.SystemOperations,
+        ["SignCount"] = DataCategories.SystemAuthentication,
+        ["Transports"] = DataCategories.SystemAuthentication,
+        ["IsUserVerified"] = DataCategories.SystemAuthentication,
+        ["IsBackupEligible"] = DataCategories.SystemAuthentication,
+        ["IsBackedUp"] = DataCategories.SystemAuthentication,
+        ["AttestationObject"] = DataCategories.SystemAuthentication,
+        ["ClientDataJson"] = DataCategories.SystemAuthentication,
     };
 
     /// <summary>The category of a mapped property, or null when none is declared (a test forbids that).</summary>

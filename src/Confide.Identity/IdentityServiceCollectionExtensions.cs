@@ -1,3 +1,4 @@
+using System.Security.Claims;
 using Confide.Data;
 using Confide.Data.Model;
 using Microsoft.AspNetCore.Authentication;
@@ -32,7 +33,7 @@ public static class IdentityServiceCollectionExtensions
                 options.Lockout.DefaultLockoutTimeSpan = TimeSpan.FromMinutes(15);
                 options.Tokens.AuthenticatorTokenProvider = TwoFactor.TwoFactorProviders.Authenticator;
             })
-            .AddSignInManager()
+            .AddSignInManager<TeammateSignInManager>()
             .AddEntityFrameworkStores<ConfideDbContext>()
             .AddTokenProvider<TwoFactor.ReplayProtectedAuthenticatorTokenProvider>(TwoFactor.TwoFactorProviders.Authenticator)
             .AddClaimsPrincipalFactory<TwoFactor.TeammateClaimsPrincipalFactory>()
@@ -41,7 +42,21 @@ public static class IdentityServiceCollectionExtensions
         services.AddScoped<IUserStore<TeammateAccount>, TwoFactor.ProtectedTeammateUserStore>();
         // A changed password, role-relevant account change or turned-off second factor ends the
         // account's other sessions within a minute (Identity's default waits 30).
-        services.Configure<SecurityStampValidatorOptions>(options => options.ValidationInterval = TimeSpan.FromMinutes(1));
+        services.Configure<SecurityStampValidatorOptions>(options =>
+        {
+            options.ValidationInterval = TimeSpan.FromMinutes(1);
+            // The refreshed principal is rebuilt from the account: keep how the session was signed in.
+            options.OnRefreshingPrincipal = context =>
+            {
+                var kept = context.CurrentPrincipal?.Claims.Where(SessionClaims.IsSessionClaim).ToList() ?? [];
+                if (kept.Count > 0 && context.NewPrincipal?.Identity is ClaimsIdentity identity)
+                {
+                    identity.AddClaims(kept.Select(c => new Claim(c.Type, c.Value)));
+                }
+
+                return Task.CompletedTask;
+            };
+        });
         services.Configure<PasswordHasherOptions>(options =>
         {
             options.CompatibilityMode = PasswordHasherCompatibilityMode.IdentityV3;

@@ -24,6 +24,17 @@ public sealed class Workspace
     /// <summary>Space-separated CIDR ranges teammates and API tokens may use the workspace from; null for anywhere.</summary>
     [DataCategory(DataCategories.WorkspaceSetting)]
     public string? IpAllowlist { get; set; }
+
+    /// <summary>Teammates must sign in through the workspace's <see cref="SsoConnection"/>; password sign-in is refused.</summary>
+    [DataCategory(DataCategories.WorkspaceSetting)]
+    public bool RequireSso { get; set; }
+
+    /// <summary>
+    /// The one owner (teammate id) who may still sign in without SSO while it is required, so an
+    /// identity-provider outage cannot lock the workspace out; that sign-in must use a passkey.
+    /// </summary>
+    [DataCategory(DataCategories.WorkspaceSetting)]
+    public string? BreakGlassTeammateId { get; set; }
 }
 
 public static class TwoFactorRequirements

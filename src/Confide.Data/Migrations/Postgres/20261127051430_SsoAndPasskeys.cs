@@ -1,0 +1,140 @@
+﻿using System;
+using Microsoft.EntityFrameworkCore.Migrations;
+
+#nullable disable
+
+namespace Confide.Data.Migrations.Postgres
+{
+    /// <inheritdoc />
+    public partial class SsoAndPasskeys : Migration
+    {
+        /// <inheritdoc />
+        protected override void Up(MigrationBuilder migrationBuilder)
+        {
+            migrationBuilder.AddColumn<string>(
+                name: "BreakGlassTeammateId",
+                table: "Workspaces",
+                type: "text",
+                nullable: true);
+
+            migrationBuilder.AddColumn<bool>(
+                name: "RequireSso",
+                table: "Workspaces",
+                type: "boolean",
+                nullable: false,
+                defaultValue: false);
+
+            migrationBuilder.CreateTable(
+                name: "AspNetUserPasskeys",
+                columns: table => new
+                {
+                    CredentialId = table.Column<byte[]>(type: "bytea", maxLength: 1024, nullable: false),
+                    UserId = table.Column<string>(type: "text", nullable: false),
+                    Data = table.Column<string>(type: "jsonb", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_AspNetUserPasskeys", x => x.CredentialId);
+                    table.ForeignKey(
+                        name: "FK_AspNetUserPasskeys_AspNetUsers_UserId",
+                        column: x => x.UserId,
+                        principalTable: "AspNetUsers",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Cascade);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "SsoConnections",
+                columns: table => new
+                {
+                    Id = table.Column<string>(type: "character varying(24)", maxLength: 24, nullable: false),
+                    WorkspaceId = table.Column<string>(type: "character varying(32)", nullable: false),
+                    Protocol = table.Column<string>(type: "character varying(8)", maxLength: 8, nullable: false),
+                    SamlIdpEntityId = table.Column<string>(type: "character varying(1024)", maxLength: 1024, nullable: true),
+                    SamlSingleSignOnUrl = table.Column<string>(type: "character varying(2048)", maxLength: 2048, nullable: true),
+                    SamlSigningCertificates = table.Column<string>(type: "character varying(32768)", maxLength: 32768, nullable: true),
+                    OidcIssuer = table.Column<string>(type: "character varying(2048)", maxLength: 2048, nullable: true),
+                    OidcClientId = table.Column<string>(type: "character varying(255)", maxLength: 255, nullable: true),
+                    OidcProtectedClientSecret = table.Column<string>(type: "character varying(4096)", maxLength: 4096, nullable: true),
+                    EmailAttribute = table.Column<string>(type: "character varying(255)", maxLength: 255, nullable: false),
+                    NameAttribute = table.Column<string>(type: "character varying(255)", maxLength: 255, nullable: false),
+                    JustInTimeProvisioning = table.Column<bool>(type: "boolean", nullable: false),
+                    DefaultRole = table.Column<string>(type: "character varying(24)", maxLength: 24, nullable: false),
+                    AllowedEmailDomains = table.Column<string>(type: "character varying(4000)", maxLength: 4000, nullable: false),
+                    CreatedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
+                    UpdatedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_SsoConnections", x => x.Id);
+                    table.ForeignKey(
+                        name: "FK_SsoConnections_Workspaces_WorkspaceId",
+                        column: x => x.WorkspaceId,
+                        principalTable: "Workspaces",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Cascade);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "SsoConsumedAssertions",
+                columns: table => new
+                {
+                    Id = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: false),
+                    WorkspaceId = table.Column<string>(type: "character varying(32)", nullable: false),
+                    ExpiresAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_SsoConsumedAssertions", x => x.Id);
+                    table.ForeignKey(
+                        name: "FK_SsoConsumedAssertions_Workspaces_WorkspaceId",
+                        column: x => x.WorkspaceId,
+                        principalTable: "Workspaces",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Cascade);
+                });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_AspNetUserPasskeys_UserId",
+                table: "AspNetUserPasskeys",
+                column: "UserId");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_SsoConnections_WorkspaceId",
+                table: "SsoConnections",
+                column: "WorkspaceId",
+                unique: true);
+
+            migrationBuilder.CreateIndex(
+                name: "IX_SsoConsumedAssertions_ExpiresAt",
+                table: "SsoConsumedAssertions",
+                column: "ExpiresAt");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_SsoConsumedAssertions_WorkspaceId",
+                table: "SsoConsumedAssertions",
+                column: "WorkspaceId");
+        }
+
+        /// <inheritdoc />
+        protected override void Down(MigrationBuilder migrationBuilder)
+        {
+            migrationBuilder.DropTable(
+                name: "AspNetUserPasskeys");
+
+            migrationBuilder.DropTable(
+                name: "SsoConnections");
+
+            migrationBuilder.DropTable(
+                name: "SsoConsumedAssertions");
+
+            migrationBuilder.DropColumn(
+                name: "BreakGlassTeammateId",
+                table: "Workspaces");
+
+            migrationBuilder.DropColumn(
+                name: "RequireSso",
+                table: "Workspaces");
+        }
+    }
+}

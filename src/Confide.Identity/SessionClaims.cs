@@ -1,0 +1,49 @@
+using System.Globalization;
+using System.Security.Claims;
+
+namespace Confide.Identity;
+
+/// <summary>
+/// What a teammate's session cookie says about how it was signed in. Workspace policies (require
+/// SSO, require two-factor) and step-up re-authentication read these; they are copied across
+/// Identity's periodic principal refresh (<see cref="TeammateSignInManager"/>).
+/// </summary>
+public static class SessionClaims
+{
+    /// <summary>How the session was signed in: one of <see cref="SignInMethods"/>.</summary>
+    public const string Method = "confide:sign_in_method";
+
+    /// <summary>For SSO sessions, the workspace whose identity provider vouched for the teammate.</summary>
+    public const string SsoWorkspace = "confide:sso_workspace";
+
+    /// <summary>Unix seconds of the last fresh strong factor: a second factor, a passkey, or a re-authentication.</summary>
+    public const string StrongAuthenticationAt = "confide:strong_auth_at";
+
+    public static string? MethodOf(ClaimsPrincipal principal) => principal.FindFirst(Method)?.Value;
+
+    public static DateTimeOffset? StrongAuthenticationTime(ClaimsPrincipal principal) =>
+        long.TryParse(principal.FindFirst(StrongAuthenticationAt)?.Value, NumberStyles.None, CultureInfo.InvariantCulture, out var seconds)
+            ? DateTimeOffset.FromUnixTimeSeconds(seconds)
+            : null;
+
+    public static Claim StrongAuthenticationClaim(DateTimeOffset at) =>
+        new(StrongAuthenticationAt, at.ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture));
+
+    /// <summary>The claims that describe the sign-in rather than the account, and so survive a refresh.</summary>
+    public static bool IsSessionClaim(Claim claim) => claim.Type is Method or SsoWorkspace or StrongAuthenticationAt;
+}
+
+public static class SignInMethods
+{
+    public const string Password = "password";
+
+    /// <summary>A password and then an authenticator code or a recovery code.</summary>
+    public const string PasswordAndSecondFactor = "password_second_factor";
+
+    public const string Passkey = "passkey";
+
+    public const string Sso = "sso";
+
+    /// <summary>Methods that prove possession of a second factor at sign-in.</summary>
+    public static bool IsStrong(string method) => method is PasswordAndSecondFactor or Passkey;
+}
