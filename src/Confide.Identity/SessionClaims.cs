@@ -16,21 +16,24 @@ public static class SessionClaims
     /// <summary>For SSO sessions, the workspace whose identity provider vouched for the teammate.</summary>
     public const string SsoWorkspace = "confide:sso_workspace";
 
-    /// <summary>Unix seconds of the last fresh strong factor: a second factor, a passkey, or a re-authentication.</summary>
-    public const string StrongAuthenticationAt = "confide:strong_auth_at";
+    /// <summary>
+    /// Unix seconds of the teammate's last authentication with their strongest method: the
+    /// sign-in itself, or a later re-authentication (<see cref="StepUp"/>).
+    /// </summary>
+    public const string AuthenticatedAt = "confide:authenticated_at";
 
     public static string? MethodOf(ClaimsPrincipal principal) => principal.FindFirst(Method)?.Value;
 
-    public static DateTimeOffset? StrongAuthenticationTime(ClaimsPrincipal principal) =>
-        long.TryParse(principal.FindFirst(StrongAuthenticationAt)?.Value, NumberStyles.None, CultureInfo.InvariantCulture, out var seconds)
+    public static DateTimeOffset? AuthenticationTime(ClaimsPrincipal principal) =>
+        long.TryParse(principal.FindFirst(AuthenticatedAt)?.Value, NumberStyles.None, CultureInfo.InvariantCulture, out var seconds)
             ? DateTimeOffset.FromUnixTimeSeconds(seconds)
             : null;
 
-    public static Claim StrongAuthenticationClaim(DateTimeOffset at) =>
-        new(StrongAuthenticationAt, at.ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture));
+    public static Claim AuthenticatedAtClaim(DateTimeOffset at) =>
+        new(AuthenticatedAt, at.ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture));
 
     /// <summary>The claims that describe the sign-in rather than the account, and so survive a refresh.</summary>
-    public static bool IsSessionClaim(Claim claim) => claim.Type is Method or SsoWorkspace or StrongAuthenticationAt;
+    public static bool IsSessionClaim(Claim claim) => claim.Type is Method or SsoWorkspace or AuthenticatedAt;
 }
 
 public static class SignInMethods
@@ -43,7 +46,4 @@ public static class SignInMethods
     public const string Passkey = "passkey";
 
     public const string Sso = "sso";
-
-    /// <summary>Methods that prove possession of a second factor at sign-in.</summary>
-    public static bool IsStrong(string method) => method is PasswordAndSecondFactor or Passkey;
 }

@@ -36,10 +36,10 @@ public sealed class TeammateSignInManager(
             claims.Add(new Claim(SessionClaims.Method, method));
         }
 
-        if (SignInMethods.IsStrong(method) && !claims.Any(c => c.Type == SessionClaims.StrongAuthenticationAt))
-        {
-            claims.Add(SessionClaims.StrongAuthenticationClaim(clock.GetUtcNow()));
-        }
+        // Identity asks for the account's second factor at sign-in when it has one, so every
+        // sign-in is an authentication with the account's strongest method.
+        claims.RemoveAll(c => c.Type == SessionClaims.AuthenticatedAt);
+        claims.Add(SessionClaims.AuthenticatedAtClaim(clock.GetUtcNow()));
 
         return base.SignInWithClaimsAsync(user, authenticationProperties, claims);
     }

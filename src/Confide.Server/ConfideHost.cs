@@ -53,7 +53,11 @@ public static class ConfideHost
         services.AddOptions<Microsoft.AspNetCore.DataProtection.KeyManagement.KeyManagementOptions>()
             .Configure<DataProtectionKeyFile>((options, keyFile) => options.XmlEncryptor = new KeyFileXmlEncryptor(keyFile));
         services.AddRazorPages(options => options.Conventions.AuthorizeFolder("/App"))
-            .AddMvcOptions(options => options.Filters.Add<AppResponseHeaders>());
+            .AddMvcOptions(options =>
+            {
+                options.Filters.Add<AppResponseHeaders>();
+                options.Filters.Add<StepUpPageFilter>();
+            });
         // Encode only what HTML needs (<, >, &, quotes): names in any script stay readable.
         services.Configure<Microsoft.Extensions.WebEncoders.WebEncoderOptions>(options =>
             options.TextEncoderSettings = new System.Text.Encodings.Web.TextEncoderSettings(System.Text.Unicode.UnicodeRanges.All));

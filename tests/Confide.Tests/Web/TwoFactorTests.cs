@@ -124,7 +124,7 @@ public sealed partial class TwoFactorTests(Servers servers)
     }
 
     /// <summary>The code oathtool computes for <paramref name="at"/>.</summary>
-    private static async Task<string> OathtoolAsync(string key, DateTimeOffset at)
+    internal static async Task<string> OathtoolAsync(string key, DateTimeOffset at)
     {
         var start = new ProcessStartInfo("oathtool") { RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (var argument in new[] { "--totp", "-b", "-N", at.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss 'UTC'", CultureInfo.InvariantCulture), key })
@@ -175,7 +175,7 @@ public sealed partial class TwoFactorTests(Servers servers)
     private static Task<HttpResponseMessage> HtmlOrRedirectAsync(HttpClient browser, string path) => browser.GetAsync(path);
 
     [GeneratedRegex("<code id=\"shared-key\">([A-Z2-7]+)</code>")]
-    private static partial Regex SharedKey();
+    internal static partial Regex SharedKey();
 
     [GeneratedRegex("<li><code>([^<]+)</code></li>")]
     private static partial Regex RecoveryCode();

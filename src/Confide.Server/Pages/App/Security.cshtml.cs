@@ -70,6 +70,7 @@ public sealed class SecurityModel(UserManager<TeammateAccount> users, SignInMana
         return Page();
     }
 
+    [RequiresStepUp]
     public async Task<IActionResult> OnPostEnableAsync()
     {
         if (await LoadAsync() is not { } account)
@@ -93,6 +94,7 @@ public sealed class SecurityModel(UserManager<TeammateAccount> users, SignInMana
         return Page();
     }
 
+    [RequiresStepUp]
     public async Task<IActionResult> OnPostRecoveryCodesAsync()
     {
         if (await LoadAsync() is not { } account)
@@ -114,6 +116,7 @@ public sealed class SecurityModel(UserManager<TeammateAccount> users, SignInMana
     }
 
     /// <summary>Changes the password after checking the current one; Identity's validators (length, common passwords) apply.</summary>
+    [RequiresStepUp]
     public async Task<IActionResult> OnPostChangePasswordAsync()
     {
         if (await LoadAsync() is not { } account)
@@ -134,6 +137,7 @@ public sealed class SecurityModel(UserManager<TeammateAccount> users, SignInMana
         return Page();
     }
 
+    [RequiresStepUp]
     public async Task<IActionResult> OnPostDisableAsync()
     {
         if (await LoadAsync() is not { } account)

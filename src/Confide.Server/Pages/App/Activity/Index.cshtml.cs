@@ -77,10 +77,12 @@ public sealed class IndexModel(
         return Page();
     }
 
+    [RequiresStepUp]
     public Task<IActionResult> OnGetCsvAsync(CancellationToken ct) =>
         DownloadAsync("csv", ActivityCsv.ContentType, ActivityCsv.WriteAsync, ct);
 
     /// <summary>The matching entries' exact JSON bytes, one per line.</summary>
+    [RequiresStepUp]
     public Task<IActionResult> OnGetJsonlAsync(CancellationToken ct) =>
         DownloadAsync("jsonl", "application/x-ndjson", async (items, body, token) =>
         {
@@ -92,6 +94,7 @@ public sealed class IndexModel(
         }, ct);
 
     /// <summary>The whole log with its signed checkpoints. The export is recorded first, so it appears in what it exports.</summary>
+    [RequiresStepUp]
     public async Task<IActionResult> OnPostExportAsync(CancellationToken ct)
     {
         if (!await ResolveWorkspaceAsync(ct) || Current is null)
