@@ -7,7 +7,11 @@ namespace Confide.Identity;
 /// <param name="Permissions">What the role allows in this workspace.</param>
 /// <param name="TwoFactorRequirement">The workspace's policy (<see cref="Data.Model.TwoFactorRequirements"/>).</param>
 /// <param name="IpAllowlist">The workspace's allowed address ranges, or null for anywhere.</param>
-public sealed record Membership(string WorkspaceId, string WorkspaceName, string TeammateId, string TeammateName, string Role, IReadOnlySet<string> Permissions, string TwoFactorRequirement, string? IpAllowlist)
+/// <param name="RequireSso">Whether the workspace accepts only sessions signed in through its identity provider.</param>
+/// <param name="IsBreakGlass">Whether this teammate is the workspace's break-glass owner.</param>
+public sealed record Membership(
+    string WorkspaceId, string WorkspaceName, string TeammateId, string TeammateName, string Role, IReadOnlySet<string> Permissions,
+    string TwoFactorRequirement, string? IpAllowlist, bool RequireSso = false, bool IsBreakGlass = false)
 {
     public bool RequiresTwoFactor => Authorization.RolePermissions.RequiresTwoFactor(TwoFactorRequirement, Permissions);
 }
@@ -26,14 +30,15 @@ public sealed class TeammateMemberships(CurrentCell cell, Crypto.WorkspaceKeyRin
             from r in db.WorkspaceRoles.Where(r => r.WorkspaceId == t.WorkspaceId && r.Id == t.Role).DefaultIfEmpty()
             where t.AccountId == accountId
             orderby w.CreatedAt, w.Id
-            select new { Teammate = t, WorkspaceName = w.Name, w.TwoFactorRequirement, w.IpAllowlist, RolePermissions = r == null ? null : r.Permissions })
+            select new { Teammate = t, WorkspaceName = w.Name, w.TwoFactorRequirement, w.IpAllowlist, w.RequireSso, w.BreakGlassTeammateId, RolePermissions = r == null ? null : r.Permissions })
             .ToListAsync(ct);
         var memberships = new List<Membership>(rows.Count);
         foreach (var row in rows)
         {
             var workforce = await keys.WorkforceAsync(cell.Database, row.Teammate.WorkspaceId, ct);
             memberships.Add(new Membership(row.Teammate.WorkspaceId, row.WorkspaceName, row.Teammate.Id, workforce.Name(row.Teammate), row.Teammate.Role,
-                Authorization.RolePermissions.Resolve(row.Teammate.Role, row.RolePermissions), row.TwoFactorRequirement, row.IpAllowlist));
+                Authorization.RolePermissions.Resolve(row.Teammate.Role, row.RolePermissions), row.TwoFactorRequirement, row.IpAllowlist,
+                row.RequireSso, row.BreakGlassTeammateId == row.Teammate.Id && row.Teammate.Role == Data.Model.TeammateRoles.Owner));
         }
 
         return memberships;

@@ -17,10 +17,12 @@ public sealed class LoginModel(
     SignInManager<TeammateAccount> signInManager,
     UserManager<TeammateAccount> users,
     IPasswordHasher<TeammateAccount> hasher,
+    TeammateMemberships memberships,
     CurrentCell cell) : PageModel
 {
     // One message for every failure: it must not reveal whether an account exists or is locked.
     private const string FailureMessage = "The email or password is incorrect, or the account is temporarily locked.";
+    private const string SsoRequiredMessage = "Your workspace requires single sign-on: sign in with SSO instead.";
 
     [BindProperty]
     public string Email { get; set; } = "";
@@ -52,6 +54,17 @@ public sealed class LoginModel(
         }
 
         var result = await signInManager.PasswordSignInAsync(account, Password, isPersistent: false, lockoutOnFailure: true);
+        if ((result.Succeeded || result.RequiresTwoFactor)
+            && SsoRequirement.RefusesPasswordSignIn(await memberships.ForAccountAsync(account.Id, HttpContext.RequestAborted)))
+        {
+            // The password was right, but no workspace of the account accepts a password session.
+            await signInManager.SignOutAsync();
+            await SignInActivity.RecordAsync(HttpContext, account.Id, ActivityTypes.AdminLoginFailure, "A password sign-in was refused: the workspace requires single sign-on.",
+                new JsonObject { ["sign_in_method"] = "password", ["reason"] = "sso_required" });
+            Error = SsoRequiredMessage;
+            return Page();
+        }
+
         if (result.RequiresTwoFactor)
         {
             // The password was right; the session starts only after the second factor.

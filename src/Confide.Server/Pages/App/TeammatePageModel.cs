@@ -30,8 +30,9 @@ public abstract class TeammatePageModel(TeammateMemberships memberships, Current
     protected CurrentCell Cell { get; } = cell;
 
     /// <summary>
-    /// A workspace that requires two-factor sign-in of this teammate shows nothing until they
-    /// have set it up: every page of it sends them to the security page to enrol.
+    /// The workspace's policies, before any handler: its IP allowlist, its SSO requirement, the
+    /// page's permission, and two-factor sign-in — a workspace that requires it of this teammate
+    /// shows nothing until they have set it up (every page sends them to the security page to enrol).
     /// </summary>
     public override async Task OnPageHandlerExecutionAsync(PageHandlerExecutingContext context, PageHandlerExecutionDelegate next)
     {
@@ -44,6 +45,17 @@ public abstract class TeammatePageModel(TeammateMemberships memberships, Current
             if (selected is not null && !IpAllowlist.Allows(selected.IpAllowlist, HttpContext.Connection.RemoteIpAddress))
             {
                 context.Result = new ContentResult { StatusCode = StatusCodes.Status403Forbidden, Content = "This workspace only accepts sign-ins from the addresses on its IP allowlist.", ContentType = "text/plain; charset=utf-8" };
+                return;
+            }
+
+            if (selected is not null && !SsoRequirement.IsSatisfied(selected, User))
+            {
+                context.Result = new ContentResult
+                {
+                    StatusCode = StatusCodes.Status403Forbidden,
+                    Content = $"This workspace requires single sign-on. Sign in through your identity provider: /app/sso/{selected.WorkspaceId}/start",
+                    ContentType = "text/plain; charset=utf-8",
+                };
                 return;
             }
 

@@ -1,0 +1,144 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Security.Claims;
+using Confide.Data.Model;
+using Confide.Identity;
+using Confide.Platform;
+using Confide.Tests.Audit;
+using Confide.Tests.Infrastructure;
+
+namespace Confide.Tests.Web;
+
+/// <summary>
+/// "Require SSO": password sign-in is refused, password sessions cannot use the workspace, and
+/// only the named break-glass owner may come in without SSO — with a passkey.
+/// </summary>
+public sealed class RequireSsoTests(Servers servers)
+{
+    [Theory, MemberData(nameof(Providers.All), MemberType = typeof(Providers))]
+    public async Task RequiredSso_RefusesPasswordSignIn_AndPasswordSessions(string provider)
+    {
+        var server = await servers.GetAsync(provider);
+        var strict = await server.CreateWorkspaceAsync(Region.Eu, "Strict");
+        var relaxed = await server.CreateWorkspaceAsync(Region.Eu, "Relaxed");
+        using var strictApi = strict.Client();
+        using var relaxedApi = relaxed.Client();
+
+        // Settings: SSO can be required only with a connection; only an owner can be break-glass.
+        await (await strictApi.PutAsJsonAsync("confide/security_settings", new { require_sso = true })).ErrorAsync(HttpStatusCode.Conflict, "conflict");
+        await AddConnectionAsync(server, strict.Id);
+        var agent = await (await strictApi.PostJsonAsync("confide/teammates", new { email = $"agent-{Guid.NewGuid():N}@example.com", role = "agent" })).JsonAsync();
+        await (await strictApi.PutAsJsonAsync("confide/security_settings", new { break_glass_teammate_id = agent.Str("id") })).ErrorAsync(HttpStatusCode.BadRequest, "parameter_invalid");
+        await (await strictApi.PutAsJsonAsync("confide/security_settings", new { break_glass_teammate_id = relaxed.OwnerId })).ErrorAsync(HttpStatusCode.BadRequest, "parameter_invalid");
+        var set = await (await strictApi.PutAsJsonAsync("confide/security_settings", new { require_sso = true, break_glass_teammate_id = strict.OwnerId })).JsonAsync();
+        Assert.True(set.GetProperty("require_sso").GetBoolean());
+        Assert.Equal(strict.OwnerId, set.Str("break_glass_teammate_id"));
+
+        // The strict owner's only workspace requires SSO: the right password is still refused, and recorded.
+        using (var browser = server.Browser(Region.Eu, new CookieContainer()))
+        {
+            var refused = await browser.PostPasswordAsync(strict.OwnerEmail);
+            Assert.Equal(HttpStatusCode.OK, refused.StatusCode);
+            Assert.Contains("requires single sign-on", await refused.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+            Assert.Equal(HttpStatusCode.Redirect, (await browser.GetAsync("app/inbox")).StatusCode);
+        }
+
+        var failures = (await ActivityLogTests.AllEntriesAsync(strictApi)).Where(e => e.Str("activity_type") == "admin_login_failure").ToList();
+        Assert.Single(failures, e => e.GetProperty("metadata").Str("reason") == "sso_required");
+
+        // Someone in both workspaces signs in with a password: the relaxed one works, the strict one does not.
+        var bothEmail = $"both-{Guid.NewGuid():N}@example.com";
+        await (await relaxedApi.PostJsonAsync("confide/teammates", new { email = bothEmail, role = "admin" })).JsonAsync();
+        await (await strictApi.PostJsonAsync("confide/teammates", new { email = bothEmail, role = "admin" })).JsonAsync();
+        var password = await SetPasswordAsync(server, bothEmail);
+        using (var browser = server.Browser(Region.Eu, new CookieContainer()))
+        {
+            Assert.Equal(HttpStatusCode.Redirect, (await browser.PostPasswordAsync(bothEmail, password)).StatusCode);
+            Assert.Equal(HttpStatusCode.OK, (await browser.GetAsync($"app/inbox?workspace={relaxed.Id}")).StatusCode);
+            var strictPage = await browser.GetAsync($"app/inbox?workspace={strict.Id}");
+            Assert.Equal(HttpStatusCode.Forbidden, strictPage.StatusCode);
+            Assert.Contains($"/app/sso/{strict.Id}/start", await strictPage.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        }
+
+        // Turning it off lets passwords in again.
+        await (await strictApi.PutAsJsonAsync("confide/security_settings", new { require_sso = false })).JsonAsync();
+        using (var browser = server.Browser(Region.Eu, new CookieContainer()))
+        {
+            Assert.Equal(HttpStatusCode.Redirect, (await browser.PostPasswordAsync(strict.OwnerEmail)).StatusCode);
+            Assert.Equal(HttpStatusCode.OK, (await browser.GetAsync($"app/inbox?workspace={strict.Id}")).StatusCode);
+        }
+
+        var changes = (await ActivityLogTests.AllEntriesAsync(strictApi)).Where(e => e.Str("activity_type") == "security_settings_change").ToList();
+        Assert.Equal(2, changes.Count);
+        Assert.Contains(changes, e => e.GetProperty("metadata").GetProperty("after").GetProperty("require_sso").GetBoolean());
+    }
+
+    [Fact]
+    public void OnlyTheWorkspacesOwnSso_OrTheBreakGlassOwnersPasskey_SatisfiesTheRequirement()
+    {
+        var member = new Membership("ws_a", "A", "tm_1", "Ann", "owner", new HashSet<string>(), "off", null, RequireSso: true, IsBreakGlass: false);
+        var breakGlass = member with { IsBreakGlass = true };
+
+        Assert.True(SsoRequirement.IsSatisfied(member, Session(SignInMethods.Sso, ssoWorkspace: "ws_a")));
+        Assert.False(SsoRequirement.IsSatisfied(member, Session(SignInMethods.Sso, ssoWorkspace: "ws_b")));
+        Assert.False(SsoRequirement.IsSatisfied(member, Session(SignInMethods.Sso, ssoWorkspace: null)));
+        Assert.False(SsoRequirement.IsSatisfied(member, Session(SignInMethods.Password)));
+        Assert.False(SsoRequirement.IsSatisfied(member, Session(SignInMethods.PasswordAndSecondFactor)));
+        Assert.False(SsoRequirement.IsSatisfied(member, Session(SignInMethods.Passkey)));
+        Assert.False(SsoRequirement.IsSatisfied(member, new ClaimsPrincipal(new ClaimsIdentity())));
+        Assert.True(SsoRequirement.IsSatisfied(breakGlass, Session(SignInMethods.Passkey)));
+        Assert.False(SsoRequirement.IsSatisfied(breakGlass, Session(SignInMethods.Password)));
+        Assert.False(SsoRequirement.IsSatisfied(breakGlass, Session(SignInMethods.PasswordAndSecondFactor)));
+        Assert.True(SsoRequirement.IsSatisfied(member with { RequireSso = false }, Session(SignInMethods.Password)));
+
+        Assert.True(SsoRequirement.RefusesPasswordSignIn([member, breakGlass]));
+        Assert.False(SsoRequirement.RefusesPasswordSignIn([member, member with { RequireSso = false }]));
+        Assert.False(SsoRequirement.RefusesPasswordSignIn([]));
+    }
+
+    private static ClaimsPrincipal Session(string method, string? ssoWorkspace = null)
+    {
+        var identity = new ClaimsIdentity([new Claim(SessionClaims.Method, method)], "test");
+        if (ssoWorkspace is not null)
+        {
+            identity.AddClaim(new Claim(SessionClaims.SsoWorkspace, ssoWorkspace));
+        }
+
+        return new ClaimsPrincipal(identity);
+    }
+
+    internal static Task AddConnectionAsync(TestServer server, string workspaceId) =>
+        server.Cell(Region.Eu).Writer.WriteAsync(async (db, ct) =>
+        {
+            db.SsoConnections.Add(new SsoConnection
+            {
+                Id = "sso_" + Guid.NewGuid().ToString("N")[..20],
+                WorkspaceId = workspaceId,
+                Protocol = SsoProtocols.Oidc,
+                OidcIssuer = "https://idp.example.com",
+                OidcClientId = "confide",
+                EmailAttribute = "email",
+                NameAttribute = "name",
+                DefaultRole = "agent",
+                AllowedEmailDomains = "",
+                CreatedAt = DateTimeOffset.UtcNow,
+                UpdatedAt = DateTimeOffset.UtcNow,
+            });
+            await db.SaveChangesAsync(ct);
+        }, CancellationToken.None);
+
+    /// <summary>Gives an added teammate (whose password was generated and not shown) a known one.</summary>
+    private static async Task<string> SetPasswordAsync(TestServer server, string email)
+    {
+        const string password = "another-correct-horse-battery";
+        var hash = new Microsoft.AspNetCore.Identity.PasswordHasher<TeammateAccount>().HashPassword(new TeammateAccount(), password);
+        var normalized = email.ToUpperInvariant();
+        await server.Cell(Region.Eu).Writer.WriteAsync(async (db, ct) =>
+        {
+            var account = await Microsoft.EntityFrameworkCore.EntityFrameworkQueryableExtensions.SingleAsync(db.Users, u => u.NormalizedEmail == normalized, ct);
+            account.PasswordHash = hash;
+            await db.SaveChangesAsync(ct);
+        }, CancellationToken.None);
+        return password;
+    }
+}
