@@ -96,6 +96,7 @@ public static class ConfideHost
     public static WebApplication Build(WebApplicationBuilder builder)
     {
         var app = builder.Build();
+        app.UseTrustedProxies();
         app.UseMiddleware<ApiErrorMiddleware>();
         app.UseStatusCodePages(StatusCodePages.WriteIntercomErrorAsync);
         app.UseStaticFiles();
