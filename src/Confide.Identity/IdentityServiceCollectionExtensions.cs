@@ -67,6 +67,7 @@ public static class IdentityServiceCollectionExtensions
         services.AddScoped<TeammateAdministration>();
         services.AddSingleton<ApiTokenLastUse>();
         services.AddScoped<ApiTokenAdministration>();
+        services.AddScoped<WorkspaceSecurityPolicy>();
         services.AddSingleton<Microsoft.AspNetCore.Authorization.IAuthorizationHandler, Authorization.PermissionAuthorizationHandler>();
         services.AddAuthorizationBuilder()
             .AddPolicy(ApiTokenAuthenticationHandler.SchemeName, policy => policy

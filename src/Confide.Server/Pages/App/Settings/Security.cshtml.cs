@@ -1,0 +1,106 @@
+using Confide.Audit;
+using Confide.Crypto;
+using Confide.Data;
+using Confide.Data.Model;
+using Confide.Identity;
+using Confide.Identity.Authorization;
+using Confide.Platform;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.EntityFrameworkCore;
+
+namespace Confide.Server.Pages.App.Settings;
+
+/// <summary>
+/// The workspace's sign-in policy in the web app — the same settings and checks as
+/// <c>PUT /confide/security_settings</c> — behind step-up re-authentication.
+/// </summary>
+[PagePermission(Permissions.SecurityManage)]
+public sealed class SecurityModel(TeammateMemberships memberships, CurrentCell cell, WorkspaceSecurityPolicy policy, WorkspaceKeyRing keys)
+    : TeammatePageModel(memberships, cell)
+{
+    [BindProperty]
+    public string TwoFactorRequired { get; set; } = TwoFactorRequirements.Off;
+
+    /// <summary>One address or CIDR range per line.</summary>
+    [BindProperty]
+    public string IpAllowlist { get; set; } = "";
+
+    [BindProperty]
+    public bool RequireSso { get; set; }
+
+    [BindProperty]
+    public string BreakGlassTeammateId { get; set; } = "";
+
+    public bool HasSsoConnection { get; private set; }
+
+    public IReadOnlyList<(string Id, string Name)> Owners { get; private set; } = [];
+
+    public string? Message { get; private set; }
+
+    public string? Error { get; private set; }
+
+    public async Task<IActionResult> OnGetAsync(CancellationToken ct)
+    {
+        if (!await ResolveWorkspaceAsync(ct) || Current is null)
+        {
+            return NotFound();
+        }
+
+        Show(await WorkspaceSecurityPolicy.GetAsync(Cell.Database, Current.WorkspaceId, ct));
+        await LoadChoicesAsync(ct);
+        return Page();
+    }
+
+    [RequiresStepUp]
+    public async Task<IActionResult> OnPostAsync(CancellationToken ct)
+    {
+        if (!await ResolveWorkspaceAsync(ct) || Current is null)
+        {
+            return NotFound();
+        }
+
+        var change = new SecurityPolicyChange(
+            TwoFactorRequired,
+            IpAllowlist.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
+            RequireSso,
+            BreakGlassTeammateId);
+        var actor = ActivityActor.Teammate(Current.TeammateId, "web", HttpContext.Connection.RemoteIpAddress?.ToString());
+        try
+        {
+            Show(await policy.ChangeAsync(Cell.Database, Current.WorkspaceId, change, actor, HttpContext.Connection.RemoteIpAddress, ct));
+            Message = "Saved.";
+        }
+        catch (ConfideException refused)
+        {
+            Error = refused.Error.Message;
+        }
+
+        // Show what is stored now, not what was posted (the form helpers prefer posted values).
+        ModelState.Clear();
+        if (Error is not null)
+        {
+            Show(await WorkspaceSecurityPolicy.GetAsync(Cell.Database, Current.WorkspaceId, ct));
+        }
+
+        await LoadChoicesAsync(ct);
+        return Page();
+    }
+
+    private void Show(SecurityPolicy current)
+    {
+        TwoFactorRequired = current.TwoFactorRequired;
+        IpAllowlist = string.Join('\n', current.IpAllowlist);
+        RequireSso = current.RequireSso;
+        BreakGlassTeammateId = current.BreakGlassTeammateId ?? "";
+    }
+
+    private async Task LoadChoicesAsync(CancellationToken ct)
+    {
+        var workspaceId = Current!.WorkspaceId;
+        await using var db = Cell.Database.CreateReadContext();
+        HasSsoConnection = await db.SsoConnections.AnyAsync(c => c.WorkspaceId == workspaceId, ct);
+        var owners = await db.Teammates.Where(t => t.WorkspaceId == workspaceId && t.Role == TeammateRoles.Owner).OrderBy(t => t.CreatedAt).ToListAsync(ct);
+        var workforce = await keys.WorkforceAsync(Cell.Database, workspaceId, ct);
+        Owners = [.. owners.Select(o => (o.Id, workforce.Name(o)))];
+    }
+}
