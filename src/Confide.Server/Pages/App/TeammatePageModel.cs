@@ -31,7 +31,7 @@ public abstract class TeammatePageModel(TeammateMemberships memberships, Current
 
     /// <summary>
     /// A workspace that requires two-factor sign-in of this teammate shows nothing until they
-    /// have set it up: every page of it sends them to the security page to enrol.
+    /// have an authenticator app or a passkey: every page of it sends them to the security page to enrol.
     /// </summary>
     public override async Task OnPageHandlerExecutionAsync(PageHandlerExecutingContext context, PageHandlerExecutionDelegate next)
     {
@@ -57,7 +57,7 @@ public abstract class TeammatePageModel(TeammateMemberships memberships, Current
             if (selected is { RequiresTwoFactor: true })
             {
                 var users = HttpContext.RequestServices.GetRequiredService<UserManager<TeammateAccount>>();
-                if (await users.GetUserAsync(User) is { TwoFactorEnabled: false })
+                if (await users.GetUserAsync(User) is { } account && !await Confide.Identity.Passkeys.StrongFactors.HasAnyAsync(users, account))
                 {
                     context.Result = RedirectToPage("/App/Security", new { required = selected.WorkspaceId });
                     return;
