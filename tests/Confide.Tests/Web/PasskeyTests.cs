@@ -9,6 +9,7 @@ using Confide.Tests.Audit;
 using Confide.Tests.Infrastructure;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Playwright;
 
 namespace Confide.Tests.Web;
@@ -195,6 +196,57 @@ public sealed class PasskeyTests(Servers servers)
         await (await api.GetAsync("contacts")).ErrorAsync(HttpStatusCode.Forbidden, "two_factor_required");
     }
 
+    [Theory, MemberData(nameof(Providers.All), MemberType = typeof(Providers))]
+    public async Task PasskeySignIn_IsCompleteWithoutTheAuthenticatorAppStep(string provider)
+    {
+        var server = await servers.GetAsync(provider);
+        var workspace = await server.CreateWorkspaceAsync(Region.Eu);
+        await using var chromium = await HeadlessChromium.LaunchAsync();
+        var page = await chromium.NewPageAsync(server.BaseUrl(Region.Eu));
+        await VirtualAuthenticator.AttachAsync(page);
+        await SignInWithPasswordAsync(page, workspace.OwnerEmail);
+
+        // Two-factor sign-in with an authenticator app is on as well.
+        await page.GotoAsync("/app/security");
+        await page.ClickAsync("button:has-text('Set up an authenticator app')");
+        var key = Confide.Identity.TwoFactor.Base32.Decode(await page.Locator("#shared-key").InnerTextAsync());
+        var code = Confide.Identity.TwoFactor.Totp.Code(key, Confide.Identity.TwoFactor.Totp.StepAt(DateTimeOffset.UtcNow));
+        await page.FillAsync("#Code", code.ToString("D6", System.Globalization.CultureInfo.InvariantCulture));
+        await page.ClickAsync("button:has-text('Turn on two-factor sign-in')");
+        await Assertions.Expect(page.Locator("#two-factor-state")).ToHaveTextAsync("on");
+        await AddPasskeyAsync(page, "Laptop");
+        await SignOutAsync(page);
+
+        // The password now leads to the code step; the passkey straight into the app.
+        await SignInWithPasswordAsync(page, workspace.OwnerEmail, landsOn: "/app/login/two-factor");
+        await SignInWithPasskeyAsync(page, expectSuccess: true);
+        Assert.EndsWith("/app/inbox", new Uri(page.Url).AbsolutePath, StringComparison.Ordinal);
+    }
+
+    /// <summary>The origin check Identity is configured with: the regional endpoint the request came to, nothing else.</summary>
+    [Fact]
+    public async Task PasskeyOrigin_MustBeTheRegionalEndpointOfTheRequest()
+    {
+        var server = await servers.GetAsync(Providers.Sqlite);
+        await using var scope = server.Services.CreateAsyncScope();
+        scope.ServiceProvider.GetRequiredService<Confide.Data.CurrentCell>().Resolve(server.Cell(Region.Eu));
+        var http = new Microsoft.AspNetCore.Http.DefaultHttpContext { RequestServices = scope.ServiceProvider };
+        http.Request.Scheme = "https";
+        http.Request.Host = new Microsoft.AspNetCore.Http.HostString("localhost", server.Ports[Region.Eu]);
+        var validate = server.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<IdentityPasskeyOptions>>().Value.ValidateOrigin!;
+
+        Task<bool> Accepts(string origin, bool crossOrigin = false) =>
+            validate(new PasskeyOriginValidationContext { HttpContext = http, Origin = origin, CrossOrigin = crossOrigin }).AsTask();
+
+        Assert.True(await Accepts($"https://localhost:{server.Ports[Region.Eu]}"));
+        // Another region's endpoint is the same RP id (localhost) but another origin.
+        Assert.False(await Accepts($"https://localhost:{server.Ports[Region.Us]}"));
+        Assert.False(await Accepts($"http://localhost:{server.Ports[Region.Eu]}"));
+        Assert.False(await Accepts("https://evil.example"));
+        Assert.False(await Accepts($"https://localhost:{server.Ports[Region.Eu]}", crossOrigin: true));
+        Assert.False(await Accepts(""));
+    }
+
     private static async Task SignInWithPasswordAsync(IPage page, string email, string landsOn = "/app/inbox")
     {
         await page.GotoAsync("/app/login");
@@ -207,11 +259,8 @@ public sealed class PasskeyTests(Servers servers)
     /// <summary>Adds a passkey on the security page; fails with what the page or the script said otherwise.</summary>
     private static async Task AddPasskeyAsync(IPage page, string name)
     {
-        if (new Uri(page.Url).AbsolutePath != "/app/security")
-        {
-            await page.GotoAsync("/app/security");
-        }
-
+        // A fresh page: no notice of an earlier change can be mistaken for this one's.
+        await page.GotoAsync("/app/security");
         await page.FillAsync("#PasskeyName", name);
         await page.ClickAsync("#add-passkey");
         var outcome = page.Locator("p.notice, [data-passkey-error]:visible, p.error:has-text('could not be added')").First;
