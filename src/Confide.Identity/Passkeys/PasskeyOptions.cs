@@ -11,6 +11,12 @@ public sealed class PasskeyOptions
     public const string Section = "Confide:Passkeys";
 
     /// <summary>
+    /// The longest credential JSON (the browser's answer) a page accepts. Credential ids are at most
+    /// 1 KiB; with a public key, attestation and client data an answer stays far below this.
+    /// </summary>
+    public const int MaxCredentialJsonLength = 16 * 1024;
+
+    /// <summary>
     /// The relying-party id passkeys are bound to: a host name such as <c>confide.example.com</c>
     /// (no scheme, no port). A passkey made under one id never works under another.
     /// </summary>

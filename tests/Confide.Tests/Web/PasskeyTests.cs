@@ -57,6 +57,7 @@ public sealed class PasskeyTests(Servers servers)
         var entries = await ActivityLogTests.AllEntriesAsync(api);
         var added = Assert.Single(entries, e => e.Str("activity_type") == "admin_passkey_added");
         Assert.Equal("Test laptop", added.GetProperty("metadata").Str("passkey_name"));
+        Assert.Equal(1, added.GetProperty("metadata").GetProperty("passkeys_after").GetInt32());
         Assert.Single(entries, e => e.Str("activity_type") == "admin_login_success" && e.GetProperty("metadata").Str("sign_in_method") == "passkey");
         Assert.Single(entries, e => e.Str("activity_type") == "admin_login_success" && e.GetProperty("metadata").Str("sign_in_method") == "password");
     }
@@ -84,7 +85,8 @@ public sealed class PasskeyTests(Servers servers)
 
         using var api = workspace.Client();
         var entries = await ActivityLogTests.AllEntriesAsync(api);
-        Assert.Single(entries, e => e.Str("activity_type") == "admin_passkey_removed");
+        var removed = Assert.Single(entries, e => e.Str("activity_type") == "admin_passkey_removed");
+        Assert.Equal(0, removed.GetProperty("metadata").GetProperty("passkeys_after").GetInt32());
         Assert.DoesNotContain(entries, e => e.Str("activity_type") == "admin_login_success" && e.GetProperty("metadata").Str("sign_in_method") == "passkey");
     }
 

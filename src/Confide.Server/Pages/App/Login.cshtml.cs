@@ -23,9 +23,6 @@ public sealed class LoginModel(
     private const string FailureMessage = "The email or password is incorrect, or the account is temporarily locked.";
     private const string PasskeyFailureMessage = "That passkey was not accepted, or the account is temporarily locked.";
 
-    /// <summary>Identity's largest credential id is 1 KiB; an assertion with its JSON wrapping stays far below this.</summary>
-    private const int MaxCredentialJsonLength = 16 * 1024;
-
     [BindProperty]
     public string Email { get; set; } = "";
 
@@ -93,7 +90,7 @@ public sealed class LoginModel(
     public async Task<IActionResult> OnPostPasskeyAsync()
     {
         ViewData["Region"] = cell.Region.Code;
-        var outcome = CredentialJson.Length is > 0 and <= MaxCredentialJsonLength
+        var outcome = CredentialJson.Length is > 0 and <= Confide.Identity.Passkeys.PasskeyOptions.MaxCredentialJsonLength
             ? await signInManager.SignInWithPasskeyAsync(CredentialJson)
             : new PasskeySignIn(Microsoft.AspNetCore.Identity.SignInResult.Failed, null);
         if (!outcome.Result.Succeeded || outcome.Account is null)

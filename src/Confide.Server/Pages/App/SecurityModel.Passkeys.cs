@@ -17,7 +17,6 @@ namespace Confide.Server.Pages.App;
 public sealed partial class SecurityModel
 {
     private const int MaxPasskeyNameLength = 64;
-    private const int MaxCredentialJsonLength = 16 * 1024;
 
     /// <summary>The name for the passkey being added, e.g. "Work laptop".</summary>
     [BindProperty]
@@ -56,7 +55,7 @@ public sealed partial class SecurityModel
         }
 
         var name = PasskeyName.Trim();
-        if (name.Length is 0 or > MaxPasskeyNameLength || CredentialJson.Length is 0 or > MaxCredentialJsonLength)
+        if (name.Length is 0 or > MaxPasskeyNameLength || CredentialJson.Length is 0 or > Identity.Passkeys.PasskeyOptions.MaxCredentialJsonLength)
         {
             Error = $"Give the passkey a name (up to {MaxPasskeyNameLength} characters), then follow your browser's prompt.";
             return Page();
@@ -89,7 +88,7 @@ public sealed partial class SecurityModel
             return Page();
         }
 
-        await RecordPasskeyAsync(account, ActivityTypes.AdminPasskeyAdded, $"A passkey was added ({name}).", name);
+        await RecordPasskeyAsync(account, ActivityTypes.AdminPasskeyAdded, $"A passkey was added ({name}).", name, Passkeys.Count + 1);
         await users.UpdateSecurityStampAsync(account);
         await signInManager.RefreshSignInAsync(account);
         await LoadAsync();
@@ -117,7 +116,7 @@ public sealed partial class SecurityModel
             return Page();
         }
 
-        await RecordPasskeyAsync(account, ActivityTypes.AdminPasskeyRemoved, $"A passkey was removed ({passkey.Name}).", passkey.Name);
+        await RecordPasskeyAsync(account, ActivityTypes.AdminPasskeyRemoved, $"A passkey was removed ({passkey.Name}).", passkey.Name, Passkeys.Count - 1);
         await users.UpdateSecurityStampAsync(account);
         await signInManager.RefreshSignInAsync(account);
         await LoadAsync();
@@ -130,10 +129,11 @@ public sealed partial class SecurityModel
             .OrderBy(p => p.CreatedAt)
             .Select(p => new PasskeyRow(Base64Url.EncodeToString(p.CredentialId), p.Name ?? "Passkey", p.CreatedAt))];
 
-    private async Task RecordPasskeyAsync(TeammateAccount account, string activityType, string description, string name) =>
-        await SignInActivity.RecordAsync(HttpContext, account.Id, activityType, description, new JsonObject
+    /// <param name="countAfter">How many passkeys the account has after the change (<see cref="Passkeys"/> was loaded before it).</param>
+    private Task RecordPasskeyAsync(TeammateAccount account, string activityType, string description, string name, int countAfter) =>
+        SignInActivity.RecordAsync(HttpContext, account.Id, activityType, description, new JsonObject
         {
             ["passkey_name"] = name,
-            ["passkeys_after"] = (await users.GetPasskeysAsync(account)).Count,
+            ["passkeys_after"] = countAfter,
         });
 }
