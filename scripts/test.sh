@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite: build (warnings as errors), the .NET suite on SQLite and PostgreSQL,
 # and the official Intercom Node SDK against a live server on both providers.
-# Installs what it needs (Debian's postgresql, softhsm2, oathtool, simplesamlphp, xmlsec1, node/npm,
-# the SDK's npm packages) if missing.
+# Installs what it needs (Debian's postgresql, softhsm2, oathtool, simplesamlphp, xmlsec1, chromium,
+# node/npm, the SDK's npm packages) if missing.
 # Prints "N passed, N failed" last and exits non-zero on any failure.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -71,6 +71,14 @@ if ! command -v php >/dev/null || [ ! -f /usr/share/simplesamlphp/www/index.php 
   echo "Installing Debian packages: simplesamlphp php-cli php-xml php-mbstring php-curl php-intl xmlsec1..."
   DEBIAN_FRONTEND=noninteractive apt-get update -qq >/dev/null
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq simplesamlphp php-cli php-xml php-mbstring php-curl php-intl xmlsec1 >/dev/null
+fi
+
+# Passkey tests drive a real headless Chromium (Debian's, never a downloaded one) with the
+# DevTools virtual authenticator (tests/Confide.Tests/Infrastructure/HeadlessChromium.cs).
+if ! command -v chromium >/dev/null; then
+  echo "Installing Debian packages: chromium..."
+  DEBIAN_FRONTEND=noninteractive apt-get update -qq >/dev/null
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
 fi
 
 echo "== .NET suite (SQLite and PostgreSQL, key files and PKCS#11)"

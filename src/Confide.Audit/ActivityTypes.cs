@@ -31,12 +31,14 @@ public static class ActivityTypes
     public const string ApiTokenCreation = "api_token_creation";
     public const string ApiTokenRevocation = "api_token_revocation";
     public const string AdminReauthentication = "admin_reauthentication";
+    public const string AdminPasskeyAdded = "admin_passkey_added";
+    public const string AdminPasskeyRemoved = "admin_passkey_removed";
 
     public static IReadOnlyList<string> All { get; } =
     [
         AdminLoginSuccess, AdminLoginFailure, AdminLogout, AppAdminJoin, AdminDeletion, AdminPermissionChange, RoleCreation, RoleDeletion, AdminTwoFactorAuthChange, AdminPasswordChange, SecuritySettingsChange,
         WorkspaceCreation, ContactDeletion, ConversationDeletion, ActivityLogExport,
         MasterKeyRotation, WorkspaceKeyRotation, ContactKeyRotation, ApiTokenCreation, ApiTokenRevocation,
-        AdminReauthentication,
+        AdminReauthentication, AdminPasskeyAdded, AdminPasskeyRemoved,
     ];
 }

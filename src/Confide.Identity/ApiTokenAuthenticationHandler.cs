@@ -40,7 +40,8 @@ public sealed class ApiTokenAuthenticationHandler(
              join a in db.Users on m.AccountId equals a.Id
              from r in db.WorkspaceRoles.Where(r => r.WorkspaceId == t.WorkspaceId && r.Id == m.Role).DefaultIfEmpty()
              where t.SecretHash == hash && t.RevokedAt == null
-             select new TokenMatch(t.Id, t.WorkspaceId, t.TeammateId, m.Role, r == null ? null : r.Permissions, t.Scopes, t.ExpiresAt, w.TwoFactorRequirement, a.TwoFactorEnabled, w.IpAllowlist))
+             select new TokenMatch(t.Id, t.WorkspaceId, t.TeammateId, m.Role, r == null ? null : r.Permissions, t.Scopes, t.ExpiresAt, w.TwoFactorRequirement,
+                 a.TwoFactorEnabled || db.Set<Microsoft.AspNetCore.Identity.IdentityUserPasskey<string>>().Any(p => p.UserId == a.Id), w.IpAllowlist))
                 .FirstOrDefault()));
 
     protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
@@ -80,9 +81,10 @@ public sealed class ApiTokenAuthenticationHandler(
             // The workspace only admits its listed addresses: this token may do nothing from here (403 ip_not_allowed).
             claims.Add(new Claim(IpNotAllowedClaim, "true"));
         }
-        else if (RolePermissions.RequiresTwoFactor(match.TwoFactorRequirement, rolePermissions) && !match.TwoFactorEnabled)
+        else if (RolePermissions.RequiresTwoFactor(match.TwoFactorRequirement, rolePermissions) && !match.HasStrongFactor)
         {
-            // The workspace requires two-factor sign-in of this teammate, who has not set it up:
+            // The workspace requires two-factor sign-in of this teammate, who has neither an
+            // authenticator app nor a passkey:
             // their tokens may do nothing until they have (403 two_factor_required).
             claims.Add(new Claim(TwoFactorRequiredClaim, "true"));
         }
@@ -99,5 +101,5 @@ public sealed class ApiTokenAuthenticationHandler(
         return AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), SchemeName));
     }
 
-    private sealed record TokenMatch(string Id, string WorkspaceId, string TeammateId, string Role, string? RolePermissions, string? Scopes, DateTimeOffset? ExpiresAt, string TwoFactorRequirement, bool TwoFactorEnabled, string? IpAllowlist);
+    private sealed record TokenMatch(string Id, string WorkspaceId, string TeammateId, string Role, string? RolePermissions, string? Scopes, DateTimeOffset? ExpiresAt, string TwoFactorRequirement, bool HasStrongFactor, string? IpAllowlist);
 }

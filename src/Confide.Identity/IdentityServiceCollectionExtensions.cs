@@ -4,6 +4,8 @@ using Confide.Data.Model;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
 
 namespace Confide.Identity;
 
@@ -62,6 +64,7 @@ public static class IdentityServiceCollectionExtensions
             options.CompatibilityMode = PasswordHasherCompatibilityMode.IdentityV3;
             options.IterationCount = PasswordHashIterations;
         });
+        AddPasskeys(services);
         services.AddScoped<WorkspaceBootstrapper>();
         services.AddScoped<TeammateMemberships>();
         services.AddScoped<TeammateAdministration>();
@@ -74,5 +77,25 @@ public static class IdentityServiceCollectionExtensions
                 .AddAuthenticationSchemes(ApiTokenAuthenticationHandler.SchemeName)
                 .RequireClaim(ApiCaller.WorkspaceClaim));
         return services;
+    }
+
+    /// <summary>
+    /// Identity's passkey handler, with discoverable credentials (sign-in without typing an email)
+    /// and user verification required: a passkey sign-in is then possession plus PIN or
+    /// biometric, complete on its own. The origin check is the host's (it knows the endpoints).
+    /// </summary>
+    private static void AddPasskeys(IServiceCollection services)
+    {
+        services.AddOptions<Passkeys.PasskeyOptions>()
+            .BindConfiguration(Passkeys.PasskeyOptions.Section)
+            .Validate(options => options.IsValid(), "Confide:Passkeys:ServerDomain must be a DNS host name without scheme or port, e.g. confide.example.com.")
+            .ValidateOnStart();
+        services.AddOptions<IdentityPasskeyOptions>().Configure<IOptions<Passkeys.PasskeyOptions>>((identity, confide) =>
+        {
+            identity.ServerDomain = confide.Value.ServerDomain;
+            identity.ResidentKeyRequirement = "required";
+            identity.UserVerificationRequirement = "required";
+        });
+        services.TryAddScoped<IPasskeyHandler<TeammateAccount>, PasskeyHandler<TeammateAccount>>();
     }
 }

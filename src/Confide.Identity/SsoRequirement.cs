@@ -32,4 +32,8 @@ public static class SsoRequirement
     /// </summary>
     public static bool RefusesPasswordSignIn(IReadOnlyList<Membership> memberships) =>
         memberships.Count > 0 && memberships.All(m => m.RequireSso);
+
+    /// <summary>Likewise for a passkey sign-in, which the break-glass owner of a workspace may still use.</summary>
+    public static bool RefusesPasskeySignIn(IReadOnlyList<Membership> memberships) =>
+        memberships.Count > 0 && memberships.All(m => m.RequireSso && !m.IsBreakGlass);
 }

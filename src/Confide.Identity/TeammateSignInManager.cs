@@ -1,4 +1,6 @@
+using System.Buffers.Text;
 using System.Security.Claims;
+using System.Text.Json;
 using Confide.Data.Model;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Http;
@@ -14,6 +16,10 @@ namespace Confide.Identity;
 /// <c>amr=pwd</c> and a two-factor one with <c>amr=mfa</c>; flows of Confide's own (passkeys,
 /// SSO) pass <see cref="SessionClaims.Method"/> themselves.
 /// </summary>
+/// <remarks>
+/// Identity's own <c>PasskeySignInAsync</c> is not used: it skips the lockout check a password
+/// sign-in makes and marks the session as a password one. <see cref="SignInWithPasskeyAsync"/> does both right.
+/// </remarks>
 public sealed class TeammateSignInManager(
     UserManager<TeammateAccount> userManager,
     IHttpContextAccessor contextAccessor,
@@ -37,10 +43,97 @@ public sealed class TeammateSignInManager(
         }
 
         // Identity asks for the account's second factor at sign-in when it has one, so every
-        // sign-in is an authentication with the account's strongest method.
-        claims.RemoveAll(c => c.Type == SessionClaims.AuthenticatedAt);
-        claims.Add(SessionClaims.AuthenticatedAtClaim(clock.GetUtcNow()));
+        // sign-in is an authentication with the account's strongest method. A refresh
+        // (RefreshSignInAsync) passes the session's own time on, and keeps it.
+        if (!claims.Any(c => c.Type == SessionClaims.AuthenticatedAt))
+        {
+            claims.Add(SessionClaims.AuthenticatedAtClaim(clock.GetUtcNow()));
+        }
 
         return base.SignInWithClaimsAsync(user, authenticationProperties, claims);
     }
+
+    /// <summary>
+    /// Keeps how the session was signed in (and when it last proved a strong factor) when the cookie
+    /// is re-issued after a change to the account. Identity's refresh copies only <c>amr</c>, which
+    /// would turn a passkey or SSO session into a password one.
+    /// </summary>
+    public override async Task RefreshSignInAsync(TeammateAccount user)
+    {
+        var current = await Context.AuthenticateAsync(AuthenticationScheme);
+        if (!current.Succeeded || current.Principal is null || UserManager.GetUserId(current.Principal) != await UserManager.GetUserIdAsync(user))
+        {
+            // Identity's own refresh refuses (and logs) these cases.
+            await base.RefreshSignInAsync(user);
+            return;
+        }
+
+        var kept = current.Principal.Claims
+            .Where(c => SessionClaims.IsSessionClaim(c) || c.Type is "amr" or ClaimTypes.AuthenticationMethod)
+            .Select(c => new Claim(c.Type, c.Value))
+            .ToList();
+        await SignInWithClaimsAsync(user, current.Properties, kept);
+    }
+
+    /// <summary>
+    /// Completes a passkey sign-in started with <see cref="SignInManager{TUser}.MakePasskeyRequestOptionsAsync"/>:
+    /// verifies the assertion (Identity's handler: challenge, origin, RP id, user verification,
+    /// signature, signature counter, and that the credential belongs to the account its user handle
+    /// names), then applies the same account checks as a password sign-in (lockout). A passkey is a
+    /// complete sign-in: no second factor is asked for after it.
+    /// </summary>
+    /// <returns>The result, and the account when the credential is one the server knows (for the activity log).</returns>
+    public async Task<PasskeySignIn> SignInWithPasskeyAsync(string credentialJson)
+    {
+        PasskeyAssertionResult<TeammateAccount> assertion;
+        try
+        {
+            assertion = await PerformPasskeyAssertionAsync(credentialJson);
+        }
+        catch (InvalidOperationException)
+        {
+            // No sign-in under way in this browser (its one-time challenge was used or never made).
+            return new(SignInResult.Failed, null);
+        }
+
+        if (!assertion.Succeeded)
+        {
+            return new(SignInResult.Failed, await OwnerOfCredentialAsync(credentialJson));
+        }
+
+        var account = assertion.User;
+        // The new signature counter is stored even when the account is refused below.
+        if (!(await UserManager.AddOrUpdatePasskeyAsync(account, assertion.Passkey)).Succeeded)
+        {
+            return new(SignInResult.Failed, account);
+        }
+
+        if (await PreSignInCheck(account) is { } refused)
+        {
+            return new(refused, account);
+        }
+
+        await UserManager.ResetAccessFailedCountAsync(account);
+        await SignInWithClaimsAsync(account, isPersistent: false, [new Claim(SessionClaims.Method, SignInMethods.Passkey)]);
+        return new(SignInResult.Success, account);
+    }
+
+    /// <summary>The account a credential id (the <c>id</c> of the credential JSON, base64url) is registered to, if any.</summary>
+    private async Task<TeammateAccount?> OwnerOfCredentialAsync(string credentialJson)
+    {
+        try
+        {
+            using var json = JsonDocument.Parse(credentialJson);
+            return json.RootElement.TryGetProperty("id", out var id) && id.GetString() is { Length: > 0 and <= 1400 } encoded
+                ? await UserManager.FindByPasskeyIdAsync(Base64Url.DecodeFromChars(encoded))
+                : null;
+        }
+        catch (Exception e) when (e is JsonException or FormatException or InvalidOperationException)
+        {
+            return null;
+        }
+    }
 }
+
+/// <summary>What <see cref="TeammateSignInManager.SignInWithPasskeyAsync"/> did, and for which account.</summary>
+public sealed record PasskeySignIn(SignInResult Result, TeammateAccount? Account);

@@ -29,6 +29,7 @@ public static class ConfideHost
         services.AddConfideCrypto();
         services.AddConfideAudit();
         services.AddConfideIdentity();
+        services.Configure<Microsoft.AspNetCore.Identity.IdentityPasskeyOptions>(options => options.ValidateOrigin = PasskeyOrigins.ValidateAsync);
         services.AddMessaging();
         services.AddOptions<TlsOptions>().BindConfiguration(TlsOptions.Section);
         services.AddSingleton(sp => new RegionalEndpoints(sp.GetRequiredService<IOptions<ConfideOptions>>().Value));

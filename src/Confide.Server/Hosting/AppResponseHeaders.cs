@@ -3,13 +3,15 @@ using Microsoft.AspNetCore.Mvc.Filters;
 namespace Confide.Server.Hosting;
 
 /// <summary>
-/// Headers on every teammate page: no scripts at all and styles only from this origin (the UI
-/// needs no JavaScript), no framing, and no caching of pages that show message content.
+/// Headers on every teammate page: scripts, styles and requests only from this origin, never
+/// inline script or <c>eval</c> (the one script, <c>js/passkeys.js</c>, drives the browser's
+/// WebAuthn API for passkeys; every other page works without JavaScript), no framing, and no
+/// caching of pages that show message content.
 /// </summary>
 internal sealed class AppResponseHeaders : IPageFilter
 {
     private const string ContentSecurityPolicy =
-        "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+        "default-src 'none'; script-src 'self'; connect-src 'self'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
     public void OnPageHandlerSelected(PageHandlerSelectedContext context)
     {

@@ -20,8 +20,11 @@ internal sealed class StepUpPageFilter(TimeProvider clock) : IAsyncPageFilter
         {
             // Back to the page itself (not the handler): the teammate repeats the action once re-authenticated.
             var workspace = http.Request.Query["workspace"].ToString();
-            var returnUrl = http.Request.Path + (workspace.Length > 0 ? QueryString.Create("workspace", workspace) : QueryString.Empty);
-            context.Result = new RedirectToPageResult("/App/Reauthenticate", new { ReturnUrl = returnUrl.ToString() });
+            var returnUrl = (http.Request.Path + (workspace.Length > 0 ? QueryString.Create("workspace", workspace) : QueryString.Empty)).ToString();
+            // A script's request (js/passkeys.js asks for JSON) cannot follow a redirect to a page: it is told where to send the browser.
+            context.Result = http.Request.Headers.Accept.ToString().Contains("application/json", StringComparison.OrdinalIgnoreCase)
+                ? new JsonResult(new { reauthenticate = "/app/reauthenticate" + QueryString.Create("ReturnUrl", returnUrl) }) { StatusCode = StatusCodes.Status401Unauthorized }
+                : new RedirectToPageResult("/App/Reauthenticate", new { ReturnUrl = returnUrl });
             return;
         }
 

@@ -23,10 +23,11 @@ public sealed partial class InboxPageTests(Servers servers)
         await SignInAsync(browser, workspace.OwnerEmail, Password, expectSuccess: true);
 
         var inboxResponse = await browser.GetAsync("app/inbox");
-        // No script may run on teammate pages at all: default-src 'none' and no script-src.
+        // Only this origin's script files may run (js/passkeys.js): no inline script, no eval.
         var csp = inboxResponse.Headers.GetValues("Content-Security-Policy").Single();
         Assert.Contains("default-src 'none'", csp, StringComparison.Ordinal);
-        Assert.DoesNotContain("script-src", csp, StringComparison.Ordinal);
+        Assert.Contains("script-src 'self';", csp, StringComparison.Ordinal);
+        Assert.DoesNotContain("unsafe-", csp, StringComparison.Ordinal);
         Assert.Contains("frame-ancestors 'none'", csp, StringComparison.Ordinal);
         var inbox = await HtmlAsync(browser, "app/inbox");
         Assert.Contains("Vera", inbox, StringComparison.Ordinal);

@@ -14,7 +14,7 @@ namespace Confide.Server.Pages.App;
 
 [AllowAnonymous]
 public sealed class LoginModel(
-    SignInManager<TeammateAccount> signInManager,
+    TeammateSignInManager signInManager,
     UserManager<TeammateAccount> users,
     IPasswordHasher<TeammateAccount> hasher,
     TeammateMemberships memberships,
@@ -23,6 +23,7 @@ public sealed class LoginModel(
     // One message for every failure: it must not reveal whether an account exists or is locked.
     private const string FailureMessage = "The email or password is incorrect, or the account is temporarily locked.";
     private const string SsoRequiredMessage = "Your workspace requires single sign-on: sign in with SSO instead.";
+    private const string PasskeyFailureMessage = "That passkey was not accepted, or the account is temporarily locked.";
 
     [BindProperty]
     public string Email { get; set; } = "";
@@ -34,6 +35,12 @@ public sealed class LoginModel(
     public string? ReturnUrl { get; set; }
 
     public string? Error { get; private set; }
+
+    /// <summary>The result of <c>navigator.credentials.get()</c> as JSON, posted by js/passkeys.js.</summary>
+    [BindProperty]
+    public string CredentialJson { get; set; } = "";
+
+    public string? PasskeyError { get; private set; }
 
     public void OnGet() => ViewData["Region"] = cell.Region.Code;
 
@@ -82,6 +89,47 @@ public sealed class LoginModel(
 
         await SignInActivity.RecordSignInAsync(HttpContext, signInManager, account.Id, "Signed in with a password.",
             new JsonObject { ["sign_in_method"] = "password" });
+        return LocalRedirect(SafeReturnUrl(Url, ReturnUrl));
+    }
+
+    /// <summary>
+    /// Starts a passkey sign-in: WebAuthn request options with a fresh one-time challenge (kept in
+    /// Identity's short-lived two-factor cookie) and no allowed-credential list, so the browser
+    /// offers the passkeys it holds for this site and the account follows from the one chosen.
+    /// </summary>
+    public async Task<IActionResult> OnPostPasskeyOptionsAsync() =>
+        Content(await signInManager.MakePasskeyRequestOptionsAsync(null), "application/json");
+
+    public async Task<IActionResult> OnPostPasskeyAsync()
+    {
+        ViewData["Region"] = cell.Region.Code;
+        var outcome = CredentialJson.Length is > 0 and <= Confide.Identity.Passkeys.PasskeyOptions.MaxCredentialJsonLength
+            ? await signInManager.SignInWithPasskeyAsync(CredentialJson)
+            : new PasskeySignIn(Microsoft.AspNetCore.Identity.SignInResult.Failed, null);
+        if (!outcome.Result.Succeeded || outcome.Account is null)
+        {
+            if (outcome.Account is { } known)
+            {
+                var reason = outcome.Result.IsLockedOut ? "locked_out" : outcome.Result.IsNotAllowed ? "not_allowed" : "passkey_refused";
+                await SignInActivity.RecordAsync(HttpContext, known.Id, ActivityTypes.AdminLoginFailure, "A passkey sign-in failed.",
+                    new JsonObject { ["sign_in_method"] = SignInMethods.Passkey, ["reason"] = reason });
+            }
+
+            PasskeyError = PasskeyFailureMessage;
+            return Page();
+        }
+
+        if (SsoRequirement.RefusesPasskeySignIn(await memberships.ForAccountAsync(outcome.Account.Id, HttpContext.RequestAborted)))
+        {
+            await signInManager.SignOutAsync();
+            await SignInActivity.RecordAsync(HttpContext, outcome.Account.Id, ActivityTypes.AdminLoginFailure, "A passkey sign-in was refused: the workspace requires single sign-on.",
+                new JsonObject { ["sign_in_method"] = SignInMethods.Passkey, ["reason"] = "sso_required" });
+            PasskeyError = SsoRequiredMessage;
+            return Page();
+        }
+
+        await SignInActivity.RecordSignInAsync(HttpContext, signInManager, outcome.Account.Id, "Signed in with a passkey.",
+            new JsonObject { ["sign_in_method"] = SignInMethods.Passkey });
         return LocalRedirect(SafeReturnUrl(Url, ReturnUrl));
     }
 }

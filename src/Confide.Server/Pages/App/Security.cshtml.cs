@@ -2,6 +2,7 @@ using System.Text.Json.Nodes;
 using Confide.Audit;
 using Confide.Data;
 using Confide.Data.Model;
+using Confide.Identity;
 using Confide.Identity.TwoFactor;
 using Confide.Server.Hosting;
 using Microsoft.AspNetCore.Identity;
@@ -13,10 +14,11 @@ namespace Confide.Server.Pages.App;
 /// <summary>
 /// The signed-in teammate's own sign-in security: turn on two-factor sign-in with an
 /// authenticator app (confirmed with a first code, then ten one-time recovery codes shown once),
-/// renew recovery codes, or turn it off (each needs a current code). Each change is recorded in
-/// the activity log of every workspace the teammate belongs to in this region.
+/// renew recovery codes, or turn it off (each needs a current code); passkeys are in
+/// <c>SecurityModel.Passkeys.cs</c>. Each change is recorded in the activity log of every
+/// workspace the teammate belongs to in this region.
 /// </summary>
-public sealed class SecurityModel(UserManager<TeammateAccount> users, SignInManager<TeammateAccount> signInManager, CurrentCell cell) : PageModel
+public sealed partial class SecurityModel(UserManager<TeammateAccount> users, TeammateSignInManager signInManager, CurrentCell cell) : PageModel
 {
     private const int RecoveryCodeCount = 10;
 
@@ -30,6 +32,9 @@ public sealed class SecurityModel(UserManager<TeammateAccount> users, SignInMana
     public string NewPassword { get; set; } = "";
 
     public bool TwoFactorEnabled { get; private set; }
+
+    /// <summary>An authenticator app or at least one passkey: what a workspace requiring two-factor sign-in asks for.</summary>
+    public bool HasStrongFactor => TwoFactorEnabled || Passkeys.Count > 0;
 
     public int RecoveryCodesLeft { get; private set; }
 
@@ -169,6 +174,7 @@ public sealed class SecurityModel(UserManager<TeammateAccount> users, SignInMana
         {
             TwoFactorEnabled = await users.GetTwoFactorEnabledAsync(account);
             RecoveryCodesLeft = TwoFactorEnabled ? await users.CountRecoveryCodesAsync(account) : 0;
+            await LoadPasskeysAsync(account);
         }
 
         return account;

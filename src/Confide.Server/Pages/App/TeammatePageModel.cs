@@ -32,7 +32,8 @@ public abstract class TeammatePageModel(TeammateMemberships memberships, Current
     /// <summary>
     /// The workspace's policies, before any handler: its IP allowlist, its SSO requirement, the
     /// page's permission, and two-factor sign-in — a workspace that requires it of this teammate
-    /// shows nothing until they have set it up (every page sends them to the security page to enrol).
+    /// shows nothing until they have an authenticator app or a passkey (every page sends them to
+    /// the security page to enrol).
     /// </summary>
     public override async Task OnPageHandlerExecutionAsync(PageHandlerExecutingContext context, PageHandlerExecutionDelegate next)
     {
@@ -69,7 +70,7 @@ public abstract class TeammatePageModel(TeammateMemberships memberships, Current
             if (selected is { RequiresTwoFactor: true })
             {
                 var users = HttpContext.RequestServices.GetRequiredService<UserManager<TeammateAccount>>();
-                if (await users.GetUserAsync(User) is { TwoFactorEnabled: false })
+                if (await users.GetUserAsync(User) is { } account && !await Confide.Identity.Passkeys.StrongFactors.HasAnyAsync(users, account))
                 {
                     context.Result = RedirectToPage("/App/Security", new { required = selected.WorkspaceId });
                     return;
