@@ -30,11 +30,14 @@ public static class ActivityTypes
     public const string ContactKeyRotation = "contact_key_rotation";
     public const string ApiTokenCreation = "api_token_creation";
     public const string ApiTokenRevocation = "api_token_revocation";
+    public const string SsoConnectionChange = "sso_connection_change";
+    public const string SsoConnectionDeletion = "sso_connection_deletion";
 
     public static IReadOnlyList<string> All { get; } =
     [
         AdminLoginSuccess, AdminLoginFailure, AdminLogout, AppAdminJoin, AdminDeletion, AdminPermissionChange, RoleCreation, RoleDeletion, AdminTwoFactorAuthChange, AdminPasswordChange, SecuritySettingsChange,
         WorkspaceCreation, ContactDeletion, ConversationDeletion, ActivityLogExport,
         MasterKeyRotation, WorkspaceKeyRotation, ContactKeyRotation, ApiTokenCreation, ApiTokenRevocation,
+        SsoConnectionChange, SsoConnectionDeletion,
     ];
 }
