@@ -3,7 +3,9 @@
 // Clients register themselves (RFC 7591 dynamic registration) with Confide's redirect URI.
 // PKCE (S256) is required of every client. The interaction is scripted: the test's browser adds
 // ?login=<email>[&email_verified=false|omit][&name=...] to the interaction URL, and that account is
-// signed in and consents at once. Prints "ready <issuer>" once it listens.
+// signed in and consents at once. A test hook, &nonce=<value>, replaces the nonce the client sent
+// (pushed authorization requests keep it out of the browser's reach otherwise), so the id_token
+// carries a nonce of another flow. Prints "ready <issuer>" once it listens.
 import fs from 'node:fs';
 import https from 'node:https';
 import Provider from 'oidc-provider';
@@ -46,6 +48,10 @@ provider.use(async (ctx, next) => {
   }
 
   const details = await provider.interactionDetails(ctx.req, ctx.res);
+  if (ctx.query.nonce) {
+    details.params.nonce = ctx.query.nonce;
+    await details.save(details.exp - Math.floor(Date.now() / 1000));
+  }
   const claims = { email: login, name: ctx.query.name ?? login.split('@')[0] };
   if (ctx.query.email_verified !== 'omit') {
     claims.email_verified = ctx.query.email_verified !== 'false';

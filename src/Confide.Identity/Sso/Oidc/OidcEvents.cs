@@ -22,11 +22,11 @@ internal static class OidcEvents
 
     public static OpenIdConnectEvents Create(string workspaceId, string redirectUri, string emailAttribute, string nameAttribute) => new()
     {
-        // The region's public URL, whatever Host header a proxy passed on; the code is redeemed with the same.
+        // The region's public URL, whatever Host header a proxy passed on (the handler keeps it
+        // in the state after this event); the code is redeemed with the same.
         OnRedirectToIdentityProvider = context =>
         {
             context.ProtocolMessage.RedirectUri = redirectUri;
-            context.Properties.Items[OpenIdConnectDefaults.RedirectUriForCodePropertiesKey] = redirectUri;
             return Task.CompletedTask;
         },
         OnAuthorizationCodeReceived = context =>
