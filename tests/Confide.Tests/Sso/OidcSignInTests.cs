@@ -53,6 +53,26 @@ public sealed class OidcSignInTests(OidcServers servers) : IClassFixture<OidcSer
     }
 
     [Theory, MemberData(nameof(Providers.All), MemberType = typeof(Providers))]
+    public async Task SsoPage_FindsTheWorkspaceByEmailDomain_OrAsksForItsId(string provider)
+    {
+        var domain = $"d{Guid.NewGuid():N}.test";
+        var (server, idp, workspace) = await WorkspaceWithOidcAsync(provider, domain: domain);
+        using var browser = new SsoBrowser(server, idp);
+        Assert.Contains("href=\"/app/sso\"", await browser.Http.HtmlAsync("app/login"), StringComparison.Ordinal);
+
+        var page = await browser.Http.HtmlAsync("app/sso");
+        var found = await browser.Http.PostAsync("app/sso", TeammateBrowser.Form(page, new() { ["Email"] = $"someone@{domain}" }));
+        Assert.Equal(HttpStatusCode.Redirect, found.StatusCode);
+        Assert.Equal($"/app/sso/{workspace.Id}/start", found.Headers.Location!.OriginalString);
+
+        var unknown = await browser.Http.PostAsync("app/sso", TeammateBrowser.Form(page, new() { ["Email"] = "someone@unknown-domain.test" }));
+        Assert.Equal(HttpStatusCode.OK, unknown.StatusCode);
+        Assert.Contains("name=\"WorkspaceId\"", await unknown.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        var typed = await browser.Http.PostAsync("app/sso", TeammateBrowser.Form(page, new() { ["Email"] = "someone@unknown-domain.test", ["WorkspaceId"] = workspace.Id }));
+        Assert.Equal($"/app/sso/{workspace.Id}/start", typed.Headers.Location!.OriginalString);
+    }
+
+    [Theory, MemberData(nameof(Providers.All), MemberType = typeof(Providers))]
     public async Task SignIn_ProviderSendsNoEmailVerifiedClaim_IsAccepted(string provider)
     {
         var (server, idp, workspace) = await WorkspaceWithOidcAsync(provider);
@@ -225,7 +245,7 @@ public sealed class OidcSignInTests(OidcServers servers) : IClassFixture<OidcSer
     private readonly Dictionary<string, RegisteredClient> _clients = [];
 
     private async Task<(TestServer Server, OidcTestProvider Provider, TestWorkspace Workspace)> WorkspaceWithOidcAsync(
-        string provider, bool justInTime = false, string defaultRole = "agent")
+        string provider, bool justInTime = false, string defaultRole = "agent", string domain = Domain)
     {
         var (server, idp) = await servers.GetAsync(provider);
         var workspace = await server.CreateWorkspaceAsync(Region.Eu);
@@ -242,7 +262,7 @@ public sealed class OidcSignInTests(OidcServers servers) : IClassFixture<OidcSer
             ["client_secret"] = clientSecret,
             ["just_in_time_provisioning"] = justInTime,
             ["default_role"] = defaultRole,
-            ["allowed_email_domains"] = new[] { Domain },
+            ["allowed_email_domains"] = new[] { domain },
         })).JsonAsync();
         Assert.True(saved.GetProperty("client_secret_set").GetBoolean());
         return (server, idp, workspace);
