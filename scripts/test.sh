@@ -81,6 +81,14 @@ if ! command -v chromium >/dev/null; then
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
 fi
 
+# SSO tests sign in against a real OpenID Connect provider (npm oidc-provider, tests/oidc).
+echo "== OIDC test provider (npm ci)"
+install_tools_if_missing
+if [ ! -d tests/oidc/node_modules/oidc-provider ]; then
+  (cd tests/oidc && npm ci --no-audit --no-fund --loglevel=error)
+fi
+export CONFIDE_TEST_REQUIRE_OIDC=1
+
 echo "== .NET suite (SQLite and PostgreSQL, key files and PKCS#11)"
 set +e
 dotnet test --solution Confide.slnx --no-build --results-directory "$results" --report-xunit-trx 2>&1 | tee "$results/dotnet.log"

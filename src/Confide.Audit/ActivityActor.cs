@@ -22,6 +22,9 @@ public sealed record ActivityActor(string Type, string Id, string Via, string? I
     /// <summary>The operator's command line on the server host.</summary>
     public static ActivityActor CommandLine { get; } = new(SystemType, "confide-cli", "cli");
 
+    /// <summary>Confide's single sign-on, acting on what a workspace's identity provider vouched for (e.g. just-in-time provisioning).</summary>
+    public static ActivityActor SingleSignOn(string? ip) => new(SystemType, "sso", "web", ip);
+
     /// <summary>Confide itself (background jobs).</summary>
     public static ActivityActor Confide { get; } = new(SystemType, "confide", "system");
 }

@@ -33,12 +33,14 @@ public static class ActivityTypes
     public const string AdminReauthentication = "admin_reauthentication";
     public const string AdminPasskeyAdded = "admin_passkey_added";
     public const string AdminPasskeyRemoved = "admin_passkey_removed";
+    public const string SsoConnectionChange = "sso_connection_change";
+    public const string SsoConnectionDeletion = "sso_connection_deletion";
 
     public static IReadOnlyList<string> All { get; } =
     [
         AdminLoginSuccess, AdminLoginFailure, AdminLogout, AppAdminJoin, AdminDeletion, AdminPermissionChange, RoleCreation, RoleDeletion, AdminTwoFactorAuthChange, AdminPasswordChange, SecuritySettingsChange,
         WorkspaceCreation, ContactDeletion, ConversationDeletion, ActivityLogExport,
         MasterKeyRotation, WorkspaceKeyRotation, ContactKeyRotation, ApiTokenCreation, ApiTokenRevocation,
-        AdminReauthentication, AdminPasskeyAdded, AdminPasskeyRemoved,
+        AdminReauthentication, AdminPasskeyAdded, AdminPasskeyRemoved, SsoConnectionChange, SsoConnectionDeletion,
     ];
 }

@@ -69,6 +69,15 @@ public static class IdentityServiceCollectionExtensions
         services.AddScoped<TeammateMemberships>();
         services.AddScoped<TeammateAdministration>();
         services.AddSingleton<ApiTokenLastUse>();
+        services.AddOptions<Sso.SsoOptions>().BindConfiguration(Sso.SsoOptions.Section)
+            .Validate(o => o.LoadExtraTrustedCas() is not null, "Confide:Sso:ExtraTrustedCaFile cannot be read.").ValidateOnStart();
+        services.AddSingleton<Sso.SsoServiceProviderUrls>();
+        services.AddSingleton<Sso.SsoClientSecrets>();
+        services.AddSingleton<Sso.Oidc.OidcBackchannel>();
+        services.AddSingleton<Sso.Oidc.OidcHandlerOptionsCache>();
+        services.AddScoped<Sso.SsoTeammates>();
+        // One handler per protocol; SAML registers its own ISsoProtocolHandler beside this one.
+        services.AddSingleton<Sso.ISsoProtocolHandler, Sso.Oidc.OidcProtocolHandler>();
         services.AddScoped<ApiTokenAdministration>();
         services.AddScoped<WorkspaceSecurityPolicy>();
         services.AddSingleton<Microsoft.AspNetCore.Authorization.IAuthorizationHandler, Authorization.PermissionAuthorizationHandler>();

@@ -12,7 +12,14 @@ public static class TeammateAccounts
     /// <summary>A new account for <paramref name="email"/> with <paramref name="password"/>, ready to add to the context.</summary>
     public static TeammateAccount New(string email, string password, ILookupNormalizer normalizer, IPasswordHasher<TeammateAccount> hasher)
     {
-        var account = new TeammateAccount
+        var account = NewWithoutPassword(email, normalizer);
+        account.PasswordHash = hasher.HashPassword(account, password);
+        return account;
+    }
+
+    /// <summary>A new account that can only sign in through single sign-on (until someone sets a password for it).</summary>
+    public static TeammateAccount NewWithoutPassword(string email, ILookupNormalizer normalizer) =>
+        new()
         {
             UserName = email,
             NormalizedUserName = normalizer.NormalizeName(email),
@@ -22,9 +29,6 @@ public static class TeammateAccounts
             SecurityStamp = Guid.NewGuid().ToString("N"),
             LockoutEnabled = true,
         };
-        account.PasswordHash = hasher.HashPassword(account, password);
-        return account;
-    }
 
     /// <summary>A membership of <paramref name="accountId"/> in the workspace, its name and email sealed under the workforce key.</summary>
     public static Teammate NewTeammate(string workspaceId, string accountId, string role, string name, string email, WorkforceCipher workforce, TimeProvider time)

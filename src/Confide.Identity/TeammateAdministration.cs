@@ -26,7 +26,20 @@ public sealed class TeammateAdministration(
     public sealed record Added(string TeammateId, string? GeneratedPassword);
 
     /// <summary>Adds the account with <paramref name="email"/> (created when new, with a generated password) as a teammate.</summary>
-    public async Task<Added> AddAsync(CellDatabase cell, string workspaceId, string email, string? name, string role, ApiCaller caller, CancellationToken cancellationToken)
+    public Task<Added> AddAsync(CellDatabase cell, string workspaceId, string email, string? name, string role, ApiCaller caller, CancellationToken cancellationToken) =>
+        AddAsync(cell, workspaceId, email, name, role, caller.Actor, (db, ct) => EnsureAssignableAsync(db, workspaceId, role, caller, ct), withPassword: true, cancellationToken);
+
+    /// <summary>
+    /// Just-in-time provisioning on a first single sign-on: adds the account with
+    /// <paramref name="email"/> (created without a password when new) with the connection's
+    /// default role, which must still exist and may not be owner.
+    /// </summary>
+    public Task<Added> ProvisionAsync(CellDatabase cell, string workspaceId, string email, string? name, string role, ActivityActor actor, CancellationToken cancellationToken) =>
+        AddAsync(cell, workspaceId, email, name, role, actor, (db, ct) => EnsureProvisionableAsync(db, workspaceId, role, ct), withPassword: false, cancellationToken);
+
+    private async Task<Added> AddAsync(
+        CellDatabase cell, string workspaceId, string email, string? name, string role, ActivityActor actor,
+        Func<ConfideDbContext, CancellationToken, Task> ensureRole, bool withPassword, CancellationToken cancellationToken)
     {
         email = email.Trim();
         if (!EmailAddress.IsValid(email))
@@ -39,13 +52,21 @@ public sealed class TeammateAdministration(
         var normalizedEmail = normalizer.NormalizeEmail(email);
         return await cell.Writer.WriteAsync(async (db, ct) =>
         {
-            await EnsureAssignableAsync(db, workspaceId, role, caller, ct);
+            await ensureRole(db, ct);
             string? generatedPassword = null;
             var account = await db.Users.FirstOrDefaultAsync(u => u.NormalizedEmail == normalizedEmail, ct);
             if (account is null)
             {
-                generatedPassword = TeammateAccounts.GeneratePassword();
-                account = TeammateAccounts.New(email, generatedPassword, normalizer, passwordHasher);
+                if (withPassword)
+                {
+                    generatedPassword = TeammateAccounts.GeneratePassword();
+                    account = TeammateAccounts.New(email, generatedPassword, normalizer, passwordHasher);
+                }
+                else
+                {
+                    account = TeammateAccounts.NewWithoutPassword(email, normalizer);
+                }
+
                 db.Users.Add(account);
             }
             else if (await db.Teammates.AnyAsync(t => t.WorkspaceId == workspaceId && t.AccountId == account.Id, ct))
@@ -56,7 +77,7 @@ public sealed class TeammateAdministration(
             var teammate = TeammateAccounts.NewTeammate(workspaceId, account.Id, role, displayName, email, workforce, time);
             db.Teammates.Add(teammate);
             await log.AppendAsync(db, cell, workspaceId, new ActivityEvent(
-                ActivityTypes.AppAdminJoin, caller.Actor, "A teammate was added to the workspace.",
+                ActivityTypes.AppAdminJoin, actor, "A teammate was added to the workspace.",
                 new ActivityTarget("admin", teammate.Id), new JsonObject { ["role"] = role }), ct);
             return new Added(teammate.Id, generatedPassword);
         }, cancellationToken);
@@ -128,6 +149,20 @@ public sealed class TeammateAdministration(
                 .ExecuteUpdateAsync(s => s.SetProperty(c => c.AdminAssigneeId, (string?)null), ct);
             db.Teammates.Remove(teammate);
         }, cancellationToken);
+
+    /// <summary>Whether <paramref name="role"/> names a role a workspace may give automatically: a built-in one other than owner, or one of its own.</summary>
+    public static async Task<bool> IsProvisionableAsync(ConfideDbContext db, string workspaceId, string role, CancellationToken ct) =>
+        BuiltInRoles.IsBuiltIn(role)
+            ? role != TeammateRoles.Owner
+            : await db.WorkspaceRoles.AnyAsync(r => r.WorkspaceId == workspaceId && r.Id == role, ct);
+
+    private static async Task EnsureProvisionableAsync(ConfideDbContext db, string workspaceId, string role, CancellationToken ct)
+    {
+        if (!await IsProvisionableAsync(db, workspaceId, role, ct))
+        {
+            throw new ConfideException(ConfideError.Conflict("The connection's default role no longer exists"));
+        }
+    }
 
     /// <summary>
     /// A role can be given if it exists (built in, or one of this workspace's roles) and the

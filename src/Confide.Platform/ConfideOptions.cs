@@ -31,6 +31,10 @@ public sealed class ConfideOptions
         Regions.TryGetValue(region.Code, out var settings) ? settings : new RegionSettings();
 
     public string DataDirectoryFullPath => Path.GetFullPath(DataDirectory);
+
+    /// <summary>The public base URL of <paramref name="region"/>, without a trailing slash.</summary>
+    public string PublicUrl(Region region) =>
+        (For(region).PublicUrl ?? $"https://localhost:{For(region).Port ?? RegionSettings.DefaultPort(region)}").TrimEnd('/');
 }
 
 public sealed class RegionSettings

@@ -6,6 +6,7 @@ using Confide.Identity;
 using Confide.Messaging;
 using Confide.Platform;
 using Confide.Server.Hosting;
+using Confide.Server.Hosting.Sso;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.Extensions.Options;
 
@@ -31,6 +32,7 @@ public static class ConfideHost
         services.AddConfideIdentity();
         services.Configure<Microsoft.AspNetCore.Identity.IdentityPasskeyOptions>(options => options.ValidateOrigin = PasskeyOrigins.ValidateAsync);
         services.AddMessaging();
+        services.AddScoped<Hosting.Sso.SsoSignIn>();
         services.AddOptions<TlsOptions>().BindConfiguration(TlsOptions.Section);
         services.AddSingleton(sp => new RegionalEndpoints(sp.GetRequiredService<IOptions<ConfideOptions>>().Value));
         services.AddSingleton(sp => new LocalCertificateAuthority(
@@ -107,6 +109,7 @@ public static class ConfideHost
         app.UseAuthorization();
         app.UseAntiforgery();
         app.MapRazorPages();
+        app.MapSsoEndpoints();
         app.MapGet("/", () => Results.Redirect("/app/inbox")).AllowAnonymous().ExcludeFromDescription();
         app.MapHealthEndpoints();
         app.MapActivityLogKeys();

@@ -4,12 +4,13 @@ namespace Confide.Identity.Api;
 
 public static class IdentityEndpoints
 {
-    /// <summary>Teammates and API tokens; mapped inside the API group (API token authentication).</summary>
+    /// <summary>Teammates, API tokens, roles, security settings and the SSO connection; mapped inside the API group (API token authentication).</summary>
     public static void MapIdentityEndpoints(this IEndpointRouteBuilder api)
     {
         api.MapTeammateEndpoints();
         api.MapApiTokenEndpoints();
         api.MapSecuritySettingsEndpoints();
         api.MapRoleEndpoints();
+        api.MapSsoConnectionEndpoints();
     }
 }

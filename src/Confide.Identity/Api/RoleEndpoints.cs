@@ -98,6 +98,11 @@ internal static class RoleEndpoints
                 throw new ConfideException(ConfideError.Conflict("Teammates still have this role; give them another one first"));
             }
 
+            if (await db.SsoConnections.AnyAsync(c => c.WorkspaceId == caller.WorkspaceId && c.DefaultRole == id, token))
+            {
+                throw new ConfideException(ConfideError.Conflict("The SSO connection gives this role to new teammates; change its default_role first"));
+            }
+
             db.WorkspaceRoles.Remove(role);
             await log.AppendAsync(db, cell.Database, caller.WorkspaceId, new ActivityEvent(
                 ActivityTypes.RoleDeletion, caller.Actor, "A role was deleted.", new ActivityTarget("role", id),

@@ -23,9 +23,7 @@ public sealed class RegionalEndpoints
         _listenAddress = options.ListenAddress is "localhost" or "any" || System.Net.IPAddress.TryParse(options.ListenAddress, out _)
             ? options.ListenAddress
             : throw new InvalidOperationException("Confide:ListenAddress must be 'localhost', 'any' or an IP address.");
-        _publicUrls = Region.All.ToDictionary(
-            r => r,
-            r => (options.For(r).PublicUrl ?? $"https://localhost:{options.For(r).Port ?? RegionSettings.DefaultPort(r)}").TrimEnd('/'));
+        _publicUrls = Region.All.ToDictionary(r => r, options.PublicUrl);
     }
 
     public IReadOnlyDictionary<int, Region> Ports => _byPort;

@@ -18,11 +18,12 @@ internal static class SignInActivity
     /// Records a completed sign-in. The session cookie is already issued at this point, so if the
     /// entry cannot be written the session is ended again: no sign-in goes unrecorded.
     /// </summary>
-    public static async Task RecordSignInAsync(HttpContext http, SignInManager<TeammateAccount> signInManager, string accountId, string description, JsonObject metadata)
+    /// <param name="onlyWorkspaceId">Record only in this workspace: an SSO session is one workspace's, so only its log sees the sign-in.</param>
+    public static async Task RecordSignInAsync(HttpContext http, SignInManager<TeammateAccount> signInManager, string accountId, string description, JsonObject metadata, string? onlyWorkspaceId = null)
     {
         try
         {
-            await RecordAsync(http, accountId, ActivityTypes.AdminLoginSuccess, description, metadata);
+            await RecordAsync(http, accountId, ActivityTypes.AdminLoginSuccess, description, metadata, onlyWorkspaceId);
         }
         catch
         {
@@ -31,14 +32,15 @@ internal static class SignInActivity
         }
     }
 
-    public static async Task RecordAsync(HttpContext http, string accountId, string activityType, string description, JsonObject metadata)
+    public static async Task RecordAsync(HttpContext http, string accountId, string activityType, string description, JsonObject metadata, string? onlyWorkspaceId = null)
     {
         var cell = http.RequestServices.GetRequiredService<CurrentCell>().Database;
         var log = http.RequestServices.GetRequiredService<ActivityLog>();
         var ip = http.Connection.RemoteIpAddress?.ToString();
         await cell.Writer.WriteAsync(async (db, ct) =>
         {
-            var memberships = await db.Teammates.Where(t => t.AccountId == accountId).Select(t => new { t.WorkspaceId, t.Id }).ToListAsync(ct);
+            var memberships = await db.Teammates.Where(t => t.AccountId == accountId && (onlyWorkspaceId == null || t.WorkspaceId == onlyWorkspaceId))
+                .Select(t => new { t.WorkspaceId, t.Id }).ToListAsync(ct);
             foreach (var membership in memberships)
             {
                 await log.AppendAsync(db, cell, membership.WorkspaceId, new ActivityEvent(

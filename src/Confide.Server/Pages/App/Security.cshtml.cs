@@ -56,6 +56,29 @@ public sealed partial class SecurityModel(UserManager<TeammateAccount> users, Te
 
     public async Task<IActionResult> OnGetAsync() => await LoadAsync() is null ? Challenge() : Page();
 
+    /// <summary>
+    /// A session signed in through a workspace's identity provider cannot change how the account
+    /// signs in: that provider vouches for the teammate in its own workspace only, and a passkey,
+    /// authenticator or password it could add would open the account's other workspaces.
+    /// </summary>
+    public override async Task OnPageHandlerExecutionAsync(Microsoft.AspNetCore.Mvc.Filters.PageHandlerExecutingContext context, Microsoft.AspNetCore.Mvc.Filters.PageHandlerExecutionDelegate next)
+    {
+        if (HttpMethods.IsPost(Request.Method) && SessionClaims.MethodOf(User) == SignInMethods.Sso)
+        {
+            await LoadAsync();
+            Error = SsoSessionMessage;
+            context.Result = Page();
+            return;
+        }
+
+        await next();
+    }
+
+    public bool IsSsoSession => SessionClaims.MethodOf(User) == SignInMethods.Sso;
+
+    public const string SsoSessionMessage =
+        "You signed in through your organisation's identity provider, which looks after how you sign in. To change your password, authenticator app or passkeys here, sign in with your password or a passkey.";
+
     /// <summary>Starts (or restarts) setting up: a new key, not yet in force until confirmed with a code.</summary>
     public async Task<IActionResult> OnPostSetupAsync()
     {

@@ -40,7 +40,7 @@ public abstract class TeammatePageModel(TeammateMemberships memberships, Current
         var accountId = User.FindFirstValue(ClaimTypes.NameIdentifier);
         if (accountId is not null)
         {
-            var all = _loaded = await memberships.ForAccountAsync(accountId, HttpContext.RequestAborted);
+            var all = _loaded = ForThisSession(await memberships.ForAccountAsync(accountId, HttpContext.RequestAborted));
             var selected = WorkspaceId is null ? (all.Count > 0 ? all[0] : null) : all.FirstOrDefault(m => m.WorkspaceId == WorkspaceId);
             var needed = GetType().GetCustomAttributes(typeof(PagePermissionAttribute), inherit: false).OfType<PagePermissionAttribute>().SingleOrDefault()?.Permission;
             if (selected is not null && !IpAllowlist.Allows(selected.IpAllowlist, HttpContext.Connection.RemoteIpAddress))
@@ -67,7 +67,8 @@ public abstract class TeammatePageModel(TeammateMemberships memberships, Current
                 return;
             }
 
-            if (selected is { RequiresTwoFactor: true })
+            // An SSO session's second factor is its identity provider's business (and the session cannot enrol one here).
+            if (selected is { RequiresTwoFactor: true } && SessionClaims.MethodOf(User) != SignInMethods.Sso)
             {
                 var users = HttpContext.RequestServices.GetRequiredService<UserManager<TeammateAccount>>();
                 if (await users.GetUserAsync(User) is { } account && !await Confide.Identity.Passkeys.StrongFactors.HasAnyAsync(users, account))
@@ -81,6 +82,15 @@ public abstract class TeammatePageModel(TeammateMemberships memberships, Current
         await next();
     }
 
+    /// <summary>
+    /// An SSO session reaches only the workspace whose identity provider vouched for the
+    /// teammate: one workspace's provider must not open the account's other workspaces.
+    /// </summary>
+    private IReadOnlyList<Membership> ForThisSession(IReadOnlyList<Membership> all) =>
+        SessionClaims.MethodOf(User) == SignInMethods.Sso
+            ? [.. all.Where(m => m.WorkspaceId == User.FindFirstValue(SessionClaims.SsoWorkspace))]
+            : all;
+
     /// <summary>Whether the teammate's role in the selected workspace holds <paramref name="permission"/> (after <see cref="ResolveWorkspaceAsync"/>).</summary>
     public bool Can(string permission) => Current is not null && Current.Permissions.Contains(permission);
 
@@ -93,7 +103,7 @@ public abstract class TeammatePageModel(TeammateMemberships memberships, Current
         ViewData["Region"] = Cell.Region.Code;
         var accountId = User.FindFirstValue(ClaimTypes.NameIdentifier);
         // Loaded once per request: the policy checks before the handler already read them.
-        Memberships = accountId is null ? [] : _loaded ?? await memberships.ForAccountAsync(accountId, ct);
+        Memberships = accountId is null ? [] : _loaded ?? ForThisSession(await memberships.ForAccountAsync(accountId, ct));
         Current = WorkspaceId is null
             ? (Memberships.Count > 0 ? Memberships[0] : null)
             : Memberships.FirstOrDefault(m => m.WorkspaceId == WorkspaceId);

@@ -1,0 +1,316 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Confide.Data.Model;
+using Confide.Identity;
+using Confide.Platform;
+using Confide.Tests.Infrastructure;
+using Microsoft.AspNetCore.Authentication.Cookies;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+
+namespace Confide.Tests.Sso;
+
+/// <summary>
+/// OpenID Connect sign-in end to end against a real provider (npm oidc-provider with PKCE
+/// required), through Confide's real HTTPS endpoints, on SQLite and PostgreSQL: sessions,
+/// provisioning, and every refusal the handler and Confide make.
+/// </summary>
+public sealed class OidcSignInTests(OidcServers servers) : IClassFixture<OidcServers>
+{
+    private const string Domain = "acme.test";
+
+    [Theory, MemberData(nameof(Providers.All), MemberType = typeof(Providers))]
+    public async Task SignIn_ExistingTeammate_StartsAnSsoSessionOfThatWorkspace_AndRecordsIt(string provider)
+    {
+        var (server, idp, workspace) = await WorkspaceWithOidcAsync(provider);
+        var email = NewEmail();
+        var teammateId = await AddTeammateAsync(workspace, email, "agent");
+        using var browser = new SsoBrowser(server, idp);
+
+        // The handler pushes the authorization request (PAR: the provider advertises it), so the
+        // browser carries only a reference: state, nonce and the PKCE challenge never pass through it.
+        var authorization = await browser.StartAsync(workspace.Id);
+        var query = Microsoft.AspNetCore.WebUtilities.QueryHelpers.ParseQuery(authorization.Query);
+        Assert.StartsWith(idp.Issuer + "/auth", authorization.GetLeftPart(UriPartial.Path), StringComparison.Ordinal);
+        Assert.StartsWith("urn:ietf:params:oauth:request_uri:", query["request_uri"].ToString(), StringComparison.Ordinal);
+        Assert.False(query.ContainsKey("nonce") || query.ContainsKey("code_challenge") || query.ContainsKey("state"));
+
+        var landed = await browser.CallbackAsync(await browser.AuthorizeAsync(authorization, email));
+        Assert.Equal($"/app/inbox?workspace={workspace.Id}", landed);
+        await browser.Http.HtmlAsync(landed.TrimStart('/'));
+
+        var session = Session(server, browser);
+        Assert.Equal(SignInMethods.Sso, SessionClaims.MethodOf(session));
+        Assert.Equal(workspace.Id, session.FindFirst(SessionClaims.SsoWorkspace)?.Value);
+
+        var signIn = (await ActivityAsync(workspace)).Single(e => e.Str("activity_type") == "admin_login_success");
+        Assert.Equal(teammateId, signIn.GetProperty("performed_by").Str("id"));
+        Assert.Equal("sso", signIn.GetProperty("metadata").Str("sign_in_method"));
+        Assert.Equal("oidc", signIn.GetProperty("metadata").Str("protocol"));
+    }
+
+    [Theory, MemberData(nameof(Providers.All), MemberType = typeof(Providers))]
+    public async Task SsoPage_FindsTheWorkspaceByEmailDomain_OrAsksForItsId(string provider)
+    {
+        var domain = $"d{Guid.NewGuid():N}.test";
+        var (server, idp, workspace) = await WorkspaceWithOidcAsync(provider, domain: domain);
+        using var browser = new SsoBrowser(server, idp);
+        Assert.Contains("href=\"/app/sso\"", await browser.Http.HtmlAsync("app/login"), StringComparison.Ordinal);
+
+        var page = await browser.Http.HtmlAsync("app/sso");
+        var found = await browser.Http.PostAsync("app/sso", TeammateBrowser.Form(page, new() { ["Email"] = $"someone@{domain}" }));
+        Assert.Equal(HttpStatusCode.Redirect, found.StatusCode);
+        Assert.Equal($"/app/sso/{workspace.Id}/start", found.Headers.Location!.OriginalString);
+
+        var unknown = await browser.Http.PostAsync("app/sso", TeammateBrowser.Form(page, new() { ["Email"] = "someone@unknown-domain.test" }));
+        Assert.Equal(HttpStatusCode.OK, unknown.StatusCode);
+        Assert.Contains("name=\"WorkspaceId\"", await unknown.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        var typed = await browser.Http.PostAsync("app/sso", TeammateBrowser.Form(page, new() { ["Email"] = "someone@unknown-domain.test", ["WorkspaceId"] = workspace.Id }));
+        Assert.Equal($"/app/sso/{workspace.Id}/start", typed.Headers.Location!.OriginalString);
+    }
+
+    [Theory, MemberData(nameof(Providers.All), MemberType = typeof(Providers))]
+    public async Task SignIn_ProviderSendsNoEmailVerifiedClaim_IsAccepted(string provider)
+    {
+        var (server, idp, workspace) = await WorkspaceWithOidcAsync(provider);
+        var email = NewEmail();
+        await AddTeammateAsync(workspace, email, "agent");
+        using var browser = new SsoBrowser(server, idp);
+
+        Assert.Equal($"/app/inbox?workspace={workspace.Id}", await browser.SignInAsync(workspace.Id, email, emailVerified: "omit"));
+    }
+
+    [Theory, MemberData(nameof(Providers.All), MemberType = typeof(Providers))]
+    public async Task JustInTimeProvisioning_NewPerson_BecomesTeammateWithTheDefaultRole(string provider)
+    {
+        var (server, idp, workspace) = await WorkspaceWithOidcAsync(provider, justInTime: true, defaultRole: "viewer");
+        var email = NewEmail();
+        using var browser = new SsoBrowser(server, idp);
+
+        Assert.Equal($"/app/inbox?workspace={workspace.Id}", await browser.SignInAsync(workspace.Id, email));
+
+        await using var db = server.Cell(Region.Eu).CreateReadContext();
+        var normalized = email.ToUpperInvariant();
+        var account = await db.Users.SingleAsync(u => u.NormalizedEmail == normalized);
+        Assert.Null(account.PasswordHash);
+        var teammate = await db.Teammates.SingleAsync(t => t.WorkspaceId == workspace.Id && t.AccountId == account.Id);
+        Assert.Equal("viewer", teammate.Role);
+
+        var entries = await ActivityAsync(workspace);
+        var join = entries.Single(e => e.Str("activity_type") == "app_admin_join" && e.GetProperty("metadata").Str("role") == "viewer");
+        Assert.Equal("system", join.GetProperty("performed_by").Str("type"));
+        Assert.Equal("sso", join.GetProperty("performed_by").Str("id"));
+        Assert.Contains(entries, e => e.Str("activity_type") == "admin_login_success" && e.GetProperty("performed_by").Str("id") == teammate.Id);
+    }
+
+    [Theory, MemberData(nameof(Providers.All), MemberType = typeof(Providers))]
+    public async Task JustInTimeOff_PersonWhoIsNotATeammate_IsRefused(string provider)
+    {
+        var (server, idp, workspace) = await WorkspaceWithOidcAsync(provider, justInTime: false);
+        using var browser = new SsoBrowser(server, idp);
+
+        Assert.Equal("/app/sso/error?reason=not_a_teammate", await browser.SignInAsync(workspace.Id, NewEmail()));
+        await AssertNoSessionAsync(browser);
+    }
+
+    [Theory, MemberData(nameof(Providers.All), MemberType = typeof(Providers))]
+    public async Task TeammateOfAnotherWorkspaceOnly_IsRefused_AndTheFailureIsRecordedThere(string provider)
+    {
+        var (server, idp, workspace) = await WorkspaceWithOidcAsync(provider, justInTime: false);
+        var other = await server.CreateWorkspaceAsync(Region.Eu);
+        var email = NewEmail();
+        await AddTeammateAsync(other, email, "admin");
+        using var browser = new SsoBrowser(server, idp);
+
+        Assert.Equal("/app/sso/error?reason=not_a_teammate", await browser.SignInAsync(workspace.Id, email));
+        await AssertNoSessionAsync(browser);
+        var failure = (await ActivityAsync(other)).Single(e => e.Str("activity_type") == "admin_login_failure");
+        Assert.Equal("not_a_teammate", failure.GetProperty("metadata").Str("reason"));
+    }
+
+    [Theory, MemberData(nameof(Providers.All), MemberType = typeof(Providers))]
+    public async Task EmailOfADomainTheConnectionDoesNotAllow_IsRefused_EvenWithJustInTime(string provider)
+    {
+        var (server, idp, workspace) = await WorkspaceWithOidcAsync(provider, justInTime: true);
+        using var browser = new SsoBrowser(server, idp);
+
+        Assert.Equal("/app/sso/error?reason=domain_not_allowed", await browser.SignInAsync(workspace.Id, $"p-{Guid.NewGuid():N}@elsewhere.test"));
+        await using var db = server.Cell(Region.Eu).CreateReadContext();
+        Assert.Equal(1, await db.Teammates.CountAsync(t => t.WorkspaceId == workspace.Id));
+    }
+
+    [Theory, MemberData(nameof(Providers.All), MemberType = typeof(Providers))]
+    public async Task EmailTheProviderHasNotVerified_IsRefused(string provider)
+    {
+        var (server, idp, workspace) = await WorkspaceWithOidcAsync(provider, justInTime: true);
+        using var browser = new SsoBrowser(server, idp);
+
+        Assert.Equal("/app/sso/error?reason=email_not_verified", await browser.SignInAsync(workspace.Id, NewEmail(), emailVerified: "false"));
+        await AssertNoSessionAsync(browser);
+    }
+
+    [Theory, MemberData(nameof(Providers.All), MemberType = typeof(Providers))]
+    public async Task CallbackWithTamperedOrMissingState_IsRefused(string provider)
+    {
+        var (server, idp, workspace) = await WorkspaceWithOidcAsync(provider);
+        var email = NewEmail();
+        await AddTeammateAsync(workspace, email, "agent");
+
+        using var tampered = new SsoBrowser(server, idp);
+        var callback = await tampered.AuthorizeAsync(await tampered.StartAsync(workspace.Id), email);
+        var state = QueryValue(callback, "state");
+        var flipped = state[..^2] + (state[^2] == 'A' ? 'B' : 'A') + state[^1];
+        Assert.Equal("/app/sso/error?reason=state_invalid", await tampered.CallbackAsync(WithQuery(callback, "state", flipped)));
+        await AssertNoSessionAsync(tampered);
+
+        using var missing = new SsoBrowser(server, idp);
+        callback = await missing.AuthorizeAsync(await missing.StartAsync(workspace.Id), email);
+        Assert.Equal("/app/sso/error?reason=state_invalid", await missing.CallbackAsync(WithQuery(callback, "state", null)));
+        await AssertNoSessionAsync(missing);
+
+        // A genuine response taken to a browser that never started the flow (no correlation cookie).
+        using var victim = new SsoBrowser(server, idp);
+        using var attacker = new SsoBrowser(server, idp);
+        callback = await attacker.AuthorizeAsync(await attacker.StartAsync(workspace.Id), email);
+        Assert.Equal("/app/sso/error?reason=state_invalid", await victim.CallbackAsync(callback));
+        await AssertNoSessionAsync(victim);
+    }
+
+    [Theory, MemberData(nameof(Providers.All), MemberType = typeof(Providers))]
+    public async Task ReplayedCallback_IsRefused(string provider)
+    {
+        var (server, idp, workspace) = await WorkspaceWithOidcAsync(provider);
+        var email = NewEmail();
+        await AddTeammateAsync(workspace, email, "agent");
+        using var browser = new SsoBrowser(server, idp);
+        var callback = await browser.AuthorizeAsync(await browser.StartAsync(workspace.Id), email);
+        var cookiesBefore = browser.Cookies.GetAllCookies();
+
+        Assert.Equal($"/app/inbox?workspace={workspace.Id}", await browser.CallbackAsync(callback));
+        // The same browser again: its correlation cookie was spent.
+        Assert.Equal("/app/sso/error?reason=state_invalid", await browser.CallbackAsync(callback));
+
+        // With the correlation and nonce cookies captured before the first use: the provider
+        // refuses to redeem the code a second time.
+        using var replayer = new SsoBrowser(server, idp);
+        replayer.Cookies.Add(cookiesBefore);
+        Assert.Equal("/app/sso/error?reason=code_rejected", await replayer.CallbackAsync(callback));
+        await AssertNoSessionAsync(replayer);
+    }
+
+    [Theory, MemberData(nameof(Providers.All), MemberType = typeof(Providers))]
+    public async Task IdTokenForAnotherNonce_IsRefused(string provider)
+    {
+        var (server, idp, workspace) = await WorkspaceWithOidcAsync(provider);
+        var email = NewEmail();
+        await AddTeammateAsync(workspace, email, "agent");
+        using var browser = new SsoBrowser(server, idp);
+        // The provider issues the id_token with another flow's nonce (everything else, PKCE
+        // included, intact): the handler finds no nonce cookie of this browser for it.
+        var callback = await browser.AuthorizeAsync(await browser.StartAsync(workspace.Id), email, replaceNonce: "another-flows-nonce-" + Guid.NewGuid().ToString("N"));
+
+        Assert.Equal("/app/sso/error?reason=nonce_invalid", await browser.CallbackAsync(callback));
+        await AssertNoSessionAsync(browser);
+    }
+
+    [Theory, MemberData(nameof(Providers.All), MemberType = typeof(Providers))]
+    public async Task CapturedAuthorizationCode_CannotBeRedeemedWithoutTheCodeVerifier(string provider)
+    {
+        var (server, idp, workspace) = await WorkspaceWithOidcAsync(provider);
+        var email = NewEmail();
+        await AddTeammateAsync(workspace, email, "agent");
+        using var browser = new SsoBrowser(server, idp);
+        var callback = await browser.AuthorizeAsync(await browser.StartAsync(workspace.Id), email);
+
+        // Someone who captured the callback URL and even holds the client's credentials.
+        var connection = _clients[workspace.Id];
+        using var attacker = idp.Client();
+        var response = await attacker.PostAsync(idp.Issuer + "/token", new FormUrlEncodedContent(new Dictionary<string, string>
+        {
+            ["grant_type"] = "authorization_code",
+            ["code"] = QueryValue(callback, "code"),
+            ["redirect_uri"] = $"{server.BaseUrl(Region.Eu)}app/sso/{workspace.Id}/oidc/callback",
+            ["client_id"] = connection.ClientId,
+            ["client_secret"] = connection.ClientSecret,
+        }));
+        var error = await response.JsonAsync(HttpStatusCode.BadRequest);
+        Assert.Equal("invalid_grant", error.Str("error"));
+    }
+
+    private sealed record RegisteredClient(string ClientId, string ClientSecret);
+
+    private readonly Dictionary<string, RegisteredClient> _clients = [];
+
+    private async Task<(TestServer Server, OidcTestProvider Provider, TestWorkspace Workspace)> WorkspaceWithOidcAsync(
+        string provider, bool justInTime = false, string defaultRole = "agent", string domain = Domain)
+    {
+        var (server, idp) = await servers.GetAsync(provider);
+        var workspace = await server.CreateWorkspaceAsync(Region.Eu);
+        using var owner = workspace.Client();
+        var before = await (await owner.GetAsync("confide/sso_connection")).JsonAsync();
+        Assert.False(before.GetProperty("configured").GetBoolean());
+        var (clientId, clientSecret) = await idp.RegisterClientAsync(before.Str("redirect_uri"));
+        _clients[workspace.Id] = new RegisteredClient(clientId, clientSecret);
+        var saved = await (await owner.PutAsJsonAsync("confide/sso_connection", new Dictionary<string, object>
+        {
+            ["protocol"] = "oidc",
+            ["issuer"] = idp.Issuer,
+            ["client_id"] = clientId,
+            ["client_secret"] = clientSecret,
+            ["just_in_time_provisioning"] = justInTime,
+            ["default_role"] = defaultRole,
+            ["allowed_email_domains"] = new[] { domain },
+        })).JsonAsync();
+        Assert.True(saved.GetProperty("client_secret_set").GetBoolean());
+        return (server, idp, workspace);
+    }
+
+    private static string NewEmail() => $"p-{Guid.NewGuid():N}@{Domain}";
+
+    private static async Task<string> AddTeammateAsync(TestWorkspace workspace, string email, string role)
+    {
+        using var owner = workspace.Client();
+        return (await (await owner.PostJsonAsync("confide/teammates", new { email, role })).JsonAsync()).Str("id");
+    }
+
+    private static async Task<List<JsonElement>> ActivityAsync(TestWorkspace workspace)
+    {
+        using var owner = workspace.Client();
+        var list = await (await owner.GetAsync("admins/activity_logs?created_at_after=0")).JsonAsync();
+        return [.. list.GetProperty("activity_logs").EnumerateArray()];
+    }
+
+    /// <summary>The browser's session cookie as the server reads it.</summary>
+    private static System.Security.Claims.ClaimsPrincipal Session(TestServer server, SsoBrowser browser)
+    {
+        var cookie = browser.Cookies.GetCookies(server.BaseUrl(Region.Eu))["confide_session"];
+        Assert.NotNull(cookie);
+        var options = server.Services.GetRequiredService<IOptionsMonitor<CookieAuthenticationOptions>>().Get(IdentityConstants.ApplicationScheme);
+        return options.TicketDataFormat.Unprotect(cookie.Value)!.Principal;
+    }
+
+    private static async Task AssertNoSessionAsync(SsoBrowser browser)
+    {
+        using var response = await browser.Http.GetAsync("app/inbox");
+        Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
+        Assert.StartsWith("/app/login", response.Headers.Location!.AbsolutePath, StringComparison.Ordinal);
+    }
+
+    private static string QueryValue(Uri uri, string name) =>
+        Microsoft.AspNetCore.WebUtilities.QueryHelpers.ParseQuery(uri.Query)[name].ToString();
+
+    private static Uri WithQuery(Uri uri, string name, string? value)
+    {
+        var query = Microsoft.AspNetCore.WebUtilities.QueryHelpers.ParseQuery(uri.Query);
+        var pairs = query.Where(p => p.Key != name).Select(p => new KeyValuePair<string, string?>(p.Key, p.Value.ToString())).ToList();
+        if (value is not null)
+        {
+            pairs.Add(new(name, value));
+        }
+
+        return new Uri(Microsoft.AspNetCore.WebUtilities.QueryHelpers.AddQueryString(uri.GetLeftPart(UriPartial.Path), pairs));
+    }
+}
