@@ -118,6 +118,31 @@ public sealed class TeammateSignInManager(
         return new(SignInResult.Success, account);
     }
 
+    /// <summary>
+    /// Re-authentication with a passkey (<see cref="StepUp"/>): the assertion must verify, from
+    /// a ceremony started with <c>MakePasskeyRequestOptionsAsync(account)</c>, and belong to
+    /// <paramref name="account"/> — another account's passkey proves nothing about this session.
+    /// </summary>
+    public async Task<bool> VerifyPasskeyOfAsync(TeammateAccount account, string credentialJson)
+    {
+        PasskeyAssertionResult<TeammateAccount> assertion;
+        try
+        {
+            assertion = await PerformPasskeyAssertionAsync(credentialJson);
+        }
+        catch (InvalidOperationException)
+        {
+            return false;
+        }
+
+        if (!assertion.Succeeded || assertion.User.Id != account.Id)
+        {
+            return false;
+        }
+
+        return (await UserManager.AddOrUpdatePasskeyAsync(assertion.User, assertion.Passkey)).Succeeded;
+    }
+
     /// <summary>The account a credential id (the <c>id</c> of the credential JSON, base64url) is registered to, if any.</summary>
     private async Task<TeammateAccount?> OwnerOfCredentialAsync(string credentialJson)
     {

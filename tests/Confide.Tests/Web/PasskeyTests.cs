@@ -249,17 +249,17 @@ public sealed class PasskeyTests(Servers servers)
         Assert.False(await Accepts(""));
     }
 
-    private static async Task SignInWithPasswordAsync(IPage page, string email, string landsOn = "/app/inbox")
+    internal static async Task SignInWithPasswordAsync(IPage page, string email, string landsOn = "/app/inbox", string password = TeammateBrowser.OwnerPassword)
     {
         await page.GotoAsync("/app/login");
         await page.FillAsync("#Email", email);
-        await page.FillAsync("#Password", TeammateBrowser.OwnerPassword);
+        await page.FillAsync("#Password", password);
         await page.ClickAsync("form:has(#Password) button[type=submit]");
         await page.WaitForURLAsync(url => new Uri(url).AbsolutePath == landsOn);
     }
 
     /// <summary>Adds a passkey on the security page; fails with what the page or the script said otherwise.</summary>
-    private static async Task AddPasskeyAsync(IPage page, string name)
+    internal static async Task AddPasskeyAsync(IPage page, string name)
     {
         // A fresh page: no notice of an earlier change can be mistaken for this one's.
         await page.GotoAsync("/app/security");
@@ -271,7 +271,7 @@ public sealed class PasskeyTests(Servers servers)
     }
 
     /// <summary>Presses "Sign in with a passkey" on the login page: success lands in the app; failure stays on the login page with a message.</summary>
-    private static async Task SignInWithPasskeyAsync(IPage page, bool expectSuccess)
+    internal static async Task SignInWithPasskeyAsync(IPage page, bool expectSuccess)
     {
         if (new Uri(page.Url).AbsolutePath != "/app/login")
         {
@@ -293,7 +293,7 @@ public sealed class PasskeyTests(Servers servers)
         }
     }
 
-    private static async Task SignOutAsync(IPage page)
+    internal static async Task SignOutAsync(IPage page)
     {
         await page.ClickAsync("button:has-text('Sign out')");
         await page.WaitForURLAsync(url => new Uri(url).AbsolutePath == "/app/login");

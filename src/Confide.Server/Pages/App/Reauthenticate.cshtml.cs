@@ -15,27 +15,39 @@ namespace Confide.Server.Pages.App;
 
 /// <summary>
 /// Step-up re-authentication (<see cref="StepUp"/>): the signed-in teammate proves it is still
-/// them with their strongest method — a code from their authenticator app when they have one,
-/// else their password — and the session is re-stamped as freshly authenticated. Wrong answers
-/// count towards lockout, as at sign-in.
+/// them with their strongest method — a code from their authenticator app or one of their
+/// passkeys when they have either, else their password — and the session is re-stamped as
+/// freshly authenticated. Wrong answers count towards lockout, as at sign-in.
 /// </summary>
-public sealed class ReauthenticateModel(UserManager<TeammateAccount> users, TimeProvider clock, CurrentCell cell) : PageModel
+public sealed class ReauthenticateModel(UserManager<TeammateAccount> users, TeammateSignInManager signInManager, TimeProvider clock, CurrentCell cell) : PageModel
 {
     private const string FailureMessage = "That was not right, the code was already used, or the account is temporarily locked.";
 
     [BindProperty]
     public string Answer { get; set; } = "";
 
+    /// <summary>The result of <c>navigator.credentials.get()</c> as JSON, posted by js/passkeys.js.</summary>
+    [BindProperty]
+    public string CredentialJson { get; set; } = "";
+
     [BindProperty(SupportsGet = true)]
     public string? ReturnUrl { get; set; }
 
-    /// <summary>What the teammate is asked for.</summary>
-    public ReauthenticationMethod Method { get; private set; }
+    public bool OffersAuthenticatorCode { get; private set; }
+
+    public bool OffersPasskey { get; private set; }
+
+    /// <summary>Only for accounts with neither an authenticator nor a passkey: the password is then their strongest method.</summary>
+    public bool OffersPassword { get; private set; }
+
+    /// <summary>Neither: the account signs in only through its workspace's identity provider, and re-authenticates by doing so again.</summary>
+    public bool OnlySingleSignOn => !OffersAuthenticatorCode && !OffersPasskey && !OffersPassword;
 
     public string? Error { get; private set; }
 
     public async Task<IActionResult> OnGetAsync() => await LoadAsync() is null ? Challenge() : Page();
 
+    /// <summary>An authenticator code, or the password where that is the account's strongest method.</summary>
     public async Task<IActionResult> OnPostAsync()
     {
         if (await LoadAsync() is not { } account)
@@ -43,15 +55,36 @@ public sealed class ReauthenticateModel(UserManager<TeammateAccount> users, Time
             return Challenge();
         }
 
-        var verified = Method switch
+        var method = OffersAuthenticatorCode ? "totp" : "password";
+        var verified = OffersAuthenticatorCode
+            ? Answer.Trim() is { Length: > 0 and <= 16 } code && await users.VerifyTwoFactorTokenAsync(account, TwoFactorProviders.Authenticator, code)
+            : OffersPassword && Answer.Length is > 0 and <= 1024 && await users.CheckPasswordAsync(account, Answer);
+        return await ConcludeAsync(account, method, verified);
+    }
+
+    /// <summary>Starts a passkey ceremony limited to this account's passkeys.</summary>
+    public async Task<IActionResult> OnPostPasskeyOptionsAsync() =>
+        await LoadAsync() is { } account && OffersPasskey
+            ? Content(await signInManager.MakePasskeyRequestOptionsAsync(account), "application/json")
+            : NotFound();
+
+    public async Task<IActionResult> OnPostPasskeyAsync()
+    {
+        if (await LoadAsync() is not { } account)
         {
-            ReauthenticationMethod.AuthenticatorCode => Answer.Trim() is { Length: > 0 and <= 16 } code
-                && await users.VerifyTwoFactorTokenAsync(account, TwoFactorProviders.Authenticator, code),
-            ReauthenticationMethod.Password => Answer.Length is > 0 and <= 1024 && await users.CheckPasswordAsync(account, Answer),
-            _ => false,
-        };
+            return Challenge();
+        }
+
+        var verified = OffersPasskey
+            && CredentialJson.Length is > 0 and <= Confide.Identity.Passkeys.PasskeyOptions.MaxCredentialJsonLength
+            && await signInManager.VerifyPasskeyOfAsync(account, CredentialJson);
+        return await ConcludeAsync(account, SignInMethods.Passkey, verified);
+    }
+
+    private async Task<IActionResult> ConcludeAsync(TeammateAccount account, string method, bool verified)
+    {
         var locked = await users.IsLockedOutAsync(account);
-        var metadata = new JsonObject { ["method"] = Method == ReauthenticationMethod.AuthenticatorCode ? "totp" : "password", ["succeeded"] = verified && !locked };
+        var metadata = new JsonObject { ["method"] = method, ["succeeded"] = verified && !locked };
         if (!verified || locked)
         {
             if (!verified)
@@ -85,20 +118,11 @@ public sealed class ReauthenticateModel(UserManager<TeammateAccount> users, Time
         var account = await users.GetUserAsync(User);
         if (account is not null)
         {
-            Method = account.TwoFactorEnabled ? ReauthenticationMethod.AuthenticatorCode
-                : account.PasswordHash is not null ? ReauthenticationMethod.Password
-                : ReauthenticationMethod.SingleSignOn;
+            OffersAuthenticatorCode = account.TwoFactorEnabled;
+            OffersPasskey = (await users.GetPasskeysAsync(account)).Count > 0;
+            OffersPassword = !OffersAuthenticatorCode && !OffersPasskey && account.PasswordHash is not null;
         }
 
         return account;
     }
-}
-
-public enum ReauthenticationMethod
-{
-    AuthenticatorCode,
-    Password,
-
-    /// <summary>An account with neither: it signs in only through its workspace's identity provider, and re-authenticates by doing so again.</summary>
-    SingleSignOn,
 }

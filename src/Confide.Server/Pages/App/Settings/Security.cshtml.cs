@@ -23,13 +23,14 @@ public sealed class SecurityModel(TeammateMemberships memberships, CurrentCell c
 
     /// <summary>One address or CIDR range per line.</summary>
     [BindProperty]
-    public string IpAllowlist { get; set; } = "";
+    public string? IpAllowlist { get; set; }
 
     [BindProperty]
     public bool RequireSso { get; set; }
 
+    /// <summary>An owner's teammate id; empty (posted as null) for none.</summary>
     [BindProperty]
-    public string BreakGlassTeammateId { get; set; } = "";
+    public string? BreakGlassTeammateId { get; set; }
 
     public bool HasSsoConnection { get; private set; }
 
@@ -61,9 +62,9 @@ public sealed class SecurityModel(TeammateMemberships memberships, CurrentCell c
 
         var change = new SecurityPolicyChange(
             TwoFactorRequired,
-            IpAllowlist.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
+            (IpAllowlist ?? "").Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
             RequireSso,
-            BreakGlassTeammateId);
+            BreakGlassTeammateId ?? "");
         var actor = ActivityActor.Teammate(Current.TeammateId, "web", HttpContext.Connection.RemoteIpAddress?.ToString());
         try
         {
