@@ -70,7 +70,9 @@ public static class IdentityServiceCollectionExtensions
         services.AddScoped<TeammateAdministration>();
         services.AddSingleton<ApiTokenLastUse>();
         services.AddOptions<Sso.SsoOptions>().BindConfiguration(Sso.SsoOptions.Section)
-            .Validate(o => o.LoadExtraTrustedCas() is not null, "Confide:Sso:ExtraTrustedCaFile cannot be read.").ValidateOnStart();
+            .Validate(o => o.LoadExtraTrustedCas() is not null, "Confide:Sso:ExtraTrustedCaFile cannot be read.")
+            .Validate(o => o.ParseAllowedPrivateNetworks() is not null, "Confide:Sso:AllowedPrivateNetworks holds a malformed range.")
+            .ValidateOnStart();
         services.AddSingleton<Sso.SsoServiceProviderUrls>();
         services.AddSingleton<Sso.SsoClientSecrets>();
         services.AddSingleton<Sso.Oidc.OidcBackchannel>();

@@ -13,6 +13,18 @@ public sealed class SsoOptions
     /// </summary>
     public string? ExtraTrustedCaFile { get; set; }
 
+    /// <summary>
+    /// Private or local networks (CIDR) identity providers may be reached on. Empty by default:
+    /// the backchannel then calls only public addresses (<see cref="Oidc.BackchannelAddressPolicy"/>).
+    /// </summary>
+    public IList<string> AllowedPrivateNetworks { get; set; } = [];
+
+    /// <summary>The parsed <see cref="AllowedPrivateNetworks"/>; a malformed entry fails at start.</summary>
+    public IReadOnlyList<System.Net.IPNetwork> ParseAllowedPrivateNetworks() =>
+        [.. AllowedPrivateNetworks.Select(text => System.Net.IPNetwork.TryParse(text.Trim(), out var network)
+            ? network
+            : throw new InvalidOperationException($"Confide:Sso:AllowedPrivateNetworks: '{text}' is not a CIDR range."))];
+
     /// <summary>The extra CAs, read once; an unreadable file fails at start rather than at the first sign-in.</summary>
     public X509Certificate2Collection LoadExtraTrustedCas()
     {

@@ -18,7 +18,13 @@ public sealed class OidcServers : IAsyncDisposable
             _servers[database] = new(async () =>
             {
                 var idp = await _provider.Value;
-                return await TestServer.StartAsync(database, configure: b => b.Configuration["Confide:Sso:ExtraTrustedCaFile"] = idp.CaFile);
+                return await TestServer.StartAsync(database, configure: b =>
+                {
+                    b.Configuration["Confide:Sso:ExtraTrustedCaFile"] = idp.CaFile;
+                    // The test provider runs on loopback, which the backchannel refuses unless allowed.
+                    b.Configuration["Confide:Sso:AllowedPrivateNetworks:0"] = "127.0.0.0/8";
+                    b.Configuration["Confide:Sso:AllowedPrivateNetworks:1"] = "::1/128";
+                });
             });
         }
     }

@@ -7,7 +7,8 @@ namespace Confide.Identity.Sso.Oidc;
 /// <summary>
 /// The one HTTP client for server-to-provider calls (discovery, signing keys, token, userinfo),
 /// shared by every workspace's connection. It trusts the system store, plus
-/// <see cref="SsoOptions.ExtraTrustedCaFile"/> for providers behind a private CA.
+/// <see cref="SsoOptions.ExtraTrustedCaFile"/> for providers behind a private CA, and connects
+/// only to public addresses unless the operator allows more (<see cref="BackchannelAddressPolicy"/>).
 /// </summary>
 public sealed class OidcBackchannel : IDisposable
 {
@@ -20,6 +21,7 @@ public sealed class OidcBackchannel : IDisposable
         {
             AllowAutoRedirect = false,
             PooledConnectionLifetime = TimeSpan.FromMinutes(5),
+            ConnectCallback = new BackchannelAddressPolicy(options.Value.ParseAllowedPrivateNetworks()).ConnectAsync,
         };
         handler.SslOptions.RemoteCertificateValidationCallback = Validate;
         Client = new HttpClient(handler)
