@@ -36,6 +36,10 @@ public sealed class ConversationPart
     [DataCategory(DataCategories.SystemOperations)]
     public string? AssignedToId { get; init; }
 
+    /// <summary>What <see cref="AssignedToId"/> names: <c>team</c>, or <c>admin</c> (also when null, for parts written before teams).</summary>
+    [DataCategory(DataCategories.SystemOperations)]
+    public string? AssignedToType { get; init; }
+
     [DataCategory(DataCategories.SystemOperations)]
     public DateTimeOffset CreatedAt { get; init; }
 }
