@@ -52,3 +52,10 @@ public static class PartTypes
     public const string Close = "close";
     public const string Assignment = "assignment";
 }
+
+/// <summary>What an assignment part's <see cref="ConversationPart.AssignedToId"/> names.</summary>
+public static class AssigneeTypes
+{
+    public const string Admin = "admin";
+    public const string Team = "team";
+}
