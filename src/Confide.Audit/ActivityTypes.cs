@@ -19,6 +19,9 @@ public static class ActivityTypes
     public const string AdminTwoFactorAuthChange = "admin_two_factor_auth_change";
     public const string AdminPasswordChange = "admin_password_change";
     public const string SecuritySettingsChange = "security_settings_change";
+    public const string AppTeamCreation = "app_team_creation";
+    public const string AppTeamMembershipModification = "app_team_membership_modification";
+    public const string AppTeamDeletion = "app_team_deletion";
 
     // Confide's own.
     public const string WorkspaceCreation = "workspace_creation";
@@ -35,12 +38,14 @@ public static class ActivityTypes
     public const string AdminPasskeyRemoved = "admin_passkey_removed";
     public const string SsoConnectionChange = "sso_connection_change";
     public const string SsoConnectionDeletion = "sso_connection_deletion";
+    public const string TeamNameChange = "team_name_change";
 
     public static IReadOnlyList<string> All { get; } =
     [
         AdminLoginSuccess, AdminLoginFailure, AdminLogout, AppAdminJoin, AdminDeletion, AdminPermissionChange, RoleCreation, RoleDeletion, AdminTwoFactorAuthChange, AdminPasswordChange, SecuritySettingsChange,
+        AppTeamCreation, AppTeamMembershipModification, AppTeamDeletion,
         WorkspaceCreation, ContactDeletion, ConversationDeletion, ActivityLogExport,
         MasterKeyRotation, WorkspaceKeyRotation, ContactKeyRotation, ApiTokenCreation, ApiTokenRevocation,
-        AdminReauthentication, AdminPasskeyAdded, AdminPasskeyRemoved, SsoConnectionChange, SsoConnectionDeletion,
+        AdminReauthentication, AdminPasskeyAdded, AdminPasskeyRemoved, SsoConnectionChange, SsoConnectionDeletion, TeamNameChange,
     ];
 }

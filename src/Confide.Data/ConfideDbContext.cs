@@ -28,6 +28,8 @@ public abstract class ConfideDbContext(DbContextOptions options) : IdentityDbCon
     public DbSet<ActivityLogCheckpoint> ActivityLogCheckpoints => Set<ActivityLogCheckpoint>();
     public DbSet<SigningKey> SigningKeys => Set<SigningKey>();
     public DbSet<WorkspaceRole> WorkspaceRoles => Set<WorkspaceRole>();
+    public DbSet<Team> Teams => Set<Team>();
+    public DbSet<TeamMember> TeamMembers => Set<TeamMember>();
     public DbSet<SsoConnection> SsoConnections => Set<SsoConnection>();
     public DbSet<SsoConsumedAssertion> SsoConsumedAssertions => Set<SsoConsumedAssertion>();
 
@@ -92,6 +94,8 @@ public abstract class ConfideDbContext(DbContextOptions options) : IdentityDbCon
             e.HasIndex(c => new { c.WorkspaceId, c.ContactId });
             // The inbox: a workspace's open or closed conversations, most recently active first.
             e.HasIndex(c => new { c.WorkspaceId, c.State, c.UpdatedAt });
+            // A teammate who reads only their teams' conversations: those assigned to each team.
+            e.HasIndex(c => new { c.WorkspaceId, c.TeamAssigneeId });
             e.HasOne<Workspace>().WithMany().HasForeignKey(c => c.WorkspaceId);
             e.HasOne<Contact>().WithMany().HasForeignKey(c => c.ContactId).OnDelete(DeleteBehavior.Cascade);
             e.HasMany(c => c.Parts).WithOne().HasForeignKey(p => p.ConversationId).OnDelete(DeleteBehavior.Cascade);
@@ -100,6 +104,7 @@ public abstract class ConfideDbContext(DbContextOptions options) : IdentityDbCon
         builder.Entity<ConversationPart>(e =>
         {
             e.Property(p => p.Id).HasMaxLength(24);
+            e.Property(p => p.AssignedToType).HasMaxLength(8);
             e.HasIndex(p => new { p.ConversationId, p.Sequence }).IsUnique();
         });
 
@@ -150,6 +155,23 @@ public abstract class ConfideDbContext(DbContextOptions options) : IdentityDbCon
             e.Property(r => r.Name).HasMaxLength(255);
             e.HasIndex(r => new { r.WorkspaceId, r.Name }).IsUnique();
             e.HasOne<Workspace>().WithMany().HasForeignKey(r => r.WorkspaceId);
+        });
+
+        builder.Entity<Team>(e =>
+        {
+            e.Property(t => t.Id).HasMaxLength(24);
+            e.Property(t => t.Name).HasMaxLength(255);
+            e.HasIndex(t => new { t.WorkspaceId, t.Name }).IsUnique();
+            e.HasOne<Workspace>().WithMany().HasForeignKey(t => t.WorkspaceId);
+        });
+
+        builder.Entity<TeamMember>(e =>
+        {
+            e.HasKey(m => new { m.TeamId, m.TeammateId });
+            // Whose teams: the scoped conversation queries look memberships up by teammate.
+            e.HasIndex(m => new { m.TeammateId, m.TeamId });
+            e.HasOne<Team>().WithMany().HasForeignKey(m => m.TeamId).OnDelete(DeleteBehavior.Cascade);
+            e.HasOne<Teammate>().WithMany().HasForeignKey(m => m.TeammateId).OnDelete(DeleteBehavior.Cascade);
         });
 
         builder.Entity<SsoConnection>(e =>

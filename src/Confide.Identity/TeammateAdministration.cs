@@ -118,8 +118,9 @@ public sealed class TeammateAdministration(
     }
 
     /// <summary>
-    /// Removes a teammate from the workspace: their API tokens go with them (at once), and
-    /// conversations assigned to them become unassigned. What they wrote stays, attributed by id.
+    /// Removes a teammate from the workspace: their API tokens and team memberships go with them
+    /// (at once), and conversations assigned to them become unassigned. What they wrote stays,
+    /// attributed by id.
     /// </summary>
     public async Task RemoveAsync(CellDatabase cell, string workspaceId, string teammateId, ApiCaller caller, CancellationToken cancellationToken) =>
         await cell.Writer.WriteAsync(async (db, ct) =>
@@ -141,10 +142,13 @@ public sealed class TeammateAdministration(
 
             // The entry is written first: it reads the acting teammate, who may be the one leaving.
             var tokens = await db.ApiTokens.CountAsync(t => t.TeammateId == teammateId, ct);
+            var teams = await db.TeamMembers.Where(m => m.TeammateId == teammateId).OrderBy(m => m.TeamId).Select(m => m.TeamId).ToListAsync(ct);
             await log.AppendAsync(db, cell, workspaceId, new ActivityEvent(
-                ActivityTypes.AdminDeletion, caller.Actor, "A teammate was removed from the workspace; their API tokens were deleted.",
-                new ActivityTarget("admin", teammateId), new JsonObject { ["role"] = teammate.Role, ["api_tokens_deleted"] = tokens }), ct);
+                ActivityTypes.AdminDeletion, caller.Actor, "A teammate was removed from the workspace; their API tokens and team memberships were deleted.",
+                new ActivityTarget("admin", teammateId),
+                new JsonObject { ["role"] = teammate.Role, ["api_tokens_deleted"] = tokens, ["team_ids_left"] = new JsonArray([.. teams.Select(id => (JsonNode?)id)]) }), ct);
             await db.ApiTokens.Where(t => t.TeammateId == teammateId).ExecuteDeleteAsync(ct);
+            await db.TeamMembers.Where(m => m.TeammateId == teammateId).ExecuteDeleteAsync(ct);
             await db.Conversations.Where(c => c.WorkspaceId == workspaceId && c.AdminAssigneeId == teammateId)
                 .ExecuteUpdateAsync(s => s.SetProperty(c => c.AdminAssigneeId, (string?)null), ct);
             db.Teammates.Remove(teammate);

@@ -7,6 +7,7 @@ using Confide.Messaging.Contacts;
 using Confide.Messaging.Conversations;
 using Confide.Messaging.Notes;
 using Confide.Messaging.Tags;
+using Confide.Messaging.Teams;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
@@ -19,6 +20,7 @@ public static class MessagingModule
     {
         services.AddSingleton<ContactCommands>();
         services.AddSingleton<ConversationCommands>();
+        services.AddSingleton<TeamCommands>();
         services.AddScoped(sp => new InboxService(sp.GetRequiredService<CurrentCell>(), sp.GetRequiredService<ConversationCommands>(), sp.GetRequiredService<Crypto.ContactKeyRing>()));
         return services;
     }
@@ -32,6 +34,7 @@ public static class MessagingModule
         api.MapContactEndpoints();
         api.MapConversationEndpoints();
         api.MapTagEndpoints();
+        api.MapTeamEndpoints();
         api.MapNoteEndpoints();
         api.MapIdentityEndpoints();
         return api;

@@ -25,6 +25,10 @@ public sealed class Conversation
     [DataCategory(DataCategories.SystemOperations)]
     public string? AdminAssigneeId { get; set; }
 
+    /// <summary>The team the conversation is assigned to; independent of <see cref="AdminAssigneeId"/>, as in Intercom.</summary>
+    [DataCategory(DataCategories.SystemOperations)]
+    public string? TeamAssigneeId { get; set; }
+
     [DataCategory(DataCategories.SystemOperations)]
     public bool Read { get; set; }
 

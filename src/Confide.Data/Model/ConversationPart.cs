@@ -36,6 +36,10 @@ public sealed class ConversationPart
     [DataCategory(DataCategories.SystemOperations)]
     public string? AssignedToId { get; init; }
 
+    /// <summary>What <see cref="AssignedToId"/> names: <c>team</c>, or <c>admin</c> (also when null, for parts written before teams).</summary>
+    [DataCategory(DataCategories.SystemOperations)]
+    public string? AssignedToType { get; init; }
+
     [DataCategory(DataCategories.SystemOperations)]
     public DateTimeOffset CreatedAt { get; init; }
 }
@@ -47,4 +51,11 @@ public static class PartTypes
     public const string Open = "open";
     public const string Close = "close";
     public const string Assignment = "assignment";
+}
+
+/// <summary>What an assignment part's <see cref="ConversationPart.AssignedToId"/> names.</summary>
+public static class AssigneeTypes
+{
+    public const string Admin = "admin";
+    public const string Team = "team";
 }

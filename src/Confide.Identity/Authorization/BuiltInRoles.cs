@@ -18,14 +18,14 @@ public static class BuiltInRoles
         [TeammateRoles.Admin] = Set(Permissions.All.Except([Permissions.WorkspaceDelete, Permissions.KeysManage])),
         [TeammateRoles.Agent] = Set(
         [
-            Permissions.ConversationsReadAll, Permissions.ConversationsReadAssigned, Permissions.ConversationsReply,
+            Permissions.ConversationsReadAll, Permissions.ConversationsReadTeam, Permissions.ConversationsReadAssigned, Permissions.ConversationsReply,
             Permissions.ContactsRead, Permissions.ContactsWrite, Permissions.TagsManage, Permissions.TeammatesRead,
         ]),
-        [Viewer] = Set([Permissions.ConversationsReadAll, Permissions.ConversationsReadAssigned, Permissions.ContactsRead, Permissions.TeammatesRead]),
+        [Viewer] = Set([Permissions.ConversationsReadAll, Permissions.ConversationsReadTeam, Permissions.ConversationsReadAssigned, Permissions.ContactsRead, Permissions.TeammatesRead]),
         [PrivacyOfficer] = Set(
         [
             Permissions.ContactsRead, Permissions.ContactsReveal, Permissions.ContactsDelete, Permissions.ContactsExport, Permissions.ContactsBulkDelete,
-            Permissions.ConversationsReadAll, Permissions.ConversationsReadAssigned, Permissions.ConversationsDelete,
+            Permissions.ConversationsReadAll, Permissions.ConversationsReadTeam, Permissions.ConversationsReadAssigned, Permissions.ConversationsDelete,
             Permissions.TeammatesRead, Permissions.ActivityLogRead, Permissions.DataExport, Permissions.PrivacyRequestsManage, Permissions.RetentionManage,
         ]),
     };

@@ -9,6 +9,7 @@ namespace Confide.Identity.Authorization;
 public static class Permissions
 {
     public const string ConversationsReadAll = "conversations.read.all";
+    public const string ConversationsReadTeam = "conversations.read.team";
     public const string ConversationsReadAssigned = "conversations.read.assigned";
     public const string ConversationsReply = "conversations.reply";
     public const string ConversationsDelete = "conversations.delete";
@@ -32,11 +33,40 @@ public static class Permissions
 
     public static IReadOnlyList<string> All { get; } =
     [
-        ConversationsReadAll, ConversationsReadAssigned, ConversationsReply, ConversationsDelete,
+        ConversationsReadAll, ConversationsReadTeam, ConversationsReadAssigned, ConversationsReply, ConversationsDelete,
         ContactsRead, ContactsWrite, ContactsDelete, ContactsExport, ContactsBulkDelete, ContactsReveal,
         TagsManage, TeammatesRead, TeammatesManage, SecurityManage, ActivityLogRead, DataExport,
         WorkspaceDelete, ApiTokensManage, PrivacyRequestsManage, RetentionManage, KeysManage,
     ];
 
     public static bool IsKnown(string permission) => All.Contains(permission, StringComparer.Ordinal);
+
+    /// <summary>
+    /// The conversation read permissions nest: whoever reads all conversations reads those of
+    /// their teams, and whoever reads their teams' reads their own. Holding the wider one
+    /// therefore grants the narrower ones, so a role or a token scope naming only the wider
+    /// one passes the read endpoints' gate (<see cref="ConversationsReadAssigned"/>), where the
+    /// query is then narrowed to what the widest one held allows.
+    /// </summary>
+    private static readonly (string Wider, string Narrower)[] Implications =
+    [
+        (ConversationsReadAll, ConversationsReadTeam),
+        (ConversationsReadTeam, ConversationsReadAssigned),
+    ];
+
+    /// <summary><paramref name="permissions"/> with every permission they imply.</summary>
+    public static HashSet<string> WithImplied(IEnumerable<string> permissions)
+    {
+        var all = new HashSet<string>(permissions, StringComparer.Ordinal);
+        // Implications are listed widest first, so one pass reaches the narrowest.
+        foreach (var (wider, narrower) in Implications)
+        {
+            if (all.Contains(wider))
+            {
+                all.Add(narrower);
+            }
+        }
+
+        return all;
+    }
 }

@@ -10,7 +10,7 @@ public static class RolePermissions
     public static IReadOnlySet<string> Resolve(string role, string? customPermissions) =>
         BuiltInRoles.IsBuiltIn(role)
             ? BuiltInRoles.PermissionsOf(role)
-            : TokenScopes.Parse(customPermissions).Where(Permissions.IsKnown).ToHashSet(StringComparer.Ordinal);
+            : Permissions.WithImplied(TokenScopes.Parse(customPermissions).Where(Permissions.IsKnown));
 
     /// <summary>
     /// Whether the workspace's two-factor requirement covers a teammate with these permissions:

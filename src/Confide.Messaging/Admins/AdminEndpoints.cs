@@ -4,6 +4,7 @@ using Confide.Data.Model;
 using Confide.Identity;
 using Confide.Identity.Authorization;
 using Confide.Messaging.Api;
+using Confide.Messaging.Teams;
 using Confide.Platform;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -21,17 +22,16 @@ internal static class AdminEndpoints
         api.MapGet("/admins/{id}", GetAsync).RequirePermission(Permissions.TeammatesRead);
     }
 
-    internal sealed record AdminView(string Id, string Name, string Email, bool AwayModeEnabled)
+    internal sealed record AdminView(string Id, string Name, string Email, bool AwayModeEnabled, IReadOnlyList<string> TeamIds)
     {
         public string Type { get; } = "admin";
         public string? JobTitle { get; }
         public bool AwayModeReassign { get; }
         public bool HasInboxSeat { get; } = true;
-        public string[] TeamIds { get; } = [];
         public object? Avatar { get; }
         public bool EmailVerified { get; } = true;
 
-        public static AdminView From(TeammateProfile t) => new(t.Id, t.Name, t.Email, t.AwayMode);
+        public static AdminView From(TeammateProfile t, IEnumerable<string> teamIds) => new(t.Id, t.Name, t.Email, t.AwayMode, [.. teamIds]);
     }
 
     internal sealed record AppView(string IdCode, string Name, string Region, long CreatedAt)
@@ -68,7 +68,8 @@ internal static class AdminEndpoints
         await using var db = cell.Database.CreateReadContext();
         var teammates = await db.Teammates.Where(t => t.WorkspaceId == caller.WorkspaceId).OrderBy(t => t.Id).ToListAsync(ct);
         var cipher = await keys.WorkspaceKeys.WorkforceAsync(cell.Database, caller.WorkspaceId, ct);
-        return TypedResults.Ok(new AdminListView([.. teammates.Select(t => AdminView.From(TeammateProfile.From(t, cipher)))]));
+        var teams = await TeamQueries.TeamsOfTeammatesAsync(db, caller.WorkspaceId, ct);
+        return TypedResults.Ok(new AdminListView([.. teammates.Select(t => AdminView.From(TeammateProfile.From(t, cipher), teams[t.Id]))]));
     }
 
     private static async Task<IResult> GetAsync(ApiCaller caller, CurrentCell cell, ContactKeyRing keys, string id, CancellationToken ct)
@@ -77,6 +78,7 @@ internal static class AdminEndpoints
         var teammate = await db.Teammates.FirstOrDefaultAsync(t => t.WorkspaceId == caller.WorkspaceId && t.Id == id, ct)
             ?? throw new ConfideException(ConfideError.NotFound("Admin"));
         var cipher = await keys.WorkspaceKeys.WorkforceAsync(cell.Database, caller.WorkspaceId, ct);
-        return TypedResults.Ok(AdminView.From(TeammateProfile.From(teammate, cipher)));
+        var teams = await TeamQueries.TeamsOfTeammatesAsync(db, caller.WorkspaceId, ct);
+        return TypedResults.Ok(AdminView.From(TeammateProfile.From(teammate, cipher), teams[teammate.Id]));
     }
 }

@@ -109,9 +109,14 @@ internal sealed class ConversationCommands(ILookupIndex lookup, ContactKeyRing c
 
     public async Task ManageAsync(CellDatabase cell, string workspaceId, string conversationId, ManageInput input)
     {
-        if (input.Type is not (null or "admin"))
+        if (input.Type is not (null or AssigneeTypes.Admin or AssigneeTypes.Team))
         {
-            throw new ConfideException(ConfideError.ParameterInvalid("type must be 'admin'"));
+            throw new ConfideException(ConfideError.ParameterInvalid("type must be 'admin' or 'team'"));
+        }
+
+        if (input.Type == AssigneeTypes.Team && input.MessageType != PartTypes.Assignment)
+        {
+            throw new ConfideException(ConfideError.ParameterInvalid("type 'team' is only for message_type 'assignment'"));
         }
 
         var body = Text.Optional(input.Body, "body", MaxBodyLength);
@@ -130,16 +135,25 @@ internal sealed class ConversationCommands(ILookupIndex lookup, ContactKeyRing c
                     conversation.State = ConversationStates.Open;
                     Append(db, cipher, conversation, PartTypes.Open, body, "admin", admin.Id, assignedTo: null);
                     break;
+                case PartTypes.Assignment when input.Type == AssigneeTypes.Team:
+                    // The team assignee is independent of the admin assignee, as in Intercom.
+                    var team = Unassigns(input.AssigneeId) ? null : await FindTeamAsync(db, workspaceId, input.AssigneeId, ct);
+                    conversation.TeamAssigneeId = team?.Id;
+                    Append(db, cipher, conversation, PartTypes.Assignment, body, "admin", admin.Id, team?.Id, AssigneeTypes.Team);
+                    break;
                 case PartTypes.Assignment:
-                    var assignee = await FindAdminAsync(db, workspaceId, input.AssigneeId, ct, field: "assignee_id");
-                    conversation.AdminAssigneeId = assignee.Id;
-                    Append(db, cipher, conversation, PartTypes.Assignment, body, "admin", admin.Id, assignee.Id);
+                    var assignee = Unassigns(input.AssigneeId) ? null : await FindAdminAsync(db, workspaceId, input.AssigneeId, ct, field: "assignee_id");
+                    conversation.AdminAssigneeId = assignee?.Id;
+                    Append(db, cipher, conversation, PartTypes.Assignment, body, "admin", admin.Id, assignee?.Id, AssigneeTypes.Admin);
                     break;
                 default:
                     throw new ConfideException(ConfideError.ParameterInvalid("message_type must be 'close', 'open' or 'assignment'"));
             }
         });
     }
+
+    /// <summary>Intercom's way to leave a conversation without an admin or team assignee.</summary>
+    private static bool Unassigns(string? assigneeId) => assigneeId == "0";
 
     public static async Task DeleteAsync(CellDatabase cell, ActivityLog log, ActivityActor actor, string workspaceId, string conversationId) =>
         await cell.Writer.WriteAsync(async (db, ct) =>
@@ -152,7 +166,7 @@ internal sealed class ConversationCommands(ILookupIndex lookup, ContactKeyRing c
                 new System.Text.Json.Nodes.JsonObject { ["contact_id"] = conversation.ContactId, ["part_count"] = conversation.PartCount }), ct);
         });
 
-    private ConversationPart Append(ConfideDbContext db, ContactCipher cipher, Conversation conversation, string partType, string? body, string authorType, string authorId, string? assignedTo)
+    private ConversationPart Append(ConfideDbContext db, ContactCipher cipher, Conversation conversation, string partType, string? body, string authorType, string authorId, string? assignedTo, string? assignedToType = null)
     {
         var now = time.GetUtcNow();
         conversation.PartCount++;
@@ -167,6 +181,7 @@ internal sealed class ConversationCommands(ILookupIndex lookup, ContactKeyRing c
             AuthorType = authorType,
             AuthorId = authorId,
             AssignedToId = assignedTo,
+            AssignedToType = assignedToType,
             CreatedAt = now,
         };
         cipher.SetBody(part, body);
@@ -187,6 +202,17 @@ internal sealed class ConversationCommands(ILookupIndex lookup, ContactKeyRing c
 
         return await TeammateById.For(db)(db, workspaceId, adminId, ct)
             ?? throw new ConfideException(ConfideError.NotFound("Admin"));
+    }
+
+    private static async Task<Team> FindTeamAsync(ConfideDbContext db, string workspaceId, string? teamId, CancellationToken ct)
+    {
+        if (string.IsNullOrEmpty(teamId))
+        {
+            throw new ConfideException(ConfideError.ParameterMissing("assignee_id"));
+        }
+
+        return await db.Teams.AsNoTracking().FirstOrDefaultAsync(t => t.WorkspaceId == workspaceId && t.Id == teamId, ct)
+            ?? throw new ConfideException(ConfideError.NotFound("Team"));
     }
 
     private static async Task<Contact> FindReplyingContactAsync(ConfideDbContext db, string workspaceId, ReplyInput input, LookupKeys? lookup, CancellationToken ct)

@@ -35,25 +35,24 @@ internal static class ConversationEndpoints
         var size = PageSize.Resolve(perPage, 20);
         var after = Cursor.Decode(startingAfter);
         await using var db = cell.Database.CreateReadContext();
-        return TypedResults.Ok(await ConversationQueries.PageAsync(db, keys, cell.Database, caller.WorkspaceId, size, after, ct, OnlyAssignedTo(caller)));
+        return TypedResults.Ok(await ConversationQueries.PageAsync(db, keys, cell.Database, caller.WorkspaceId, size, after, ct, ScopeOf(caller)));
     }
 
     private static async Task<IResult> GetAsync(ApiCaller caller, CurrentCell cell, ContactKeyRing keys, string id, CancellationToken ct)
     {
         await using var db = cell.Database.CreateReadContext();
-        return TypedResults.Ok(await ConversationQueries.GetAsync(db, keys, cell.Database, caller.WorkspaceId, id, ct, OnlyAssignedTo(caller)));
+        return TypedResults.Ok(await ConversationQueries.GetAsync(db, keys, cell.Database, caller.WorkspaceId, id, ct, ScopeOf(caller)));
     }
 
-    /// <summary>A caller who may read only conversations assigned to them sees, and acts on, nothing else (404, as if absent).</summary>
-    private static string? OnlyAssignedTo(ApiCaller caller) =>
-        caller.Permissions.Contains(Permissions.ConversationsReadAll) ? null : caller.TeammateId;
+    /// <summary>A caller who may read only some conversations (theirs, their teams') sees, and acts on, nothing else (404, as if absent).</summary>
+    private static ConversationScope? ScopeOf(ApiCaller caller) => ConversationScope.For(caller.Permissions, caller.TeammateId);
 
     private static async Task EnsureVisibleAsync(ApiCaller caller, CurrentCell cell, ContactKeyRing keys, string id, CancellationToken ct)
     {
-        if (OnlyAssignedTo(caller) is { } teammateId)
+        if (ScopeOf(caller) is { } scope)
         {
             await using var db = cell.Database.CreateReadContext();
-            await ConversationQueries.GetAsync(db, keys, cell.Database, caller.WorkspaceId, id, ct, teammateId);
+            await ConversationQueries.GetAsync(db, keys, cell.Database, caller.WorkspaceId, id, ct, scope);
         }
     }
 
@@ -62,7 +61,7 @@ internal static class ConversationEndpoints
         await EnsureVisibleAsync(caller, cell, keys, id, ct);
         await commands.ReplyAsync(cell.Database, caller.WorkspaceId, id, input);
         await using var db = cell.Database.CreateReadContext();
-        return TypedResults.Ok(await ConversationQueries.GetAsync(db, keys, cell.Database, caller.WorkspaceId, id, ct, OnlyAssignedTo(caller)));
+        return TypedResults.Ok(await ConversationQueries.GetAsync(db, keys, cell.Database, caller.WorkspaceId, id, ct, ScopeOf(caller)));
     }
 
     private static async Task<IResult> ManageAsync(ApiCaller caller, CurrentCell cell, ConversationCommands commands, ContactKeyRing keys, string id, ManageInput input, CancellationToken ct)

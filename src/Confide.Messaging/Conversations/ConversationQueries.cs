@@ -28,14 +28,14 @@ internal static class ConversationQueries
         EF.CompileAsyncQuery<ConfideDbContext, string, Teammate>((db, workspaceId) =>
             db.Teammates.AsNoTracking().Where(t => t.WorkspaceId == workspaceId)));
 
-    /// <summary>One conversation with all its parts, or a 404 when it is not in this workspace (or, with <paramref name="onlyAssignedTo"/>, not assigned to that teammate).</summary>
-    public static async Task<ConversationView> GetAsync(ConfideDbContext db, ContactKeyRing keys, CellDatabase cell, string workspaceId, string conversationId, CancellationToken ct, string? onlyAssignedTo = null)
+    /// <summary>One conversation with all its parts, or a 404 when it is not in this workspace (or not within <paramref name="scope"/>).</summary>
+    public static async Task<ConversationView> GetAsync(ConfideDbContext db, ContactKeyRing keys, CellDatabase cell, string workspaceId, string conversationId, CancellationToken ct, ConversationScope? scope = null)
     {
         // Three queries on one connection, opened once (the context closes it when disposed).
         await db.Database.OpenConnectionAsync(ct);
         var (conversation, contact) = await ConversationWithContactById.For(db)(db, workspaceId, conversationId, ct)
             ?? throw new ConfideException(ConfideError.NotFound("Conversation"));
-        if (onlyAssignedTo is not null && conversation.AdminAssigneeId != onlyAssignedTo)
+        if (scope is not null && !await scope.AllowsAsync(db, conversation, ct))
         {
             throw new ConfideException(ConfideError.NotFound("Conversation"));
         }
@@ -51,12 +51,12 @@ internal static class ConversationQueries
         return new ConversationRenderer(contact, cipher, teammates).Render(conversation, parts[0], parts[1..]);
     }
 
-    public static async Task<ConversationListView> PageAsync(ConfideDbContext db, ContactKeyRing keys, CellDatabase cell, string workspaceId, int perPage, string? after, CancellationToken ct, string? onlyAssignedTo = null)
+    public static async Task<ConversationListView> PageAsync(ConfideDbContext db, ContactKeyRing keys, CellDatabase cell, string workspaceId, int perPage, string? after, CancellationToken ct, ConversationScope? scope = null)
     {
         var all = db.Conversations.Where(c => c.WorkspaceId == workspaceId);
-        if (onlyAssignedTo is not null)
+        if (scope is not null)
         {
-            all = all.Where(c => c.AdminAssigneeId == onlyAssignedTo);
+            all = scope.Apply(all, db);
         }
 
         var total = await all.CountAsync(ct);

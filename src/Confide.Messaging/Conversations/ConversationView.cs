@@ -14,6 +14,7 @@ internal sealed record ConversationView(
     string State,
     bool Read,
     string? AdminAssigneeId,
+    string? TeamAssigneeId,
     SourceView Source,
     ContactListRefView Contacts,
     PartListView? ConversationParts)
@@ -22,7 +23,6 @@ internal sealed record ConversationView(
     public long? WaitingSince { get; }
     public long? SnoozedUntil { get; }
     public string Priority { get; } = "not_priority";
-    public string? TeamAssigneeId { get; }
     public object Tags { get; } = new { type = "tag.list", tags = Array.Empty<object>() };
     public object Teammates { get; } = new { type = "admin.list", admins = Array.Empty<object>() };
     public object? Statistics { get; }
@@ -62,10 +62,8 @@ internal sealed record PartView(string Id, string PartType, string? Body, long C
     public bool Redacted { get; }
 }
 
-internal sealed record AssigneeView(string Id)
-{
-    public string Type { get; } = "admin";
-}
+/// <summary>Who an assignment part assigned the conversation to: <c>admin</c> or <c>team</c>.</summary>
+internal sealed record AssigneeView(string Type, string Id);
 
 internal sealed record ConversationListView(IReadOnlyList<ConversationView> Conversations, int TotalCount, PagesView Pages)
 {
@@ -114,6 +112,7 @@ internal sealed class ConversationRenderer
             conversation.State,
             conversation.Read,
             conversation.AdminAssigneeId,
+            conversation.TeamAssigneeId,
             new SourceView(opening.Id, title ?? "", _cipher.Body(opening), Author(opening)),
             new ContactListRefView([new ContactRefView(_contact.Id, _cipher.ExternalId(_contact))]),
             parts is null ? null : new PartListView(parts, parts.Count));
@@ -122,7 +121,7 @@ internal sealed class ConversationRenderer
     private PartView Part(ConversationPart part)
     {
         var at = Unix.Seconds(part.CreatedAt);
-        return new PartView(part.Id, part.PartType, _cipher.Body(part), at, at, at, part.AssignedToId is null ? null : new AssigneeView(part.AssignedToId), Author(part));
+        return new PartView(part.Id, part.PartType, _cipher.Body(part), at, at, at, part.AssignedToId is null ? null : new AssigneeView(part.AssignedToType ?? AssigneeTypes.Admin, part.AssignedToId), Author(part));
     }
 
     private AuthorView Author(ConversationPart part)

@@ -26,14 +26,14 @@ public sealed class InboxService
 
     private const int SnippetLength = 140;
 
-    /// <param name="onlyAssignedTo">For a teammate who may read only conversations assigned to them: their id.</param>
-    public async Task<IReadOnlyList<InboxRow>> ListAsync(string workspaceId, InboxFilter filter, int limit, CancellationToken ct, string? onlyAssignedTo = null)
+    /// <param name="scope">For a teammate who may read only some conversations (their own, their teams'): which.</param>
+    public async Task<IReadOnlyList<InboxRow>> ListAsync(string workspaceId, InboxFilter filter, int limit, CancellationToken ct, ConversationScope? scope = null)
     {
         await using var db = _cell.Database.CreateReadContext();
         var conversations = db.Conversations.Where(c => c.WorkspaceId == workspaceId);
-        if (onlyAssignedTo is not null)
+        if (scope is not null)
         {
-            conversations = conversations.Where(c => c.AdminAssigneeId == onlyAssignedTo);
+            conversations = scope.Apply(conversations, db);
         }
 
         conversations = filter switch
@@ -67,12 +67,12 @@ public sealed class InboxService
         return inbox;
     }
 
-    /// <summary>The conversation with every part, or null when it is not in this workspace (or, with <paramref name="onlyAssignedTo"/>, not assigned to that teammate).</summary>
-    public async Task<InboxThread?> GetAsync(string workspaceId, string conversationId, CancellationToken ct, string? onlyAssignedTo = null)
+    /// <summary>The conversation with every part, or null when it is not in this workspace (or not within <paramref name="scope"/>).</summary>
+    public async Task<InboxThread?> GetAsync(string workspaceId, string conversationId, CancellationToken ct, ConversationScope? scope = null)
     {
         await using var db = _cell.Database.CreateReadContext();
         var conversation = await db.Conversations.FirstOrDefaultAsync(c => c.WorkspaceId == workspaceId && c.Id == conversationId, ct);
-        if (conversation is null || (onlyAssignedTo is not null && conversation.AdminAssigneeId != onlyAssignedTo))
+        if (conversation is null || (scope is not null && !await scope.AllowsAsync(db, conversation, ct)))
         {
             return null;
         }

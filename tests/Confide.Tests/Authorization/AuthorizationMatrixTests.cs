@@ -22,7 +22,7 @@ public sealed class AuthorizationMatrixTests(Servers servers)
 {
     private sealed record ApiEndpoint(string Method, string Pattern, string? Permission);
 
-    private sealed record Fixtures(string ContactId, string ExternalId, string ConversationId, string TagId, string NoteId, string TeammateId, string TokenId);
+    private sealed record Fixtures(string ContactId, string ExternalId, string ConversationId, string TagId, string NoteId, string TeammateId, string TokenId, string TeamId);
 
     private sealed record Caller(string Name, HttpClient Client, string TeammateId, IReadOnlySet<string> Permissions);
 
@@ -100,7 +100,7 @@ public sealed class AuthorizationMatrixTests(Servers servers)
         }
     }
 
-    /// <summary>Each built-in role with a full token, and two narrowed tokens.</summary>
+    /// <summary>Each built-in role with a full token, two workspace roles, and narrowed tokens.</summary>
     private static async Task<List<Caller>> CallersAsync(TestServer server, TestWorkspace own)
     {
         var callers = new List<Caller>();
@@ -122,26 +122,40 @@ public sealed class AuthorizationMatrixTests(Servers servers)
             callers.Add(new Caller(role, server.Client(Region.Eu, token.Secret), teammateId, permissions));
         }
 
-        // A workspace role, made of a few permissions.
+        // Workspace roles, made of a few permissions. The conversation reads nest, so what the
+        // caller holds is spelled out: reading all implies reading the team's and one's own.
         string[] customPermissions = [Permissions.ContactsRead, Permissions.ConversationsReadAll, Permissions.ConversationsReply, Permissions.ActivityLogRead, Permissions.TeammatesRead];
-        var customRole = await (await owner.PostJsonAsync("confide/roles", new { name = "Support lead", permissions = customPermissions })).JsonAsync();
-        var lead = await (await owner.PostJsonAsync("confide/teammates", new { email = $"lead-{Guid.NewGuid():N}@example.com", role = customRole.Str("id") })).JsonAsync();
-        var leadCaller = new ApiCaller(own.Id, lead.Str("id"), "") { Role = customRole.Str("id"), Permissions = customPermissions.ToHashSet() };
-        var leadToken = await tokens.CreateAsync(server.Cell(Region.Eu), leadCaller, "lead token", null, null, CancellationToken.None);
-        callers.Add(new Caller("workspace role 'Support lead'", server.Client(Region.Eu, leadToken.Secret), lead.Str("id"), customPermissions.ToHashSet()));
+        string[] customHeld = [.. customPermissions, Permissions.ConversationsReadTeam, Permissions.ConversationsReadAssigned];
+        callers.Add(await WorkspaceRoleCallerAsync(server, own, owner, tokens, "Support lead", customPermissions, customHeld));
+        callers.Add(await WorkspaceRoleCallerAsync(server, own, owner, tokens, "Team inbox", [Permissions.ConversationsReadTeam], [Permissions.ConversationsReadTeam, Permissions.ConversationsReadAssigned]));
 
         var ownerCaller = new ApiCaller(own.Id, own.OwnerId, "") { Role = TeammateRoles.Owner, Permissions = BuiltInRoles.PermissionsOf(TeammateRoles.Owner) };
-        string[][] narrowed = [[Permissions.ContactsRead], [Permissions.ConversationsReadAll, Permissions.ConversationsReply, Permissions.ActivityLogRead]];
-        foreach (var scopes in narrowed)
+        (string[] Scopes, string[] Held)[] narrowed =
+        [
+            ([Permissions.ContactsRead], [Permissions.ContactsRead]),
+            ([Permissions.ConversationsReadAll, Permissions.ConversationsReply, Permissions.ActivityLogRead],
+             [Permissions.ConversationsReadAll, Permissions.ConversationsReadTeam, Permissions.ConversationsReadAssigned, Permissions.ConversationsReply, Permissions.ActivityLogRead]),
+            ([Permissions.ConversationsReadTeam, Permissions.TeammatesRead], [Permissions.ConversationsReadTeam, Permissions.ConversationsReadAssigned, Permissions.TeammatesRead]),
+        ];
+        foreach (var (scopes, held) in narrowed)
         {
             var token = await tokens.CreateAsync(server.Cell(Region.Eu), ownerCaller, "narrowed", scopes, null, CancellationToken.None);
-            callers.Add(new Caller($"owner token scoped to {string.Join('+', scopes)}", server.Client(Region.Eu, token.Secret), own.OwnerId, scopes.ToHashSet()));
+            callers.Add(new Caller($"owner token scoped to {string.Join('+', scopes)}", server.Client(Region.Eu, token.Secret), own.OwnerId, held.ToHashSet()));
         }
 
         return callers;
     }
 
-    /// <summary>A contact (with external id), its conversation, a tag on it, a note, a teammate and an API token, made by the workspace's owner.</summary>
+    private static async Task<Caller> WorkspaceRoleCallerAsync(TestServer server, TestWorkspace own, HttpClient owner, ApiTokenAdministration tokens, string name, string[] permissions, string[] held)
+    {
+        var role = await (await owner.PostJsonAsync("confide/roles", new { name, permissions })).JsonAsync();
+        var teammate = await (await owner.PostJsonAsync("confide/teammates", new { email = $"role-{Guid.NewGuid():N}@example.com", role = role.Str("id") })).JsonAsync();
+        var creator = new ApiCaller(own.Id, teammate.Str("id"), "") { Role = role.Str("id"), Permissions = held.ToHashSet() };
+        var token = await tokens.CreateAsync(server.Cell(Region.Eu), creator, $"{name} token", null, null, CancellationToken.None);
+        return new Caller($"workspace role '{name}'", server.Client(Region.Eu, token.Secret), teammate.Str("id"), held.ToHashSet());
+    }
+
+    /// <summary>A contact (with external id), its conversation, a tag on it, a note, a teammate, an API token and a team, made by the workspace's owner.</summary>
     private static async Task<Fixtures> FixturesAsync(HttpClient owner, string ownerId)
     {
         var externalId = "ext-" + Guid.NewGuid().ToString("N");
@@ -152,7 +166,8 @@ public sealed class AuthorizationMatrixTests(Servers servers)
         var noteId = (await (await owner.PostJsonAsync($"contacts/{contactId}/notes", new { body = "A note", admin_id = ownerId })).JsonAsync()).Str("id");
         var teammateId = (await (await owner.PostJsonAsync("confide/teammates", new { email = $"t-{Guid.NewGuid():N}@example.com", role = "viewer" })).JsonAsync()).Str("id");
         var tokenId = (await (await owner.PostJsonAsync("confide/api_tokens", new { name = "fixture" })).JsonAsync()).GetProperty("token").Str("id");
-        return new Fixtures(contactId, externalId, conversationId, tagId, noteId, teammateId, tokenId);
+        var teamId = (await (await owner.PostJsonAsync("confide/teams", new { name = "team-" + Guid.NewGuid().ToString("N"), admin_ids = new[] { teammateId } })).JsonAsync()).Str("id");
+        return new Fixtures(contactId, externalId, conversationId, tagId, noteId, teammateId, tokenId, teamId);
     }
 
     private static List<ApiEndpoint> ApiEndpoints(TestServer server) =>
@@ -183,6 +198,8 @@ public sealed class AuthorizationMatrixTests(Servers servers)
             ("POST", "/confide/teammates") => new { email = $"n-{Guid.NewGuid():N}@example.com", role = "viewer" },
             ("PUT", "/confide/teammates/{id}/role") => new { role = "agent" },
             ("POST", "/confide/api_tokens") => new { name = "made in the matrix" },
+            ("POST", "/confide/teams") => new { name = "team-" + Guid.NewGuid().ToString("N"), admin_ids = new[] { teammateId } },
+            ("PUT", "/confide/teams/{id}") => new { name = "renamed-" + Guid.NewGuid().ToString("N") },
             ("POST", _) or ("PUT", _) => new { },
             _ => null,
         };
@@ -213,5 +230,6 @@ public sealed class AuthorizationMatrixTests(Servers servers)
         .Replace("/tags/{id}", $"/tags/{ids.TagId}", StringComparison.Ordinal)
         .Replace("/notes/{id}", $"/notes/{ids.NoteId}", StringComparison.Ordinal)
         .Replace("/confide/teammates/{id}", $"/confide/teammates/{ids.TeammateId}", StringComparison.Ordinal)
-        .Replace("/confide/api_tokens/{id}", $"/confide/api_tokens/{ids.TokenId}", StringComparison.Ordinal);
+        .Replace("/confide/api_tokens/{id}", $"/confide/api_tokens/{ids.TokenId}", StringComparison.Ordinal)
+        .Replace("/teams/{id}", $"/teams/{ids.TeamId}", StringComparison.Ordinal);
 }

@@ -267,6 +267,9 @@ namespace Confide.Data.Migrations.Postgres
                         .IsRequired()
                         .HasColumnType("text");
 
+                    b.Property<string>("TeamAssigneeId")
+                        .HasColumnType("text");
+
                     b.Property<DateTimeOffset>("UpdatedAt")
                         .HasColumnType("timestamp with time zone");
 
@@ -282,6 +285,8 @@ namespace Confide.Data.Migrations.Postgres
 
                     b.HasIndex("WorkspaceId", "Id");
 
+                    b.HasIndex("WorkspaceId", "TeamAssigneeId");
+
                     b.HasIndex("WorkspaceId", "State", "UpdatedAt");
 
                     b.ToTable("Conversations");
@@ -295,6 +300,10 @@ namespace Confide.Data.Migrations.Postgres
 
                     b.Property<string>("AssignedToId")
                         .HasColumnType("text");
+
+                    b.Property<string>("AssignedToType")
+                        .HasMaxLength(8)
+                        .HasColumnType("character varying(8)");
 
                     b.Property<string>("AuthorId")
                         .IsRequired()
@@ -522,6 +531,51 @@ namespace Confide.Data.Migrations.Postgres
                         .IsUnique();
 
                     b.ToTable("Tags");
+                });
+
+            modelBuilder.Entity("Confide.Data.Model.Team", b =>
+                {
+                    b.Property<string>("Id")
+                        .HasMaxLength(24)
+                        .HasColumnType("character varying(24)");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(255)
+                        .HasColumnType("character varying(255)");
+
+                    b.Property<string>("WorkspaceId")
+                        .IsRequired()
+                        .HasColumnType("character varying(32)");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("WorkspaceId", "Name")
+                        .IsUnique();
+
+                    b.ToTable("Teams");
+                });
+
+            modelBuilder.Entity("Confide.Data.Model.TeamMember", b =>
+                {
+                    b.Property<string>("TeamId")
+                        .HasColumnType("character varying(24)");
+
+                    b.Property<string>("TeammateId")
+                        .HasColumnType("character varying(24)");
+
+                    b.Property<string>("WorkspaceId")
+                        .IsRequired()
+                        .HasColumnType("text");
+
+                    b.HasKey("TeamId", "TeammateId");
+
+                    b.HasIndex("TeammateId", "TeamId");
+
+                    b.ToTable("TeamMembers");
                 });
 
             modelBuilder.Entity("Confide.Data.Model.Teammate", b =>
@@ -999,6 +1053,30 @@ namespace Confide.Data.Migrations.Postgres
                     b.HasOne("Confide.Data.Model.Workspace", null)
                         .WithMany()
                         .HasForeignKey("WorkspaceId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Confide.Data.Model.Team", b =>
+                {
+                    b.HasOne("Confide.Data.Model.Workspace", null)
+                        .WithMany()
+                        .HasForeignKey("WorkspaceId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Confide.Data.Model.TeamMember", b =>
+                {
+                    b.HasOne("Confide.Data.Model.Team", null)
+                        .WithMany()
+                        .HasForeignKey("TeamId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.HasOne("Confide.Data.Model.Teammate", null)
+                        .WithMany()
+                        .HasForeignKey("TeammateId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
                 });

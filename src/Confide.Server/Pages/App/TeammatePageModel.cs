@@ -7,6 +7,7 @@ using Microsoft.AspNetCore.Mvc.Filters;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 using Confide.Data.Model;
 using Confide.Identity.Authorization;
+using Confide.Messaging.Conversations;
 
 namespace Confide.Server.Pages.App;
 
@@ -94,8 +95,8 @@ public abstract class TeammatePageModel(TeammateMemberships memberships, Current
     /// <summary>Whether the teammate's role in the selected workspace holds <paramref name="permission"/> (after <see cref="ResolveWorkspaceAsync"/>).</summary>
     public bool Can(string permission) => Current is not null && Current.Permissions.Contains(permission);
 
-    /// <summary>The teammate's id when their role may read only conversations assigned to them; null when they may read all.</summary>
-    protected string? OnlyAssignedTo => Can(Permissions.ConversationsReadAll) ? null : Current?.TeammateId;
+    /// <summary>Which conversations the teammate's role may read (theirs, their teams'); null when all of them.</summary>
+    protected ConversationScope? ConversationScope => Current is null ? null : ConversationScope.For(Current.Permissions, Current.TeammateId);
 
     /// <summary>Loads the memberships; false when the requested workspace is not one of them.</summary>
     protected async Task<bool> ResolveWorkspaceAsync(CancellationToken ct)

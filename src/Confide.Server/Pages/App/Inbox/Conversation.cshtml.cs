@@ -38,7 +38,7 @@ public sealed class ConversationModel(TeammateMemberships memberships, CurrentCe
             return false;
         }
 
-        Thread = await inbox.GetAsync(Current.WorkspaceId, Id, ct, OnlyAssignedTo);
+        Thread = await inbox.GetAsync(Current.WorkspaceId, Id, ct, ConversationScope);
         return Thread is not null;
     }
 

@@ -27,7 +27,7 @@ public sealed class IndexModel(TeammateMemberships memberships, CurrentCell cell
         State = Enum.TryParse<InboxFilter>(StateFilter, ignoreCase: true, out var state) ? state : InboxFilter.Open;
         if (Current is not null)
         {
-            Rows = await inbox.ListAsync(Current.WorkspaceId, State, limit: 100, ct, OnlyAssignedTo);
+            Rows = await inbox.ListAsync(Current.WorkspaceId, State, limit: 100, ct, ConversationScope);
         }
 
         return Page();
