@@ -4,6 +4,7 @@ using Confide.Data.Model;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 
 namespace Confide.Identity;
 
@@ -37,7 +38,11 @@ public static class IdentityServiceCollectionExtensions
             .AddEntityFrameworkStores<ConfideDbContext>()
             .AddTokenProvider<TwoFactor.ReplayProtectedAuthenticatorTokenProvider>(TwoFactor.TwoFactorProviders.Authenticator)
             .AddClaimsPrincipalFactory<TwoFactor.TeammateClaimsPrincipalFactory>()
-            .AddPasswordValidator<Passwords.CommonPasswordValidator>();
+            .AddPasswordValidator<Passwords.CommonPasswordValidator>()
+            .AddPasswordValidator<Passwords.BreachedPasswordValidator>();
+        services.AddOptions<Passwords.BreachedPasswordOptions>().BindConfiguration(Passwords.BreachedPasswordOptions.Section).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<Passwords.BreachedPasswordOptions>, Passwords.BreachedPasswordFileCheck>();
+        services.AddSingleton<Passwords.BreachedPasswords>();
         // Replaces the store AddEntityFrameworkStores registered: two-factor secrets wrapped or hashed.
         services.AddScoped<IUserStore<TeammateAccount>, TwoFactor.ProtectedTeammateUserStore>();
         // A changed password, role-relevant account change or turned-off second factor ends the
