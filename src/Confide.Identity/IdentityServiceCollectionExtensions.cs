@@ -31,6 +31,13 @@ public static class IdentityServiceCollectionExtensions
             {
                 options.User.RequireUniqueEmail = true;
                 options.Password.RequiredLength = WorkspaceBootstrapper.MinimumPasswordLength;
+                // Length and the common/breached lists, not composition rules (NIST SP 800-63B
+                // 5.1.1.2): "Password1!" passes composition rules; a long passphrase need not.
+                // The same rules then hold for the bootstrap owner and a changed password.
+                options.Password.RequireDigit = false;
+                options.Password.RequireLowercase = false;
+                options.Password.RequireUppercase = false;
+                options.Password.RequireNonAlphanumeric = false;
                 options.Lockout.MaxFailedAccessAttempts = 5;
                 options.Lockout.DefaultLockoutTimeSpan = TimeSpan.FromMinutes(15);
                 options.Tokens.AuthenticatorTokenProvider = TwoFactor.TwoFactorProviders.Authenticator;
@@ -39,7 +46,11 @@ public static class IdentityServiceCollectionExtensions
             .AddEntityFrameworkStores<ConfideDbContext>()
             .AddTokenProvider<TwoFactor.ReplayProtectedAuthenticatorTokenProvider>(TwoFactor.TwoFactorProviders.Authenticator)
             .AddClaimsPrincipalFactory<TwoFactor.TeammateClaimsPrincipalFactory>()
-            .AddPasswordValidator<Passwords.CommonPasswordValidator>();
+            .AddPasswordValidator<Passwords.CommonPasswordValidator>()
+            .AddPasswordValidator<Passwords.BreachedPasswordValidator>();
+        services.AddOptions<Passwords.BreachedPasswordOptions>().BindConfiguration(Passwords.BreachedPasswordOptions.Section).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<Passwords.BreachedPasswordOptions>, Passwords.BreachedPasswordFileCheck>();
+        services.AddSingleton<Passwords.BreachedPasswords>();
         // Replaces the store AddEntityFrameworkStores registered: two-factor secrets wrapped or hashed.
         services.AddScoped<IUserStore<TeammateAccount>, TwoFactor.ProtectedTeammateUserStore>();
         // A changed password, role-relevant account change or turned-off second factor ends the

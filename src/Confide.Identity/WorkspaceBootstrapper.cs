@@ -18,6 +18,7 @@ public sealed class WorkspaceBootstrapper(
     WorkspaceKeyRing keyRing,
     ActivityLog activityLog,
     IPasswordHasher<TeammateAccount> passwordHasher,
+    Passwords.BreachedPasswords breachedPasswords,
     ILookupNormalizer normalizer,
     TimeProvider time)
 {
@@ -50,6 +51,12 @@ public sealed class WorkspaceBootstrapper(
         if (request.OwnerPassword is { } chosen && Passwords.CommonPasswords.Problem(chosen, request.OwnerEmail) is { } problem)
         {
             throw new ConfideException(ConfideError.ParameterInvalid(problem));
+        }
+
+        // The owner's password is set here, not through UserManager, so Identity's validators do not see it.
+        if (request.OwnerPassword is { } owner && breachedPasswords.Problem(owner) is { } breached)
+        {
+            throw new ConfideException(ConfideError.ParameterInvalid(breached));
         }
 
         var now = time.GetUtcNow();

@@ -71,6 +71,12 @@ internal static class WorkspaceCommands
                 await Console.Error.WriteLineAsync(ex.Error.Message);
                 return 2;
             }
+            catch (Microsoft.Extensions.Options.OptionsValidationException ex)
+            {
+                // This command does not start the host, so a bad setting (e.g. the breach corpus) surfaces here.
+                await Console.Error.WriteLineAsync(ex.Message);
+                return 1;
+            }
 
             var endpoints = app.Services.GetRequiredService<RegionalEndpoints>();
             var authority = app.Services.GetRequiredService<LocalCertificateAuthority>();

@@ -143,7 +143,7 @@ public sealed partial class SecurityModel(UserManager<TeammateAccount> users, Te
         return Page();
     }
 
-    /// <summary>Changes the password after checking the current one; Identity's validators (length, common passwords) apply.</summary>
+    /// <summary>Changes the password after checking the current one; Identity's validators (length, common and breached passwords) apply.</summary>
     [RequiresStepUp]
     public async Task<IActionResult> OnPostChangePasswordAsync()
     {
