@@ -311,7 +311,9 @@ public sealed partial class SimpleSamlPhpIdp : IAsyncDisposable
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        foreach (var arg in new[] { "-S", $"127.0.0.1:{_phpPort}", "-t", WwwDirectory })
+        // Without OPcache: the built-in server would otherwise keep serving a metadata or users
+        // file rewritten less than opcache.revalidate_freq seconds after it was last read.
+        foreach (var arg in new[] { "-d", "opcache.enable=0", "-S", $"127.0.0.1:{_phpPort}", "-t", WwwDirectory })
         {
             info.ArgumentList.Add(arg);
         }
