@@ -26,16 +26,18 @@ public sealed class SamlConnection : IDisposable
             return null;
         }
 
-        var certificates = new List<X509Certificate2>();
+        var certificates = new X509Certificate2Collection();
         try
         {
-            var collection = new X509Certificate2Collection();
-            collection.ImportFromPem(pems);
-            certificates.AddRange(collection);
+            certificates.ImportFromPem(pems);
         }
         catch (CryptographicException)
         {
-            certificates.ForEach(c => c.Dispose());
+            foreach (var certificate in certificates)
+            {
+                certificate.Dispose();
+            }
+
             return null;
         }
 
@@ -45,7 +47,7 @@ public sealed class SamlConnection : IDisposable
         }
 
         return new SamlConnection(
-            new SamlIdentityProvider(entityId, sso, certificates),
+            new SamlIdentityProvider(entityId, sso, [.. certificates]),
             ServiceProviderOf(connection.WorkspaceId, urls));
     }
 
