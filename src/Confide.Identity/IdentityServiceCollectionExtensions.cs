@@ -89,8 +89,11 @@ public static class IdentityServiceCollectionExtensions
         services.AddSingleton<Sso.Oidc.OidcBackchannel>();
         services.AddSingleton<Sso.Oidc.OidcHandlerOptionsCache>();
         services.AddScoped<Sso.SsoTeammates>();
-        // One handler per protocol; SAML registers its own ISsoProtocolHandler beside this one.
+        services.AddSingleton<Sso.Saml.SamlCorrelationCookie>();
+        services.AddSingleton<Sso.Saml.SamlReplayGuard>();
+        // One handler per protocol; the SSO endpoints pick the connection's.
         services.AddSingleton<Sso.ISsoProtocolHandler, Sso.Oidc.OidcProtocolHandler>();
+        services.AddSingleton<Sso.ISsoProtocolHandler, Sso.Saml.SamlProtocolHandler>();
         services.AddScoped<ApiTokenAdministration>();
         services.AddScoped<WorkspaceSecurityPolicy>();
         services.AddSingleton<Microsoft.AspNetCore.Authorization.IAuthorizationHandler, Authorization.PermissionAuthorizationHandler>();

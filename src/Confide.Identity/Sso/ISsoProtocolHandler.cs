@@ -7,8 +7,8 @@ namespace Confide.Identity.Sso;
 /// The seam between a sign-in protocol and Confide's protocol-neutral completion (SsoSignIn in
 /// the server): a handler sends the browser to the identity provider and, when it comes back,
 /// says which email the provider vouched for — or why it refuses. It never signs anyone in
-/// itself. OIDC implements it (<see cref="Oidc.OidcProtocolHandler"/>); SAML plugs in here by
-/// registering its own implementation for <see cref="SsoProtocols.Saml"/>.
+/// itself. OIDC (<see cref="Oidc.OidcProtocolHandler"/>) and SAML
+/// (<see cref="Saml.SamlProtocolHandler"/>) implement it.
 /// </summary>
 public interface ISsoProtocolHandler
 {
@@ -51,10 +51,14 @@ public static class SsoRefusals
     public const string NotATeammate = "not_a_teammate";
     public const string DefaultRoleMissing = "default_role_missing";
     public const string LockedOut = "locked_out";
+    public const string CorrelationMissing = "correlation_missing";
+    public const string SamlInvalid = "saml_invalid";
+    public const string Replayed = "replayed";
 
     public static IReadOnlyList<string> All { get; } =
     [
         NotConfigured, ProtocolNotAvailable, ProviderUnreachable, ConnectionUnusable, ProviderError, StateInvalid, NonceInvalid,
         CodeRejected, TokenInvalid, EmailMissing, EmailNotVerified, DomainNotAllowed, NotATeammate, DefaultRoleMissing, LockedOut,
+        CorrelationMissing, SamlInvalid, Replayed,
     ];
 }

@@ -16,4 +16,7 @@ public static partial class SsoLog
 
     [LoggerMessage(EventId = 4403, Level = LogLevel.Error, Message = "The OIDC client secret of workspace {WorkspaceId} cannot be decrypted; the connection must be saved again.")]
     public static partial void ClientSecretUnreadable(ILogger logger, string workspaceId);
+
+    [LoggerMessage(EventId = 4404, Level = LogLevel.Warning, Message = "The SAML response for workspace {WorkspaceId} was refused ({SamlFailure}).")]
+    public static partial void SamlResponseRefused(ILogger logger, string workspaceId, string samlFailure);
 }

@@ -11,8 +11,11 @@ namespace Confide.Tests.Infrastructure;
 /// <summary>
 /// A real SAML IdP: Debian's SimpleSAMLphp served by <c>php -S</c> from a temp directory holding
 /// its configuration, a user/password test account and an RSA key pair generated here (so tests
-/// can also forge responses with the IdP's own key). It knows one SP, the one passed to
-/// <see cref="StartAsync"/>. There is no skipping: scripts/test.sh installs SimpleSAMLphp, and a
+/// can also forge responses with the IdP's own key). It knows the SPs passed to
+/// <see cref="StartAsync"/> and <see cref="AddServiceProvider"/>, and the users added with
+/// <see cref="AddUser"/> besides alice (SimpleSAMLphp reads both files on every request). With
+/// <c>https</c> it is served through a <see cref="TlsTunnel"/>, as Confide's connection settings
+/// require an https SSO URL. There is no skipping: scripts/test.sh installs SimpleSAMLphp, and a
 /// missing or broken install fails the tests with the reason.
 /// </summary>
 public sealed partial class SimpleSamlPhpIdp : IAsyncDisposable
@@ -24,12 +27,18 @@ public sealed partial class SimpleSamlPhpIdp : IAsyncDisposable
 
     private readonly StringBuilder _log = new();
     private readonly string _directory;
+    private readonly int _phpPort;
+    private readonly TlsTunnel? _tunnel;
+    private readonly List<SamlServiceProvider> _serviceProviders = [];
+    private readonly Dictionary<string, (string Email, string Name)> _users = new(StringComparer.Ordinal) { [Username] = (Email, DisplayName) };
     private Process? _process;
 
-    private SimpleSamlPhpIdp(string directory, int port, X509Certificate2 certificate)
+    private SimpleSamlPhpIdp(string directory, int phpPort, X509Certificate2 certificate, TlsTunnel? tunnel)
     {
         _directory = directory;
-        BaseUrl = new Uri($"http://127.0.0.1:{port}/");
+        _phpPort = phpPort;
+        _tunnel = tunnel;
+        BaseUrl = new Uri(tunnel is null ? $"http://127.0.0.1:{phpPort}/" : $"https://127.0.0.1:{tunnel.Port}/");
         Certificate = certificate;
     }
 
@@ -58,7 +67,10 @@ public sealed partial class SimpleSamlPhpIdp : IAsyncDisposable
         }
     }
 
-    public static async Task<SimpleSamlPhpIdp> StartAsync(SamlServiceProvider sp)
+    /// <summary>Whether a TLS certificate is the one this IdP serves (over https).</summary>
+    public bool Trusts(X509Certificate? certificate) => _tunnel?.Trusts(certificate) ?? false;
+
+    public static async Task<SimpleSamlPhpIdp> StartAsync(SamlServiceProvider? sp = null, bool https = false)
     {
         var php = FindOnPath("php");
         if (php is null || !File.Exists(Path.Combine(WwwDirectory, "index.php")))
@@ -67,10 +79,16 @@ public sealed partial class SimpleSamlPhpIdp : IAsyncDisposable
         }
 
         var directory = Directory.CreateTempSubdirectory("confide-simplesamlphp-").FullName;
-        var idp = new SimpleSamlPhpIdp(directory, FreePorts.Next(), CreateCertificate());
+        var phpPort = FreePorts.Next();
+        var idp = new SimpleSamlPhpIdp(directory, phpPort, CreateCertificate(), https ? new TlsTunnel(phpPort) : null);
         try
         {
-            idp.WriteConfiguration(sp);
+            if (sp is not null)
+            {
+                idp._serviceProviders.Add(sp);
+            }
+
+            idp.WriteConfiguration();
             await idp.RunAsync(php!);
             return idp;
         }
@@ -81,6 +99,26 @@ public sealed partial class SimpleSamlPhpIdp : IAsyncDisposable
         }
     }
 
+    /// <summary>Registers another SP (its entity id and ACS URL) with the running IdP.</summary>
+    public void AddServiceProvider(SamlServiceProvider sp)
+    {
+        lock (_serviceProviders)
+        {
+            _serviceProviders.Add(sp);
+            WriteServiceProviders();
+        }
+    }
+
+    /// <summary>Adds a user who logs in with <see cref="Password"/>, with these email and name attributes.</summary>
+    public void AddUser(string username, string email, string name)
+    {
+        lock (_users)
+        {
+            _users[username] = (email, name);
+            WriteUsers();
+        }
+    }
+
     /// <summary>
     /// Follows the AuthnRequest redirect like a browser, logs in on SimpleSAMLphp's form and returns
     /// what its auto-submitting form would POST to the ACS.
@@ -88,28 +126,59 @@ public sealed partial class SimpleSamlPhpIdp : IAsyncDisposable
     public async Task<PostedSamlResponse> LogInAsync(Uri authnRequestRedirect, string username = Username, string? password = null)
     {
         using var handler = new HttpClientHandler { CookieContainer = new CookieContainer(), AllowAutoRedirect = true };
+        handler.ServerCertificateCustomValidationCallback = (_, certificate, _, errors) => errors == System.Net.Security.SslPolicyErrors.None || Trusts(certificate);
         using var client = new HttpClient(handler) { Timeout = TimeSpan.FromSeconds(30) };
-        using var loginPage = await client.GetAsync(authnRequestRedirect);
-        var loginHtml = await loginPage.Content.ReadAsStringAsync();
-        var authState = HiddenInput(loginHtml, "AuthState")
-            ?? throw new InvalidOperationException($"SimpleSAMLphp showed no login form ({(int)loginPage.StatusCode}):\n{loginHtml}\n{Log}");
+        return await LogInAsync(client, authnRequestRedirect, username, password);
+    }
 
-        // The form posts to "?", i.e. back to the login page's own URL.
-        using var form = new FormUrlEncodedContent(new Dictionary<string, string>
+    /// <summary>
+    /// The same in a caller's browser (its cookies; redirects followed here if it does not): when
+    /// the browser already has a session at the IdP, there is no login form and the answer comes at once.
+    /// </summary>
+    public async Task<PostedSamlResponse> LogInAsync(HttpClient browser, Uri authnRequestRedirect, string username = Username, string? password = null)
+    {
+        var (page, html) = await FollowAsync(browser, new HttpRequestMessage(HttpMethod.Get, authnRequestRedirect));
+        if (HiddenInput(html, "SAMLResponse") is null)
         {
-            ["username"] = username,
-            ["password"] = password ?? Password,
-            ["AuthState"] = authState,
-        });
-        using var posted = await client.PostAsync(loginPage.RequestMessage!.RequestUri, form);
-        var html = await posted.Content.ReadAsStringAsync();
+            var authState = HiddenInput(html, "AuthState")
+                ?? throw new InvalidOperationException($"SimpleSAMLphp showed no login form ({(int)page.StatusCode}):\n{html}\n{Log}");
+
+            // The form posts to "?", i.e. back to the login page's own URL.
+            var form = new FormUrlEncodedContent(new Dictionary<string, string>
+            {
+                ["username"] = username,
+                ["password"] = password ?? Password,
+                ["AuthState"] = authState,
+            });
+            (page, html) = await FollowAsync(browser, new HttpRequestMessage(HttpMethod.Post, page.RequestMessage!.RequestUri) { Content = form });
+        }
+
         var samlResponse = HiddenInput(html, "SAMLResponse")
-            ?? throw new InvalidOperationException($"SimpleSAMLphp returned no SAMLResponse form ({(int)posted.StatusCode}):\n{html}\n{Log}");
+            ?? throw new InvalidOperationException($"SimpleSAMLphp returned no SAMLResponse form ({(int)page.StatusCode}):\n{html}\n{Log}");
         var action = FormAction().Match(html);
         return new PostedSamlResponse(
             new Uri(WebUtility.HtmlDecode(action.Groups[1].Value)),
             samlResponse,
             HiddenInput(html, "RelayState"));
+    }
+
+    /// <summary>Sends the request and GETs each redirect after it; returns the last response (disposed) and its body.</summary>
+    private static async Task<(HttpResponseMessage Response, string Html)> FollowAsync(HttpClient browser, HttpRequestMessage request)
+    {
+        for (var step = 0; step < 10; step++)
+        {
+            using var response = await browser.SendAsync(request);
+            var body = await response.Content.ReadAsStringAsync();
+            if ((int)response.StatusCode is < 300 or >= 400 || response.Headers.Location is not { } location)
+            {
+                return (response, body);
+            }
+
+            request.Dispose();
+            request = new HttpRequestMessage(HttpMethod.Get, location.IsAbsoluteUri ? location : new Uri(response.RequestMessage!.RequestUri!, location));
+        }
+
+        throw new InvalidOperationException("SimpleSAMLphp redirected more than 10 times.");
     }
 
     public async ValueTask DisposeAsync()
@@ -121,6 +190,11 @@ public sealed partial class SimpleSamlPhpIdp : IAsyncDisposable
         }
 
         _process?.Dispose();
+        if (_tunnel is not null)
+        {
+            await _tunnel.DisposeAsync();
+        }
+
         Certificate.Dispose();
         Directory.Delete(_directory, recursive: true);
     }
@@ -133,7 +207,7 @@ public sealed partial class SimpleSamlPhpIdp : IAsyncDisposable
         return request.CreateSelfSigned(now.AddDays(-1), now.AddDays(7));
     }
 
-    private void WriteConfiguration(SamlServiceProvider sp)
+    private void WriteConfiguration()
     {
         string Dir(string name) => Directory.CreateDirectory(Path.Combine(_directory, name)).FullName + "/";
         var config = Dir("config");
@@ -169,20 +243,7 @@ public sealed partial class SimpleSamlPhpIdp : IAsyncDisposable
                 'production' => true,
             ];
             """);
-        File.WriteAllText(Path.Combine(config, "authsources.php"), $$"""
-            <?php
-            $config = [
-                'admin' => ['core:AdminPassword'],
-                'example-userpass' => [
-                    'exampleauth:UserPass',
-                    {{Php(Username + ":" + Password)}} => [
-                        'uid' => [{{Php(Username)}}],
-                        'email' => [{{Php(Email)}}],
-                        'name' => [{{Php(DisplayName)}}],
-                    ],
-                ],
-            ];
-            """);
+        WriteUsers();
         File.WriteAllText(Path.Combine(metadata, "saml20-idp-hosted.php"), """
             <?php
             $metadata['__DYNAMIC:1__'] = [
@@ -195,8 +256,33 @@ public sealed partial class SimpleSamlPhpIdp : IAsyncDisposable
                 'signature.algorithm' => 'http://www.w3.org/2001/04/xmldsig-more#rsa-sha256',
             ];
             """);
-        File.WriteAllText(Path.Combine(metadata, "saml20-sp-remote.php"), $$"""
+        WriteServiceProviders();
+    }
+
+    private void WriteUsers()
+    {
+        var users = string.Concat(_users.Select(user => $$"""
+                    {{Php(user.Key + ":" + Password)}} => [
+                        'uid' => [{{Php(user.Key)}}],
+                        'email' => [{{Php(user.Value.Email)}}],
+                        'name' => [{{Php(user.Value.Name)}}],
+                    ],
+
+            """));
+        WriteAtomically(Path.Combine(_directory, "config", "authsources.php"), $$"""
             <?php
+            $config = [
+                'admin' => ['core:AdminPassword'],
+                'example-userpass' => [
+                    'exampleauth:UserPass',
+            {{users}}    ],
+            ];
+            """);
+    }
+
+    private void WriteServiceProviders()
+    {
+        var entries = string.Concat(_serviceProviders.Select(sp => $$"""
             $metadata[{{Php(sp.EntityId)}}] = [
                 'AssertionConsumerService' => {{Php(sp.AssertionConsumerServiceUrl.AbsoluteUri)}},
                 'NameIDFormat' => 'urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress',
@@ -204,7 +290,17 @@ public sealed partial class SimpleSamlPhpIdp : IAsyncDisposable
                 'saml20.sign.response' => true,
                 'saml20.sign.assertion' => true,
             ];
-            """);
+
+            """));
+        WriteAtomically(Path.Combine(_directory, "metadata", "saml20-sp-remote.php"), "<?php\n" + entries);
+    }
+
+    /// <summary>PHP reads the file on every request: never let it see half of one.</summary>
+    private static void WriteAtomically(string path, string content)
+    {
+        var temporary = path + ".tmp";
+        File.WriteAllText(temporary, content);
+        File.Move(temporary, path, overwrite: true);
     }
 
     private async Task RunAsync(string php)
@@ -215,7 +311,9 @@ public sealed partial class SimpleSamlPhpIdp : IAsyncDisposable
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        foreach (var arg in new[] { "-S", $"{BaseUrl.Host}:{BaseUrl.Port}", "-t", WwwDirectory })
+        // Without OPcache: the built-in server would otherwise keep serving a metadata or users
+        // file rewritten less than opcache.revalidate_freq seconds after it was last read.
+        foreach (var arg in new[] { "-d", "opcache.enable=0", "-S", $"127.0.0.1:{_phpPort}", "-t", WwwDirectory })
         {
             info.ArgumentList.Add(arg);
         }
@@ -227,7 +325,9 @@ public sealed partial class SimpleSamlPhpIdp : IAsyncDisposable
         _process.BeginOutputReadLine();
         _process.BeginErrorReadLine();
 
-        using var client = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
+        using var handler = new HttpClientHandler();
+        handler.ServerCertificateCustomValidationCallback = (_, certificate, _, _) => Trusts(certificate);
+        using var client = new HttpClient(handler) { Timeout = TimeSpan.FromSeconds(5) };
         var deadline = DateTime.UtcNow.AddSeconds(20);
         while (DateTime.UtcNow < deadline && !_process.HasExited)
         {

@@ -14,10 +14,16 @@ public sealed class SsoBrowser : IDisposable
     private readonly X509Certificate2 _confideCa;
 
     public SsoBrowser(TestServer server, OidcTestProvider provider)
+        : this(server, provider.Trusts)
+    {
+    }
+
+    /// <param name="trustsIdp">Whether a TLS certificate is the identity provider's.</param>
+    public SsoBrowser(TestServer server, Func<X509Certificate?, bool> trustsIdp)
     {
         _confideCa = X509Certificate2.CreateFromPem(File.ReadAllText(Path.Combine(server.DataDirectory, "tls", "ca.pem")));
         var handler = new SocketsHttpHandler { AllowAutoRedirect = false, CookieContainer = Cookies };
-        handler.SslOptions.RemoteCertificateValidationCallback = (_, certificate, _, _) => provider.Trusts(certificate) || TrustsConfide(certificate);
+        handler.SslOptions.RemoteCertificateValidationCallback = (_, certificate, _, _) => trustsIdp(certificate) || TrustsConfide(certificate);
         Http = new HttpClient(handler) { BaseAddress = server.BaseUrl(Region.Eu) };
     }
 
@@ -25,7 +31,7 @@ public sealed class SsoBrowser : IDisposable
 
     public HttpClient Http { get; }
 
-    /// <summary>Opens the workspace's SSO start; returns the authorization request Confide redirected to.</summary>
+    /// <summary>Opens the workspace's SSO start; returns the authorization request (OIDC) or AuthnRequest (SAML) Confide redirected to.</summary>
     public async Task<Uri> StartAsync(string workspaceId)
     {
         using var response = await Http.GetAsync($"app/sso/{workspaceId}/start");
@@ -74,6 +80,21 @@ public sealed class SsoBrowser : IDisposable
     /// <summary>The whole flow; returns Confide's final redirect (the inbox, or the SSO error page with its reason).</summary>
     public async Task<string> SignInAsync(string workspaceId, string login, string emailVerified = "true") =>
         await CallbackAsync(await AuthorizeAsync(await StartAsync(workspaceId), login, emailVerified));
+
+    /// <summary>POSTs a SAMLResponse to Confide's ACS, as the IdP's auto-submitting form does; returns where Confide sends the browser next.</summary>
+    public async Task<string> PostSamlResponseAsync(Uri acs, string samlResponse, string? relayState = null)
+    {
+        var fields = new Dictionary<string, string> { ["SAMLResponse"] = samlResponse };
+        if (relayState is not null)
+        {
+            fields["RelayState"] = relayState;
+        }
+
+        using var form = new FormUrlEncodedContent(fields);
+        using var response = await Http.PostAsync(acs, form);
+        Assert.True(response.StatusCode == HttpStatusCode.Redirect, $"acs: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
+        return response.Headers.Location!.OriginalString;
+    }
 
     public void Dispose()
     {

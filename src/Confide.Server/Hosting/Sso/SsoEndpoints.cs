@@ -1,6 +1,7 @@
 using Confide.Data;
 using Confide.Data.Model;
 using Confide.Identity.Sso;
+using Confide.Identity.Sso.Saml;
 using Confide.Platform;
 using Microsoft.EntityFrameworkCore;
 
@@ -8,7 +9,7 @@ namespace Confide.Server.Hosting.Sso;
 
 /// <summary>
 /// The browser's side of single sign-on, under <c>/app/sso/{workspaceId}/</c>: start (dispatches
-/// to the connection's protocol) and each protocol's return address. Anonymous by nature: these
+/// to the connection's protocol), each protocol's return address, and SAML's SP metadata. Anonymous by nature: these
 /// are how a teammate gets a session. The workspace in the path picks the connection, and the
 /// region guard has already turned away a workspace of another region.
 /// </summary>
@@ -19,7 +20,36 @@ internal static class SsoEndpoints
         var sso = app.MapGroup("/app/sso/{workspaceId}").AllowAnonymous().ExcludeFromDescription();
         sso.MapGet("/start", StartAsync);
         sso.MapGet("/oidc/callback", (HttpContext http, string workspaceId) => CompleteAsync(http, workspaceId, SsoProtocols.Oidc));
-        // SAML's assertion consumer service (POST /saml/acs) is mapped here the same way once its handler is registered.
+        // The IdP's auto-submitting form POSTs here cross-site, so there is no antiforgery token to
+        // check: the correlation cookie holding the AuthnRequest's ID (the response's InResponseTo)
+        // is what ties the post to a sign-in this browser started (SamlCorrelationCookie).
+        sso.MapPost("/saml/acs", (HttpContext http, string workspaceId) => CompleteAsync(http, workspaceId, SsoProtocols.Saml))
+            .DisableAntiforgery();
+        // Also the SP entity id, so the id an administrator copies resolves to the metadata.
+        sso.MapGet("/saml/metadata", SamlMetadataAsync);
+    }
+
+    /// <summary>
+    /// The service provider metadata of any workspace of this region, also before it has a SAML
+    /// connection: administrators load it into their IdP first. It holds only Confide's own URLs.
+    /// </summary>
+    private static async Task<IResult> SamlMetadataAsync(string workspaceId, CurrentCell cell, SsoServiceProviderUrls urls, CancellationToken ct)
+    {
+        if (!PublicIds.TryGetWorkspaceRegion(workspaceId, out _))
+        {
+            return Results.NotFound();
+        }
+
+        await using (var db = cell.Database.CreateReadContext())
+        {
+            if (!await db.Workspaces.AnyAsync(w => w.Id == workspaceId, ct))
+            {
+                return Results.NotFound();
+            }
+        }
+
+        var metadata = SamlMetadata.WriteServiceProvider(SamlConnection.ServiceProviderOf(workspaceId, urls));
+        return Results.Text(metadata, "application/samlmetadata+xml", System.Text.Encoding.UTF8);
     }
 
     private static async Task<IResult> StartAsync(HttpContext http, string workspaceId, CurrentCell cell, IEnumerable<ISsoProtocolHandler> handlers, SsoSignIn signIn)

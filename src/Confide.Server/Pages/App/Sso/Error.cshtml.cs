@@ -12,7 +12,7 @@ public sealed class ErrorModel(CurrentCell cell) : PageModel
     private static readonly Dictionary<string, string> Messages = new(StringComparer.Ordinal)
     {
         [SsoRefusals.NotConfigured] = "This workspace has no single sign-on set up.",
-        [SsoRefusals.ProtocolNotAvailable] = "This workspace's kind of single sign-on is not available yet.",
+        [SsoRefusals.ProtocolNotAvailable] = "This workspace's kind of single sign-on is not available on this server.",
         [SsoRefusals.ProviderUnreachable] = "Your identity provider could not be reached. Try again later, or ask your administrator.",
         [SsoRefusals.ConnectionUnusable] = "This workspace's single sign-on needs to be set up again by an administrator.",
         [SsoRefusals.ProviderError] = "Your identity provider did not sign you in.",
@@ -26,6 +26,9 @@ public sealed class ErrorModel(CurrentCell cell) : PageModel
         [SsoRefusals.NotATeammate] = "You are not a teammate of this workspace. Ask an administrator to add you.",
         [SsoRefusals.DefaultRoleMissing] = "You could not be added to this workspace: its single sign-on role no longer exists.",
         [SsoRefusals.LockedOut] = "This account is temporarily locked.",
+        [SsoRefusals.CorrelationMissing] = "This sign-in was not started in this browser, was already used, or took too long. Start again.",
+        [SsoRefusals.SamlInvalid] = "The identity provider's answer could not be verified.",
+        [SsoRefusals.Replayed] = "This sign-in was already used. Start again.",
     };
 
     public string Reason { get; private set; } = "";
