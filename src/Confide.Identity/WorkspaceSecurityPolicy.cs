@@ -9,10 +9,11 @@ using Microsoft.EntityFrameworkCore;
 namespace Confide.Identity;
 
 /// <summary>A workspace's sign-in policy as the API and the settings page show it.</summary>
-public sealed record SecurityPolicy(string TwoFactorRequired, IReadOnlyList<string> IpAllowlist, bool RequireSso, string? BreakGlassTeammateId)
+public sealed record SecurityPolicy(
+    string TwoFactorRequired, IReadOnlyList<string> IpAllowlist, bool RequireSso, string? BreakGlassTeammateId, int? SessionIdleMinutes, int? SessionAbsoluteHours)
 {
     public static SecurityPolicy From(Workspace w) =>
-        new(w.TwoFactorRequirement, Authorization.IpAllowlist.Ranges(w.IpAllowlist), w.RequireSso, w.BreakGlassTeammateId);
+        new(w.TwoFactorRequirement, Authorization.IpAllowlist.Ranges(w.IpAllowlist), w.RequireSso, w.BreakGlassTeammateId, w.SessionIdleMinutes, w.SessionAbsoluteHours);
 
     public JsonObject ToJson() => new()
     {
@@ -20,15 +21,26 @@ public sealed record SecurityPolicy(string TwoFactorRequired, IReadOnlyList<stri
         ["ip_allowlist"] = new JsonArray([.. IpAllowlist.Select(r => JsonValue.Create(r))]),
         ["require_sso"] = RequireSso,
         ["break_glass_teammate_id"] = BreakGlassTeammateId,
+        ["session_idle_minutes"] = SessionIdleMinutes,
+        ["session_absolute_hours"] = SessionAbsoluteHours,
     };
 
     public bool SameAs(SecurityPolicy other) =>
         TwoFactorRequired == other.TwoFactorRequired && IpAllowlist.SequenceEqual(other.IpAllowlist)
-        && RequireSso == other.RequireSso && BreakGlassTeammateId == other.BreakGlassTeammateId;
+        && RequireSso == other.RequireSso && BreakGlassTeammateId == other.BreakGlassTeammateId
+        && SessionIdleMinutes == other.SessionIdleMinutes && SessionAbsoluteHours == other.SessionAbsoluteHours;
 }
 
-/// <summary>A change to some of the policy's settings; null ones stay. <paramref name="BreakGlassTeammateId"/> "" names none.</summary>
-public sealed record SecurityPolicyChange(string? TwoFactorRequired = null, IReadOnlyList<string>? IpAllowlist = null, bool? RequireSso = null, string? BreakGlassTeammateId = null);
+/// <summary>
+/// A change to some of the policy's settings; null ones stay. <paramref name="BreakGlassTeammateId"/>
+/// "" names none; a session limit of 0 means the server's own.
+/// </summary>
+public sealed record SecurityPolicyChange(
+    string? TwoFactorRequired = null, IReadOnlyList<string>? IpAllowlist = null, bool? RequireSso = null, string? BreakGlassTeammateId = null,
+    int? SessionIdleMinutes = null, int? SessionAbsoluteHours = null)
+{
+    public bool IsEmpty => this is { TwoFactorRequired: null, IpAllowlist: null, RequireSso: null, BreakGlassTeammateId: null, SessionIdleMinutes: null, SessionAbsoluteHours: null };
+}
 
 /// <summary>
 /// Reads and changes a workspace's sign-in policy (two-factor requirement, IP allowlist,
@@ -36,7 +48,7 @@ public sealed record SecurityPolicyChange(string? TwoFactorRequired = null, IRea
 /// logged with before and after in the same unit; invalid or self-locking changes are refused
 /// with a <see cref="ConfideException"/>.
 /// </summary>
-public sealed class WorkspaceSecurityPolicy(ActivityLog log)
+public sealed class WorkspaceSecurityPolicy(ActivityLog log, Microsoft.Extensions.Options.IOptions<TeammateSessionOptions> serverSessions)
 {
     public static async Task<SecurityPolicy> GetAsync(CellDatabase cell, string workspaceId, CancellationToken ct)
     {
@@ -47,9 +59,22 @@ public sealed class WorkspaceSecurityPolicy(ActivityLog log)
     /// <param name="caller">The address of whoever asks: a list that would lock them out is refused.</param>
     public async Task<SecurityPolicy> ChangeAsync(CellDatabase cell, string workspaceId, SecurityPolicyChange change, ActivityActor actor, IPAddress? caller, CancellationToken ct)
     {
-        if (change is { TwoFactorRequired: null, IpAllowlist: null, RequireSso: null, BreakGlassTeammateId: null })
+        if (change.IsEmpty)
         {
-            throw new ConfideException(ConfideError.ParameterMissing("two_factor_required, ip_allowlist, require_sso or break_glass_teammate_id"));
+            throw new ConfideException(ConfideError.ParameterMissing("two_factor_required, ip_allowlist, require_sso, break_glass_teammate_id, session_idle_minutes or session_absolute_hours"));
+        }
+
+        var server = serverSessions.Value;
+        if (change.SessionIdleMinutes is { } idle && idle != 0 && (idle < TeammateSessionOptions.MinimumIdleMinutes || idle > server.IdleMinutes))
+        {
+            throw new ConfideException(ConfideError.ParameterInvalid(
+                $"session_idle_minutes must be 0 (the server's {server.IdleMinutes}) or {TeammateSessionOptions.MinimumIdleMinutes} to {server.IdleMinutes}: a workspace can only shorten the server's limit"));
+        }
+
+        if (change.SessionAbsoluteHours is { } hours && hours != 0 && (hours < 1 || hours > server.AbsoluteHours))
+        {
+            throw new ConfideException(ConfideError.ParameterInvalid(
+                $"session_absolute_hours must be 0 (the server's {server.AbsoluteHours}) or 1 to {server.AbsoluteHours}: a workspace can only shorten the server's limit"));
         }
 
         if (change.TwoFactorRequired is { } required && !TwoFactorRequirements.IsValid(required))
@@ -70,6 +95,8 @@ public sealed class WorkspaceSecurityPolicy(ActivityLog log)
             workspace.TwoFactorRequirement = change.TwoFactorRequired ?? workspace.TwoFactorRequirement;
             workspace.IpAllowlist = change.IpAllowlist is null ? workspace.IpAllowlist : allowlist;
             await ApplySsoPolicyAsync(db, workspace, change, token);
+            workspace.SessionIdleMinutes = change.SessionIdleMinutes is { } idleMinutes ? (idleMinutes == 0 ? null : idleMinutes) : workspace.SessionIdleMinutes;
+            workspace.SessionAbsoluteHours = change.SessionAbsoluteHours is { } absoluteHours ? (absoluteHours == 0 ? null : absoluteHours) : workspace.SessionAbsoluteHours;
             var after = SecurityPolicy.From(workspace);
             if (!before.SameAs(after))
             {

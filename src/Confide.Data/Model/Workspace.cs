@@ -35,6 +35,14 @@ public sealed class Workspace
     /// </summary>
     [DataCategory(DataCategories.WorkspaceSetting)]
     public string? BreakGlassTeammateId { get; set; }
+
+    /// <summary>A stricter idle timeout for this workspace's pages than the server's; null for the server's.</summary>
+    [DataCategory(DataCategories.WorkspaceSetting)]
+    public int? SessionIdleMinutes { get; set; }
+
+    /// <summary>A shorter session lifetime for this workspace's pages than the server's; null for the server's.</summary>
+    [DataCategory(DataCategories.WorkspaceSetting)]
+    public int? SessionAbsoluteHours { get; set; }
 }
 
 public static class TwoFactorRequirements

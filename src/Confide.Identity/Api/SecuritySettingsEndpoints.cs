@@ -10,13 +10,17 @@ namespace Confide.Identity.Api;
 internal static class SecuritySettingsEndpoints
 {
     /// <param name="BreakGlassTeammateId">An owner's teammate id, or "" to name none.</param>
-    internal sealed record SecuritySettingsInput(string? TwoFactorRequired, string[]? IpAllowlist, bool? RequireSso, string? BreakGlassTeammateId);
+    /// <param name="SessionIdleMinutes">0 for the server's limit.</param>
+    internal sealed record SecuritySettingsInput(
+        string? TwoFactorRequired, string[]? IpAllowlist, bool? RequireSso, string? BreakGlassTeammateId, int? SessionIdleMinutes, int? SessionAbsoluteHours);
 
-    internal sealed record SecuritySettingsView(string TwoFactorRequired, IReadOnlyList<string> IpAllowlist, bool RequireSso, string? BreakGlassTeammateId)
+    internal sealed record SecuritySettingsView(
+        string TwoFactorRequired, IReadOnlyList<string> IpAllowlist, bool RequireSso, string? BreakGlassTeammateId, int? SessionIdleMinutes, int? SessionAbsoluteHours)
     {
         public string Type { get; } = "security_settings";
 
-        public static SecuritySettingsView From(SecurityPolicy p) => new(p.TwoFactorRequired, p.IpAllowlist, p.RequireSso, p.BreakGlassTeammateId);
+        public static SecuritySettingsView From(SecurityPolicy p) =>
+            new(p.TwoFactorRequired, p.IpAllowlist, p.RequireSso, p.BreakGlassTeammateId, p.SessionIdleMinutes, p.SessionAbsoluteHours);
     }
 
     public static void MapSecuritySettingsEndpoints(this IEndpointRouteBuilder api)
@@ -32,7 +36,7 @@ internal static class SecuritySettingsEndpoints
     /// <summary>Changes the settings given (absent ones stay).</summary>
     private static async Task<IResult> UpdateAsync(ApiCaller caller, CurrentCell cell, WorkspaceSecurityPolicy policy, HttpContext http, SecuritySettingsInput input, CancellationToken ct)
     {
-        var change = new SecurityPolicyChange(input.TwoFactorRequired, input.IpAllowlist, input.RequireSso, input.BreakGlassTeammateId);
+        var change = new SecurityPolicyChange(input.TwoFactorRequired, input.IpAllowlist, input.RequireSso, input.BreakGlassTeammateId, input.SessionIdleMinutes, input.SessionAbsoluteHours);
         var after = await policy.ChangeAsync(cell.Database, caller.WorkspaceId, change, caller.Actor, http.Connection.RemoteIpAddress, ct);
         return TypedResults.Ok(SecuritySettingsView.From(after));
     }

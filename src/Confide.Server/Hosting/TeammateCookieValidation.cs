@@ -17,6 +17,9 @@ internal static class TeammateCookieValidation
     /// <summary>When the session began (sign-in), kept in the cookie's properties across renewals and refreshes.</summary>
     private const string SignedInAtItem = "confide.signed_in_at";
 
+    /// <summary>When the session was last used, to the minute (so the cookie is re-issued at most once a minute for it).</summary>
+    private const string LastSeenItem = "confide.last_seen";
+
     public static async Task ValidateAsync(CookieValidatePrincipalContext context)
     {
         var cell = context.HttpContext.RequestServices.GetRequiredService<CurrentCell>();
@@ -43,6 +46,18 @@ internal static class TeammateCookieValidation
             context.RejectPrincipal();
             await context.HttpContext.SignOutAsync(IdentityConstants.ApplicationScheme);
             return;
+        }
+
+        // Workspaces may have stricter limits than the server's (checked on their pages,
+        // TeammatePageModel): they need when the session began and when it was last used.
+        var previous = context.Properties.Items.TryGetValue(LastSeenItem, out var lastSeen) && long.TryParse(lastSeen, System.Globalization.CultureInfo.InvariantCulture, out var seconds)
+            ? DateTimeOffset.FromUnixTimeSeconds(seconds)
+            : now;
+        TeammateSessionTimes.Record(context.HttpContext, DateTimeOffset.FromUnixTimeSeconds(long.Parse(signedInAt, System.Globalization.CultureInfo.InvariantCulture)), previous);
+        if (now - previous >= TimeSpan.FromMinutes(1) || lastSeen is null)
+        {
+            context.Properties.Items[LastSeenItem] = now.ToUnixTimeSeconds().ToString(System.Globalization.CultureInfo.InvariantCulture);
+            context.ShouldRenew = true;
         }
 
         await SecurityStampValidator.ValidatePrincipalAsync(context);

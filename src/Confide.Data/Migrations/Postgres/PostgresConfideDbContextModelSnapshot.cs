@@ -713,6 +713,12 @@ namespace Confide.Data.Migrations.Postgres
                     b.Property<bool>("RequireSso")
                         .HasColumnType("boolean");
 
+                    b.Property<int?>("SessionAbsoluteHours")
+                        .HasColumnType("integer");
+
+                    b.Property<int?>("SessionIdleMinutes")
+                        .HasColumnType("integer");
+
                     b.Property<string>("TwoFactorRequirement")
                         .IsRequired()
                         .ValueGeneratedOnAdd()

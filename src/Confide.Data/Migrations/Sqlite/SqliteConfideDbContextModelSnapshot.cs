@@ -708,6 +708,12 @@ namespace Confide.Data.Migrations.Sqlite
                     b.Property<bool>("RequireSso")
                         .HasColumnType("INTEGER");
 
+                    b.Property<int?>("SessionAbsoluteHours")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int?>("SessionIdleMinutes")
+                        .HasColumnType("INTEGER");
+
                     b.Property<string>("TwoFactorRequirement")
                         .IsRequired()
                         .ValueGeneratedOnAdd()

@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Authentication;
 using System.Security.Claims;
 using Confide.Data;
 using Confide.Identity;
@@ -47,6 +48,15 @@ public abstract class TeammatePageModel(TeammateMemberships memberships, Current
             if (selected is not null && !IpAllowlist.Allows(selected.IpAllowlist, HttpContext.Connection.RemoteIpAddress))
             {
                 context.Result = new ContentResult { StatusCode = StatusCodes.Status403Forbidden, Content = "This workspace only accepts sign-ins from the addresses on its IP allowlist.", ContentType = "text/plain; charset=utf-8" };
+                return;
+            }
+
+            if (selected is not null && Hosting.TeammateSessionTimes.Of(HttpContext) is { } times
+                && times.ExceedsLimitsOf(selected, HttpContext.RequestServices.GetRequiredService<TimeProvider>().GetUtcNow()))
+            {
+                // The workspace allows shorter sessions than the server: this one has ended for it, so sign in again.
+                await HttpContext.SignOutAsync(IdentityConstants.ApplicationScheme);
+                context.Result = RedirectToPage("/App/Login", new { ReturnUrl = Request.Path + Request.QueryString });
                 return;
             }
 

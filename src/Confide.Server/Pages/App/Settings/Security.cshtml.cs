@@ -32,6 +32,13 @@ public sealed class SecurityModel(TeammateMemberships memberships, CurrentCell c
     [BindProperty]
     public string? BreakGlassTeammateId { get; set; }
 
+    /// <summary>Empty (posted as null) or 0 for the server's own limit.</summary>
+    [BindProperty]
+    public int? SessionIdleMinutes { get; set; }
+
+    [BindProperty]
+    public int? SessionAbsoluteHours { get; set; }
+
     public bool HasSsoConnection { get; private set; }
 
     public IReadOnlyList<(string Id, string Name)> Owners { get; private set; } = [];
@@ -64,7 +71,9 @@ public sealed class SecurityModel(TeammateMemberships memberships, CurrentCell c
             TwoFactorRequired,
             (IpAllowlist ?? "").Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
             RequireSso,
-            BreakGlassTeammateId ?? "");
+            BreakGlassTeammateId ?? "",
+            SessionIdleMinutes ?? 0,
+            SessionAbsoluteHours ?? 0);
         var actor = ActivityActor.Teammate(Current.TeammateId, "web", HttpContext.Connection.RemoteIpAddress?.ToString());
         try
         {
@@ -93,6 +102,8 @@ public sealed class SecurityModel(TeammateMemberships memberships, CurrentCell c
         IpAllowlist = string.Join('\n', current.IpAllowlist);
         RequireSso = current.RequireSso;
         BreakGlassTeammateId = current.BreakGlassTeammateId ?? "";
+        SessionIdleMinutes = current.SessionIdleMinutes;
+        SessionAbsoluteHours = current.SessionAbsoluteHours;
     }
 
     private async Task LoadChoicesAsync(CancellationToken ct)
