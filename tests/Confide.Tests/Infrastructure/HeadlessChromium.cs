@@ -32,6 +32,8 @@ public sealed class HeadlessChromium : IAsyncDisposable
             Assert.Fail($"Chromium is not installed at {executable}: the passkey tests need a real browser. Install Debian's 'chromium' package (scripts/test.sh does) or set CONFIDE_TEST_CHROMIUM.");
         }
 
+        // Expectations wait as long as actions do (see NewPageAsync).
+        Assertions.SetDefaultExpectTimeout(45_000);
         var playwright = await Playwright.CreateAsync();
         try
         {
@@ -56,7 +58,8 @@ public sealed class HeadlessChromium : IAsyncDisposable
     {
         // The server's certificate comes from its own local CA, which this profile does not know.
         var context = await _browser.NewContextAsync(new() { IgnoreHTTPSErrors = true, BaseURL = baseUrl.ToString() });
-        context.SetDefaultTimeout(15_000);
+        // Generous: on a loaded two-core CI machine a sign-in round trip can take several seconds.
+        context.SetDefaultTimeout(45_000);
         return await context.NewPageAsync();
     }
 
