@@ -56,6 +56,7 @@ public abstract class ConfideDbContext(DbContextOptions options) : IdentityDbCon
             e.Property(w => w.Name).HasMaxLength(255);
             e.Property(w => w.TwoFactorRequirement).HasMaxLength(16).HasDefaultValue(TwoFactorRequirements.Off);
             e.Property(w => w.IpAllowlist).HasMaxLength(4000);
+            e.Property(w => w.AllowedSignInMethods).HasMaxLength(64);
         });
 
         builder.Entity<Teammate>(e =>

@@ -46,4 +46,13 @@ public static class SignInMethods
     public const string Passkey = "passkey";
 
     public const string Sso = "sso";
+
+    /// <summary>What a workspace's allowed sign-in methods call the method (<see cref="Data.Model.SignInMethodFamilies"/>).</summary>
+    public static string FamilyOf(string method) => method switch
+    {
+        Password or PasswordAndSecondFactor => Data.Model.SignInMethodFamilies.Password,
+        Passkey => Data.Model.SignInMethodFamilies.Passkey,
+        Sso => Data.Model.SignInMethodFamilies.Sso,
+        _ => method,
+    };
 }

@@ -10,11 +10,12 @@ namespace Confide.Identity;
 /// <param name="RequireSso">Whether the workspace accepts only sessions signed in through its identity provider.</param>
 /// <param name="IsBreakGlass">Whether this teammate is the workspace's break-glass owner.</param>
 /// <param name="SessionIdleMinutes">The workspace's stricter idle timeout, if it has one.</param>
+/// <param name="AllowedSignInMethods">The sign-in methods whose sessions the workspace accepts; null for all.</param>
 /// <param name="SessionAbsoluteHours">The workspace's shorter session lifetime, if it has one.</param>
 public sealed record Membership(
     string WorkspaceId, string WorkspaceName, string TeammateId, string TeammateName, string Role, IReadOnlySet<string> Permissions,
     string TwoFactorRequirement, string? IpAllowlist, bool RequireSso = false, bool IsBreakGlass = false,
-    int? SessionIdleMinutes = null, int? SessionAbsoluteHours = null)
+    int? SessionIdleMinutes = null, int? SessionAbsoluteHours = null, IReadOnlySet<string>? AllowedSignInMethods = null)
 {
     public bool RequiresTwoFactor => Authorization.RolePermissions.RequiresTwoFactor(TwoFactorRequirement, Permissions);
 }
@@ -33,7 +34,7 @@ public sealed class TeammateMemberships(CurrentCell cell, Crypto.WorkspaceKeyRin
             from r in db.WorkspaceRoles.Where(r => r.WorkspaceId == t.WorkspaceId && r.Id == t.Role).DefaultIfEmpty()
             where t.AccountId == accountId
             orderby w.CreatedAt, w.Id
-            select new { Teammate = t, WorkspaceName = w.Name, w.TwoFactorRequirement, w.IpAllowlist, w.RequireSso, w.BreakGlassTeammateId, w.SessionIdleMinutes, w.SessionAbsoluteHours, RolePermissions = r == null ? null : r.Permissions })
+            select new { Teammate = t, WorkspaceName = w.Name, w.TwoFactorRequirement, w.IpAllowlist, w.RequireSso, w.BreakGlassTeammateId, w.SessionIdleMinutes, w.SessionAbsoluteHours, w.AllowedSignInMethods, RolePermissions = r == null ? null : r.Permissions })
             .ToListAsync(ct);
         var memberships = new List<Membership>(rows.Count);
         foreach (var row in rows)
@@ -42,7 +43,8 @@ public sealed class TeammateMemberships(CurrentCell cell, Crypto.WorkspaceKeyRin
             memberships.Add(new Membership(row.Teammate.WorkspaceId, row.WorkspaceName, row.Teammate.Id, workforce.Name(row.Teammate), row.Teammate.Role,
                 Authorization.RolePermissions.Resolve(row.Teammate.Role, row.RolePermissions), row.TwoFactorRequirement, row.IpAllowlist,
                 row.RequireSso, row.BreakGlassTeammateId == row.Teammate.Id && row.Teammate.Role == Data.Model.TeammateRoles.Owner,
-                row.SessionIdleMinutes, row.SessionAbsoluteHours));
+                row.SessionIdleMinutes, row.SessionAbsoluteHours,
+                row.AllowedSignInMethods is null ? null : row.AllowedSignInMethods.Split(' ', StringSplitOptions.RemoveEmptyEntries).ToHashSet(StringComparer.Ordinal)));
         }
 
         return memberships;

@@ -10,10 +10,12 @@ namespace Confide.Identity;
 
 /// <summary>A workspace's sign-in policy as the API and the settings page show it.</summary>
 public sealed record SecurityPolicy(
-    string TwoFactorRequired, IReadOnlyList<string> IpAllowlist, bool RequireSso, string? BreakGlassTeammateId, int? SessionIdleMinutes, int? SessionAbsoluteHours)
+    string TwoFactorRequired, IReadOnlyList<string> IpAllowlist, bool RequireSso, string? BreakGlassTeammateId, int? SessionIdleMinutes, int? SessionAbsoluteHours,
+    IReadOnlyList<string> AllowedSignInMethods)
 {
     public static SecurityPolicy From(Workspace w) =>
-        new(w.TwoFactorRequirement, Authorization.IpAllowlist.Ranges(w.IpAllowlist), w.RequireSso, w.BreakGlassTeammateId, w.SessionIdleMinutes, w.SessionAbsoluteHours);
+        new(w.TwoFactorRequirement, Authorization.IpAllowlist.Ranges(w.IpAllowlist), w.RequireSso, w.BreakGlassTeammateId, w.SessionIdleMinutes, w.SessionAbsoluteHours,
+            w.AllowedSignInMethods?.Split(' ', StringSplitOptions.RemoveEmptyEntries) ?? [.. SignInMethodFamilies.All]);
 
     public JsonObject ToJson() => new()
     {
@@ -23,12 +25,14 @@ public sealed record SecurityPolicy(
         ["break_glass_teammate_id"] = BreakGlassTeammateId,
         ["session_idle_minutes"] = SessionIdleMinutes,
         ["session_absolute_hours"] = SessionAbsoluteHours,
+        ["allowed_sign_in_methods"] = new JsonArray([.. AllowedSignInMethods.Select(m => JsonValue.Create(m))]),
     };
 
     public bool SameAs(SecurityPolicy other) =>
         TwoFactorRequired == other.TwoFactorRequired && IpAllowlist.SequenceEqual(other.IpAllowlist)
         && RequireSso == other.RequireSso && BreakGlassTeammateId == other.BreakGlassTeammateId
-        && SessionIdleMinutes == other.SessionIdleMinutes && SessionAbsoluteHours == other.SessionAbsoluteHours;
+        && SessionIdleMinutes == other.SessionIdleMinutes && SessionAbsoluteHours == other.SessionAbsoluteHours
+        && AllowedSignInMethods.SequenceEqual(other.AllowedSignInMethods);
 }
 
 /// <summary>
@@ -37,9 +41,12 @@ public sealed record SecurityPolicy(
 /// </summary>
 public sealed record SecurityPolicyChange(
     string? TwoFactorRequired = null, IReadOnlyList<string>? IpAllowlist = null, bool? RequireSso = null, string? BreakGlassTeammateId = null,
-    int? SessionIdleMinutes = null, int? SessionAbsoluteHours = null)
+    int? SessionIdleMinutes = null, int? SessionAbsoluteHours = null, IReadOnlyList<string>? AllowedSignInMethods = null)
 {
-    public bool IsEmpty => this is { TwoFactorRequired: null, IpAllowlist: null, RequireSso: null, BreakGlassTeammateId: null, SessionIdleMinutes: null, SessionAbsoluteHours: null };
+    public bool IsEmpty => this is
+    {
+        TwoFactorRequired: null, IpAllowlist: null, RequireSso: null, BreakGlassTeammateId: null, SessionIdleMinutes: null, SessionAbsoluteHours: null, AllowedSignInMethods: null,
+    };
 }
 
 /// <summary>
@@ -61,7 +68,14 @@ public sealed class WorkspaceSecurityPolicy(ActivityLog log, Microsoft.Extension
     {
         if (change.IsEmpty)
         {
-            throw new ConfideException(ConfideError.ParameterMissing("two_factor_required, ip_allowlist, require_sso, break_glass_teammate_id, session_idle_minutes or session_absolute_hours"));
+            throw new ConfideException(ConfideError.ParameterMissing(
+                "two_factor_required, ip_allowlist, require_sso, break_glass_teammate_id, session_idle_minutes, session_absolute_hours or allowed_sign_in_methods"));
+        }
+
+        if (change.AllowedSignInMethods is { } methods
+            && (methods.Count == 0 || methods.Any(m => !SignInMethodFamilies.All.Contains(m))))
+        {
+            throw new ConfideException(ConfideError.ParameterInvalid("allowed_sign_in_methods must list one or more of 'password', 'passkey' and 'sso'"));
         }
 
         var server = serverSessions.Value;
@@ -94,6 +108,13 @@ public sealed class WorkspaceSecurityPolicy(ActivityLog log, Microsoft.Extension
             var before = SecurityPolicy.From(workspace);
             workspace.TwoFactorRequirement = change.TwoFactorRequired ?? workspace.TwoFactorRequirement;
             workspace.IpAllowlist = change.IpAllowlist is null ? workspace.IpAllowlist : allowlist;
+            if (change.AllowedSignInMethods is { } allowed)
+            {
+                // In a fixed order, and null when every method is allowed (so new methods are not silently excluded).
+                var normalised = SignInMethodFamilies.All.Where(allowed.Contains).ToList();
+                workspace.AllowedSignInMethods = normalised.Count == SignInMethodFamilies.All.Count ? null : string.Join(' ', normalised);
+            }
+
             await ApplySsoPolicyAsync(db, workspace, change, token);
             workspace.SessionIdleMinutes = change.SessionIdleMinutes is { } idleMinutes ? (idleMinutes == 0 ? null : idleMinutes) : workspace.SessionIdleMinutes;
             workspace.SessionAbsoluteHours = change.SessionAbsoluteHours is { } absoluteHours ? (absoluteHours == 0 ? null : absoluteHours) : workspace.SessionAbsoluteHours;
@@ -132,5 +153,15 @@ public sealed class WorkspaceSecurityPolicy(ActivityLog log, Microsoft.Extension
         }
 
         workspace.RequireSso = change.RequireSso ?? workspace.RequireSso;
+        var allowsSso = workspace.AllowedSignInMethods is not { } methods || methods.Split(' ').Contains(SignInMethodFamilies.Sso);
+        if (workspace.RequireSso && !allowsSso)
+        {
+            throw new ConfideException(ConfideError.Conflict("allowed_sign_in_methods must include 'sso' while require_sso is on"));
+        }
+
+        if (workspace.AllowedSignInMethods == SignInMethodFamilies.Sso && !await db.SsoConnections.AnyAsync(c => c.WorkspaceId == workspace.Id, ct))
+        {
+            throw new ConfideException(ConfideError.Conflict("allowing only 'sso' needs an SSO connection: configure one with PUT /confide/sso_connection first"));
+        }
     }
 }

@@ -36,6 +36,13 @@ public sealed class Workspace
     [DataCategory(DataCategories.WorkspaceSetting)]
     public string? BreakGlassTeammateId { get; set; }
 
+    /// <summary>
+    /// Space-separated sign-in methods whose sessions may use the workspace
+    /// (<see cref="SignInMethodFamilies"/>); null for all of them.
+    /// </summary>
+    [DataCategory(DataCategories.WorkspaceSetting)]
+    public string? AllowedSignInMethods { get; set; }
+
     /// <summary>A stricter idle timeout for this workspace's pages than the server's; null for the server's.</summary>
     [DataCategory(DataCategories.WorkspaceSetting)]
     public int? SessionIdleMinutes { get; set; }
@@ -43,6 +50,16 @@ public sealed class Workspace
     /// <summary>A shorter session lifetime for this workspace's pages than the server's; null for the server's.</summary>
     [DataCategory(DataCategories.WorkspaceSetting)]
     public int? SessionAbsoluteHours { get; set; }
+}
+
+/// <summary>The sign-in methods a workspace can allow: a password (with or without a second factor), a passkey, single sign-on.</summary>
+public static class SignInMethodFamilies
+{
+    public const string Password = "password";
+    public const string Passkey = "passkey";
+    public const string Sso = "sso";
+
+    public static IReadOnlyList<string> All { get; } = [Password, Passkey, Sso];
 }
 
 public static class TwoFactorRequirements

@@ -12,15 +12,17 @@ internal static class SecuritySettingsEndpoints
     /// <param name="BreakGlassTeammateId">An owner's teammate id, or "" to name none.</param>
     /// <param name="SessionIdleMinutes">0 for the server's limit.</param>
     internal sealed record SecuritySettingsInput(
-        string? TwoFactorRequired, string[]? IpAllowlist, bool? RequireSso, string? BreakGlassTeammateId, int? SessionIdleMinutes, int? SessionAbsoluteHours);
+        string? TwoFactorRequired, string[]? IpAllowlist, bool? RequireSso, string? BreakGlassTeammateId, int? SessionIdleMinutes, int? SessionAbsoluteHours,
+        string[]? AllowedSignInMethods);
 
     internal sealed record SecuritySettingsView(
-        string TwoFactorRequired, IReadOnlyList<string> IpAllowlist, bool RequireSso, string? BreakGlassTeammateId, int? SessionIdleMinutes, int? SessionAbsoluteHours)
+        string TwoFactorRequired, IReadOnlyList<string> IpAllowlist, bool RequireSso, string? BreakGlassTeammateId, int? SessionIdleMinutes, int? SessionAbsoluteHours,
+        IReadOnlyList<string> AllowedSignInMethods)
     {
         public string Type { get; } = "security_settings";
 
         public static SecuritySettingsView From(SecurityPolicy p) =>
-            new(p.TwoFactorRequired, p.IpAllowlist, p.RequireSso, p.BreakGlassTeammateId, p.SessionIdleMinutes, p.SessionAbsoluteHours);
+            new(p.TwoFactorRequired, p.IpAllowlist, p.RequireSso, p.BreakGlassTeammateId, p.SessionIdleMinutes, p.SessionAbsoluteHours, p.AllowedSignInMethods);
     }
 
     public static void MapSecuritySettingsEndpoints(this IEndpointRouteBuilder api)
@@ -36,7 +38,7 @@ internal static class SecuritySettingsEndpoints
     /// <summary>Changes the settings given (absent ones stay).</summary>
     private static async Task<IResult> UpdateAsync(ApiCaller caller, CurrentCell cell, WorkspaceSecurityPolicy policy, HttpContext http, SecuritySettingsInput input, CancellationToken ct)
     {
-        var change = new SecurityPolicyChange(input.TwoFactorRequired, input.IpAllowlist, input.RequireSso, input.BreakGlassTeammateId, input.SessionIdleMinutes, input.SessionAbsoluteHours);
+        var change = new SecurityPolicyChange(input.TwoFactorRequired, input.IpAllowlist, input.RequireSso, input.BreakGlassTeammateId, input.SessionIdleMinutes, input.SessionAbsoluteHours, input.AllowedSignInMethods);
         var after = await policy.ChangeAsync(cell.Database, caller.WorkspaceId, change, caller.Actor, http.Connection.RemoteIpAddress, ct);
         return TypedResults.Ok(SecuritySettingsView.From(after));
     }

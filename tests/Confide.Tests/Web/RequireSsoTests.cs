@@ -79,21 +79,21 @@ public sealed class RequireSsoTests(Servers servers)
         var member = new Membership("ws_a", "A", "tm_1", "Ann", "owner", new HashSet<string>(), "off", null, RequireSso: true, IsBreakGlass: false);
         var breakGlass = member with { IsBreakGlass = true };
 
-        Assert.True(SsoRequirement.IsSatisfied(member, Session(SignInMethods.Sso, ssoWorkspace: "ws_a")));
-        Assert.False(SsoRequirement.IsSatisfied(member, Session(SignInMethods.Sso, ssoWorkspace: "ws_b")));
-        Assert.False(SsoRequirement.IsSatisfied(member, Session(SignInMethods.Sso, ssoWorkspace: null)));
-        Assert.False(SsoRequirement.IsSatisfied(member, Session(SignInMethods.Password)));
-        Assert.False(SsoRequirement.IsSatisfied(member, Session(SignInMethods.PasswordAndSecondFactor)));
-        Assert.False(SsoRequirement.IsSatisfied(member, Session(SignInMethods.Passkey)));
-        Assert.False(SsoRequirement.IsSatisfied(member, new ClaimsPrincipal(new ClaimsIdentity())));
-        Assert.True(SsoRequirement.IsSatisfied(breakGlass, Session(SignInMethods.Passkey)));
-        Assert.False(SsoRequirement.IsSatisfied(breakGlass, Session(SignInMethods.Password)));
-        Assert.False(SsoRequirement.IsSatisfied(breakGlass, Session(SignInMethods.PasswordAndSecondFactor)));
-        Assert.True(SsoRequirement.IsSatisfied(member with { RequireSso = false }, Session(SignInMethods.Password)));
+        Assert.True(SignInPolicy.IsSatisfied(member, Session(SignInMethods.Sso, ssoWorkspace: "ws_a")));
+        Assert.False(SignInPolicy.IsSatisfied(member, Session(SignInMethods.Sso, ssoWorkspace: "ws_b")));
+        Assert.False(SignInPolicy.IsSatisfied(member, Session(SignInMethods.Sso, ssoWorkspace: null)));
+        Assert.False(SignInPolicy.IsSatisfied(member, Session(SignInMethods.Password)));
+        Assert.False(SignInPolicy.IsSatisfied(member, Session(SignInMethods.PasswordAndSecondFactor)));
+        Assert.False(SignInPolicy.IsSatisfied(member, Session(SignInMethods.Passkey)));
+        Assert.False(SignInPolicy.IsSatisfied(member, new ClaimsPrincipal(new ClaimsIdentity())));
+        Assert.True(SignInPolicy.IsSatisfied(breakGlass, Session(SignInMethods.Passkey)));
+        Assert.False(SignInPolicy.IsSatisfied(breakGlass, Session(SignInMethods.Password)));
+        Assert.False(SignInPolicy.IsSatisfied(breakGlass, Session(SignInMethods.PasswordAndSecondFactor)));
+        Assert.True(SignInPolicy.IsSatisfied(member with { RequireSso = false }, Session(SignInMethods.Password)));
 
-        Assert.True(SsoRequirement.RefusesPasswordSignIn([member, breakGlass]));
-        Assert.False(SsoRequirement.RefusesPasswordSignIn([member, member with { RequireSso = false }]));
-        Assert.False(SsoRequirement.RefusesPasswordSignIn([]));
+        Assert.True(SignInPolicy.RefusesPasswordSignIn([member, breakGlass]));
+        Assert.False(SignInPolicy.RefusesPasswordSignIn([member, member with { RequireSso = false }]));
+        Assert.False(SignInPolicy.RefusesPasswordSignIn([]));
     }
 
     private static ClaimsPrincipal Session(string method, string? ssoWorkspace = null)
@@ -128,7 +128,7 @@ public sealed class RequireSsoTests(Servers servers)
         }, CancellationToken.None);
 
     /// <summary>Gives an added teammate (whose password was generated and not shown) a known one.</summary>
-    private static async Task<string> SetPasswordAsync(TestServer server, string email)
+    internal static async Task<string> SetPasswordAsync(TestServer server, string email)
     {
         const string password = "another-correct-horse-battery";
         var hash = new Microsoft.AspNetCore.Identity.PasswordHasher<TeammateAccount>().HashPassword(new TeammateAccount(), password);
@@ -140,5 +140,81 @@ public sealed class RequireSsoTests(Servers servers)
             await db.SaveChangesAsync(ct);
         }, CancellationToken.None);
         return password;
+    }
+}
+
+/// <summary>A workspace's allowed sign-in methods: sessions signed in otherwise cannot use it.</summary>
+public sealed class AllowedSignInMethodsTests(Servers servers)
+{
+    [Theory, MemberData(nameof(Providers.All), MemberType = typeof(Providers))]
+    public async Task PasswordSessions_AreRefused_WhereOnlyPasskeysAndSsoAreAllowed(string provider)
+    {
+        var server = await servers.GetAsync(provider);
+        var strict = await server.CreateWorkspaceAsync(Region.Eu, "Passkeys only");
+        var relaxed = await server.CreateWorkspaceAsync(Region.Eu, "Anything");
+        using var strictApi = strict.Client();
+
+        await (await strictApi.PutAsJsonAsync("confide/security_settings", new { allowed_sign_in_methods = Array.Empty<string>() })).ErrorAsync(HttpStatusCode.BadRequest, "parameter_invalid");
+        await (await strictApi.PutAsJsonAsync("confide/security_settings", new { allowed_sign_in_methods = new[] { "fax" } })).ErrorAsync(HttpStatusCode.BadRequest, "parameter_invalid");
+        await (await strictApi.PutAsJsonAsync("confide/security_settings", new { allowed_sign_in_methods = new[] { "sso" } })).ErrorAsync(HttpStatusCode.Conflict, "conflict");
+        var all = await (await strictApi.GetAsync("confide/security_settings")).JsonAsync();
+        Assert.Equal(["password", "passkey", "sso"], all.GetProperty("allowed_sign_in_methods").EnumerateArray().Select(m => m.GetString()));
+        var set = await (await strictApi.PutAsJsonAsync("confide/security_settings", new { allowed_sign_in_methods = new[] { "sso", "passkey" } })).JsonAsync();
+        Assert.Equal(["passkey", "sso"], set.GetProperty("allowed_sign_in_methods").EnumerateArray().Select(m => m.GetString()));
+        await RequireSsoTests.AddConnectionAsync(server, strict.Id);
+        await (await strictApi.PutAsJsonAsync("confide/security_settings", new { require_sso = true, allowed_sign_in_methods = new[] { "passkey" } })).ErrorAsync(HttpStatusCode.Conflict, "conflict");
+
+        // Its owner's only workspace refuses passwords: the right one is refused at sign-in, and recorded.
+        using (var browser = server.Browser(Region.Eu, new CookieContainer()))
+        {
+            var refused = await browser.PostPasswordAsync(strict.OwnerEmail);
+            Assert.Equal(HttpStatusCode.OK, refused.StatusCode);
+            Assert.Contains("does not accept this way of signing in", await refused.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        }
+
+        Assert.Single((await ActivityLogTests.AllEntriesAsync(strictApi)).Where(e => e.Str("activity_type") == "admin_login_failure"),
+            e => e.GetProperty("metadata").Str("reason") == "method_not_allowed");
+
+        // Someone in both workspaces: a password session opens the relaxed one only.
+        var bothEmail = $"both-{Guid.NewGuid():N}@example.com";
+        using var relaxedApi = relaxed.Client();
+        await (await relaxedApi.PostJsonAsync("confide/teammates", new { email = bothEmail, role = "admin" })).JsonAsync();
+        await (await strictApi.PostJsonAsync("confide/teammates", new { email = bothEmail, role = "admin" })).JsonAsync();
+        var password = await RequireSsoTests.SetPasswordAsync(server, bothEmail);
+        using var both = server.Browser(Region.Eu, new CookieContainer());
+        Assert.Equal(HttpStatusCode.Redirect, (await both.PostPasswordAsync(bothEmail, password)).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await both.GetAsync($"app/inbox?workspace={relaxed.Id}")).StatusCode);
+        var page = await both.GetAsync($"app/inbox?workspace={strict.Id}");
+        Assert.Equal(HttpStatusCode.Forbidden, page.StatusCode);
+        Assert.Contains("passkey, sso", await page.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void TheSessionsMethod_MustBeAllowed_TheBreakGlassPasskeyExcepted()
+    {
+        var member = new Membership("ws_a", "A", "tm_1", "Ann", "owner", new HashSet<string>(), "off", null,
+            AllowedSignInMethods: new HashSet<string> { "passkey", "sso" });
+        Assert.False(SignInPolicy.IsSatisfied(member, Session(SignInMethods.Password)));
+        Assert.False(SignInPolicy.IsSatisfied(member, Session(SignInMethods.PasswordAndSecondFactor)));
+        Assert.True(SignInPolicy.IsSatisfied(member, Session(SignInMethods.Passkey)));
+        Assert.True(SignInPolicy.IsSatisfied(member, Session(SignInMethods.Sso, "ws_a")));
+        Assert.False(SignInPolicy.IsSatisfied(member, Session(SignInMethods.Sso, "ws_b")));
+
+        var passwordOnly = member with { AllowedSignInMethods = new HashSet<string> { "password" }, IsBreakGlass = true };
+        Assert.True(SignInPolicy.IsSatisfied(passwordOnly, Session(SignInMethods.Passkey)));
+        Assert.False(SignInPolicy.IsSatisfied(passwordOnly with { IsBreakGlass = false }, Session(SignInMethods.Passkey)));
+        Assert.True(SignInPolicy.RefusesPasswordSignIn([member]));
+        Assert.False(SignInPolicy.RefusesPasskeySignIn([member]));
+    }
+
+    private static ClaimsPrincipal Session(string method, string? ssoWorkspace = null)
+    {
+        var identity = new ClaimsIdentity([new Claim(SessionClaims.Method, method)], "test");
+        if (ssoWorkspace is not null)
+        {
+            identity.AddClaim(new Claim(SessionClaims.SsoWorkspace, ssoWorkspace));
+        }
+
+        return new ClaimsPrincipal(identity);
     }
 }

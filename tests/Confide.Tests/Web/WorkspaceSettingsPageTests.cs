@@ -54,7 +54,18 @@ public sealed class WorkspaceSettingsPageTests
 
     private static async Task<string> PostAsync(HttpClient browser, string path, string page, string twoFactor, string allowlist)
     {
-        var response = await browser.PostAsync(path, TeammateBrowser.Form(page, new() { ["TwoFactorRequired"] = twoFactor, ["IpAllowlist"] = allowlist, ["BreakGlassTeammateId"] = "" }));
+        // As the browser posts the form: each checked method is its own field.
+        var fields = new List<KeyValuePair<string, string>>
+        {
+            new("__RequestVerificationToken", TeammateBrowser.AntiforgeryToken(page)),
+            new("TwoFactorRequired", twoFactor),
+            new("IpAllowlist", allowlist),
+            new("BreakGlassTeammateId", ""),
+            new("AllowedSignInMethods", "password"),
+            new("AllowedSignInMethods", "passkey"),
+            new("AllowedSignInMethods", "sso"),
+        };
+        var response = await browser.PostAsync(path, new FormUrlEncodedContent(fields));
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         return await response.Content.ReadAsStringAsync();
     }

@@ -690,6 +690,10 @@ namespace Confide.Data.Migrations.Postgres
                         .HasMaxLength(32)
                         .HasColumnType("character varying(32)");
 
+                    b.Property<string>("AllowedSignInMethods")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
                     b.Property<string>("BreakGlassTeammateId")
                         .HasColumnType("text");
 

@@ -685,6 +685,10 @@ namespace Confide.Data.Migrations.Sqlite
                         .HasMaxLength(32)
                         .HasColumnType("TEXT");
 
+                    b.Property<string>("AllowedSignInMethods")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
                     b.Property<string>("BreakGlassTeammateId")
                         .HasColumnType("TEXT");
 

@@ -23,6 +23,7 @@ public sealed class LoginModel(
     // One message for every failure: it must not reveal whether an account exists or is locked.
     private const string FailureMessage = "The email or password is incorrect, or the account is temporarily locked.";
     private const string SsoRequiredMessage = "Your workspace requires single sign-on: sign in with SSO instead.";
+    private const string MethodNotAllowedMessage = "Your workspace does not accept this way of signing in: use another (SSO or a passkey).";
     private const string PasskeyFailureMessage = "That passkey was not accepted, or the account is temporarily locked.";
 
     [BindProperty]
@@ -61,14 +62,14 @@ public sealed class LoginModel(
         }
 
         var result = await signInManager.PasswordSignInAsync(account, Password, isPersistent: false, lockoutOnFailure: true);
-        if ((result.Succeeded || result.RequiresTwoFactor)
-            && SsoRequirement.RefusesPasswordSignIn(await memberships.ForAccountAsync(account.Id, HttpContext.RequestAborted)))
+        var accountMemberships = result.Succeeded || result.RequiresTwoFactor ? await memberships.ForAccountAsync(account.Id, HttpContext.RequestAborted) : [];
+        if (SignInPolicy.RefusesPasswordSignIn(accountMemberships))
         {
             // The password was right, but no workspace of the account accepts a password session.
             await signInManager.SignOutAsync();
-            await SignInActivity.RecordAsync(HttpContext, account.Id, ActivityTypes.AdminLoginFailure, "A password sign-in was refused: the workspace requires single sign-on.",
-                new JsonObject { ["sign_in_method"] = "password", ["reason"] = "sso_required" });
-            Error = SsoRequiredMessage;
+            await SignInActivity.RecordAsync(HttpContext, account.Id, ActivityTypes.AdminLoginFailure, "A password sign-in was refused: no workspace of the account accepts it.",
+                new JsonObject { ["sign_in_method"] = "password", ["reason"] = RefusalReason(accountMemberships) });
+            Error = RefusalMessage(accountMemberships);
             return Page();
         }
 
@@ -119,12 +120,13 @@ public sealed class LoginModel(
             return Page();
         }
 
-        if (SsoRequirement.RefusesPasskeySignIn(await memberships.ForAccountAsync(outcome.Account.Id, HttpContext.RequestAborted)))
+        var passkeyMemberships = await memberships.ForAccountAsync(outcome.Account.Id, HttpContext.RequestAborted);
+        if (SignInPolicy.RefusesPasskeySignIn(passkeyMemberships))
         {
             await signInManager.SignOutAsync();
-            await SignInActivity.RecordAsync(HttpContext, outcome.Account.Id, ActivityTypes.AdminLoginFailure, "A passkey sign-in was refused: the workspace requires single sign-on.",
-                new JsonObject { ["sign_in_method"] = SignInMethods.Passkey, ["reason"] = "sso_required" });
-            PasskeyError = SsoRequiredMessage;
+            await SignInActivity.RecordAsync(HttpContext, outcome.Account.Id, ActivityTypes.AdminLoginFailure, "A passkey sign-in was refused: no workspace of the account accepts it.",
+                new JsonObject { ["sign_in_method"] = SignInMethods.Passkey, ["reason"] = RefusalReason(passkeyMemberships) });
+            PasskeyError = RefusalMessage(passkeyMemberships);
             return Page();
         }
 
@@ -132,4 +134,9 @@ public sealed class LoginModel(
             new JsonObject { ["sign_in_method"] = SignInMethods.Passkey });
         return LocalRedirect(SafeReturnUrl(Url, ReturnUrl));
     }
+
+    /// <summary>Why no workspace of the account takes the session: it requires SSO, or it allows other methods only.</summary>
+    private static string RefusalReason(IReadOnlyList<Membership> all) => all.Any(m => m.RequireSso) ? "sso_required" : "method_not_allowed";
+
+    private static string RefusalMessage(IReadOnlyList<Membership> all) => all.Any(m => m.RequireSso) ? SsoRequiredMessage : MethodNotAllowedMessage;
 }

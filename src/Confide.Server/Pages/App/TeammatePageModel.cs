@@ -60,12 +60,14 @@ public abstract class TeammatePageModel(TeammateMemberships memberships, Current
                 return;
             }
 
-            if (selected is not null && !SsoRequirement.IsSatisfied(selected, User))
+            if (selected is not null && !SignInPolicy.IsSatisfied(selected, User))
             {
                 context.Result = new ContentResult
                 {
                     StatusCode = StatusCodes.Status403Forbidden,
-                    Content = $"This workspace requires single sign-on. Sign in through your identity provider: /app/sso/{selected.WorkspaceId}/start",
+                    Content = selected.RequireSso
+                        ? $"This workspace requires single sign-on. Sign in through your identity provider: /app/sso/{selected.WorkspaceId}/start"
+                        : $"This workspace does not accept the way you signed in. Sign out and sign in with one of: {string.Join(", ", selected.AllowedSignInMethods ?? (IEnumerable<string>)[])}.",
                     ContentType = "text/plain; charset=utf-8",
                 };
                 return;

@@ -39,6 +39,10 @@ public sealed class SecurityModel(TeammateMemberships memberships, CurrentCell c
     [BindProperty]
     public int? SessionAbsoluteHours { get; set; }
 
+    /// <summary>Checked methods (<see cref="SignInMethodFamilies"/>).</summary>
+    [BindProperty]
+    public List<string> AllowedSignInMethods { get; set; } = [];
+
     public bool HasSsoConnection { get; private set; }
 
     public IReadOnlyList<(string Id, string Name)> Owners { get; private set; } = [];
@@ -73,7 +77,8 @@ public sealed class SecurityModel(TeammateMemberships memberships, CurrentCell c
             RequireSso,
             BreakGlassTeammateId ?? "",
             SessionIdleMinutes ?? 0,
-            SessionAbsoluteHours ?? 0);
+            SessionAbsoluteHours ?? 0,
+            AllowedSignInMethods);
         var actor = ActivityActor.Teammate(Current.TeammateId, "web", HttpContext.Connection.RemoteIpAddress?.ToString());
         try
         {
@@ -104,6 +109,7 @@ public sealed class SecurityModel(TeammateMemberships memberships, CurrentCell c
         BreakGlassTeammateId = current.BreakGlassTeammateId ?? "";
         SessionIdleMinutes = current.SessionIdleMinutes;
         SessionAbsoluteHours = current.SessionAbsoluteHours;
+        AllowedSignInMethods = [.. current.AllowedSignInMethods];
     }
 
     private async Task LoadChoicesAsync(CancellationToken ct)
