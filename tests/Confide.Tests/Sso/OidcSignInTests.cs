@@ -11,6 +11,8 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 
+using static Confide.Tests.Sso.SsoTestHelpers;
+
 namespace Confide.Tests.Sso;
 
 /// <summary>
@@ -269,35 +271,6 @@ public sealed class OidcSignInTests(OidcServers servers) : IClassFixture<OidcSer
     }
 
     private static string NewEmail() => $"p-{Guid.NewGuid():N}@{Domain}";
-
-    private static async Task<string> AddTeammateAsync(TestWorkspace workspace, string email, string role)
-    {
-        using var owner = workspace.Client();
-        return (await (await owner.PostJsonAsync("confide/teammates", new { email, role })).JsonAsync()).Str("id");
-    }
-
-    private static async Task<List<JsonElement>> ActivityAsync(TestWorkspace workspace)
-    {
-        using var owner = workspace.Client();
-        var list = await (await owner.GetAsync("admins/activity_logs?created_at_after=0")).JsonAsync();
-        return [.. list.GetProperty("activity_logs").EnumerateArray()];
-    }
-
-    /// <summary>The browser's session cookie as the server reads it.</summary>
-    private static System.Security.Claims.ClaimsPrincipal Session(TestServer server, SsoBrowser browser)
-    {
-        var cookie = browser.Cookies.GetCookies(server.BaseUrl(Region.Eu))["confide_session"];
-        Assert.NotNull(cookie);
-        var options = server.Services.GetRequiredService<IOptionsMonitor<CookieAuthenticationOptions>>().Get(IdentityConstants.ApplicationScheme);
-        return options.TicketDataFormat.Unprotect(cookie.Value)!.Principal;
-    }
-
-    private static async Task AssertNoSessionAsync(SsoBrowser browser)
-    {
-        using var response = await browser.Http.GetAsync("app/inbox");
-        Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
-        Assert.StartsWith("/app/login", response.Headers.Location!.AbsolutePath, StringComparison.Ordinal);
-    }
 
     private static string QueryValue(Uri uri, string name) =>
         Microsoft.AspNetCore.WebUtilities.QueryHelpers.ParseQuery(uri.Query)[name].ToString();

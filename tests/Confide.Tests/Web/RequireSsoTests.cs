@@ -96,7 +96,7 @@ public sealed class RequireSsoTests(Servers servers)
         Assert.False(SignInPolicy.RefusesPasswordSignIn([]));
     }
 
-    private static ClaimsPrincipal Session(string method, string? ssoWorkspace = null)
+    internal static ClaimsPrincipal Session(string method, string? ssoWorkspace = null)
     {
         var identity = new ClaimsIdentity([new Claim(SessionClaims.Method, method)], "test");
         if (ssoWorkspace is not null)
@@ -192,6 +192,8 @@ public sealed class AllowedSignInMethodsTests(Servers servers)
     [Fact]
     public void TheSessionsMethod_MustBeAllowed_TheBreakGlassPasskeyExcepted()
     {
+        static ClaimsPrincipal Session(string method, string? ssoWorkspace = null) => RequireSsoTests.Session(method, ssoWorkspace);
+
         var member = new Membership("ws_a", "A", "tm_1", "Ann", "owner", new HashSet<string>(), "off", null,
             AllowedSignInMethods: new HashSet<string> { "passkey", "sso" });
         Assert.False(SignInPolicy.IsSatisfied(member, Session(SignInMethods.Password)));
@@ -205,16 +207,5 @@ public sealed class AllowedSignInMethodsTests(Servers servers)
         Assert.False(SignInPolicy.IsSatisfied(passwordOnly with { IsBreakGlass = false }, Session(SignInMethods.Passkey)));
         Assert.True(SignInPolicy.RefusesPasswordSignIn([member]));
         Assert.False(SignInPolicy.RefusesPasskeySignIn([member]));
-    }
-
-    private static ClaimsPrincipal Session(string method, string? ssoWorkspace = null)
-    {
-        var identity = new ClaimsIdentity([new Claim(SessionClaims.Method, method)], "test");
-        if (ssoWorkspace is not null)
-        {
-            identity.AddClaim(new Claim(SessionClaims.SsoWorkspace, ssoWorkspace));
-        }
-
-        return new ClaimsPrincipal(identity);
     }
 }
