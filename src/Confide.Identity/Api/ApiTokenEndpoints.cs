@@ -40,7 +40,7 @@ internal static class ApiTokenEndpoints
 
     private static async Task<IResult> CreateAsync(ApiCaller caller, CurrentCell cell, ApiTokenAdministration tokens, CreateTokenInput input, CancellationToken ct)
     {
-        if (input.ExpiresAt is < 0 or > 253402300798)
+        if (input.ExpiresAt is < 0 or > UnixSeconds.MaxBeforeLast)
         {
             throw new ConfideException(ConfideError.ParameterInvalid("expires_at must be a Unix timestamp in seconds"));
         }

@@ -89,7 +89,7 @@ internal static class ActivityLogEndpoints
     {
         var size = Api.PageSize.Resolve(request.PerPage, 20);
         var before = DecodeCursor(request.StartingAfter);
-        if (request.CreatedAtAfter is < 0 or > MaxSeconds || request.CreatedAtBefore is < 0 or > MaxSeconds)
+        if (request.CreatedAtAfter is < 0 or > UnixSeconds.MaxBeforeLast || request.CreatedAtBefore is < 0 or > UnixSeconds.MaxBeforeLast)
         {
             throw new ConfideException(ConfideError.ParameterInvalid("created_at_after and created_at_before must be Unix timestamps in seconds"));
         }
@@ -156,13 +156,10 @@ internal static class ActivityLogEndpoints
         return await db.ActivityLogEntries.Where(e => e.WorkspaceId == workspaceId).OrderBy(e => e.Sequence).Select(e => e.LeafHash).ToListAsync(ct);
     }
 
-    /// <summary>The last second of year 9999, less one: the largest bound a DateTimeOffset can take plus a second.</summary>
-    private const long MaxSeconds = 253402300798;
-
     private static string Hex(byte[] hash) => Convert.ToHexStringLower(hash);
 
     private static long Seconds(string value, string name) =>
-        long.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var seconds) && seconds <= MaxSeconds
+        long.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var seconds) && seconds <= UnixSeconds.MaxBeforeLast
             ? seconds
             : throw new ConfideException(ConfideError.ParameterInvalid($"{name} must be a Unix timestamp in seconds"));
 

@@ -122,7 +122,7 @@ internal sealed class ContactSearchQuery(LookupKeys lookup)
             throw Invalid($"{field} needs a Unix timestamp in seconds");
         }
 
-        if (seconds is < 0 or > 253402300799)
+        if (seconds is < 0 or > UnixSeconds.Max)
         {
             throw Invalid($"{field} is out of range");
         }
