@@ -1,4 +1,3 @@
-using System.Security.Authentication;
 using Confide.Platform;
 
 namespace Confide.Server.Hosting;
@@ -42,7 +41,8 @@ public sealed class RegionalEndpoints
             kestrel.ConfigureHttpsDefaults(https =>
             {
                 https.ServerCertificate = certificate();
-                https.SslProtocols = SslProtocols.Tls12 | SslProtocols.Tls13;
+                https.SslProtocols = TlsPolicy.Protocols;
+                https.OnAuthenticate = (_, ssl) => TlsPolicy.Apply(ssl);
             });
             if (builder.Configuration["urls"] is { Length: > 0 } || builder.Configuration["ASPNETCORE_URLS"] is { Length: > 0 })
             {

@@ -14,6 +14,9 @@ public sealed class TlsOptions
     /// <summary>PEM private key file for <see cref="CertificatePath"/>.</summary>
     public string? KeyPath { get; set; }
 
+    /// <summary>Adds <c>preload</c> to the Strict-Transport-Security header (only once the domain is ready for the browsers' preload lists).</summary>
+    public bool HstsPreload { get; set; }
+
     /// <summary>Largest accepted request body in bytes (default 1 MiB).</summary>
     public long MaxRequestBodyBytes { get; set; } = 1024 * 1024;
 }
