@@ -45,6 +45,9 @@ public sealed class RegionSettings
     /// <summary>Port of this region's HTTPS endpoint in the embedded mode.</summary>
     public int? Port { get; set; }
 
+    /// <summary>Optional plain-HTTP port that only redirects (308) to the region's HTTPS URL; off when unset.</summary>
+    public int? HttpPort { get; set; }
+
     /// <summary>Public base URL clients use for this region (named in 421 responses).</summary>
     public string? PublicUrl { get; set; }
 

@@ -99,6 +99,7 @@ public static class ConfideHost
     public static WebApplication Build(WebApplicationBuilder builder)
     {
         var app = builder.Build();
+        app.UseMiddleware<HttpToHttpsRedirect>();
         app.UseMiddleware<StrictTransportSecurity>();
         app.UseTrustedProxies();
         app.UseMiddleware<ApiErrorMiddleware>();

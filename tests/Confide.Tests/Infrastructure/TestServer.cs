@@ -48,13 +48,15 @@ public sealed class TestServer : IAsyncDisposable
     /// <param name="existingDataDirectory">Start on a data directory left by an earlier server (a restart); it is then not deleted on dispose.</param>
     /// <param name="existingPostgres">Likewise, the eu database of an earlier server; not dropped on dispose.</param>
     /// <param name="configure">Changes to the host before it is built (e.g. a clock the test moves).</param>
-    public static async Task<TestServer> StartAsync(string provider, string? existingDataDirectory = null, string? existingPostgres = null, Action<WebApplicationBuilder>? configure = null)
+    /// <param name="settings">Extra configuration arguments (<c>--Confide:...=...</c>).</param>
+    public static async Task<TestServer> StartAsync(string provider, string? existingDataDirectory = null, string? existingPostgres = null, Action<WebApplicationBuilder>? configure = null, IEnumerable<string>? settings = null)
     {
         var ownsData = existingDataDirectory is null;
         var dataDirectory = existingDataDirectory ?? Directory.CreateTempSubdirectory("confide-test-").FullName;
         var ports = Region.All.ToDictionary(r => r, _ => FreePorts.Next());
         var args = new List<string> { $"--Confide:DataDirectory={dataDirectory}", "--Logging:LogLevel:Default=Warning", "--Logging:LogLevel:Microsoft.AspNetCore.DataProtection=Error" };
         args.AddRange(ports.Select(p => $"--Confide:Regions:{p.Key.Code}:Port={p.Value}"));
+        args.AddRange(settings ?? []);
         string? postgres = null;
         if (provider == Providers.Postgres)
         {
