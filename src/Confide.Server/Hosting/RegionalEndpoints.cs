@@ -42,7 +42,7 @@ public sealed class RegionalEndpoints
     public Region? RedirectRegionForPort(int port) => _byHttpPort.TryGetValue(port, out var region) ? region : null;
 
     /// <summary>Binds one HTTPS listener per served region, and the optional plain-HTTP redirect ports (unless URLs were configured explicitly).</summary>
-    public void Listen(WebApplicationBuilder builder, Func<System.Security.Cryptography.X509Certificates.X509Certificate2> certificate, long maxRequestBodyBytes)
+    public void Listen(WebApplicationBuilder builder, Func<ServerCertificateSource> certificates, long maxRequestBodyBytes)
     {
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
@@ -50,9 +50,15 @@ public sealed class RegionalEndpoints
             kestrel.Limits.MaxRequestBodySize = maxRequestBodyBytes;
             kestrel.ConfigureHttpsDefaults(https =>
             {
-                https.ServerCertificate = certificate();
+                var source = certificates();
+                https.ServerCertificate = source.Initial;
                 https.SslProtocols = TlsPolicy.Protocols;
-                https.OnAuthenticate = (_, ssl) => TlsPolicy.Apply(ssl);
+                https.OnAuthenticate = (_, ssl) =>
+                {
+                    TlsPolicy.Apply(ssl);
+                    // The current certificate and chain: a replaced certificate file takes effect without a restart.
+                    ssl.ServerCertificateContext = source.Current;
+                };
             });
             if (builder.Configuration["urls"] is { Length: > 0 } || builder.Configuration["ASPNETCORE_URLS"] is { Length: > 0 })
             {

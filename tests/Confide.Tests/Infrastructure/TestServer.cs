@@ -16,7 +16,7 @@ namespace Confide.Tests.Infrastructure;
 public sealed class TestServer : IAsyncDisposable
 {
     private readonly WebApplication _app;
-    private readonly X509Certificate2 _ca;
+    private readonly X509Certificate2? _localCa;
 
     private readonly bool _ownsData;
 
@@ -28,7 +28,9 @@ public sealed class TestServer : IAsyncDisposable
         Ports = ports;
         Provider = provider;
         PostgresConnectionString = postgres;
-        _ca = X509Certificate2.CreateFromPem(File.ReadAllText(Path.Combine(dataDirectory, "tls", "ca.pem")));
+        // Absent when a test configures its own certificate files instead of the local CA.
+        var ca = Path.Combine(dataDirectory, "tls", "ca.pem");
+        _localCa = File.Exists(ca) ? X509Certificate2.CreateFromPem(File.ReadAllText(ca)) : null;
     }
 
     public string Provider { get; }
@@ -40,6 +42,8 @@ public sealed class TestServer : IAsyncDisposable
     public IReadOnlyDictionary<Region, int> Ports { get; }
 
     public IServiceProvider Services => _app.Services;
+
+    private X509Certificate2 TrustedCa => _localCa ?? throw new InvalidOperationException("This server uses configured certificate files, not the local CA.");
 
     public CellDatabase Cell(Region region) => Services.GetRequiredService<CellRegistry>().Get(region);
 
@@ -74,14 +78,14 @@ public sealed class TestServer : IAsyncDisposable
     }
 
     /// <summary>An HTTP client for one regional endpoint that trusts only the server's local CA.</summary>
-    public HttpClient Client(Region region, string? token = null) => LocalCaClient.Create(_ca, BaseUrl(region), token);
+    public HttpClient Client(Region region, string? token = null) => LocalCaClient.Create(TrustedCa, BaseUrl(region), token);
 
     /// <summary>A client that reaches the endpoint at one loopback address (<c>127.0.0.1</c> or <c>[::1]</c>), for tests of address rules.</summary>
     public HttpClient ClientVia(string loopbackHost, Region region, string? token = null, System.Net.CookieContainer? cookies = null) =>
-        LocalCaClient.Create(_ca, new Uri($"https://{loopbackHost}:{Ports[region]}/"), token, cookies);
+        LocalCaClient.Create(TrustedCa, new Uri($"https://{loopbackHost}:{Ports[region]}/"), token, cookies);
 
     /// <summary>A browser-like client: cookies kept in <paramref name="cookies"/>, redirects not followed.</summary>
-    public HttpClient Browser(Region region, System.Net.CookieContainer cookies) => LocalCaClient.Create(_ca, BaseUrl(region), token: null, cookies);
+    public HttpClient Browser(Region region, System.Net.CookieContainer cookies) => LocalCaClient.Create(TrustedCa, BaseUrl(region), token: null, cookies);
 
     public async Task<TestWorkspace> CreateWorkspaceAsync(Region region, string name = "Test workspace", string? ownerEmail = null)
     {
@@ -96,7 +100,7 @@ public sealed class TestServer : IAsyncDisposable
     {
         await _app.StopAsync();
         await _app.DisposeAsync();
-        _ca.Dispose();
+        _localCa?.Dispose();
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
         if (!_ownsData)
         {
