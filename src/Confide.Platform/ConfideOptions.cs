@@ -20,6 +20,12 @@ public sealed class ConfideOptions
     /// </summary>
     public string ListenAddress { get; set; } = "localhost";
 
+    /// <summary>
+    /// Development only: accept PostgreSQL connection strings weaker than <c>SSL Mode=VerifyFull</c>.
+    /// Off by default, and a production configuration must leave it off.
+    /// </summary>
+    public bool AllowInsecurePostgres { get; set; }
+
     public ActivityLogSettings ActivityLog { get; set; } = new();
 
     public IDictionary<string, RegionSettings> Regions { get; set; } = new Dictionary<string, RegionSettings>(StringComparer.OrdinalIgnoreCase);
