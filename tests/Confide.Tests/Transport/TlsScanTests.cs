@@ -22,7 +22,9 @@ public sealed partial class TlsScanTests(Servers servers)
     {
         TlsScanners.EnsureInstalled("testssl");
         var server = await servers.GetAsync(Providers.Sqlite);
-        var report = Path.Combine(Directory.CreateTempSubdirectory("confide-testssl-").FullName, "testssl.json");
+        var reports = Directory.CreateTempSubdirectory("confide-testssl-");
+        using var cleanup = new DeleteOnDispose(reports);
+        var report = Path.Combine(reports.FullName, "testssl.json");
         var ca = Path.Combine(server.DataDirectory, "tls", "ca.pem");
 
         // Protocols, each cipher per protocol, forward secrecy, server defaults (certificate), headers, vulnerabilities.
@@ -62,7 +64,9 @@ public sealed partial class TlsScanTests(Servers servers)
     {
         TlsScanners.EnsureInstalled("sslscan");
         var server = await servers.GetAsync(Providers.Sqlite);
-        var report = Path.Combine(Directory.CreateTempSubdirectory("confide-sslscan-").FullName, "sslscan.xml");
+        var reports = Directory.CreateTempSubdirectory("confide-sslscan-");
+        using var cleanup = new DeleteOnDispose(reports);
+        var report = Path.Combine(reports.FullName, "sslscan.xml");
 
         var output = await TlsScanners.RunAsync("sslscan", TimeSpan.FromMinutes(1), $"--xml={report}", "--no-colour", $"localhost:{server.Ports[Region.Eu]}");
 
@@ -81,6 +85,11 @@ public sealed partial class TlsScanTests(Servers servers)
     /// <summary>Finding ids in the "Scanner exceptions" table of docs/tls.md: <c>| `id` | SEVERITY | reason |</c>.</summary>
     private static HashSet<string> DocumentedExceptions() =>
         ExceptionRow().Matches(File.ReadAllText(Path.Combine(TlsScanners.DocsDirectory(), "tls.md"))).Select(m => m.Groups[1].Value).ToHashSet();
+
+    private sealed class DeleteOnDispose(DirectoryInfo directory) : IDisposable
+    {
+        public void Dispose() => directory.Delete(recursive: true);
+    }
 
     [GeneratedRegex(@"^TLS_(ECDHE_(ECDSA|RSA)_WITH_)?(AES_128_GCM_SHA256|AES_256_GCM_SHA384|CHACHA20_POLY1305_SHA256)$")]
     private static partial Regex ForwardSecretAeadIanaName();
