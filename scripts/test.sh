@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite: build (warnings as errors), the .NET suite on SQLite and PostgreSQL,
 # and the official Intercom Node SDK against a live server on both providers.
-# Installs what it needs (Debian's postgresql, softhsm2, oathtool, simplesamlphp, xmlsec1, chromium,
+# Installs what it needs (Debian's postgresql, softhsm2, oathtool, testssl.sh, sslscan, simplesamlphp, xmlsec1, chromium,
 # node/npm, the SDK's npm packages) if missing.
 # Prints "N passed, N failed" last and exits non-zero on any failure.
 set -euo pipefail
@@ -64,6 +64,15 @@ if ! command -v oathtool >/dev/null; then
   DEBIAN_FRONTEND=noninteractive apt-get update -qq >/dev/null
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq oathtool >/dev/null
 fi
+
+# TLS scan tests run testssl and sslscan against a live server and parse their reports
+# (tests/Confide.Tests/Transport/TlsScanTests.cs, docs/tls.md).
+if ! command -v testssl >/dev/null || ! command -v sslscan >/dev/null; then
+  echo "Installing Debian packages: testssl.sh sslscan..."
+  DEBIAN_FRONTEND=noninteractive apt-get update -qq >/dev/null
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq testssl.sh sslscan >/dev/null
+fi
+export CONFIDE_TEST_REQUIRE_TLS_SCANNERS=1
 
 # SAML tests log in against a real SimpleSAMLphp IdP (served with php -S) and cross-check
 # signatures with xmlsec1 (tests/Confide.Tests/Infrastructure/SimpleSamlPhpIdp.cs).

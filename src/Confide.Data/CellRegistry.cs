@@ -14,6 +14,14 @@ public sealed class CellRegistry : IAsyncDisposable
     public CellRegistry(IOptions<ConfideOptions> options, TimeProvider time)
     {
         var settings = options.Value;
+        foreach (var region in settings.ServedRegions())
+        {
+            if (settings.For(region).Postgres is { Length: > 0 } connectionString)
+            {
+                PostgresTransportSecurity.EnsureVerifyFull(region, connectionString, settings.AllowInsecurePostgres);
+            }
+        }
+
         _cells = settings.ServedRegions().ToDictionary(
             region => region,
             region => settings.For(region).Postgres is { Length: > 0 } postgres

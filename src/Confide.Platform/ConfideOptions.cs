@@ -20,6 +20,12 @@ public sealed class ConfideOptions
     /// </summary>
     public string ListenAddress { get; set; } = "localhost";
 
+    /// <summary>
+    /// Development only: accept PostgreSQL connection strings weaker than <c>SSL Mode=VerifyFull</c>.
+    /// Off by default, and a production configuration must leave it off.
+    /// </summary>
+    public bool AllowInsecurePostgres { get; set; }
+
     public ActivityLogSettings ActivityLog { get; set; } = new();
 
     public IDictionary<string, RegionSettings> Regions { get; set; } = new Dictionary<string, RegionSettings>(StringComparer.OrdinalIgnoreCase);
@@ -44,6 +50,9 @@ public sealed class RegionSettings
 
     /// <summary>Port of this region's HTTPS endpoint in the embedded mode.</summary>
     public int? Port { get; set; }
+
+    /// <summary>Optional plain-HTTP port that only redirects (308) to the region's HTTPS URL; off when unset.</summary>
+    public int? HttpPort { get; set; }
 
     /// <summary>Public base URL clients use for this region (named in 421 responses).</summary>
     public string? PublicUrl { get; set; }

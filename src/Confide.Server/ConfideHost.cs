@@ -88,17 +88,19 @@ public static class ConfideHost
         var options = builder.Configuration.GetSection(ConfideOptions.Section).Get<ConfideOptions>() ?? new ConfideOptions();
         var tls = builder.Configuration.GetSection(TlsOptions.Section).Get<TlsOptions>() ?? new TlsOptions();
         var authority = new LocalCertificateAuthority(options.DataDirectoryFullPath, TimeProvider.System);
+        // One source for every endpoint (Kestrel applies the HTTPS defaults once per listener).
+        var certificates = new Lazy<ServerCertificateSource>(() => ServerCertificateSource.Create(tls, authority, TimeProvider.System));
         new RegionalEndpoints(options).Listen(
             builder,
-            () => tls.CertificatePath is { Length: > 0 } certificate
-                ? System.Security.Cryptography.X509Certificates.X509Certificate2.CreateFromPemFile(certificate, tls.KeyPath)
-                : authority.LoadOrCreateServerCertificate(),
+            () => certificates.Value,
             tls.MaxRequestBodyBytes);
     }
 
     public static WebApplication Build(WebApplicationBuilder builder)
     {
         var app = builder.Build();
+        app.UseMiddleware<HttpToHttpsRedirect>();
+        app.UseMiddleware<StrictTransportSecurity>();
         app.UseTrustedProxies();
         app.UseMiddleware<ApiErrorMiddleware>();
         app.UseStatusCodePages(StatusCodePages.WriteIntercomErrorAsync);

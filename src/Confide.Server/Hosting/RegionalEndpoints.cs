@@ -1,4 +1,3 @@
-using System.Security.Authentication;
 using Confide.Platform;
 
 namespace Confide.Server.Hosting;
@@ -11,6 +10,7 @@ namespace Confide.Server.Hosting;
 public sealed class RegionalEndpoints
 {
     private readonly Dictionary<int, Region> _byPort;
+    private readonly Dictionary<int, Region> _byHttpPort;
     private readonly Dictionary<Region, string> _publicUrls;
     private readonly Region? _single;
     private readonly string _listenAddress;
@@ -19,6 +19,12 @@ public sealed class RegionalEndpoints
     {
         var served = options.ServedRegions();
         _byPort = served.ToDictionary(r => options.For(r).Port ?? RegionSettings.DefaultPort(r));
+        _byHttpPort = served.Where(r => options.For(r).HttpPort is not null).ToDictionary(r => options.For(r).HttpPort!.Value);
+        if (_byHttpPort.Keys.Intersect(_byPort.Keys).Any())
+        {
+            throw new InvalidOperationException("Confide:Regions:<region>:HttpPort must differ from every HTTPS port.");
+        }
+
         _single = served.Count == 1 ? served[0] : null;
         _listenAddress = options.ListenAddress is "localhost" or "any" || System.Net.IPAddress.TryParse(options.ListenAddress, out _)
             ? options.ListenAddress
@@ -32,8 +38,11 @@ public sealed class RegionalEndpoints
 
     public string PublicUrl(Region region) => _publicUrls[region];
 
-    /// <summary>Binds one HTTPS listener per served region (unless URLs were configured explicitly).</summary>
-    public void Listen(WebApplicationBuilder builder, Func<System.Security.Cryptography.X509Certificates.X509Certificate2> certificate, long maxRequestBodyBytes)
+    /// <summary>The region whose plain-HTTP redirect port <paramref name="port"/> is, if it is one.</summary>
+    public Region? RedirectRegionForPort(int port) => _byHttpPort.TryGetValue(port, out var region) ? region : null;
+
+    /// <summary>Binds one HTTPS listener per served region, and the optional plain-HTTP redirect ports (unless URLs were configured explicitly).</summary>
+    public void Listen(WebApplicationBuilder builder, Func<ServerCertificateSource> certificates, long maxRequestBodyBytes)
     {
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
@@ -41,8 +50,15 @@ public sealed class RegionalEndpoints
             kestrel.Limits.MaxRequestBodySize = maxRequestBodyBytes;
             kestrel.ConfigureHttpsDefaults(https =>
             {
-                https.ServerCertificate = certificate();
-                https.SslProtocols = SslProtocols.Tls12 | SslProtocols.Tls13;
+                var source = certificates();
+                https.ServerCertificate = source.Initial;
+                https.SslProtocols = TlsPolicy.Protocols;
+                https.OnAuthenticate = (_, ssl) =>
+                {
+                    TlsPolicy.Apply(ssl);
+                    // The current certificate and chain: a replaced certificate file takes effect without a restart.
+                    ssl.ServerCertificateContext = source.Current;
+                };
             });
             if (builder.Configuration["urls"] is { Length: > 0 } || builder.Configuration["ASPNETCORE_URLS"] is { Length: > 0 })
             {
@@ -51,19 +67,30 @@ public sealed class RegionalEndpoints
 
             foreach (var port in _byPort.Keys)
             {
-                switch (_listenAddress)
-                {
-                    case "localhost":
-                        kestrel.ListenLocalhost(port, listen => listen.UseHttps());
-                        break;
-                    case "any":
-                        kestrel.ListenAnyIP(port, listen => listen.UseHttps());
-                        break;
-                    default:
-                        kestrel.Listen(System.Net.IPAddress.Parse(_listenAddress), port, listen => listen.UseHttps());
-                        break;
-                }
+                Bind(kestrel, port, listen => listen.UseHttps());
+            }
+
+            // Plain HTTP only where configured, and only for the redirect (HttpToHttpsRedirect).
+            foreach (var port in _byHttpPort.Keys)
+            {
+                Bind(kestrel, port, _ => { });
             }
         });
+    }
+
+    private void Bind(Microsoft.AspNetCore.Server.Kestrel.Core.KestrelServerOptions kestrel, int port, Action<Microsoft.AspNetCore.Server.Kestrel.Core.ListenOptions> configure)
+    {
+        switch (_listenAddress)
+        {
+            case "localhost":
+                kestrel.ListenLocalhost(port, configure);
+                break;
+            case "any":
+                kestrel.ListenAnyIP(port, configure);
+                break;
+            default:
+                kestrel.Listen(System.Net.IPAddress.Parse(_listenAddress), port, configure);
+                break;
+        }
     }
 }

@@ -16,7 +16,7 @@ namespace Confide.Tests.Infrastructure;
 public sealed class TestServer : IAsyncDisposable
 {
     private readonly WebApplication _app;
-    private readonly X509Certificate2 _ca;
+    private readonly X509Certificate2? _localCa;
 
     private readonly bool _ownsData;
 
@@ -28,7 +28,9 @@ public sealed class TestServer : IAsyncDisposable
         Ports = ports;
         Provider = provider;
         PostgresConnectionString = postgres;
-        _ca = X509Certificate2.CreateFromPem(File.ReadAllText(Path.Combine(dataDirectory, "tls", "ca.pem")));
+        // Absent when a test configures its own certificate files instead of the local CA.
+        var ca = Path.Combine(dataDirectory, "tls", "ca.pem");
+        _localCa = File.Exists(ca) ? X509Certificate2.CreateFromPem(File.ReadAllText(ca)) : null;
     }
 
     public string Provider { get; }
@@ -41,6 +43,8 @@ public sealed class TestServer : IAsyncDisposable
 
     public IServiceProvider Services => _app.Services;
 
+    private X509Certificate2 TrustedCa => _localCa ?? throw new InvalidOperationException("This server uses configured certificate files, not the local CA.");
+
     public CellDatabase Cell(Region region) => Services.GetRequiredService<CellRegistry>().Get(region);
 
     public Uri BaseUrl(Region region) => new($"https://localhost:{Ports[region]}/");
@@ -48,13 +52,15 @@ public sealed class TestServer : IAsyncDisposable
     /// <param name="existingDataDirectory">Start on a data directory left by an earlier server (a restart); it is then not deleted on dispose.</param>
     /// <param name="existingPostgres">Likewise, the eu database of an earlier server; not dropped on dispose.</param>
     /// <param name="configure">Changes to the host before it is built (e.g. a clock the test moves).</param>
-    public static async Task<TestServer> StartAsync(string provider, string? existingDataDirectory = null, string? existingPostgres = null, Action<WebApplicationBuilder>? configure = null)
+    /// <param name="settings">Extra configuration arguments (<c>--Confide:...=...</c>).</param>
+    public static async Task<TestServer> StartAsync(string provider, string? existingDataDirectory = null, string? existingPostgres = null, Action<WebApplicationBuilder>? configure = null, IEnumerable<string>? settings = null)
     {
         var ownsData = existingDataDirectory is null;
         var dataDirectory = existingDataDirectory ?? Directory.CreateTempSubdirectory("confide-test-").FullName;
         var ports = Region.All.ToDictionary(r => r, _ => FreePorts.Next());
         var args = new List<string> { $"--Confide:DataDirectory={dataDirectory}", "--Logging:LogLevel:Default=Warning", "--Logging:LogLevel:Microsoft.AspNetCore.DataProtection=Error" };
         args.AddRange(ports.Select(p => $"--Confide:Regions:{p.Key.Code}:Port={p.Value}"));
+        args.AddRange(settings ?? []);
         string? postgres = null;
         if (provider == Providers.Postgres)
         {
@@ -72,14 +78,14 @@ public sealed class TestServer : IAsyncDisposable
     }
 
     /// <summary>An HTTP client for one regional endpoint that trusts only the server's local CA.</summary>
-    public HttpClient Client(Region region, string? token = null) => LocalCaClient.Create(_ca, BaseUrl(region), token);
+    public HttpClient Client(Region region, string? token = null) => LocalCaClient.Create(TrustedCa, BaseUrl(region), token);
 
     /// <summary>A client that reaches the endpoint at one loopback address (<c>127.0.0.1</c> or <c>[::1]</c>), for tests of address rules.</summary>
     public HttpClient ClientVia(string loopbackHost, Region region, string? token = null, System.Net.CookieContainer? cookies = null) =>
-        LocalCaClient.Create(_ca, new Uri($"https://{loopbackHost}:{Ports[region]}/"), token, cookies);
+        LocalCaClient.Create(TrustedCa, new Uri($"https://{loopbackHost}:{Ports[region]}/"), token, cookies);
 
     /// <summary>A browser-like client: cookies kept in <paramref name="cookies"/>, redirects not followed.</summary>
-    public HttpClient Browser(Region region, System.Net.CookieContainer cookies) => LocalCaClient.Create(_ca, BaseUrl(region), token: null, cookies);
+    public HttpClient Browser(Region region, System.Net.CookieContainer cookies) => LocalCaClient.Create(TrustedCa, BaseUrl(region), token: null, cookies);
 
     public async Task<TestWorkspace> CreateWorkspaceAsync(Region region, string name = "Test workspace", string? ownerEmail = null)
     {
@@ -94,7 +100,7 @@ public sealed class TestServer : IAsyncDisposable
     {
         await _app.StopAsync();
         await _app.DisposeAsync();
-        _ca.Dispose();
+        _localCa?.Dispose();
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
         if (!_ownsData)
         {
