@@ -6,6 +6,7 @@ using Confide.Identity;
 using Confide.Messaging;
 using Confide.Platform;
 using Confide.Server.Hosting;
+using Confide.Server.Hosting.RateLimiting;
 using Confide.Server.Hosting.Sso;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.Extensions.Options;
@@ -34,6 +35,7 @@ public static class ConfideHost
         services.AddMessaging();
         services.AddScoped<Hosting.Sso.SsoSignIn>();
         services.AddOptions<TlsOptions>().BindConfiguration(TlsOptions.Section);
+        services.AddConfideRateLimits();
         services.AddSingleton(sp => new RegionalEndpoints(sp.GetRequiredService<IOptions<ConfideOptions>>().Value));
         services.AddSingleton(sp => new LocalCertificateAuthority(
             sp.GetRequiredService<IOptions<ConfideOptions>>().Value.DataDirectoryFullPath, sp.GetRequiredService<TimeProvider>()));
@@ -102,6 +104,8 @@ public static class ConfideHost
         app.UseTrustedProxies();
         app.UseMiddleware<ApiErrorMiddleware>();
         app.UseStatusCodePages(StatusCodePages.WriteIntercomErrorAsync);
+        // Before routing and authentication: a throttled request costs no token lookup.
+        app.UseRateLimiter();
         app.UseStaticFiles();
         app.UseRouting();
         app.UseMiddleware<RegionGuardMiddleware>();

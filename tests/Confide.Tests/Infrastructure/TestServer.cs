@@ -48,13 +48,18 @@ public sealed class TestServer : IAsyncDisposable
     /// <param name="existingDataDirectory">Start on a data directory left by an earlier server (a restart); it is then not deleted on dispose.</param>
     /// <param name="existingPostgres">Likewise, the eu database of an earlier server; not dropped on dispose.</param>
     /// <param name="configure">Changes to the host before it is built (e.g. a clock the test moves).</param>
-    public static async Task<TestServer> StartAsync(string provider, string? existingDataDirectory = null, string? existingPostgres = null, Action<WebApplicationBuilder>? configure = null)
+    /// <param name="configureApp">Changes to the built application before it starts (e.g. a test-only endpoint).</param>
+    public static async Task<TestServer> StartAsync(string provider, string? existingDataDirectory = null, string? existingPostgres = null, Action<WebApplicationBuilder>? configure = null, Action<WebApplication>? configureApp = null)
     {
         var ownsData = existingDataDirectory is null;
         var dataDirectory = existingDataDirectory ?? Directory.CreateTempSubdirectory("confide-test-").FullName;
         var ports = Region.All.ToDictionary(r => r, _ => FreePorts.Next());
         var args = new List<string> { $"--Confide:DataDirectory={dataDirectory}", "--Logging:LogLevel:Default=Warning", "--Logging:LogLevel:Microsoft.AspNetCore.DataProtection=Error" };
         args.AddRange(ports.Select(p => $"--Confide:Regions:{p.Key.Code}:Port={p.Value}"));
+        // The whole suite signs in from one loopback address far more often than a person would;
+        // tests of the limits set their own through configure.
+        args.AddRange(["--Confide:RateLimits:SignInPerWindow=1000000", "--Confide:RateLimits:TokenCreationPerWindow=1000000",
+            "--Confide:RateLimits:IpPerSecond=1000000", "--Confide:RateLimits:IpBurst=1000000"]);
         string? postgres = null;
         if (provider == Providers.Postgres)
         {
@@ -66,6 +71,7 @@ public sealed class TestServer : IAsyncDisposable
         ConfideHost.ConfigureEndpoints(builder);
         configure?.Invoke(builder);
         var app = ConfideHost.Build(builder);
+        configureApp?.Invoke(app);
         await ConfideHost.MigrateAsync(app.Services);
         await app.StartAsync();
         return new TestServer(app, dataDirectory, ports, provider, postgres, ownsData);
