@@ -56,10 +56,7 @@ public sealed class TestServer : IAsyncDisposable
         var ports = Region.All.ToDictionary(r => r, _ => FreePorts.Next());
         var args = new List<string> { $"--Confide:DataDirectory={dataDirectory}", "--Logging:LogLevel:Default=Warning", "--Logging:LogLevel:Microsoft.AspNetCore.DataProtection=Error" };
         args.AddRange(ports.Select(p => $"--Confide:Regions:{p.Key.Code}:Port={p.Value}"));
-        // The whole suite signs in from one loopback address far more often than a person would;
-        // tests of the limits set their own through configure.
-        args.AddRange(["--Confide:RateLimits:SignInPerWindow=1000000", "--Confide:RateLimits:TokenCreationPerWindow=1000000",
-            "--Confide:RateLimits:IpPerSecond=1000000", "--Confide:RateLimits:IpBurst=1000000"]);
+        args.AddRange(GenerousRateLimits.Args);
         string? postgres = null;
         if (provider == Providers.Postgres)
         {
