@@ -81,6 +81,20 @@ public static class ConfideHost
             options.SlidingExpiration = true;
             options.Events.OnValidatePrincipal = TeammateCookieValidation.ValidateAsync;
         });
+        // Every cookie Confide sets travels only over HTTPS and is out of scripts' reach: the
+        // two-factor and external sign-in cookies as well as the session (SameSite stays as each
+        // scheme sets it, Lax unless stricter), and the antiforgery cookie.
+        services.PostConfigureAll<Microsoft.AspNetCore.Authentication.Cookies.CookieAuthenticationOptions>(options =>
+        {
+            options.Cookie.HttpOnly = true;
+            options.Cookie.SecurePolicy = CookieSecurePolicy.Always;
+        });
+        services.AddAntiforgery(options =>
+        {
+            options.Cookie.HttpOnly = true;
+            options.Cookie.SecurePolicy = CookieSecurePolicy.Always;
+            options.Cookie.SameSite = SameSiteMode.Strict;
+        });
         return builder;
     }
 
@@ -101,6 +115,7 @@ public static class ConfideHost
     public static WebApplication Build(WebApplicationBuilder builder)
     {
         var app = builder.Build();
+        app.UseMiddleware<SecurityHeadersMiddleware>();
         app.UseTrustedProxies();
         app.UseMiddleware<ApiErrorMiddleware>();
         app.UseStatusCodePages(StatusCodePages.WriteIntercomErrorAsync);
