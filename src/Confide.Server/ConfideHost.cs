@@ -6,6 +6,7 @@ using Confide.Identity;
 using Confide.Messaging;
 using Confide.Platform;
 using Confide.Server.Hosting;
+using Confide.Server.Hosting.RateLimiting;
 using Confide.Server.Hosting.Sso;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.Extensions.Options;
@@ -34,6 +35,7 @@ public static class ConfideHost
         services.AddMessaging();
         services.AddScoped<Hosting.Sso.SsoSignIn>();
         services.AddOptions<TlsOptions>().BindConfiguration(TlsOptions.Section);
+        services.AddConfideRateLimits();
         services.AddSingleton(sp => new RegionalEndpoints(sp.GetRequiredService<IOptions<ConfideOptions>>().Value));
         services.AddSingleton(sp => new LocalCertificateAuthority(
             sp.GetRequiredService<IOptions<ConfideOptions>>().Value.DataDirectoryFullPath, sp.GetRequiredService<TimeProvider>()));
@@ -79,6 +81,20 @@ public static class ConfideHost
             options.SlidingExpiration = true;
             options.Events.OnValidatePrincipal = TeammateCookieValidation.ValidateAsync;
         });
+        // Every cookie Confide sets travels only over HTTPS and is out of scripts' reach: the
+        // two-factor and external sign-in cookies as well as the session (SameSite stays as each
+        // scheme sets it, Lax unless stricter), and the antiforgery cookie.
+        services.PostConfigureAll<Microsoft.AspNetCore.Authentication.Cookies.CookieAuthenticationOptions>(options =>
+        {
+            options.Cookie.HttpOnly = true;
+            options.Cookie.SecurePolicy = CookieSecurePolicy.Always;
+        });
+        services.AddAntiforgery(options =>
+        {
+            options.Cookie.HttpOnly = true;
+            options.Cookie.SecurePolicy = CookieSecurePolicy.Always;
+            options.Cookie.SameSite = SameSiteMode.Strict;
+        });
         return builder;
     }
 
@@ -101,9 +117,12 @@ public static class ConfideHost
         var app = builder.Build();
         app.UseMiddleware<HttpToHttpsRedirect>();
         app.UseMiddleware<StrictTransportSecurity>();
+        app.UseMiddleware<SecurityHeadersMiddleware>();
         app.UseTrustedProxies();
         app.UseMiddleware<ApiErrorMiddleware>();
         app.UseStatusCodePages(StatusCodePages.WriteIntercomErrorAsync);
+        // Before routing and authentication: a throttled request costs no token lookup.
+        app.UseRateLimiter();
         app.UseStaticFiles();
         app.UseRouting();
         app.UseMiddleware<RegionGuardMiddleware>();

@@ -18,7 +18,7 @@ public sealed class ServerProcess : IDisposable
     {
         DataDirectory = Directory.CreateTempSubdirectory("confide-proc-").FullName;
         Ports = Region.All.ToDictionary(r => r, _ => FreePorts.Next());
-        ConfigArgs = [.. Ports.Select(p => $"--Confide:Regions:{p.Key.Code}:Port={p.Value}")];
+        ConfigArgs = [.. Ports.Select(p => $"--Confide:Regions:{p.Key.Code}:Port={p.Value}"), .. GenerousRateLimits.Args];
         if (euPostgres is not null)
         {
             ConfigArgs.Add($"--Confide:Regions:eu:Postgres={euPostgres}");

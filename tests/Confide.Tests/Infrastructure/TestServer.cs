@@ -53,13 +53,17 @@ public sealed class TestServer : IAsyncDisposable
     /// <param name="existingPostgres">Likewise, the eu database of an earlier server; not dropped on dispose.</param>
     /// <param name="configure">Changes to the host before it is built (e.g. a clock the test moves).</param>
     /// <param name="settings">Extra configuration arguments (<c>--Confide:...=...</c>).</param>
-    public static async Task<TestServer> StartAsync(string provider, string? existingDataDirectory = null, string? existingPostgres = null, Action<WebApplicationBuilder>? configure = null, IEnumerable<string>? settings = null)
+    /// <param name="configureApp">Changes to the built application before it starts (e.g. a test-only endpoint).</param>
+    public static async Task<TestServer> StartAsync(
+        string provider, string? existingDataDirectory = null, string? existingPostgres = null, Action<WebApplicationBuilder>? configure = null,
+        IEnumerable<string>? settings = null, Action<WebApplication>? configureApp = null)
     {
         var ownsData = existingDataDirectory is null;
         var dataDirectory = existingDataDirectory ?? Directory.CreateTempSubdirectory("confide-test-").FullName;
         var ports = Region.All.ToDictionary(r => r, _ => FreePorts.Next());
         var args = new List<string> { $"--Confide:DataDirectory={dataDirectory}", "--Logging:LogLevel:Default=Warning", "--Logging:LogLevel:Microsoft.AspNetCore.DataProtection=Error" };
         args.AddRange(ports.Select(p => $"--Confide:Regions:{p.Key.Code}:Port={p.Value}"));
+        args.AddRange(GenerousRateLimits.Args);
         args.AddRange(settings ?? []);
         string? postgres = null;
         if (provider == Providers.Postgres)
@@ -72,6 +76,7 @@ public sealed class TestServer : IAsyncDisposable
         ConfideHost.ConfigureEndpoints(builder);
         configure?.Invoke(builder);
         var app = ConfideHost.Build(builder);
+        configureApp?.Invoke(app);
         await ConfideHost.MigrateAsync(app.Services);
         await app.StartAsync();
         return new TestServer(app, dataDirectory, ports, provider, postgres, ownsData);
