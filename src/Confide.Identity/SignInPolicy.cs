@@ -31,7 +31,8 @@ public static class SignInPolicy
             return false;
         }
 
-        return method is not null && Allows(membership, SignInMethods.FamilyOf(method));
+        // Sessions issued before sign-in methods were recorded were all password sessions.
+        return Allows(membership, SignInMethods.FamilyOf(method ?? SignInMethods.Password));
     }
 
     /// <summary>Whether the workspace's allowed methods include <paramref name="family"/> (<see cref="SignInMethodFamilies"/>).</summary>

@@ -207,5 +207,10 @@ public sealed class AllowedSignInMethodsTests(Servers servers)
         Assert.False(SignInPolicy.IsSatisfied(passwordOnly with { IsBreakGlass = false }, Session(SignInMethods.Passkey)));
         Assert.True(SignInPolicy.RefusesPasswordSignIn([member]));
         Assert.False(SignInPolicy.RefusesPasskeySignIn([member]));
+
+        // A session from before methods were recorded counts as the password session it was.
+        var unrecorded = new ClaimsPrincipal(new ClaimsIdentity([new Claim(ClaimTypes.NameIdentifier, "account")], "test"));
+        Assert.False(SignInPolicy.IsSatisfied(member, unrecorded));
+        Assert.True(SignInPolicy.IsSatisfied(member with { AllowedSignInMethods = null }, unrecorded));
     }
 }
