@@ -58,7 +58,15 @@ public sealed class TeammateSignInManager(
     /// is re-issued after a change to the account. Identity's refresh copies only <c>amr</c>, which
     /// would turn a passkey or SSO session into a password one.
     /// </summary>
-    public override async Task RefreshSignInAsync(TeammateAccount user)
+    public override Task RefreshSignInAsync(TeammateAccount user) => ReissueAsync(user, renewAuthentication: false);
+
+    /// <summary>
+    /// Step-up (<see cref="StepUp"/>): re-issues the session as <see cref="RefreshSignInAsync"/>
+    /// does, but stamped as authenticated now, after the teammate proved it is still them.
+    /// </summary>
+    public Task RenewAuthenticationAsync(TeammateAccount user) => ReissueAsync(user, renewAuthentication: true);
+
+    private async Task ReissueAsync(TeammateAccount user, bool renewAuthentication)
     {
         var current = await Context.AuthenticateAsync(AuthenticationScheme);
         if (!current.Succeeded || current.Principal is null || UserManager.GetUserId(current.Principal) != await UserManager.GetUserIdAsync(user))
@@ -68,8 +76,10 @@ public sealed class TeammateSignInManager(
             return;
         }
 
+        // Without the old authentication time, SignInWithClaimsAsync stamps the current one.
         var kept = current.Principal.Claims
             .Where(c => SessionClaims.IsSessionClaim(c) || c.Type is "amr" or ClaimTypes.AuthenticationMethod)
+            .Where(c => !(renewAuthentication && c.Type == SessionClaims.AuthenticatedAt))
             .Select(c => new Claim(c.Type, c.Value))
             .ToList();
         await SignInWithClaimsAsync(user, current.Properties, kept);

@@ -1,4 +1,3 @@
-using System.Security.Claims;
 using System.Text.Json.Nodes;
 using Confide.Audit;
 using Confide.Data;
@@ -6,7 +5,6 @@ using Confide.Data.Model;
 using Confide.Identity;
 using Confide.Identity.TwoFactor;
 using Confide.Server.Hosting;
-using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
@@ -19,7 +17,7 @@ namespace Confide.Server.Pages.App;
 /// passkeys when they have either, else their password — and the session is re-stamped as
 /// freshly authenticated. Wrong answers count towards lockout, as at sign-in.
 /// </summary>
-public sealed class ReauthenticateModel(UserManager<TeammateAccount> users, TeammateSignInManager signInManager, TimeProvider clock, CurrentCell cell) : PageModel
+public sealed class ReauthenticateModel(UserManager<TeammateAccount> users, TeammateSignInManager signInManager, CurrentCell cell) : PageModel
 {
     private const string FailureMessage = "That was not right, the code was already used, or the account is temporarily locked.";
 
@@ -99,17 +97,8 @@ public sealed class ReauthenticateModel(UserManager<TeammateAccount> users, Team
 
         await users.ResetAccessFailedCountAsync(account);
         await SignInActivity.RecordAsync(HttpContext, account.Id, ActivityTypes.AdminReauthentication, "The teammate re-authenticated.", metadata);
-        await RestampSessionAsync();
+        await signInManager.RenewAuthenticationAsync(account);
         return LocalRedirect(LoginModel.SafeReturnUrl(Url, ReturnUrl));
-    }
-
-    /// <summary>Re-issues the session cookie with a new authentication time, keeping everything else (its sign-in time, method).</summary>
-    private async Task RestampSessionAsync()
-    {
-        var current = await HttpContext.AuthenticateAsync(IdentityConstants.ApplicationScheme);
-        var identity = new ClaimsIdentity(User.Claims.Where(c => c.Type != SessionClaims.AuthenticatedAt), User.Identity?.AuthenticationType);
-        identity.AddClaim(SessionClaims.AuthenticatedAtClaim(clock.GetUtcNow()));
-        await HttpContext.SignInAsync(IdentityConstants.ApplicationScheme, new ClaimsPrincipal(identity), current.Properties);
     }
 
     private async Task<TeammateAccount?> LoadAsync()
