@@ -31,6 +31,10 @@ public abstract class ConfideDbContext(DbContextOptions options) : IdentityDbCon
     public DbSet<Team> Teams => Set<Team>();
     public DbSet<TeamMember> TeamMembers => Set<TeamMember>();
     public DbSet<SsoConnection> SsoConnections => Set<SsoConnection>();
+
+    public DbSet<MessengerSettings> MessengerSettings => Set<MessengerSettings>();
+
+    public DbSet<MessengerSecret> MessengerSecrets => Set<MessengerSecret>();
     public DbSet<SsoConsumedAssertion> SsoConsumedAssertions => Set<SsoConsumedAssertion>();
 
     protected override void OnModelCreating(ModelBuilder builder)
@@ -81,6 +85,9 @@ public abstract class ConfideDbContext(DbContextOptions options) : IdentityDbCon
             e.HasIndex(c => new { c.WorkspaceId, c.Id });
             e.HasIndex(c => new { c.WorkspaceId, c.EmailLookup });
             e.HasIndex(c => new { c.WorkspaceId, c.PhoneLookup });
+            e.HasIndex(c => new { c.WorkspaceId, c.VisitorLookup })
+                .IsUnique()
+                .HasFilter("\"VisitorLookup\" IS NOT NULL");
             e.HasIndex(c => new { c.WorkspaceId, c.ExternalIdLookup })
                 .IsUnique()
                 .HasFilter("\"ExternalIdLookup\" IS NOT NULL");
@@ -191,6 +198,21 @@ public abstract class ConfideDbContext(DbContextOptions options) : IdentityDbCon
             e.Property(c => c.AllowedEmailDomains).HasMaxLength(4000);
             e.HasIndex(c => c.WorkspaceId).IsUnique();
             e.HasOne<Workspace>().WithMany().HasForeignKey(c => c.WorkspaceId);
+        });
+
+        builder.Entity<MessengerSettings>(e =>
+        {
+            e.HasKey(m => m.WorkspaceId);
+            e.Property(m => m.AllowedOrigins).HasMaxLength(8000);
+            e.Property(m => m.JsonWebKeySet).HasMaxLength(65536);
+            e.HasOne<Workspace>().WithMany().HasForeignKey(m => m.WorkspaceId);
+        });
+
+        builder.Entity<MessengerSecret>(e =>
+        {
+            e.Property(m => m.Id).HasMaxLength(24);
+            e.HasIndex(m => new { m.WorkspaceId, m.RetiredAt });
+            e.HasOne<Workspace>().WithMany().HasForeignKey(m => m.WorkspaceId);
         });
 
         builder.Entity<SsoConsumedAssertion>(e =>

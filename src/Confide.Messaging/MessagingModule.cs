@@ -18,6 +18,7 @@ public static class MessagingModule
 {
     public static IServiceCollection AddMessaging(this IServiceCollection services)
     {
+        services.AddSingleton<Live.ConversationSignals>();
         services.AddSingleton<ContactCommands>();
         services.AddSingleton<ConversationCommands>();
         services.AddSingleton<TeamCommands>();

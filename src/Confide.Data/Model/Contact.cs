@@ -46,6 +46,13 @@ public sealed class Contact
     [DataCategory(DataCategories.UserDerivedIndex)]
     public string? PhoneLookup { get; set; }
 
+    /// <summary>
+    /// Equality-lookup key of the messenger's random visitor id, for a lead who wrote from the
+    /// website messenger without identifying; see <c>ILookupIndex</c>.
+    /// </summary>
+    [DataCategory(DataCategories.UserDerivedIndex)]
+    public string? VisitorLookup { get; set; }
+
     [DataCategory(DataCategories.UserBehavior)]
     public DateTimeOffset? LastSeenAt { get; set; }
 

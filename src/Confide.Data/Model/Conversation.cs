@@ -42,6 +42,10 @@ public sealed class Conversation
     [DataCategory(DataCategories.SystemOperations)]
     public int PartCount { get; set; }
 
+    /// <summary>How many parts the contact has seen in the messenger; later teammate replies are unread.</summary>
+    [DataCategory(DataCategories.SystemOperations)]
+    public int ContactReadPartCount { get; set; }
+
     public List<ConversationPart> Parts { get; } = [];
 }
 

@@ -4,13 +4,14 @@ using Confide.Data;
 using Confide.Data.Model;
 using Confide.Messaging.Api;
 using Confide.Messaging.Contacts;
+using Confide.Messaging.Live;
 using Confide.Platform;
 using Microsoft.EntityFrameworkCore;
 
 namespace Confide.Messaging.Conversations;
 
 /// <summary>Every change to a conversation appends a part; state and counters move with it in one transaction.</summary>
-internal sealed class ConversationCommands(ILookupIndex lookup, ContactKeyRing contactKeys, TimeProvider time)
+internal sealed class ConversationCommands(ILookupIndex lookup, ContactKeyRing contactKeys, ConversationSignals signals, TimeProvider time)
 {
     private const int MaxBodyLength = 65_536;
 
@@ -38,7 +39,7 @@ internal sealed class ConversationCommands(ILookupIndex lookup, ContactKeyRing c
 
         var body = Text.Required(input.Body, "body", MaxBodyLength);
         var subject = Text.Optional(input.Subject, "subject", 255);
-        return await cell.Writer.WriteAsync(async (db, ct) =>
+        var created = await cell.Writer.WriteAsync(async (db, ct) =>
         {
             var contact = await db.Contacts.InWorkspace(workspaceId).FirstOrDefaultAsync(c => c.Id == contactId, ct)
                 ?? throw new ConfideException(ConfideError.NotFound("User"));
@@ -59,6 +60,8 @@ internal sealed class ConversationCommands(ILookupIndex lookup, ContactKeyRing c
             contact.LastSeenAt = now;
             return (conversation, opening, subject, body);
         });
+        signals.Publish(new ConversationChanged(workspaceId, created.conversation.Id, created.conversation.ContactId));
+        return created;
     }
 
     public async Task ReplyAsync(CellDatabase cell, string workspaceId, string conversationId, ReplyInput input)
@@ -68,7 +71,7 @@ internal sealed class ConversationCommands(ILookupIndex lookup, ContactKeyRing c
         // Lookup keys only when a contact replies identified by external id or email.
         var needsLookup = input.Type != "admin" && input.IntercomUserId is not { Length: > 0 } && (input.UserId is { Length: > 0 } || input.Email is { Length: > 0 });
         var keys = needsLookup ? await lookup.ForWorkspaceAsync(cell, workspaceId, CancellationToken.None) : null;
-        await cell.Writer.WriteAsync(async (db, ct) =>
+        var contactId = await cell.Writer.WriteAsync(async (db, ct) =>
         {
             var conversation = await FindAsync(db, workspaceId, conversationId, ct);
             var cipher = await contactKeys.ForContactAsync(cell, workspaceId, conversation.ContactId, ct);
@@ -104,7 +107,10 @@ internal sealed class ConversationCommands(ILookupIndex lookup, ContactKeyRing c
                 default:
                     throw new ConfideException(ConfideError.ParameterInvalid("type must be 'admin' or 'user'"));
             }
+
+            return conversation.ContactId;
         });
+        signals.Publish(new ConversationChanged(workspaceId, conversationId, contactId));
     }
 
     public async Task ManageAsync(CellDatabase cell, string workspaceId, string conversationId, ManageInput input)
@@ -120,7 +126,7 @@ internal sealed class ConversationCommands(ILookupIndex lookup, ContactKeyRing c
         }
 
         var body = Text.Optional(input.Body, "body", MaxBodyLength);
-        await cell.Writer.WriteAsync(async (db, ct) =>
+        var contactId = await cell.Writer.WriteAsync(async (db, ct) =>
         {
             var conversation = await FindAsync(db, workspaceId, conversationId, ct);
             var cipher = await contactKeys.ForContactAsync(cell, workspaceId, conversation.ContactId, ct);
@@ -149,7 +155,10 @@ internal sealed class ConversationCommands(ILookupIndex lookup, ContactKeyRing c
                 default:
                     throw new ConfideException(ConfideError.ParameterInvalid("message_type must be 'close', 'open' or 'assignment'"));
             }
+
+            return conversation.ContactId;
         });
+        signals.Publish(new ConversationChanged(workspaceId, conversationId, contactId));
     }
 
     /// <summary>Intercom's way to leave a conversation without an admin or team assignee.</summary>

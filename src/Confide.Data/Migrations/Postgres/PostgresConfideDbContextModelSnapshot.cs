@@ -197,6 +197,9 @@ namespace Confide.Data.Migrations.Postgres
                     b.Property<DateTimeOffset>("UpdatedAt")
                         .HasColumnType("timestamp with time zone");
 
+                    b.Property<string>("VisitorLookup")
+                        .HasColumnType("text");
+
                     b.Property<string>("WorkspaceId")
                         .IsRequired()
                         .HasColumnType("character varying(32)");
@@ -212,6 +215,10 @@ namespace Confide.Data.Migrations.Postgres
                     b.HasIndex("WorkspaceId", "Id");
 
                     b.HasIndex("WorkspaceId", "PhoneLookup");
+
+                    b.HasIndex("WorkspaceId", "VisitorLookup")
+                        .IsUnique()
+                        .HasFilter("\"VisitorLookup\" IS NOT NULL");
 
                     b.ToTable("Contacts");
                 });
@@ -250,6 +257,9 @@ namespace Confide.Data.Migrations.Postgres
                     b.Property<string>("ContactId")
                         .IsRequired()
                         .HasColumnType("character varying(24)");
+
+                    b.Property<int>("ContactReadPartCount")
+                        .HasColumnType("integer");
 
                     b.Property<DateTimeOffset>("CreatedAt")
                         .HasColumnType("timestamp with time zone");
@@ -340,6 +350,60 @@ namespace Confide.Data.Migrations.Postgres
                         .IsUnique();
 
                     b.ToTable("ConversationParts");
+                });
+
+            modelBuilder.Entity("Confide.Data.Model.MessengerSecret", b =>
+                {
+                    b.Property<string>("Id")
+                        .HasMaxLength(24)
+                        .HasColumnType("character varying(24)");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<DateTimeOffset?>("RetiredAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<byte[]>("SealedSecret")
+                        .IsRequired()
+                        .HasColumnType("bytea");
+
+                    b.Property<string>("WorkspaceId")
+                        .IsRequired()
+                        .HasColumnType("character varying(32)");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("WorkspaceId", "RetiredAt");
+
+                    b.ToTable("MessengerSecrets");
+                });
+
+            modelBuilder.Entity("Confide.Data.Model.MessengerSettings", b =>
+                {
+                    b.Property<string>("WorkspaceId")
+                        .HasColumnType("character varying(32)");
+
+                    b.Property<string>("AllowedOrigins")
+                        .HasMaxLength(8000)
+                        .HasColumnType("character varying(8000)");
+
+                    b.Property<bool>("IdentityVerificationEnforced")
+                        .HasColumnType("boolean");
+
+                    b.Property<string>("JsonWebKeySet")
+                        .HasMaxLength(65536)
+                        .HasColumnType("character varying(65536)");
+
+                    b.Property<int>("JwtMaxLifetimeSeconds")
+                        .HasColumnType("integer");
+
+                    b.Property<DateTimeOffset>("UpdatedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.HasKey("WorkspaceId");
+
+                    b.ToTable("MessengerSettings");
                 });
 
             modelBuilder.Entity("Confide.Data.Model.Note", b =>
@@ -1027,6 +1091,24 @@ namespace Confide.Data.Migrations.Postgres
                     b.HasOne("Confide.Data.Model.Conversation", null)
                         .WithMany("Parts")
                         .HasForeignKey("ConversationId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Confide.Data.Model.MessengerSecret", b =>
+                {
+                    b.HasOne("Confide.Data.Model.Workspace", null)
+                        .WithMany()
+                        .HasForeignKey("WorkspaceId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Confide.Data.Model.MessengerSettings", b =>
+                {
+                    b.HasOne("Confide.Data.Model.Workspace", null)
+                        .WithMany()
+                        .HasForeignKey("WorkspaceId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
                 });

@@ -192,6 +192,9 @@ namespace Confide.Data.Migrations.Sqlite
                     b.Property<long>("UpdatedAt")
                         .HasColumnType("INTEGER");
 
+                    b.Property<string>("VisitorLookup")
+                        .HasColumnType("TEXT");
+
                     b.Property<string>("WorkspaceId")
                         .IsRequired()
                         .HasColumnType("TEXT");
@@ -207,6 +210,10 @@ namespace Confide.Data.Migrations.Sqlite
                     b.HasIndex("WorkspaceId", "Id");
 
                     b.HasIndex("WorkspaceId", "PhoneLookup");
+
+                    b.HasIndex("WorkspaceId", "VisitorLookup")
+                        .IsUnique()
+                        .HasFilter("\"VisitorLookup\" IS NOT NULL");
 
                     b.ToTable("Contacts");
                 });
@@ -245,6 +252,9 @@ namespace Confide.Data.Migrations.Sqlite
                     b.Property<string>("ContactId")
                         .IsRequired()
                         .HasColumnType("TEXT");
+
+                    b.Property<int>("ContactReadPartCount")
+                        .HasColumnType("INTEGER");
 
                     b.Property<long>("CreatedAt")
                         .HasColumnType("INTEGER");
@@ -335,6 +345,60 @@ namespace Confide.Data.Migrations.Sqlite
                         .IsUnique();
 
                     b.ToTable("ConversationParts");
+                });
+
+            modelBuilder.Entity("Confide.Data.Model.MessengerSecret", b =>
+                {
+                    b.Property<string>("Id")
+                        .HasMaxLength(24)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("CreatedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long?>("RetiredAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<byte[]>("SealedSecret")
+                        .IsRequired()
+                        .HasColumnType("BLOB");
+
+                    b.Property<string>("WorkspaceId")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("WorkspaceId", "RetiredAt");
+
+                    b.ToTable("MessengerSecrets");
+                });
+
+            modelBuilder.Entity("Confide.Data.Model.MessengerSettings", b =>
+                {
+                    b.Property<string>("WorkspaceId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("AllowedOrigins")
+                        .HasMaxLength(8000)
+                        .HasColumnType("TEXT");
+
+                    b.Property<bool>("IdentityVerificationEnforced")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("JsonWebKeySet")
+                        .HasMaxLength(65536)
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("JwtMaxLifetimeSeconds")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("UpdatedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("WorkspaceId");
+
+                    b.ToTable("MessengerSettings");
                 });
 
             modelBuilder.Entity("Confide.Data.Model.Note", b =>
@@ -1018,6 +1082,24 @@ namespace Confide.Data.Migrations.Sqlite
                     b.HasOne("Confide.Data.Model.Conversation", null)
                         .WithMany("Parts")
                         .HasForeignKey("ConversationId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Confide.Data.Model.MessengerSecret", b =>
+                {
+                    b.HasOne("Confide.Data.Model.Workspace", null)
+                        .WithMany()
+                        .HasForeignKey("WorkspaceId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Confide.Data.Model.MessengerSettings", b =>
+                {
+                    b.HasOne("Confide.Data.Model.Workspace", null)
+                        .WithMany()
+                        .HasForeignKey("WorkspaceId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
                 });
