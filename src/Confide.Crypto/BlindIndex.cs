@@ -18,6 +18,8 @@ internal sealed class BlindIndex(byte[] key) : LookupKeys
 
     public override string Phone(string phone) => Compute("phone", NormalizePhone(phone));
 
+    public override string VisitorId(string visitorId) => Compute("visitor_id", visitorId);
+
     private string Compute(string field, string value)
     {
         var input = Encoding.UTF8.GetBytes($"{field}\0{value}");

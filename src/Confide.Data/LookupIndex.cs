@@ -19,6 +19,9 @@ public abstract class LookupKeys
 
     public abstract string Phone(string phone);
 
+    /// <summary>The messenger's random visitor id (a lead who has not identified).</summary>
+    public abstract string VisitorId(string visitorId);
+
     /// <summary>Emails match case-insensitively and ignoring surrounding spaces.</summary>
     protected static string NormalizeEmail(string email) => email.Trim().ToLowerInvariant();
 

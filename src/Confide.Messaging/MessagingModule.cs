@@ -22,9 +22,16 @@ public static class MessagingModule
         services.AddSingleton<ContactCommands>();
         services.AddSingleton<ConversationCommands>();
         services.AddSingleton<TeamCommands>();
+        services.AddSingleton<Messenger.MessengerSessions>();
+        services.AddSingleton<Messenger.MessengerContacts>();
+        services.AddSingleton<Messenger.MessengerConversations>();
+        services.AddSingleton<Messenger.Verification.IMessengerIdentityVerifier, Messenger.Verification.UntrustingIdentityVerifier>();
         services.AddScoped(sp => new InboxService(sp.GetRequiredService<CurrentCell>(), sp.GetRequiredService<ConversationCommands>(), sp.GetRequiredService<Crypto.ContactKeyRing>()));
         return services;
     }
+
+    /// <summary>The website messenger's own API (<c>/messenger/v1</c>), apart from the REST API.</summary>
+    public static void MapMessengerApi(this IEndpointRouteBuilder endpoints) => Messenger.MessengerEndpoints.MapMessengerApi(endpoints);
 
     /// <summary>The Intercom-compatible REST API, all behind an API token of the endpoint's own region.</summary>
     public static RouteGroupBuilder MapIntercomApi(this IEndpointRouteBuilder endpoints)

@@ -6,6 +6,7 @@ using Confide.Identity;
 using Confide.Messaging;
 using Confide.Platform;
 using Confide.Server.Hosting;
+using Confide.Server.Hosting.Messenger;
 using Confide.Server.Hosting.RateLimiting;
 using Confide.Server.Hosting.Sso;
 using Microsoft.AspNetCore.DataProtection;
@@ -135,6 +136,8 @@ public static class ConfideHost
         app.MapHealthEndpoints();
         app.MapActivityLogKeys();
         app.MapIntercomApi();
+        app.MapMessengerApi();
+        app.MapMessengerFrame();
         EndpointDeclarations.EnsureAllDeclared(app);
         return app;
     }

@@ -52,6 +52,33 @@ internal sealed class ContactCommands(ILookupIndex lookup, ContactKeyRing contac
         }, cancellationToken);
     }
 
+    /// <summary>
+    /// The lead for a messenger visitor who writes for the first time: no personal field at all,
+    /// only the keyed hash of the visitor id their browser holds.
+    /// </summary>
+    public async Task<Contact> CreateVisitorLeadAsync(CellDatabase cell, string workspaceId, string visitorLookup, CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        var contact = new Contact
+        {
+            Id = PublicIds.NewEntityId(time), WorkspaceId = workspaceId, Role = ContactRoles.Lead, VisitorLookup = visitorLookup,
+            CreatedAt = now, UpdatedAt = now, LastSeenAt = now,
+        };
+        await contactKeys.CreateAsync(cell, workspaceId, contact.Id, cancellationToken);
+        return await cell.Writer.WriteAsync(async (db, ct) =>
+        {
+            // Two tabs of one visitor may write at once: the first lead wins.
+            var existing = await db.Contacts.InWorkspace(workspaceId).FirstOrDefaultAsync(c => c.VisitorLookup == visitorLookup, ct);
+            if (existing is not null)
+            {
+                return existing;
+            }
+
+            db.Contacts.Add(contact);
+            return contact;
+        }, cancellationToken);
+    }
+
     public async Task<Contact> UpdateAsync(CellDatabase cell, string workspaceId, string contactId, ContactInput input, CancellationToken cancellationToken)
     {
         if (input.Role is not null && !ContactRoles.IsValid(input.Role))

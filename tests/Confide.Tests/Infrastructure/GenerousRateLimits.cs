@@ -12,5 +12,6 @@ internal static class GenerousRateLimits
         "--Confide:RateLimits:TokenPerSecond=1000000", "--Confide:RateLimits:TokenBurst=1000000",
         "--Confide:RateLimits:IpPerSecond=1000000", "--Confide:RateLimits:IpBurst=1000000",
         "--Confide:RateLimits:SignInPerWindow=1000000", "--Confide:RateLimits:TokenCreationPerWindow=1000000",
+        "--Confide:RateLimits:MessengerWritesPerWindow=1000000",
     ];
 }

@@ -295,8 +295,28 @@ public sealed class PasskeyTests(Servers servers)
 
     internal static async Task SignOutAsync(IPage page)
     {
-        await page.ClickAsync("button:has-text('Sign out')");
-        await page.WaitForURLAsync(url => new Uri(url).AbsolutePath == "/app/login");
+        // The page may still be settling after the previous step's redirect; a press that lands
+        // mid-navigation is lost, so wait for the page first and press once more if it was.
+        await page.WaitForLoadStateAsync(LoadState.Load);
+        for (var attempt = 1; ; attempt++)
+        {
+            await page.ClickAsync("button:has-text('Sign out')");
+            try
+            {
+                await page.WaitForURLAsync(url => new Uri(url).AbsolutePath == "/app/login", new() { Timeout = 15_000 });
+                return;
+            }
+            catch (TimeoutException)
+            {
+                if (attempt < 2 && await page.Locator("button:has-text('Sign out')").IsVisibleAsync())
+                {
+                    continue;
+                }
+
+                var content = await page.InnerTextAsync("body");
+                throw new Xunit.Sdk.XunitException($"Signing out did not reach the login page; the browser is at {new Uri(page.Url).AbsolutePath} showing: {content[..Math.Min(content.Length, 400)]}");
+            }
+        }
     }
 
     private static async Task<List<IdentityUserPasskey<string>>> StoredPasskeysAsync(TestServer server, string email)

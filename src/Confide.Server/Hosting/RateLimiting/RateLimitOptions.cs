@@ -26,6 +26,9 @@ public sealed class RateLimitOptions
     /// <summary>API tokens one token may create per window.</summary>
     public int TokenCreationPerWindow { get; set; } = 10;
 
+    /// <summary>Website-messenger writes (boots, messages, read markers) per client address per window.</summary>
+    public int MessengerWritesPerWindow { get; set; } = 120;
+
     /// <summary>Length of the sign-in and token-creation windows in seconds.</summary>
     public int WindowSeconds { get; set; } = 60;
 
@@ -37,7 +40,7 @@ public sealed class RateLimitOptions
             (nameof(TokenPerSecond), TokenPerSecond), (nameof(TokenBurst), TokenBurst),
             (nameof(IpPerSecond), IpPerSecond), (nameof(IpBurst), IpBurst),
             (nameof(SignInPerWindow), SignInPerWindow), (nameof(TokenCreationPerWindow), TokenCreationPerWindow),
-            (nameof(WindowSeconds), WindowSeconds),
+            (nameof(MessengerWritesPerWindow), MessengerWritesPerWindow), (nameof(WindowSeconds), WindowSeconds),
         })
         {
             if (value < 1)

@@ -8,7 +8,8 @@ namespace Confide.Server.Hosting.RateLimiting;
 /// <summary>
 /// The limiters every request passes, chained: its client address, its API token (keyed by a
 /// hash of the bearer value, so the limit applies before the token is looked up and a flood of
-/// one token never reaches the database), and for sign-in and token creation a fixed window.
+/// one token never reaches the database), and for sign-in, token creation and website-messenger
+/// writes a fixed window.
 /// The client address is the one after trusted-proxy handling.
 /// </summary>
 internal static class RateLimitPartitions
@@ -25,7 +26,9 @@ internal static class RateLimitPartitions
                     ? RateLimitPartition.GetFixedWindowLimiter("sign-in:" + ClientAddress(http), _ => Window(options.SignInPerWindow, options.WindowSeconds))
                     : RequestKinds.IsTokenCreation(http.Request) && BearerToken.From(http.Request) is { } token
                         ? RateLimitPartition.GetFixedWindowLimiter("token-creation:" + TokenKey(token), _ => Window(options.TokenCreationPerWindow, options.WindowSeconds))
-                        : RateLimitPartition.GetNoLimiter("other")));
+                        : RequestKinds.IsMessengerWrite(http.Request)
+                            ? RateLimitPartition.GetFixedWindowLimiter("messenger:" + ClientAddress(http), _ => Window(options.MessengerWritesPerWindow, options.WindowSeconds))
+                            : RateLimitPartition.GetNoLimiter("other")));
 
     private static string ClientAddress(HttpContext http) => http.Connection.RemoteIpAddress?.ToString() ?? "unknown";
 

@@ -27,4 +27,9 @@ internal static class RequestKinds
     public static bool IsTokenCreation(HttpRequest request) =>
         HttpMethods.IsPost(request.Method)
         && request.Path.Equals("/confide/api_tokens", StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>A website messenger write (boot, a message, a read marker): anyone on the internet can send these.</summary>
+    public static bool IsMessengerWrite(HttpRequest request) =>
+        HttpMethods.IsPost(request.Method)
+        && request.Path.StartsWithSegments("/messenger/v1", StringComparison.OrdinalIgnoreCase);
 }

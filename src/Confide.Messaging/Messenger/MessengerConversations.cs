@@ -1,0 +1,111 @@
+using Confide.Crypto;
+using Confide.Data;
+using Confide.Data.Model;
+using Confide.Messaging.Api;
+using Confide.Messaging.Conversations;
+using Confide.Platform;
+using Microsoft.EntityFrameworkCore;
+
+namespace Confide.Messaging.Messenger;
+
+/// <summary>
+/// The conversations of one messenger contact. Every query is filtered by that contact's id;
+/// a conversation of anyone else is "not found", exactly like one that does not exist.
+/// Customers see comments and state changes, never internal notes or assignments.
+/// </summary>
+internal sealed class MessengerConversations(ContactKeyRing keys, ConversationCommands commands)
+{
+    private const int SnippetLength = 120;
+    private const int ListLimit = 50;
+
+    public async Task<MessengerConversationList> ListAsync(CellDatabase cell, Contact contact, CancellationToken ct)
+    {
+        await using var db = cell.CreateReadContext();
+        var conversations = await db.Conversations
+            .Where(c => c.WorkspaceId == contact.WorkspaceId && c.ContactId == contact.Id)
+            .OrderByDescending(c => c.UpdatedAt).ThenByDescending(c => c.Id)
+            .Take(ListLimit)
+            .ToListAsync(ct);
+        var ids = conversations.Select(c => c.Id).ToList();
+        var visible = await db.ConversationParts
+            .Where(p => ids.Contains(p.ConversationId) && p.PartType == PartTypes.Comment)
+            .ToListAsync(ct);
+        var cipher = await keys.ForContactAsync(cell, contact.WorkspaceId, contact.Id, ct);
+        var summaries = new List<MessengerConversationSummary>(conversations.Count);
+        foreach (var conversation in conversations)
+        {
+            var comments = visible.Where(p => p.ConversationId == conversation.Id).OrderBy(p => p.Sequence).ToList();
+            var last = comments.LastOrDefault();
+            summaries.Add(new MessengerConversationSummary(
+                conversation.Id,
+                conversation.State,
+                last is null ? null : Snippet(cipher.Body(last)),
+                last is null ? "user" : Author(last),
+                Unix.Seconds(conversation.UpdatedAt),
+                Unread(conversation, comments)));
+        }
+
+        return new MessengerConversationList(summaries, summaries.Sum(s => s.Unread));
+    }
+
+    public async Task<MessengerThread> GetAsync(CellDatabase cell, Contact contact, string conversationId, CancellationToken ct)
+    {
+        await using var db = cell.CreateReadContext();
+        var conversation = await OwnAsync(db, contact, conversationId, ct);
+        var parts = await db.ConversationParts
+            .Where(p => p.ConversationId == conversation.Id && p.PartType != PartTypes.Note && p.PartType != PartTypes.Assignment)
+            .OrderBy(p => p.Sequence)
+            .ToListAsync(ct);
+        var cipher = await keys.ForContactAsync(cell, contact.WorkspaceId, contact.Id, ct);
+        var teammates = await TeammateDirectory.LoadAsync(await db.Teammates.Where(t => t.WorkspaceId == contact.WorkspaceId).ToListAsync(ct), keys, cell, contact.WorkspaceId, ct);
+        var messages = parts.Select(p => new MessengerMessage(
+            p.Id,
+            p.PartType == PartTypes.Comment ? Author(p) : p.PartType,
+            p.AuthorType == "admin" ? teammates.Find(p.AuthorId)?.Name ?? "Support" : "You",
+            p.PartType == PartTypes.Comment ? cipher.Body(p) : null,
+            Unix.Seconds(p.CreatedAt)));
+        return new MessengerThread(conversation.Id, conversation.State, [.. messages], Unread(conversation, parts.Where(p => p.PartType == PartTypes.Comment)));
+    }
+
+    public async Task<string> StartAsync(CellDatabase cell, Contact contact, MessengerMessageInput input)
+    {
+        var (conversation, _, _, _) = await commands.CreateAsync(cell, contact.WorkspaceId, new CreateConversationInput(new ContactReference("contact", contact.Id), input.Body, null));
+        await MarkReadAsync(cell, contact, conversation.Id, CancellationToken.None);
+        return conversation.Id;
+    }
+
+    public async Task ReplyAsync(CellDatabase cell, Contact contact, string conversationId, MessengerMessageInput input, CancellationToken ct)
+    {
+        await using (var db = cell.CreateReadContext())
+        {
+            await OwnAsync(db, contact, conversationId, ct);
+        }
+
+        await commands.ReplyAsync(cell, contact.WorkspaceId, conversationId, new ReplyInput(PartTypes.Comment, contact.Role, null, contact.Id, null, null, input.Body));
+        await MarkReadAsync(cell, contact, conversationId, ct);
+    }
+
+    /// <summary>The contact has seen every part so far: the unread badge clears.</summary>
+    public static async Task MarkReadAsync(CellDatabase cell, Contact contact, string conversationId, CancellationToken ct) =>
+        await cell.Writer.WriteAsync(async (db, token) =>
+        {
+            var conversation = await db.Conversations.AsTracking()
+                .FirstOrDefaultAsync(c => c.WorkspaceId == contact.WorkspaceId && c.ContactId == contact.Id && c.Id == conversationId, token)
+                ?? throw new ConfideException(ConfideError.NotFound("Conversation"));
+            conversation.ContactReadPartCount = conversation.PartCount;
+        }, ct);
+
+    private static async Task<Conversation> OwnAsync(ConfideDbContext db, Contact contact, string conversationId, CancellationToken ct) =>
+        await db.Conversations.FirstOrDefaultAsync(c => c.WorkspaceId == contact.WorkspaceId && c.ContactId == contact.Id && c.Id == conversationId, ct)
+        ?? throw new ConfideException(ConfideError.NotFound("Conversation"));
+
+    /// <summary>Who wrote a comment, as the messenger tells it: a teammate ("admin") or the contact ("user").</summary>
+    private static string Author(ConversationPart comment) => comment.AuthorType == "admin" ? "admin" : "user";
+
+    /// <summary>Teammate replies the contact has not seen.</summary>
+    private static int Unread(Conversation conversation, IEnumerable<ConversationPart> comments) =>
+        comments.Count(p => p.AuthorType == "admin" && p.Sequence > conversation.ContactReadPartCount);
+
+    private static string? Snippet(string? body) =>
+        body is null ? null : body.Length <= SnippetLength ? body : string.Concat(body.AsSpan(0, SnippetLength), "…");
+}

@@ -1,0 +1,329 @@
+// The messenger inside its frame, on Confide's origin. Everything shown is built with
+// textContent: message text is never parsed as HTML, and only http(s) URLs become links.
+(function () {
+  'use strict';
+  var appId = new URLSearchParams(location.search).get('app_id');
+  var root = document.getElementById('messenger');
+  var session = null, identity = {}, visible = false;
+  var view = { name: 'list', id: null };
+  var stream = null, refreshTimer = null;
+
+  function el(tag, className, text) {
+    var element = document.createElement(tag);
+    if (className) {
+      element.className = className;
+    }
+    if (text !== undefined && text !== null) {
+      element.textContent = text;
+    }
+    return element;
+  }
+
+  // Text with its http(s) links made clickable; everything else stays text.
+  function richText(text) {
+    var fragment = document.createDocumentFragment();
+    String(text || '').split(/(https?:\/\/[^\s<>"']+)/g).forEach(function (piece, index) {
+      var url = null;
+      if (index % 2 === 1) {
+        try {
+          url = new URL(piece);
+        } catch (e) {
+          url = null;
+        }
+      }
+      if (url && (url.protocol === 'https:' || url.protocol === 'http:')) {
+        var link = el('a', null, piece);
+        link.href = url.href;
+        link.target = '_blank';
+        link.rel = 'noopener noreferrer nofollow';
+        fragment.appendChild(link);
+      } else {
+        fragment.appendChild(document.createTextNode(piece));
+      }
+    });
+    return fragment;
+  }
+
+  function tell(message) {
+    // Only the unread count and open/close requests go to the embedding page (which the
+    // workspace's frame-ancestors list restricts); never message content.
+    window.parent.postMessage(message, '*');
+  }
+
+  function status(text) {
+    root.replaceChildren(el('p', 'status', text));
+  }
+
+  function api(method, path, body, renewed) {
+    var headers = { 'Confide-Messenger-Session': session };
+    if (body !== undefined) {
+      headers['Content-Type'] = 'application/json';
+    }
+    return fetch('/messenger/v1' + path, { method: method, headers: headers, body: body === undefined ? undefined : JSON.stringify(body) })
+      .then(function (response) {
+        if (response.status === 401 && !renewed) {
+          // The session expired (it lasts two hours): boot again with the same identity, once.
+          return boot(identity).then(function () { return api(method, path, body, true); });
+        }
+        if (!response.ok) {
+          return response.json().then(function (error) {
+            throw new Error(error.errors && error.errors[0] ? error.errors[0].message : 'Request failed');
+          }, function () { throw new Error('Request failed (' + response.status + ')'); });
+        }
+        return response.status === 204 ? null : response.json();
+      });
+  }
+
+  function boot(newIdentity) {
+    identity = newIdentity || {};
+    return fetch('/messenger/v1/boot?app_id=' + encodeURIComponent(appId), {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({
+        user_id: identity.user_id, email: identity.email, name: identity.name,
+        user_hash: identity.user_hash, user_jwt: identity.user_jwt,
+      }),
+    }).then(function (response) {
+      return response.json().then(function (result) {
+        if (!response.ok) {
+          session = null;
+          stopStream();
+          status('We could not confirm who you are, so your conversations stay hidden. Reload the page to try again.');
+          root.setAttribute('data-state', 'refused');
+          throw new Error(result.errors && result.errors[0] ? result.errors[0].code : 'boot failed');
+        }
+        session = result.session;
+        root.setAttribute('data-identity', result.identity);
+        root.setAttribute('data-state', 'ready');
+        view = { name: 'list', id: null };
+        connect();
+        return render();
+      });
+    });
+  }
+
+  function render() {
+    if (!session) {
+      return Promise.resolve();
+    }
+    return view.name === 'list' ? renderList() : renderThread(view.id);
+  }
+
+  function header(title, back) {
+    var bar = el('header', 'bar');
+    if (back) {
+      var backButton = el('button', 'back', '‹');
+      backButton.type = 'button';
+      backButton.setAttribute('aria-label', 'Back to conversations');
+      backButton.addEventListener('click', function () { view = { name: 'list', id: null }; render(); });
+      bar.appendChild(backButton);
+    }
+    bar.appendChild(el('h1', null, title));
+    var close = el('button', 'close', '×');
+    close.type = 'button';
+    close.setAttribute('aria-label', 'Close messages');
+    close.addEventListener('click', function () { tell({ type: 'confide:close' }); });
+    bar.appendChild(close);
+    return bar;
+  }
+
+  function renderList() {
+    return api('GET', '/conversations').then(function (list) {
+      tell({ type: 'confide:unread', count: list.unread });
+      if (view.name !== 'list') {
+        return;
+      }
+      var start = el('button', 'primary', 'Send us a message');
+      start.type = 'button';
+      start.id = 'new-conversation';
+      start.addEventListener('click', function () { view = { name: 'thread', id: null }; render(); });
+      var items = el('ul', 'conversations');
+      items.setAttribute('aria-label', 'Your conversations');
+      list.conversations.forEach(function (conversation) {
+        var item = el('li');
+        var open = el('button', 'conversation' + (conversation.unread > 0 ? ' unread' : ''));
+        open.type = 'button';
+        open.setAttribute('data-conversation-id', conversation.id);
+        open.appendChild(el('span', 'who', conversation.last_author_type === 'admin' ? 'Support' : 'You'));
+        open.appendChild(el('span', 'snippet', conversation.last_message || ''));
+        if (conversation.unread > 0) {
+          open.appendChild(el('span', 'badge', conversation.unread + ' unread'));
+        }
+        open.addEventListener('click', function () { view = { name: 'thread', id: conversation.id }; render(); });
+        item.appendChild(open);
+        items.appendChild(item);
+      });
+      var children = [header('Messages', false), start];
+      children.push(list.conversations.length ? items : el('p', 'empty', 'No conversations yet.'));
+      root.replaceChildren.apply(root, children);
+    });
+  }
+
+  function composer(onSend) {
+    var form = el('form', 'composer');
+    var label = el('label', 'visually-hidden', 'Message');
+    label.htmlFor = 'message';
+    var input = el('textarea');
+    input.id = 'message';
+    input.rows = 2;
+    input.placeholder = 'Write a message…';
+    var send = el('button', 'primary', 'Send');
+    send.type = 'submit';
+    input.addEventListener('keydown', function (event) {
+      if (event.key === 'Enter' && !event.shiftKey) {
+        event.preventDefault();
+        form.requestSubmit();
+      }
+    });
+    form.addEventListener('submit', function (event) {
+      event.preventDefault();
+      var text = input.value.trim();
+      if (!text) {
+        return;
+      }
+      send.disabled = true;
+      onSend(text).then(function () { input.value = ''; }, function (error) {
+        form.appendChild(el('p', 'error', error.message));
+      }).finally(function () { send.disabled = false; input.focus(); });
+    });
+    form.append(label, input, send);
+    return form;
+  }
+
+  function renderThread(id) {
+    if (!id) {
+      var empty = el('ol', 'messages');
+      empty.appendChild(el('li', 'hint', 'Ask us anything. We usually reply within a few hours.'));
+      root.replaceChildren(header('New conversation', true), empty, composer(function (text) {
+        return api('POST', '/conversations', { body: text }).then(function (thread) {
+          view = { name: 'thread', id: thread.id };
+          connect(); // the first message made this visitor a contact: listen for replies
+          return showThread(thread);
+        });
+      }));
+      root.querySelector('textarea').focus();
+      return Promise.resolve();
+    }
+    return api('GET', '/conversations/' + encodeURIComponent(id)).then(function (thread) {
+      if (view.name === 'thread' && view.id === id) {
+        return showThread(thread);
+      }
+    });
+  }
+
+  function showThread(thread) {
+    var messages = el('ol', 'messages');
+    messages.setAttribute('aria-label', 'Messages');
+    thread.messages.forEach(function (message) {
+      if (message.kind === 'close' || message.kind === 'open') {
+        messages.appendChild(el('li', 'event', message.kind === 'close' ? 'Conversation closed' : 'Conversation reopened'));
+        return;
+      }
+      var item = el('li', 'message ' + message.kind);
+      item.setAttribute('data-message-id', message.id);
+      item.appendChild(el('span', 'author', message.author_name));
+      var body = el('p', 'body');
+      body.appendChild(richText(message.body));
+      item.appendChild(body);
+      messages.appendChild(item);
+    });
+    var existing = root.querySelector('.composer');
+    var form = existing && root.getAttribute('data-thread') === thread.id ? existing : composer(function (text) {
+      return api('POST', '/conversations/' + encodeURIComponent(thread.id) + '/reply', { body: text }).then(showThread);
+    });
+    root.setAttribute('data-thread', thread.id);
+    root.replaceChildren(header('Conversation', true), messages, form);
+    messages.scrollTop = messages.scrollHeight;
+    if (visible && thread.unread > 0) {
+      return api('POST', '/conversations/' + encodeURIComponent(thread.id) + '/read').then(refreshUnread);
+    }
+    return refreshUnread();
+  }
+
+  function refreshUnread() {
+    return api('GET', '/conversations').then(function (list) { tell({ type: 'confide:unread', count: list.unread }); });
+  }
+
+  // Live updates: server-sent events read with fetch, so the session travels in a header.
+  function stopStream() {
+    if (stream) {
+      stream.abort();
+      stream = null;
+    }
+  }
+
+  function connect() {
+    stopStream();
+    var controller = new AbortController();
+    stream = controller;
+    fetch('/messenger/v1/events', { headers: { 'Confide-Messenger-Session': session }, signal: controller.signal })
+      .then(function (response) {
+        if (!response.ok || !response.body) {
+          throw new Error('events unavailable');
+        }
+        var reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
+        var buffer = '';
+        function pump() {
+          return reader.read().then(function (chunk) {
+            if (chunk.done) {
+              return;
+            }
+            buffer += chunk.value;
+            var events = buffer.split('\n\n');
+            buffer = events.pop();
+            events.forEach(function (block) {
+              if (/^event: conversation$/m.test(block)) {
+                render().catch(function () {});
+              }
+            });
+            return pump();
+          });
+        }
+        return pump();
+      })
+      .catch(function () {})
+      .finally(function () {
+        if (stream === controller) {
+          stream = null;
+          setTimeout(function () { if (!stream && session) { connect(); } }, 2000);
+        }
+      });
+  }
+
+  window.addEventListener('message', function (event) {
+    if (event.source !== window.parent || !event.data) {
+      return;
+    }
+    switch (event.data.type) {
+      case 'confide:boot':
+        boot(event.data.identity).catch(function () {});
+        break;
+      case 'confide:shutdown':
+        stopStream();
+        session = null;
+        fetch('/messenger/v1/shutdown?app_id=' + encodeURIComponent(appId), { method: 'POST' })
+          .then(function () { return boot({}); }).catch(function () {});
+        break;
+      case 'confide:visibility':
+        visible = !!event.data.open;
+        if (visible) {
+          render().catch(function () {});
+        }
+        break;
+    }
+  });
+
+  document.addEventListener('keydown', function (event) {
+    if (event.key === 'Escape') {
+      tell({ type: 'confide:close' });
+    }
+  });
+
+  if (window.parent === window) {
+    status('This messenger opens from the website it belongs to.');
+    return;
+  }
+  // Fallback for signals from another app instance: re-read now and then.
+  refreshTimer = setInterval(function () { if (session && visible) { render().catch(function () {}); } }, 30000);
+  tell({ type: 'confide:ready' });
+})();
