@@ -42,7 +42,7 @@ internal static class MessengerEndpoints
     }
 
     private static async Task<IResult> BootAsync(
-        HttpContext http, CurrentCell cell, MessengerSessions sessions, IMessengerIdentityVerifier verifier,
+        HttpContext http, CurrentCell cell, MessengerSessions sessions, IMessengerIdentityVerifier verifier, TimeProvider time,
         [FromQuery(Name = "app_id")] string? appId, MessengerBootInput input, CancellationToken ct)
     {
         var workspaceId = await WorkspaceAsync(cell.Database, appId, ct);
@@ -69,7 +69,7 @@ internal static class MessengerEndpoints
                 break;
         }
 
-        var expiresAt = Unix.Seconds(DateTimeOffset.UtcNow + MessengerSessions.Lifetime);
+        var expiresAt = Unix.Seconds(time.GetUtcNow() + MessengerSessions.Lifetime);
         return TypedResults.Ok(new MessengerBootResult(sessions.Issue(session), identity, expiresAt));
     }
 

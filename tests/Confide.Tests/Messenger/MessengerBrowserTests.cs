@@ -1,0 +1,125 @@
+using Confide.Platform;
+using Confide.Tests.Infrastructure;
+using Confide.Tests.Web;
+using Microsoft.Playwright;
+
+namespace Confide.Tests.Messenger;
+
+/// <summary>
+/// The messenger on a customer's website and the teammate inbox, in headless Chromium: messages
+/// travel live both ways, identities hold, and message content is only ever text.
+/// </summary>
+public sealed class MessengerBrowserTests(Servers servers)
+{
+    [Theory, MemberData(nameof(Providers.All), MemberType = typeof(Providers))]
+    public async Task VisitorWrites_AppearsLiveInInbox_TeammateReply_AppearsLiveInWidget(string provider)
+    {
+        var server = await servers.GetAsync(provider);
+        var workspace = await server.CreateWorkspaceAsync(Region.Eu, "Acme");
+        await using var website = await CompanyWebsite.StartAsync();
+        await MessengerSetup.AllowOriginsAsync(server, workspace, website.OriginText);
+        await using var chromium = await HeadlessChromium.LaunchAsync();
+
+        var teammate = await chromium.NewPageAsync(server.BaseUrl(Region.Eu));
+        await PasskeyTests.SignInWithPasswordAsync(teammate, workspace.OwnerEmail);
+        await teammate.GotoAsync($"/app/inbox?workspace={workspace.Id}");
+
+        var visitor = await chromium.NewPageAsync(website.Origin);
+        await visitor.GotoAsync(website.AddPage(server.BaseUrl(Region.Eu), workspace.Id).ToString());
+        var widget = await OpenWidgetAsync(visitor);
+        await widget.Locator("#new-conversation").ClickAsync();
+        await SendAsync(widget, "Do you ship to Norway?");
+        await Assertions.Expect(widget.Locator(".message.user .body")).ToHaveTextAsync("Do you ship to Norway?");
+
+        // The inbox, open before the visitor wrote, shows the conversation without a reload.
+        var row = teammate.Locator("section.list li", new() { HasText = "Do you ship to Norway?" });
+        await Assertions.Expect(row).ToBeVisibleAsync();
+        await row.Locator("a").ClickAsync();
+        await teammate.FillAsync("textarea#body", "Yes, within 3 days.");
+        await teammate.ClickAsync("form.reply button[type=submit]");
+
+        // The reply reaches the open widget live.
+        await Assertions.Expect(widget.Locator(".message.admin .body")).ToHaveTextAsync("Yes, within 3 days.");
+        await visitor.ScreenshotAsync(new() { Path = DocsImage("messenger.png") });
+
+        // With the messenger closed, the next reply shows as an unread badge on the launcher.
+        await visitor.ClickAsync("#confide-launcher");
+        await Assertions.Expect(visitor.Locator("#confide-frame")).ToBeHiddenAsync();
+        await teammate.FillAsync("textarea#body", "Anything else?");
+        await teammate.ClickAsync("form.reply button[type=submit]");
+        await Assertions.Expect(visitor.Locator("#confide-launcher")).ToHaveAttributeAsync("data-unread", "1");
+        await Assertions.Expect(visitor.Locator("#confide-launcher .confide-unread")).ToHaveTextAsync("1");
+        await visitor.ClickAsync("#confide-launcher");
+        await Assertions.Expect(widget.Locator(".message.admin .body").Last).ToHaveTextAsync("Anything else?");
+        await Assertions.Expect(visitor.Locator("#confide-launcher")).ToHaveAttributeAsync("data-unread", "0");
+
+        // A returning visitor (same browser, new page) finds the conversation again.
+        await visitor.ReloadAsync();
+        widget = await OpenWidgetAsync(visitor);
+        await Assertions.Expect(widget.Locator("[data-conversation-id]")).ToHaveCountAsync(1);
+    }
+
+    [Theory, MemberData(nameof(Providers.All), MemberType = typeof(Providers))]
+    public async Task HostileMessage_RendersAsText_InWidgetAndInbox(string provider)
+    {
+        var server = await servers.GetAsync(provider);
+        var workspace = await server.CreateWorkspaceAsync(Region.Eu);
+        await using var website = await CompanyWebsite.StartAsync();
+        await MessengerSetup.AllowOriginsAsync(server, workspace, website.OriginText);
+        await using var chromium = await HeadlessChromium.LaunchAsync();
+        const string Hostile = "<script>window.__xss=1</script><img src=x onerror=\"window.__xss=1\"> see javascript:alert(1) and https://example.com/help";
+
+        var visitor = await chromium.NewPageAsync(website.Origin);
+        await visitor.GotoAsync(website.AddPage(server.BaseUrl(Region.Eu), workspace.Id).ToString());
+        var widget = await OpenWidgetAsync(visitor);
+        await widget.Locator("#new-conversation").ClickAsync();
+        await SendAsync(widget, Hostile);
+        var body = widget.Locator(".message.user .body");
+        await Assertions.Expect(body).ToHaveTextAsync(Hostile);
+        await Assertions.Expect(body.Locator("img, script")).ToHaveCountAsync(0);
+        await Assertions.Expect(body.Locator("a")).ToHaveCountAsync(1);
+        await Assertions.Expect(body.Locator("a")).ToHaveAttributeAsync("href", "https://example.com/help");
+        await Assertions.Expect(body.Locator("a")).ToHaveAttributeAsync("rel", "noopener noreferrer nofollow");
+        Assert.Null(await FrameOf(visitor).EvaluateAsync<object?>("() => window.__xss"));
+        Assert.Null(await visitor.EvaluateAsync<object?>("() => window.__xss"));
+
+        var teammate = await chromium.NewPageAsync(server.BaseUrl(Region.Eu));
+        await PasskeyTests.SignInWithPasswordAsync(teammate, workspace.OwnerEmail);
+        await teammate.GotoAsync($"/app/inbox?workspace={workspace.Id}");
+        await teammate.Locator("section.list li a").First.ClickAsync();
+        var part = teammate.GetByText("<script>window.__xss=1</script>", new() { Exact = false });
+        await Assertions.Expect(part).ToBeVisibleAsync();
+        Assert.Null(await teammate.EvaluateAsync<object?>("() => window.__xss"));
+        await Assertions.Expect(teammate.Locator("main img")).ToHaveCountAsync(0);
+    }
+
+    internal static async Task<IFrameLocator> OpenWidgetAsync(IPage page)
+    {
+        await page.ClickAsync("#confide-launcher");
+        var widget = page.FrameLocator("#confide-frame");
+        await Assertions.Expect(widget.Locator("#messenger[data-state=ready], #messenger[data-state=refused]")).ToHaveCountAsync(1);
+        return widget;
+    }
+
+    internal static async Task SendAsync(IFrameLocator widget, string text)
+    {
+        await widget.Locator("#message").FillAsync(text);
+        await widget.Locator("form.composer button[type=submit]").ClickAsync();
+    }
+
+    private static IFrame FrameOf(IPage page) => page.Frames.Single(f => f.Url.Contains("/messenger/v1/frame", StringComparison.Ordinal));
+
+    /// <summary>Screenshots for the docs are taken by the test run itself, so they show the product as it is.</summary>
+    internal static string DocsImage(string name)
+    {
+        var directory = new DirectoryInfo(AppContext.BaseDirectory);
+        while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "Confide.slnx")))
+        {
+            directory = directory.Parent;
+        }
+
+        var images = Path.Combine(directory?.FullName ?? throw new InvalidOperationException("Confide.slnx not found above the test output."), "docs", "images");
+        Directory.CreateDirectory(images);
+        return Path.Combine(images, name);
+    }
+}
