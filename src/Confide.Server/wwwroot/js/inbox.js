@@ -67,6 +67,8 @@
   };
 
   const events = new EventSource(`/app/inbox/events?workspace=${encodeURIComponent(root.dataset.liveWorkspace)}`);
+  // Changes between rendering the page and (re)connecting were signalled to nobody: re-read once connected.
+  events.addEventListener("open", () => refresh());
   events.addEventListener("message", (event) => {
     let signal;
     try {
