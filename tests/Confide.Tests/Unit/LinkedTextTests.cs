@@ -62,4 +62,25 @@ public sealed class LinkedTextTests
             + "<a href=\"https://b.example/p\" rel=\"noopener noreferrer nofollow\" target=\"_blank\">https://b.example/p</a> c",
             Html("a\nhttps://a.example\nb https://b.example/p c"));
     }
+
+    /// <summary>Message content reaches pages only encoded: no page or page model opts out of Razor's encoding.</summary>
+    [Fact]
+    public void NoPage_OutputsRawHtml()
+    {
+        var directory = new DirectoryInfo(AppContext.BaseDirectory);
+        while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "Confide.slnx")))
+        {
+            directory = directory.Parent;
+        }
+
+        var pages = Path.Combine(directory?.FullName ?? throw new InvalidOperationException("Confide.slnx not found above the test output."), "src", "Confide.Server", "Pages");
+        var files = Directory.EnumerateFiles(pages, "*.cs*", SearchOption.AllDirectories).ToList();
+        Assert.NotEmpty(files);
+        Assert.All(files, file =>
+        {
+            var source = File.ReadAllText(file);
+            Assert.DoesNotContain("Html.Raw", source, StringComparison.Ordinal);
+            Assert.DoesNotContain("HtmlString", source, StringComparison.Ordinal);
+        });
+    }
 }
