@@ -2,18 +2,32 @@ namespace Confide.Messaging.Inbox;
 
 public sealed record InboxRow(string Id, string State, string ContactLabel, string? Snippet, DateTimeOffset UpdatedAt, string? AssigneeName);
 
-public sealed record InboxThread(string Id, string State, string ContactLabel, string? ContactEmail, string? AssigneeName, IReadOnlyList<InboxPart> Parts);
+/// <param name="ContactRole">The contact's role: <c>user</c> or <c>lead</c>.</param>
+/// <param name="AssigneeId">The teammate the conversation is assigned to; null when unassigned.</param>
+public sealed record InboxThread(
+    string Id, string State, string ContactLabel, string? ContactName, string? ContactEmail, string ContactRole, string? AssigneeId, string? AssigneeName, IReadOnlyList<InboxPart> Parts);
 
-public sealed record InboxPart(string PartType, string AuthorType, string AuthorName, string? Body, DateTimeOffset CreatedAt, string? AssigneeName)
+/// <param name="Id">The part's id, stable across reads: live views append only the parts they do not show yet.</param>
+/// <param name="AssignedToNobody">An assignment part that removed the assignee.</param>
+public sealed record InboxPart(string Id, string PartType, string AuthorType, string AuthorName, string? Body, DateTimeOffset CreatedAt, string? AssigneeName, bool AssignedToNobody = false)
 {
     public bool IsNote => PartType == Data.Model.PartTypes.Note;
 
     public bool IsFromCustomer => AuthorType != "admin";
 }
 
+/// <summary>A teammate a conversation can be assigned to.</summary>
+public sealed record InboxTeammate(string Id, string Name);
+
 public enum InboxFilter
 {
     Open,
+
+    /// <summary>Open and assigned to the signed-in teammate.</summary>
+    Mine,
+
+    /// <summary>Open and assigned to no teammate (a team assignee does not count).</summary>
+    Unassigned,
     Closed,
     All,
 }

@@ -26,9 +26,19 @@ public sealed class InboxService
 
     private const int SnippetLength = 140;
 
+    /// <summary>Intercom's assignee id for "nobody".</summary>
+    private const string Unassigned = "0";
+
     /// <param name="scope">For a teammate who may read only some conversations (their own, their teams'): which.</param>
-    public async Task<IReadOnlyList<InboxRow>> ListAsync(string workspaceId, InboxFilter filter, int limit, CancellationToken ct, ConversationScope? scope = null)
+    /// <param name="teammateId">The signed-in teammate, whom <see cref="InboxFilter.Mine"/> means.</param>
+    public async Task<IReadOnlyList<InboxRow>> ListAsync(
+        string workspaceId, InboxFilter filter, int limit, CancellationToken ct, ConversationScope? scope = null, string? teammateId = null)
     {
+        if (filter == InboxFilter.Mine && teammateId is null)
+        {
+            throw new ArgumentException("The 'mine' filter needs the signed-in teammate.", nameof(teammateId));
+        }
+
         await using var db = _cell.Database.CreateReadContext();
         var conversations = db.Conversations.Where(c => c.WorkspaceId == workspaceId);
         if (scope is not null)
@@ -39,6 +49,8 @@ public sealed class InboxService
         conversations = filter switch
         {
             InboxFilter.Open => conversations.Where(c => c.State == ConversationStates.Open),
+            InboxFilter.Mine => conversations.Where(c => c.State == ConversationStates.Open && c.AdminAssigneeId == teammateId),
+            InboxFilter.Unassigned => conversations.Where(c => c.State == ConversationStates.Open && c.AdminAssigneeId == null),
             InboxFilter.Closed => conversations.Where(c => c.State == ConversationStates.Closed),
             _ => conversations,
         };
@@ -87,15 +99,20 @@ public sealed class InboxService
             conversation.Id,
             conversation.State,
             contactLabel,
+            cipher.Name(contact),
             email,
+            contact.Role,
+            conversation.AdminAssigneeId,
             conversation.AdminAssigneeId is null ? null : teammates.Find(conversation.AdminAssigneeId)?.Name,
             [.. parts.Select(p => new InboxPart(
+                p.Id,
                 p.PartType,
                 p.AuthorType,
                 p.AuthorType == "admin" ? teammates.Find(p.AuthorId)?.Name ?? "Teammate" : contactLabel,
                 cipher.Body(p),
                 p.CreatedAt,
-                p.AssignedToId is null ? null : teammates.Find(p.AssignedToId)?.Name))]);
+                p.AssignedToId is null ? null : teammates.Find(p.AssignedToId)?.Name,
+                p.PartType == PartTypes.Assignment && p.AssignedToId is null))]);
     }
 
     public Task ReplyAsync(string workspaceId, string teammateId, string conversationId, string body, bool internalNote) =>
@@ -105,6 +122,28 @@ public sealed class InboxService
     public Task SetStateAsync(string workspaceId, string teammateId, string conversationId, bool open) =>
         _commands.ManageAsync(_cell.Database, workspaceId, conversationId, new ManageInput(
             open ? PartTypes.Open : PartTypes.Close, "admin", teammateId, null, null));
+
+    /// <summary>Assigns the conversation to <paramref name="assigneeId"/>, a teammate of the workspace, or to nobody when null.</summary>
+    public Task AssignAsync(string workspaceId, string teammateId, string conversationId, string? assigneeId) =>
+        _commands.ManageAsync(_cell.Database, workspaceId, conversationId, new ManageInput(
+            PartTypes.Assignment, AssigneeTypes.Admin, teammateId, string.IsNullOrEmpty(assigneeId) ? Unassigned : assigneeId, null));
+
+    /// <summary>The workspace's teammates by name, for the assign control.</summary>
+    public async Task<IReadOnlyList<InboxTeammate>> AssignableTeammatesAsync(string workspaceId, CancellationToken ct)
+    {
+        await using var db = _cell.Database.CreateReadContext();
+        var ids = await db.Teammates.Where(t => t.WorkspaceId == workspaceId).Select(t => t.Id).ToListAsync(ct);
+        var teammates = await TeammatesAsync(db, workspaceId, ct);
+        return [.. ids.Select(id => teammates.Find(id)!).Select(t => new InboxTeammate(t.Id, t.Name)).OrderBy(t => t.Name, StringComparer.CurrentCultureIgnoreCase).ThenBy(t => t.Id, StringComparer.Ordinal)];
+    }
+
+    /// <summary>Whether the conversation is in the workspace and within <paramref name="scope"/>: live views signal nothing else.</summary>
+    public async Task<bool> IsVisibleAsync(string workspaceId, string conversationId, ConversationScope? scope, CancellationToken ct)
+    {
+        await using var db = _cell.Database.CreateReadContext();
+        var conversation = await db.Conversations.FirstOrDefaultAsync(c => c.WorkspaceId == workspaceId && c.Id == conversationId, ct);
+        return conversation is not null && (scope is null || await scope.AllowsAsync(db, conversation, ct));
+    }
 
     private async Task<TeammateDirectory> TeammatesAsync(ConfideDbContext db, string workspaceId, CancellationToken ct) =>
         await TeammateDirectory.LoadAsync(await db.Teammates.Where(t => t.WorkspaceId == workspaceId).ToListAsync(ct), _keys, _cell.Database, workspaceId, ct);

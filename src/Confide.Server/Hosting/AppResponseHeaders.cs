@@ -4,8 +4,8 @@ namespace Confide.Server.Hosting;
 
 /// <summary>
 /// Headers on every teammate page: scripts, styles and requests only from this origin, never
-/// inline script or <c>eval</c> (the one script, <c>js/passkeys.js</c>, drives the browser's
-/// WebAuthn API for passkeys; every other page works without JavaScript), no framing, and no
+/// inline script or <c>eval</c> (<c>js/passkeys.js</c> drives the browser's WebAuthn API for
+/// passkeys, <c>js/inbox.js</c> makes the inbox live; every page works without JavaScript), no framing, and no
 /// caching of pages that show message content.
 /// </summary>
 internal sealed class AppResponseHeaders : IPageFilter

@@ -41,6 +41,24 @@ public sealed class SecurityHeadersTests(Servers servers)
         Assert.Contains("script-src 'self'", Assert.Single(response.Headers.GetValues("Content-Security-Policy")), StringComparison.Ordinal);
     }
 
+    /// <summary>The inbox's event stream: the common headers, and nothing that would hold events back or keep them.</summary>
+    [Fact]
+    public async Task InboxEventStream_CarriesTheHeaders_UnbufferedAndUncached()
+    {
+        var server = await servers.GetAsync(Providers.Sqlite);
+        var workspace = await server.CreateWorkspaceAsync(Region.Eu);
+        using var browser = server.Browser(Region.Eu, new CookieContainer());
+        Assert.Equal(HttpStatusCode.Redirect, (await browser.PostPasswordAsync(workspace.OwnerEmail)).StatusCode);
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+
+        await using var events = await Web.EventStream.OpenAsync(browser, workspace.Id, timeout.Token);
+
+        AssertCommonHeaders(events.Response);
+        Assert.True(events.Response.Headers.CacheControl?.NoStore);
+        Assert.Equal("no", Assert.Single(events.Response.Headers.GetValues("X-Accel-Buffering")));
+        Assert.Empty(events.Response.Content.Headers.ContentEncoding);
+    }
+
     [Fact]
     public async Task ApiSuccessAndErrors_CarryTheHeaders()
     {

@@ -16,14 +16,33 @@ public sealed class ConversationModel(TeammateMemberships memberships, CurrentCe
 
     public InboxThread? Thread { get; private set; }
 
+    /// <summary>Whom the assign control offers; loaded only for a teammate who may assign.</summary>
+    public IReadOnlyList<InboxTeammate> Teammates { get; private set; } = [];
+
     [TempData]
     public string? Error { get; set; }
 
-    public async Task<IActionResult> OnGetAsync(CancellationToken ct) =>
-        await LoadAsync(ct) ? Page() : NotFound();
+    public async Task<IActionResult> OnGetAsync(CancellationToken ct)
+    {
+        if (!await LoadAsync(ct))
+        {
+            return NotFound();
+        }
+
+        if (Can(Permissions.ConversationsReply))
+        {
+            Teammates = await inbox.AssignableTeammatesAsync(Current!.WorkspaceId, ct);
+        }
+
+        return Page();
+    }
 
     public Task<IActionResult> OnPostReplyAsync(string? body, bool note, CancellationToken ct) =>
         ActAsync(() => inbox.ReplyAsync(Current!.WorkspaceId, Current.TeammateId, Id, body ?? "", note), ct);
+
+    /// <param name="assignee">A teammate's id; empty to leave the conversation unassigned.</param>
+    public Task<IActionResult> OnPostAssignAsync(string? assignee, CancellationToken ct) =>
+        ActAsync(() => inbox.AssignAsync(Current!.WorkspaceId, Current.TeammateId, Id, assignee), ct);
 
     public Task<IActionResult> OnPostCloseAsync(CancellationToken ct) =>
         ActAsync(() => inbox.SetStateAsync(Current!.WorkspaceId, Current.TeammateId, Id, open: false), ct);
@@ -63,6 +82,12 @@ public sealed class ConversationModel(TeammateMemberships memberships, CurrentCe
         catch (ConfideException ex)
         {
             Error = ex.Error.Message;
+        }
+
+        // Assigned away from a teammate who reads only their own: the thread is no longer theirs to show.
+        if (!await inbox.IsVisibleAsync(Current!.WorkspaceId, Id, ConversationScope, ct))
+        {
+            return Redirect($"/app/inbox?workspace={Uri.EscapeDataString(Current.WorkspaceId)}");
         }
 
         return Redirect($"/app/inbox/{Uri.EscapeDataString(Id)}?workspace={Uri.EscapeDataString(Current!.WorkspaceId)}");

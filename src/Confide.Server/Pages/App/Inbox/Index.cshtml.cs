@@ -24,10 +24,10 @@ public sealed class IndexModel(TeammateMemberships memberships, CurrentCell cell
             return NotFound();
         }
 
-        State = Enum.TryParse<InboxFilter>(StateFilter, ignoreCase: true, out var state) ? state : InboxFilter.Open;
+        State = InboxFilterNames.Parse(StateFilter);
         if (Current is not null)
         {
-            Rows = await inbox.ListAsync(Current.WorkspaceId, State, limit: 100, ct, ConversationScope);
+            Rows = await inbox.ListAsync(Current.WorkspaceId, State, limit: 100, ct, ConversationScope, Current.TeammateId);
         }
 
         return Page();
