@@ -40,7 +40,7 @@ public sealed class MessengerBrowserTests(Servers servers)
 
         // The reply reaches the open widget live.
         await Assertions.Expect(widget.Locator(".message.admin .body")).ToHaveTextAsync("Yes, within 3 days.");
-        await visitor.ScreenshotAsync(new() { Path = DocsImage("messenger.png") });
+        await visitor.ScreenshotAsync(new() { Path = DocsScreenshots.PathFor("messenger.png") });
 
         // With the messenger closed, the next reply shows as an unread badge on the launcher.
         await visitor.ClickAsync("#confide-launcher");
@@ -108,18 +108,4 @@ public sealed class MessengerBrowserTests(Servers servers)
     }
 
     private static IFrame FrameOf(IPage page) => page.Frames.Single(f => f.Url.Contains("/messenger/v1/frame", StringComparison.Ordinal));
-
-    /// <summary>Screenshots for the docs are taken by the test run itself, so they show the product as it is.</summary>
-    internal static string DocsImage(string name)
-    {
-        var directory = new DirectoryInfo(AppContext.BaseDirectory);
-        while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "Confide.slnx")))
-        {
-            directory = directory.Parent;
-        }
-
-        var images = Path.Combine(directory?.FullName ?? throw new InvalidOperationException("Confide.slnx not found above the test output."), "docs", "images");
-        Directory.CreateDirectory(images);
-        return Path.Combine(images, name);
-    }
 }

@@ -68,7 +68,7 @@ public sealed partial class InboxPageTests
         {
             await thread.Locator("#body").FillAsync("");
             await thread.Locator("#body").BlurAsync();
-            await thread.ScreenshotAsync(new() { Path = RepositoryFile("docs", "images", "inbox.png"), FullPage = true });
+            await thread.ScreenshotAsync(new() { Path = DocsScreenshots.PathFor("inbox.png"), FullPage = true });
         }
     }
 
@@ -107,18 +107,5 @@ public sealed partial class InboxPageTests
         await Expect(page.Locator("a[href^='javascript:' i]")).ToHaveCountAsync(0);
         await Expect(page.Locator("h1")).ToHaveTextAsync("<b>Mallory</b>");
         Assert.Equal("undefined", await page.EvaluateAsync<string>("() => typeof window.__xss"));
-    }
-
-    /// <summary>A path inside the checkout (found from the test output by Confide.slnx).</summary>
-    private static string RepositoryFile(params string[] parts)
-    {
-        var directory = new DirectoryInfo(AppContext.BaseDirectory);
-        while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "Confide.slnx")))
-        {
-            directory = directory.Parent;
-        }
-
-        var root = directory?.FullName ?? throw new InvalidOperationException("Confide.slnx not found above the test output.");
-        return Path.Combine([root, .. parts]);
     }
 }
