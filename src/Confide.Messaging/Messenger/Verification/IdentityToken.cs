@@ -66,7 +66,8 @@ internal sealed class IdentityToken(TimeProvider time)
             return (null, late);
         }
 
-        if (!jwt.TryGetPayloadValue<string>("user_id", out var userId) || string.IsNullOrEmpty(userId))
+        // A string in the JSON, not a number the library would turn into one: ids are compared exactly.
+        if (!jwt.TryGetPayloadValue<object>("user_id", out var rawUserId) || rawUserId is not string { Length: > 0 } userId)
         {
             return (null, "the user_jwt has no user_id claim (a string)");
         }
