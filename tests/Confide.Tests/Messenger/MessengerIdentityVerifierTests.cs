@@ -6,6 +6,8 @@ using Confide.Messaging.Messenger.Verification;
 using Confide.Platform;
 using Confide.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.IdentityModel.JsonWebTokens;
+using Microsoft.IdentityModel.Tokens;
 using static Confide.Messaging.Messenger.Verification.MessengerIdentityResult;
 
 namespace Confide.Tests.Messenger;
@@ -153,6 +155,38 @@ public sealed class MessengerIdentityVerifierTests(Servers servers)
         var tooLong = await VerifyAsync(server, workspace, new(null, null, null, null,
             IdentityTokens.Hs256(secret, IdentityTokens.Claims(workspace.Id, UserId, now, TimeSpan.FromSeconds(900)))));
         Assert.Contains("600 seconds", Assert.IsType<Unverified>(tooLong).Reason, StringComparison.Ordinal);
+    }
+
+    /// <summary>Tokens made by a library as docs/messenger.md's C# example makes them (with nbf and typ) verify too.</summary>
+    [Theory, MemberData(nameof(Providers.All), MemberType = typeof(Providers))]
+    public async Task IdentityTokens_MadeByTheTokenLibrary_AsDocumented_Verify(string provider)
+    {
+        var (server, workspace) = await WorkspaceAsync(provider);
+        using var owner = workspace.Client();
+        var secret = await CreateSecretAsync(owner);
+        using var ec = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        await (await owner.PutAsJsonAsync("confide/messenger_settings", new { jwks = new { keys = new[] { IdentityTokens.EcJwk(ec, "2026-11") } } })).JsonAsync();
+
+        var userHash = Convert.ToHexString(HMACSHA256.HashData(Encoding.UTF8.GetBytes(secret), Encoding.UTF8.GetBytes(UserId)));
+        Assert.IsType<Verified>(await VerifyAsync(server, workspace, new(UserId, null, null, userHash, null)));
+        foreach (var credentials in new[]
+        {
+            new SigningCredentials(new SymmetricSecurityKey(Encoding.UTF8.GetBytes(secret)), SecurityAlgorithms.HmacSha256),
+            new SigningCredentials(new ECDsaSecurityKey(ec) { KeyId = "2026-11" }, SecurityAlgorithms.EcdsaSha256),
+        })
+        {
+            var now = DateTime.UtcNow;
+            var token = new JsonWebTokenHandler().CreateToken(new SecurityTokenDescriptor
+            {
+                Audience = workspace.Id,
+                IssuedAt = now,
+                NotBefore = now,
+                Expires = now.AddMinutes(10),
+                Claims = new Dictionary<string, object> { ["user_id"] = UserId, ["email"] = Email, ["name"] = "Ada" },
+                SigningCredentials = credentials,
+            });
+            Assert.Equal(new Verified(UserId, Email, "Ada"), await VerifyAsync(server, workspace, new(UserId, null, null, null, token)));
+        }
     }
 
     [Fact]
