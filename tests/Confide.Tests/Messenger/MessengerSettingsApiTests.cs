@@ -90,12 +90,16 @@ public sealed class MessengerSettingsApiTests(Servers servers)
         var changed = await (await owner.PutAsJsonAsync("confide/messenger_settings", new
         {
             identity_verification_enforced = true,
-            allowed_origins = new[] { "HTTPS://Example.COM", "https://app.example.com:8443", "http://localhost:3000", "https://example.com/", "https://shop.example.com:443" },
+            allowed_origins = new[]
+            {
+                "HTTPS://Example.COM", "https://app.example.com:8443", "http://localhost:3000", "https://example.com/", "https://shop.example.com:443",
+                "https://Bücher.example", "http://[::1]:8080",
+            },
             jwt_max_lifetime_seconds = 600,
             jwks = new { keys = new[] { IdentityTokens.RsaJwk(rsa, "rsa-1") } },
         })).JsonAsync();
         Assert.True(changed.GetProperty("identity_verification_enforced").GetBoolean());
-        Assert.Equal(["https://example.com", "https://app.example.com:8443", "http://localhost:3000", "https://shop.example.com"],
+        Assert.Equal(["https://example.com", "https://app.example.com:8443", "http://localhost:3000", "https://shop.example.com", "https://xn--bcher-kva.example", "http://[::1]:8080"],
             changed.GetProperty("allowed_origins").EnumerateArray().Select(o => o.GetString()));
         Assert.Equal(600, changed.GetProperty("jwt_max_lifetime_seconds").GetInt32());
         Assert.Equal("rsa-1", changed.GetProperty("jwks").GetProperty("keys")[0].Str("kid"));
@@ -106,7 +110,7 @@ public sealed class MessengerSettingsApiTests(Servers servers)
         var cleared = await (await owner.PutAsync("confide/messenger_settings", JsonBody("""{"jwks":null}"""))).JsonAsync();
         Assert.Equal(JsonValueKind.Null, cleared.GetProperty("jwks").ValueKind);
         Assert.True(cleared.GetProperty("identity_verification_enforced").GetBoolean());
-        Assert.Equal(4, cleared.GetProperty("allowed_origins").GetArrayLength());
+        Assert.Equal(6, cleared.GetProperty("allowed_origins").GetArrayLength());
 
         var entries = (await ActivityLogTests.AllEntriesAsync(owner)).Where(e => e.Str("activity_type") == "app_identity_verification_change").ToList();
         Assert.Equal(2, entries.Count);
@@ -142,6 +146,13 @@ public sealed class MessengerSettingsApiTests(Servers servers)
             var error = await (await owner.PutAsJsonAsync("confide/messenger_settings", new { allowed_origins = new[] { "https://fine.example.com", origin } }))
                 .ErrorAsync(HttpStatusCode.BadRequest, "parameter_invalid");
             Assert.Contains("allowed_origins", error.GetProperty("errors")[0].Str("message"), StringComparison.Ordinal);
+        }
+
+        var tooMany = Enumerable.Range(0, 101).Select(i => $"https://site{i}.example.com").ToArray();
+        var tooLong = Enumerable.Range(0, 40).Select(i => $"https://{new string('a', 60)}.{new string('b', 60)}.{new string('c', 60)}.example{i}.com").ToArray();
+        foreach (var origins in new[] { tooMany, tooLong })
+        {
+            await (await owner.PutAsJsonAsync("confide/messenger_settings", new { allowed_origins = origins })).ErrorAsync(HttpStatusCode.BadRequest, "parameter_invalid");
         }
 
         foreach (var lifetime in new[] { 0, 59, 86_401 })

@@ -14,6 +14,12 @@ internal static class MessengerKeySet
 {
     public const int MaxKeys = 10;
 
+    /// <summary>The stored column's length.</summary>
+    private const int MaxStoredLength = 65_536;
+
+    /// <summary>Larger RSA keys only make every verification slower.</summary>
+    private const int MaxRsaBits = 8192;
+
     /// <summary>Members that carry private or symmetric key material (RFC 7518 §6.2.2, §6.3.2, §6.4).</summary>
     private static readonly string[] SecretMembers = ["d", "p", "q", "dp", "dq", "qi", "oth", "k"];
 
@@ -36,7 +42,8 @@ internal static class MessengerKeySet
             CheckKey(keys[i] as JsonObject ?? throw Invalid($"jwks.keys[{i}] must be an object"), i);
         }
 
-        return new JsonObject { ["keys"] = keys.DeepClone() }.ToJsonString();
+        var normalised = new JsonObject { ["keys"] = keys.DeepClone() }.ToJsonString();
+        return normalised.Length <= MaxStoredLength ? normalised : throw Invalid($"jwks may be at most {MaxStoredLength} characters");
     }
 
     /// <summary>The keys a stored set verifies with (already checked when stored).</summary>
@@ -93,7 +100,7 @@ internal static class MessengerKeySet
         try
         {
             var jwk = new JsonWebKey(key.ToJsonString());
-            return !jwk.HasPrivateKey && jwk.KeySize > 0 && (jwk.Kty != "RSA" || jwk.KeySize >= 2048);
+            return !jwk.HasPrivateKey && jwk.KeySize > 0 && (jwk.Kty != "RSA" || jwk.KeySize is >= 2048 and <= MaxRsaBits);
         }
         catch (Exception e) when (e is ArgumentException or FormatException or JsonException)
         {

@@ -11,6 +11,9 @@ internal static class MessengerOrigins
 {
     public const int MaxCount = 100;
 
+    /// <summary>The stored column's length.</summary>
+    private const int MaxStoredLength = 8000;
+
     private static readonly string[] LoopbackHosts = ["localhost", "127.0.0.1", "[::1]"];
 
     public static IReadOnlyList<string> Parse(string? stored) => stored?.Split(' ', StringSplitOptions.RemoveEmptyEntries) ?? [];
@@ -35,7 +38,9 @@ internal static class MessengerOrigins
             }
         }
 
-        return normalised;
+        return (Format(normalised)?.Length ?? 0) <= MaxStoredLength
+            ? normalised
+            : throw new ConfideException(ConfideError.ParameterInvalid($"allowed_origins may total at most {MaxStoredLength} characters"));
     }
 
     private static string NormaliseOne(string? origin)
@@ -56,7 +61,8 @@ internal static class MessengerOrigins
             throw Invalid(text, "an origin has no path, query, fragment or user name");
         }
 
-        var host = uri.Host.ToLowerInvariant();
+        // Browsers send an internationalised host in its ASCII (punycode) form.
+        var host = (uri.HostNameType == UriHostNameType.Dns ? uri.IdnHost : uri.Host).ToLowerInvariant();
         var loopback = LoopbackHosts.Contains(host, StringComparer.Ordinal);
         if (uri.Scheme != Uri.UriSchemeHttps && !(uri.Scheme == Uri.UriSchemeHttp && loopback))
         {
