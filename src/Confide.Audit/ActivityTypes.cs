@@ -22,6 +22,8 @@ public static class ActivityTypes
     public const string AppTeamCreation = "app_team_creation";
     public const string AppTeamMembershipModification = "app_team_membership_modification";
     public const string AppTeamDeletion = "app_team_deletion";
+    public const string MessengerApiSecretCreation = "messenger_api_secret_creation";
+    public const string AppIdentityVerificationChange = "app_identity_verification_change";
 
     // Confide's own.
     public const string WorkspaceCreation = "workspace_creation";
@@ -39,13 +41,15 @@ public static class ActivityTypes
     public const string SsoConnectionChange = "sso_connection_change";
     public const string SsoConnectionDeletion = "sso_connection_deletion";
     public const string TeamNameChange = "team_name_change";
+    public const string MessengerApiSecretDeletion = "messenger_api_secret_deletion";
 
     public static IReadOnlyList<string> All { get; } =
     [
         AdminLoginSuccess, AdminLoginFailure, AdminLogout, AppAdminJoin, AdminDeletion, AdminPermissionChange, RoleCreation, RoleDeletion, AdminTwoFactorAuthChange, AdminPasswordChange, SecuritySettingsChange,
-        AppTeamCreation, AppTeamMembershipModification, AppTeamDeletion,
+        AppTeamCreation, AppTeamMembershipModification, AppTeamDeletion, MessengerApiSecretCreation, AppIdentityVerificationChange,
         WorkspaceCreation, ContactDeletion, ConversationDeletion, ActivityLogExport,
         MasterKeyRotation, WorkspaceKeyRotation, ContactKeyRotation, ApiTokenCreation, ApiTokenRevocation,
         AdminReauthentication, AdminPasskeyAdded, AdminPasskeyRemoved, SsoConnectionChange, SsoConnectionDeletion, TeamNameChange,
+        MessengerApiSecretDeletion,
     ];
 }

@@ -7,6 +7,7 @@ namespace Confide.Crypto;
 /// Seals and opens teammates' personal fields (name, and the copy of their email shown in the
 /// API) under the workspace's workforce key. Sign-in data (the account's email and password
 /// hash) lives in ASP.NET Core Identity's tables and is not sealed: sign-in must find it.
+/// The workspace's own secrets (messenger identity secrets) are sealed under the same key.
 /// </summary>
 public sealed class WorkforceCipher
 {
@@ -36,6 +37,13 @@ public sealed class WorkforceCipher
 
     public byte[] OpenActivityEntry(long sequence, byte[] sealedEntry) =>
         _keys.OpenBytes(ActivityContext(sequence), sealedEntry);
+
+    /// <summary>Seals a messenger identity secret, bound to its id: copied to another row or workspace, it does not open.</summary>
+    public byte[] SealMessengerSecret(string secretId, string secret) => _keys.Seal(MessengerSecretContext(secretId), secret);
+
+    public string OpenMessengerSecret(string secretId, byte[] sealedSecret) => _keys.Open(MessengerSecretContext(secretId), sealedSecret);
+
+    private FieldContext MessengerSecretContext(string secretId) => new(_workspaceId, _region.Code, "messenger_secret", secretId, "secret");
 
     private FieldContext ActivityContext(long sequence) =>
         new(_workspaceId, _region.Code, "activity_log", sequence.ToString(System.Globalization.CultureInfo.InvariantCulture), "entry");

@@ -5,6 +5,8 @@ using Confide.Messaging.Inbox;
 using Confide.Messaging.Admins;
 using Confide.Messaging.Contacts;
 using Confide.Messaging.Conversations;
+using Confide.Messaging.Messenger.Settings;
+using Confide.Messaging.Messenger.Verification;
 using Confide.Messaging.Notes;
 using Confide.Messaging.Tags;
 using Confide.Messaging.Teams;
@@ -22,10 +24,12 @@ public static class MessagingModule
         services.AddSingleton<ContactCommands>();
         services.AddSingleton<ConversationCommands>();
         services.AddSingleton<TeamCommands>();
+        services.AddSingleton<MessengerSecrets>();
+        services.AddSingleton<MessengerSettingsCommands>();
+        services.AddSingleton<MessengerIdentityVerifier>();
         services.AddSingleton<Messenger.MessengerSessions>();
         services.AddSingleton<Messenger.MessengerContacts>();
         services.AddSingleton<Messenger.MessengerConversations>();
-        services.AddSingleton<Messenger.Verification.IMessengerIdentityVerifier, Messenger.Verification.UntrustingIdentityVerifier>();
         services.AddScoped(sp => new InboxService(sp.GetRequiredService<CurrentCell>(), sp.GetRequiredService<ConversationCommands>(), sp.GetRequiredService<Crypto.ContactKeyRing>()));
         return services;
     }
@@ -44,6 +48,7 @@ public static class MessagingModule
         api.MapTagEndpoints();
         api.MapTeamEndpoints();
         api.MapNoteEndpoints();
+        api.MapMessengerSettingsEndpoints();
         api.MapIdentityEndpoints();
         return api;
     }

@@ -42,7 +42,7 @@ internal static class MessengerEndpoints
     }
 
     private static async Task<IResult> BootAsync(
-        HttpContext http, CurrentCell cell, MessengerSessions sessions, IMessengerIdentityVerifier verifier, TimeProvider time,
+        HttpContext http, CurrentCell cell, MessengerSessions sessions, MessengerIdentityVerifier verifier, TimeProvider time,
         [FromQuery(Name = "app_id")] string? appId, MessengerBootInput input, CancellationToken ct)
     {
         var workspaceId = await WorkspaceAsync(cell.Database, appId, ct);

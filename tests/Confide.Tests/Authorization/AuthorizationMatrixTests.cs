@@ -22,7 +22,7 @@ public sealed class AuthorizationMatrixTests(Servers servers)
 {
     private sealed record ApiEndpoint(string Method, string Pattern, string? Permission);
 
-    private sealed record Fixtures(string ContactId, string ExternalId, string ConversationId, string TagId, string NoteId, string TeammateId, string TokenId, string TeamId);
+    private sealed record Fixtures(string ContactId, string ExternalId, string ConversationId, string TagId, string NoteId, string TeammateId, string TokenId, string TeamId, string MessengerSecretId);
 
     private sealed record Caller(string Name, HttpClient Client, string TeammateId, IReadOnlySet<string> Permissions);
 
@@ -155,7 +155,7 @@ public sealed class AuthorizationMatrixTests(Servers servers)
         return new Caller($"workspace role '{name}'", server.Client(Region.Eu, token.Secret), teammate.Str("id"), held.ToHashSet());
     }
 
-    /// <summary>A contact (with external id), its conversation, a tag on it, a note, a teammate, an API token and a team, made by the workspace's owner.</summary>
+    /// <summary>A contact (with external id), its conversation, a tag on it, a note, a teammate, an API token, a team and an active messenger secret, made by the workspace's owner.</summary>
     private static async Task<Fixtures> FixturesAsync(HttpClient owner, string ownerId)
     {
         var externalId = "ext-" + Guid.NewGuid().ToString("N");
@@ -167,7 +167,20 @@ public sealed class AuthorizationMatrixTests(Servers servers)
         var teammateId = (await (await owner.PostJsonAsync("confide/teammates", new { email = $"t-{Guid.NewGuid():N}@example.com", role = "viewer" })).JsonAsync()).Str("id");
         var tokenId = (await (await owner.PostJsonAsync("confide/api_tokens", new { name = "fixture" })).JsonAsync()).GetProperty("token").Str("id");
         var teamId = (await (await owner.PostJsonAsync("confide/teams", new { name = "team-" + Guid.NewGuid().ToString("N"), admin_ids = new[] { teammateId } })).JsonAsync()).Str("id");
-        return new Fixtures(contactId, externalId, conversationId, tagId, noteId, teammateId, tokenId, teamId);
+        return new Fixtures(contactId, externalId, conversationId, tagId, noteId, teammateId, tokenId, teamId, await ActiveMessengerSecretAsync(owner));
+    }
+
+    /// <summary>A new secret, or (at the limit of two active, left by earlier callers) one of the active ones.</summary>
+    private static async Task<string> ActiveMessengerSecretAsync(HttpClient owner)
+    {
+        using var created = await owner.PostAsync("confide/messenger_secrets", null);
+        if (created.StatusCode != HttpStatusCode.Conflict)
+        {
+            return (await created.JsonAsync()).Str("id");
+        }
+
+        var listed = await (await owner.GetAsync("confide/messenger_secrets")).JsonAsync();
+        return listed.GetProperty("data").EnumerateArray().First(s => s.GetProperty("active").GetBoolean()).Str("id");
     }
 
     private static List<ApiEndpoint> ApiEndpoints(TestServer server) =>
@@ -200,6 +213,7 @@ public sealed class AuthorizationMatrixTests(Servers servers)
             ("POST", "/confide/api_tokens") => new { name = "made in the matrix" },
             ("POST", "/confide/teams") => new { name = "team-" + Guid.NewGuid().ToString("N"), admin_ids = new[] { teammateId } },
             ("PUT", "/confide/teams/{id}") => new { name = "renamed-" + Guid.NewGuid().ToString("N") },
+            ("PUT", "/confide/messenger_settings") => new { jwt_max_lifetime_seconds = 3600 },
             ("POST", _) or ("PUT", _) => new { },
             _ => null,
         };
@@ -231,5 +245,6 @@ public sealed class AuthorizationMatrixTests(Servers servers)
         .Replace("/notes/{id}", $"/notes/{ids.NoteId}", StringComparison.Ordinal)
         .Replace("/confide/teammates/{id}", $"/confide/teammates/{ids.TeammateId}", StringComparison.Ordinal)
         .Replace("/confide/api_tokens/{id}", $"/confide/api_tokens/{ids.TokenId}", StringComparison.Ordinal)
-        .Replace("/teams/{id}", $"/teams/{ids.TeamId}", StringComparison.Ordinal);
+        .Replace("/teams/{id}", $"/teams/{ids.TeamId}", StringComparison.Ordinal)
+        .Replace("/confide/messenger_secrets/{id}", $"/confide/messenger_secrets/{ids.MessengerSecretId}", StringComparison.Ordinal);
 }
