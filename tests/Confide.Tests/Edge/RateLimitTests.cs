@@ -103,6 +103,20 @@ public sealed class RateLimitTests
     }
 
     [Fact]
+    public async Task MessengerWrites_AreLimitedPerClientAddress_ReadsAreNot()
+    {
+        await using var server = await StartWithLimitsAsync(new() { ["MessengerWritesPerWindow"] = "2" });
+        var workspace = await server.CreateWorkspaceAsync(Region.Eu);
+        using var visitor = new Messenger.MessengerVisitor(server, Region.Eu, workspace.Id);
+
+        await visitor.BootOkAsync();
+        await visitor.StartAsync("One");
+        await (await visitor.PostAsync("conversations", new { body = "Two" })).ErrorAsync(HttpStatusCode.TooManyRequests, "rate_limit_exceeded");
+        await (await visitor.BootAsync()).ErrorAsync(HttpStatusCode.TooManyRequests, "rate_limit_exceeded");
+        Assert.Equal(HttpStatusCode.OK, (await visitor.GetAsync("conversations")).StatusCode);
+    }
+
+    [Fact]
     public void Defaults_SignInAndTokenCreationAreStricterThanTheApi()
     {
         var defaults = new RateLimitOptions();

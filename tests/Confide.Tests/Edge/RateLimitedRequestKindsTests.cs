@@ -36,4 +36,15 @@ public sealed class RateLimitedRequestKindsTests
     [InlineData("DELETE", "/confide/api_tokens/t1", false)]
     public void TokenCreation_IsOnlyThePost(string method, string path, bool expected) =>
         Assert.Equal(expected, RequestKinds.IsTokenCreation(Request(method, path)));
+
+    [Theory]
+    [InlineData("POST", "/messenger/v1/boot", true)]
+    [InlineData("POST", "/messenger/v1/conversations", true)]
+    [InlineData("POST", "/messenger/v1/conversations/c1/reply", true)]
+    [InlineData("GET", "/messenger/v1/conversations", false)]
+    [InlineData("GET", "/messenger/v1/events", false)]
+    [InlineData("GET", "/messenger/widget.js", false)]
+    [InlineData("POST", "/conversations", false)]
+    public void MessengerWrite_IsEveryPostToTheMessengerApi(string method, string path, bool expected) =>
+        Assert.Equal(expected, RequestKinds.IsMessengerWrite(Request(method, path)));
 }

@@ -93,6 +93,42 @@ public sealed class MessengerBrowserTests(Servers servers)
         await Assertions.Expect(teammate.Locator("main img")).ToHaveCountAsync(0);
     }
 
+    [Fact]
+    public async Task Messenger_WorksWithTheKeyboardAlone_AndNamesItsControls()
+    {
+        var server = await servers.GetAsync(Providers.Sqlite);
+        var workspace = await server.CreateWorkspaceAsync(Region.Eu);
+        await using var website = await CompanyWebsite.StartAsync();
+        await MessengerSetup.AllowOriginsAsync(server, workspace, website.OriginText);
+        await using var chromium = await HeadlessChromium.LaunchAsync();
+        var page = await chromium.NewPageAsync(website.Origin);
+        await page.GotoAsync(website.AddPage(server.BaseUrl(Region.Eu), workspace.Id).ToString());
+        var widget = page.FrameLocator("#confide-frame");
+
+        // Tab reaches the launcher (a named button); Enter opens the messenger with the keyboard inside it.
+        var launcher = page.GetByRole(AriaRole.Button, new() { Name = "Open messages" });
+        await Assertions.Expect(launcher).ToHaveAttributeAsync("aria-expanded", "false");
+        await page.Keyboard.PressAsync("Tab");
+        await Assertions.Expect(launcher).ToBeFocusedAsync();
+        await page.Keyboard.PressAsync("Enter");
+        await Assertions.Expect(page.GetByTitle("Messages")).ToBeVisibleAsync();
+        await Assertions.Expect(page.Locator("#confide-launcher")).ToHaveAttributeAsync("aria-expanded", "true");
+        await Assertions.Expect(widget.GetByRole(AriaRole.Button, new() { Name = "Send us a message" })).ToBeFocusedAsync();
+
+        await page.Keyboard.PressAsync("Enter");
+        var message = widget.GetByRole(AriaRole.Textbox, new() { Name = "Message" });
+        await Assertions.Expect(message).ToBeFocusedAsync();
+        await page.Keyboard.TypeAsync("Typed without a mouse");
+        await page.Keyboard.PressAsync("Enter");
+        await Assertions.Expect(widget.Locator(".message.user .body")).ToHaveTextAsync("Typed without a mouse");
+        await Assertions.Expect(widget.GetByRole(AriaRole.Button, new() { Name = "Back to conversations" })).ToBeVisibleAsync();
+
+        // Escape closes it and gives the keyboard back to the launcher.
+        await page.Keyboard.PressAsync("Escape");
+        await Assertions.Expect(page.Locator("#confide-frame")).ToBeHiddenAsync();
+        await Assertions.Expect(page.GetByRole(AriaRole.Button, new() { Name = "Open messages" })).ToBeFocusedAsync();
+    }
+
     internal static async Task<IFrameLocator> OpenWidgetAsync(IPage page)
     {
         await page.ClickAsync("#confide-launcher");

@@ -240,6 +240,15 @@
     return refreshUnread();
   }
 
+  // Opening the messenger puts the keyboard where the user will act: the message box in a
+  // thread, otherwise the button that starts a conversation.
+  function focusFirstAction() {
+    var target = root.querySelector('textarea') || root.querySelector('#new-conversation') || root.querySelector('button');
+    if (target) {
+      target.focus();
+    }
+  }
+
   function refreshUnread() {
     return api('GET', '/conversations').then(function (list) { tell({ type: 'confide:unread', count: list.unread }); });
   }
@@ -307,7 +316,7 @@
       case 'confide:visibility':
         visible = !!event.data.open;
         if (visible) {
-          render().catch(function () {});
+          render().then(focusFirstAction).catch(function () {});
         }
         break;
     }
