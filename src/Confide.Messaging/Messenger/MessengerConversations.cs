@@ -21,30 +21,30 @@ internal sealed class MessengerConversations(ContactKeyRing keys, ConversationCo
     public async Task<MessengerConversationList> ListAsync(CellDatabase cell, Contact contact, CancellationToken ct)
     {
         await using var db = cell.CreateReadContext();
-        var conversations = await db.Conversations
+        // One query: each conversation with its latest comment and its count of unseen teammate replies.
+        var rows = await db.Conversations
             .Where(c => c.WorkspaceId == contact.WorkspaceId && c.ContactId == contact.Id)
             .OrderByDescending(c => c.UpdatedAt).ThenByDescending(c => c.Id)
             .Take(ListLimit)
-            .ToListAsync(ct);
-        var ids = conversations.Select(c => c.Id).ToList();
-        var visible = await db.ConversationParts
-            .Where(p => ids.Contains(p.ConversationId) && p.PartType == PartTypes.Comment)
+            .Select(c => new
+            {
+                Conversation = c,
+                Last = db.ConversationParts
+                    .Where(p => p.ConversationId == c.Id && p.PartType == PartTypes.Comment)
+                    .OrderByDescending(p => p.Sequence)
+                    .FirstOrDefault(),
+                Unread = db.ConversationParts.Count(p =>
+                    p.ConversationId == c.Id && p.PartType == PartTypes.Comment && p.AuthorType == "admin" && p.Sequence > c.ContactReadPartCount),
+            })
             .ToListAsync(ct);
         var cipher = await keys.ForContactAsync(cell, contact.WorkspaceId, contact.Id, ct);
-        var summaries = new List<MessengerConversationSummary>(conversations.Count);
-        foreach (var conversation in conversations)
-        {
-            var comments = visible.Where(p => p.ConversationId == conversation.Id).OrderBy(p => p.Sequence).ToList();
-            var last = comments.LastOrDefault();
-            summaries.Add(new MessengerConversationSummary(
-                conversation.Id,
-                conversation.State,
-                last is null ? null : Snippet(cipher.Body(last)),
-                last is null ? "user" : Author(last),
-                Unix.Seconds(conversation.UpdatedAt),
-                Unread(conversation, comments)));
-        }
-
+        var summaries = rows.Select(row => new MessengerConversationSummary(
+            row.Conversation.Id,
+            row.Conversation.State,
+            row.Last is null ? null : Snippet(cipher.Body(row.Last)),
+            row.Last is null ? "user" : Author(row.Last),
+            Unix.Seconds(row.Conversation.UpdatedAt),
+            row.Unread)).ToList();
         return new MessengerConversationList(summaries, summaries.Sum(s => s.Unread));
     }
 

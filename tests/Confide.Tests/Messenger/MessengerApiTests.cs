@@ -113,6 +113,40 @@ public sealed class MessengerApiTests(Servers servers)
     }
 
     [Theory, MemberData(nameof(Providers.All), MemberType = typeof(Providers))]
+    public async Task VisitorWhoIdentifies_SeesOnlyThatUsersConversations_AndNothingIsMerged(string provider)
+    {
+        var server = await servers.GetAsync(provider);
+        var workspace = await server.CreateWorkspaceAsync(Region.Eu);
+        using var api = workspace.Client();
+        var secret = (await (await api.PostJsonAsync("confide/messenger_secrets", new { })).JsonAsync()).Str("secret");
+        var userId = (await (await api.PostJsonAsync("contacts", new { external_id = "u-1" })).JsonAsync()).Str("id");
+        var usersConversation = (await (await api.PostJsonAsync("conversations", new { from = new { type = "user", id = userId }, body = "Earlier, as u-1" })).JsonAsync()).Str("conversation_id");
+
+        // Someone writes anonymously on a shared computer...
+        using var browser = new MessengerVisitor(server, Region.Eu, workspace.Id);
+        await browser.BootOkAsync();
+        var visitorsConversation = await browser.StartAsync("Written before signing in");
+
+        // ...then u-1 signs in on it: they see u-1's conversations only; the visitor id is dropped.
+        var boot = await browser.BootAsync(new { user_id = "u-1", user_hash = Confide.Messaging.Messenger.Verification.UserHash.Compute(secret, "u-1") });
+        Assert.Equal("user", (await boot.JsonAsync()).Str("identity"));
+        Assert.Contains(boot.Headers.GetValues("Set-Cookie"), c => c.StartsWith($"confide_visitor_{workspace.Id}=;", StringComparison.Ordinal));
+        var list = await browser.ListAsync();
+        Assert.Equal([usersConversation], list.GetProperty("conversations").EnumerateArray().Select(c => c.Str("id")));
+        await (await browser.GetAsync($"conversations/{visitorsConversation}")).ErrorAsync(HttpStatusCode.NotFound, "not_found");
+
+        // After they sign out, the next visitor on that browser starts afresh: neither u-1's nor the first visitor's.
+        Assert.Equal(HttpStatusCode.NoContent, (await browser.PostAsync($"shutdown?app_id={workspace.Id}")).StatusCode);
+        await browser.BootOkAsync();
+        Assert.Equal(0, (await browser.ListAsync()).GetProperty("conversations").GetArrayLength());
+
+        // Nothing moved between contacts.
+        var visitorContact = (await (await api.GetAsync($"conversations/{visitorsConversation}")).JsonAsync()).GetProperty("contacts").GetProperty("contacts")[0].Str("id");
+        Assert.NotEqual(userId, visitorContact);
+        Assert.Equal("lead", (await (await api.GetAsync($"contacts/{visitorContact}")).JsonAsync()).Str("role"));
+    }
+
+    [Theory, MemberData(nameof(Providers.All), MemberType = typeof(Providers))]
     public async Task Session_MissingTamperedOrFromAnotherRegion_IsRefused(string provider)
     {
         var server = await servers.GetAsync(provider);
