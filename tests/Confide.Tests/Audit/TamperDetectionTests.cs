@@ -32,7 +32,9 @@ public sealed class TamperDetectionTests(Servers servers)
         var intact = ActivityLogVerifier.Verify(Stream(lines));
         Assert.True(intact.Ok, intact.Message);
         Assert.Equal(Entries, intact.Entries);
-        Assert.Equal((Entries / CheckpointEvery) + 1, intact.Checkpoints);
+        // One per thousand entries and the export's own; the background checkpointer may add
+        // more when filling takes over a minute on a loaded machine.
+        Assert.True(intact.Checkpoints >= (Entries / CheckpointEvery) + 1, $"{intact.Checkpoints} checkpoints");
 
         var random = new Random(4711);
         int[] positions = [0, 1, 2, 3, 998, 999, 1000, 1001, 4095, 4096, 5000, 9998, 9999, .. Enumerable.Range(0, 12).Select(_ => random.Next(Entries))];
