@@ -13,7 +13,7 @@ namespace Confide.Messaging.Messenger.Settings;
 /// Reads and changes a workspace's messenger settings. The row is created on the first change;
 /// a change is an <c>app_identity_verification_change</c> entry (before/after) in the same transaction.
 /// </summary>
-internal sealed class MessengerSettingsCommands(ActivityLog log, TimeProvider time)
+public sealed class MessengerSettingsCommands(ActivityLog log, TimeProvider time)
 {
     public const int MinJwtLifetimeSeconds = 60;
     public const int MaxJwtLifetimeSeconds = 86_400;
@@ -24,7 +24,11 @@ internal sealed class MessengerSettingsCommands(ActivityLog log, TimeProvider ti
         return await db.MessengerSettings.AsNoTracking().FirstOrDefaultAsync(s => s.WorkspaceId == workspaceId, cancellationToken);
     }
 
-    public async Task<MessengerSettingsView> ChangeAsync(CellDatabase cell, ApiCaller caller, MessengerSettingsInput input, CancellationToken cancellationToken)
+    public Task<MessengerSettingsView> ChangeAsync(CellDatabase cell, ApiCaller caller, MessengerSettingsInput input, CancellationToken cancellationToken) =>
+        ChangeAsync(cell, caller.WorkspaceId, caller.Actor, input, cancellationToken);
+
+    /// <summary>As <see cref="ChangeAsync(CellDatabase, ApiCaller, MessengerSettingsInput, CancellationToken)"/>, for callers other than the API (the web app's settings page).</summary>
+    public async Task<MessengerSettingsView> ChangeAsync(CellDatabase cell, string workspaceId, ActivityActor actor, MessengerSettingsInput input, CancellationToken cancellationToken)
     {
         var clearJwks = input.Jwks.ValueKind == JsonValueKind.Null;
         if (input is { IdentityVerificationEnforced: null, AllowedOrigins: null, JwtMaxLifetimeSeconds: null } && input.Jwks.ValueKind == JsonValueKind.Undefined)
@@ -41,12 +45,12 @@ internal sealed class MessengerSettingsCommands(ActivityLog log, TimeProvider ti
         var jwks = input.Jwks.ValueKind is JsonValueKind.Undefined or JsonValueKind.Null ? null : MessengerKeySet.Normalise(input.Jwks);
         return await cell.Writer.WriteAsync(async (db, ct) =>
         {
-            var settings = await db.MessengerSettings.FirstOrDefaultAsync(s => s.WorkspaceId == caller.WorkspaceId, ct);
+            var settings = await db.MessengerSettings.FirstOrDefaultAsync(s => s.WorkspaceId == workspaceId, ct);
             var beforeJwks = settings?.JsonWebKeySet;
             var before = MessengerSettingsView.From(settings);
             if (settings is null)
             {
-                settings = new MessengerSettings { WorkspaceId = caller.WorkspaceId };
+                settings = new MessengerSettings { WorkspaceId = workspaceId };
                 db.MessengerSettings.Add(settings);
             }
 
@@ -59,9 +63,9 @@ internal sealed class MessengerSettingsCommands(ActivityLog log, TimeProvider ti
             if (!JsonNode.DeepEquals(beforeJson, afterJson) || beforeJwks != settings.JsonWebKeySet)
             {
                 settings.UpdatedAt = time.GetUtcNow();
-                await log.AppendAsync(db, cell, caller.WorkspaceId, new ActivityEvent(
-                    ActivityTypes.AppIdentityVerificationChange, caller.Actor, "The messenger's identity verification settings were changed.",
-                    new ActivityTarget("workspace", caller.WorkspaceId),
+                await log.AppendAsync(db, cell, workspaceId, new ActivityEvent(
+                    ActivityTypes.AppIdentityVerificationChange, actor, "The messenger's identity verification settings were changed.",
+                    new ActivityTarget("workspace", workspaceId),
                     new JsonObject { ["before"] = beforeJson, ["after"] = afterJson, ["jwks_changed"] = beforeJwks != settings.JsonWebKeySet }), ct);
             }
 

@@ -8,9 +8,9 @@ namespace Confide.Messaging.Messenger.Settings;
 /// A change to some settings; absent ones stay. <see cref="Jwks"/> is undefined when absent and
 /// JSON null to clear the key set.
 /// </summary>
-internal sealed record MessengerSettingsInput(bool? IdentityVerificationEnforced, string?[]? AllowedOrigins, int? JwtMaxLifetimeSeconds, JsonElement Jwks);
+public sealed record MessengerSettingsInput(bool? IdentityVerificationEnforced, string?[]? AllowedOrigins, int? JwtMaxLifetimeSeconds, JsonElement Jwks);
 
-internal sealed record MessengerSettingsView(bool IdentityVerificationEnforced, IReadOnlyList<string> AllowedOrigins, int JwtMaxLifetimeSeconds, JsonNode? Jwks, long? UpdatedAt)
+public sealed record MessengerSettingsView(bool IdentityVerificationEnforced, IReadOnlyList<string> AllowedOrigins, int JwtMaxLifetimeSeconds, JsonNode? Jwks, long? UpdatedAt)
 {
     public string Type { get; } = "messenger_settings";
 
@@ -23,7 +23,7 @@ internal sealed record MessengerSettingsView(bool IdentityVerificationEnforced, 
         s?.UpdatedAt.ToUnixTimeSeconds());
 
     /// <summary>The activity log's before/after: public keys are named by id, not copied.</summary>
-    public JsonObject ToActivityJson(string? storedJwks) => new()
+    internal JsonObject ToActivityJson(string? storedJwks) => new()
     {
         ["identity_verification_enforced"] = IdentityVerificationEnforced,
         ["allowed_origins"] = new JsonArray([.. AllowedOrigins.Select(o => JsonValue.Create(o))]),

@@ -39,21 +39,25 @@ public sealed class MessengerSecrets(ActivityLog log, WorkspaceKeyRing keys, Tim
     public const int MaxActive = 2;
 
     /// <summary>Creates a secret; a 409 while <see cref="MaxActive"/> are active.</summary>
-    public async Task<CreatedMessengerSecret> CreateAsync(CellDatabase cell, ApiCaller caller, CancellationToken cancellationToken)
+    public Task<CreatedMessengerSecret> CreateAsync(CellDatabase cell, ApiCaller caller, CancellationToken cancellationToken) =>
+        CreateAsync(cell, caller.WorkspaceId, caller.Actor, cancellationToken);
+
+    /// <summary>As <see cref="CreateAsync(CellDatabase, ApiCaller, CancellationToken)"/>, for callers other than the API (the web app's settings page).</summary>
+    public async Task<CreatedMessengerSecret> CreateAsync(CellDatabase cell, string workspaceId, ActivityActor actor, CancellationToken cancellationToken)
     {
-        var workforce = await keys.WorkforceAsync(cell, caller.WorkspaceId, cancellationToken);
+        var workforce = await keys.WorkforceAsync(cell, workspaceId, cancellationToken);
         var secret = NewSecretValue();
         var id = PublicIds.NewEntityId(time);
         var row = new MessengerSecret
         {
             Id = id,
-            WorkspaceId = caller.WorkspaceId,
+            WorkspaceId = workspaceId,
             SealedSecret = workforce.SealMessengerSecret(id, secret),
             CreatedAt = time.GetUtcNow(),
         };
         await cell.Writer.WriteAsync(async (db, ct) =>
         {
-            var active = await db.MessengerSecrets.CountAsync(s => s.WorkspaceId == caller.WorkspaceId && s.RetiredAt == null, ct);
+            var active = await db.MessengerSecrets.CountAsync(s => s.WorkspaceId == workspaceId && s.RetiredAt == null, ct);
             if (active >= MaxActive)
             {
                 throw new ConfideException(ConfideError.Conflict(
@@ -61,8 +65,8 @@ public sealed class MessengerSecrets(ActivityLog log, WorkspaceKeyRing keys, Tim
             }
 
             db.MessengerSecrets.Add(row);
-            await log.AppendAsync(db, cell, caller.WorkspaceId, new ActivityEvent(
-                ActivityTypes.MessengerApiSecretCreation, caller.Actor, "A messenger identity secret was created.",
+            await log.AppendAsync(db, cell, workspaceId, new ActivityEvent(
+                ActivityTypes.MessengerApiSecretCreation, actor, "A messenger identity secret was created.",
                 new ActivityTarget("messenger_secret", row.Id),
                 new JsonObject { ["active_secrets_after"] = active + 1 }), ct);
         }, cancellationToken);
@@ -77,17 +81,20 @@ public sealed class MessengerSecrets(ActivityLog log, WorkspaceKeyRing keys, Tim
     }
 
     /// <summary>Retires a secret: from now on it verifies nothing. Retiring a retired one changes nothing.</summary>
-    public async Task<MessengerSecretView> RetireAsync(CellDatabase cell, ApiCaller caller, string secretId, CancellationToken cancellationToken) =>
+    public Task<MessengerSecretView> RetireAsync(CellDatabase cell, ApiCaller caller, string secretId, CancellationToken cancellationToken) =>
+        RetireAsync(cell, caller.WorkspaceId, caller.Actor, secretId, cancellationToken);
+
+    public async Task<MessengerSecretView> RetireAsync(CellDatabase cell, string workspaceId, ActivityActor actor, string secretId, CancellationToken cancellationToken) =>
         await cell.Writer.WriteAsync(async (db, ct) =>
         {
-            var row = await db.MessengerSecrets.FirstOrDefaultAsync(s => s.WorkspaceId == caller.WorkspaceId && s.Id == secretId, ct)
+            var row = await db.MessengerSecrets.FirstOrDefaultAsync(s => s.WorkspaceId == workspaceId && s.Id == secretId, ct)
                 ?? throw new ConfideException(ConfideError.NotFound("Messenger secret"));
             if (row.RetiredAt is null)
             {
                 row.RetiredAt = time.GetUtcNow();
-                var stillActive = await db.MessengerSecrets.CountAsync(s => s.WorkspaceId == caller.WorkspaceId && s.RetiredAt == null && s.Id != secretId, ct);
-                await log.AppendAsync(db, cell, caller.WorkspaceId, new ActivityEvent(
-                    ActivityTypes.MessengerApiSecretDeletion, caller.Actor, "A messenger identity secret was retired.",
+                var stillActive = await db.MessengerSecrets.CountAsync(s => s.WorkspaceId == workspaceId && s.RetiredAt == null && s.Id != secretId, ct);
+                await log.AppendAsync(db, cell, workspaceId, new ActivityEvent(
+                    ActivityTypes.MessengerApiSecretDeletion, actor, "A messenger identity secret was retired.",
                     new ActivityTarget("messenger_secret", row.Id),
                     new JsonObject { ["active_secrets_after"] = stillActive }), ct);
             }
