@@ -61,7 +61,7 @@ public sealed class MessengerSecrets(ActivityLog log, WorkspaceKeyRing keys, Tim
             if (active >= MaxActive)
             {
                 throw new ConfideException(ConfideError.Conflict(
-                    $"The workspace already has {MaxActive} active messenger secrets: retire one (DELETE /confide/messenger_secrets/{{id}}) before creating another"));
+                    $"The workspace already has {MaxActive} active messenger secrets: retire one before creating another"));
             }
 
             db.MessengerSecrets.Add(row);
