@@ -17,15 +17,12 @@ public sealed partial class TlsScanTests(Servers servers)
     private static readonly string[] Offered = ["TLS1_2", "TLS1_3"];
     private static readonly string[] Serious = ["LOW", "MEDIUM", "HIGH", "CRITICAL", "WARN"];
 
-    [Fact]
-    public async Task Testssl_FindsOnlyModernTlsAndHsts_AndNoUndocumentedFinding()
+    private static async Task<(List<(string Id, string Severity, string Finding)> All, List<(string Id, string Severity, string Finding)> Undocumented)> ScanAsync(
+        TestServer server, string ca, HashSet<string> documented)
     {
-        TlsScanners.EnsureInstalled("testssl");
-        var server = await servers.GetAsync(Providers.Sqlite);
         var reports = Directory.CreateTempSubdirectory("confide-testssl-");
         using var cleanup = new DeleteOnDispose(reports);
         var report = Path.Combine(reports.FullName, "testssl.json");
-        var ca = Path.Combine(server.DataDirectory, "tls", "ca.pem");
 
         // Protocols, each cipher per protocol, forward secrecy, server defaults (certificate), headers, vulnerabilities.
         var output = await TlsScanners.RunAsync("testssl", TimeSpan.FromMinutes(2),
@@ -38,8 +35,24 @@ public sealed partial class TlsScanTests(Servers servers)
             .SelectMany(p => p.Value.EnumerateArray())
             .Select(f => (Id: f.GetProperty("id").GetString()!, Severity: f.GetProperty("severity").GetString()!, Finding: f.GetProperty("finding").GetString()!))
             .ToList();
+        return (findings, [.. findings.Where(f => Serious.Contains(f.Severity) && !documented.Contains(f.Id))]);
+    }
+
+    [Fact]
+    public async Task Testssl_FindsOnlyModernTlsAndHsts_AndNoUndocumentedFinding()
+    {
+        TlsScanners.EnsureInstalled("testssl");
+        var server = await servers.GetAsync(Providers.Sqlite);
+        var ca = Path.Combine(server.DataDirectory, "tls", "ca.pem");
         var documented = DocumentedExceptions();
-        var undocumented = findings.Where(f => Serious.Contains(f.Severity) && !documented.Contains(f.Id)).ToList();
+        var (findings, undocumented) = await ScanAsync(server, ca, documented);
+        // "connect problem" is testssl failing to reach the server (a busy machine), not a
+        // finding about it: scan once more, and keep whatever the second scan finds.
+        if (undocumented.Count > 0 && undocumented.All(f => f.Finding.Contains("connect problem", StringComparison.Ordinal)))
+        {
+            (findings, undocumented) = await ScanAsync(server, ca, documented);
+        }
+
         Assert.True(undocumented.Count == 0, "Undocumented findings: " + string.Join("; ", undocumented));
         foreach (var id in Refused)
         {
