@@ -20,7 +20,7 @@ public sealed class MasterKeyRotation(MasterKeys masterKeys, TimeProvider time)
     /// How long to wait before the final scan: a server that wrapped a new key under the old
     /// version just before it saw the rotation commits that row within this time.
     /// </summary>
-    public TimeSpan GracePeriod { get; init; } = TimeSpan.FromSeconds(3);
+    public TimeSpan GracePeriod { get; init; } = TimeSpan.FromSeconds(30);
 
     public int BatchSize { get; init; } = 100;
 

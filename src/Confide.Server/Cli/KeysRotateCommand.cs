@@ -14,6 +14,13 @@ namespace Confide.Server.Cli;
 /// </summary>
 internal static class KeysRotateCommand
 {
+    /// <summary>
+    /// A server that wrapped a new key under the old master key just before the rotation may
+    /// commit that row seconds later on a loaded machine; retiring the old key before the row
+    /// lands would make it unreadable. Generous, because a rotation is rare and the wait is cheap.
+    /// </summary>
+    private static readonly TimeSpan DefaultMasterKeyGrace = TimeSpan.FromSeconds(30);
+
     private static readonly JsonSerializerOptions SnakeCase = new() { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
 
     private sealed record Summary(string Region, IReadOnlyList<Guid> OldKeyIds, Guid NewKeyId, bool Resumed, int Rewrapped, IReadOnlyList<Guid> Retired, string MasterKeySource);
@@ -24,10 +31,9 @@ internal static class KeysRotateCommand
         var workspace = new Option<string?>("--workspace") { Description = "Rotate this workspace's data key instead of the master key (re-wraps its contact keys)." };
         var contact = new Option<string?>("--contact") { Description = "With --workspace: rotate this contact's key (re-encrypts the contact's data)." };
         var allContacts = new Option<bool>("--all-contacts") { Description = "With --workspace: rotate every contact key of the workspace (re-encrypts all of its contacts' data)." };
-        var grace = new Option<double>("--grace-seconds")
+        var grace = new Option<double?>("--grace-seconds")
         {
-            Description = "How long to wait for servers that wrapped a key under the old version just before they saw the new one.",
-            DefaultValueFactory = _ => 3,
+            Description = $"How long to wait for servers that wrapped a key under the old version just before they saw the new one (master key: {DefaultMasterKeyGrace.TotalSeconds:0} s; data keys: at least their cache freshness).",
         };
         var json = new Option<bool>("--json") { Description = "Print the summary as JSON (progress goes to standard error)." };
         var command = new Command("rotate", "Rotate a region's master key (add a new version, re-wrap every stored key under it, retire the old versions), or with --workspace a workspace's data key or contact keys. Servers keep serving meanwhile; an interrupted rotation continues when run again.")
@@ -37,6 +43,7 @@ internal static class KeysRotateCommand
         command.TreatUnmatchedTokensAsErrors = false;
         command.SetAction(async (result, ct) =>
         {
+            var requestedGrace = result.GetValue(grace) is { } seconds ? TimeSpan.FromSeconds(seconds) : (TimeSpan?)null;
             if (result.GetValue(grace) is < 0 or > 600)
             {
                 await Console.Error.WriteLineAsync("--grace-seconds must be between 0 and 600.");
@@ -59,7 +66,7 @@ internal static class KeysRotateCommand
             {
                 return await DataKeyRotationCommand.RunAsync(
                     app.Services, cells.Get(target), workspaceId, result.GetValue(contact), result.GetValue(allContacts),
-                    TimeSpan.FromSeconds(result.GetValue(grace)), asJson, new ProgressBar(progressOutput, interactive, $"{target}: {workspaceId}"), ct);
+                    requestedGrace ?? TimeSpan.Zero, asJson, new ProgressBar(progressOutput, interactive, $"{target}: {workspaceId}"), ct);
             }
 
             if (result.GetValue(contact) is not null || result.GetValue(allContacts))
@@ -75,7 +82,7 @@ internal static class KeysRotateCommand
                 await ConfideHost.PrepareCellAsync(app.Services, cell, ct);
                 var rotation = new MasterKeyRotation(app.Services.GetRequiredService<MasterKeys>(), app.Services.GetRequiredService<TimeProvider>())
                 {
-                    GracePeriod = TimeSpan.FromSeconds(result.GetValue(grace)),
+                    GracePeriod = requestedGrace ?? DefaultMasterKeyGrace,
                 };
                 var bar = new ProgressBar(progressOutput, interactive, $"{target}: re-wrapping stored keys");
                 rotated = await rotation.RunAsync(cell, bar, ct);
