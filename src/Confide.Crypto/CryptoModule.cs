@@ -28,6 +28,7 @@ public static class CryptoModule
         }
 #endif
         await services.GetRequiredService<MasterKeys>().OpenAsync(cell, cancellationToken);
+        await MasterKeyFences.EnsureAsync(cell, cancellationToken);
         var contactKeys = services.GetRequiredService<ContactKeyRing>();
         var storePath = contactKeys.StorePath(cell.Region);
         if (!File.Exists(storePath))

@@ -17,10 +17,11 @@ namespace Confide.Crypto;
 public sealed class MasterKeyRotation(MasterKeys masterKeys, TimeProvider time)
 {
     /// <summary>
-    /// How long to wait before the final scan: a server that wrapped a new key under the old
-    /// version just before it saw the rotation commits that row within this time.
+    /// How long to wait before the final scan. The fence (<see cref="MasterKeyFences"/>) already
+    /// guarantees that no key lands under an older version after the mark; the wait and the
+    /// scan after it are a second line of defence.
     /// </summary>
-    public TimeSpan GracePeriod { get; init; } = TimeSpan.FromSeconds(30);
+    public TimeSpan GracePeriod { get; init; } = TimeSpan.FromSeconds(3);
 
     public int BatchSize { get; init; } = 100;
 
@@ -37,6 +38,9 @@ public sealed class MasterKeyRotation(MasterKeys masterKeys, TimeProvider time)
         var before = provider.KeyIds;
         var resumed = before.Count > 1;
         var newKeyId = resumed ? provider.KeyId : await provider.RotateAsync(cancellationToken);
+        // From here on no new key is stored under an older version: units that wrapped under one
+        // have committed (the scans below find them), later ones see the mark and wrap under the new.
+        await MasterKeyFences.MarkRetiringAsync(cell, provider.KeyIds.Where(id => id != newKeyId), cancellationToken);
 
         var counter = new Counter(progress);
         counter.Total = await CountOldAsync(cell, provider.KeyId, cancellationToken);

@@ -39,34 +39,40 @@ public sealed class RegionSigningKeys(MasterKeys masterKeys, TimeProvider time) 
         var publicKey = key.ExportSubjectPublicKeyInfo();
         var id = KeyIdOf(publicKey);
         var provider = masterKeys.For(cell.Region);
-        var masterKeyId = provider.KeyId;
-        // The private scalar of a P-256 key is 32 bytes, the size master keys wrap.
-        var privateKey = key.ExportParameters(includePrivateParameters: true).D!;
-        byte[] wrapped;
-        try
-        {
-            wrapped = await provider.WrapAsync(privateKey, WrapContext(cell.Region, purpose, id), cancellationToken);
-        }
-        finally
-        {
-            CryptographicOperations.ZeroMemory(privateKey);
-        }
-
         await cell.Writer.WriteAsync(async (db, ct) =>
         {
             // Another process of the same region may have created one meanwhile: keep that one.
-            if (!await db.SigningKeys.AnyAsync(k => k.Purpose == purpose && k.RetiredAt == null, ct))
+            if (await db.SigningKeys.AnyAsync(k => k.Purpose == purpose && k.RetiredAt == null, ct))
             {
-                db.SigningKeys.Add(new SigningKey
-                {
-                    Id = id,
-                    Purpose = purpose,
-                    PublicKey = publicKey,
-                    WrappedPrivateKey = wrapped,
-                    MasterKeyId = masterKeyId,
-                    CreatedAt = time.GetUtcNow(),
-                });
+                return;
             }
+
+            // Wrapped inside the unit, after entering the fence: a master-key rotation cannot miss it.
+            var retiring = await MasterKeyFences.EnterAsync(db, cell.Region, ct);
+            // The private scalar of a P-256 key is 32 bytes, the size master keys wrap.
+            var privateKey = key.ExportParameters(includePrivateParameters: true).D!;
+            byte[] wrapped;
+            try
+            {
+                wrapped = await provider.WrapAsync(privateKey, WrapContext(cell.Region, purpose, id), ct);
+            }
+            finally
+            {
+                CryptographicOperations.ZeroMemory(privateKey);
+            }
+
+            // The version the bytes name, not the one current a moment before: a rotation may have come between.
+            var masterKeyId = WrappedKeyFormat.MasterKeyIdOf(wrapped);
+            MasterKeyFences.EnsureNotRetiring(retiring, cell.Region, [masterKeyId]);
+            db.SigningKeys.Add(new SigningKey
+            {
+                Id = id,
+                Purpose = purpose,
+                PublicKey = publicKey,
+                WrappedPrivateKey = wrapped,
+                MasterKeyId = masterKeyId,
+                CreatedAt = time.GetUtcNow(),
+            });
         }, cancellationToken);
     }
 

@@ -36,11 +36,13 @@ public sealed class WorkspaceDataKeyRotation(WorkspaceKeyRing workspaceKeys, Con
         var resumed = versions.Count > 1;
         if (!resumed)
         {
-            var next = await workspaceKeys.NewDataKeyAsync(cell.Region, workspaceId, cancellationToken, versions[0].Version + 1);
-            await cell.Writer.WriteAsync((db, _) =>
+            await cell.Writer.WriteAsync(async (db, ct) =>
             {
+                // Wrapped inside the unit, after entering the fence: a master-key rotation cannot miss it.
+                var retiring = await MasterKeyFences.EnterAsync(db, cell.Region, ct);
+                var next = await workspaceKeys.NewDataKeyAsync(cell.Region, workspaceId, ct, versions[0].Version + 1);
+                MasterKeyFences.EnsureNotRetiring(retiring, cell.Region, [next.MasterKeyId]);
                 db.WorkspaceKeys.Add(next);
-                return Task.CompletedTask;
             }, cancellationToken);
             versions = await DataKeyVersionsAsync(cell, workspaceId, cancellationToken);
         }

@@ -24,30 +24,34 @@ public sealed class WorkspaceKeyBackfill(WorkspaceKeyRing keyRing)
 
         foreach (var (workspaceId, purposes) in workspaces)
         {
-            var missing = new List<WorkspaceKey>();
-            if (!purposes.Contains(WorkspaceKeyPurposes.LookupIndex))
+            if (purposes.Contains(WorkspaceKeyPurposes.LookupIndex) && purposes.Contains(WorkspaceKeyPurposes.Data) && purposes.Contains(WorkspaceKeyPurposes.Workforce))
             {
-                missing.Add((await keyRing.NewLookupIndexKeyAsync(cell.Region, workspaceId, cancellationToken)).Stored);
+                continue;
             }
 
-            if (!purposes.Contains(WorkspaceKeyPurposes.Data))
+            await cell.Writer.WriteAsync(async (db, ct) =>
             {
-                missing.Add(await keyRing.NewDataKeyAsync(cell.Region, workspaceId, cancellationToken));
-            }
-
-            if (!purposes.Contains(WorkspaceKeyPurposes.Workforce))
-            {
-                missing.Add((await keyRing.NewWorkforceKeyAsync(cell.Region, workspaceId, cancellationToken)).Stored);
-            }
-
-            if (missing.Count > 0)
-            {
-                await cell.Writer.WriteAsync((db, _) =>
+                // Wrapped inside the unit, after entering the fence: a master-key rotation cannot miss them.
+                var retiring = await MasterKeyFences.EnterAsync(db, cell.Region, ct);
+                var missing = new List<WorkspaceKey>();
+                if (!purposes.Contains(WorkspaceKeyPurposes.LookupIndex))
                 {
-                    db.WorkspaceKeys.AddRange(missing);
-                    return Task.CompletedTask;
-                }, cancellationToken);
-            }
+                    missing.Add((await keyRing.NewLookupIndexKeyAsync(cell.Region, workspaceId, ct)).Stored);
+                }
+
+                if (!purposes.Contains(WorkspaceKeyPurposes.Data))
+                {
+                    missing.Add(await keyRing.NewDataKeyAsync(cell.Region, workspaceId, ct));
+                }
+
+                if (!purposes.Contains(WorkspaceKeyPurposes.Workforce))
+                {
+                    missing.Add((await keyRing.NewWorkforceKeyAsync(cell.Region, workspaceId, ct)).Stored);
+                }
+
+                MasterKeyFences.EnsureNotRetiring(retiring, cell.Region, missing.Select(k => k.MasterKeyId));
+                db.WorkspaceKeys.AddRange(missing);
+            }, cancellationToken);
         }
     }
 }

@@ -124,7 +124,10 @@ public sealed class WorkspaceKeyRing(MasterKeys masterKeys, TimeProvider time) :
                     .OrderByDescending(k => k.Version).FirstAsync(ct);
                 if (latest.Id == wornKeyId)
                 {
-                    db.WorkspaceKeys.Add(await NewDataKeyAsync(cell.Region, workspaceId, ct, latest.Version + 1));
+                    var retiring = await MasterKeyFences.EnterAsync(db, cell.Region, ct);
+                    var next = await NewDataKeyAsync(cell.Region, workspaceId, ct, latest.Version + 1);
+                    MasterKeyFences.EnsureNotRetiring(retiring, cell.Region, [next.MasterKeyId]);
+                    db.WorkspaceKeys.Add(next);
                 }
             });
             _unwrapped.Remove((cell.Region, workspaceId, WorkspaceKeyPurposes.Data));

@@ -34,6 +34,8 @@ public abstract class ConfideDbContext(DbContextOptions options) : IdentityDbCon
 
     public DbSet<MessengerSettings> MessengerSettings => Set<MessengerSettings>();
 
+    public DbSet<MasterKeyFence> MasterKeyFences => Set<MasterKeyFence>();
+
     public DbSet<MessengerSecret> MessengerSecrets => Set<MessengerSecret>();
     public DbSet<SsoConsumedAssertion> SsoConsumedAssertions => Set<SsoConsumedAssertion>();
 
@@ -198,6 +200,13 @@ public abstract class ConfideDbContext(DbContextOptions options) : IdentityDbCon
             e.Property(c => c.AllowedEmailDomains).HasMaxLength(4000);
             e.HasIndex(c => c.WorkspaceId).IsUnique();
             e.HasOne<Workspace>().WithMany().HasForeignKey(c => c.WorkspaceId);
+        });
+
+        builder.Entity<MasterKeyFence>(e =>
+        {
+            e.HasKey(f => f.Region);
+            e.Property(f => f.Region).HasMaxLength(8);
+            e.Property(f => f.RetiringMasterKeyIds).HasMaxLength(1024);
         });
 
         builder.Entity<MessengerSettings>(e =>

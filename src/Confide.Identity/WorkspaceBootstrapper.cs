@@ -64,10 +64,12 @@ public sealed class WorkspaceBootstrapper(
         var token = ApiTokenSecrets.Generate(cell.Region);
         var email = request.OwnerEmail.Trim();
         var normalizedEmail = normalizer.NormalizeEmail(email);
-        var workspaceKeys = await keyRing.NewWorkspaceKeysAsync(cell.Region, workspace.Id, cancellationToken);
-
         return await cell.Writer.WriteAsync(async (db, ct) =>
         {
+            // Wrapped inside the unit, after entering the fence: a master-key rotation cannot miss them.
+            var retiring = await MasterKeyFences.EnterAsync(db, cell.Region, ct);
+            var workspaceKeys = await keyRing.NewWorkspaceKeysAsync(cell.Region, workspace.Id, ct);
+            MasterKeyFences.EnsureNotRetiring(retiring, cell.Region, workspaceKeys.Stored.Select(k => k.MasterKeyId));
             string? generatedPassword = null;
             var account = await db.Users.FirstOrDefaultAsync(u => u.NormalizedEmail == normalizedEmail, ct);
             if (account is null)

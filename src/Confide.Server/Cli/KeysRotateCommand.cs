@@ -14,12 +14,8 @@ namespace Confide.Server.Cli;
 /// </summary>
 internal static class KeysRotateCommand
 {
-    /// <summary>
-    /// A server that wrapped a new key under the old master key just before the rotation may
-    /// commit that row seconds later on a loaded machine; retiring the old key before the row
-    /// lands would make it unreadable. Generous, because a rotation is rare and the wait is cheap.
-    /// </summary>
-    private static readonly TimeSpan DefaultMasterKeyGrace = TimeSpan.FromSeconds(30);
+    /// <summary>Second line of defence after the fence (docs/encryption.md): a short wait, then one more scan.</summary>
+    private static readonly TimeSpan DefaultMasterKeyGrace = TimeSpan.FromSeconds(3);
 
     private static readonly JsonSerializerOptions SnakeCase = new() { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
 

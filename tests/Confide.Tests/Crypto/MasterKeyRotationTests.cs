@@ -106,6 +106,64 @@ public sealed class MasterKeyRotationTests
     }
 
     /// <summary>One region's database (fresh) and key file (fresh), as the CLI opens them.</summary>
+    [Theory, MemberData(nameof(Providers.All), MemberType = typeof(Providers))]
+    public async Task KeyWrappedUnderTheOldVersion_CommittingLateInAnotherProcess_IsStillRewrapped(string provider)
+    {
+        await using var region = await RotationRegion.StartAsync(provider);
+        await region.SeedWorkspacesAsync(3);
+        var old = region.Master.KeyId;
+        await using var straggler = region.AnotherProcessCell();
+        var entered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        // Another process stores a new workspace: it enters the fence and wraps under the current
+        // (soon old) version, then is slow to commit — the race a grace period alone loses.
+        var slowWrite = straggler.Writer.WriteAsync(async (db, ct) =>
+        {
+            await MasterKeyFences.EnterAsync(db, Region.Eu, ct);
+            var (workspace, key) = await region.NewWorkspaceAsync();
+            Assert.Equal(old, key.MasterKeyId);
+            entered.SetResult();
+            await release.Task;
+            db.Workspaces.Add(workspace);
+            db.WorkspaceKeys.Add(key);
+        });
+        await entered.Task;
+
+        var rotation = region.Rotation(grace: TimeSpan.FromMilliseconds(10)).RunAsync(region.Cell, null, CancellationToken.None);
+        await Task.Delay(1500, TestContext.Current.CancellationToken);
+        Assert.False(rotation.IsCompleted, "the rotation must not retire the old version while a unit inside the fence may still store a key under it");
+        release.SetResult();
+        await slowWrite;
+        var result = await rotation;
+
+        Assert.Equal([old], result.Retired);
+        Assert.Equal(4, result.Rewrapped);
+        Assert.All(await region.MasterKeyIdsAsync(), id => Assert.Equal(result.NewKeyId, id));
+        Assert.Equal(4, (await region.UnwrapAllAsync(fresh: true)).Count);
+    }
+
+    [Theory, MemberData(nameof(Providers.All), MemberType = typeof(Providers))]
+    public async Task KeyWrappedUnderAVersionBeingRetired_IsRefused_NotStored(string provider)
+    {
+        await using var region = await RotationRegion.StartAsync(provider);
+        var current = region.Master.KeyId;
+        // A process whose view of the key file is stale: the fence says its version is being retired.
+        await MasterKeyFences.MarkRetiringAsync(region.Cell, [current], CancellationToken.None);
+
+        var write = region.Cell.Writer.WriteAsync(async (db, ct) =>
+        {
+            var retiring = await MasterKeyFences.EnterAsync(db, Region.Eu, ct);
+            var (workspace, key) = await region.NewWorkspaceAsync();
+            MasterKeyFences.EnsureNotRetiring(retiring, Region.Eu, [key.MasterKeyId]);
+            db.Workspaces.Add(workspace);
+            db.WorkspaceKeys.Add(key);
+        });
+
+        await Assert.ThrowsAsync<MasterKeyUnavailableException>(() => write);
+        Assert.Empty(await region.MasterKeyIdsAsync());
+    }
+
     private sealed class RotationRegion : IAsyncDisposable
     {
         private readonly string _directory;
@@ -150,6 +208,7 @@ public sealed class MasterKeyRotationTests
             await cell.MigrateAsync();
             var masterKeys = new MasterKeys(Options.Create(new ConfideOptions { DataDirectory = directory }));
             await masterKeys.OpenAsync(cell, CancellationToken.None);
+            await MasterKeyFences.EnsureAsync(cell, CancellationToken.None);
             return new RotationRegion(directory, postgres, cell, masterKeys);
         }
 
@@ -177,6 +236,13 @@ public sealed class MasterKeyRotationTests
             db.WorkspaceKeys.Add(row.Key);
             return Task.CompletedTask;
         });
+
+        /// <summary>The same database through another writer, as another process (a server, a CLI) of the region sees it.</summary>
+        public CellDatabase AnotherProcessCell() => _postgres is null
+            ? CellDatabase.ForSqliteFile(Region.Eu, Path.Combine(_directory, "eu.db"), TimeProvider.System)
+            : new CellDatabase(Region.Eu, DatabaseProvider.Postgres, _postgres, TimeProvider.System);
+
+        public WorkspaceKeyRing KeyRing => _keyRing;
 
         public async Task<List<Guid>> MasterKeyIdsAsync()
         {

@@ -352,6 +352,24 @@ namespace Confide.Data.Migrations.Postgres
                     b.ToTable("ConversationParts");
                 });
 
+            modelBuilder.Entity("Confide.Data.Model.MasterKeyFence", b =>
+                {
+                    b.Property<string>("Region")
+                        .HasMaxLength(8)
+                        .HasColumnType("character varying(8)");
+
+                    b.Property<long>("Generation")
+                        .HasColumnType("bigint");
+
+                    b.Property<string>("RetiringMasterKeyIds")
+                        .HasMaxLength(1024)
+                        .HasColumnType("character varying(1024)");
+
+                    b.HasKey("Region");
+
+                    b.ToTable("MasterKeyFences");
+                });
+
             modelBuilder.Entity("Confide.Data.Model.MessengerSecret", b =>
                 {
                     b.Property<string>("Id")

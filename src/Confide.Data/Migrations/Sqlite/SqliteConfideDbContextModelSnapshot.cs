@@ -347,6 +347,24 @@ namespace Confide.Data.Migrations.Sqlite
                     b.ToTable("ConversationParts");
                 });
 
+            modelBuilder.Entity("Confide.Data.Model.MasterKeyFence", b =>
+                {
+                    b.Property<string>("Region")
+                        .HasMaxLength(8)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("Generation")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("RetiringMasterKeyIds")
+                        .HasMaxLength(1024)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Region");
+
+                    b.ToTable("MasterKeyFences");
+                });
+
             modelBuilder.Entity("Confide.Data.Model.MessengerSecret", b =>
                 {
                     b.Property<string>("Id")

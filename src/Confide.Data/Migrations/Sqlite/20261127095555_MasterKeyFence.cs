@@ -1,0 +1,34 @@
+﻿using Microsoft.EntityFrameworkCore.Migrations;
+
+#nullable disable
+
+namespace Confide.Data.Migrations.Sqlite
+{
+    /// <inheritdoc />
+    public partial class MasterKeyFence : Migration
+    {
+        /// <inheritdoc />
+        protected override void Up(MigrationBuilder migrationBuilder)
+        {
+            migrationBuilder.CreateTable(
+                name: "MasterKeyFences",
+                columns: table => new
+                {
+                    Region = table.Column<string>(type: "TEXT", maxLength: 8, nullable: false),
+                    RetiringMasterKeyIds = table.Column<string>(type: "TEXT", maxLength: 1024, nullable: true),
+                    Generation = table.Column<long>(type: "INTEGER", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_MasterKeyFences", x => x.Region);
+                });
+        }
+
+        /// <inheritdoc />
+        protected override void Down(MigrationBuilder migrationBuilder)
+        {
+            migrationBuilder.DropTable(
+                name: "MasterKeyFences");
+        }
+    }
+}
