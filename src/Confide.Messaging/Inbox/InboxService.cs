@@ -57,9 +57,14 @@ public sealed class InboxService
         var rows = await (
             from c in conversations
             join contact in db.Contacts on c.ContactId equals contact.Id
-            join last in db.ConversationParts on new { c.Id, Sequence = c.PartCount } equals new { Id = last.ConversationId, last.Sequence }
             orderby c.UpdatedAt descending, c.Id descending
-            select new { Conversation = c, Contact = contact, Last = last })
+            select new
+            {
+                Conversation = c,
+                Contact = contact,
+                // The latest part with text: a close or an assignment after it does not blank the row.
+                Last = db.ConversationParts.Where(p => p.ConversationId == c.Id && p.EncryptedBody != null).OrderByDescending(p => p.Sequence).FirstOrDefault(),
+            })
             .Take(limit)
             .ToListAsync(ct);
         var teammates = await TeammatesAsync(db, workspaceId, ct);
@@ -72,7 +77,7 @@ public sealed class InboxService
             }
 
             inbox.Add(new InboxRow(
-                row.Conversation.Id, row.Conversation.State, Label(cipher.Name(row.Contact), cipher.Email(row.Contact)), Snippet(cipher.Body(row.Last)), row.Conversation.UpdatedAt,
+                row.Conversation.Id, row.Conversation.State, Label(cipher.Name(row.Contact), cipher.Email(row.Contact)), Snippet(row.Last is null ? null : cipher.Body(row.Last)), row.Conversation.UpdatedAt,
                 row.Conversation.AdminAssigneeId is null ? null : teammates.Find(row.Conversation.AdminAssigneeId)?.Name));
         }
 

@@ -53,6 +53,8 @@ public sealed partial class InboxPageTests(Servers servers)
         Assert.Equal(workspace.OwnerId, parts[0].GetProperty("author").Str("id"));
         Assert.Equal("closed", conversation.Str("state"));
         Assert.Contains("It ships today.", await HtmlAsync(browser, $"app/inbox/{conversationId}"), StringComparison.Ordinal);
+        // The list shows the latest message, not the close that came after it.
+        Assert.Contains("It ships today.", await HtmlAsync(browser, $"app/inbox?workspace={workspace.Id}&state=closed"), StringComparison.Ordinal);
     }
 
     [Fact]
