@@ -1,6 +1,4 @@
 using System.Net;
-using System.Net.ServerSentEvents;
-using System.Runtime.CompilerServices;
 using Confide.Data;
 using Confide.Data.Model;
 using Confide.Messaging.Api;
@@ -12,6 +10,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Hosting;
 
 namespace Confide.Messaging.Messenger;
 
@@ -22,11 +21,6 @@ namespace Confide.Messaging.Messenger;
 /// </summary>
 internal static class MessengerEndpoints
 {
-    private static readonly TimeSpan Heartbeat = TimeSpan.FromSeconds(15);
-
-    // Streams end now and then; the frame reconnects (and re-boots when its session expired).
-    private static readonly TimeSpan MaxStream = TimeSpan.FromMinutes(10);
-
     public static void MapMessengerApi(this IEndpointRouteBuilder endpoints)
     {
         // Declared open to anonymous callers: the credential is the messenger session, checked by each handler.
@@ -45,7 +39,7 @@ internal static class MessengerEndpoints
         HttpContext http, CurrentCell cell, MessengerSessions sessions, MessengerIdentityVerifier verifier, TimeProvider time,
         [FromQuery(Name = "app_id")] string? appId, MessengerBootInput input, CancellationToken ct)
     {
-        var workspaceId = await WorkspaceAsync(cell.Database, appId, ct);
+        var workspaceId = await MessengerApps.RequireAsync(cell.Database, appId, ct);
         var claim = new MessengerIdentityClaim(
             Text.Optional(input.UserId, "user_id", 255), Text.Optional(input.Email, "email", 254), Text.Optional(input.Name, "name", 255),
             Text.Optional(input.UserHash, "user_hash", 256), Text.Optional(input.UserJwt, "user_jwt", 8192));
@@ -76,7 +70,7 @@ internal static class MessengerEndpoints
     /// <summary>The website's user signed out: forget this browser's visitor id, so the next visitor starts afresh.</summary>
     private static async Task<IResult> Shutdown(HttpContext http, CurrentCell cell, [FromQuery(Name = "app_id")] string? appId, CancellationToken ct)
     {
-        MessengerVisitorCookie.Forget(http, await WorkspaceAsync(cell.Database, appId, ct));
+        MessengerVisitorCookie.Forget(http, await MessengerApps.RequireAsync(cell.Database, appId, ct));
         return TypedResults.NoContent();
     }
 
@@ -118,85 +112,27 @@ internal static class MessengerEndpoints
     }
 
     /// <summary>
-    /// Server-sent events: <c>conversation</c> with the id of one of the session's own
-    /// conversations that changed (the frame then reads it), <c>ping</c> every 15 s. A visitor who
-    /// has not written yet gets pings only; the frame reconnects after its first message.
+    /// Server-sent events (<see cref="ConversationEventFeed"/>): the id of each of the session's
+    /// own conversations that changes (the frame then reads it), and a heartbeat. A visitor who
+    /// has not written yet gets heartbeats only; the frame reconnects after its first message.
     /// </summary>
-    private static async Task<IResult> Events(HttpContext http, CurrentCell cell, MessengerSessions sessions, MessengerContacts contacts, ConversationSignals signals, CancellationToken ct)
+    private static async Task Events(
+        HttpContext http, CurrentCell cell, MessengerSessions sessions, MessengerContacts contacts, ConversationSignals signals,
+        IHostApplicationLifetime lifetime, TimeProvider clock, CancellationToken ct)
     {
         var session = sessions.Read(http.Request, cell.Database);
-        var contact = await contacts.FindAsync(cell.Database, session, ct);
-        http.Response.Headers.CacheControl = "no-store";
-        return TypedResults.ServerSentEvents(StreamAsync(signals, session.WorkspaceId, contact?.Id, ct));
-    }
-
-    private static async IAsyncEnumerable<SseItem<string>> StreamAsync(ConversationSignals signals, string workspaceId, string? contactId, [EnumeratorCancellation] CancellationToken ct)
-    {
-        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        deadline.CancelAfter(MaxStream);
-        yield return new SseItem<string>("{}", "ready");
-        var changes = contactId is null ? Nothing(deadline.Token) : signals.WatchAsync(workspaceId, deadline.Token);
-        await using var enumerator = changes.GetAsyncEnumerator(deadline.Token);
-        var next = enumerator.MoveNextAsync().AsTask();
-        while (!deadline.IsCancellationRequested)
-        {
-            var beat = Task.Delay(Heartbeat, deadline.Token);
-            var first = await Task.WhenAny(next, beat).ConfigureAwait(false);
-            if (first == beat)
-            {
-                if (beat.IsCanceled)
-                {
-                    yield break;
-                }
-
-                yield return new SseItem<string>("{}", "ping");
-                continue;
-            }
-
-            bool moved;
-            try
-            {
-                moved = await next.ConfigureAwait(false);
-            }
-            catch (OperationCanceledException)
-            {
-                yield break;
-            }
-
-            if (!moved)
-            {
-                yield break;
-            }
-
-            var change = enumerator.Current;
-            next = enumerator.MoveNextAsync().AsTask();
-            if (change.ContactId == contactId)
-            {
-                yield return new SseItem<string>($$"""{"conversation_id":"{{change.ConversationId}}"}""", "conversation");
-            }
-        }
-
-        static async IAsyncEnumerable<ConversationChanged> Nothing([EnumeratorCancellation] CancellationToken until)
-        {
-            await Task.Delay(Timeout.Infinite, until).ConfigureAwait(false);
-            yield break;
-        }
+        var contactId = (await contacts.FindAsync(cell.Database, session, ct))?.Id;
+        // Ends with the client, with the server, and after a while: the frame reconnects, and the
+        // new request checks the session again.
+        using var limit = new CancellationTokenSource(ConversationEventFeed.MaxDuration, clock);
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct, lifetime.ApplicationStopping, limit.Token);
+        await new ConversationEventFeed(http.Response, clock).WriteAsync(
+            signals.WatchAsync(session.WorkspaceId, stop.Token),
+            (change, _) => Task.FromResult(contactId is not null && change.ContactId == contactId),
+            stop.Token);
     }
 
     private static async Task<Contact> ContactAsync(HttpRequest request, CurrentCell cell, MessengerSessions sessions, MessengerContacts contacts, CancellationToken ct) =>
         await contacts.FindAsync(cell.Database, sessions.Read(request, cell.Database), ct)
         ?? throw new ConfideException(ConfideError.NotFound("Conversation"));
-
-    private static async Task<string> WorkspaceAsync(CellDatabase cell, string? appId, CancellationToken ct)
-    {
-        if (appId is not { Length: > 0 and <= 64 })
-        {
-            throw new ConfideException(ConfideError.ParameterMissing("app_id"));
-        }
-
-        await using var db = cell.CreateReadContext();
-        return await db.Workspaces.AnyAsync(w => w.Id == appId, ct)
-            ? appId
-            : throw new ConfideException(ConfideError.NotFound("App"));
-    }
 }

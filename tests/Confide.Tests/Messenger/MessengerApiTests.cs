@@ -186,7 +186,9 @@ public sealed class MessengerApiTests(Servers servers)
         using var response = await visitor.Http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
         Assert.Equal("text/event-stream", response.Content.Headers.ContentType?.MediaType);
         using var reader = new StreamReader(await response.Content.ReadAsStreamAsync());
-        Assert.Equal("event: ready", await reader.ReadLineAsync());
+        // The opening lines go out once the stream listens: no change after them is missed.
+        Assert.Equal("retry: 3000", await reader.ReadLineAsync());
+        Assert.Equal(": open", await reader.ReadLineAsync());
 
         await (await api.PostJsonAsync($"conversations/{theirs}/reply", new { type = "admin", admin_id = workspace.OwnerId, body = "To them" })).JsonAsync();
         await (await api.PostJsonAsync($"conversations/{mine}/reply", new { type = "admin", admin_id = workspace.OwnerId, body = "To you" })).JsonAsync();

@@ -1,5 +1,6 @@
 using Confide.Data;
-using Microsoft.EntityFrameworkCore;
+using Confide.Messaging.Messenger;
+using Confide.Messaging.Messenger.Settings;
 
 namespace Confide.Server.Hosting.Messenger;
 
@@ -33,13 +34,8 @@ internal static class MessengerFrame
 
     private static async Task<IResult> ServeAsync(HttpContext http, CurrentCell cell, [Microsoft.AspNetCore.Mvc.FromQuery(Name = "app_id")] string? appId, CancellationToken ct)
     {
-        await using var db = cell.Database.CreateReadContext();
-        if (appId is not { Length: > 0 and <= 64 } || !await db.Workspaces.AnyAsync(w => w.Id == appId, ct))
-        {
-            return TypedResults.NotFound();
-        }
-
-        var origins = await db.MessengerSettings.Where(m => m.WorkspaceId == appId).Select(m => m.AllowedOrigins).FirstOrDefaultAsync(ct);
+        var workspaceId = await MessengerApps.RequireAsync(cell.Database, appId, ct);
+        var origins = (await MessengerSettingsCommands.FindAsync(cell.Database, workspaceId, ct))?.AllowedOrigins;
         var ancestors = string.IsNullOrWhiteSpace(origins) ? "'none'" : origins;
         var headers = http.Response.Headers;
         headers.ContentSecurityPolicy =

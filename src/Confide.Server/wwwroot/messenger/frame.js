@@ -281,7 +281,8 @@
             var events = buffer.split('\n\n');
             buffer = events.pop();
             events.forEach(function (block) {
-              if (/^event: conversation$/m.test(block)) {
+              // A change of one of our conversations; comment lines (heartbeats) carry no data.
+              if (/^data: /m.test(block)) {
                 render().catch(function () {});
               }
             });

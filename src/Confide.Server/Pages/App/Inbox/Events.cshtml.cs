@@ -29,9 +29,9 @@ public sealed class EventsModel(
         var scope = ConversationScope;
         // Ends with the client, with the server (so shutdown does not wait for open streams), and
         // after a while: the browser reconnects, and the new request re-checks the session.
-        using var lifetimeLimit = new CancellationTokenSource(InboxEventStream.MaxDuration, clock);
+        using var lifetimeLimit = new CancellationTokenSource(ConversationEventFeed.MaxDuration, clock);
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct, lifetime.ApplicationStopping, lifetimeLimit.Token);
-        await new InboxEventStream(HttpContext.Response, clock).WriteAsync(
+        await new ConversationEventFeed(HttpContext.Response, clock).WriteAsync(
             signals.WatchAsync(workspaceId, stop.Token),
             (change, token) => scope is null ? Task.FromResult(true) : inbox.IsVisibleAsync(workspaceId, change.ConversationId, scope, token),
             stop.Token);

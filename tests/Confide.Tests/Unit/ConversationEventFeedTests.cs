@@ -1,14 +1,13 @@
 using System.IO.Pipelines;
 using System.Threading.Channels;
 using Confide.Messaging.Live;
-using Confide.Server.Pages.App.Inbox;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Time.Testing;
 
 namespace Confide.Tests.Unit;
 
-/// <summary>The inbox's event stream format, heartbeat and ending, on a clock the test moves.</summary>
-public sealed class InboxEventStreamTests
+/// <summary>The live views' event stream format, heartbeat and ending, on a clock the test moves.</summary>
+public sealed class ConversationEventFeedTests
 {
     [Fact]
     public async Task WritesVisibleChangesAsIds_HeartbeatsWhenIdle_AndEndsQuietlyWhenCancelled()
@@ -20,7 +19,7 @@ public sealed class InboxEventStreamTests
         http.Response.Body = pipe.Writer.AsStream();
         using var stop = new CancellationTokenSource();
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-        var streaming = new InboxEventStream(http.Response, clock).WriteAsync(
+        var streaming = new ConversationEventFeed(http.Response, clock).WriteAsync(
             changes.Reader.ReadAllAsync(stop.Token), (change, _) => Task.FromResult(change.ConversationId != "hidden"), stop.Token);
         using var reader = new StreamReader(pipe.Reader.AsStream());
 
@@ -39,7 +38,7 @@ public sealed class InboxEventStreamTests
         var heartbeat = reader.ReadLineAsync(timeout.Token).AsTask();
         while (!heartbeat.IsCompleted)
         {
-            clock.Advance(InboxEventStream.Heartbeat);
+            clock.Advance(ConversationEventFeed.Heartbeat);
             await Task.WhenAny(heartbeat, Task.Delay(50, timeout.Token));
         }
 

@@ -1,15 +1,16 @@
 using System.Text.Json;
-using Confide.Messaging.Live;
+using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 
-namespace Confide.Server.Pages.App.Inbox;
+namespace Confide.Messaging.Live;
 
 /// <summary>
 /// Writes conversation changes as <c>text/event-stream</c>: <c>data: {"conversation_id":"…"}</c>
 /// per change the reader may see, and a comment line as a heartbeat so proxies and the browser
-/// keep an idle connection open. Never message content: the page re-reads what changed itself.
+/// keep an idle connection open. Never message content: the reader re-reads what changed itself.
+/// Both live views use it: the teammate inbox and the website messenger.
 /// </summary>
-internal sealed class InboxEventStream(HttpResponse response, TimeProvider clock)
+public sealed class ConversationEventFeed(HttpResponse response, TimeProvider clock)
 {
     public static readonly TimeSpan Heartbeat = TimeSpan.FromSeconds(15);
 
