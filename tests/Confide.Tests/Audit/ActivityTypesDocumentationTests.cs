@@ -1,5 +1,6 @@
 using System.Text.RegularExpressions;
 using Confide.Audit;
+using Confide.Tests.Infrastructure;
 
 namespace Confide.Tests.Audit;
 
@@ -9,14 +10,7 @@ public sealed partial class ActivityTypesDocumentationTests
     [Fact]
     public void TheDocumentedTable_ListsEveryActivityType_AndNoOther()
     {
-        var directory = new DirectoryInfo(AppContext.BaseDirectory);
-        while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "Confide.slnx")))
-        {
-            directory = directory.Parent;
-        }
-
-        Assert.NotNull(directory);
-        var doc = File.ReadAllText(Path.Combine(directory.FullName, "docs", "activity-log.md"));
+        var doc = File.ReadAllText(Path.Combine(Checkout.Root(), "docs", "activity-log.md"));
         var documented = TableRow().Matches(doc).Select(m => m.Groups[1].Value).ToHashSet();
         Assert.Equal(ActivityTypes.All.Order(StringComparer.Ordinal), documented.Order(StringComparer.Ordinal));
     }

@@ -1,5 +1,6 @@
 using System.Text.RegularExpressions;
 using Confide.Identity.Authorization;
+using Confide.Tests.Infrastructure;
 
 namespace Confide.Tests.Authorization;
 
@@ -9,13 +10,7 @@ public sealed partial class PermissionsDocumentationTests
     [Fact]
     public void TheRoleTable_MatchesBuiltInRoles()
     {
-        var directory = new DirectoryInfo(AppContext.BaseDirectory);
-        while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "Confide.slnx")))
-        {
-            directory = directory.Parent;
-        }
-
-        var doc = File.ReadAllLines(Path.Combine(directory!.FullName, "docs", "permissions.md"));
+        var doc = File.ReadAllLines(Path.Combine(Checkout.Root(), "docs", "permissions.md"));
         var header = doc.First(l => l.StartsWith("| permission |", StringComparison.Ordinal)).Split('|').Select(c => c.Trim()).ToArray();
         var roles = header[3..^1];
         Assert.Equal(BuiltInRoles.Names.Order(StringComparer.Ordinal), roles.Order(StringComparer.Ordinal));

@@ -11,21 +11,9 @@ internal static class DocsScreenshots
     {
         var update = Environment.GetEnvironmentVariable("CONFIDE_UPDATE_SCREENSHOTS") == "1";
         var directory = update
-            ? System.IO.Path.Combine(RepositoryRoot(), "docs", "images")
-            : System.IO.Path.Combine(RepositoryRoot(), "artifacts", "screenshots");
+            ? System.IO.Path.Combine(Checkout.Root(), "docs", "images")
+            : System.IO.Path.Combine(Checkout.Root(), "artifacts", "screenshots");
         Directory.CreateDirectory(directory);
         return System.IO.Path.Combine(directory, fileName);
-    }
-
-    /// <summary>The checkout, found from the test output by Confide.slnx.</summary>
-    public static string RepositoryRoot()
-    {
-        var directory = new DirectoryInfo(AppContext.BaseDirectory);
-        while (directory is not null && !File.Exists(System.IO.Path.Combine(directory.FullName, "Confide.slnx")))
-        {
-            directory = directory.Parent;
-        }
-
-        return directory?.FullName ?? throw new InvalidOperationException("Confide.slnx not found above the test output.");
     }
 }

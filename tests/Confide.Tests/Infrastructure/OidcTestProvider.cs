@@ -37,7 +37,7 @@ public sealed class OidcTestProvider : IAsyncDisposable
 
     public static async Task<OidcTestProvider> StartAsync()
     {
-        var package = Path.Combine(RepositoryRoot(), "tests", "oidc");
+        var package = Path.Combine(Checkout.Root(), "tests", "oidc");
         if (!Directory.Exists(Path.Combine(package, "node_modules", "oidc-provider")))
         {
             if (Required)
@@ -154,16 +154,5 @@ public sealed class OidcTestProvider : IAsyncDisposable
         File.WriteAllText(Path.Combine(directory, "server.pem"), server.ExportCertificatePem());
         File.WriteAllText(Path.Combine(directory, "server.key"), serverKey.ExportPkcs8PrivateKeyPem());
         return ca;
-    }
-
-    private static string RepositoryRoot()
-    {
-        var directory = new DirectoryInfo(AppContext.BaseDirectory);
-        while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "Confide.slnx")))
-        {
-            directory = directory.Parent;
-        }
-
-        return directory?.FullName ?? throw new InvalidOperationException("Confide.slnx not found above the test output.");
     }
 }

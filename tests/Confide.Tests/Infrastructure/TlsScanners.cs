@@ -57,15 +57,5 @@ internal static class TlsScanners
     }
 
     /// <summary>The repository's <c>docs</c> directory.</summary>
-    public static string DocsDirectory()
-    {
-        var directory = new DirectoryInfo(AppContext.BaseDirectory);
-        while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "Confide.slnx")))
-        {
-            directory = directory.Parent;
-        }
-
-        Assert.NotNull(directory);
-        return Path.Combine(directory.FullName, "docs");
-    }
+    public static string DocsDirectory() => Path.Combine(Checkout.Root(), "docs");
 }

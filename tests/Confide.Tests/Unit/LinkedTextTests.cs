@@ -1,5 +1,6 @@
 using System.Text.Encodings.Web;
 using Confide.Server.Rendering;
+using Confide.Tests.Infrastructure;
 
 namespace Confide.Tests.Unit;
 
@@ -67,13 +68,7 @@ public sealed class LinkedTextTests
     [Fact]
     public void NoPage_OutputsRawHtml()
     {
-        var directory = new DirectoryInfo(AppContext.BaseDirectory);
-        while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "Confide.slnx")))
-        {
-            directory = directory.Parent;
-        }
-
-        var pages = Path.Combine(directory?.FullName ?? throw new InvalidOperationException("Confide.slnx not found above the test output."), "src", "Confide.Server", "Pages");
+        var pages = Path.Combine(Checkout.Root(), "src", "Confide.Server", "Pages");
         var files = Directory.EnumerateFiles(pages, "*.cs*", SearchOption.AllDirectories).ToList();
         Assert.NotEmpty(files);
         Assert.All(files, file =>
