@@ -52,8 +52,20 @@ public static class MasterKeyFences
         return Parse(retiring).ToHashSet();
     }
 
+    /// <summary>
+    /// Within a write unit that stores wrapped keys: enters the fence, then runs
+    /// <paramref name="wrap"/>, and refuses its result if a key is under a version being retired.
+    /// </summary>
+    public static async Task<T> WrapInsideAsync<T>(ConfideDbContext db, Region region, Func<Task<T>> wrap, Func<T, IEnumerable<Guid>> masterKeyIds, CancellationToken cancellationToken)
+    {
+        var retiring = await EnterAsync(db, region, cancellationToken);
+        var wrapped = await wrap();
+        EnsureNotRetiring(retiring, region, masterKeyIds(wrapped));
+        return wrapped;
+    }
+
     /// <summary>Refuses keys wrapped under a version being retired: this process's view of the master key is stale.</summary>
-    public static void EnsureNotRetiring(IReadOnlySet<Guid> retiring, Region region, IEnumerable<Guid> masterKeyIds)
+    private static void EnsureNotRetiring(IReadOnlySet<Guid> retiring, Region region, IEnumerable<Guid> masterKeyIds)
     {
         foreach (var id in masterKeyIds)
         {

@@ -48,22 +48,9 @@ public sealed class RegionSigningKeys(MasterKeys masterKeys, TimeProvider time) 
             }
 
             // Wrapped inside the unit, after entering the fence: a master-key rotation cannot miss it.
-            var retiring = await MasterKeyFences.EnterAsync(db, cell.Region, ct);
-            // The private scalar of a P-256 key is 32 bytes, the size master keys wrap.
-            var privateKey = key.ExportParameters(includePrivateParameters: true).D!;
-            byte[] wrapped;
-            try
-            {
-                wrapped = await provider.WrapAsync(privateKey, WrapContext(cell.Region, purpose, id), ct);
-            }
-            finally
-            {
-                CryptographicOperations.ZeroMemory(privateKey);
-            }
-
+            var wrapped = await MasterKeyFences.WrapInsideAsync(db, cell.Region, () => WrapPrivateKeyAsync(provider, key, cell.Region, purpose, id, ct), WrappedMasterKeyId, ct);
             // The version the bytes name, not the one current a moment before: a rotation may have come between.
             var masterKeyId = WrappedKeyFormat.MasterKeyIdOf(wrapped);
-            MasterKeyFences.EnsureNotRetiring(retiring, cell.Region, [masterKeyId]);
             db.SigningKeys.Add(new SigningKey
             {
                 Id = id,
@@ -74,6 +61,22 @@ public sealed class RegionSigningKeys(MasterKeys masterKeys, TimeProvider time) 
                 CreatedAt = time.GetUtcNow(),
             });
         }, cancellationToken);
+    }
+
+    private static IEnumerable<Guid> WrappedMasterKeyId(byte[] wrapped) => [WrappedKeyFormat.MasterKeyIdOf(wrapped)];
+
+    private static async Task<byte[]> WrapPrivateKeyAsync(IMasterKeyProvider provider, ECDsa key, Region region, string purpose, string id, CancellationToken ct)
+    {
+        // The private scalar of a P-256 key is 32 bytes, the size master keys wrap.
+        var privateKey = key.ExportParameters(includePrivateParameters: true).D!;
+        try
+        {
+            return await provider.WrapAsync(privateKey, WrapContext(region, purpose, id), ct);
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(privateKey);
+        }
     }
 
     /// <summary>The current signer of the purpose in the region (oldest key not retired).</summary>

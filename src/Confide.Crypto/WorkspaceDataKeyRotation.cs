@@ -39,9 +39,8 @@ public sealed class WorkspaceDataKeyRotation(WorkspaceKeyRing workspaceKeys, Con
             await cell.Writer.WriteAsync(async (db, ct) =>
             {
                 // Wrapped inside the unit, after entering the fence: a master-key rotation cannot miss it.
-                var retiring = await MasterKeyFences.EnterAsync(db, cell.Region, ct);
-                var next = await workspaceKeys.NewDataKeyAsync(cell.Region, workspaceId, ct, versions[0].Version + 1);
-                MasterKeyFences.EnsureNotRetiring(retiring, cell.Region, [next.MasterKeyId]);
+                var next = await MasterKeyFences.WrapInsideAsync(
+                    db, cell.Region, () => workspaceKeys.NewDataKeyAsync(cell.Region, workspaceId, ct, versions[0].Version + 1), key => [key.MasterKeyId], ct);
                 db.WorkspaceKeys.Add(next);
             }, cancellationToken);
             versions = await DataKeyVersionsAsync(cell, workspaceId, cancellationToken);

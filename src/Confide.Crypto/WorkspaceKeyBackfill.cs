@@ -22,36 +22,39 @@ public sealed class WorkspaceKeyBackfill(WorkspaceKeyRing keyRing)
             workspaces = [.. rows.Select(r => (r.Id, r.Purposes))];
         }
 
-        foreach (var (workspaceId, purposes) in workspaces)
+        // A workspace lacking no kind of key costs nothing more than this check.
+        foreach (var (workspaceId, purposes) in workspaces.Where(w => Purposes.Except(w.Purposes).Any()))
         {
-            if (purposes.Contains(WorkspaceKeyPurposes.LookupIndex) && purposes.Contains(WorkspaceKeyPurposes.Data) && purposes.Contains(WorkspaceKeyPurposes.Workforce))
-            {
-                continue;
-            }
-
             await cell.Writer.WriteAsync(async (db, ct) =>
             {
                 // Wrapped inside the unit, after entering the fence: a master-key rotation cannot miss them.
-                var retiring = await MasterKeyFences.EnterAsync(db, cell.Region, ct);
-                var missing = new List<WorkspaceKey>();
-                if (!purposes.Contains(WorkspaceKeyPurposes.LookupIndex))
-                {
-                    missing.Add((await keyRing.NewLookupIndexKeyAsync(cell.Region, workspaceId, ct)).Stored);
-                }
-
-                if (!purposes.Contains(WorkspaceKeyPurposes.Data))
-                {
-                    missing.Add(await keyRing.NewDataKeyAsync(cell.Region, workspaceId, ct));
-                }
-
-                if (!purposes.Contains(WorkspaceKeyPurposes.Workforce))
-                {
-                    missing.Add((await keyRing.NewWorkforceKeyAsync(cell.Region, workspaceId, ct)).Stored);
-                }
-
-                MasterKeyFences.EnsureNotRetiring(retiring, cell.Region, missing.Select(k => k.MasterKeyId));
-                db.WorkspaceKeys.AddRange(missing);
+                db.WorkspaceKeys.AddRange(await MasterKeyFences.WrapInsideAsync(
+                    db, cell.Region, () => NewKeysAsync(cell, workspaceId, purposes, ct), keys => keys.Select(k => k.MasterKeyId), ct));
             }, cancellationToken);
         }
+    }
+
+    private static readonly string[] Purposes = [WorkspaceKeyPurposes.LookupIndex, WorkspaceKeyPurposes.Data, WorkspaceKeyPurposes.Workforce];
+
+    /// <summary>New keys for the purposes the workspace lacks.</summary>
+    private async Task<List<WorkspaceKey>> NewKeysAsync(CellDatabase cell, string workspaceId, string[] existing, CancellationToken ct)
+    {
+        var missing = new List<WorkspaceKey>();
+        if (!existing.Contains(WorkspaceKeyPurposes.LookupIndex))
+        {
+            missing.Add((await keyRing.NewLookupIndexKeyAsync(cell.Region, workspaceId, ct)).Stored);
+        }
+
+        if (!existing.Contains(WorkspaceKeyPurposes.Data))
+        {
+            missing.Add(await keyRing.NewDataKeyAsync(cell.Region, workspaceId, ct));
+        }
+
+        if (!existing.Contains(WorkspaceKeyPurposes.Workforce))
+        {
+            missing.Add((await keyRing.NewWorkforceKeyAsync(cell.Region, workspaceId, ct)).Stored);
+        }
+
+        return missing;
     }
 }

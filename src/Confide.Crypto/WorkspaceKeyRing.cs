@@ -124,10 +124,8 @@ public sealed class WorkspaceKeyRing(MasterKeys masterKeys, TimeProvider time) :
                     .OrderByDescending(k => k.Version).FirstAsync(ct);
                 if (latest.Id == wornKeyId)
                 {
-                    var retiring = await MasterKeyFences.EnterAsync(db, cell.Region, ct);
-                    var next = await NewDataKeyAsync(cell.Region, workspaceId, ct, latest.Version + 1);
-                    MasterKeyFences.EnsureNotRetiring(retiring, cell.Region, [next.MasterKeyId]);
-                    db.WorkspaceKeys.Add(next);
+                    db.WorkspaceKeys.Add(await MasterKeyFences.WrapInsideAsync(
+                        db, cell.Region, () => NewDataKeyAsync(cell.Region, workspaceId, ct, latest.Version + 1), key => [key.MasterKeyId], ct));
                 }
             });
             _unwrapped.Remove((cell.Region, workspaceId, WorkspaceKeyPurposes.Data));

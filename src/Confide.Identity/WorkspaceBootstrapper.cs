@@ -67,9 +67,8 @@ public sealed class WorkspaceBootstrapper(
         return await cell.Writer.WriteAsync(async (db, ct) =>
         {
             // Wrapped inside the unit, after entering the fence: a master-key rotation cannot miss them.
-            var retiring = await MasterKeyFences.EnterAsync(db, cell.Region, ct);
-            var workspaceKeys = await keyRing.NewWorkspaceKeysAsync(cell.Region, workspace.Id, ct);
-            MasterKeyFences.EnsureNotRetiring(retiring, cell.Region, workspaceKeys.Stored.Select(k => k.MasterKeyId));
+            var workspaceKeys = await MasterKeyFences.WrapInsideAsync(
+                db, cell.Region, () => keyRing.NewWorkspaceKeysAsync(cell.Region, workspace.Id, ct), keys => keys.Stored.Select(k => k.MasterKeyId), ct);
             string? generatedPassword = null;
             var account = await db.Users.FirstOrDefaultAsync(u => u.NormalizedEmail == normalizedEmail, ct);
             if (account is null)

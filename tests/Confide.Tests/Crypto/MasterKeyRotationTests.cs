@@ -153,9 +153,7 @@ public sealed class MasterKeyRotationTests
 
         var write = region.Cell.Writer.WriteAsync(async (db, ct) =>
         {
-            var retiring = await MasterKeyFences.EnterAsync(db, Region.Eu, ct);
-            var (workspace, key) = await region.NewWorkspaceAsync();
-            MasterKeyFences.EnsureNotRetiring(retiring, Region.Eu, [key.MasterKeyId]);
+            var (workspace, key) = await MasterKeyFences.WrapInsideAsync(db, Region.Eu, region.NewWorkspaceAsync, row => [row.Key.MasterKeyId], ct);
             db.Workspaces.Add(workspace);
             db.WorkspaceKeys.Add(key);
         });
