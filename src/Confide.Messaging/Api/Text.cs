@@ -23,4 +23,8 @@ internal static class Text
 
     public static string Required(string? value, string field, int maxLength) =>
         Optional(value, field, maxLength) ?? throw new ConfideException(ConfideError.ParameterMissing(field));
+
+    /// <summary>The start of a message for a list row: at most <paramref name="length"/> characters, then an ellipsis.</summary>
+    public static string? Snippet(string? body, int length) =>
+        body is null ? null : body.Length <= length ? body : string.Concat(body.AsSpan(0, length), "…");
 }

@@ -1,6 +1,7 @@
 using Confide.Crypto;
 using Confide.Data;
 using Confide.Data.Model;
+using Confide.Messaging.Api;
 using Confide.Messaging.Conversations;
 using Confide.Platform;
 using Microsoft.EntityFrameworkCore;
@@ -77,7 +78,7 @@ public sealed class InboxService
             }
 
             inbox.Add(new InboxRow(
-                row.Conversation.Id, row.Conversation.State, Label(cipher.Name(row.Contact), cipher.Email(row.Contact)), Snippet(row.Last is null ? null : cipher.Body(row.Last)), row.Conversation.UpdatedAt,
+                row.Conversation.Id, row.Conversation.State, Label(cipher.Name(row.Contact), cipher.Email(row.Contact)), Text.Snippet(row.Last is null ? null : cipher.Body(row.Last), SnippetLength), row.Conversation.UpdatedAt,
                 row.Conversation.AdminAssigneeId is null ? null : teammates.Find(row.Conversation.AdminAssigneeId)?.Name));
         }
 
@@ -154,7 +155,4 @@ public sealed class InboxService
         await TeammateDirectory.LoadAsync(await db.Teammates.Where(t => t.WorkspaceId == workspaceId).ToListAsync(ct), _keys, _cell.Database, workspaceId, ct);
 
     private static string Label(string? name, string? email) => name ?? email ?? "Anonymous visitor";
-
-    private static string? Snippet(string? body) =>
-        body is null ? null : body.Length <= SnippetLength ? body : string.Concat(body.AsSpan(0, SnippetLength), "…");
 }

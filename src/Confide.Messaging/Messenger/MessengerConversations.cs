@@ -41,7 +41,7 @@ internal sealed class MessengerConversations(ContactKeyRing keys, ConversationCo
         var summaries = rows.Select(row => new MessengerConversationSummary(
             row.Conversation.Id,
             row.Conversation.State,
-            row.Last is null ? null : Snippet(cipher.Body(row.Last)),
+            row.Last is null ? null : Text.Snippet(cipher.Body(row.Last), SnippetLength),
             row.Last is null ? "user" : Author(row.Last),
             Unix.Seconds(row.Conversation.UpdatedAt),
             row.Unread)).ToList();
@@ -105,7 +105,4 @@ internal sealed class MessengerConversations(ContactKeyRing keys, ConversationCo
     /// <summary>Teammate replies the contact has not seen.</summary>
     private static int Unread(Conversation conversation, IEnumerable<ConversationPart> comments) =>
         comments.Count(p => p.AuthorType == "admin" && p.Sequence > conversation.ContactReadPartCount);
-
-    private static string? Snippet(string? body) =>
-        body is null ? null : body.Length <= SnippetLength ? body : string.Concat(body.AsSpan(0, SnippetLength), "…");
 }
