@@ -66,19 +66,27 @@
     }
   };
 
-  const events = new EventSource(`/app/inbox/events?workspace=${encodeURIComponent(root.dataset.liveWorkspace)}`);
-  // Changes between rendering the page and (re)connecting were signalled to nobody: re-read once connected.
-  events.addEventListener("open", () => refresh());
-  events.addEventListener("message", (event) => {
-    let signal;
-    try {
-      signal = JSON.parse(event.data);
-    } catch {
-      return;
-    }
-    if (!conversation || signal.conversation_id === conversation) {
-      refresh();
-    }
-  });
+  // Opened once the page has loaded: a stream that never ends must not hold the page's load event.
+  const listen = () => {
+    const events = new EventSource(`/app/inbox/events?workspace=${encodeURIComponent(root.dataset.liveWorkspace)}`);
+    // Changes between rendering the page and (re)connecting were signalled to nobody: re-read once connected.
+    events.addEventListener("open", () => refresh());
+    events.addEventListener("message", (event) => {
+      let signal;
+      try {
+        signal = JSON.parse(event.data);
+      } catch {
+        return;
+      }
+      if (!conversation || signal.conversation_id === conversation) {
+        refresh();
+      }
+    });
+  };
+  if (document.readyState === "complete") {
+    listen();
+  } else {
+    window.addEventListener("load", listen, { once: true });
+  }
   window.setInterval(refresh, fallbackMs);
 })();

@@ -335,5 +335,11 @@
   }
   // Fallback for signals from another app instance: re-read now and then.
   refreshTimer = setInterval(function () { if (session && visible) { render().catch(function () {}); } }, 30000);
-  tell({ type: 'confide:ready' });
+  // Ready once loaded: the boot that follows opens a stream that never ends, which must not
+  // hold this frame's load event, nor so the embedding page's.
+  if (document.readyState === 'complete') {
+    tell({ type: 'confide:ready' });
+  } else {
+    window.addEventListener('load', function () { tell({ type: 'confide:ready' }); }, { once: true });
+  }
 })();
