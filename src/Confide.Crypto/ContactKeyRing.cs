@@ -59,11 +59,28 @@ public sealed class ContactKeyRing(WorkspaceKeyRing workspaceKeys, IOptions<Conf
     /// <summary>Stores a new, newest key version for an existing contact (rotation); older versions keep decrypting.</summary>
     public async Task<DataKey> AddVersionAsync(CellDatabase cell, string workspaceId, string contactId, CancellationToken cancellationToken)
     {
-        var workspaceKey = await workspaceKeys.DataKeyAsync(cell, workspaceId, cancellationToken);
         var key = DataKey.Generate();
-        var wrapped = FieldCipher.Encrypt(workspaceKey, WrapContext(cell.Region, workspaceId, contactId), key.Material);
         var store = await StoreAsync(cell.Region);
-        await store.AddAsync(workspaceId, contactId, key.Id, wrapped, time.GetUtcNow(), cancellationToken);
+        for (var attempt = 1; ; attempt++)
+        {
+            var workspaceKey = await workspaceKeys.DataKeyAsync(cell, workspaceId, cancellationToken);
+            var wrapped = FieldCipher.Encrypt(workspaceKey, WrapContext(cell.Region, workspaceId, contactId), key.Material);
+            if (await store.AddAsync(workspaceId, contactId, key.Id, wrapped, time.GetUtcNow(), cancellationToken))
+            {
+                break;
+            }
+
+            // A rotation in another process retires the data key this process still took for
+            // current: read the current version again and wrap under it.
+            workspaceKeys.ForgetCurrentDataKey(cell.Region, workspaceId);
+            if (attempt == 3)
+            {
+                key.Dispose();
+                throw new ConfideException(new ConfideError(
+                    System.Net.HttpStatusCode.ServiceUnavailable, "key_rotation_in_progress", "A key rotation is in progress; retry the request"));
+            }
+        }
+
         key.CountAgainstReservations(0, () => store.Reserve(key.Id, ReservationBlock));
         _unwrapped.Remove((cell.Region, workspaceId, contactId));
         return key;

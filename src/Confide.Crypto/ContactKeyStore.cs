@@ -25,7 +25,14 @@ public sealed class ContactKeyStore
             uses_reserved INTEGER NOT NULL DEFAULT 0,
             PRIMARY KEY (workspace_id, contact_id, version)
         ) WITHOUT ROWID;
+        CREATE TABLE IF NOT EXISTS retiring_data_keys (
+            data_key_id BLOB PRIMARY KEY,
+            since       INTEGER NOT NULL
+        ) WITHOUT ROWID;
         """;
+
+    /// <summary>How long a retired workspace data-key version stays refused after it was marked.</summary>
+    private static readonly TimeSpan RetiringRemembered = TimeSpan.FromDays(30);
 
     // Every connection: durable commits, and deleted rows zeroed instead of left in free pages.
     private const string ConnectionPragmas = "PRAGMA synchronous=FULL; PRAGMA secure_delete=ON; PRAGMA busy_timeout=30000;";
@@ -87,22 +94,55 @@ public sealed class ContactKeyStore
 
     /// <summary>
     /// Stores a key durably as the contact's next version (version 1 for a new contact);
-    /// returns once it is on disk.
+    /// returns once it is on disk. Returns false, storing nothing, when the workspace data key
+    /// it is wrapped under is being retired by a rotation: the caller's view of the current
+    /// data key is stale, and it must wrap again under the current one.
     /// </summary>
-    public async Task AddAsync(string workspaceId, string contactId, Guid keyId, byte[] wrappedKey, DateTimeOffset createdAt, CancellationToken cancellationToken)
+    public async Task<bool> AddAsync(string workspaceId, string contactId, Guid keyId, byte[] wrappedKey, DateTimeOffset createdAt, CancellationToken cancellationToken)
     {
         await using var connection = await OpenConnectionAsync(cancellationToken);
         await using var command = connection.CreateCommand();
+        // One statement, so the check and the insert are one write transaction: a rotation's
+        // mark (see MarkRetiringAsync) is ordered entirely before or after it.
         command.CommandText = """
             INSERT INTO contact_keys (workspace_id, contact_id, version, key_id, wrapped_key, created_at)
-            VALUES ($w, $c, (SELECT coalesce(max(version), 0) + 1 FROM contact_keys WHERE workspace_id = $w AND contact_id = $c), $k, $wrapped, $at)
+            SELECT $w, $c, (SELECT coalesce(max(version), 0) + 1 FROM contact_keys WHERE workspace_id = $w AND contact_id = $c), $k, $wrapped, $at
+            WHERE NOT EXISTS (SELECT 1 FROM retiring_data_keys WHERE data_key_id = $dk)
             """;
         command.Parameters.AddWithValue("$w", workspaceId);
         command.Parameters.AddWithValue("$c", contactId);
         command.Parameters.AddWithValue("$k", keyId.ToByteArray());
         command.Parameters.AddWithValue("$wrapped", wrappedKey);
         command.Parameters.AddWithValue("$at", createdAt.ToUnixTimeMilliseconds());
-        await command.ExecuteNonQueryAsync(cancellationToken);
+        command.Parameters.AddWithValue("$dk", FieldCipher.KeyIdOf(wrappedKey).ToByteArray());
+        return await command.ExecuteNonQueryAsync(cancellationToken) == 1;
+    }
+
+    /// <summary>
+    /// Marks workspace data-key versions as being retired. Once it returns, no contact key wrapped
+    /// under them can be added, and every one added before is visible to a scan (see ADR 0010).
+    /// </summary>
+    public async Task MarkRetiringAsync(IReadOnlyCollection<Guid> dataKeyIds, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenConnectionAsync(cancellationToken);
+        await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken);
+        await using (var prune = connection.CreateCommand())
+        {
+            prune.CommandText = "DELETE FROM retiring_data_keys WHERE since < $before";
+            prune.Parameters.AddWithValue("$before", (now - RetiringRemembered).ToUnixTimeMilliseconds());
+            await prune.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        foreach (var id in dataKeyIds)
+        {
+            await using var mark = connection.CreateCommand();
+            mark.CommandText = "INSERT OR IGNORE INTO retiring_data_keys (data_key_id, since) VALUES ($dk, $at)";
+            mark.Parameters.AddWithValue("$dk", id.ToByteArray());
+            mark.Parameters.AddWithValue("$at", now.ToUnixTimeMilliseconds());
+            await mark.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        await transaction.CommitAsync(cancellationToken);
     }
 
     /// <summary>Every key version of a contact, newest first; empty once the contact was shredded.</summary>

@@ -12,8 +12,8 @@ namespace Confide.Crypto;
 /// </summary>
 public static class FieldCipher
 {
-    public const byte FormatVersion = 0x01;
-    private const int KeyIdSize = 16;
+    public const byte FormatVersion = Platform.SealedEnvelope.FormatVersion;
+    private const int KeyIdSize = Platform.SealedEnvelope.KeyIdSize;
     private const int NonceSize = 12;
     private const int TagSize = 16;
     private const int HeaderSize = 1 + KeyIdSize + NonceSize;

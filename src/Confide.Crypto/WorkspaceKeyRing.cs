@@ -155,6 +155,10 @@ public sealed class WorkspaceKeyRing(MasterKeys masterKeys, TimeProvider time) :
     /// <summary>Forgets an unwrapped key version, e.g. after it was destroyed.</summary>
     public void Forget(Guid keyId) => _unwrapped.Remove(keyId);
 
+    /// <summary>Forgets which data-key version is current, so the next use reads it again (a rotation elsewhere).</summary>
+    public void ForgetCurrentDataKey(Region region, string workspaceId) =>
+        _unwrapped.Remove((region, workspaceId, WorkspaceKeyPurposes.Data));
+
     private async ValueTask<DataKey> CurrentAsync(CellDatabase cell, string workspaceId, string purpose, CancellationToken cancellationToken)
     {
         var cacheKey = (cell.Region, workspaceId, purpose);

@@ -179,6 +179,7 @@ public sealed class CellWriter : IAsyncDisposable
             db.Database.AutoSavepointsEnabled = false;
             await db.Database.UseTransactionAsync(transaction);
             _result = await work(db, CancellationToken.None);
+            await SealedKeyFence.CheckAsync(db, CancellationToken.None);
             await db.SaveChangesAsync();
         }
 

@@ -36,6 +36,8 @@ public abstract class ConfideDbContext(DbContextOptions options) : IdentityDbCon
 
     public DbSet<MasterKeyFence> MasterKeyFences => Set<MasterKeyFence>();
 
+    public DbSet<RetiringKey> RetiringKeys => Set<RetiringKey>();
+
     public DbSet<MessengerSecret> MessengerSecrets => Set<MessengerSecret>();
     public DbSet<SsoConsumedAssertion> SsoConsumedAssertions => Set<SsoConsumedAssertion>();
 
@@ -207,6 +209,12 @@ public abstract class ConfideDbContext(DbContextOptions options) : IdentityDbCon
             e.HasKey(f => f.Region);
             e.Property(f => f.Region).HasMaxLength(8);
             e.Property(f => f.RetiringMasterKeyIds).HasMaxLength(1024);
+        });
+
+        builder.Entity<RetiringKey>(e =>
+        {
+            e.HasKey(k => k.KeyId);
+            e.HasIndex(k => k.Since);
         });
 
         builder.Entity<MessengerSettings>(e =>

@@ -10,11 +10,16 @@ namespace Confide.Messaging;
 /// re-encrypts everything sealed under an older one (profile, conversation titles and parts,
 /// notes) in small batches, then destroys the older versions once nothing names them. Each
 /// batch is one transaction; running it again after a crash continues (a contact holding more
-/// than one key version has an unfinished rotation).
+/// than one key version has an unfinished rotation). The old versions are marked as retiring in
+/// the <see cref="SealedKeyFence"/> before the re-sealing pass, so a server that still holds an
+/// old version cannot store a value under it after the pass (ADR 0010).
 /// </summary>
 public sealed class ContactKeyRotation(ContactKeyRing contactKeys, TimeProvider time)
 {
-    /// <summary>Longer than <see cref="ContactKeyRing.VersionFreshness"/>: how long servers may still seal with the old version.</summary>
+    /// <summary>
+    /// Wait between storing the new versions and fencing off the old ones, longer than
+    /// <see cref="ContactKeyRing.VersionFreshness"/>, so servers have moved on and the fence refuses nothing.
+    /// </summary>
     public TimeSpan GracePeriod { get; init; } = ContactKeyRing.VersionFreshness * 2;
 
     public int BatchSize { get; init; } = 200;
@@ -64,22 +69,18 @@ public sealed class ContactKeyRotation(ContactKeyRing contactKeys, TimeProvider 
             rotating.Add((id, [.. versions.Skip(versions.Count > 1 ? 1 : 0).Select(v => v.KeyId)]));
         }
 
-        // Pass 1 re-seals everything; after a grace period (servers have seen the new versions)
-        // pass 2 catches values written under an old version meanwhile. Only then are old versions destroyed.
-        for (var pass = 1; pass <= 2; pass++)
-        {
-            if (pass == 2)
-            {
-                await Task.Delay(GracePeriod, time, cancellationToken);
-            }
+        // Servers see the new versions within VersionFreshness: waiting first means they have moved
+        // to them, so the fence below refuses no request of theirs in the ordinary case.
+        await Task.Delay(GracePeriod, time, cancellationToken);
 
-            done = 0;
-            foreach (var (id, _) in rotating)
-            {
-                resealed += await ResealAsync(cell, workspaceId, id, cancellationToken);
-                done++;
-                progress?.Report(new Progress(pass == 1 ? done : rotating.Count, rotating.Count, resealed));
-            }
+        // From here no unit can store a value sealed under an old version, and every one that
+        // did has committed: one pass finds and re-seals them all. Only then are they destroyed.
+        await SealedKeyFence.MarkRetiringAsync(cell, [.. rotating.SelectMany(r => r.OldKeyIds)], time, cancellationToken);
+        foreach (var (id, _) in rotating)
+        {
+            resealed += await ResealAsync(cell, workspaceId, id, cancellationToken);
+            done++;
+            progress?.Report(new Progress(done, rotating.Count, resealed));
         }
 
         foreach (var (id, oldKeyIds) in rotating)

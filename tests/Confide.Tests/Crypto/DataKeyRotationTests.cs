@@ -1,4 +1,5 @@
 using Confide.Crypto;
+using Confide.Data;
 using Confide.Data.Model;
 using Confide.Messaging;
 using Confide.Platform;
@@ -180,6 +181,103 @@ public sealed class DataKeyRotationTests(Servers servers)
         Assert.Equal(2, versions.Count);
         await Task.Delay(WorkspaceKeyRing.CurrentVersionFreshness);
         Assert.Equal(versions[1].Id, (await ring.DataKeyAsync(server.Cell(Region.Eu), workspace.Id, CancellationToken.None)).Id);
+        await AssertReadableWithoutCachesAsync(server, workspace, contacts);
+    }
+
+    [Theory, MemberData(nameof(Providers.All), MemberType = typeof(Providers))]
+    public async Task AValueSealedUnderARetiredContactKey_IsRefused_NotStored(string provider)
+    {
+        var server = await servers.GetAsync(provider);
+        var (workspace, contacts) = await WorkspaceWithContactsAsync(server, 1);
+        var cell = server.Cell(Region.Eu);
+        var id = contacts[0].Id;
+        // A process whose cached keys predate the rotation still seals under the old version.
+        var stale = await server.Services.GetRequiredService<ContactKeyRing>().ForContactAsync(cell, workspace.Id, id, CancellationToken.None);
+
+        await new ContactKeyRotation(server.Services.GetRequiredService<ContactKeyRing>(), TimeProvider.System) { GracePeriod = ShortGrace }
+            .RunAsync(cell, workspace.Id, id, progress: null, CancellationToken.None);
+        var write = cell.Writer.WriteAsync(async (db, ct) =>
+        {
+            var row = await db.Contacts.AsTracking().SingleAsync(c => c.Id == id, ct);
+            row.EncryptedName = stale.Seal("contact", id, "name", "Late name");
+        });
+
+        var refused = await Assert.ThrowsAsync<ConfideException>(() => write);
+        Assert.Equal("key_rotation_in_progress", refused.Error.Code);
+        Assert.Equal(System.Net.HttpStatusCode.ServiceUnavailable, refused.Error.Status);
+        await AssertReadableAsync(server, workspace, contacts);
+        await AssertReadableWithoutCachesAsync(server, workspace, contacts);
+    }
+
+    [Theory, MemberData(nameof(Providers.All), MemberType = typeof(Providers))]
+    public async Task AValueSealedUnderTheOldContactKey_CommittingLateInAnotherProcess_IsStillResealed(string provider)
+    {
+        var server = await servers.GetAsync(provider);
+        var (workspace, contacts) = await WorkspaceWithContactsAsync(server, 1);
+        var cell = server.Cell(Region.Eu);
+        var id = contacts[0].Id;
+        var keys = server.Services.GetRequiredService<ContactKeyRing>();
+        var stale = await keys.ForContactAsync(cell, workspace.Id, id, CancellationToken.None);
+        await using var straggler = new CellDatabase(Region.Eu, cell.Provider, cell.ConnectionString, TimeProvider.System);
+        var entered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        // Another process seals a new name under the current (soon old) version, passes the
+        // fence, and is slow to commit: the race a grace period alone loses.
+        var slowWrite = straggler.Writer.WriteAsync(async (db, ct) =>
+        {
+            var row = await db.Contacts.AsTracking().SingleAsync(c => c.Id == id, ct);
+            row.EncryptedName = stale.Seal("contact", id, "name", "Late name");
+            await SealedKeyFence.CheckAsync(db, ct);
+            entered.SetResult();
+            await release.Task;
+        });
+        await entered.Task;
+
+        var rotation = new ContactKeyRotation(keys, TimeProvider.System) { GracePeriod = ShortGrace }
+            .RunAsync(cell, workspace.Id, id, progress: null, CancellationToken.None);
+        await Task.Delay(1500, TestContext.Current.CancellationToken);
+        Assert.False(rotation.IsCompleted, "the rotation must not re-seal and destroy the old version while a unit past the fence may still store a value under it");
+        release.SetResult();
+        await slowWrite;
+        var result = await rotation;
+
+        Assert.Equal(1, result.VersionsDestroyed);
+        using var workspaceKeys = new WorkspaceKeyRing(server.Services.GetRequiredService<MasterKeys>(), TimeProvider.System);
+        using var fresh = new ContactKeyRing(workspaceKeys, server.Services.GetRequiredService<IOptions<ConfideOptions>>(), TimeProvider.System);
+        var cipher = await fresh.ForContactAsync(cell, workspace.Id, id, CancellationToken.None);
+        await using var read = cell.CreateReadContext();
+        var name = (await read.Contacts.SingleAsync(c => c.Id == id)).EncryptedName;
+        Assert.Equal(cipher.CurrentKeyId, FieldCipher.KeyIdOf(name!));
+        Assert.Equal("Late name", cipher.Open("contact", id, "name", name));
+    }
+
+    [Theory, MemberData(nameof(Providers.All), MemberType = typeof(Providers))]
+    public async Task AContactKeyWrappedUnderARetiredDataKey_IsRefusedByTheStore_AndWrappedAgainUnderTheCurrentOne(string provider)
+    {
+        var server = await servers.GetAsync(provider);
+        var (workspace, contacts) = await WorkspaceWithContactsAsync(server, 2);
+        var cell = server.Cell(Region.Eu);
+        // Another process: its rings took the current data key before the rotation and trust it for a few seconds.
+        using var staleWorkspaceKeys = new WorkspaceKeyRing(server.Services.GetRequiredService<MasterKeys>(), TimeProvider.System);
+        using var staleContactKeys = new ContactKeyRing(staleWorkspaceKeys, server.Services.GetRequiredService<IOptions<ConfideOptions>>(), TimeProvider.System);
+        var oldDataKey = await staleWorkspaceKeys.DataKeyAsync(cell, workspace.Id, CancellationToken.None);
+
+        var result = await new WorkspaceDataKeyRotation(server.Services.GetRequiredService<WorkspaceKeyRing>(), server.Services.GetRequiredService<ContactKeyRing>(), TimeProvider.System) { GracePeriod = ShortGrace }
+            .RunAsync(cell, workspace.Id, progress: null, CancellationToken.None);
+        Assert.Equal([oldDataKey.Id], result.OldKeyIds);
+
+        // Stored directly, a key wrapped under the retired version is refused.
+        var store = await staleContactKeys.StoreAsync(Region.Eu);
+        using var lateKey = DataKey.Generate();
+        var wrappedUnderOld = FieldCipher.Encrypt(oldDataKey, new FieldContext(workspace.Id, "eu", "contact_key", contacts[0].Id, "key"), lateKey.Material);
+        Assert.False(await store.AddAsync(workspace.Id, contacts[0].Id, lateKey.Id, wrappedUnderOld, DateTimeOffset.UtcNow, CancellationToken.None));
+
+        // Through the ring, the refusal makes it read the current version and wrap again.
+        await staleContactKeys.AddVersionAsync(cell, workspace.Id, contacts[1].Id, CancellationToken.None);
+        Assert.All(await store.ListAsync(workspace.Id, CancellationToken.None), k => Assert.Equal(result.NewKeyId, FieldCipher.KeyIdOf(k.WrappedKey)));
+        Assert.Equal(2, (await store.GetAsync(workspace.Id, contacts[1].Id, CancellationToken.None)).Count);
+        await AssertReadableAsync(server, workspace, contacts);
         await AssertReadableWithoutCachesAsync(server, workspace, contacts);
     }
 

@@ -458,6 +458,22 @@ namespace Confide.Data.Migrations.Postgres
                     b.ToTable("Notes");
                 });
 
+            modelBuilder.Entity("Confide.Data.Model.RetiringKey", b =>
+                {
+                    b.Property<Guid>("KeyId")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid");
+
+                    b.Property<DateTimeOffset>("Since")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.HasKey("KeyId");
+
+                    b.HasIndex("Since");
+
+                    b.ToTable("RetiringKeys");
+                });
+
             modelBuilder.Entity("Confide.Data.Model.SigningKey", b =>
                 {
                     b.Property<string>("Id")

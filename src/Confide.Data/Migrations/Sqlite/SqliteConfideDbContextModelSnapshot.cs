@@ -453,6 +453,22 @@ namespace Confide.Data.Migrations.Sqlite
                     b.ToTable("Notes");
                 });
 
+            modelBuilder.Entity("Confide.Data.Model.RetiringKey", b =>
+                {
+                    b.Property<Guid>("KeyId")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("Since")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("KeyId");
+
+                    b.HasIndex("Since");
+
+                    b.ToTable("RetiringKeys");
+                });
+
             modelBuilder.Entity("Confide.Data.Model.SigningKey", b =>
                 {
                     b.Property<string>("Id")
