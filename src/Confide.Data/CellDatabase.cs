@@ -14,6 +14,7 @@ namespace Confide.Data;
 public sealed class CellDatabase : IAsyncDisposable
 {
     private readonly Func<ConfideDbContext> _readContexts;
+    private readonly SqliteReadLanes? _readLanes;
     private readonly DbContextOptions _trackingOptions;
 
     public CellDatabase(Region region, DatabaseProvider provider, string connectionString, TimeProvider time)
@@ -23,7 +24,13 @@ public sealed class CellDatabase : IAsyncDisposable
         ConnectionString = connectionString;
         // Read contexts never write, so they skip the per-open durability pragmas of the
         // SQLite interceptor (one statement less on every connection open).
-        _readContexts = CellContextFactory.CreatePool(BuildOptions(builder => builder.UseQueryTrackingBehavior(QueryTrackingBehavior.NoTracking), writes: false));
+        _readContexts = CellContextFactory.CreatePool(BuildOptions(ReadOnly, writes: false));
+        if (provider == DatabaseProvider.Sqlite)
+        {
+            // Reads run on connections kept open, so their compiled statements are reused.
+            _readLanes = new SqliteReadLanes(connectionString, connection => CellContextFactory.CreatePool(BuildOptions(ReadOnly, connection, writes: false)));
+        }
+
         _trackingOptions = BuildOptions(_ => { });
         Writer = new CellWriter(this, time);
     }
@@ -51,7 +58,9 @@ public sealed class CellDatabase : IAsyncDisposable
     }
 
     /// <summary>A context for queries: no change tracking; pooled, so dispose it promptly.</summary>
-    public ConfideDbContext CreateReadContext() => _readContexts();
+    public ConfideDbContext CreateReadContext() => _readLanes?.TryRent() ?? _readContexts();
+
+    private static void ReadOnly(DbContextOptionsBuilder builder) => builder.UseQueryTrackingBehavior(QueryTrackingBehavior.NoTracking);
 
     /// <summary>A tracking context for framework code (ASP.NET Core Identity) that saves by itself.</summary>
     public ConfideDbContext CreateTrackingContext() => Create(_trackingOptions);
@@ -100,14 +109,22 @@ public sealed class CellDatabase : IAsyncDisposable
                 ? new DbContextOptionsBuilder<PostgresConfideDbContext>().UseNpgsql(ConnectionString)
                 : new DbContextOptionsBuilder<PostgresConfideDbContext>().UseNpgsql(connection),
         };
-        if (Provider == DatabaseProvider.Sqlite && writes)
+        if (Provider == DatabaseProvider.Sqlite)
         {
-            builder.AddInterceptors(SqliteDurabilityInterceptor.Instance);
+            builder.AddInterceptors(StatementReuseInterceptor.Instance);
+            if (writes)
+            {
+                builder.AddInterceptors(SqliteDurabilityInterceptor.Instance);
+            }
         }
 
         configure(builder);
         return builder.Options;
     }
 
-    public ValueTask DisposeAsync() => Writer.DisposeAsync();
+    public async ValueTask DisposeAsync()
+    {
+        await Writer.DisposeAsync();
+        _readLanes?.Dispose();
+    }
 }

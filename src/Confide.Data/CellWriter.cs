@@ -102,11 +102,16 @@ public sealed class CellWriter : IAsyncDisposable
     {
         var connection = _cell.CreateConnection();
         await connection.OpenAsync();
-        if (connection is SqliteConnection)
+        if (connection is SqliteConnection sqlite)
         {
-            await using var pragma = connection.CreateCommand();
-            pragma.CommandText = SqliteDurabilityInterceptor.Pragmas;
-            await pragma.ExecuteNonQueryAsync();
+            await using (var pragma = connection.CreateCommand())
+            {
+                pragma.CommandText = SqliteDurabilityInterceptor.Pragmas;
+                await pragma.ExecuteNonQueryAsync();
+            }
+
+            // The writer's connection lives as long as the writer: its statements are compiled once.
+            SqliteStatementCache.Attach(sqlite);
         }
 
         return connection;

@@ -13,6 +13,7 @@ namespace Confide.Data;
 /// </summary>
 public abstract class ConfideDbContext(DbContextOptions options) : IdentityDbContext<TeammateAccount>(options)
 {
+    private Action? _onDisposed;
 
     public DbSet<Workspace> Workspaces => Set<Workspace>();
     public DbSet<Teammate> Teammates => Set<Teammate>();
@@ -40,6 +41,25 @@ public abstract class ConfideDbContext(DbContextOptions options) : IdentityDbCon
 
     public DbSet<MessengerSecret> MessengerSecrets => Set<MessengerSecret>();
     public DbSet<SsoConsumedAssertion> SsoConsumedAssertions => Set<SsoConsumedAssertion>();
+
+    /// <summary>Runs <paramref name="action"/> once, after this rented context is disposed (a read lane frees its connection).</summary>
+    internal void OnDisposed(Action action) => _onDisposed = action;
+
+    public override void Dispose()
+    {
+        var disposed = Interlocked.Exchange(ref _onDisposed, null);
+        base.Dispose();
+        GC.SuppressFinalize(this);
+        disposed?.Invoke();
+    }
+
+    public override async ValueTask DisposeAsync()
+    {
+        var disposed = Interlocked.Exchange(ref _onDisposed, null);
+        await base.DisposeAsync();
+        GC.SuppressFinalize(this);
+        disposed?.Invoke();
+    }
 
     protected override void OnModelCreating(ModelBuilder builder)
     {
