@@ -259,7 +259,9 @@ public sealed class PasskeyTests(Servers servers)
             await page.ClickAsync("form:has(#Password) button[type=submit]");
             try
             {
-                await page.WaitForURLAsync(url => new Uri(url).AbsolutePath == landsOn, new() { Timeout = 20_000 });
+                // Reaching the page is what counts; its load event also waits for every subresource,
+                // which a loaded test machine can hold back for longer than the sign-in itself.
+                await page.WaitForURLAsync(url => new Uri(url).AbsolutePath == landsOn, new() { Timeout = 20_000, WaitUntil = WaitUntilState.DOMContentLoaded });
                 return;
             }
             catch (TimeoutException)
