@@ -32,7 +32,16 @@ internal sealed class SqliteReadLanes(string connectionString, Func<SqliteConnec
                 return null;
             }
 
-            lane = OpenLane();
+            try
+            {
+                lane = OpenLane();
+            }
+            catch (SqliteException)
+            {
+                // The ordinary path will report the problem; the lane may be opened later.
+                Interlocked.Decrement(ref _lanes);
+                return null;
+            }
         }
 
         var db = lane.Contexts();
@@ -43,13 +52,19 @@ internal sealed class SqliteReadLanes(string connectionString, Func<SqliteConnec
     private Lane OpenLane()
     {
         var connection = new SqliteConnection(connectionString);
-        connection.Open();
-        using (var pragma = connection.CreateCommand())
+        try
         {
+            connection.Open();
+            using var pragma = connection.CreateCommand();
             // Each open connection keeps its own page cache: a small one per lane (the operating
             // system caches the file too) bounds the memory of many lanes.
             pragma.CommandText = "PRAGMA cache_size = -1024;";
             pragma.ExecuteNonQuery();
+        }
+        catch
+        {
+            connection.Dispose();
+            throw;
         }
 
         SqliteStatementCache.Attach(connection);
