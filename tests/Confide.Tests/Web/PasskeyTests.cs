@@ -323,7 +323,8 @@ public sealed class PasskeyTests(Servers servers)
             await page.ClickAsync("button:has-text('Sign out')");
             try
             {
-                await page.WaitForURLAsync(url => new Uri(url).AbsolutePath == "/app/login", new() { Timeout = 15_000 });
+                // As for sign-in: reaching the page counts, not its load event.
+                await page.WaitForURLAsync(url => new Uri(url).AbsolutePath == "/app/login", new() { Timeout = 15_000, WaitUntil = WaitUntilState.DOMContentLoaded });
                 return;
             }
             catch (TimeoutException)
