@@ -76,8 +76,7 @@ public sealed class ContactKeyRing(WorkspaceKeyRing workspaceKeys, IOptions<Conf
             if (attempt == 3)
             {
                 key.Dispose();
-                throw new ConfideException(new ConfideError(
-                    System.Net.HttpStatusCode.ServiceUnavailable, "key_rotation_in_progress", "A key rotation is in progress; retry the request"));
+                throw new ConfideException(ConfideError.KeyRotationInProgress());
             }
         }
 

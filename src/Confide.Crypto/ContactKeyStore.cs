@@ -1,3 +1,4 @@
+using Confide.Data;
 using Confide.Platform;
 using Microsoft.Data.Sqlite;
 
@@ -31,8 +32,6 @@ public sealed class ContactKeyStore
         ) WITHOUT ROWID;
         """;
 
-    /// <summary>How long a retired workspace data-key version stays refused after it was marked.</summary>
-    private static readonly TimeSpan RetiringRemembered = TimeSpan.FromDays(30);
 
     // Every connection: durable commits, and deleted rows zeroed instead of left in free pages.
     private const string ConnectionPragmas = "PRAGMA synchronous=FULL; PRAGMA secure_delete=ON; PRAGMA busy_timeout=30000;";
@@ -129,7 +128,7 @@ public sealed class ContactKeyStore
         await using (var prune = connection.CreateCommand())
         {
             prune.CommandText = "DELETE FROM retiring_data_keys WHERE since < $before";
-            prune.Parameters.AddWithValue("$before", (now - RetiringRemembered).ToUnixTimeMilliseconds());
+            prune.Parameters.AddWithValue("$before", (now - SealedKeyFence.Remembered).ToUnixTimeMilliseconds());
             await prune.ExecuteNonQueryAsync(cancellationToken);
         }
 

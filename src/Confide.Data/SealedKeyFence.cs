@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Net;
 using Confide.Data.Model;
 using Confide.Platform;
 using Microsoft.EntityFrameworkCore;
@@ -24,7 +23,7 @@ public static class SealedKeyFence
     private const string TakeSharedLock = "SELECT pg_advisory_xact_lock_shared(4859223909089961291)";
     private const string TakeExclusiveLock = "SELECT pg_advisory_xact_lock(4859223909089961291)";
 
-    /// <summary>How long a retired version stays refused after it was marked.</summary>
+    /// <summary>How long a retired key version stays refused after it was marked (here and in the contact key store).</summary>
     public static readonly TimeSpan Remembered = TimeSpan.FromDays(30);
 
     private static readonly ConcurrentDictionary<IEntityType, IProperty[]> SealedProperties = new();
@@ -53,10 +52,7 @@ public static class SealedKeyFence
         {
             if (await IsRetiring.For(db)(db, keyId))
             {
-                throw new ConfideException(new ConfideError(
-                    HttpStatusCode.ServiceUnavailable,
-                    "key_rotation_in_progress",
-                    "A key rotation is in progress and this request used a key being retired; retry the request"));
+                throw new ConfideException(ConfideError.KeyRotationInProgress());
             }
         }
     }

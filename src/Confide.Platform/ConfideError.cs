@@ -26,6 +26,10 @@ public sealed record ConfideError(HttpStatusCode Status, string Code, string Mes
 
     public static ConfideError Forbidden(string message) =>
         new(HttpStatusCode.Forbidden, "forbidden", message);
+
+    /// <summary>A write used a key version a rotation is retiring; retrying gets the current one.</summary>
+    public static ConfideError KeyRotationInProgress() =>
+        new(HttpStatusCode.ServiceUnavailable, "key_rotation_in_progress", "A key rotation is in progress and this request used a key being retired; retry the request");
 }
 
 public sealed class ConfideException(ConfideError error) : Exception(error.Message)
