@@ -1,6 +1,7 @@
 using Confide.Crypto;
 using Confide.Data;
 using Confide.Data.Model;
+using Microsoft.EntityFrameworkCore;
 
 namespace Confide.Messaging;
 
@@ -12,8 +13,8 @@ internal sealed record TeammateProfile(string Id, string Name, string Email, boo
 }
 
 /// <summary>
-/// A workspace's teammates for one request, each opened only when first asked for: a
-/// conversation or a page names a few of them, and opening one costs two decryptions.
+/// The teammates one request names, each opened only when first asked for: opening one costs
+/// two decryptions.
 /// </summary>
 internal sealed class TeammateDirectory
 {
@@ -27,6 +28,31 @@ internal sealed class TeammateDirectory
         _cipher = cipher;
     }
 
+    // Runs on every conversation read: compiled once rather than translated per call.
+    private static readonly CompiledPerProvider<Func<ConfideDbContext, string, string[], IAsyncEnumerable<Teammate>>> TeammatesByIds = new(() =>
+        EF.CompileAsyncQuery<ConfideDbContext, string, string[], Teammate>((db, workspaceId, ids) =>
+            db.Teammates.AsNoTracking().Where(t => t.WorkspaceId == workspaceId && ids.Contains(t.Id))));
+
+    /// <summary>
+    /// The workspace's teammates among <paramref name="ids"/> (nulls and unknown ids are skipped):
+    /// a read names a few authors, so it loads those rows rather than every teammate's.
+    /// </summary>
+    public static async Task<TeammateDirectory> LoadAsync(ConfideDbContext db, ContactKeyRing keys, CellDatabase cell, string workspaceId, IEnumerable<string?> ids, CancellationToken ct)
+    {
+        var wanted = ids.OfType<string>().Distinct(StringComparer.Ordinal).ToArray();
+        var teammates = new Dictionary<string, Teammate>(wanted.Length, StringComparer.Ordinal);
+        if (wanted.Length > 0)
+        {
+            await foreach (var teammate in TeammatesByIds.For(db)(db, workspaceId, wanted).WithCancellation(ct))
+            {
+                teammates[teammate.Id] = teammate;
+            }
+        }
+
+        return await LoadAsync(teammates.Values, keys, cell, workspaceId, ct);
+    }
+
+    /// <summary>A directory of rows the caller has already read.</summary>
     public static async Task<TeammateDirectory> LoadAsync(IEnumerable<Teammate> teammates, ContactKeyRing keys, CellDatabase cell, string workspaceId, CancellationToken ct) =>
         new(teammates.ToDictionary(t => t.Id), await keys.WorkspaceKeys.WorkforceAsync(cell, workspaceId, ct));
 

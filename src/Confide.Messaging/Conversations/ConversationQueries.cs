@@ -24,14 +24,10 @@ internal static class ConversationQueries
                 .Where(p => p.ConversationId == conversationId)
                 .OrderBy(p => p.Sequence)));
 
-    private static readonly CompiledPerProvider<Func<ConfideDbContext, string, IAsyncEnumerable<Teammate>>> TeammatesOfWorkspace = new(() =>
-        EF.CompileAsyncQuery<ConfideDbContext, string, Teammate>((db, workspaceId) =>
-            db.Teammates.AsNoTracking().Where(t => t.WorkspaceId == workspaceId)));
-
     /// <summary>One conversation with all its parts, or a 404 when it is not in this workspace (or not within <paramref name="scope"/>).</summary>
     public static async Task<ConversationView> GetAsync(ConfideDbContext db, ContactKeyRing keys, CellDatabase cell, string workspaceId, string conversationId, CancellationToken ct, ConversationScope? scope = null)
     {
-        // Three queries on one connection, opened once (the context closes it when disposed).
+        // The queries share one connection, opened once (the context closes it when disposed).
         await db.Database.OpenConnectionAsync(ct);
         var (conversation, contact) = await ConversationWithContactById.For(db)(db, workspaceId, conversationId, ct)
             ?? throw new ConfideException(ConfideError.NotFound("Conversation"));
@@ -46,7 +42,7 @@ internal static class ConversationQueries
             parts.Add(part);
         }
 
-        var teammates = await TeammatesAsync(db, keys, cell, workspaceId, ct);
+        var teammates = await TeammateDirectory.LoadAsync(db, keys, cell, workspaceId, AdminAuthors(parts), ct);
         var cipher = await keys.ForContactAsync(cell, workspaceId, contact.Id, ct);
         return new ConversationRenderer(contact, cipher, teammates).Render(conversation, parts[0], parts[1..]);
     }
@@ -72,7 +68,7 @@ internal static class ConversationQueries
         var contactIds = page.Select(c => c.ContactId).Distinct().ToList();
         var openings = await db.ConversationParts.Where(p => ids.Contains(p.ConversationId) && p.Sequence == 1).ToDictionaryAsync(p => p.ConversationId, ct);
         var contacts = await db.Contacts.Where(c => contactIds.Contains(c.Id)).ToDictionaryAsync(c => c.Id, ct);
-        var teammates = await TeammatesAsync(db, keys, cell, workspaceId, ct);
+        var teammates = await TeammateDirectory.LoadAsync(db, keys, cell, workspaceId, AdminAuthors(openings.Values), ct);
         var views = new List<ConversationView>(page.Count);
         foreach (var conversation in page)
         {
@@ -86,16 +82,9 @@ internal static class ConversationQueries
         return new ConversationListView(views, total, PagesView.For(views, perPage, total, hasMore, v => v.Id));
     }
 
-    private static async Task<TeammateDirectory> TeammatesAsync(ConfideDbContext db, ContactKeyRing keys, CellDatabase cell, string workspaceId, CancellationToken ct)
-    {
-        var teammates = new List<Teammate>();
-        await foreach (var teammate in TeammatesOfWorkspace.For(db)(db, workspaceId).WithCancellation(ct))
-        {
-            teammates.Add(teammate);
-        }
-
-        return await TeammateDirectory.LoadAsync(teammates, keys, cell, workspaceId, ct);
-    }
+    /// <summary>The teammates a rendered conversation names: the authors of its admin parts.</summary>
+    private static IEnumerable<string> AdminAuthors(IEnumerable<ConversationPart> parts) =>
+        parts.Where(p => p.AuthorType == "admin").Select(p => p.AuthorId);
 
     private sealed record ConversationWithContact(Conversation Conversation, Contact Contact);
 }

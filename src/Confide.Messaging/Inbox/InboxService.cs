@@ -68,7 +68,7 @@ public sealed class InboxService
             })
             .Take(limit)
             .ToListAsync(ct);
-        var teammates = await TeammatesAsync(db, workspaceId, ct);
+        var teammates = await TeammateDirectory.LoadAsync(db, _keys, _cell.Database, workspaceId, rows.Select(r => r.Conversation.AdminAssigneeId), ct);
         var inbox = new List<InboxRow>(rows.Count);
         foreach (var row in rows)
         {
@@ -97,7 +97,8 @@ public sealed class InboxService
 
         var contact = await db.Contacts.FirstAsync(c => c.Id == conversation.ContactId, ct);
         var parts = await db.ConversationParts.Where(p => p.ConversationId == conversation.Id).OrderBy(p => p.Sequence).ToListAsync(ct);
-        var teammates = await TeammatesAsync(db, workspaceId, ct);
+        var named = parts.Where(p => p.AuthorType == "admin").Select(p => p.AuthorId).Concat(parts.Select(p => p.AssignedToId)).Append(conversation.AdminAssigneeId);
+        var teammates = await TeammateDirectory.LoadAsync(db, _keys, _cell.Database, workspaceId, named, ct);
         var cipher = await _keys.ForContactAsync(_cell.Database, workspaceId, contact.Id, ct);
         var email = cipher.Email(contact);
         var contactLabel = Label(cipher.Name(contact), email);
@@ -138,9 +139,9 @@ public sealed class InboxService
     public async Task<IReadOnlyList<InboxTeammate>> AssignableTeammatesAsync(string workspaceId, CancellationToken ct)
     {
         await using var db = _cell.Database.CreateReadContext();
-        var ids = await db.Teammates.Where(t => t.WorkspaceId == workspaceId).Select(t => t.Id).ToListAsync(ct);
-        var teammates = await TeammatesAsync(db, workspaceId, ct);
-        return [.. ids.Select(id => teammates.Find(id)!).Select(t => new InboxTeammate(t.Id, t.Name)).OrderBy(t => t.Name, StringComparer.CurrentCultureIgnoreCase).ThenBy(t => t.Id, StringComparer.Ordinal)];
+        var rows = await db.Teammates.Where(t => t.WorkspaceId == workspaceId).ToListAsync(ct);
+        var teammates = await TeammateDirectory.LoadAsync(rows, _keys, _cell.Database, workspaceId, ct);
+        return [.. rows.Select(t => teammates.Find(t.Id)!).Select(t => new InboxTeammate(t.Id, t.Name)).OrderBy(t => t.Name, StringComparer.CurrentCultureIgnoreCase).ThenBy(t => t.Id, StringComparer.Ordinal)];
     }
 
     /// <summary>Whether the conversation is in the workspace and within <paramref name="scope"/>: live views signal nothing else.</summary>
@@ -150,9 +151,6 @@ public sealed class InboxService
         var conversation = await db.Conversations.FirstOrDefaultAsync(c => c.WorkspaceId == workspaceId && c.Id == conversationId, ct);
         return conversation is not null && (scope is null || await scope.AllowsAsync(db, conversation, ct));
     }
-
-    private async Task<TeammateDirectory> TeammatesAsync(ConfideDbContext db, string workspaceId, CancellationToken ct) =>
-        await TeammateDirectory.LoadAsync(await db.Teammates.Where(t => t.WorkspaceId == workspaceId).ToListAsync(ct), _keys, _cell.Database, workspaceId, ct);
 
     private static string Label(string? name, string? email) => name ?? email ?? "Anonymous visitor";
 }

@@ -75,7 +75,7 @@ internal static class NoteEndpoints
             return (created, cipher);
         }, ct);
         await using var read = cell.Database.CreateReadContext();
-        return TypedResults.Ok(View(note.created, note.cipher, await AuthorsAsync(read, keys, cell.Database, caller.WorkspaceId, ct)));
+        return TypedResults.Ok(View(note.created, note.cipher, await TeammateDirectory.LoadAsync(read, keys, cell.Database, caller.WorkspaceId, [note.created.AuthorId], ct)));
     }
 
     private static async Task<IResult> ListAsync(ApiCaller caller, CurrentCell cell, ContactKeyRing keys, string contactId, int? page, [FromQuery(Name = "per_page")] int? perPage, CancellationToken ct)
@@ -96,7 +96,7 @@ internal static class NoteEndpoints
         var notes = db.Notes.Where(n => n.WorkspaceId == caller.WorkspaceId && n.ContactId == contactId);
         var total = await notes.CountAsync(ct);
         var rows = await notes.OrderByDescending(n => n.Id).Skip((number - 1) * size).Take(size).ToListAsync(ct);
-        var authors = await AuthorsAsync(db, keys, cell.Database, caller.WorkspaceId, ct);
+        var authors = await TeammateDirectory.LoadAsync(db, keys, cell.Database, caller.WorkspaceId, rows.Select(n => n.AuthorId), ct);
         var cipher = await keys.ForContactAsync(cell.Database, caller.WorkspaceId, contactId, ct);
         var views = rows.Select(n => View(n, cipher, authors)).ToList();
         return TypedResults.Ok(new NoteListView(views, total, new NotePagesView(number, size, Math.Max(1, (int)Math.Ceiling(total / (double)size)))));
@@ -108,11 +108,8 @@ internal static class NoteEndpoints
         var note = await db.Notes.FirstOrDefaultAsync(n => n.WorkspaceId == caller.WorkspaceId && n.Id == id, ct)
             ?? throw new ConfideException(ConfideError.NotFound("Note"));
         var cipher = await keys.ForContactAsync(cell.Database, caller.WorkspaceId, note.ContactId, ct);
-        return TypedResults.Ok(View(note, cipher, await AuthorsAsync(db, keys, cell.Database, caller.WorkspaceId, ct)));
+        return TypedResults.Ok(View(note, cipher, await TeammateDirectory.LoadAsync(db, keys, cell.Database, caller.WorkspaceId, [note.AuthorId], ct)));
     }
-
-    private static async Task<TeammateDirectory> AuthorsAsync(ConfideDbContext db, ContactKeyRing keys, CellDatabase cell, string workspaceId, CancellationToken ct) =>
-        await TeammateDirectory.LoadAsync(await db.Teammates.Where(t => t.WorkspaceId == workspaceId).ToListAsync(ct), keys, cell, workspaceId, ct);
 
     private static NoteView View(Note note, ContactCipher cipher, TeammateDirectory authors)
     {

@@ -47,6 +47,35 @@ public sealed class ConversationApiTests(Servers servers)
     }
 
     [Theory, MemberData(nameof(Providers.All), MemberType = typeof(Providers))]
+    public async Task Reads_NameEachTeammateAuthor(string provider)
+    {
+        // Reads load only the teammates they name: each author must still be found, and the
+        // workspace's other teammates must not stand in for them.
+        var workspace = await (await servers.GetAsync(provider)).CreateWorkspaceAsync(Region.Eu);
+        using var client = workspace.Client();
+        var annEmail = $"ann-{Guid.NewGuid():N}@example.com";
+        var annId = (await (await client.PostJsonAsync("confide/teammates", new { email = annEmail, name = "Ann", role = "agent" })).JsonAsync()).Str("id");
+        await (await client.PostJsonAsync("confide/teammates", new { email = $"bystander-{Guid.NewGuid():N}@example.com", name = "Bystander", role = "agent" })).JsonAsync();
+        var contactId = (await (await client.PostJsonAsync("contacts", new { email = "n@example.com", name = "Nia" })).JsonAsync()).Str("id");
+        var conversationId = (await (await client.PostJsonAsync("conversations", new { from = new { type = "user", id = contactId }, body = "Hi" })).JsonAsync()).Str("conversation_id");
+
+        await (await client.PostJsonAsync($"conversations/{conversationId}/reply", new { message_type = "comment", type = "admin", admin_id = workspace.OwnerId, body = "One" })).JsonAsync();
+        await (await client.PostJsonAsync($"conversations/{conversationId}/reply", new { message_type = "comment", type = "admin", admin_id = annId, body = "Two" })).JsonAsync();
+        await (await client.PostJsonAsync($"conversations/{conversationId}/reply", new { message_type = "comment", type = "user", intercom_user_id = contactId, body = "Three" })).JsonAsync();
+
+        var conversation = await (await client.GetAsync($"conversations/{conversationId}")).JsonAsync();
+        var authors = conversation.GetProperty("conversation_parts").GetProperty("conversation_parts").EnumerateArray()
+            .Select(p => p.GetProperty("author")).Select(a => (a.Str("id"), a.Str("email"))).ToList();
+        Assert.Equal([(workspace.OwnerId, workspace.OwnerEmail), (annId, annEmail), (contactId, "n@example.com")], authors);
+
+        var note = await (await client.PostJsonAsync($"contacts/{contactId}/notes", new { body = "Called", admin_id = annId })).JsonAsync();
+        Assert.Equal(annEmail, note.GetProperty("author").Str("email"));
+        Assert.Equal(annEmail, (await (await client.GetAsync($"notes/{note.Str("id")}")).JsonAsync()).GetProperty("author").Str("email"));
+        var notes = await (await client.GetAsync($"contacts/{contactId}/notes")).JsonAsync();
+        Assert.Equal(annEmail, notes.GetProperty("data")[0].GetProperty("author").Str("email"));
+    }
+
+    [Theory, MemberData(nameof(Providers.All), MemberType = typeof(Providers))]
     public async Task Reply_ByAnotherContactOrUnknownAdmin_IsRefusedAndWritesNothing(string provider)
     {
         var workspace = await (await servers.GetAsync(provider)).CreateWorkspaceAsync(Region.Eu);
