@@ -8,6 +8,8 @@
 #   (a) ceiling POST /echo, 1 KiB JSON body            vs (b) Confide POST /conversations/{id}/reply
 #   (c) ceiling GET /conversation (same bytes as Confide's response) vs Confide GET /conversations/{id}
 #       with 20 conversation parts
+#   and, without targets, two floors of Confide: GET /health (anonymous, one query) and GET /tags
+#   (authenticated, an empty list)
 # Each round runs the four measurements back to back; figures are medians over the rounds and
 # ratios are medians of the per-round ratios. Every reply is durable (SQLite WAL,
 # synchronous=FULL, group commit) before its response is sent.
@@ -64,6 +66,8 @@ log "warming up (JIT, connection pools) for $WARMUP per endpoint"
 run_wrk "$WARMUP" post.lua "https://localhost:$CEILING_PORT" BENCH_PATH=/echo >/dev/null
 run_wrk "$WARMUP" get.lua "https://localhost:$CEILING_PORT" BENCH_PATH=/conversation >/dev/null
 warm_up confide
+run_wrk "$WARMUP" get.lua "$(cat "$WORK/confide/base")" BENCH_PATH=/health >/dev/null
+run_wrk "$WARMUP" get.lua "$(cat "$WORK/confide/base")" BENCH_PATH=/tags BENCH_TOKEN="$(cat "$WORK/confide/token")" >/dev/null
 
 : >"$WORK/results"
 for round in $(seq 1 "$ROUNDS"); do
@@ -72,6 +76,9 @@ for round in $(seq 1 "$ROUNDS"); do
   measure_reply b confide "ids-$round"
   measure c0 "$CEILING_PID" "$DURATION" get.lua "https://localhost:$CEILING_PORT" BENCH_PATH=/conversation
   measure_get c confide
+  # Floors, no targets: what any Confide request costs before the conversation's own work.
+  measure d "$CONFIDE_PID" "$DURATION" get.lua "$(cat "$WORK/confide/base")" BENCH_PATH=/health
+  measure e "$CONFIDE_PID" "$DURATION" get.lua "$(cat "$WORK/confide/base")" BENCH_PATH=/tags BENCH_TOKEN="$(cat "$WORK/confide/token")"
 done
 
 # Every reply must have been answered 2xx.
@@ -93,9 +100,12 @@ RESULTS="$WORK/results.md"
   row b "(b) Confide POST /conversations/{id}/reply, 1 KiB, durable"
   row c0 "ceiling GET /conversation ($GET_BYTES B, fixed bytes)"
   row c "(c) Confide GET /conversations/{id}, $GET_PARTS parts ($GET_BYTES B)"
+  row d "floor: Confide GET /health (anonymous, one query)"
+  row e "floor: Confide GET /tags (API token, empty list)"
   echo
   echo "- (b)/(a) = **$RATIO_POST %** (target >= 50 %: $(verdict "$RATIO_POST"))"
   echo "- (c)/ceiling GET = **$RATIO_GET %** (target >= 50 %: $(verdict "$RATIO_GET"))"
+  echo "- floors/ceiling GET: /health **$(ratio d c0) %**, /tags **$(ratio e c0) %** (no target; they bound what any endpoint can reach)"
   if [ "$ERRORS" = 0 ]; then
     echo "- non-2xx responses and socket errors over all runs: 0"
   else
