@@ -115,6 +115,15 @@ hostssl   all  all  127.0.0.1/32   scram-sha-256
 HBA
   fi
   port=$(cat "$dir/port")
+  if port_in_use "$port"; then
+    # Something else took the remembered port while this cluster was stopped: move to a free one
+    # (a later "port" line in postgresql.conf wins over an earlier one).
+    rm -f "$dir/port"
+    cluster_port > "$dir/port.new"
+    mv "$dir/port.new" "$dir/port"
+    port=$(cat "$dir/port")
+    echo "port = $port" >> "$dir/data/postgresql.conf"
+  fi
   as_user "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 start >/dev/null
   PGPASSWORD="$(cat "$password_file")" "$bin/psql" -q \
     "host=127.0.0.1 port=$port user=confide dbname=postgres sslmode=verify-full sslrootcert=$dir/tls/ca.pem" \
