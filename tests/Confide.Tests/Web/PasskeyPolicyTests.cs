@@ -13,10 +13,6 @@ namespace Confide.Tests.Web;
 /// </summary>
 public sealed class PasskeyPolicyTests(Servers servers)
 {
-    // As in PasskeyTests' sign-in: wait for the page's DOM, not its load event, which a loaded
-    // machine has held back past 45 s after these redirects (with the network idle).
-    private static readonly PageWaitForURLOptions PageReady = new() { WaitUntil = WaitUntilState.DOMContentLoaded };
-
     [Theory, MemberData(nameof(Providers.All), MemberType = typeof(Providers))]
     public async Task WhileSsoIsRequired_OnlyTheBreakGlassOwnersPasskey_GetsIn(string provider)
     {
@@ -77,10 +73,10 @@ public sealed class PasskeyPolicyTests(Servers servers)
         clock.Advance(TimeSpan.FromMinutes(6));
         await page.GotoAsync($"/app/settings/security?workspace={workspace.Id}");
         await page.ClickAsync("form button[type=submit]:has-text('Save')");
-        await page.WaitForURLAsync(url => new Uri(url).AbsolutePath == "/app/reauthenticate", PageReady);
+        await page.WaitForPathAsync("/app/reauthenticate");
         Assert.Equal(0, await page.Locator("input[type=password]").CountAsync());
         await page.ClickAsync("#reauthenticate-with-passkey");
-        await page.WaitForURLAsync(url => new Uri(url).AbsolutePath == "/app/settings/security", PageReady);
+        await page.WaitForPathAsync("/app/settings/security");
         await page.ClickAsync("form button[type=submit]:has-text('Save')");
         await Assertions.Expect(page.Locator("p.notice")).ToContainTextAsync("Saved.");
 

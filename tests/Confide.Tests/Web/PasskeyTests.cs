@@ -257,24 +257,20 @@ public sealed class PasskeyTests(Servers servers)
             await page.FillAsync("#Email", email);
             await page.FillAsync("#Password", password);
             await page.ClickAsync("form:has(#Password) button[type=submit]");
-            try
+            // Reaching the page is what counts (see BrowserWaits for why this polls).
+            if (await page.ReachesPathAsync(landsOn))
             {
-                // Reaching the page is what counts; its load event also waits for every subresource,
-                // which a loaded test machine can hold back for longer than the sign-in itself.
-                await page.WaitForURLAsync(url => new Uri(url).AbsolutePath == landsOn, new() { Timeout = 20_000, WaitUntil = WaitUntilState.DOMContentLoaded });
                 return;
             }
-            catch (TimeoutException)
-            {
-                // A press lost on a loaded machine leaves the untouched form; anything else is a finding.
-                var text = await page.InnerTextAsync("body");
-                if (attempt < 2 && new Uri(page.Url).AbsolutePath == "/app/login" && await page.Locator("p.error:visible").CountAsync() == 0)
-                {
-                    continue;
-                }
 
-                throw new Xunit.Sdk.XunitException($"Password sign-in did not reach {landsOn}; the browser is at {new Uri(page.Url).AbsolutePath} showing: {text[..Math.Min(text.Length, 400)]}");
+            // A press lost on a loaded machine leaves the untouched form; anything else is a finding.
+            var text = await page.InnerTextAsync("body");
+            if (attempt < 2 && new Uri(page.Url).AbsolutePath == "/app/login" && await page.Locator("p.error:visible").CountAsync() == 0)
+            {
+                continue;
             }
+
+            throw new Xunit.Sdk.XunitException($"Password sign-in did not reach {landsOn}; the browser is at {new Uri(page.Url).AbsolutePath} showing: {text[..Math.Min(text.Length, 400)]}");
         }
     }
 
@@ -317,26 +313,23 @@ public sealed class PasskeyTests(Servers servers)
     {
         // The page may still be settling after the previous step's redirect; a press that lands
         // mid-navigation is lost, so wait for the page first and press once more if it was.
-        await page.WaitForLoadStateAsync(LoadState.Load);
+        await page.SettledAsync();
         for (var attempt = 1; ; attempt++)
         {
             await page.ClickAsync("button:has-text('Sign out')");
-            try
+            // As for sign-in: reaching the page counts, not its load event.
+            if (await page.ReachesPathAsync("/app/login", 15_000))
             {
-                // As for sign-in: reaching the page counts, not its load event.
-                await page.WaitForURLAsync(url => new Uri(url).AbsolutePath == "/app/login", new() { Timeout = 15_000, WaitUntil = WaitUntilState.DOMContentLoaded });
                 return;
             }
-            catch (TimeoutException)
-            {
-                if (attempt < 2 && await page.Locator("button:has-text('Sign out')").IsVisibleAsync())
-                {
-                    continue;
-                }
 
-                var content = await page.InnerTextAsync("body");
-                throw new Xunit.Sdk.XunitException($"Signing out did not reach the login page; the browser is at {new Uri(page.Url).AbsolutePath} showing: {content[..Math.Min(content.Length, 400)]}");
+            if (attempt < 2 && await page.Locator("button:has-text('Sign out')").IsVisibleAsync())
+            {
+                continue;
             }
+
+            var content = await page.InnerTextAsync("body");
+            throw new Xunit.Sdk.XunitException($"Signing out did not reach the login page; the browser is at {new Uri(page.Url).AbsolutePath} showing: {content[..Math.Min(content.Length, 400)]}");
         }
     }
 

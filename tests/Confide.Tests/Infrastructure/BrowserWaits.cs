@@ -1,0 +1,41 @@
+using System.Text.RegularExpressions;
+using Microsoft.Playwright;
+
+namespace Confide.Tests.Infrastructure;
+
+/// <summary>
+/// Waits after a redirect that poll the page instead of waiting for Chromium's lifecycle events.
+/// On a loaded machine, Playwright was seen to miss a redirected page's load and DOM-ready events
+/// for 15–45 s while the page was already there with its form.
+/// </summary>
+public static class BrowserWaits
+{
+    /// <summary>Whether the page's address reaches <paramref name="path"/> (any query) within the timeout.</summary>
+    public static async Task<bool> ReachesPathAsync(this IPage page, string path, float timeoutMs = 20_000)
+    {
+        try
+        {
+            await Assertions.Expect(page).ToHaveURLAsync(PathPattern(path), new() { Timeout = timeoutMs });
+            return true;
+        }
+        catch (PlaywrightException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>Waits until the page's address is at <paramref name="path"/> (any query), or fails naming where it is.</summary>
+    public static async Task WaitForPathAsync(this IPage page, string path, float timeoutMs = 20_000)
+    {
+        if (!await page.ReachesPathAsync(path, timeoutMs))
+        {
+            throw new Xunit.Sdk.XunitException($"The browser did not reach {path}; it is at {new Uri(page.Url).AbsolutePath}.");
+        }
+    }
+
+    /// <summary>Waits until the document has finished loading, as the page itself reports it.</summary>
+    public static Task SettledAsync(this IPage page) =>
+        page.WaitForFunctionAsync("document.readyState === 'complete'");
+
+    private static Regex PathPattern(string path) => new($"^https?://[^/]+{Regex.Escape(path)}(?:[?#].*)?$");
+}
