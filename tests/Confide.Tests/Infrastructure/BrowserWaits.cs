@@ -10,12 +10,16 @@ namespace Confide.Tests.Infrastructure;
 /// </summary>
 public static class BrowserWaits
 {
-    /// <summary>Whether the page's address reaches <paramref name="path"/> (any query) within the timeout.</summary>
+    /// <summary>
+    /// Whether the page reaches <paramref name="path"/> (any query) within the timeout, with its
+    /// document parsed, as the DOM-ready event would have said.
+    /// </summary>
     public static async Task<bool> ReachesPathAsync(this IPage page, string path, float timeoutMs = 20_000)
     {
         try
         {
             await Assertions.Expect(page).ToHaveURLAsync(PathPattern(path), new() { Timeout = timeoutMs });
+            await page.WaitForFunctionAsync("document.readyState !== 'loading'", null, new() { Timeout = timeoutMs });
             return true;
         }
         catch (PlaywrightException)
@@ -24,7 +28,7 @@ public static class BrowserWaits
         }
     }
 
-    /// <summary>Waits until the page's address is at <paramref name="path"/> (any query), or fails naming where it is.</summary>
+    /// <summary>Waits until the page is at <paramref name="path"/> (any query) with its document parsed, or fails naming where it is.</summary>
     public static async Task WaitForPathAsync(this IPage page, string path, float timeoutMs = 20_000)
     {
         if (!await page.ReachesPathAsync(path, timeoutMs))

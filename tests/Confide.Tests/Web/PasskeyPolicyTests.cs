@@ -74,6 +74,8 @@ public sealed class PasskeyPolicyTests(Servers servers)
         await page.GotoAsync($"/app/settings/security?workspace={workspace.Id}");
         await page.ClickAsync("form button[type=submit]:has-text('Save')");
         await page.WaitForPathAsync("/app/reauthenticate");
+        // The page is there once its passkey button is; only then does "no password field" mean anything.
+        await Assertions.Expect(page.Locator("#reauthenticate-with-passkey")).ToBeVisibleAsync();
         Assert.Equal(0, await page.Locator("input[type=password]").CountAsync());
         await page.ClickAsync("#reauthenticate-with-passkey");
         await page.WaitForPathAsync("/app/settings/security");
