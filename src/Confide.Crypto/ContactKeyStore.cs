@@ -32,7 +32,6 @@ public sealed class ContactKeyStore
         ) WITHOUT ROWID;
         """;
 
-
     // Every connection: durable commits, and deleted rows zeroed instead of left in free pages.
     private const string ConnectionPragmas = "PRAGMA synchronous=FULL; PRAGMA secure_delete=ON; PRAGMA busy_timeout=30000;";
 

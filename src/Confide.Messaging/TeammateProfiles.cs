@@ -52,6 +52,10 @@ internal sealed class TeammateDirectory
         return await LoadAsync(teammates.Values, keys, cell, workspaceId, ct);
     }
 
+    /// <summary>The teammates a thread names as authors: those of its admin parts.</summary>
+    public static IEnumerable<string> AdminAuthorsOf(IEnumerable<ConversationPart> parts) =>
+        parts.Where(p => p.AuthorType == "admin").Select(p => p.AuthorId);
+
     /// <summary>A directory of rows the caller has already read.</summary>
     public static async Task<TeammateDirectory> LoadAsync(IEnumerable<Teammate> teammates, ContactKeyRing keys, CellDatabase cell, string workspaceId, CancellationToken ct) =>
         new(teammates.ToDictionary(t => t.Id), await keys.WorkspaceKeys.WorkforceAsync(cell, workspaceId, ct));

@@ -42,7 +42,7 @@ internal static class ConversationQueries
             parts.Add(part);
         }
 
-        var teammates = await TeammateDirectory.LoadAsync(db, keys, cell, workspaceId, AdminAuthors(parts), ct);
+        var teammates = await TeammateDirectory.LoadAsync(db, keys, cell, workspaceId, TeammateDirectory.AdminAuthorsOf(parts), ct);
         var cipher = await keys.ForContactAsync(cell, workspaceId, contact.Id, ct);
         return new ConversationRenderer(contact, cipher, teammates).Render(conversation, parts[0], parts[1..]);
     }
@@ -68,7 +68,7 @@ internal static class ConversationQueries
         var contactIds = page.Select(c => c.ContactId).Distinct().ToList();
         var openings = await db.ConversationParts.Where(p => ids.Contains(p.ConversationId) && p.Sequence == 1).ToDictionaryAsync(p => p.ConversationId, ct);
         var contacts = await db.Contacts.Where(c => contactIds.Contains(c.Id)).ToDictionaryAsync(c => c.Id, ct);
-        var teammates = await TeammateDirectory.LoadAsync(db, keys, cell, workspaceId, AdminAuthors(openings.Values), ct);
+        var teammates = await TeammateDirectory.LoadAsync(db, keys, cell, workspaceId, TeammateDirectory.AdminAuthorsOf(openings.Values), ct);
         var views = new List<ConversationView>(page.Count);
         foreach (var conversation in page)
         {
@@ -81,10 +81,6 @@ internal static class ConversationQueries
 
         return new ConversationListView(views, total, PagesView.For(views, perPage, total, hasMore, v => v.Id));
     }
-
-    /// <summary>The teammates a rendered conversation names: the authors of its admin parts.</summary>
-    private static IEnumerable<string> AdminAuthors(IEnumerable<ConversationPart> parts) =>
-        parts.Where(p => p.AuthorType == "admin").Select(p => p.AuthorId);
 
     private sealed record ConversationWithContact(Conversation Conversation, Contact Contact);
 }

@@ -97,7 +97,7 @@ public sealed class InboxService
 
         var contact = await db.Contacts.FirstAsync(c => c.Id == conversation.ContactId, ct);
         var parts = await db.ConversationParts.Where(p => p.ConversationId == conversation.Id).OrderBy(p => p.Sequence).ToListAsync(ct);
-        var named = parts.Where(p => p.AuthorType == "admin").Select(p => p.AuthorId).Concat(parts.Select(p => p.AssignedToId)).Append(conversation.AdminAssigneeId);
+        var named = TeammateDirectory.AdminAuthorsOf(parts).Concat(parts.Select(p => p.AssignedToId)).Append(conversation.AdminAssigneeId);
         var teammates = await TeammateDirectory.LoadAsync(db, _keys, _cell.Database, workspaceId, named, ct);
         var cipher = await _keys.ForContactAsync(_cell.Database, workspaceId, contact.Id, ct);
         var email = cipher.Email(contact);

@@ -57,7 +57,7 @@ internal sealed class MessengerConversations(ContactKeyRing keys, ConversationCo
             .OrderBy(p => p.Sequence)
             .ToListAsync(ct);
         var cipher = await keys.ForContactAsync(cell, contact.WorkspaceId, contact.Id, ct);
-        var teammates = await TeammateDirectory.LoadAsync(db, keys, cell, contact.WorkspaceId, parts.Where(p => p.AuthorType == "admin").Select(p => p.AuthorId), ct);
+        var teammates = await TeammateDirectory.LoadAsync(db, keys, cell, contact.WorkspaceId, TeammateDirectory.AdminAuthorsOf(parts), ct);
         var messages = parts.Select(p => new MessengerMessage(
             p.Id,
             p.PartType == PartTypes.Comment ? Author(p) : p.PartType,
