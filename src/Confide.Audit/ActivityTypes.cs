@@ -38,6 +38,7 @@ public static class ActivityTypes
     public const string AdminReauthentication = "admin_reauthentication";
     public const string AdminPasskeyAdded = "admin_passkey_added";
     public const string AdminPasskeyRemoved = "admin_passkey_removed";
+    public const string AdminSessionRevocation = "admin_session_revocation";
     public const string SsoConnectionChange = "sso_connection_change";
     public const string SsoConnectionDeletion = "sso_connection_deletion";
     public const string TeamNameChange = "team_name_change";
@@ -49,7 +50,7 @@ public static class ActivityTypes
         AppTeamCreation, AppTeamMembershipModification, AppTeamDeletion, MessengerApiSecretCreation, AppIdentityVerificationChange,
         WorkspaceCreation, ContactDeletion, ConversationDeletion, ActivityLogExport,
         MasterKeyRotation, WorkspaceKeyRotation, ContactKeyRotation, ApiTokenCreation, ApiTokenRevocation,
-        AdminReauthentication, AdminPasskeyAdded, AdminPasskeyRemoved, SsoConnectionChange, SsoConnectionDeletion, TeamNameChange,
+        AdminReauthentication, AdminPasskeyAdded, AdminPasskeyRemoved, AdminSessionRevocation, SsoConnectionChange, SsoConnectionDeletion, TeamNameChange,
         MessengerApiSecretDeletion,
     ];
 }

@@ -41,6 +41,7 @@ public abstract class ConfideDbContext(DbContextOptions options) : IdentityDbCon
 
     public DbSet<MessengerSecret> MessengerSecrets => Set<MessengerSecret>();
     public DbSet<SsoConsumedAssertion> SsoConsumedAssertions => Set<SsoConsumedAssertion>();
+    public DbSet<TeammateSession> TeammateSessions => Set<TeammateSession>();
 
     /// <summary>Runs <paramref name="action"/> once, after this rented context is disposed (a read lane frees its connection).</summary>
     internal void OnDisposed(Action action) => _onDisposed = action;
@@ -257,6 +258,15 @@ public abstract class ConfideDbContext(DbContextOptions options) : IdentityDbCon
             e.Property(a => a.Id).HasMaxLength(64);
             e.HasIndex(a => a.ExpiresAt);
             e.HasOne<Workspace>().WithMany().HasForeignKey(a => a.WorkspaceId);
+        });
+
+        builder.Entity<TeammateSession>(e =>
+        {
+            e.Property(s => s.Id).HasMaxLength(32);
+            e.Property(s => s.EndReason).HasMaxLength(32);
+            // "Sign out everywhere" and credential changes end an account's sessions.
+            e.HasIndex(s => s.AccountId);
+            e.HasOne<TeammateAccount>().WithMany().HasForeignKey(s => s.AccountId).OnDelete(DeleteBehavior.Cascade);
         });
 
         builder.Entity<SigningKey>(e =>

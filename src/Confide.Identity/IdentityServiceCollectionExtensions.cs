@@ -76,6 +76,7 @@ public static class IdentityServiceCollectionExtensions
             options.IterationCount = PasswordHashIterations;
         });
         AddPasskeys(services);
+        services.AddScoped<Sessions.TeammateSessions>();
         services.AddScoped<WorkspaceBootstrapper>();
         services.AddScoped<TeammateMemberships>();
         services.AddScoped<TeammateAdministration>();
@@ -97,10 +98,13 @@ public static class IdentityServiceCollectionExtensions
         services.AddScoped<ApiTokenAdministration>();
         services.AddScoped<WorkspaceSecurityPolicy>();
         services.AddSingleton<Microsoft.AspNetCore.Authorization.IAuthorizationHandler, Authorization.PermissionAuthorizationHandler>();
+        services.AddSingleton<Microsoft.AspNetCore.Authorization.IAuthorizationHandler, Authorization.WorkspacePoliciesMetHandler>();
+        // Every API endpoint: a token of the workspace, used as the workspace's policies allow.
         services.AddAuthorizationBuilder()
             .AddPolicy(ApiTokenAuthenticationHandler.SchemeName, policy => policy
                 .AddAuthenticationSchemes(ApiTokenAuthenticationHandler.SchemeName)
-                .RequireClaim(ApiCaller.WorkspaceClaim));
+                .RequireClaim(ApiCaller.WorkspaceClaim)
+                .AddRequirements(new Authorization.WorkspacePoliciesMetRequirement()));
         return services;
     }
 

@@ -22,6 +22,9 @@ public static class SessionClaims
     /// </summary>
     public const string AuthenticatedAt = "confide:authenticated_at";
 
+    /// <summary>The session's id on the server (<see cref="Sessions.TeammateSessions"/>): the cookie works only while it lasts there.</summary>
+    public const string SessionId = "confide:session";
+
     public static string? MethodOf(ClaimsPrincipal principal) => principal.FindFirst(Method)?.Value;
 
     public static DateTimeOffset? AuthenticationTime(ClaimsPrincipal principal) =>
@@ -33,7 +36,9 @@ public static class SessionClaims
         new(AuthenticatedAt, at.ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture));
 
     /// <summary>The claims that describe the sign-in rather than the account, and so survive a refresh.</summary>
-    public static bool IsSessionClaim(Claim claim) => claim.Type is Method or SsoWorkspace or AuthenticatedAt;
+    public static bool IsSessionClaim(Claim claim) => claim.Type is Method or SsoWorkspace or AuthenticatedAt or SessionId;
+
+    public static string? SessionIdOf(ClaimsPrincipal principal) => principal.FindFirst(SessionId)?.Value;
 }
 
 public static class SignInMethods

@@ -28,10 +28,14 @@ public sealed class TeammateSignInManager(
     ILogger<SignInManager<TeammateAccount>> logger,
     IAuthenticationSchemeProvider schemes,
     IUserConfirmation<TeammateAccount> confirmation,
-    TimeProvider clock)
+    TimeProvider clock,
+    Sessions.TeammateSessions sessions)
     : SignInManager<TeammateAccount>(userManager, contextAccessor, claimsFactory, optionsAccessor, logger, schemes, confirmation)
 {
-    public override Task SignInWithClaimsAsync(TeammateAccount user, AuthenticationProperties? authenticationProperties, IEnumerable<Claim> additionalClaims)
+    /// <summary>Where a session begun in this request keeps its id until the request's principal carries it.</summary>
+    private static readonly object BegunSessionKey = new();
+
+    public override async Task SignInWithClaimsAsync(TeammateAccount user, AuthenticationProperties? authenticationProperties, IEnumerable<Claim> additionalClaims)
     {
         var claims = additionalClaims.ToList();
         var method = claims.FirstOrDefault(c => c.Type == SessionClaims.Method)?.Value;
@@ -50,7 +54,30 @@ public sealed class TeammateSignInManager(
             claims.Add(SessionClaims.AuthenticatedAtClaim(clock.GetUtcNow()));
         }
 
-        return base.SignInWithClaimsAsync(user, authenticationProperties, claims);
+        // A sign-in begins a session on the server; a re-issue (refresh, step-up) keeps its session.
+        if (!claims.Any(c => c.Type == SessionClaims.SessionId))
+        {
+            var sessionId = await sessions.BeginAsync(user.Id, Context.RequestAborted);
+            Context.Items[BegunSessionKey] = sessionId;
+            claims.Add(new Claim(SessionClaims.SessionId, sessionId));
+        }
+
+        await base.SignInWithClaimsAsync(user, authenticationProperties, claims);
+    }
+
+    /// <summary>
+    /// Ends the session on the server as well as in the browser, so a copy of its cookie stops
+    /// working too: the request's session, or one begun in this request and refused after all.
+    /// </summary>
+    public override async Task SignOutAsync()
+    {
+        var sessionId = SessionClaims.SessionIdOf(Context.User) ?? Context.Items[BegunSessionKey] as string;
+        if (sessionId is not null)
+        {
+            await sessions.EndAsync(sessionId, TeammateSessionEndReasons.SignOut, CancellationToken.None);
+        }
+
+        await base.SignOutAsync();
     }
 
     /// <summary>

@@ -35,17 +35,21 @@ internal static class SignInActivity
     public static async Task RecordAsync(HttpContext http, string accountId, string activityType, string description, JsonObject metadata, string? onlyWorkspaceId = null)
     {
         var cell = http.RequestServices.GetRequiredService<CurrentCell>().Database;
+        await cell.Writer.WriteAsync((db, ct) => AppendAsync(http, db, accountId, activityType, description, metadata, onlyWorkspaceId, ct), http.RequestAborted);
+    }
+
+    /// <summary>Appends the entry to the log of every workspace of the account in the request's region, inside the caller's write.</summary>
+    public static async Task AppendAsync(HttpContext http, ConfideDbContext db, string accountId, string activityType, string description, JsonObject metadata, string? onlyWorkspaceId, CancellationToken ct)
+    {
+        var cell = http.RequestServices.GetRequiredService<CurrentCell>().Database;
         var log = http.RequestServices.GetRequiredService<ActivityLog>();
         var ip = http.Connection.RemoteIpAddress?.ToString();
-        await cell.Writer.WriteAsync(async (db, ct) =>
+        var memberships = await db.Teammates.Where(t => t.AccountId == accountId && (onlyWorkspaceId == null || t.WorkspaceId == onlyWorkspaceId))
+            .Select(t => new { t.WorkspaceId, t.Id }).ToListAsync(ct);
+        foreach (var membership in memberships)
         {
-            var memberships = await db.Teammates.Where(t => t.AccountId == accountId && (onlyWorkspaceId == null || t.WorkspaceId == onlyWorkspaceId))
-                .Select(t => new { t.WorkspaceId, t.Id }).ToListAsync(ct);
-            foreach (var membership in memberships)
-            {
-                await log.AppendAsync(db, cell, membership.WorkspaceId, new ActivityEvent(
-                    activityType, ActivityActor.Teammate(membership.Id, "web", ip), description, Metadata: (JsonObject)metadata.DeepClone()), ct);
-            }
-        }, http.RequestAborted);
+            await log.AppendAsync(db, cell, membership.WorkspaceId, new ActivityEvent(
+                activityType, ActivityActor.Teammate(membership.Id, "web", ip), description, Metadata: (JsonObject)metadata.DeepClone()), ct);
+        }
     }
 }

@@ -1,5 +1,7 @@
+using System.Security.Claims;
 using Confide.Data;
 using Confide.Identity;
+using Confide.Identity.Sessions;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Identity;
@@ -10,7 +12,8 @@ namespace Confide.Server.Hosting;
 /// A session cookie belongs to the region where the teammate signed in. Browsers send cookies
 /// to every port of a host, so the embedded mode's regional endpoints all see each other's
 /// cookies: a cookie minted by another region is rejected before anything else looks at it.
-/// Then Identity's own security-stamp check runs.
+/// Then the session's absolute lifetime, whether it is still live on the server, and Identity's
+/// own security-stamp check.
 /// </summary>
 internal static class TeammateCookieValidation
 {
@@ -48,6 +51,20 @@ internal static class TeammateCookieValidation
             return;
         }
 
+        // The session must still be live on the server: signing out, "Sign out everywhere" and
+        // credential changes end it there, which a copy of the cookie cannot undo. One
+        // primary-key read; a cookie without a session id (issued before sessions were kept on
+        // the server) is refused, and the teammate signs in again.
+        var sessionId = SessionClaims.SessionIdOf(context.Principal!);
+        var accountId = context.Principal!.FindFirstValue(ClaimTypes.NameIdentifier);
+        var serverSessions = context.HttpContext.RequestServices.GetRequiredService<TeammateSessions>();
+        if (sessionId is null || accountId is null || !await serverSessions.IsLiveAsync(sessionId, accountId, context.HttpContext.RequestAborted))
+        {
+            context.RejectPrincipal();
+            await context.HttpContext.SignOutAsync(IdentityConstants.ApplicationScheme);
+            return;
+        }
+
         // Workspaces may have stricter limits than the server's (checked on their pages,
         // TeammatePageModel): they need when the session began and when it was last used.
         var previous = context.Properties.Items.TryGetValue(LastSeenItem, out var lastSeen) && long.TryParse(lastSeen, System.Globalization.CultureInfo.InvariantCulture, out var seconds)
@@ -58,6 +75,7 @@ internal static class TeammateCookieValidation
         {
             context.Properties.Items[LastSeenItem] = now.ToUnixTimeSeconds().ToString(System.Globalization.CultureInfo.InvariantCulture);
             context.ShouldRenew = true;
+            serverSessions.RecordSeen(sessionId);
         }
 
         await SecurityStampValidator.ValidatePrincipalAsync(context);

@@ -47,4 +47,19 @@ public sealed class IpAllowlistTests(Servers servers)
         Assert.Equal(2, changes[0].GetProperty("metadata").GetProperty("after").GetProperty("ip_allowlist").GetArrayLength());
         Assert.Equal(0, changes[1].GetProperty("metadata").GetProperty("after").GetProperty("ip_allowlist").GetArrayLength());
     }
+
+    [Theory, MemberData(nameof(Providers.All), MemberType = typeof(Providers))]
+    public async Task Me_IsRefusedFromOutsideTheAllowlist_AsContactsIs(string provider)
+    {
+        var server = await servers.GetAsync(provider);
+        var workspace = await server.CreateWorkspaceAsync(Region.Eu);
+        using var inside = server.ClientVia("127.0.0.1", Region.Eu, workspace.Token);
+        using var outside = server.ClientVia("[::1]", Region.Eu, workspace.Token);
+        await (await inside.PutAsJsonAsync("confide/security_settings", new { ip_allowlist = new[] { "127.0.0.0/8" } })).JsonAsync();
+
+        Assert.Equal(workspace.OwnerId, (await (await inside.GetAsync("me")).JsonAsync()).Str("id"));
+        var contacts = await (await outside.GetAsync("contacts")).ErrorAsync(HttpStatusCode.Forbidden, "ip_not_allowed");
+        var me = await (await outside.GetAsync("me")).ErrorAsync(HttpStatusCode.Forbidden, "ip_not_allowed");
+        Assert.Equal(contacts.GetProperty("errors").ToString(), me.GetProperty("errors").ToString());
+    }
 }

@@ -123,6 +123,20 @@ public sealed partial class TwoFactorTests(Servers servers)
         Assert.Equal("everyone", changes[1].GetProperty("metadata").GetProperty("after").Str("two_factor_required"));
     }
 
+    [Theory, MemberData(nameof(Providers.All), MemberType = typeof(Providers))]
+    public async Task RequiredTwoFactor_RefusesMe_AsItRefusesContacts(string provider)
+    {
+        var server = await servers.GetAsync(provider);
+        var workspace = await server.CreateWorkspaceAsync(Region.Eu);
+        using var api = workspace.Client();
+        Assert.Equal(workspace.OwnerId, (await (await api.GetAsync("me")).JsonAsync()).Str("id"));
+        await (await api.PutAsJsonAsync("confide/security_settings", new { two_factor_required = "everyone" })).JsonAsync();
+
+        var contacts = await (await api.GetAsync("contacts")).ErrorAsync(HttpStatusCode.Forbidden, "two_factor_required");
+        var me = await (await api.GetAsync("me")).ErrorAsync(HttpStatusCode.Forbidden, "two_factor_required");
+        Assert.Equal(contacts.GetProperty("errors").ToString(), me.GetProperty("errors").ToString());
+    }
+
     /// <summary>The code oathtool computes for <paramref name="at"/>.</summary>
     internal static async Task<string> OathtoolAsync(string key, DateTimeOffset at)
     {

@@ -63,7 +63,9 @@ public sealed partial class SecurityModel(UserManager<TeammateAccount> users, Te
     /// </summary>
     public override async Task OnPageHandlerExecutionAsync(Microsoft.AspNetCore.Mvc.Filters.PageHandlerExecutingContext context, Microsoft.AspNetCore.Mvc.Filters.PageHandlerExecutionDelegate next)
     {
-        if (HttpMethods.IsPost(Request.Method) && SessionClaims.MethodOf(User) == SignInMethods.Sso)
+        // Signing the account's other sessions out only takes access away: any session may.
+        if (HttpMethods.IsPost(Request.Method) && SessionClaims.MethodOf(User) == SignInMethods.Sso
+            && context.HandlerMethod?.MethodInfo.Name != nameof(OnPostSignOutEverywhereAsync))
         {
             await LoadAsync();
             Error = SsoSessionMessage;
@@ -116,6 +118,7 @@ public sealed partial class SecurityModel(UserManager<TeammateAccount> users, Te
         await users.SetTwoFactorEnabledAsync(account, true);
         RecoveryCodes = [.. await users.GenerateNewTwoFactorRecoveryCodesAsync(account, RecoveryCodeCount) ?? []];
         await RecordAsync(account, "Two-factor sign-in was turned on (authenticator app).", before: false, after: true);
+        await OtherSessions.EndAsync(HttpContext, account.Id, TeammateSessionEndReasons.TwoFactorChange);
         await signInManager.RefreshSignInAsync(account);
         await LoadAsync();
         Message = "Two-factor sign-in is on. Store these recovery codes somewhere safe: each works once, and they are not shown again.";
@@ -138,6 +141,7 @@ public sealed partial class SecurityModel(UserManager<TeammateAccount> users, Te
 
         RecoveryCodes = [.. await users.GenerateNewTwoFactorRecoveryCodesAsync(account, RecoveryCodeCount) ?? []];
         await RecordAsync(account, "New two-factor recovery codes were made; the old ones no longer work.", before: true, after: true);
+        await OtherSessions.EndAsync(HttpContext, account.Id, TeammateSessionEndReasons.TwoFactorChange);
         await LoadAsync();
         Message = "New recovery codes; the old ones no longer work.";
         return Page();
@@ -160,8 +164,9 @@ public sealed partial class SecurityModel(UserManager<TeammateAccount> users, Te
         }
 
         await SignInActivity.RecordAsync(HttpContext, account.Id, ActivityTypes.AdminPasswordChange, "The teammate changed their password.", []);
+        await OtherSessions.EndAsync(HttpContext, account.Id, TeammateSessionEndReasons.PasswordChange);
         await signInManager.RefreshSignInAsync(account);
-        Message = "Your password was changed. Your other sessions end within a minute.";
+        Message = "Your password was changed. Your other sessions were signed out.";
         return Page();
     }
 
@@ -183,9 +188,23 @@ public sealed partial class SecurityModel(UserManager<TeammateAccount> users, Te
         await users.ResetAuthenticatorKeyAsync(account);
         await users.GenerateNewTwoFactorRecoveryCodesAsync(account, 0);
         await RecordAsync(account, "Two-factor sign-in was turned off.", before: true, after: false);
+        await OtherSessions.EndAsync(HttpContext, account.Id, TeammateSessionEndReasons.TwoFactorChange);
         await signInManager.RefreshSignInAsync(account);
         await LoadAsync();
         Message = "Two-factor sign-in is off.";
+        return Page();
+    }
+
+    /// <summary>"Sign out everywhere": ends the account's other sessions in this region; this one goes on.</summary>
+    public async Task<IActionResult> OnPostSignOutEverywhereAsync()
+    {
+        if (await LoadAsync() is not { } account)
+        {
+            return Challenge();
+        }
+
+        var ended = await OtherSessions.EndAsync(HttpContext, account.Id, TeammateSessionEndReasons.SignOutEverywhere);
+        Message = ended == 0 ? "You had no other sessions; this one stays signed in." : "Your other sessions were signed out; this one stays signed in.";
         return Page();
     }
 

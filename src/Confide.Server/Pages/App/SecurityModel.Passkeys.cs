@@ -12,7 +12,7 @@ namespace Confide.Server.Pages.App;
 /// Passkeys on the security page: add one (named, made by the browser's WebAuthn API through
 /// js/passkeys.js, verified by Identity's attestation checks), list them, remove one. Only the
 /// public key and what the authenticator said about itself are stored. Each change is in the
-/// activity log of every workspace of the account and ends the account's other sessions.
+/// activity log of every workspace of the account and ends the account's other sessions at once.
 /// </summary>
 public sealed partial class SecurityModel
 {
@@ -92,9 +92,10 @@ public sealed partial class SecurityModel
 
         await RecordPasskeyAsync(account, ActivityTypes.AdminPasskeyAdded, $"A passkey was added ({name}).", name, Passkeys.Count + 1);
         await users.UpdateSecurityStampAsync(account);
+        await OtherSessions.EndAsync(HttpContext, account.Id, TeammateSessionEndReasons.PasskeyChange);
         await signInManager.RefreshSignInAsync(account);
         await LoadAsync();
-        Message = $"Passkey \"{name}\" added. You can now sign in with it instead of your password.";
+        Message = $"Passkey \"{name}\" added. You can now sign in with it instead of your password. Your other sessions were signed out.";
         return Page();
     }
 
@@ -121,9 +122,10 @@ public sealed partial class SecurityModel
 
         await RecordPasskeyAsync(account, ActivityTypes.AdminPasskeyRemoved, $"A passkey was removed ({passkey.Name}).", passkey.Name, Passkeys.Count - 1);
         await users.UpdateSecurityStampAsync(account);
+        await OtherSessions.EndAsync(HttpContext, account.Id, TeammateSessionEndReasons.PasskeyChange);
         await signInManager.RefreshSignInAsync(account);
         await LoadAsync();
-        Message = $"Passkey \"{passkey.Name}\" removed; it no longer signs you in. Your other sessions end within a minute.";
+        Message = $"Passkey \"{passkey.Name}\" removed; it no longer signs you in. Your other sessions were signed out.";
         return Page();
     }
 

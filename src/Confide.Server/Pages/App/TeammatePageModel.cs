@@ -54,8 +54,9 @@ public abstract class TeammatePageModel(TeammateMemberships memberships, Current
             if (selected is not null && Hosting.TeammateSessionTimes.Of(HttpContext) is { } times
                 && times.ExceedsLimitsOf(selected, HttpContext.RequestServices.GetRequiredService<TimeProvider>().GetUtcNow()))
             {
-                // The workspace allows shorter sessions than the server: this one has ended for it, so sign in again.
-                await HttpContext.SignOutAsync(IdentityConstants.ApplicationScheme);
+                // The workspace allows shorter sessions than the server: this one has ended for it
+                // (on the server too, so a copy of the cookie goes with it), so sign in again.
+                await HttpContext.RequestServices.GetRequiredService<SignInManager<TeammateAccount>>().SignOutAsync();
                 context.Result = RedirectToPage("/App/Login", new { ReturnUrl = Request.Path + Request.QueryString });
                 return;
             }
