@@ -108,6 +108,30 @@ public sealed class SessionEndTests(Servers servers)
     }
 
     [Theory, MemberData(nameof(Providers.All), MemberType = typeof(Providers))]
+    public async Task MakingNewRecoveryCodes_EndsTheOtherSessionsAtOnce(string provider)
+    {
+        var server = await servers.GetAsync(provider);
+        var workspace = await server.CreateWorkspaceAsync(Region.Eu);
+        using var here = server.Browser(Region.Eu, new CookieContainer());
+        using var elsewhere = server.Browser(Region.Eu, new CookieContainer());
+        await SignInAsync(here, workspace.OwnerEmail);
+        var setup = await PostSecurityAsync(here, "Setup", []);
+        var key = TwoFactorTests.SharedKey().Match(setup).Groups[1].Value;
+        var enabled = await here.PostAsync("app/security?handler=Enable", TeammateBrowser.Form(setup, new() { ["Code"] = await TwoFactorTests.OathtoolAsync(key, DateTimeOffset.UtcNow) }));
+        var recoveryCode = System.Text.RegularExpressions.Regex.Match(await enabled.Content.ReadAsStringAsync(), "<li><code>([^<]+)</code></li>").Groups[1].Value;
+        Assert.Equal(HttpStatusCode.Redirect, (await elsewhere.PostPasswordAsync(workspace.OwnerEmail)).StatusCode);
+        var secondStep = await elsewhere.HtmlAsync("app/login/two-factor");
+        Assert.Equal(HttpStatusCode.Redirect, (await elsewhere.PostAsync("app/login/two-factor", TeammateBrowser.Form(secondStep, new() { ["Code"] = recoveryCode, ["UseRecoveryCode"] = "true" }))).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await elsewhere.GetAsync("app/inbox")).StatusCode);
+
+        var renewed = await PostSecurityAsync(here, "RecoveryCodes", new() { ["Code"] = await TwoFactorTests.OathtoolAsync(key, DateTimeOffset.UtcNow.AddSeconds(30)) });
+        Assert.Contains("New recovery codes", renewed, StringComparison.Ordinal);
+
+        await AssertSignedOutAsync(elsewhere);
+        Assert.Equal(HttpStatusCode.OK, (await here.GetAsync("app/inbox")).StatusCode);
+    }
+
+    [Theory, MemberData(nameof(Providers.All), MemberType = typeof(Providers))]
     public async Task AddingOrRemovingAPasskey_EndsTheOtherSessionsAtOnce(string provider)
     {
         var server = await servers.GetAsync(provider);
