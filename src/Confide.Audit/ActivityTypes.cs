@@ -42,6 +42,8 @@ public static class ActivityTypes
     public const string SsoConnectionDeletion = "sso_connection_deletion";
     public const string TeamNameChange = "team_name_change";
     public const string MessengerApiSecretDeletion = "messenger_api_secret_deletion";
+    public const string AdminInvitationAcceptance = "admin_invitation_acceptance";
+    public const string AdminNameChange = "admin_name_change";
 
     public static IReadOnlyList<string> All { get; } =
     [
@@ -50,6 +52,6 @@ public static class ActivityTypes
         WorkspaceCreation, ContactDeletion, ConversationDeletion, ActivityLogExport,
         MasterKeyRotation, WorkspaceKeyRotation, ContactKeyRotation, ApiTokenCreation, ApiTokenRevocation,
         AdminReauthentication, AdminPasskeyAdded, AdminPasskeyRemoved, SsoConnectionChange, SsoConnectionDeletion, TeamNameChange,
-        MessengerApiSecretDeletion,
+        MessengerApiSecretDeletion, AdminInvitationAcceptance, AdminNameChange,
     ];
 }
