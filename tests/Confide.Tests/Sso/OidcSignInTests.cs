@@ -137,6 +137,26 @@ public sealed class OidcSignInTests(OidcServers servers) : IClassFixture<OidcSer
     }
 
     [Theory, MemberData(nameof(Providers.All), MemberType = typeof(Providers))]
+    public async Task AnSsoSession_CannotAcceptAnotherWorkspacesInvitation(string provider)
+    {
+        // One workspace's identity provider must not consent, for the person, to joining another workspace.
+        var (server, idp, workspace) = await WorkspaceWithOidcAsync(provider, justInTime: false);
+        var email = NewEmail();
+        await AddTeammateAsync(workspace, email, "agent");
+        var inviter = await server.CreateWorkspaceAsync(Region.Eu, "Inviter Inc");
+        var invitationId = await AddTeammateAsync(inviter, email, "agent");
+        using var browser = new SsoBrowser(server, idp);
+        Assert.Equal($"/app/inbox?workspace={workspace.Id}", await browser.SignInAsync(workspace.Id, email));
+
+        var answered = await browser.Http.AnswerInvitationAsync(invitationId, accept: true);
+        Assert.Contains("To answer an invitation, sign in with your password or a passkey.", answered, StringComparison.Ordinal);
+        await using var db = server.Cell(Region.Eu).CreateReadContext();
+        Assert.True(await db.TeammateInvitations.AnyAsync(i => i.TeammateId == invitationId && i.DeclinedAt == null));
+        Assert.False(await db.Teammates.AnyAsync(t => t.Id == invitationId && t.AccountId != null));
+        Assert.DoesNotContain(await ActivityAsync(inviter), e => e.Str("activity_type") == "admin_invitation_acceptance");
+    }
+
+    [Theory, MemberData(nameof(Providers.All), MemberType = typeof(Providers))]
     public async Task JustInTimeOff_PersonWhoIsNotATeammate_IsRefused(string provider)
     {
         var (server, idp, workspace) = await WorkspaceWithOidcAsync(provider, justInTime: false);
