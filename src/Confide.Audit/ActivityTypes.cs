@@ -43,6 +43,8 @@ public static class ActivityTypes
     public const string SsoConnectionDeletion = "sso_connection_deletion";
     public const string TeamNameChange = "team_name_change";
     public const string MessengerApiSecretDeletion = "messenger_api_secret_deletion";
+    public const string AdminInvitationAcceptance = "admin_invitation_acceptance";
+    public const string AdminNameChange = "admin_name_change";
 
     public static IReadOnlyList<string> All { get; } =
     [
@@ -51,6 +53,6 @@ public static class ActivityTypes
         WorkspaceCreation, ContactDeletion, ConversationDeletion, ActivityLogExport,
         MasterKeyRotation, WorkspaceKeyRotation, ContactKeyRotation, ApiTokenCreation, ApiTokenRevocation,
         AdminReauthentication, AdminPasskeyAdded, AdminPasskeyRemoved, AdminSessionRevocation, SsoConnectionChange, SsoConnectionDeletion, TeamNameChange,
-        MessengerApiSecretDeletion,
+        MessengerApiSecretDeletion, AdminInvitationAcceptance, AdminNameChange,
     ];
 }

@@ -17,6 +17,7 @@ public abstract class ConfideDbContext(DbContextOptions options) : IdentityDbCon
 
     public DbSet<Workspace> Workspaces => Set<Workspace>();
     public DbSet<Teammate> Teammates => Set<Teammate>();
+    public DbSet<TeammateInvitation> TeammateInvitations => Set<TeammateInvitation>();
     public DbSet<ApiToken> ApiTokens => Set<ApiToken>();
     public DbSet<Contact> Contacts => Set<Contact>();
     public DbSet<Conversation> Conversations => Set<Conversation>();
@@ -94,6 +95,18 @@ public abstract class ConfideDbContext(DbContextOptions options) : IdentityDbCon
             e.HasIndex(t => new { t.WorkspaceId, t.AccountId }).IsUnique();
             e.HasOne<Workspace>().WithMany().HasForeignKey(t => t.WorkspaceId);
             e.HasOne<TeammateAccount>().WithMany().HasForeignKey(t => t.AccountId);
+        });
+
+        builder.Entity<TeammateInvitation>(e =>
+        {
+            e.HasKey(i => i.TeammateId);
+            e.Property(i => i.TeammateId).HasMaxLength(24);
+            // One invitation per account and workspace; and "my invitations" on the invitee's side.
+            e.HasIndex(i => new { i.WorkspaceId, i.AccountId }).IsUnique();
+            e.HasIndex(i => i.AccountId);
+            e.HasOne<Teammate>().WithOne().HasForeignKey<TeammateInvitation>(i => i.TeammateId).OnDelete(DeleteBehavior.Cascade);
+            e.HasOne<Workspace>().WithMany().HasForeignKey(i => i.WorkspaceId);
+            e.HasOne<TeammateAccount>().WithMany().HasForeignKey(i => i.AccountId).OnDelete(DeleteBehavior.Cascade);
         });
 
         builder.Entity<ApiToken>(e =>

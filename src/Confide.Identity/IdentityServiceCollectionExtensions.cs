@@ -80,6 +80,8 @@ public static class IdentityServiceCollectionExtensions
         services.AddScoped<WorkspaceBootstrapper>();
         services.AddScoped<TeammateMemberships>();
         services.AddScoped<TeammateAdministration>();
+        services.AddScoped<TeammateInvitations>();
+        services.AddScoped<TeammateNames>();
         services.AddSingleton<ApiTokenLastUse>();
         services.AddOptions<Sso.SsoOptions>().BindConfiguration(Sso.SsoOptions.Section)
             .Validate(o => o.LoadExtraTrustedCas() is not null, "Confide:Sso:ExtraTrustedCaFile cannot be read.")

@@ -30,8 +30,11 @@ public static class TeammateAccounts
             LockoutEnabled = true,
         };
 
-    /// <summary>A membership of <paramref name="accountId"/> in the workspace, its name and email sealed under the workforce key.</summary>
-    public static Teammate NewTeammate(string workspaceId, string accountId, string role, string name, string email, WorkforceCipher workforce, TimeProvider time)
+    /// <summary>
+    /// A membership of <paramref name="accountId"/> in the workspace (null: an invitation not yet
+    /// accepted), its display name (empty for none) and email sealed under the workforce key.
+    /// </summary>
+    public static Teammate NewTeammate(string workspaceId, string? accountId, string role, string name, string email, WorkforceCipher workforce, TimeProvider time)
     {
         var id = PublicIds.NewEntityId(time);
         return new Teammate

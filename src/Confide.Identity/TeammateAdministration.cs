@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using System.Text.Json.Nodes;
 using Confide.Audit;
 using Confide.Crypto;
@@ -23,22 +22,35 @@ public sealed class TeammateAdministration(
     ILookupNormalizer normalizer,
     TimeProvider time)
 {
-    public sealed record Added(string TeammateId, string? GeneratedPassword);
+    /// <summary>How long an invitation to an existing account can be accepted.</summary>
+    public static readonly TimeSpan InvitationLifetime = TimeSpan.FromDays(14);
 
-    /// <summary>Adds the account with <paramref name="email"/> (created when new, with a generated password) as a teammate.</summary>
+    /// <param name="GeneratedPassword">The first password of an account created by this request; for an address that already had an account, a password that signs nobody in (the answer must not tell the two apart).</param>
+    /// <param name="Invited">The address already had an account: the teammate joins when that person accepts. Never shown to the workspace.</param>
+    public sealed record Added(string TeammateId, string? GeneratedPassword, bool Invited);
+
+    /// <summary>
+    /// Adds the person with <paramref name="email"/> as a teammate: a new address gets an account
+    /// with a generated password and joins at once; an address that already has an account gets an
+    /// invitation its owner accepts after signing in (<see cref="TeammateInvitations"/>). The two
+    /// answer, log and time alike, so adding an address does not tell whether it has an account.
+    /// </summary>
     public Task<Added> AddAsync(CellDatabase cell, string workspaceId, string email, string? name, string role, ApiCaller caller, CancellationToken cancellationToken) =>
-        AddAsync(cell, workspaceId, email, name, role, caller.Actor, (db, ct) => EnsureAssignableAsync(db, workspaceId, role, caller, ct), withPassword: true, cancellationToken);
+        AddAsync(cell, workspaceId, email, TeammateDisplayNames.Parse(name), role, caller.Actor, (db, ct) => EnsureAssignableAsync(db, workspaceId, role, caller, ct), withPassword: true, cancellationToken);
 
     /// <summary>
     /// Just-in-time provisioning on a first single sign-on: adds the account with
     /// <paramref name="email"/> (created without a password when new) with the connection's
-    /// default role, which must still exist and may not be owner.
+    /// default role, which must still exist and may not be owner. An existing account is only
+    /// invited: an identity provider vouching for an address does not make its account consent.
+    /// A name the provider sent that is not acceptable is left out.
     /// </summary>
     public Task<Added> ProvisionAsync(CellDatabase cell, string workspaceId, string email, string? name, string role, ActivityActor actor, CancellationToken cancellationToken) =>
-        AddAsync(cell, workspaceId, email, name, role, actor, (db, ct) => EnsureProvisionableAsync(db, workspaceId, role, ct), withPassword: false, cancellationToken);
+        AddAsync(cell, workspaceId, email, TeammateDisplayNames.TryParse(name, out var parsed) ? parsed : null, role, actor,
+            (db, ct) => EnsureProvisionableAsync(db, workspaceId, role, ct), withPassword: false, cancellationToken);
 
     private async Task<Added> AddAsync(
-        CellDatabase cell, string workspaceId, string email, string? name, string role, ActivityActor actor,
+        CellDatabase cell, string workspaceId, string email, string? displayName, string role, ActivityActor actor,
         Func<ConfideDbContext, CancellationToken, Task> ensureRole, bool withPassword, CancellationToken cancellationToken)
     {
         email = email.Trim();
@@ -47,41 +59,63 @@ public sealed class TeammateAdministration(
             throw new ConfideException(ConfideError.ParameterInvalid("email is not a valid email address"));
         }
 
-        var displayName = name?.Trim() is { Length: > 0 and <= 255 } given ? given : email.Split('@')[0];
+        // Made (and hashed) before looking the address up, whether or not it is used: an existing
+        // account costs the same time and gets the same kind of answer as a new one.
+        string? password = null;
+        TeammateAccount fresh;
+        if (withPassword)
+        {
+            password = TeammateAccounts.GeneratePassword();
+            fresh = TeammateAccounts.New(email, password, normalizer, passwordHasher);
+        }
+        else
+        {
+            fresh = TeammateAccounts.NewWithoutPassword(email, normalizer);
+        }
+
         var workforce = await keys.WorkforceAsync(cell, workspaceId, cancellationToken);
-        var normalizedEmail = normalizer.NormalizeEmail(email);
+        var normalizedEmail = fresh.NormalizedEmail;
         return await cell.Writer.WriteAsync(async (db, ct) =>
         {
             await ensureRole(db, ct);
-            string? generatedPassword = null;
-            var account = await db.Users.FirstOrDefaultAsync(u => u.NormalizedEmail == normalizedEmail, ct);
-            if (account is null)
-            {
-                if (withPassword)
-                {
-                    generatedPassword = TeammateAccounts.GeneratePassword();
-                    account = TeammateAccounts.New(email, generatedPassword, normalizer, passwordHasher);
-                }
-                else
-                {
-                    account = TeammateAccounts.NewWithoutPassword(email, normalizer);
-                }
-
-                db.Users.Add(account);
-            }
-            else if (await db.Teammates.AnyAsync(t => t.WorkspaceId == workspaceId && t.AccountId == account.Id, ct))
+            var existing = await db.Users.FirstOrDefaultAsync(u => u.NormalizedEmail == normalizedEmail, ct);
+            if (existing is not null && await IsAddedAsync(db, workspaceId, existing.Id, ct))
             {
                 throw new ConfideException(ConfideError.Conflict("That person is already a teammate of this workspace"));
             }
 
-            var teammate = TeammateAccounts.NewTeammate(workspaceId, account.Id, role, displayName, email, workforce, time);
+            var teammate = TeammateAccounts.NewTeammate(workspaceId, existing is null ? fresh.Id : null, role, displayName ?? "", email, workforce, time);
+            if (existing is null)
+            {
+                db.Users.Add(fresh);
+            }
+
             db.Teammates.Add(teammate);
+            if (existing is not null)
+            {
+                var now = time.GetUtcNow();
+                db.TeammateInvitations.Add(new TeammateInvitation
+                {
+                    TeammateId = teammate.Id, WorkspaceId = workspaceId, AccountId = existing.Id, CreatedAt = now, ExpiresAt = now + InvitationLifetime,
+                });
+            }
+
+            // The same entry either way; the acceptance of an invitation has its own.
             await log.AppendAsync(db, cell, workspaceId, new ActivityEvent(
                 ActivityTypes.AppAdminJoin, actor, "A teammate was added to the workspace.",
                 new ActivityTarget("admin", teammate.Id), new JsonObject { ["role"] = role }), ct);
-            return new Added(teammate.Id, generatedPassword);
+            return new Added(teammate.Id, password, Invited: existing is not null);
         }, cancellationToken);
     }
+
+    /// <summary>
+    /// Whether the account is a teammate of the workspace or has been invited to it (declined and
+    /// expired invitations included: the workspace cannot tell those from a teammate who has not
+    /// signed in yet).
+    /// </summary>
+    private static async Task<bool> IsAddedAsync(ConfideDbContext db, string workspaceId, string accountId, CancellationToken ct) =>
+        await db.Teammates.AnyAsync(t => t.WorkspaceId == workspaceId && t.AccountId == accountId, ct)
+        || await db.TeammateInvitations.AnyAsync(i => i.WorkspaceId == workspaceId && i.AccountId == accountId, ct);
 
     public async Task ChangeRoleAsync(CellDatabase cell, string workspaceId, string teammateId, string role, ApiCaller caller, CancellationToken cancellationToken)
     {
@@ -151,6 +185,7 @@ public sealed class TeammateAdministration(
             await db.TeamMembers.Where(m => m.TeammateId == teammateId).ExecuteDeleteAsync(ct);
             await db.Conversations.Where(c => c.WorkspaceId == workspaceId && c.AdminAssigneeId == teammateId)
                 .ExecuteUpdateAsync(s => s.SetProperty(c => c.AdminAssigneeId, (string?)null), ct);
+            await db.TeammateInvitations.Where(i => i.TeammateId == teammateId).ExecuteDeleteAsync(ct);
             db.Teammates.Remove(teammate);
         }, cancellationToken);
 

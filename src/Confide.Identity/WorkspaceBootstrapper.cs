@@ -59,6 +59,7 @@ public sealed class WorkspaceBootstrapper(
             throw new ConfideException(ConfideError.ParameterInvalid(breached));
         }
 
+        var ownerName = TeammateDisplayNames.Parse(request.OwnerName, "owner name") ?? "";
         var now = time.GetUtcNow();
         var workspace = new Workspace { Id = PublicIds.NewWorkspaceId(cell.Region), Region = cell.Region.Code, Name = name, CreatedAt = now };
         var token = ApiTokenSecrets.Generate(cell.Region);
@@ -79,7 +80,7 @@ public sealed class WorkspaceBootstrapper(
             }
 
             var owner = TeammateAccounts.NewTeammate(
-                workspace.Id, account.Id, TeammateRoles.Owner, request.OwnerName?.Trim() is { Length: > 0 } ownerName ? ownerName : email.Split('@')[0], email, workspaceKeys.Workforce, time);
+                workspace.Id, account.Id, TeammateRoles.Owner, ownerName, email, workspaceKeys.Workforce, time);
             db.Workspaces.Add(workspace);
             db.WorkspaceKeys.AddRange(workspaceKeys.Stored);
             db.Teammates.Add(owner);

@@ -1,15 +1,23 @@
 using Confide.Crypto;
 using Confide.Data;
 using Confide.Data.Model;
+using Confide.Identity;
 using Microsoft.EntityFrameworkCore;
 
 namespace Confide.Messaging;
 
 /// <summary>A teammate with their sealed fields opened, for rendering.</summary>
-internal sealed record TeammateProfile(string Id, string Name, string Email, bool AwayMode)
+/// <param name="Name">Their display name, or (for colleagues and the API, who see the email anyway) their email when they have none.</param>
+/// <param name="CustomerName">What customers see: the display name, or a neutral word, never the email or the role.</param>
+internal sealed record TeammateProfile(string Id, string Name, string Email, bool AwayMode, string CustomerName)
 {
-    public static TeammateProfile From(Teammate teammate, WorkforceCipher cipher) =>
-        new(teammate.Id, cipher.Name(teammate), cipher.Email(teammate), teammate.AwayMode);
+    public static TeammateProfile From(Teammate teammate, WorkforceCipher cipher)
+    {
+        var name = cipher.Name(teammate);
+        var email = cipher.Email(teammate);
+        return new(teammate.Id, TeammateDisplayNames.OrFallback(name, email), email, teammate.AwayMode,
+            TeammateDisplayNames.OrFallback(name, TeammateDisplayNames.CustomerFallback));
+    }
 }
 
 /// <summary>

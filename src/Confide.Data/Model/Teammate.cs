@@ -11,10 +11,15 @@ public sealed class Teammate
     [DataCategory(DataCategories.SystemOperations)]
     public required string WorkspaceId { get; init; }
 
+    /// <summary>
+    /// The sign-in account, or null while this is an invitation to someone who already had an
+    /// account (<see cref="TeammateInvitation"/>): until they accept, nothing of the account
+    /// (its sign-ins, the workspace's policies) is joined to the workspace.
+    /// </summary>
     [DataCategory(DataCategories.SystemOperations)]
-    public required string AccountId { get; init; }
+    public string? AccountId { get; set; }
 
-    /// <summary>Sealed under the workspace's workforce key.</summary>
+    /// <summary>The display name shown to customers and teammates, sealed under the workspace's workforce key; empty for none.</summary>
     [DataCategory(DataCategories.EmployeeName)]
     public required byte[] EncryptedName { get; set; }
 

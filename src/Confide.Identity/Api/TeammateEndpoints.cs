@@ -13,6 +13,11 @@ internal static class TeammateEndpoints
 
     internal sealed record RoleInput(string? Role);
 
+    /// <param name="InitialPassword">
+    /// Always present when adding: the first password of an account created now, or, for an
+    /// address that already had an account, one that signs nobody in (that person signs in as
+    /// usual and accepts the invitation). The answer must not tell which.
+    /// </param>
     internal sealed record TeammateAddedView(string Id, string Role, string? InitialPassword)
     {
         public string Type { get; } = "admin";
@@ -29,6 +34,7 @@ internal static class TeammateEndpoints
     private static async Task<IResult> AddAsync(ApiCaller caller, CurrentCell cell, TeammateAdministration teammates, AddTeammateInput input, CancellationToken ct)
     {
         var role = input.Role ?? Data.Model.TeammateRoles.Agent;
+        // Added.Invited is deliberately not shown: the answer is the same for a new address and an existing account.
         var added = await teammates.AddAsync(cell.Database, caller.WorkspaceId, input.Email ?? throw new Platform.ConfideException(Platform.ConfideError.ParameterMissing("email")),
             input.Name, role, caller, ct);
         return TypedResults.Ok(new TeammateAddedView(added.TeammateId, role, added.GeneratedPassword));

@@ -50,6 +50,7 @@ public static class SsoRefusals
     public const string DomainNotAllowed = "domain_not_allowed";
     public const string NotATeammate = "not_a_teammate";
     public const string DefaultRoleMissing = "default_role_missing";
+    public const string InvitationPending = "invitation_pending";
     public const string LockedOut = "locked_out";
     public const string CorrelationMissing = "correlation_missing";
     public const string SamlInvalid = "saml_invalid";
@@ -58,7 +59,7 @@ public static class SsoRefusals
     public static IReadOnlyList<string> All { get; } =
     [
         NotConfigured, ProtocolNotAvailable, ProviderUnreachable, ConnectionUnusable, ProviderError, StateInvalid, NonceInvalid,
-        CodeRejected, TokenInvalid, EmailMissing, EmailNotVerified, DomainNotAllowed, NotATeammate, DefaultRoleMissing, LockedOut,
+        CodeRejected, TokenInvalid, EmailMissing, EmailNotVerified, DomainNotAllowed, NotATeammate, DefaultRoleMissing, InvitationPending, LockedOut,
         CorrelationMissing, SamlInvalid, Replayed,
     ];
 }

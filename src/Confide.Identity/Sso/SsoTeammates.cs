@@ -12,7 +12,9 @@ namespace Confide.Identity.Sso;
 /// Which account an identity provider's verified email signs in, for one workspace: the
 /// region's account with that email, if it is a teammate of this very workspace (a membership of
 /// another workspace never counts), or — with just-in-time provisioning — a new teammate with
-/// the connection's default role.
+/// the connection's default role. An account that existed before is never provisioned: it gets an
+/// invitation, which its owner accepts after signing in the way they usually do, because the
+/// workspace's identity provider vouching for an address is not that person's consent.
 /// </summary>
 public sealed class SsoTeammates(TeammateAdministration administration, ILookupNormalizer normalizer)
 {
@@ -46,16 +48,24 @@ public sealed class SsoTeammates(TeammateAdministration administration, ILookupN
 
         try
         {
-            await administration.ProvisionAsync(cell, connection.WorkspaceId, email, name, connection.DefaultRole, ActivityActor.SingleSignOn(ip), ct);
+            if ((await administration.ProvisionAsync(cell, connection.WorkspaceId, email, name, connection.DefaultRole, ActivityActor.SingleSignOn(ip), ct)).Invited)
+            {
+                return new(account, SsoRefusals.InvitationPending);
+            }
         }
         catch (ConfideException e) when (e.Error.Status == HttpStatusCode.Conflict)
         {
-            // Either a concurrent sign-in provisioned them first (fine), or the role is gone.
+            // A concurrent sign-in provisioned them first (fine), the role is gone, or they were already invited.
         }
 
         account = await FindAsync(cell, email, ct);
-        return account is not null && await IsTeammateAsync(cell, connection.WorkspaceId, account.Id, ct)
-            ? new(account, null)
+        if (account is not null && await IsTeammateAsync(cell, connection.WorkspaceId, account.Id, ct))
+        {
+            return new(account, null);
+        }
+
+        return account is not null && await IsInvitedAsync(cell, connection.WorkspaceId, account.Id, ct)
+            ? new(account, SsoRefusals.InvitationPending)
             : new(account, SsoRefusals.DefaultRoleMissing);
     }
 
@@ -64,6 +74,12 @@ public sealed class SsoTeammates(TeammateAdministration administration, ILookupN
         var normalized = normalizer.NormalizeEmail(email);
         await using var db = cell.CreateReadContext();
         return await db.Users.AsNoTracking().FirstOrDefaultAsync(u => u.NormalizedEmail == normalized, ct);
+    }
+
+    private static async Task<bool> IsInvitedAsync(CellDatabase cell, string workspaceId, string accountId, CancellationToken ct)
+    {
+        await using var db = cell.CreateReadContext();
+        return await db.TeammateInvitations.AnyAsync(i => i.WorkspaceId == workspaceId && i.AccountId == accountId, ct);
     }
 
     private static async Task<bool> IsTeammateAsync(CellDatabase cell, string workspaceId, string accountId, CancellationToken ct)

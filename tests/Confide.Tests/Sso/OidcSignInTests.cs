@@ -109,6 +109,54 @@ public sealed class OidcSignInTests(OidcServers servers) : IClassFixture<OidcSer
     }
 
     [Theory, MemberData(nameof(Providers.All), MemberType = typeof(Providers))]
+    public async Task JustInTime_ForAnAccountThatAlreadyExists_OnlyInvitesIt(string provider)
+    {
+        var (server, idp, workspace) = await WorkspaceWithOidcAsync(provider, justInTime: true);
+        var home = await server.CreateWorkspaceAsync(Region.Eu);
+        var email = NewEmail();
+        await AddTeammateAsync(home, email, "admin");
+        using var browser = new SsoBrowser(server, idp);
+
+        // The workspace's identity provider vouching for the address is not the person's consent: no session, no membership.
+        Assert.Equal("/app/sso/error?reason=invitation_pending", await browser.SignInAsync(workspace.Id, email));
+        await AssertNoSessionAsync(browser);
+        await using (var db = server.Cell(Region.Eu).CreateReadContext())
+        {
+            var normalized = email.ToUpperInvariant();
+            var account = await db.Users.SingleAsync(u => u.NormalizedEmail == normalized);
+            Assert.False(await db.Teammates.AnyAsync(t => t.WorkspaceId == workspace.Id && t.AccountId == account.Id));
+            Assert.True(await db.TeammateInvitations.AnyAsync(i => i.WorkspaceId == workspace.Id && i.AccountId == account.Id));
+        }
+
+        // Again: still only the one invitation, and the workspace's log has no sign-in of that account.
+        using var again = new SsoBrowser(server, idp);
+        Assert.Equal("/app/sso/error?reason=invitation_pending", await again.SignInAsync(workspace.Id, email));
+        var entries = await ActivityAsync(workspace);
+        Assert.Single(entries, e => e.Str("activity_type") == "app_admin_join");
+        Assert.DoesNotContain(entries, e => e.Str("activity_type") is "admin_login_success" or "admin_login_failure");
+    }
+
+    [Theory, MemberData(nameof(Providers.All), MemberType = typeof(Providers))]
+    public async Task AnSsoSession_CannotAcceptAnotherWorkspacesInvitation(string provider)
+    {
+        // One workspace's identity provider must not consent, for the person, to joining another workspace.
+        var (server, idp, workspace) = await WorkspaceWithOidcAsync(provider, justInTime: false);
+        var email = NewEmail();
+        await AddTeammateAsync(workspace, email, "agent");
+        var inviter = await server.CreateWorkspaceAsync(Region.Eu, "Inviter Inc");
+        var invitationId = await AddTeammateAsync(inviter, email, "agent");
+        using var browser = new SsoBrowser(server, idp);
+        Assert.Equal($"/app/inbox?workspace={workspace.Id}", await browser.SignInAsync(workspace.Id, email));
+
+        var answered = await browser.Http.AnswerInvitationAsync(invitationId, accept: true);
+        Assert.Contains("To answer an invitation, sign in with your password or a passkey.", answered, StringComparison.Ordinal);
+        await using var db = server.Cell(Region.Eu).CreateReadContext();
+        Assert.True(await db.TeammateInvitations.AnyAsync(i => i.TeammateId == invitationId && i.DeclinedAt == null));
+        Assert.False(await db.Teammates.AnyAsync(t => t.Id == invitationId && t.AccountId != null));
+        Assert.DoesNotContain(await ActivityAsync(inviter), e => e.Str("activity_type") == "admin_invitation_acceptance");
+    }
+
+    [Theory, MemberData(nameof(Providers.All), MemberType = typeof(Providers))]
     public async Task JustInTimeOff_PersonWhoIsNotATeammate_IsRefused(string provider)
     {
         var (server, idp, workspace) = await WorkspaceWithOidcAsync(provider, justInTime: false);

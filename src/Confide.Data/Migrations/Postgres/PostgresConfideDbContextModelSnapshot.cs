@@ -683,7 +683,6 @@ namespace Confide.Data.Migrations.Postgres
                         .HasColumnType("character varying(24)");
 
                     b.Property<string>("AccountId")
-                        .IsRequired()
                         .HasColumnType("text");
 
                     b.Property<bool>("AwayMode")
@@ -780,6 +779,39 @@ namespace Confide.Data.Migrations.Postgres
                         .HasDatabaseName("UserNameIndex");
 
                     b.ToTable("AspNetUsers", (string)null);
+                });
+
+            modelBuilder.Entity("Confide.Data.Model.TeammateInvitation", b =>
+                {
+                    b.Property<string>("TeammateId")
+                        .HasMaxLength(24)
+                        .HasColumnType("character varying(24)");
+
+                    b.Property<string>("AccountId")
+                        .IsRequired()
+                        .HasColumnType("text");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<DateTimeOffset?>("DeclinedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<DateTimeOffset>("ExpiresAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("WorkspaceId")
+                        .IsRequired()
+                        .HasColumnType("character varying(32)");
+
+                    b.HasKey("TeammateId");
+
+                    b.HasIndex("AccountId");
+
+                    b.HasIndex("WorkspaceId", "AccountId")
+                        .IsUnique();
+
+                    b.ToTable("TeammateInvitations");
                 });
 
             modelBuilder.Entity("Confide.Data.Model.TeammateSession", b =>
@@ -1241,7 +1273,26 @@ namespace Confide.Data.Migrations.Postgres
                 {
                     b.HasOne("Confide.Data.Model.TeammateAccount", null)
                         .WithMany()
+                        .HasForeignKey("AccountId");
+
+                    b.HasOne("Confide.Data.Model.Workspace", null)
+                        .WithMany()
+                        .HasForeignKey("WorkspaceId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Confide.Data.Model.TeammateInvitation", b =>
+                {
+                    b.HasOne("Confide.Data.Model.TeammateAccount", null)
+                        .WithMany()
                         .HasForeignKey("AccountId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.HasOne("Confide.Data.Model.Teammate", null)
+                        .WithOne()
+                        .HasForeignKey("Confide.Data.Model.TeammateInvitation", "TeammateId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
 

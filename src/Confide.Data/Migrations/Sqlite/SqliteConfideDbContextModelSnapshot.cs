@@ -678,7 +678,6 @@ namespace Confide.Data.Migrations.Sqlite
                         .HasColumnType("TEXT");
 
                     b.Property<string>("AccountId")
-                        .IsRequired()
                         .HasColumnType("TEXT");
 
                     b.Property<bool>("AwayMode")
@@ -775,6 +774,39 @@ namespace Confide.Data.Migrations.Sqlite
                         .HasDatabaseName("UserNameIndex");
 
                     b.ToTable("AspNetUsers", (string)null);
+                });
+
+            modelBuilder.Entity("Confide.Data.Model.TeammateInvitation", b =>
+                {
+                    b.Property<string>("TeammateId")
+                        .HasMaxLength(24)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("AccountId")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("CreatedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long?>("DeclinedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("ExpiresAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("WorkspaceId")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("TeammateId");
+
+                    b.HasIndex("AccountId");
+
+                    b.HasIndex("WorkspaceId", "AccountId")
+                        .IsUnique();
+
+                    b.ToTable("TeammateInvitations");
                 });
 
             modelBuilder.Entity("Confide.Data.Model.TeammateSession", b =>
@@ -1232,7 +1264,26 @@ namespace Confide.Data.Migrations.Sqlite
                 {
                     b.HasOne("Confide.Data.Model.TeammateAccount", null)
                         .WithMany()
+                        .HasForeignKey("AccountId");
+
+                    b.HasOne("Confide.Data.Model.Workspace", null)
+                        .WithMany()
+                        .HasForeignKey("WorkspaceId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Confide.Data.Model.TeammateInvitation", b =>
+                {
+                    b.HasOne("Confide.Data.Model.TeammateAccount", null)
+                        .WithMany()
                         .HasForeignKey("AccountId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.HasOne("Confide.Data.Model.Teammate", null)
+                        .WithOne()
+                        .HasForeignKey("Confide.Data.Model.TeammateInvitation", "TeammateId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
 

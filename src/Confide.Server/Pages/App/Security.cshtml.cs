@@ -18,7 +18,8 @@ namespace Confide.Server.Pages.App;
 /// <c>SecurityModel.Passkeys.cs</c>. Each change is recorded in the activity log of every
 /// workspace the teammate belongs to in this region.
 /// </summary>
-public sealed partial class SecurityModel(UserManager<TeammateAccount> users, TeammateSignInManager signInManager, CurrentCell cell) : PageModel
+public sealed partial class SecurityModel(
+    UserManager<TeammateAccount> users, TeammateSignInManager signInManager, CurrentCell cell, TeammateMemberships memberships, TeammateNames names) : PageModel
 {
     private const int RecoveryCodeCount = 10;
 
@@ -63,9 +64,10 @@ public sealed partial class SecurityModel(UserManager<TeammateAccount> users, Te
     /// </summary>
     public override async Task OnPageHandlerExecutionAsync(Microsoft.AspNetCore.Mvc.Filters.PageHandlerExecutingContext context, Microsoft.AspNetCore.Mvc.Filters.PageHandlerExecutionDelegate next)
     {
-        // Signing the account's other sessions out only takes access away: any session may.
+        // Signing the account's other sessions out only takes access away, and a display name is
+        // the workspace's own: any session may do either.
         if (HttpMethods.IsPost(Request.Method) && SessionClaims.MethodOf(User) == SignInMethods.Sso
-            && context.HandlerMethod?.MethodInfo.Name != nameof(OnPostSignOutEverywhereAsync))
+            && context.HandlerMethod?.MethodInfo.Name != nameof(OnPostSignOutEverywhereAsync) && context.HandlerMethod?.Name != DisplayNameHandler)
         {
             await LoadAsync();
             Error = SsoSessionMessage;
@@ -217,6 +219,7 @@ public sealed partial class SecurityModel(UserManager<TeammateAccount> users, Te
             TwoFactorEnabled = await users.GetTwoFactorEnabledAsync(account);
             RecoveryCodesLeft = TwoFactorEnabled ? await users.CountRecoveryCodesAsync(account) : 0;
             await LoadPasskeysAsync(account);
+            await LoadDisplayNameAsync(account.Id);
         }
 
         return account;

@@ -182,6 +182,6 @@ public sealed class IndexModel(
         await using var db = Cell.Database.CreateReadContext();
         var teammates = await db.Teammates.Where(t => t.WorkspaceId == workspaceId).ToListAsync(ct);
         var workforce = await keys.WorkforceAsync(Cell.Database, workspaceId, ct);
-        return [.. teammates.Select(t => new TeammateOption(t.Id, workforce.Name(t))).OrderBy(t => t.Name, StringComparer.CurrentCultureIgnoreCase)];
+        return [.. teammates.Select(t => new TeammateOption(t.Id, TeammateDisplayNames.OrFallback(workforce.Name(t), workforce.Email(t)))).OrderBy(t => t.Name, StringComparer.CurrentCultureIgnoreCase)];
     }
 }

@@ -119,6 +119,6 @@ public sealed class SecurityModel(TeammateMemberships memberships, CurrentCell c
         HasSsoConnection = await db.SsoConnections.AnyAsync(c => c.WorkspaceId == workspaceId, ct);
         var owners = await db.Teammates.Where(t => t.WorkspaceId == workspaceId && t.Role == TeammateRoles.Owner).OrderBy(t => t.CreatedAt).ToListAsync(ct);
         var workforce = await keys.WorkforceAsync(Cell.Database, workspaceId, ct);
-        Owners = [.. owners.Select(o => (o.Id, workforce.Name(o)))];
+        Owners = [.. owners.Select(o => (o.Id, TeammateDisplayNames.OrFallback(workforce.Name(o), workforce.Email(o))))];
     }
 }

@@ -25,6 +25,7 @@ public sealed class ErrorModel(CurrentCell cell) : PageModel
         [SsoRefusals.DomainNotAllowed] = "Your email domain may not sign in to this workspace.",
         [SsoRefusals.NotATeammate] = "You are not a teammate of this workspace. Ask an administrator to add you.",
         [SsoRefusals.DefaultRoleMissing] = "You could not be added to this workspace: its single sign-on role no longer exists.",
+        [SsoRefusals.InvitationPending] = "You already have an account on this server, so this workspace has invited you instead of adding you. Sign in the way you usually do, accept the invitation under Invitations, and then single sign-on works here.",
         [SsoRefusals.LockedOut] = "This account is temporarily locked.",
         [SsoRefusals.CorrelationMissing] = "This sign-in was not started in this browser, was already used, or took too long. Start again.",
         [SsoRefusals.SamlInvalid] = "The identity provider's answer could not be verified.",
