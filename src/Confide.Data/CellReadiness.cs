@@ -55,6 +55,18 @@ public sealed class CellReadiness
     /// <summary>Called by the writer after each transaction: committed, or failed because the database was unavailable.</summary>
     internal void Record(bool ready, string? reason) => _last = new WriteReadiness(ready, reason, _time.GetUtcNow());
 
+    /// <summary>
+    /// A read (or any call outside the writer) found the database unavailable: a database that
+    /// cannot answer a query cannot take a write either, so say so without waiting for a probe.
+    /// </summary>
+    public void ReportFailure(Exception exception)
+    {
+        if (DatabaseFailure.IsUnavailable(exception))
+        {
+            Record(false, DatabaseFailure.ReasonOf(exception));
+        }
+    }
+
     private async Task<WriteReadiness> ProbeAsync()
     {
         try

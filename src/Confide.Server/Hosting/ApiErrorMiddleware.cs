@@ -28,6 +28,11 @@ public sealed partial class ApiErrorMiddleware(RequestDelegate next, ILogger<Api
         catch (Exception ex) when (!context.Response.HasStarted && !context.RequestAborted.IsCancellationRequested)
         {
             var failure = Classify(ex, context.Request);
+            if (failure.Kind == FailureKind.DatabaseUnavailable && context.RequestServices.GetService<CurrentCell>() is { IsResolved: true } cell)
+            {
+                cell.Database.Readiness.ReportFailure(ex);
+            }
+
             Log(context, ex, failure);
             var retryAfter = failure.Kind == FailureKind.DatabaseUnavailable ? ErrorResponses.DatabaseRetryAfterSeconds : 1;
             context.Response.Clear();

@@ -75,6 +75,50 @@ public sealed class DatabaseOutageTests
     }
 
     [Fact]
+    public async Task SqliteWriteLockHeldElsewhere_ReadinessSaysSoWithinItsBound_LivenessStaysUp_AndItRecovers()
+    {
+        await using var server = await TestServer.StartAsync(Providers.Sqlite);
+        using var anonymous = server.Client(Region.Eu);
+        using var client = (await server.CreateWorkspaceAsync(Region.Eu)).Client();
+        Assert.Equal(HttpStatusCode.OK, (await anonymous.GetAsync("health/ready")).StatusCode);
+
+        // Another process (a backup tool, an operator's sqlite3 shell) holds the write lock.
+        var file = Path.Combine(server.DataDirectory, "regions", "eu", "confide.db");
+        await using (var holder = new SqliteConnection($"Data Source={file};Pooling=False"))
+        {
+            await holder.OpenAsync();
+            await using (var begin = holder.CreateCommand())
+            {
+                begin.CommandText = "BEGIN IMMEDIATE";
+                await begin.ExecuteNonQueryAsync();
+            }
+
+            // The probe waits behind the lock like any write; the answer does not: at most the
+            // reuse window of the last answer plus the probe's time limit (and a loaded machine's slack).
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            while ((await anonymous.GetAsync("health/ready")).StatusCode == HttpStatusCode.OK)
+            {
+                Assert.True(clock.Elapsed < TimeSpan.FromSeconds(15), $"readiness still said ready {clock.Elapsed} after the lock was taken");
+                await Task.Delay(100);
+            }
+
+            using var ready = await anonymous.GetAsync("health/ready");
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, ready.StatusCode);
+            Assert.Equal(TimeSpan.FromSeconds(5), ready.Headers.RetryAfter?.Delta);
+            Assert.Equal(HttpStatusCode.OK, (await anonymous.GetAsync("health/live")).StatusCode);
+            // Reads go on (WAL): only writes wait for the lock.
+            await (await client.GetAsync("contacts")).JsonAsync();
+        }
+
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while ((await anonymous.GetAsync("health/ready")).StatusCode != HttpStatusCode.OK)
+        {
+            Assert.True(DateTime.UtcNow < deadline, "readiness did not recover within 60 s of the lock's release");
+            await Task.Delay(100);
+        }
+    }
+
+    [Fact]
     public async Task StartWithUnreachablePostgres_ExitsNonZero_WithOneLineAndNoStackTrace()
     {
         var nothingListens = new NpgsqlConnectionStringBuilder(TestPostgres.ConnectionString ?? "Host=127.0.0.1;Username=confide;Password=unused;Database=confide")
