@@ -33,7 +33,15 @@ public sealed class CuttableTcpProxy : IAsyncDisposable
         _listener.Stop();
         foreach (var client in _open.Keys)
         {
-            client.Client.LingerState = new LingerOption(true, 0); // RST, not a polite FIN
+            try
+            {
+                // RST, not a polite FIN. A pipe closing at this moment may have disposed it already.
+                client.Client?.LingerState = new LingerOption(true, 0);
+            }
+            catch (ObjectDisposedException)
+            {
+            }
+
             client.Dispose();
         }
 
