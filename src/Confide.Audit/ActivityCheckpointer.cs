@@ -25,6 +25,9 @@ public sealed partial class ActivityCheckpointer(
 {
     private const int LeafBatch = 10_000;
 
+    /// <summary>While a database is down every round fails for every workspace the same way: log it once a window.</summary>
+    private readonly LogRateLimiter _failureLog = new(time);
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         try
@@ -69,7 +72,18 @@ public sealed partial class ActivityCheckpointer(
             {
                 // Try again next round; the entries themselves are committed and safe.
                 pending.Add(region, workspaceId);
-                LogCheckpointFailed(logger, ex, region.Code);
+                var unavailable = DatabaseFailure.IsUnavailable(ex);
+                if (_failureLog.ShouldLog(new LogKey("checkpoint_failed", ex.GetType().FullName, region.Code), out var suppressed))
+                {
+                    if (unavailable)
+                    {
+                        LogCheckpointDatabaseUnavailable(logger, region.Code, DatabaseFailure.ReasonOf(ex), suppressed);
+                    }
+                    else
+                    {
+                        LogCheckpointFailed(logger, ex, region.Code, suppressed);
+                    }
+                }
             }
         }
 
@@ -112,7 +126,7 @@ public sealed partial class ActivityCheckpointer(
                 return Task.CompletedTask;
             }, cancellationToken);
         }
-        catch (DbUpdateException)
+        catch (DbUpdateException ex) when (DatabaseFailure.IsConflict(ex))
         {
             // Another process signed the same tree size first; its checkpoint is as good.
             return null;
@@ -174,6 +188,9 @@ public sealed partial class ActivityCheckpointer(
     [LoggerMessage(EventId = 4100, EventName = "DataIntegrityFailure", Level = LogLevel.Critical, Message = "The activity log of workspace {WorkspaceId} in region {Region} failed its integrity check; it is not checkpointed until this is resolved.")]
     private static partial void LogIntegrityFailure(ILogger logger, Exception exception, string region, string workspaceId);
 
-    [LoggerMessage(EventId = 4200, Level = LogLevel.Error, Message = "Signing an activity-log checkpoint in region {Region} failed; retrying next round.")]
-    private static partial void LogCheckpointFailed(ILogger logger, Exception exception, string region);
+    [LoggerMessage(EventId = 4200, Level = LogLevel.Error, Message = "Signing an activity-log checkpoint in region {Region} failed; retrying next round ({Suppressed} more like it since the last one logged were left out).")]
+    private static partial void LogCheckpointFailed(ILogger logger, Exception exception, string region, int suppressed);
+
+    [LoggerMessage(EventId = 4201, Level = LogLevel.Warning, Message = "Signing an activity-log checkpoint in region {Region} failed: the database is unavailable ({Reason}); retrying next round ({Suppressed} more like it since the last one logged were left out).")]
+    private static partial void LogCheckpointDatabaseUnavailable(ILogger logger, string region, string reason, int suppressed);
 }

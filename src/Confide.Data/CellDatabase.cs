@@ -2,6 +2,8 @@ using System.Data.Common;
 using Confide.Platform;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Diagnostics;
+using Microsoft.Extensions.Logging;
 using Npgsql;
 
 namespace Confide.Data;
@@ -33,6 +35,7 @@ public sealed class CellDatabase : IAsyncDisposable
 
         _trackingOptions = BuildOptions(_ => { });
         Writer = new CellWriter(this, time);
+        Readiness = new CellReadiness(this, time);
     }
 
     public Region Region { get; }
@@ -43,6 +46,9 @@ public sealed class CellDatabase : IAsyncDisposable
 
     /// <summary>Serialised, group-committed writes; see <see cref="CellWriter"/>.</summary>
     public CellWriter Writer { get; }
+
+    /// <summary>Whether this cell can take a durable write right now; see <see cref="CellReadiness"/>.</summary>
+    public CellReadiness Readiness { get; }
 
     public static CellDatabase ForSqliteFile(Region region, string path, TimeProvider time)
     {
@@ -109,6 +115,15 @@ public sealed class CellDatabase : IAsyncDisposable
                 ? new DbContextOptionsBuilder<PostgresConfideDbContext>().UseNpgsql(ConnectionString)
                 : new DbContextOptionsBuilder<PostgresConfideDbContext>().UseNpgsql(connection),
         };
+        // A failing database call is logged once, classified, where it is answered (the HTTP
+        // edge, the writer's caller); EF Core's own error events would add a stack trace per
+        // failed command and can quote parameter values.
+        builder.ConfigureWarnings(warnings => warnings.Log(
+            (RelationalEventId.CommandError, LogLevel.Debug),
+            (RelationalEventId.ConnectionError, LogLevel.Debug),
+            (RelationalEventId.TransactionError, LogLevel.Debug),
+            (CoreEventId.SaveChangesFailed, LogLevel.Debug),
+            (CoreEventId.QueryIterationFailed, LogLevel.Debug)));
         if (Provider == DatabaseProvider.Sqlite)
         {
             builder.AddInterceptors(StatementReuseInterceptor.Instance);

@@ -65,12 +65,20 @@ public sealed class CellWriter : IAsyncDisposable
                         contexts = CellContextFactory.CreatePool(_cell.OptionsFor(connection));
                     }
 
-                    await ExecuteBatchAsync(connection, contexts!, batch);
+                    if (await ExecuteBatchAsync(connection, contexts!, batch))
+                    {
+                        _cell.Readiness.Record(ready: true, reason: null);
+                    }
                 }
                 catch (Exception ex)
                 {
                     // The transaction failed as a whole (commit or connection error): nothing
                     // in it is acknowledged. Start over on a fresh connection.
+                    if (DatabaseFailure.IsUnavailable(ex))
+                    {
+                        _cell.Readiness.Record(ready: false, DatabaseFailure.ReasonOf(ex));
+                    }
+
                     foreach (var unit in batch)
                     {
                         unit.Fail(ex);
@@ -117,7 +125,8 @@ public sealed class CellWriter : IAsyncDisposable
         return connection;
     }
 
-    private static async Task ExecuteBatchAsync(DbConnection connection, Func<ConfideDbContext> contexts, List<WriteUnit> batch)
+    /// <summary>Runs and commits one batch; true when at least one unit's write was committed.</summary>
+    private static async Task<bool> ExecuteBatchAsync(DbConnection connection, Func<ConfideDbContext> contexts, List<WriteUnit> batch)
     {
         await using var transaction = await connection.BeginTransactionAsync();
         var done = new List<WriteUnit>(batch.Count);
@@ -129,6 +138,13 @@ public sealed class CellWriter : IAsyncDisposable
                 await unit.RunAsync(contexts, transaction);
                 await transaction.ReleaseAsync("unit");
                 done.Add(unit);
+            }
+            catch (Exception ex) when (DatabaseFailure.IsUnavailable(ex))
+            {
+                // The disk is full, the file is locked or the connection is gone: SQLite may
+                // already have rolled the whole transaction back, so the savepoint is no
+                // more. Fail the batch with this cause rather than with the rollback's error.
+                throw;
             }
             catch (Exception ex)
             {
@@ -142,6 +158,8 @@ public sealed class CellWriter : IAsyncDisposable
         {
             unit.Succeed();
         }
+
+        return done.Count > 0;
     }
 
     public async ValueTask DisposeAsync()

@@ -17,6 +17,9 @@ public sealed partial class ApiTokenLastUse(TimeProvider time, ILogger<ApiTokenL
 
     private readonly ConcurrentDictionary<(Region, string), DateTimeOffset> _written = new();
 
+    /// <summary>While the database is down every token's bookkeeping fails the same way: log it once a window.</summary>
+    private readonly LogRateLimiter _failureLog = new(time);
+
     public void Record(CellDatabase cell, string tokenId)
     {
         var now = time.GetUtcNow();
@@ -40,10 +43,25 @@ public sealed partial class ApiTokenLastUse(TimeProvider time, ILogger<ApiTokenL
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
             // Only bookkeeping: the request it came from has been served either way.
-            LogWriteFailed(logger, ex, cell.Region.Code);
+            if (!_failureLog.ShouldLog(new LogKey("token_last_use_failed", ex.GetType().FullName, cell.Region.Code), out var suppressed))
+            {
+                return;
+            }
+
+            if (DatabaseFailure.IsUnavailable(ex))
+            {
+                LogDatabaseUnavailable(logger, cell.Region.Code, DatabaseFailure.ReasonOf(ex), suppressed);
+            }
+            else
+            {
+                LogWriteFailed(logger, ex, cell.Region.Code, suppressed);
+            }
         }
     }
 
-    [LoggerMessage(EventId = 4300, Level = LogLevel.Warning, Message = "Recording an API token's last use in region {Region} failed.")]
-    private static partial void LogWriteFailed(ILogger logger, Exception exception, string region);
+    [LoggerMessage(EventId = 4300, Level = LogLevel.Warning, Message = "Recording an API token's last use in region {Region} failed ({Suppressed} more like it since the last one logged were left out).")]
+    private static partial void LogWriteFailed(ILogger logger, Exception exception, string region, int suppressed);
+
+    [LoggerMessage(EventId = 4301, Level = LogLevel.Warning, Message = "Recording an API token's last use in region {Region} failed: the database is unavailable ({Reason}); {Suppressed} more like it since the last one logged were left out.")]
+    private static partial void LogDatabaseUnavailable(ILogger logger, string region, string reason, int suppressed);
 }

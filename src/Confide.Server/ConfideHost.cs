@@ -147,7 +147,14 @@ public static class ConfideHost
     {
         foreach (var cell in services.GetRequiredService<CellRegistry>().All)
         {
-            await PrepareCellAsync(services, cell, cancellationToken);
+            try
+            {
+                await PrepareCellAsync(services, cell, cancellationToken);
+            }
+            catch (Exception ex) when (DatabaseFailure.IsUnavailable(ex))
+            {
+                throw new DatabaseUnavailableException(cell.Region, DatabaseFailure.ReasonOf(ex), ex);
+            }
         }
     }
 

@@ -20,7 +20,7 @@ internal static class ServeCommand
         {
             return await ServeAsync(configuration, cancellationToken);
         }
-        catch (Exception ex) when (ex is OptionsValidationException or InvalidOperationException or ArgumentException or IOException or Confide.Crypto.MasterKeyUnavailableException)
+        catch (Exception ex) when (ex is OptionsValidationException or InvalidOperationException or ArgumentException or IOException or Confide.Crypto.MasterKeyUnavailableException or Confide.Data.DatabaseUnavailableException)
         {
             // Configuration and start-up problems: say what is wrong, without a stack trace.
             await Console.Error.WriteLineAsync($"Confide could not start: {ex.Message}");

@@ -69,7 +69,10 @@ internal static class OidcEvents
         return SsoAssertion.Verified(email, principal.FindFirst(nameAttribute)?.Value);
     }
 
-    /// <summary>The handler reports failures as exceptions; these are the reason codes they mean.</summary>
+    /// <summary>
+    /// The handler reports failures as exceptions; these are the reason codes they mean, told
+    /// apart by type and by the protocol error the handler attaches, never by message text.
+    /// </summary>
     private static string Classify(HttpContext http, Exception? failure)
     {
         if (http.Request.Query.ContainsKey("error"))
@@ -80,12 +83,28 @@ internal static class OidcEvents
         return failure switch
         {
             OpenIdConnectProtocolInvalidNonceException => SsoRefusals.NonceInvalid,
-            OpenIdConnectProtocolException e when e.Message.Contains("invalid_grant", StringComparison.Ordinal) => SsoRefusals.CodeRejected,
-            OpenIdConnectProtocolException e when e.Message.Contains("error", StringComparison.OrdinalIgnoreCase) && e.Message.Contains("Message contains", StringComparison.Ordinal) => SsoRefusals.CodeRejected,
-            // "Correlation failed." and "The oauth state was missing or invalid.": the response is not of a flow this browser started.
-            { Message: var m } when m.Contains("Correlation", StringComparison.OrdinalIgnoreCase) || m.Contains("state", StringComparison.OrdinalIgnoreCase) => SsoRefusals.StateInvalid,
-            HttpRequestException or TaskCanceledException or IOException => SsoRefusals.ProviderUnreachable,
+            // The token endpoint answered with an OAuth error (invalid_grant for a spent or
+            // stolen code, ...): the handler puts its code in Data["error"].
+            OpenIdConnectProtocolException e when e.Data["error"] is string => SsoRefusals.CodeRejected,
+            // The handler's own refusals of the callback (missing or unreadable state, no
+            // correlation cookie, a message of the wrong shape): it is not the response to a
+            // flow this browser started.
+            AuthenticationFailureException => SsoRefusals.StateInvalid,
+            _ when IsUnreachable(failure) => SsoRefusals.ProviderUnreachable,
             _ => SsoRefusals.TokenInvalid,
         };
+    }
+
+    private static bool IsUnreachable(Exception? failure)
+    {
+        for (var current = failure; current is not null; current = current.InnerException)
+        {
+            if (current is HttpRequestException or TaskCanceledException or IOException or System.Net.Sockets.SocketException)
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 }

@@ -28,7 +28,7 @@ public sealed class SamlReplayGuard(TimeProvider time)
             }, ct);
             return true;
         }
-        catch (DbUpdateException)
+        catch (DbUpdateException ex) when (DatabaseFailure.IsConflict(ex))
         {
             // Told apart from other write failures by looking: the row is there only if it was used before.
             await using var db = cell.CreateReadContext();
