@@ -75,7 +75,7 @@ public sealed class HeadlessChromium : IAsyncDisposable
     public static BrowserNewContextOptions Phone() => new()
     {
         ViewportSize = new() { Width = 390, Height = 844 },
-        DeviceScaleFactor = 3,
+        DeviceScaleFactor = 2,
         IsMobile = true,
         HasTouch = true,
     };
