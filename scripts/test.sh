@@ -2,7 +2,7 @@
 # The whole test suite: build (warnings as errors), the .NET suite on SQLite and PostgreSQL,
 # and the official Intercom Node SDK against a live server on both providers.
 # Installs what it needs (Debian's postgresql, softhsm2, oathtool, testssl.sh, sslscan, simplesamlphp, xmlsec1, chromium,
-# node/npm, the SDK's npm packages) if missing.
+# node/npm, the SDK's, the OIDC provider's and axe-core's npm packages) if missing.
 # Prints "N passed, N failed" last and exits non-zero on any failure.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -97,6 +97,12 @@ if [ ! -d tests/oidc/node_modules/oidc-provider ]; then
   (cd tests/oidc && npm ci --no-audit --no-fund --loglevel=error)
 fi
 export CONFIDE_TEST_REQUIRE_OIDC=1
+
+# The accessibility tests inject npm axe-core (tests/axe) into every page they scan.
+echo "== axe-core (npm ci)"
+if [ ! -f tests/axe/node_modules/axe-core/axe.min.js ]; then
+  (cd tests/axe && npm ci --no-audit --no-fund --loglevel=error)
+fi
 
 echo "== .NET suite (SQLite and PostgreSQL, key files and PKCS#11)"
 set +e

@@ -121,7 +121,7 @@ public static class ConfideHost
         app.UseMiddleware<SecurityHeadersMiddleware>();
         app.UseTrustedProxies();
         app.UseMiddleware<ApiErrorMiddleware>();
-        app.UseStatusCodePages(StatusCodePages.WriteIntercomErrorAsync);
+        app.UseConfideStatusCodePages();
         // Before routing and authentication: a throttled request costs no token lookup.
         app.UseRateLimiter();
         app.UseStaticFiles();

@@ -3,15 +3,29 @@ using System.Net;
 
 namespace Confide.Server.Hosting;
 
-/// <summary>Gives bodiless error statuses (unknown route, wrong method, missing token) the Intercom error body.</summary>
+/// <summary>
+/// Gives bodiless error statuses (unknown route, wrong method, missing token) a body: the
+/// Intercom error body for the API, the error page inside the app's layout for teammate pages.
+/// </summary>
 internal static class StatusCodePages
 {
+    public static IApplicationBuilder UseConfideStatusCodePages(this IApplicationBuilder app)
+    {
+        app.UseStatusCodePages(WriteIntercomErrorAsync);
+        // Inside the one above, so it answers first: a teammate page's request runs again as
+        // Pages/App/Error (which keeps the status), so a 403 or 404 reads like the rest of the app.
+        app.UseWhen(
+            context => context.Request.Path.StartsWithSegments("/app"),
+            branch => branch.UseStatusCodePagesWithReExecute("/app/error/{0}"));
+        return app;
+    }
+
     public static Task WriteIntercomErrorAsync(StatusCodeContext context)
     {
         var http = context.HttpContext;
         if (http.Request.Path.StartsWithSegments("/app"))
         {
-            return Task.CompletedTask;
+            return Task.CompletedTask; // answered by the error page (above)
         }
 
         var (code, message) = http.Response.StatusCode switch

@@ -52,7 +52,7 @@ public sealed class CompanyWebsite : IAsyncDisposable
         _pages[id] = $"""
             <!doctype html>
             <html lang="en">
-            <head><meta charset="utf-8"><title>Acme Shop</title></head>
+            <head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>Acme Shop</title></head>
             <body>
             <h1>Acme Shop</h1>
             <p>Everything for your garden.</p>

@@ -54,14 +54,31 @@ public sealed class HeadlessChromium : IAsyncDisposable
     }
 
     /// <summary>A page in a new, empty profile whose relative URLs resolve against <paramref name="baseUrl"/>.</summary>
-    public async Task<IPage> NewPageAsync(Uri baseUrl)
+    public Task<IPage> NewPageAsync(Uri baseUrl) => NewPageAsync(baseUrl, new());
+
+    /// <summary>
+    /// As <see cref="NewPageAsync(Uri)"/>, with more options for the profile: a phone's screen
+    /// (<see cref="Phone"/>), or no Content-Security-Policy so a test tool's script can be added (<see cref="Axe"/>).
+    /// </summary>
+    public async Task<IPage> NewPageAsync(Uri baseUrl, BrowserNewContextOptions options)
     {
         // The server's certificate comes from its own local CA, which this profile does not know.
-        var context = await _browser.NewContextAsync(new() { IgnoreHTTPSErrors = true, BaseURL = baseUrl.ToString() });
+        options.IgnoreHTTPSErrors = true;
+        options.BaseURL = baseUrl.ToString();
+        var context = await _browser.NewContextAsync(options);
         // Generous: on a loaded two-core CI machine a sign-in round trip can take several seconds.
         context.SetDefaultTimeout(45_000);
         return await context.NewPageAsync();
     }
+
+    /// <summary>A phone's screen (390 × 844 CSS pixels, as an iPhone 14's), touch and the mobile viewport rules.</summary>
+    public static BrowserNewContextOptions Phone() => new()
+    {
+        ViewportSize = new() { Width = 390, Height = 844 },
+        DeviceScaleFactor = 2,
+        IsMobile = true,
+        HasTouch = true,
+    };
 
     public async ValueTask DisposeAsync()
     {

@@ -7,7 +7,7 @@ namespace Confide.Messaging.Messenger.Settings;
 /// for a developer's own machine, lower-case, default port dropped. No wildcards: an origin
 /// list that matches anything would let any site frame the messenger.
 /// </summary>
-internal static class MessengerOrigins
+public static class MessengerOrigins
 {
     public const int MaxCount = 100;
 
@@ -17,6 +17,21 @@ internal static class MessengerOrigins
     private static readonly string[] LoopbackHosts = ["localhost", "127.0.0.1", "[::1]"];
 
     public static IReadOnlyList<string> Parse(string? stored) => stored?.Split(' ', StringSplitOptions.RemoveEmptyEntries) ?? [];
+
+    /// <summary>
+    /// The origin of a page's address (a Referer) as this list spells origins, or null when it
+    /// is not an http(s) address.
+    /// </summary>
+    public static string? OfPage(string? address)
+    {
+        if (!Uri.TryCreate(address, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttps && uri.Scheme != Uri.UriSchemeHttp) || uri.Host.Length == 0)
+        {
+            return null;
+        }
+
+        var host = (uri.HostNameType == UriHostNameType.Dns ? uri.IdnHost : uri.Host).ToLowerInvariant();
+        return uri.IsDefaultPort ? $"{uri.Scheme}://{host}" : $"{uri.Scheme}://{host}:{uri.Port}";
+    }
 
     public static string? Format(IReadOnlyList<string> origins) => origins.Count == 0 ? null : string.Join(' ', origins);
 

@@ -47,7 +47,7 @@ public abstract class TeammatePageModel(TeammateMemberships memberships, Current
             var needed = GetType().GetCustomAttributes(typeof(PagePermissionAttribute), inherit: false).OfType<PagePermissionAttribute>().SingleOrDefault()?.Permission;
             if (selected is not null && !IpAllowlist.Allows(selected.IpAllowlist, HttpContext.Connection.RemoteIpAddress))
             {
-                context.Result = new ContentResult { StatusCode = StatusCodes.Status403Forbidden, Content = "This workspace only accepts sign-ins from the addresses on its IP allowlist.", ContentType = "text/plain; charset=utf-8" };
+                context.Result = PageRefusal.Forbidden(HttpContext, new("This workspace only accepts sign-ins from the addresses on its IP allowlist."));
                 return;
             }
 
@@ -63,21 +63,16 @@ public abstract class TeammatePageModel(TeammateMemberships memberships, Current
 
             if (selected is not null && !SignInPolicy.IsSatisfied(selected, User))
             {
-                context.Result = new ContentResult
-                {
-                    StatusCode = StatusCodes.Status403Forbidden,
-                    Content = selected.RequireSso
-                        ? $"This workspace requires single sign-on. Sign in through your identity provider: /app/sso/{selected.WorkspaceId}/start"
-                        : $"This workspace does not accept the way you signed in. Sign out and sign in with one of: {string.Join(", ", selected.AllowedSignInMethods ?? (IEnumerable<string>)[])}.",
-                    ContentType = "text/plain; charset=utf-8",
-                };
+                context.Result = PageRefusal.Forbidden(HttpContext, selected.RequireSso
+                    ? new("This workspace requires single sign-on. Sign in through your identity provider.", $"/app/sso/{selected.WorkspaceId}/start", "Sign in with single sign-on")
+                    : new($"This workspace does not accept the way you signed in. Sign out and sign in with one of: {string.Join(", ", selected.AllowedSignInMethods ?? (IEnumerable<string>)[])}."));
                 return;
             }
 
             if (selected is not null && (needed is null || !selected.Permissions.Contains(needed)))
             {
                 // Deny by default: a page without a declared permission is shown to nobody.
-                context.Result = new ContentResult { StatusCode = StatusCodes.Status403Forbidden, Content = "Your role in this workspace does not allow this page.", ContentType = "text/plain; charset=utf-8" };
+                context.Result = PageRefusal.Forbidden(HttpContext, new("Your role in this workspace does not allow this page."));
                 return;
             }
 

@@ -7,6 +7,8 @@
   var session = null, identity = {}, visible = false;
   var view = { name: 'list', id: null };
   var stream = null, refreshTimer = null;
+  // Confide served a page saying this website may not show the messenger: nothing to boot.
+  var siteRefused = root.getAttribute('data-state') === 'origin-not-allowed';
 
   function el(tag, className, text) {
     var element = document.createElement(tag);
@@ -54,12 +56,66 @@
     root.replaceChildren(el('p', 'status', text));
   }
 
+  // The network or the server failed (not a refusal): worth trying again, and said in words,
+  // never as the browser's "Failed to fetch".
+  function Unavailable(status) {
+    this.name = 'Unavailable';
+    this.status = status;
+    this.message = status === 429
+      ? 'Too many requests just now. Wait a moment and try again.'
+      : 'We could not reach the messenger. Check your connection and try again.';
+  }
+  Unavailable.prototype = Object.create(Error.prototype);
+  Unavailable.prototype.constructor = Unavailable;
+
+  function request(url, options) {
+    return fetch(url, options).then(function (response) {
+      if (response.status >= 500 || response.status === 429) {
+        throw new Unavailable(response.status);
+      }
+      return response;
+    }, function (error) {
+      if (error && error.name === 'AbortError') {
+        throw error;
+      }
+      throw new Unavailable(0);
+    });
+  }
+
+  function retryButton(retry) {
+    var button = el('button', 'primary retry', 'Try again');
+    button.type = 'button';
+    button.addEventListener('click', retry);
+    return button;
+  }
+
+  // What the visitor asked for could not load: say so, with a way to try again.
+  function showUnavailable(error, retry) {
+    var message = el('p', 'status problem', error.message);
+    message.setAttribute('role', 'alert');
+    root.setAttribute('data-state', 'unavailable');
+    root.replaceChildren(header('Messages', false), message, retryButton(function () {
+      status('Loading…');
+      retry().then(focusFirstAction, failed(retry));
+    }));
+    root.querySelector('.retry').focus();
+  }
+
+  // A handler for a failed load the visitor started; other failures (a refusal) show themselves.
+  function failed(retry) {
+    return function (error) {
+      if (error instanceof Unavailable) {
+        showUnavailable(error, retry);
+      }
+    };
+  }
+
   function api(method, path, body, renewed) {
     var headers = { 'Confide-Messenger-Session': session };
     if (body !== undefined) {
       headers['Content-Type'] = 'application/json';
     }
-    return fetch('/messenger/v1' + path, { method: method, headers: headers, body: body === undefined ? undefined : JSON.stringify(body) })
+    return request('/messenger/v1' + path, { method: method, headers: headers, body: body === undefined ? undefined : JSON.stringify(body) })
       .then(function (response) {
         if (response.status === 401 && !renewed) {
           // The session expired (it lasts two hours): boot again with the same identity, once.
@@ -76,7 +132,7 @@
 
   function boot(newIdentity) {
     identity = newIdentity || {};
-    return fetch('/messenger/v1/boot?app_id=' + encodeURIComponent(appId), {
+    return request('/messenger/v1/boot?app_id=' + encodeURIComponent(appId), {
       method: 'POST',
       headers: { 'Content-Type': 'application/json' },
       body: JSON.stringify({
@@ -106,7 +162,9 @@
     if (!session) {
       return Promise.resolve();
     }
-    return view.name === 'list' ? renderList() : renderThread(view.id);
+    return (view.name === 'list' ? renderList() : renderThread(view.id)).then(function () {
+      root.setAttribute('data-state', 'ready');
+    });
   }
 
   function header(title, back) {
@@ -115,7 +173,7 @@
       var backButton = el('button', 'back', '‹');
       backButton.type = 'button';
       backButton.setAttribute('aria-label', 'Back to conversations');
-      backButton.addEventListener('click', function () { view = { name: 'list', id: null }; render(); });
+      backButton.addEventListener('click', function () { view = { name: 'list', id: null }; render().catch(failed(render)); });
       bar.appendChild(backButton);
     }
     bar.appendChild(el('h1', null, title));
@@ -136,7 +194,7 @@
       var start = el('button', 'primary', 'Send us a message');
       start.type = 'button';
       start.id = 'new-conversation';
-      start.addEventListener('click', function () { view = { name: 'thread', id: null }; render(); });
+      start.addEventListener('click', function () { view = { name: 'thread', id: null }; render().catch(failed(render)); });
       var items = el('ul', 'conversations');
       items.setAttribute('aria-label', 'Your conversations');
       list.conversations.forEach(function (conversation) {
@@ -149,7 +207,7 @@
         if (conversation.unread > 0) {
           open.appendChild(el('span', 'badge', conversation.unread + ' unread'));
         }
-        open.addEventListener('click', function () { view = { name: 'thread', id: conversation.id }; render(); });
+        open.addEventListener('click', function () { view = { name: 'thread', id: conversation.id }; render().catch(failed(render)); });
         item.appendChild(open);
         items.appendChild(item);
       });
@@ -182,8 +240,19 @@
         return;
       }
       send.disabled = true;
+      form.querySelectorAll('.error').forEach(function (old) { old.remove(); });
       onSend(text).then(function () { input.value = ''; }, function (error) {
-        form.appendChild(el('p', 'error', error.message));
+        // The text stays in the box: trying again sends it as it is.
+        var problem = el('p', 'error', error instanceof Unavailable ? 'Not sent. ' + error.message : error.message);
+        problem.setAttribute('role', 'alert');
+        if (error instanceof Unavailable) {
+          problem.appendChild(document.createTextNode(' '));
+          var retry = el('button', 'link retry', 'Send again');
+          retry.type = 'button';
+          retry.addEventListener('click', function () { form.requestSubmit(); });
+          problem.appendChild(retry);
+        }
+        form.appendChild(problem);
       }).finally(function () { send.disabled = false; input.focus(); });
     });
     form.append(label, input, send);
@@ -243,7 +312,7 @@
   // Opening the messenger puts the keyboard where the user will act: the message box in a
   // thread, otherwise the button that starts a conversation.
   function focusFirstAction() {
-    var target = root.querySelector('textarea') || root.querySelector('#new-conversation') || root.querySelector('button');
+    var target = root.querySelector('textarea') || root.querySelector('#new-conversation') || root.querySelector('.retry') || root.querySelector('button');
     if (target) {
       target.focus();
     }
@@ -301,23 +370,26 @@
   }
 
   window.addEventListener('message', function (event) {
-    if (event.source !== window.parent || !event.data) {
+    if (event.source !== window.parent || !event.data || siteRefused) {
       return;
     }
     switch (event.data.type) {
       case 'confide:boot':
-        boot(event.data.identity).catch(function () {});
+        var booting = event.data.identity;
+        boot(booting).catch(failed(function () { return boot(booting); }));
         break;
       case 'confide:shutdown':
         stopStream();
         session = null;
         fetch('/messenger/v1/shutdown?app_id=' + encodeURIComponent(appId), { method: 'POST' })
-          .then(function () { return boot({}); }).catch(function () {});
+          .then(function () { return boot({}); }).catch(failed(function () { return boot({}); }));
         break;
       case 'confide:visibility':
         visible = !!event.data.open;
-        if (visible) {
-          render().then(focusFirstAction).catch(function () {});
+        if (visible && root.getAttribute('data-state') !== 'unavailable') {
+          render().then(focusFirstAction).catch(failed(render));
+        } else if (visible) {
+          focusFirstAction();
         }
         break;
     }
@@ -331,6 +403,15 @@
 
   if (window.parent === window) {
     status('This messenger opens from the website it belongs to.');
+    return;
+  }
+  if (siteRefused) {
+    // The page says why; add a way to close it and a hint for the site's developers.
+    root.prepend(header('Messages', false));
+    if (window.console) {
+      console.warn('Confide messenger: ' + root.getAttribute('data-origin') + ' is not in the allowed origins of this workspace (Settings → Messenger).');
+    }
+    tell({ type: 'confide:ready' });
     return;
   }
   // Fallback for signals from another app instance: re-read now and then.

@@ -18,6 +18,8 @@
   var origin = new URL(script.src, document.baseURI).origin;
   var identity = window.confideSettings || {};
   var frame, launcher, badge, ready = false, open = false;
+  // On a phone the messenger takes the whole screen (and covers the launcher; it has its own close button).
+  var phone = window.matchMedia ? window.matchMedia('(max-width: 480px)') : { matches: false };
 
   function send(message) {
     if (ready) {
@@ -30,9 +32,17 @@
     Object.keys(properties).forEach(function (name) { element.style[name] = properties[name]; });
   }
 
+  function place() {
+    style(frame, phone.matches
+      ? { right: '0', bottom: '0', width: '100%', maxWidth: 'none', height: '100%', maxHeight: 'none', borderRadius: '0' }
+      : { right: '20px', bottom: '80px', width: '370px', maxWidth: 'calc(100vw - 40px)', height: '560px', maxHeight: 'calc(100vh - 100px)', borderRadius: '12px' });
+    style(launcher, { display: open && phone.matches ? 'none' : 'inline-block' });
+  }
+
   function setOpen(value) {
     open = value;
     style(frame, { display: open ? 'block' : 'none' });
+    place();
     launcher.setAttribute('aria-expanded', String(open));
     launcher.setAttribute('aria-label', open ? 'Close messages' : 'Open messages');
     send({ type: 'confide:visibility', open: open });
@@ -57,7 +67,8 @@
     launcher.setAttribute('aria-controls', 'confide-frame');
     launcher.setAttribute('aria-expanded', 'false');
     launcher.setAttribute('aria-label', 'Open messages');
-    launcher.textContent = 'Chat';
+    // The visible text is part of the accessible name ("Open messages"), as speech input needs.
+    launcher.textContent = 'Messages';
     style(launcher, {
       position: 'fixed', right: '20px', bottom: '20px', zIndex: '2147483000', minWidth: '64px', height: '48px',
       padding: '0 16px', border: '0', borderRadius: '24px', background: '#1f4e79', color: '#fff',
@@ -76,14 +87,20 @@
     frame = document.createElement('iframe');
     frame.id = 'confide-frame';
     frame.title = 'Messages';
+    // Confide learns which site embeds it (only the origin), so a site it is not allowed on gets
+    // a frame that says so rather than one the browser refuses to show.
+    frame.referrerPolicy = 'origin';
     frame.src = origin + '/messenger/v1/frame?app_id=' + encodeURIComponent(appId);
     style(frame, {
-      display: 'none', position: 'fixed', right: '20px', bottom: '80px', zIndex: '2147483000',
-      width: '370px', maxWidth: 'calc(100vw - 40px)', height: '560px', maxHeight: 'calc(100vh - 100px)',
-      border: '0', borderRadius: '12px', boxShadow: '0 4px 24px rgba(0,0,0,.25)', background: '#fff',
+      display: 'none', position: 'fixed', zIndex: '2147483000',
+      border: '0', boxShadow: '0 4px 24px rgba(0,0,0,.25)', background: '#fff',
     });
     document.body.appendChild(frame);
     document.body.appendChild(launcher);
+    place();
+    if (phone.addEventListener) {
+      phone.addEventListener('change', place);
+    }
   }
 
   window.addEventListener('message', function (event) {

@@ -1,0 +1,113 @@
+using System.Reflection;
+using Confide.Platform;
+using Confide.Server;
+using Confide.Tests.Infrastructure;
+using Confide.Tests.Messenger;
+using Microsoft.AspNetCore.Razor.Hosting;
+using Microsoft.Playwright;
+
+namespace Confide.Tests.Web;
+
+/// <summary>
+/// axe-core scans every page of the web app and the messenger in headless Chromium: none may
+/// have a serious or critical violation. The Razor pages are enumerated from the server's
+/// assembly, so a new page fails this test until it is scanned here (or named as not a page).
+/// </summary>
+public sealed class AccessibilityTests(Servers servers)
+{
+    /// <summary>Razor pages that render nothing to look at, and why.</summary>
+    private static readonly Dictionary<string, string> NotPages = new(StringComparer.Ordinal)
+    {
+        ["/Pages/App/Inbox/Events.cshtml"] = "an event stream for the inbox's live updates",
+        ["/Pages/App/Logout.cshtml"] = "a form target; a GET redirects to the inbox",
+    };
+
+    [Fact]
+    public async Task EveryPage_AndTheMessenger_HaveNoSeriousOrCriticalViolations()
+    {
+        var server = await servers.GetAsync(Providers.Sqlite);
+        var workspace = await server.CreateWorkspaceAsync(Region.Eu, "Northwind Support");
+        using var api = workspace.Client();
+        var contactId = (await (await api.PostJsonAsync("contacts", new { email = "vera@example.com", name = "Vera Lindqvist" })).JsonAsync()).Str("id");
+        var open = (await (await api.PostJsonAsync("conversations", new { from = new { type = "user", id = contactId }, body = "Where is my order #1042?" })).JsonAsync()).Str("conversation_id");
+        var closed = (await (await api.PostJsonAsync("conversations", new { from = new { type = "user", id = contactId }, body = "Thanks, it arrived." })).JsonAsync()).Str("conversation_id");
+        await (await api.PostJsonAsync($"conversations/{open}/reply", new { message_type = "note", type = "admin", admin_id = workspace.OwnerId, body = "Carrier confirmed a delay." })).JsonAsync();
+        await (await api.PostJsonAsync($"conversations/{closed}/parts", new { message_type = "close", type = "admin", admin_id = workspace.OwnerId, body = "Glad to hear it." })).JsonAsync();
+        await using var website = await CompanyWebsite.StartAsync();
+        await MessengerSetup.AllowOriginsAsync(server, workspace, website.OriginText);
+        await using var chromium = await HeadlessChromium.LaunchAsync();
+        var page = await chromium.NewPageAsync(server.BaseUrl(Region.Eu), Axe.ProfileOptions());
+        var violations = new List<string>();
+        var scanned = new HashSet<string>(StringComparer.Ordinal);
+
+        async Task ScanAsync(string razorPage, string path, string? landsOn = null)
+        {
+            await page.GotoAsync(path);
+            await page.WaitForPathAsync(landsOn ?? new Uri(new Uri("https://x"), path).AbsolutePath);
+            await page.SettledAsync();
+            violations.AddRange(await Axe.SeriousViolationsAsync(page.MainFrame, path));
+            scanned.Add($"/Pages/App/{razorPage}.cshtml");
+        }
+
+        // Signed out.
+        await ScanAsync("Login", "/app/login");
+        await ScanAsync("Sso/Index", "/app/sso");
+        await ScanAsync("Sso/Error", "/app/sso/error?reason=state_invalid");
+        await ScanAsync("Error", "/app/no-such-page");
+
+        // Signed in, on pages with content: an open and a closed conversation, a note, the reply box.
+        await PasskeyTests.SignInWithPasswordAsync(page, workspace.OwnerEmail);
+        var query = $"?workspace={workspace.Id}";
+        await ScanAsync("Inbox/Index", $"/app/inbox{query}&state=all");
+        await ScanAsync("Inbox/Conversation", $"/app/inbox/{open}{query}");
+        await ScanAsync("Inbox/Conversation", $"/app/inbox/{closed}{query}");
+        await ScanAsync("Activity/Index", $"/app/activity{query}");
+        await ScanAsync("Settings/Security", $"/app/settings/security{query}");
+        await ScanAsync("Settings/Messenger", $"/app/settings/messenger{query}");
+        await ScanAsync("Reauthenticate", $"/app/reauthenticate");
+        await ScanAsync("Error", $"/app/inbox/no-such-conversation{query}");
+        await ScanAsync("Security", $"/app/security{query}");
+
+        // The authenticator app's set-up, then the second step of signing in with it.
+        await page.ClickAsync("button:text('Set up an authenticator app')");
+        var key = await page.Locator("#shared-key").TextContentAsync();
+        violations.AddRange(await Axe.SeriousViolationsAsync(page.MainFrame, "/app/security (setting up an authenticator app)"));
+        await page.FillAsync("#Code", await TwoFactorTests.OathtoolAsync(key!, DateTimeOffset.UtcNow));
+        await page.ClickAsync("button:text('Turn on two-factor sign-in')");
+        await Assertions.Expect(page.Locator("main")).ToContainTextAsync("Two-factor sign-in is on");
+        violations.AddRange(await Axe.SeriousViolationsAsync(page.MainFrame, "/app/security (recovery codes)"));
+        await page.ClickAsync("button:text('Sign out')");
+        await page.WaitForPathAsync("/app/login");
+        await PasskeyTests.SignInWithPasswordAsync(page, workspace.OwnerEmail, landsOn: "/app/login/two-factor");
+        await page.SettledAsync();
+        violations.AddRange(await Axe.SeriousViolationsAsync(page.MainFrame, "/app/login/two-factor"));
+        scanned.Add("/Pages/App/LoginTwoFactor.cshtml");
+
+        // The messenger on a customer's page: the launcher, then the frame's list and a thread.
+        var visitor = await chromium.NewPageAsync(website.Origin, Axe.ProfileOptions());
+        await visitor.GotoAsync(website.AddPage(server.BaseUrl(Region.Eu), workspace.Id).ToString());
+        await visitor.SettledAsync();
+        violations.AddRange((await Axe.SeriousViolationsAsync(visitor.MainFrame, "the company's page with the launcher")).Where(v => v.Contains("#confide-", StringComparison.Ordinal)));
+        var widget = await MessengerBrowserTests.OpenWidgetAsync(visitor);
+        var frame = visitor.Frames.Single(f => f.Url.Contains("/messenger/v1/frame", StringComparison.Ordinal));
+        violations.AddRange(await Axe.SeriousViolationsAsync(frame, "messenger (conversations)"));
+        await widget.Locator("#new-conversation").ClickAsync();
+        await MessengerBrowserTests.SendAsync(widget, "Do you ship to Norway?");
+        await Assertions.Expect(widget.Locator(".message.user .body")).ToHaveTextAsync("Do you ship to Norway?");
+        violations.AddRange(await Axe.SeriousViolationsAsync(frame, "messenger (a conversation)"));
+
+        Assert.Equal(RazorPages().Except(NotPages.Keys).Order(StringComparer.Ordinal), scanned.Order(StringComparer.Ordinal));
+        Assert.True(violations.Count == 0, string.Join("\n", violations));
+    }
+
+    /// <summary>Every Razor page compiled into the server, by its file (e.g. /Pages/App/Login.cshtml).</summary>
+    private static List<string> RazorPages()
+    {
+        var pages = typeof(ConfideHost).Assembly.GetCustomAttributes<RazorCompiledItemAttribute>()
+            .Where(item => item.Kind == "mvc.1.0.razor-page")
+            .Select(item => item.Identifier)
+            .ToList();
+        Assert.NotEmpty(pages);
+        return pages;
+    }
+}
