@@ -74,6 +74,18 @@ if ! command -v testssl >/dev/null || ! command -v sslscan >/dev/null; then
 fi
 export CONFIDE_TEST_REQUIRE_TLS_SCANNERS=1
 
+# Disk-full tests put a region's database on a small tmpfs (tests/Confide.Tests/Infrastructure/SmallDisk.cs).
+# Where this machine lets the suite mount one (root with the capability), they must run; where
+# it does not, they show as skipped.
+probe="$(mktemp -d)"
+if [ "$(id -u)" = "0" ] && mount -t tmpfs -o size=1m tmpfs "$probe" 2>/dev/null; then
+  umount "$probe"
+  export CONFIDE_TEST_REQUIRE_MOUNT=1
+else
+  echo "Mounting a tmpfs is not allowed here: the disk-full tests will be skipped."
+fi
+rmdir "$probe"
+
 # SAML tests log in against a real SimpleSAMLphp IdP (served with php -S) and cross-check
 # signatures with xmlsec1 (tests/Confide.Tests/Infrastructure/SimpleSamlPhpIdp.cs).
 if ! command -v php >/dev/null || [ ! -f /usr/share/simplesamlphp/www/index.php ] || ! command -v xmlsec1 >/dev/null; then
