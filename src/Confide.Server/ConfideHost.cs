@@ -81,6 +81,7 @@ public static class ConfideHost
             options.ExpireTimeSpan = TimeSpan.FromMinutes(sessions.IdleMinutes);
             options.SlidingExpiration = true;
             options.Events.OnValidatePrincipal = TeammateCookieValidation.ValidateAsync;
+            SignInAgainRedirect.Configure(options);
         });
         // Every cookie Confide sets travels only over HTTPS and is out of scripts' reach: the
         // two-factor and external sign-in cookies as well as the session (SameSite stays as each

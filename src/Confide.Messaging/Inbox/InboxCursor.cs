@@ -6,7 +6,9 @@ namespace Confide.Messaging.Inbox;
 
 /// <summary>
 /// A position in the inbox list: the sort key of one row, its last update and its id. In a URL it
-/// is opaque (base64url) and holds nothing about the contact or the messages.
+/// is opaque (base64url) and holds nothing about the contact or the messages. The time keeps every
+/// tick: PostgreSQL stores microseconds, and a cursor rounded to milliseconds would skip or repeat
+/// rows updated within the same millisecond.
 /// </summary>
 public readonly record struct InboxCursor(DateTimeOffset UpdatedAt, string ConversationId)
 {
@@ -14,7 +16,7 @@ public readonly record struct InboxCursor(DateTimeOffset UpdatedAt, string Conve
     private const int MaxEncodedLength = 96;
 
     public string Encode() =>
-        Base64Url.EncodeToString(Encoding.UTF8.GetBytes(string.Create(CultureInfo.InvariantCulture, $"{UpdatedAt.ToUnixTimeMilliseconds()}.{ConversationId}")));
+        Base64Url.EncodeToString(Encoding.UTF8.GetBytes(string.Create(CultureInfo.InvariantCulture, $"{UpdatedAt.UtcTicks}.{ConversationId}")));
 
     /// <summary>The cursor a query string carries; null for none or anything malformed (the first page, never an error).</summary>
     public static InboxCursor? Decode(string? value)
@@ -42,11 +44,11 @@ public readonly record struct InboxCursor(DateTimeOffset UpdatedAt, string Conve
 
         var dot = text.IndexOf('.', StringComparison.Ordinal);
         return dot > 0
-            && long.TryParse(text.AsSpan(0, dot), NumberStyles.None, CultureInfo.InvariantCulture, out var millis)
-            && millis <= DateTimeOffset.MaxValue.ToUnixTimeMilliseconds()
+            && long.TryParse(text.AsSpan(0, dot), NumberStyles.None, CultureInfo.InvariantCulture, out var ticks)
+            && ticks <= DateTimeOffset.MaxValue.UtcTicks
             && text[(dot + 1)..] is { Length: > 0 and <= 24 } id
             && id.All(char.IsAsciiLetterOrDigit)
-                ? new InboxCursor(DateTimeOffset.FromUnixTimeMilliseconds(millis), id)
+                ? new InboxCursor(new DateTimeOffset(ticks, TimeSpan.Zero), id)
                 : null;
     }
 }

@@ -56,7 +56,7 @@ public abstract class TeammatePageModel(TeammateMemberships memberships, Current
             {
                 // The workspace allows shorter sessions than the server: this one has ended for it, so sign in again.
                 await HttpContext.SignOutAsync(IdentityConstants.ApplicationScheme);
-                context.Result = RedirectToPage("/App/Login", new { ReturnUrl = Request.Path + Request.QueryString });
+                context.Result = RedirectToPage("/App/Login", new { ReturnUrl = Hosting.SignInAgainRedirect.ReturnUrlOf(Request) });
                 return;
             }
 
