@@ -91,6 +91,14 @@ public static class ConfideHost
             options.Cookie.HttpOnly = true;
             options.Cookie.SecurePolicy = CookieSecurePolicy.Always;
         });
+        // TempData (a refused action's message, a change interrupted by step-up) is encrypted and signed; Lax so it
+        // survives the return from an identity provider.
+        services.Configure<Microsoft.AspNetCore.Mvc.ViewFeatures.CookieTempDataProviderOptions>(options =>
+        {
+            options.Cookie.HttpOnly = true;
+            options.Cookie.SecurePolicy = CookieSecurePolicy.Always;
+            options.Cookie.SameSite = SameSiteMode.Lax;
+        });
         services.AddAntiforgery(options =>
         {
             options.Cookie.HttpOnly = true;
