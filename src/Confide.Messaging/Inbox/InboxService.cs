@@ -72,7 +72,7 @@ public sealed class InboxService
         var last = rows.Count > 0 ? rows[^1] : null;
         return newer
             ? new InboxPage(inbox, Newer: KeyOf(first), Older: KeyOf(last))
-            : new InboxPage(inbox, Newer: page.Older is null ? null : KeyOf(first), Older: more ? KeyOf(last) : null);
+            : new InboxPage(inbox, Newer: page.Older is null ? null : KeyOf(first) ?? page.Older, Older: more ? KeyOf(last) : null);
     }
 
     /// <summary>
@@ -146,10 +146,6 @@ public sealed class InboxService
                 // The latest part with text: a close or an assignment after it does not blank the row.
                 db.ConversationParts.Where(p => p.ConversationId == r.Conversation.Id && p.EncryptedBody != null).OrderByDescending(p => p.Sequence).FirstOrDefault()))
             .ToListAsync(ct);
-        // In list order whatever the provider did with the order of the paged subquery and its joins.
-        rows = page.Newer is null
-            ? [.. rows.OrderByDescending(r => r.Conversation.UpdatedAt).ThenByDescending(r => r.Conversation.Id, StringComparer.Ordinal)]
-            : [.. rows.OrderBy(r => r.Conversation.UpdatedAt).ThenBy(r => r.Conversation.Id, StringComparer.Ordinal)];
         var more = rows.Count > page.Size;
         if (more)
         {
