@@ -93,7 +93,7 @@ public static class ConfideHost
         });
         // TempData (a refused action's message, a change interrupted by step-up) is encrypted and signed; Lax so it
         // survives the return from an identity provider.
-        services.Configure<Microsoft.AspNetCore.Mvc.ViewFeatures.CookieTempDataProviderOptions>(options =>
+        services.Configure<Microsoft.AspNetCore.Mvc.CookieTempDataProviderOptions>(options =>
         {
             options.Cookie.HttpOnly = true;
             options.Cookie.SecurePolicy = CookieSecurePolicy.Always;

@@ -1,6 +1,7 @@
 using System.Buffers.Text;
 using System.Net;
 using System.Text;
+using System.Text.RegularExpressions;
 using Confide.Platform;
 using Confide.Tests.Infrastructure;
 using Microsoft.Playwright;
@@ -96,6 +97,38 @@ public sealed partial class InboxPageTests
         var secondOpen = await ListedIdsAsync(page);
         Assert.Equal(2 * PageSize, firstOpen.Concat(secondOpen).Distinct().Count(open.Contains));
     }
+
+    [Theory, MemberData(nameof(Providers.All), MemberType = typeof(Providers))]
+    public async Task Counts_ForARoleThatReadsOnlyItsOwn_CountOnlyThose(string provider)
+    {
+        var server = await servers.GetAsync(provider);
+        var workspace = await server.CreateWorkspaceAsync(Region.Eu);
+        using var api = workspace.Client();
+        var role = (await (await api.PostJsonAsync("confide/roles", new { name = "Assigned only", permissions = new[] { "conversations.read.assigned" } })).JsonAsync()).Str("id");
+        var scoped = await AddTeammateAsync(api, role, "Sam Scoped");
+        var contactId = await AddContactAsync(api, "counts@example.com", "Cora Count");
+        await StartConversationAsync(api, contactId, "Nobody's", assignTo: null, workspace);
+        await StartConversationAsync(api, contactId, "The owner's", assignTo: workspace.OwnerId, workspace);
+        await StartConversationAsync(api, contactId, "Sam's, open", assignTo: scoped.Id, workspace);
+        var closed = await StartConversationAsync(api, contactId, "Sam's, closed", assignTo: scoped.Id, workspace);
+        await (await api.PostJsonAsync($"conversations/{closed}/parts", new { message_type = "close", type = "admin", admin_id = workspace.OwnerId })).JsonAsync();
+
+        static Dictionary<string, string> CountsIn(string html) =>
+            CountPattern().Matches(html).ToDictionary(m => m.Groups[1].Value, m => m.Groups[2].Value);
+        using var samBrowser = server.Browser(Region.Eu, new CookieContainer());
+        Assert.Equal(HttpStatusCode.Redirect, (await samBrowser.PostPasswordAsync(scoped.Email, scoped.Password)).StatusCode);
+        Assert.Equal(
+            new Dictionary<string, string> { ["open"] = "1", ["mine"] = "1", ["unassigned"] = "0", ["closed"] = "1", ["all"] = "2" },
+            CountsIn(await samBrowser.HtmlAsync($"app/inbox?workspace={workspace.Id}")));
+        using var ownerBrowser = server.Browser(Region.Eu, new CookieContainer());
+        Assert.Equal(HttpStatusCode.Redirect, (await ownerBrowser.PostPasswordAsync(workspace.OwnerEmail)).StatusCode);
+        Assert.Equal(
+            new Dictionary<string, string> { ["open"] = "3", ["mine"] = "1", ["unassigned"] = "1", ["closed"] = "1", ["all"] = "4" },
+            CountsIn(await ownerBrowser.HtmlAsync($"app/inbox?workspace={workspace.Id}")));
+    }
+
+    [GeneratedRegex("class=\"count\" data-filter=\"([a-z]+)\">([0-9]+)<")]
+    private static partial Regex CountPattern();
 
     [Fact]
     public async Task List_WithAMalformedCursor_ShowsTheFirstPage()
