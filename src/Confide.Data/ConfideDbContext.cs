@@ -138,8 +138,12 @@ public abstract class ConfideDbContext(DbContextOptions options) : IdentityDbCon
             e.Property(c => c.Id).HasMaxLength(24);
             e.HasIndex(c => new { c.WorkspaceId, c.Id });
             e.HasIndex(c => new { c.WorkspaceId, c.ContactId });
-            // The inbox: a workspace's open or closed conversations, most recently active first.
-            e.HasIndex(c => new { c.WorkspaceId, c.State, c.UpdatedAt });
+            // The inbox, paged by keyset on (UpdatedAt, Id) and counted per filter: open or closed...
+            e.HasIndex(c => new { c.WorkspaceId, c.State, c.UpdatedAt, c.Id });
+            // ...assigned to one teammate or to none (the "mine" and "unassigned" filters, a scoped role's rows)...
+            e.HasIndex(c => new { c.WorkspaceId, c.State, c.AdminAssigneeId, c.UpdatedAt, c.Id });
+            // ...and all of them.
+            e.HasIndex(c => new { c.WorkspaceId, c.UpdatedAt, c.Id });
             // A teammate who reads only their teams' conversations: those assigned to each team.
             e.HasIndex(c => new { c.WorkspaceId, c.TeamAssigneeId });
             e.HasOne<Workspace>().WithMany().HasForeignKey(c => c.WorkspaceId);

@@ -81,6 +81,7 @@ public static class ConfideHost
             options.ExpireTimeSpan = TimeSpan.FromMinutes(sessions.IdleMinutes);
             options.SlidingExpiration = true;
             options.Events.OnValidatePrincipal = TeammateCookieValidation.ValidateAsync;
+            SignInAgainRedirect.Configure(options);
         });
         // Every cookie Confide sets travels only over HTTPS and is out of scripts' reach: the
         // two-factor and external sign-in cookies as well as the session (SameSite stays as each
@@ -89,6 +90,14 @@ public static class ConfideHost
         {
             options.Cookie.HttpOnly = true;
             options.Cookie.SecurePolicy = CookieSecurePolicy.Always;
+        });
+        // TempData (a refused action's message, a change interrupted by step-up) is encrypted and signed; Lax so it
+        // survives the return from an identity provider.
+        services.Configure<Microsoft.AspNetCore.Mvc.CookieTempDataProviderOptions>(options =>
+        {
+            options.Cookie.HttpOnly = true;
+            options.Cookie.SecurePolicy = CookieSecurePolicy.Always;
+            options.Cookie.SameSite = SameSiteMode.Lax;
         });
         services.AddAntiforgery(options =>
         {

@@ -31,3 +31,9 @@ public enum InboxFilter
     Closed,
     All,
 }
+
+/// <summary>Which page of the list to read: the first, the one after <paramref name="Older"/>, or the one before <paramref name="Newer"/>.</summary>
+public sealed record InboxPageRequest(int Size, InboxCursor? Older = null, InboxCursor? Newer = null);
+
+/// <summary>One page of the list, and where the pages around it start (null when there is none that way).</summary>
+public sealed record InboxPage(IReadOnlyList<InboxRow> Rows, InboxCursor? Newer, InboxCursor? Older);

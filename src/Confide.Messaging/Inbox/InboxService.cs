@@ -30,44 +30,28 @@ public sealed class InboxService
     /// <summary>Intercom's assignee id for "nobody".</summary>
     private const string Unassigned = "0";
 
+    /// <summary>
+    /// One page of the list, most recently updated first, by keyset: <paramref name="page"/> names
+    /// the row to continue after (older) or before (newer), so a page stays right while
+    /// conversations arrive and never costs an offset scan.
+    /// </summary>
     /// <param name="scope">For a teammate who may read only some conversations (their own, their teams'): which.</param>
     /// <param name="teammateId">The signed-in teammate, whom <see cref="InboxFilter.Mine"/> means.</param>
-    public async Task<IReadOnlyList<InboxRow>> ListAsync(
-        string workspaceId, InboxFilter filter, int limit, CancellationToken ct, ConversationScope? scope = null, string? teammateId = null)
+    public async Task<InboxPage> ListAsync(
+        string workspaceId, InboxFilter filter, InboxPageRequest page, CancellationToken ct, ConversationScope? scope = null, string? teammateId = null)
     {
-        if (filter == InboxFilter.Mine && teammateId is null)
-        {
-            throw new ArgumentException("The 'mine' filter needs the signed-in teammate.", nameof(teammateId));
-        }
-
+        ArgumentOutOfRangeException.ThrowIfLessThan(page.Size, 1);
         await using var db = _cell.Database.CreateReadContext();
-        var conversations = db.Conversations.Where(c => c.WorkspaceId == workspaceId);
-        if (scope is not null)
+        var conversations = Filtered(db, workspaceId, filter, scope, teammateId);
+        var (rows, more) = await ReadAsync(db, conversations, page, ct);
+        var newer = page.Newer is not null;
+        if (newer && !more)
         {
-            conversations = scope.Apply(conversations, db);
+            // Back at the top: show a whole first page, not what is left above the cursor.
+            (rows, more) = await ReadAsync(db, conversations, new InboxPageRequest(page.Size), ct);
+            newer = false;
         }
 
-        conversations = filter switch
-        {
-            InboxFilter.Open => conversations.Where(c => c.State == ConversationStates.Open),
-            InboxFilter.Mine => conversations.Where(c => c.State == ConversationStates.Open && c.AdminAssigneeId == teammateId),
-            InboxFilter.Unassigned => conversations.Where(c => c.State == ConversationStates.Open && c.AdminAssigneeId == null),
-            InboxFilter.Closed => conversations.Where(c => c.State == ConversationStates.Closed),
-            _ => conversations,
-        };
-        var rows = await (
-            from c in conversations
-            join contact in db.Contacts on c.ContactId equals contact.Id
-            orderby c.UpdatedAt descending, c.Id descending
-            select new
-            {
-                Conversation = c,
-                Contact = contact,
-                // The latest part with text: a close or an assignment after it does not blank the row.
-                Last = db.ConversationParts.Where(p => p.ConversationId == c.Id && p.EncryptedBody != null).OrderByDescending(p => p.Sequence).FirstOrDefault(),
-            })
-            .Take(limit)
-            .ToListAsync(ct);
         var teammates = await TeammateDirectory.LoadAsync(db, _keys, _cell.Database, workspaceId, rows.Select(r => r.Conversation.AdminAssigneeId), ct);
         var inbox = new List<InboxRow>(rows.Count);
         foreach (var row in rows)
@@ -82,7 +66,98 @@ public sealed class InboxService
                 row.Conversation.AdminAssigneeId is null ? null : teammates.Find(row.Conversation.AdminAssigneeId)?.Name));
         }
 
-        return inbox;
+        // Cursors come from the rows read, erased ones included, so no row is skipped or repeated.
+        InboxCursor? KeyOf(ListedRow? row) => row is null ? null : new InboxCursor(row.Conversation.UpdatedAt, row.Conversation.Id);
+        var first = rows.Count > 0 ? rows[0] : null;
+        var last = rows.Count > 0 ? rows[^1] : null;
+        return newer
+            ? new InboxPage(inbox, Newer: KeyOf(first), Older: KeyOf(last))
+            : new InboxPage(inbox, Newer: page.Older is null ? null : KeyOf(first) ?? page.Older, Older: more ? KeyOf(last) : null);
+    }
+
+    /// <summary>
+    /// How many conversations each filter shows, within what the teammate may read: one COUNT per
+    /// filter, each answered from an index on (workspace, state[, assignee]).
+    /// </summary>
+    public async Task<IReadOnlyDictionary<InboxFilter, int>> CountAsync(string workspaceId, ConversationScope? scope, string teammateId, CancellationToken ct)
+    {
+        await using var db = _cell.Database.CreateReadContext();
+        var counts = new Dictionary<InboxFilter, int>();
+        foreach (var filter in Enum.GetValues<InboxFilter>())
+        {
+            counts[filter] = await Filtered(db, workspaceId, filter, scope, teammateId).CountAsync(ct);
+        }
+
+        return counts;
+    }
+
+    private static IQueryable<Conversation> Filtered(ConfideDbContext db, string workspaceId, InboxFilter filter, ConversationScope? scope, string? teammateId)
+    {
+        if (filter == InboxFilter.Mine && teammateId is null)
+        {
+            throw new ArgumentException("The 'mine' filter needs the signed-in teammate.", nameof(teammateId));
+        }
+
+        var conversations = db.Conversations.Where(c => c.WorkspaceId == workspaceId);
+        if (scope is not null)
+        {
+            conversations = scope.Apply(conversations, db);
+        }
+
+        return filter switch
+        {
+            InboxFilter.Open => conversations.Where(c => c.State == ConversationStates.Open),
+            InboxFilter.Mine => conversations.Where(c => c.State == ConversationStates.Open && c.AdminAssigneeId == teammateId),
+            InboxFilter.Unassigned => conversations.Where(c => c.State == ConversationStates.Open && c.AdminAssigneeId == null),
+            InboxFilter.Closed => conversations.Where(c => c.State == ConversationStates.Closed),
+            _ => conversations,
+        };
+    }
+
+    private sealed record ListedRow(Conversation Conversation, Contact Contact, ConversationPart? Last);
+
+    /// <summary>Up to one page of rows in list order, and whether more lie beyond it in the direction read.</summary>
+    private static async Task<(List<ListedRow> Rows, bool More)> ReadAsync(ConfideDbContext db, IQueryable<Conversation> conversations, InboxPageRequest page, CancellationToken ct)
+    {
+        var joined = conversations.Join(db.Contacts, c => c.ContactId, contact => contact.Id, (c, contact) => new { Conversation = c, Contact = contact });
+        if (page.Newer is { } newer)
+        {
+            var (time, id) = (newer.UpdatedAt, newer.ConversationId);
+            joined = joined
+                .Where(r => r.Conversation.UpdatedAt > time || (r.Conversation.UpdatedAt == time && string.Compare(r.Conversation.Id, id) > 0))
+                .OrderBy(r => r.Conversation.UpdatedAt).ThenBy(r => r.Conversation.Id);
+        }
+        else
+        {
+            if (page.Older is { } older)
+            {
+                var (time, id) = (older.UpdatedAt, older.ConversationId);
+                joined = joined.Where(r => r.Conversation.UpdatedAt < time || (r.Conversation.UpdatedAt == time && string.Compare(r.Conversation.Id, id) < 0));
+            }
+
+            joined = joined.OrderByDescending(r => r.Conversation.UpdatedAt).ThenByDescending(r => r.Conversation.Id);
+        }
+
+        var rows = await joined
+            .Take(page.Size + 1)
+            .Select(r => new ListedRow(
+                r.Conversation,
+                r.Contact,
+                // The latest part with text: a close or an assignment after it does not blank the row.
+                db.ConversationParts.Where(p => p.ConversationId == r.Conversation.Id && p.EncryptedBody != null).OrderByDescending(p => p.Sequence).FirstOrDefault()))
+            .ToListAsync(ct);
+        var more = rows.Count > page.Size;
+        if (more)
+        {
+            rows.RemoveAt(rows.Count - 1);
+        }
+
+        if (page.Newer is not null)
+        {
+            rows.Reverse();
+        }
+
+        return (rows, more);
     }
 
     /// <summary>The conversation with every part, or null when it is not in this workspace (or not within <paramref name="scope"/>).</summary>

@@ -14,17 +14,22 @@ internal sealed class StepUpPageFilter(TimeProvider clock) : IAsyncPageFilter
     public async Task OnPageHandlerExecutionAsync(PageHandlerExecutingContext context, PageHandlerExecutionDelegate next)
     {
         var http = context.HttpContext;
-        if (context.HandlerMethod?.MethodInfo.GetCustomAttribute<RequiresStepUpAttribute>() is not null
+        if (context.HandlerMethod?.MethodInfo.GetCustomAttribute<RequiresStepUpAttribute>() is { } required
             && http.User.Identity?.IsAuthenticated == true
             && !StepUp.IsFresh(http.User, clock.GetUtcNow()))
         {
             // Back to the page itself (not the handler): the teammate repeats the action once re-authenticated.
-            var workspace = http.Request.Query["workspace"].ToString();
-            var returnUrl = (http.Request.Path + (workspace.Length > 0 ? QueryString.Create("workspace", workspace) : QueryString.Empty)).ToString();
+            var returnUrl = StepUpResumption.PageAddressOf(http.Request);
             // A script's request (js/passkeys.js asks for JSON) cannot follow a redirect to a page: it is told where to send the browser.
-            context.Result = http.Request.Headers.Accept.ToString().Contains("application/json", StringComparison.OrdinalIgnoreCase)
-                ? new JsonResult(new { reauthenticate = "/app/reauthenticate" + QueryString.Create("ReturnUrl", returnUrl) }) { StatusCode = StatusCodes.Status401Unauthorized }
-                : new RedirectToPageResult("/App/Reauthenticate", new { ReturnUrl = returnUrl });
+            if (http.Request.Headers.Accept.ToString().Contains("application/json", StringComparison.OrdinalIgnoreCase))
+            {
+                context.Result = new JsonResult(new { reauthenticate = "/app/reauthenticate" + QueryString.Create("ReturnUrl", returnUrl) }) { StatusCode = StatusCodes.Status401Unauthorized };
+                return;
+            }
+
+            // The page then says the change is not applied yet, refilled where that is safe.
+            await StepUpResumption.KeepAsync(http, returnUrl, required.Afterwards, clock.GetUtcNow());
+            context.Result = new RedirectToPageResult("/App/Reauthenticate", new { ReturnUrl = returnUrl });
             return;
         }
 

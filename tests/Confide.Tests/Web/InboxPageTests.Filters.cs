@@ -38,8 +38,8 @@ public sealed partial class InboxPageTests
 
         var assignedToMe = await browser.HtmlAsync($"app/inbox?workspace={workspace.Id}&state=mine");
         var filters = assignedToMe[assignedToMe.IndexOf("class=\"filters\"", StringComparison.Ordinal)..];
-        Assert.Contains("state=mine\" aria-current=\"page\">Assigned to me</a>", filters, StringComparison.Ordinal);
-        Assert.Contains("state=unassigned\">Unassigned</a>", filters, StringComparison.Ordinal);
+        Assert.Contains("state=mine\" aria-current=\"page\">Assigned to me <span class=\"count\" data-filter=\"mine\">1</span></a>", filters, StringComparison.Ordinal);
+        Assert.Contains("state=unassigned\">Unassigned <span class=\"count\" data-filter=\"unassigned\">1</span></a>", filters, StringComparison.Ordinal);
         Assert.Single(AriaCurrentPattern().Matches(filters));
     }
 

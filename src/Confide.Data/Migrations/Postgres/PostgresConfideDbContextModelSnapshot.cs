@@ -297,7 +297,11 @@ namespace Confide.Data.Migrations.Postgres
 
                     b.HasIndex("WorkspaceId", "TeamAssigneeId");
 
-                    b.HasIndex("WorkspaceId", "State", "UpdatedAt");
+                    b.HasIndex("WorkspaceId", "UpdatedAt", "Id");
+
+                    b.HasIndex("WorkspaceId", "State", "UpdatedAt", "Id");
+
+                    b.HasIndex("WorkspaceId", "State", "AdminAssigneeId", "UpdatedAt", "Id");
 
                     b.ToTable("Conversations");
                 });

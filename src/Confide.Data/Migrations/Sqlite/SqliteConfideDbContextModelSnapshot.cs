@@ -292,7 +292,11 @@ namespace Confide.Data.Migrations.Sqlite
 
                     b.HasIndex("WorkspaceId", "TeamAssigneeId");
 
-                    b.HasIndex("WorkspaceId", "State", "UpdatedAt");
+                    b.HasIndex("WorkspaceId", "UpdatedAt", "Id");
+
+                    b.HasIndex("WorkspaceId", "State", "UpdatedAt", "Id");
+
+                    b.HasIndex("WorkspaceId", "State", "AdminAssigneeId", "UpdatedAt", "Id");
 
                     b.ToTable("Conversations");
                 });

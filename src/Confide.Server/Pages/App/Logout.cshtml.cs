@@ -21,6 +21,8 @@ public sealed class LogoutModel(SignInManager<TeammateAccount> signInManager) : 
         }
 
         await signInManager.SignOutAsync();
+        // The browser forgets what this origin stored in it, reply drafts included (js/reply-drafts.js).
+        Response.Headers["Clear-Site-Data"] = "\"storage\"";
         return LocalRedirect("/app/login");
     }
 }

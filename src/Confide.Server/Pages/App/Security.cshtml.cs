@@ -55,7 +55,20 @@ public sealed partial class SecurityModel(
     [BindProperty(SupportsGet = true, Name = "required")]
     public string? RequiredBy { get; set; }
 
-    public async Task<IActionResult> OnGetAsync() => await LoadAsync() is null ? Challenge() : Page();
+    public async Task<IActionResult> OnGetAsync()
+    {
+        if (await LoadAsync() is null)
+        {
+            return Challenge();
+        }
+
+        // Codes and passwords are never kept across step-up: only the notice.
+        StepUpNotice = StepUpResumption.Take(this) is null ? null : StepUpResumption.NotAppliedMessage;
+        return Page();
+    }
+
+    /// <summary>Set when step-up interrupted a change: not applied yet.</summary>
+    public string? StepUpNotice { get; private set; }
 
     /// <summary>
     /// A session signed in through a workspace's identity provider cannot change how the account
@@ -102,7 +115,7 @@ public sealed partial class SecurityModel(
         return Page();
     }
 
-    [RequiresStepUp]
+    [RequiresStepUp(Afterwards = AfterStepUp.Notice)]
     public async Task<IActionResult> OnPostEnableAsync()
     {
         if (await LoadAsync() is not { } account)
@@ -127,7 +140,7 @@ public sealed partial class SecurityModel(
         return Page();
     }
 
-    [RequiresStepUp]
+    [RequiresStepUp(Afterwards = AfterStepUp.Notice)]
     public async Task<IActionResult> OnPostRecoveryCodesAsync()
     {
         if (await LoadAsync() is not { } account)
@@ -150,7 +163,7 @@ public sealed partial class SecurityModel(
     }
 
     /// <summary>Changes the password after checking the current one; Identity's validators (length, common and breached passwords) apply.</summary>
-    [RequiresStepUp]
+    [RequiresStepUp(Afterwards = AfterStepUp.Notice)]
     public async Task<IActionResult> OnPostChangePasswordAsync()
     {
         if (await LoadAsync() is not { } account)
@@ -172,7 +185,7 @@ public sealed partial class SecurityModel(
         return Page();
     }
 
-    [RequiresStepUp]
+    [RequiresStepUp(Afterwards = AfterStepUp.Notice)]
     public async Task<IActionResult> OnPostDisableAsync()
     {
         if (await LoadAsync() is not { } account)

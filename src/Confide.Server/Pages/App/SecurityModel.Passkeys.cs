@@ -99,7 +99,7 @@ public sealed partial class SecurityModel
         return Page();
     }
 
-    [RequiresStepUp]
+    [RequiresStepUp(Afterwards = AfterStepUp.Notice)]
     public async Task<IActionResult> OnPostRemovePasskeyAsync()
     {
         if (await LoadAsync() is not { } account)

@@ -57,7 +57,7 @@ public abstract class TeammatePageModel(TeammateMemberships memberships, Current
                 // The workspace allows shorter sessions than the server: this one has ended for it
                 // (on the server too, so a copy of the cookie goes with it), so sign in again.
                 await HttpContext.RequestServices.GetRequiredService<SignInManager<TeammateAccount>>().SignOutAsync();
-                context.Result = RedirectToPage("/App/Login", new { ReturnUrl = Request.Path + Request.QueryString });
+                context.Result = RedirectToPage("/App/Login", new { ReturnUrl = Hosting.SignInAgainRedirect.ReturnUrlOf(Request) });
                 return;
             }
 

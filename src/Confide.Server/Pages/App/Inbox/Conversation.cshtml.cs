@@ -37,8 +37,16 @@ public sealed class ConversationModel(TeammateMemberships memberships, CurrentCe
         return Page();
     }
 
+    /// <summary>Set on the page shown right after a reply was stored: the browser then drops its draft.</summary>
+    [TempData]
+    public bool? ReplySent { get; set; }
+
     public Task<IActionResult> OnPostReplyAsync(string? body, bool note, CancellationToken ct) =>
-        ActAsync(() => inbox.ReplyAsync(Current!.WorkspaceId, Current.TeammateId, Id, body ?? "", note), ct);
+        ActAsync(async () =>
+        {
+            await inbox.ReplyAsync(Current!.WorkspaceId, Current.TeammateId, Id, body ?? "", note);
+            ReplySent = true;
+        }, ct);
 
     /// <param name="assignee">A teammate's id; empty to leave the conversation unassigned.</param>
     public Task<IActionResult> OnPostAssignAsync(string? assignee, CancellationToken ct) =>

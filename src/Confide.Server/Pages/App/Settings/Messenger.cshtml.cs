@@ -47,6 +47,9 @@ public sealed class MessengerModel(
 
     public string? Message { get; private set; }
 
+    /// <summary>Set when the page shows a change that step-up interrupted: not applied yet.</summary>
+    public string? StepUpNotice { get; private set; }
+
     /// <summary>A refused settings change, and the field it is about (an input name), if one.</summary>
     public (string? Field, string Text)? SettingsError { get; private set; }
 
@@ -62,11 +65,23 @@ public sealed class MessengerModel(
         }
 
         await ShowSettingsAsync(ct);
+        if (StepUpResumption.Take(this) is { } pending)
+        {
+            StepUpNotice = StepUpResumption.NotAppliedMessage;
+            if (pending.Form is not null)
+            {
+                AllowedOrigins = pending.Text(nameof(AllowedOrigins));
+                IdentityVerificationEnforced = pending.Flag(nameof(IdentityVerificationEnforced));
+                JwtMaxLifetimeSeconds = pending.Number(nameof(JwtMaxLifetimeSeconds));
+                Jwks = pending.Text(nameof(Jwks));
+            }
+        }
+
         await LoadAsync(ct);
         return Page();
     }
 
-    [RequiresStepUp]
+    [RequiresStepUp(Afterwards = AfterStepUp.RefillForm)]
     public async Task<IActionResult> OnPostAsync(CancellationToken ct)
     {
         if (!await ResolveWorkspaceAsync(ct) || Current is null)
@@ -102,7 +117,7 @@ public sealed class MessengerModel(
         return Page();
     }
 
-    [RequiresStepUp]
+    [RequiresStepUp(Afterwards = AfterStepUp.Notice)]
     public async Task<IActionResult> OnPostCreateSecretAsync(CancellationToken ct)
     {
         if (!await ResolveWorkspaceAsync(ct) || Current is null)
@@ -123,7 +138,7 @@ public sealed class MessengerModel(
         return await ShowAllAsync(ct);
     }
 
-    [RequiresStepUp]
+    [RequiresStepUp(Afterwards = AfterStepUp.Notice)]
     public async Task<IActionResult> OnPostRetireSecretAsync(string? id, CancellationToken ct)
     {
         if (!await ResolveWorkspaceAsync(ct) || Current is null)

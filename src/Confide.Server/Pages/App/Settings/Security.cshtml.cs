@@ -49,6 +49,9 @@ public sealed class SecurityModel(TeammateMemberships memberships, CurrentCell c
 
     public string? Message { get; private set; }
 
+    /// <summary>Set when the form shows a change that step-up interrupted: not applied yet.</summary>
+    public string? StepUpNotice { get; private set; }
+
     public string? Error { get; private set; }
 
     public async Task<IActionResult> OnGetAsync(CancellationToken ct)
@@ -59,11 +62,26 @@ public sealed class SecurityModel(TeammateMemberships memberships, CurrentCell c
         }
 
         Show(await WorkspaceSecurityPolicy.GetAsync(Cell.Database, Current.WorkspaceId, ct));
+        if (StepUpResumption.Take(this) is { } pending)
+        {
+            StepUpNotice = StepUpResumption.NotAppliedMessage;
+            if (pending.Form is not null)
+            {
+                TwoFactorRequired = pending.Text(nameof(TwoFactorRequired)) ?? TwoFactorRequired;
+                IpAllowlist = pending.Text(nameof(IpAllowlist));
+                RequireSso = pending.Flag(nameof(RequireSso));
+                BreakGlassTeammateId = pending.Text(nameof(BreakGlassTeammateId));
+                SessionIdleMinutes = pending.Number(nameof(SessionIdleMinutes));
+                SessionAbsoluteHours = pending.Number(nameof(SessionAbsoluteHours));
+                AllowedSignInMethods = pending.All(nameof(AllowedSignInMethods));
+            }
+        }
+
         await LoadChoicesAsync(ct);
         return Page();
     }
 
-    [RequiresStepUp]
+    [RequiresStepUp(Afterwards = AfterStepUp.RefillForm)]
     public async Task<IActionResult> OnPostAsync(CancellationToken ct)
     {
         if (!await ResolveWorkspaceAsync(ct) || Current is null)

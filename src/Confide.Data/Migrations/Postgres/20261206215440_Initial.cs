@@ -868,14 +868,24 @@ namespace Confide.Data.Migrations.Postgres
                 columns: new[] { "WorkspaceId", "Id" });
 
             migrationBuilder.CreateIndex(
-                name: "IX_Conversations_WorkspaceId_State_UpdatedAt",
+                name: "IX_Conversations_WorkspaceId_State_AdminAssigneeId_UpdatedAt_Id",
                 table: "Conversations",
-                columns: new[] { "WorkspaceId", "State", "UpdatedAt" });
+                columns: new[] { "WorkspaceId", "State", "AdminAssigneeId", "UpdatedAt", "Id" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_Conversations_WorkspaceId_State_UpdatedAt_Id",
+                table: "Conversations",
+                columns: new[] { "WorkspaceId", "State", "UpdatedAt", "Id" });
 
             migrationBuilder.CreateIndex(
                 name: "IX_Conversations_WorkspaceId_TeamAssigneeId",
                 table: "Conversations",
                 columns: new[] { "WorkspaceId", "TeamAssigneeId" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_Conversations_WorkspaceId_UpdatedAt_Id",
+                table: "Conversations",
+                columns: new[] { "WorkspaceId", "UpdatedAt", "Id" });
 
             migrationBuilder.CreateIndex(
                 name: "IX_MessengerSecrets_WorkspaceId_RetiredAt",
