@@ -42,6 +42,8 @@ public static class ActivityTypes
     public const string SsoConnectionDeletion = "sso_connection_deletion";
     public const string TeamNameChange = "team_name_change";
     public const string MessengerApiSecretDeletion = "messenger_api_secret_deletion";
+    public const string ConversationPartCreation = "conversation_part_creation";
+    public const string ContactNoteCreation = "contact_note_creation";
 
     public static IReadOnlyList<string> All { get; } =
     [
@@ -50,6 +52,6 @@ public static class ActivityTypes
         WorkspaceCreation, ContactDeletion, ConversationDeletion, ActivityLogExport,
         MasterKeyRotation, WorkspaceKeyRotation, ContactKeyRotation, ApiTokenCreation, ApiTokenRevocation,
         AdminReauthentication, AdminPasskeyAdded, AdminPasskeyRemoved, SsoConnectionChange, SsoConnectionDeletion, TeamNameChange,
-        MessengerApiSecretDeletion,
+        MessengerApiSecretDeletion, ConversationPartCreation, ContactNoteCreation,
     ];
 }
