@@ -43,7 +43,7 @@ internal static class MessengerKeySet
         }
         catch (JsonException)
         {
-            throw Invalid("jwks holds a string that is not valid Unicode");
+            throw Invalid("jwks holds a string that is not valid Unicode, or an object that names a member twice");
         }
 
         var document = JsonNode.Parse(raw)!.AsObject();
