@@ -13,6 +13,8 @@ public sealed class BadInputTests(Servers servers)
         { "contacts", "not json" },
         { "contacts", "{\"email\": 42}" },
         { "contacts", "{\"signed_up_at\": \"tomorrow\"}" },
+        { "contacts", "{\"signed_up_at\": 253402300800}" },
+        { "contacts", "{\"last_seen_at\": -62135596801}" },
         { "contacts", "[]" },
         { "contacts", "{\"custom_attributes\": {\"nested\": {\"a\": 1}}}" },
         { "contacts", "{\"custom_attributes\": [1,2]}" },

@@ -78,8 +78,9 @@ internal sealed class IdentityToken(TimeProvider time)
     /// <summary>
     /// The header's alg, or null when the token does not parse. Reading decodes header and payload
     /// both: the library reports a segment that is not base64url JSON (or whose claims it cannot
-    /// take, such as an exp beyond its dates) with an <see cref="ArgumentException"/>, not only
-    /// with <see cref="SecurityTokenMalformedException"/>.
+    /// take, such as an exp beyond its dates) with an <see cref="ArgumentException"/>, and a
+    /// five-segment (JWE) form with a segment that is not base64url with a
+    /// <see cref="FormatException"/>, not only with <see cref="SecurityTokenMalformedException"/>.
     /// </summary>
     private string? AlgorithmOf(string token)
     {
@@ -87,7 +88,7 @@ internal sealed class IdentityToken(TimeProvider time)
         {
             return _handler.ReadJsonWebToken(token).Alg ?? "";
         }
-        catch (Exception e) when (e is SecurityTokenMalformedException or ArgumentException)
+        catch (Exception e) when (e is SecurityTokenMalformedException or ArgumentException or FormatException)
         {
             return null;
         }
