@@ -49,13 +49,24 @@ public sealed record ActivityCheckpoint(string CheckpointKind, string Region, st
         return buffer.WrittenSpan.ToArray();
     }
 
+    /// <summary>A checkpoint line; a <see cref="FormatException"/> when a member is missing, null or of the wrong type.</summary>
     public static ActivityCheckpoint FromJson(JsonElement json) => new(
-        json.GetProperty("checkpoint_kind").GetString()!,
-        json.GetProperty("region").GetString()!,
-        json.GetProperty("workspace_id").GetString()!,
-        json.GetProperty("tree_size").GetInt64(),
-        Convert.FromHexString(json.GetProperty("root_hash").GetString()!),
-        json.GetProperty("timestamp_ms").GetInt64(),
-        json.GetProperty("key_id").GetString()!,
-        Convert.FromBase64String(json.GetProperty("signature").GetString()!));
+        Text(json, "checkpoint_kind"),
+        Text(json, "region"),
+        Text(json, "workspace_id"),
+        Number(json, "tree_size"),
+        Convert.FromHexString(Text(json, "root_hash")),
+        Number(json, "timestamp_ms"),
+        Text(json, "key_id"),
+        Convert.FromBase64String(Text(json, "signature")));
+
+    private static string Text(JsonElement json, string name) =>
+        json.ValueKind == JsonValueKind.Object && json.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String
+            ? value.GetString()!
+            : throw new FormatException($"the checkpoint's {name} is missing or not a string");
+
+    private static long Number(JsonElement json, string name) =>
+        json.ValueKind == JsonValueKind.Object && json.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.Number && value.TryGetInt64(out var number)
+            ? number
+            : throw new FormatException($"the checkpoint's {name} is missing or not an integer");
 }

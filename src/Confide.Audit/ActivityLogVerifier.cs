@@ -101,6 +101,16 @@ public static class ActivityLogVerifier
             {
                 return Fail($"Line {_line} is malformed ({ex.Message}).", _frontier.Size);
             }
+            catch (Exception ex) when (ex is InvalidOperationException or KeyNotFoundException)
+            {
+                // What System.Text.Json throws for a member that is missing (KeyNotFound) or of
+                // another JSON type than the one read (InvalidOperation): a crafted line, never a crash.
+                return Fail($"Line {_line} is malformed (a member is missing or has the wrong type).", _frontier.Size);
+            }
+            catch (CryptographicException)
+            {
+                return Fail($"Line {_line} holds a signing key that is not a valid public key.", _frontier.Size);
+            }
             finally
             {
                 foreach (var key in _keys.Values)
@@ -127,8 +137,8 @@ public static class ActivityLogVerifier
             _exportedAt = root.GetProperty("exported_at_ms").GetInt64();
             foreach (var key in root.GetProperty("signing_keys").EnumerateArray())
             {
-                var publicKey = Convert.FromBase64String(key.GetProperty("public_key").GetString()!);
-                var id = key.GetProperty("key_id").GetString()!;
+                var publicKey = Convert.FromBase64String(RequiredText(key, "public_key"));
+                var id = RequiredText(key, "key_id");
                 if (Convert.ToHexStringLower(SHA256.HashData(publicKey))[..16] != id)
                 {
                     return Fail($"Signing key {id} in the header does not match its public key.");
@@ -274,7 +284,8 @@ public static class ActivityLogVerifier
                 return false;
             }
 
-            return rest.StartsWith("\"salt\":\""u8) && rest.EndsWith("\"}"u8) && rest[8..^2].IndexOfAny((byte)'"', (byte)'\\') < 0;
+            // At least the opening and the closing quote-brace: a line ending '"salt":"}' shares its quote.
+            return rest.Length >= 10 && rest.StartsWith("\"salt\":\""u8) && rest.EndsWith("\"}"u8) && rest[8..^2].IndexOfAny((byte)'"', (byte)'\\') < 0;
         }
 
         private Report? Checked(ReadOnlySpan<byte> line, long sequence, bool sameWorkspace, bool chainOk)
@@ -307,6 +318,11 @@ public static class ActivityLogVerifier
             Convert.TryToHexStringLower(_previousLeaf, _previousHex, out _);
             return null;
         }
+
+        private static string RequiredText(JsonElement element, string name) =>
+            element.ValueKind == JsonValueKind.Object && element.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String
+                ? value.GetString()!
+                : throw new FormatException($"{name} is missing or not a string");
 
         private static byte[] Quote(byte[] encoded) => [(byte)'"', .. encoded, (byte)'"'];
 

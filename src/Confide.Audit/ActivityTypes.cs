@@ -45,6 +45,8 @@ public static class ActivityTypes
     public const string MessengerApiSecretDeletion = "messenger_api_secret_deletion";
     public const string AdminInvitationAcceptance = "admin_invitation_acceptance";
     public const string AdminNameChange = "admin_name_change";
+    public const string ConversationPartCreation = "conversation_part_creation";
+    public const string ContactNoteCreation = "contact_note_creation";
 
     public static IReadOnlyList<string> All { get; } =
     [
@@ -53,6 +55,6 @@ public static class ActivityTypes
         WorkspaceCreation, ContactDeletion, ConversationDeletion, ActivityLogExport,
         MasterKeyRotation, WorkspaceKeyRotation, ContactKeyRotation, ApiTokenCreation, ApiTokenRevocation,
         AdminReauthentication, AdminPasskeyAdded, AdminPasskeyRemoved, AdminSessionRevocation, SsoConnectionChange, SsoConnectionDeletion, TeamNameChange,
-        MessengerApiSecretDeletion, AdminInvitationAcceptance, AdminNameChange,
+        MessengerApiSecretDeletion, AdminInvitationAcceptance, AdminNameChange, ConversationPartCreation, ContactNoteCreation,
     ];
 }

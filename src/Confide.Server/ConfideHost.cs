@@ -48,6 +48,8 @@ public static class ConfideHost
             options.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower;
             options.SerializerOptions.NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.Strict;
             options.SerializerOptions.MaxDepth = 32;
+            // Free-form members (search queries, key sets) refuse lone surrogates as a 400, not a 500 later.
+            options.SerializerOptions.Converters.Add(new WellFormedJsonElementConverter());
         });
         // Cookie and antiforgery keys live with the rest of the state, so restarts keep sessions.
         var dataDirectory = builder.Configuration.GetSection(ConfideOptions.Section).Get<ConfideOptions>()?.DataDirectoryFullPath ?? new ConfideOptions().DataDirectoryFullPath;
@@ -129,6 +131,7 @@ public static class ConfideHost
         app.UseMiddleware<StrictTransportSecurity>();
         app.UseMiddleware<SecurityHeadersMiddleware>();
         app.UseTrustedProxies();
+        app.UseMiddleware<RequestSizeLimits>();
         app.UseMiddleware<ApiErrorMiddleware>();
         app.UseConfideStatusCodePages();
         // Before routing and authentication: a throttled request costs no token lookup.

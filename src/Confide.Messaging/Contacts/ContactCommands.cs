@@ -114,8 +114,8 @@ internal sealed class ContactCommands(ILookupIndex lookup, ContactKeyRing contac
             input.ExternalId is null ? null : Text.Optional(input.ExternalId, "external_id", 255), input.ExternalId is not null,
             input.Phone is null ? null : Text.Optional(input.Phone, "phone", 64), input.Phone is not null,
             input.Name is null ? null : Text.Optional(input.Name, "name", 255), input.Name is not null,
-            input.SignedUpAt is null ? null : Unix.FromSeconds(input.SignedUpAt),
-            input.LastSeenAt is null ? null : Unix.FromSeconds(input.LastSeenAt),
+            input.SignedUpAt is null ? null : Unix.FromSeconds(input.SignedUpAt, "signed_up_at"),
+            input.LastSeenAt is null ? null : Unix.FromSeconds(input.LastSeenAt, "last_seen_at"),
             input.CustomAttributes);
     }
 

@@ -10,8 +10,12 @@ using Microsoft.EntityFrameworkCore;
 
 namespace Confide.Messaging.Conversations;
 
-/// <summary>Every change to a conversation appends a part; state and counters move with it in one transaction.</summary>
-internal sealed class ConversationCommands(ILookupIndex lookup, ContactKeyRing contactKeys, ConversationSignals signals, TimeProvider time)
+/// <summary>
+/// Every change to a conversation appends a part; state and counters move with it in one
+/// transaction. A part a teammate or an API token adds is also an activity-log entry in that
+/// transaction; an end user's own messenger messages are not (the log is the workspace's).
+/// </summary>
+internal sealed class ConversationCommands(ILookupIndex lookup, ContactKeyRing contactKeys, ConversationSignals signals, ActivityLog log, TimeProvider time)
 {
     private const int MaxBodyLength = 65_536;
 
@@ -64,7 +68,8 @@ internal sealed class ConversationCommands(ILookupIndex lookup, ContactKeyRing c
         return created;
     }
 
-    public async Task ReplyAsync(CellDatabase cell, string workspaceId, string conversationId, ReplyInput input)
+    /// <param name="actor">Who to record in the activity log; null only for an end user's own messenger reply.</param>
+    public async Task ReplyAsync(CellDatabase cell, string workspaceId, string conversationId, ReplyInput input, ActivityActor? actor)
     {
         var body = Text.Required(input.Body, "body", MaxBodyLength);
         var messageType = input.MessageType ?? PartTypes.Comment;
@@ -84,8 +89,9 @@ internal sealed class ConversationCommands(ILookupIndex lookup, ContactKeyRing c
                     }
 
                     var admin = await FindAdminAsync(db, workspaceId, input.AdminId, ct);
-                    Append(db, cipher, conversation, messageType, body, "admin", admin.Id, assignedTo: null);
+                    var reply = Append(db, cipher, conversation, messageType, body, "admin", admin.Id, assignedTo: null);
                     conversation.Read = false;
+                    await RecordAsync(db, cell, actor, reply, ct);
                     break;
                 case "user" or "lead" or "contact":
                     if (messageType != PartTypes.Comment)
@@ -99,10 +105,11 @@ internal sealed class ConversationCommands(ILookupIndex lookup, ContactKeyRing c
                         throw new ConfideException(ConfideError.ParameterInvalid("The contact is not a participant of this conversation"));
                     }
 
-                    Append(db, cipher, conversation, PartTypes.Comment, body, contact.Role, contact.Id, assignedTo: null);
+                    var contactReply = Append(db, cipher, conversation, PartTypes.Comment, body, contact.Role, contact.Id, assignedTo: null);
                     // A customer reply re-opens a closed conversation, as in Intercom.
                     conversation.State = ConversationStates.Open;
                     contact.LastSeenAt = time.GetUtcNow();
+                    await RecordAsync(db, cell, actor, contactReply, ct);
                     break;
                 default:
                     throw new ConfideException(ConfideError.ParameterInvalid("type must be 'admin' or 'user'"));
@@ -113,7 +120,7 @@ internal sealed class ConversationCommands(ILookupIndex lookup, ContactKeyRing c
         signals.Publish(new ConversationChanged(workspaceId, conversationId, contactId));
     }
 
-    public async Task ManageAsync(CellDatabase cell, string workspaceId, string conversationId, ManageInput input)
+    public async Task ManageAsync(CellDatabase cell, string workspaceId, string conversationId, ManageInput input, ActivityActor actor)
     {
         if (input.Type is not (null or AssigneeTypes.Admin or AssigneeTypes.Team))
         {
@@ -131,31 +138,33 @@ internal sealed class ConversationCommands(ILookupIndex lookup, ContactKeyRing c
             var conversation = await FindAsync(db, workspaceId, conversationId, ct);
             var cipher = await contactKeys.ForContactAsync(cell, workspaceId, conversation.ContactId, ct);
             var admin = await FindAdminAsync(db, workspaceId, input.AdminId, ct);
+            ConversationPart part;
             switch (input.MessageType)
             {
                 case PartTypes.Close:
                     conversation.State = ConversationStates.Closed;
-                    Append(db, cipher, conversation, PartTypes.Close, body, "admin", admin.Id, assignedTo: null);
+                    part = Append(db, cipher, conversation, PartTypes.Close, body, "admin", admin.Id, assignedTo: null);
                     break;
                 case PartTypes.Open:
                     conversation.State = ConversationStates.Open;
-                    Append(db, cipher, conversation, PartTypes.Open, body, "admin", admin.Id, assignedTo: null);
+                    part = Append(db, cipher, conversation, PartTypes.Open, body, "admin", admin.Id, assignedTo: null);
                     break;
                 case PartTypes.Assignment when input.Type == AssigneeTypes.Team:
                     // The team assignee is independent of the admin assignee, as in Intercom.
                     var team = Unassigns(input.AssigneeId) ? null : await FindTeamAsync(db, workspaceId, input.AssigneeId, ct);
                     conversation.TeamAssigneeId = team?.Id;
-                    Append(db, cipher, conversation, PartTypes.Assignment, body, "admin", admin.Id, team?.Id, AssigneeTypes.Team);
+                    part = Append(db, cipher, conversation, PartTypes.Assignment, body, "admin", admin.Id, team?.Id, AssigneeTypes.Team);
                     break;
                 case PartTypes.Assignment:
                     var assignee = Unassigns(input.AssigneeId) ? null : await FindAdminAsync(db, workspaceId, input.AssigneeId, ct, field: "assignee_id");
                     conversation.AdminAssigneeId = assignee?.Id;
-                    Append(db, cipher, conversation, PartTypes.Assignment, body, "admin", admin.Id, assignee?.Id, AssigneeTypes.Admin);
+                    part = Append(db, cipher, conversation, PartTypes.Assignment, body, "admin", admin.Id, assignee?.Id, AssigneeTypes.Admin);
                     break;
                 default:
                     throw new ConfideException(ConfideError.ParameterInvalid("message_type must be 'close', 'open' or 'assignment'"));
             }
 
+            await RecordAsync(db, cell, actor, part, ct);
             return conversation.ContactId;
         });
         signals.Publish(new ConversationChanged(workspaceId, conversationId, contactId));
@@ -174,6 +183,31 @@ internal sealed class ConversationCommands(ILookupIndex lookup, ContactKeyRing c
                 new ActivityTarget("conversation", conversation.Id),
                 new System.Text.Json.Nodes.JsonObject { ["contact_id"] = conversation.ContactId, ["part_count"] = conversation.PartCount }), ct);
         });
+
+    /// <summary>The part as an activity-log entry: ids and the part's type only, never its body.</summary>
+    private async Task RecordAsync(ConfideDbContext db, CellDatabase cell, ActivityActor? actor, ConversationPart part, CancellationToken ct)
+    {
+        if (actor is null)
+        {
+            return;
+        }
+
+        var metadata = new System.Text.Json.Nodes.JsonObject
+        {
+            ["part_id"] = part.Id,
+            ["part_type"] = part.PartType,
+            ["author_type"] = part.AuthorType,
+            ["author_id"] = part.AuthorId,
+        };
+        if (part.AssignedToId is not null)
+        {
+            metadata["assigned_to"] = new System.Text.Json.Nodes.JsonObject { ["type"] = part.AssignedToType, ["id"] = part.AssignedToId };
+        }
+
+        await log.AppendAsync(db, cell, part.WorkspaceId, new ActivityEvent(
+            ActivityTypes.ConversationPartCreation, actor, $"A conversation part ({part.PartType}) was added.",
+            new ActivityTarget("conversation", part.ConversationId), metadata), ct);
+    }
 
     private ConversationPart Append(ConfideDbContext db, ContactCipher cipher, Conversation conversation, string partType, string? body, string authorType, string authorId, string? assignedTo, string? assignedToType = null)
     {

@@ -3,6 +3,7 @@ using Confide.Crypto;
 using Confide.Data;
 using Confide.Identity;
 using Confide.Identity.Authorization;
+using Confide.Messaging.Admins;
 using Confide.Messaging.Api;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -59,7 +60,12 @@ internal static class ConversationEndpoints
     private static async Task<IResult> ReplyAsync(ApiCaller caller, CurrentCell cell, ConversationCommands commands, ContactKeyRing keys, string id, ReplyInput input, CancellationToken ct)
     {
         await EnsureVisibleAsync(caller, cell, keys, id, ct);
-        await commands.ReplyAsync(cell.Database, caller.WorkspaceId, id, input);
+        if (input.Type == "admin")
+        {
+            await ActingAdmin.EnsureAllowedAsync(caller, cell.Database, input.AdminId, ct);
+        }
+
+        await commands.ReplyAsync(cell.Database, caller.WorkspaceId, id, input, caller.Actor);
         await using var db = cell.Database.CreateReadContext();
         return TypedResults.Ok(await ConversationQueries.GetAsync(db, keys, cell.Database, caller.WorkspaceId, id, ct, ScopeOf(caller)));
     }
@@ -67,7 +73,8 @@ internal static class ConversationEndpoints
     private static async Task<IResult> ManageAsync(ApiCaller caller, CurrentCell cell, ConversationCommands commands, ContactKeyRing keys, string id, ManageInput input, CancellationToken ct)
     {
         await EnsureVisibleAsync(caller, cell, keys, id, ct);
-        await commands.ManageAsync(cell.Database, caller.WorkspaceId, id, input);
+        await ActingAdmin.EnsureAllowedAsync(caller, cell.Database, input.AdminId, ct);
+        await commands.ManageAsync(cell.Database, caller.WorkspaceId, id, input, caller.Actor);
         await using var db = cell.Database.CreateReadContext();
         return TypedResults.Ok(await ConversationQueries.GetAsync(db, keys, cell.Database, caller.WorkspaceId, id, ct));
     }

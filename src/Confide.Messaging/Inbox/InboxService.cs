@@ -1,3 +1,4 @@
+using Confide.Audit;
 using Confide.Crypto;
 using Confide.Data;
 using Confide.Data.Model;
@@ -197,18 +198,21 @@ public sealed class InboxService
                 p.PartType == PartTypes.Assignment && p.AssignedToId is null))]);
     }
 
-    public Task ReplyAsync(string workspaceId, string teammateId, string conversationId, string body, bool internalNote) =>
+    /// <param name="ip">The teammate's address, for the activity-log entry.</param>
+    public Task ReplyAsync(string workspaceId, string teammateId, string? ip, string conversationId, string body, bool internalNote) =>
         _commands.ReplyAsync(_cell.Database, workspaceId, conversationId, new ReplyInput(
-            internalNote ? PartTypes.Note : PartTypes.Comment, "admin", teammateId, null, null, null, body));
+            internalNote ? PartTypes.Note : PartTypes.Comment, "admin", teammateId, null, null, null, body), Actor(teammateId, ip));
 
-    public Task SetStateAsync(string workspaceId, string teammateId, string conversationId, bool open) =>
+    public Task SetStateAsync(string workspaceId, string teammateId, string? ip, string conversationId, bool open) =>
         _commands.ManageAsync(_cell.Database, workspaceId, conversationId, new ManageInput(
-            open ? PartTypes.Open : PartTypes.Close, "admin", teammateId, null, null));
+            open ? PartTypes.Open : PartTypes.Close, "admin", teammateId, null, null), Actor(teammateId, ip));
 
     /// <summary>Assigns the conversation to <paramref name="assigneeId"/>, a teammate of the workspace, or to nobody when null.</summary>
-    public Task AssignAsync(string workspaceId, string teammateId, string conversationId, string? assigneeId) =>
+    public Task AssignAsync(string workspaceId, string teammateId, string? ip, string conversationId, string? assigneeId) =>
         _commands.ManageAsync(_cell.Database, workspaceId, conversationId, new ManageInput(
-            PartTypes.Assignment, AssigneeTypes.Admin, teammateId, string.IsNullOrEmpty(assigneeId) ? Unassigned : assigneeId, null));
+            PartTypes.Assignment, AssigneeTypes.Admin, teammateId, string.IsNullOrEmpty(assigneeId) ? Unassigned : assigneeId, null), Actor(teammateId, ip));
+
+    private static ActivityActor Actor(string teammateId, string? ip) => ActivityActor.Teammate(teammateId, "web", ip);
 
     /// <summary>The workspace's teammates by name, for the assign control.</summary>
     public async Task<IReadOnlyList<InboxTeammate>> AssignableTeammatesAsync(string workspaceId, CancellationToken ct)

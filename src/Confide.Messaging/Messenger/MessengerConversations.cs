@@ -81,7 +81,7 @@ internal sealed class MessengerConversations(ContactKeyRing keys, ConversationCo
             await OwnAsync(db, contact, conversationId, ct);
         }
 
-        await commands.ReplyAsync(cell, contact.WorkspaceId, conversationId, new ReplyInput(PartTypes.Comment, contact.Role, null, contact.Id, null, null, input.Body));
+        await commands.ReplyAsync(cell, contact.WorkspaceId, conversationId, new ReplyInput(PartTypes.Comment, contact.Role, null, contact.Id, null, null, input.Body), actor: null);
         await MarkReadAsync(cell, contact, conversationId, ct);
     }
 

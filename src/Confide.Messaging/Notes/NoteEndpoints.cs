@@ -1,8 +1,11 @@
+using System.Text.Json.Nodes;
+using Confide.Audit;
 using Confide.Crypto;
 using Confide.Data;
 using Confide.Data.Model;
 using Confide.Identity;
 using Confide.Identity.Authorization;
+using Confide.Messaging.Admins;
 using Confide.Messaging.Api;
 using Confide.Messaging.Contacts;
 using Confide.Platform;
@@ -52,10 +55,11 @@ internal static class NoteEndpoints
 
     internal sealed record NoteInput(string? Body, string? AdminId);
 
-    private static async Task<IResult> CreateAsync(ApiCaller caller, CurrentCell cell, ContactKeyRing keys, TimeProvider time, string contactId, NoteInput input, CancellationToken ct)
+    private static async Task<IResult> CreateAsync(ApiCaller caller, CurrentCell cell, ContactKeyRing keys, ActivityLog log, TimeProvider time, string contactId, NoteInput input, CancellationToken ct)
     {
         var body = Text.Required(input.Body, "body", 65_536);
         var authorId = input.AdminId is { Length: > 0 } adminId ? adminId : caller.TeammateId;
+        await ActingAdmin.EnsureAllowedAsync(caller, cell.Database, authorId, ct);
         var note = await cell.Database.Writer.WriteAsync(async (db, token) =>
         {
             if (!await db.Contacts.InWorkspace(caller.WorkspaceId).AnyAsync(c => c.Id == contactId, token))
@@ -72,6 +76,10 @@ internal static class NoteEndpoints
             var id = PublicIds.NewEntityId(time);
             var created = new Note { Id = id, WorkspaceId = caller.WorkspaceId, ContactId = contactId, AuthorId = authorId, EncryptedBody = cipher.SealNoteBody(id, body), CreatedAt = time.GetUtcNow() };
             db.Notes.Add(created);
+            // Ids only: a note's body is about an end user and never goes into the log.
+            await log.AppendAsync(db, cell.Database, caller.WorkspaceId, new ActivityEvent(
+                ActivityTypes.ContactNoteCreation, caller.Actor, "A note was added to a contact.",
+                new ActivityTarget("contact", contactId), new JsonObject { ["note_id"] = id, ["author_id"] = authorId }), token);
             return (created, cipher);
         }, ct);
         await using var read = cell.Database.CreateReadContext();
@@ -95,7 +103,9 @@ internal static class NoteEndpoints
 
         var notes = db.Notes.Where(n => n.WorkspaceId == caller.WorkspaceId && n.ContactId == contactId);
         var total = await notes.CountAsync(ct);
-        var rows = await notes.OrderByDescending(n => n.Id).Skip((number - 1) * size).Take(size).ToListAsync(ct);
+        // In long arithmetic and clamped to the total: page × per_page can pass int's range.
+        var offset = (int)Math.Min((long)(number - 1) * size, total);
+        var rows = offset >= total ? [] : await notes.OrderByDescending(n => n.Id).Skip(offset).Take(size).ToListAsync(ct);
         var authors = await TeammateDirectory.LoadAsync(db, keys, cell.Database, caller.WorkspaceId, rows.Select(n => n.AuthorId), ct);
         var cipher = await keys.ForContactAsync(cell.Database, caller.WorkspaceId, contactId, ct);
         var views = rows.Select(n => View(n, cipher, authors)).ToList();

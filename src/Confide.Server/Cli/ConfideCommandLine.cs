@@ -13,11 +13,29 @@ public static class ConfideCommandLine
     {
         var root = new RootCommand("Confide: privacy-first customer messaging. Without a command, serves the regional endpoints.");
         root.TreatUnmatchedTokensAsErrors = false;
-        root.SetAction((result, ct) => ServeCommand.RunAsync(result.UnmatchedTokens.ToArray(), ct));
+        root.SetAction((result, ct) => UnknownCommand(result.UnmatchedTokens) is { } unknown
+            ? UsageAsync(root, unknown)
+            : ServeCommand.RunAsync(result.UnmatchedTokens.ToArray(), ct));
         root.Subcommands.Add(ServeCommand.Create());
         root.Subcommands.Add(WorkspaceCommands.Create());
         root.Subcommands.Add(KeysCommands.Create());
         root.Subcommands.Add(AuditCommands.Create());
         return root;
+    }
+
+    /// <summary>
+    /// The first token when it cannot be configuration (<c>--Key=value</c>, <c>--Key value</c>,
+    /// <c>/Key=value</c>, <c>Key=value</c>): a mistyped command must not start a server.
+    /// </summary>
+    private static string? UnknownCommand(IReadOnlyList<string> tokens) =>
+        tokens.Count > 0 && tokens[0] is var first && !first.StartsWith('-') && !first.StartsWith('/') && !first.Contains('=', StringComparison.Ordinal)
+            ? first
+            : null;
+
+    private static async Task<int> UsageAsync(RootCommand root, string unknown)
+    {
+        await Console.Error.WriteLineAsync($"Unknown command '{unknown}'.");
+        await root.Parse(["--help"]).InvokeAsync(new InvocationConfiguration { Output = Console.Error });
+        return 2;
     }
 }

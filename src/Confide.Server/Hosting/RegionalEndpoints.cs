@@ -48,6 +48,7 @@ public sealed class RegionalEndpoints
         {
             kestrel.AddServerHeader = false;
             kestrel.Limits.MaxRequestBodySize = maxRequestBodyBytes;
+            RequestSizeLimits.ConfigureKestrel(kestrel.Limits);
             kestrel.ConfigureHttpsDefaults(https =>
             {
                 var source = certificates();

@@ -13,6 +13,8 @@ public sealed class BadInputTests(Servers servers)
         { "contacts", "not json" },
         { "contacts", "{\"email\": 42}" },
         { "contacts", "{\"signed_up_at\": \"tomorrow\"}" },
+        { "contacts", "{\"email\": \"y10k@example.com\", \"signed_up_at\": 253402300800}" },
+        { "contacts", "{\"email\": \"y0@example.com\", \"last_seen_at\": -62135596801}" },
         { "contacts", "[]" },
         { "contacts", "{\"custom_attributes\": {\"nested\": {\"a\": 1}}}" },
         { "contacts", "{\"custom_attributes\": [1,2]}" },
@@ -23,6 +25,14 @@ public sealed class BadInputTests(Servers servers)
         { "conversations", "{\"body\": \"no sender\"}" },
         { "tags", "{\"name\": 7}" },
         { "contacts/search", "{\"query\": \"email\"}" },
+        // Lone surrogates: valid JSON escapes that no string can hold, in values and in names.
+        { "contacts", "{\"email\": \"\\ud800@example.com\"}" },
+        { "contacts", "{\"\\ud800\": 1}" },
+        { "contacts", "{\"custom_attributes\": {\"plan\": \"\\udc00\"}}" },
+        { "contacts", "{\"custom_attributes\": {\"\\ud800\": \"pro\"}}" },
+        { "contacts/search", "{\"query\": {\"field\": \"email\", \"operator\": \"=\", \"value\": \"\\ud800\"}}" },
+        { "contacts/search", "{\"query\": {\"\\ud800\": \"email\"}}" },
+        { "tags", "{\"name\": \"\\ud800\"}" },
     };
 
     [Theory, MemberData(nameof(MalformedBodies))]
@@ -79,6 +89,44 @@ public sealed class BadInputTests(Servers servers)
         await (await forged.GetAsync("me")).ErrorAsync(HttpStatusCode.Unauthorized, "unauthorized");
         using var garbage = server.Client(Region.Eu, "garbage");
         await (await garbage.GetAsync("me")).ErrorAsync(HttpStatusCode.Unauthorized, "unauthorized");
+    }
+
+    [Theory, MemberData(nameof(Providers.All), MemberType = typeof(Providers))]
+    public async Task LoneSurrogateInMessengerSettings_Gives400AndStoresNothing(string provider)
+    {
+        var workspace = await (await servers.GetAsync(provider)).CreateWorkspaceAsync(Region.Eu);
+        using var client = workspace.Client();
+
+        foreach (var body in new[] { "{\"jwks\": {\"keys\": [{\"kty\": \"\\ud800\"}]}}", "{\"jwks\": {\"\\udc00\": []}}" })
+        {
+            using var content = new StringContent(body, Encoding.UTF8, "application/json");
+            await (await client.PutAsync("confide/messenger_settings", content)).ErrorAsync(HttpStatusCode.BadRequest, "parameter_invalid");
+        }
+
+        var settings = await (await client.GetAsync("confide/messenger_settings")).JsonAsync();
+        Assert.Equal(System.Text.Json.JsonValueKind.Null, settings.GetProperty("jwks").ValueKind);
+    }
+
+    [Theory, MemberData(nameof(Providers.All), MemberType = typeof(Providers))]
+    public async Task NotesPageBeyondIntRange_IsAnEmptyPage(string provider)
+    {
+        var workspace = await (await servers.GetAsync(provider)).CreateWorkspaceAsync(Region.Eu);
+        using var client = workspace.Client();
+        var contactId = (await (await client.PostJsonAsync("contacts", new { email = "pages@example.com" })).JsonAsync()).Str("id");
+        await (await client.PostJsonAsync($"contacts/{contactId}/notes", new { body = "Only note" })).JsonAsync();
+
+        // (page - 1) × per_page is past int's range: the page is empty, never an error.
+        var far = await (await client.GetAsync($"contacts/{contactId}/notes?page={int.MaxValue}&per_page=150")).JsonAsync();
+        Assert.Empty(far.GetProperty("data").EnumerateArray());
+        Assert.Equal(1, far.GetProperty("total_count").GetInt32());
+        Assert.Equal(int.MaxValue, far.GetProperty("pages").GetProperty("page").GetInt32());
+        var last = await (await client.GetAsync($"contacts/{contactId}/notes?page=2&per_page=1")).JsonAsync();
+        Assert.Empty(last.GetProperty("data").EnumerateArray());
+        Assert.Single((await (await client.GetAsync($"contacts/{contactId}/notes?page=1&per_page=1")).JsonAsync()).GetProperty("data").EnumerateArray());
+
+        await (await client.GetAsync($"contacts/{contactId}/notes?page=99999999999")).ErrorAsync(HttpStatusCode.BadRequest, "parameter_invalid");
+        await (await client.GetAsync($"contacts/{contactId}/notes?per_page={int.MaxValue}")).ErrorAsync(HttpStatusCode.BadRequest, "parameter_invalid");
+        await (await client.GetAsync($"contacts/{contactId}/notes?page=0")).ErrorAsync(HttpStatusCode.BadRequest, "parameter_invalid");
     }
 
     [Fact]

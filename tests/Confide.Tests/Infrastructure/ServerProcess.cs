@@ -146,7 +146,19 @@ public sealed class ServerProcess : IDisposable
         using var cli = Process.Start(StartInfo([.. command, .. ConfigArgs]))!;
         var output = cli.StandardOutput.ReadToEndAsync();
         var error = cli.StandardError.ReadToEndAsync();
-        await cli.WaitForExitAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+        try
+        {
+            await cli.WaitForExitAsync(timeout.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            // A command that never ends (e.g. one that started serving): stop it and say so.
+            cli.Kill(entireProcessTree: true);
+            await cli.WaitForExitAsync();
+            throw new TimeoutException($"confide {string.Join(' ', command)} did not exit within 2 minutes: {await output}{await error}");
+        }
+
         return (cli.ExitCode, await output, await error);
     }
 

@@ -83,6 +83,9 @@ public sealed class TestServer : IAsyncDisposable
     }
 
     /// <summary>An HTTP client for one regional endpoint that trusts only the server's local CA.</summary>
+    /// <summary>The local CA that signed the server's certificate, for clients other than HttpClient.</summary>
+    public X509Certificate2 CaCertificate => TrustedCa;
+
     public HttpClient Client(Region region, string? token = null) => LocalCaClient.Create(TrustedCa, BaseUrl(region), token);
 
     /// <summary>A client that reaches the endpoint at one loopback address (<c>127.0.0.1</c> or <c>[::1]</c>), for tests of address rules.</summary>

@@ -167,6 +167,11 @@ public sealed class MessengerSettingsApiTests(Servers servers)
             new { keys = new[] { p384Jwk } },
             new { keys = new[] { IdentityTokens.RsaJwk(smallRsa, "small") } },
             new { keys = new object[] { new { kty = "RSA", n = "AQAB" } } },
+            // A point that is not on P-256 (x = 1, y = 2), and one with short coordinates.
+            new { keys = new object[] { new { kty = "EC", crv = "P-256", x = Base64Url.EncodeToString([.. new byte[31], 1]), y = Base64Url.EncodeToString([.. new byte[31], 2]) } } },
+            new { keys = new object[] { new { kty = "EC", crv = "P-256", x = Base64Url.EncodeToString([1]), y = Base64Url.EncodeToString([2]) } } },
+            // An RSA key the platform refuses to import (exponent 0).
+            new { keys = new object[] { new { kty = "RSA", n = Base64Url.EncodeToString(rsa.ExportParameters(false).Modulus), e = "AA" } } },
             new { keys = Array.Empty<object>() },
             new { other = 1 },
             "not a key set",

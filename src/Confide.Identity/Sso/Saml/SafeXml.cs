@@ -23,8 +23,10 @@ internal static class SafeXml
             using var reader = XmlReader.Create(stream, settings);
             document.Load(reader);
         }
-        catch (XmlException ex)
+        catch (Exception ex) when (ex is XmlException or ArgumentException)
         {
+            // ArgumentException: XmlDocument builds the XML declaration through a constructor that
+            // refuses a bad version with it, not with an XmlException.
             // The parser refuses DOCTYPE by throwing; report it as its own reason so tests and logs can tell.
             var dtd = Encoding.UTF8.GetString(xml).Contains("<!DOCTYPE", StringComparison.OrdinalIgnoreCase);
             throw new SamlException(dtd ? SamlFailure.DtdProhibited : SamlFailure.Malformed,

@@ -1,3 +1,5 @@
+using System.Buffers.Text;
+using System.Security.Cryptography;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Confide.Platform;
@@ -31,7 +33,20 @@ internal static class MessengerKeySet
             throw Invalid("jwks must be a JSON Web Key Set object ({\"keys\":[…]}) or null");
         }
 
-        var document = JsonNode.Parse(jwks.GetRawText())!.AsObject();
+        var raw = jwks.GetRawText();
+        try
+        {
+            // The web app's settings page parses the key set itself, without the API's converter.
+            var reader = new Utf8JsonReader(System.Text.Encoding.UTF8.GetBytes(raw));
+            reader.Read();
+            WellFormedJson.Check(reader);
+        }
+        catch (JsonException)
+        {
+            throw Invalid("jwks holds a string that is not valid Unicode, or an object that names a member twice");
+        }
+
+        var document = JsonNode.Parse(raw)!.AsObject();
         if (document["keys"] is not JsonArray keys || keys.Count == 0 || keys.Count > MaxKeys)
         {
             throw Invalid($"jwks must have \"keys\": an array of 1 to {MaxKeys} keys");
@@ -94,18 +109,41 @@ internal static class MessengerKeySet
         }
     }
 
-    /// <summary>The key's numbers must decode and make a key the token library accepts.</summary>
+    /// <summary>
+    /// The key's numbers must decode, make a key the token library accepts, and import into the
+    /// platform's crypto: an EC point off the curve or an RSA exponent it refuses is caught here,
+    /// when saved, not on the first token it should verify.
+    /// </summary>
     private static bool Usable(JsonObject key)
     {
         try
         {
             var jwk = new JsonWebKey(key.ToJsonString());
-            return !jwk.HasPrivateKey && jwk.KeySize > 0 && (jwk.Kty != "RSA" || jwk.KeySize is >= 2048 and <= MaxRsaBits);
+            return !jwk.HasPrivateKey && jwk.KeySize > 0 && (jwk.Kty != "RSA" || jwk.KeySize is >= 2048 and <= MaxRsaBits) && Imports(jwk);
         }
-        catch (Exception e) when (e is ArgumentException or FormatException or JsonException)
+        catch (Exception e) when (e is ArgumentException or FormatException or JsonException or CryptographicException)
         {
             return false;
         }
+    }
+
+    private static bool Imports(JsonWebKey jwk)
+    {
+        if (jwk.Kty == JsonWebAlgorithmsKeyTypes.EllipticCurve)
+        {
+            var point = new ECPoint { X = Base64Url.DecodeFromChars(jwk.X), Y = Base64Url.DecodeFromChars(jwk.Y) };
+            if (point.X.Length != 32 || point.Y.Length != 32)
+            {
+                return false;
+            }
+
+            using var ec = ECDsa.Create(new ECParameters { Curve = ECCurve.NamedCurves.nistP256, Q = point });
+            return true;
+        }
+
+        using var rsa = RSA.Create();
+        rsa.ImportParameters(new RSAParameters { Modulus = Base64Url.DecodeFromChars(jwk.N), Exponent = Base64Url.DecodeFromChars(jwk.E) });
+        return true;
     }
 
     private static string? Text(JsonObject key, string member) =>

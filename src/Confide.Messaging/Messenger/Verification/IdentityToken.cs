@@ -75,13 +75,20 @@ internal sealed class IdentityToken(TimeProvider time)
         return (new IdentityTokenClaims(userId, SignedText(jwt, "email"), SignedText(jwt, "name")), null);
     }
 
+    /// <summary>
+    /// The header's alg, or null when the token does not parse. Reading decodes header and payload
+    /// both: the library reports a segment that is not base64url JSON (or whose claims it cannot
+    /// take, such as an exp beyond its dates) with an <see cref="ArgumentException"/>, and a
+    /// five-segment (JWE) form with a segment that is not base64url with a
+    /// <see cref="FormatException"/>, not only with <see cref="SecurityTokenMalformedException"/>.
+    /// </summary>
     private string? AlgorithmOf(string token)
     {
         try
         {
             return _handler.ReadJsonWebToken(token).Alg ?? "";
         }
-        catch (SecurityTokenMalformedException)
+        catch (Exception e) when (e is SecurityTokenMalformedException or ArgumentException or FormatException)
         {
             return null;
         }
@@ -118,15 +125,17 @@ internal sealed class IdentityToken(TimeProvider time)
             return "the user_jwt has no iat claim";
         }
 
+        // The skew moves the server's clock, never the token's dates: those may be at either end
+        // of DateTime's range, where adding or subtracting would overflow.
         var now = time.GetUtcNow().UtcDateTime;
         var expires = jwt.ValidTo;
         var issued = jwt.IssuedAt;
         var maxLifetime = TimeSpan.FromSeconds(maxLifetimeSeconds);
         return true switch
         {
-            _ when expires + ClockSkew <= now => "the user_jwt has expired",
-            _ when issued - ClockSkew > now => "the user_jwt's iat is in the future",
-            _ when jwt.ValidFrom != DateTime.MinValue && jwt.ValidFrom - ClockSkew > now => "the user_jwt is not valid yet (nbf)",
+            _ when expires <= now - ClockSkew => "the user_jwt has expired",
+            _ when issued > now + ClockSkew => "the user_jwt's iat is in the future",
+            _ when jwt.ValidFrom != DateTime.MinValue && jwt.ValidFrom > now + ClockSkew => "the user_jwt is not valid yet (nbf)",
             _ when expires - issued > maxLifetime => $"the user_jwt's lifetime (exp - iat) is over the workspace's maximum of {maxLifetimeSeconds} seconds",
             _ when expires - now > maxLifetime => $"the user_jwt expires more than {maxLifetimeSeconds} seconds from now",
             _ => null,

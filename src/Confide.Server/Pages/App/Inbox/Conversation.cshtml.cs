@@ -44,19 +44,21 @@ public sealed class ConversationModel(TeammateMemberships memberships, CurrentCe
     public Task<IActionResult> OnPostReplyAsync(string? body, bool note, CancellationToken ct) =>
         ActAsync(async () =>
         {
-            await inbox.ReplyAsync(Current!.WorkspaceId, Current.TeammateId, Id, body ?? "", note);
+            await inbox.ReplyAsync(Current!.WorkspaceId, Current.TeammateId, ClientIp, Id, body ?? "", note);
             ReplySent = true;
         }, ct);
 
     /// <param name="assignee">A teammate's id; empty to leave the conversation unassigned.</param>
     public Task<IActionResult> OnPostAssignAsync(string? assignee, CancellationToken ct) =>
-        ActAsync(() => inbox.AssignAsync(Current!.WorkspaceId, Current.TeammateId, Id, assignee), ct);
+        ActAsync(() => inbox.AssignAsync(Current!.WorkspaceId, Current.TeammateId, ClientIp, Id, assignee), ct);
 
     public Task<IActionResult> OnPostCloseAsync(CancellationToken ct) =>
-        ActAsync(() => inbox.SetStateAsync(Current!.WorkspaceId, Current.TeammateId, Id, open: false), ct);
+        ActAsync(() => inbox.SetStateAsync(Current!.WorkspaceId, Current.TeammateId, ClientIp, Id, open: false), ct);
 
     public Task<IActionResult> OnPostReopenAsync(CancellationToken ct) =>
-        ActAsync(() => inbox.SetStateAsync(Current!.WorkspaceId, Current.TeammateId, Id, open: true), ct);
+        ActAsync(() => inbox.SetStateAsync(Current!.WorkspaceId, Current.TeammateId, ClientIp, Id, open: true), ct);
+
+    private string? ClientIp => HttpContext.Connection.RemoteIpAddress?.ToString();
 
     private async Task<bool> LoadAsync(CancellationToken ct)
     {
