@@ -42,6 +42,8 @@ public abstract class ConfideDbContext(DbContextOptions options) : IdentityDbCon
     public DbSet<MessengerSecret> MessengerSecrets => Set<MessengerSecret>();
     public DbSet<SsoConsumedAssertion> SsoConsumedAssertions => Set<SsoConsumedAssertion>();
 
+    public DbSet<PendingContactErasure> PendingContactErasures => Set<PendingContactErasure>();
+
     /// <summary>Runs <paramref name="action"/> once, after this rented context is disposed (a read lane frees its connection).</summary>
     internal void OnDisposed(Action action) => _onDisposed = action;
 
@@ -271,6 +273,8 @@ public abstract class ConfideDbContext(DbContextOptions options) : IdentityDbCon
             e.HasIndex(n => new { n.WorkspaceId, n.ContactId });
             e.HasOne<Contact>().WithMany().HasForeignKey(n => n.ContactId).OnDelete(DeleteBehavior.Cascade);
         });
+
+        builder.ApplyConfiguration(new Configurations.PendingContactErasureConfiguration());
     }
 }
 
