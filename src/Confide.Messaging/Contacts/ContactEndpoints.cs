@@ -1,5 +1,4 @@
 using System.Text.Json;
-using Confide.Audit;
 using Confide.Crypto;
 using Confide.Data;
 using Confide.Data.Model;
