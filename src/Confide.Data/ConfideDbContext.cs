@@ -44,6 +44,8 @@ public abstract class ConfideDbContext(DbContextOptions options) : IdentityDbCon
     public DbSet<SsoConsumedAssertion> SsoConsumedAssertions => Set<SsoConsumedAssertion>();
     public DbSet<TeammateSession> TeammateSessions => Set<TeammateSession>();
 
+    public DbSet<PendingContactErasure> PendingContactErasures => Set<PendingContactErasure>();
+
     /// <summary>Runs <paramref name="action"/> once, after this rented context is disposed (a read lane frees its connection).</summary>
     internal void OnDisposed(Action action) => _onDisposed = action;
 
@@ -298,6 +300,8 @@ public abstract class ConfideDbContext(DbContextOptions options) : IdentityDbCon
             e.HasIndex(n => new { n.WorkspaceId, n.ContactId });
             e.HasOne<Contact>().WithMany().HasForeignKey(n => n.ContactId).OnDelete(DeleteBehavior.Cascade);
         });
+
+        builder.ApplyConfiguration(new Configurations.PendingContactErasureConfiguration());
     }
 }
 

@@ -22,6 +22,9 @@ public static class MessagingModule
     {
         services.AddSingleton<Live.ConversationSignals>();
         services.AddSingleton<ContactCommands>();
+        services.AddSingleton<ContactErasure>();
+        services.AddSingleton<ContactErasureSweep>();
+        services.AddHostedService(sp => sp.GetRequiredService<ContactErasureSweep>());
         services.AddSingleton<ConversationCommands>();
         services.AddSingleton<TeamCommands>();
         services.AddSingleton<MessengerSecrets>();

@@ -1,5 +1,4 @@
 using System.Text.Json;
-using Confide.Audit;
 using Confide.Crypto;
 using Confide.Data;
 using Confide.Data.Model;
@@ -90,38 +89,12 @@ internal static class ContactEndpoints
 
     /// <summary>
     /// Erases the contact: its key is destroyed first, so even if removing the rows fails
-    /// half-way, nothing of the contact can be read again — here or in any backup.
+    /// half-way, nothing of the contact can be read again — here or in any backup. An
+    /// interrupted erasure is finished by <see cref="ContactErasureSweep"/>.
     /// </summary>
-    private static async Task<IResult> DeleteAsync(ApiCaller caller, CurrentCell cell, ContactKeyRing keys, ActivityLog log, string id, CancellationToken ct)
+    private static async Task<IResult> DeleteAsync(ApiCaller caller, CurrentCell cell, ContactErasure erasure, string id, CancellationToken ct)
     {
-        string? externalId;
-        await using (var db = cell.Database.CreateReadContext())
-        {
-            var contact = await db.Contacts.InWorkspace(caller.WorkspaceId).FirstOrDefaultAsync(c => c.Id == id, ct)
-                ?? throw new ConfideException(ConfideError.NotFound("User"));
-            try
-            {
-                externalId = (await keys.ForContactAsync(cell.Database, caller.WorkspaceId, id, ct)).ExternalId(contact);
-            }
-            catch (ContactErasedException)
-            {
-                // Shredded earlier, rows left behind (a crash, a restored backup): delete them now.
-                externalId = null;
-            }
-        }
-
-        await keys.ShredAsync(cell.Database.Region, caller.WorkspaceId, id, ct);
-        await cell.Database.Writer.WriteAsync(async (db, token) =>
-        {
-            // Conversations, parts, notes and tag links go with the contact (cascades in the model).
-            var deleted = await db.Contacts.InWorkspace(caller.WorkspaceId).Where(c => c.Id == id).ExecuteDeleteAsync(token);
-            if (deleted > 0)
-            {
-                await log.AppendAsync(db, cell.Database, caller.WorkspaceId, new ActivityEvent(
-                    ActivityTypes.ContactDeletion, caller.Actor, "A contact was erased: its key was destroyed and its records deleted.",
-                    new ActivityTarget("contact", id)), token);
-            }
-        }, ct);
+        var externalId = await erasure.EraseAsync(cell.Database, caller.WorkspaceId, id, caller.Actor, ct);
         return TypedResults.Ok(new ContactDeletedView(id, externalId, true));
     }
 

@@ -171,16 +171,15 @@ public sealed class DataKeyRotationTests(Servers servers)
         // The next contact is still created (under the worn version, within its margin) and the new version follows.
         using var client = workspace.Client();
         await (await client.PostJsonAsync("contacts", new { email = "after-wear@example.com" })).JsonAsync();
-        for (var i = 0; i < 100 && (await DataKeysAsync(server, workspace.Id)).Count < 2; i++)
-        {
-            await Task.Delay(50);
-        }
+        await Poll.UntilAsync(() => DataKeysAsync(server, workspace.Id), keys => keys.Count >= 2, TimeSpan.FromSeconds(60), "the new data-key version");
 
         var versions = (await DataKeysAsync(server, workspace.Id)).OrderBy(k => k.Version).ToList();
         Assert.Equal([worn.Id], versions.Take(1).Select(k => k.Id));
         Assert.Equal(2, versions.Count);
-        await Task.Delay(WorkspaceKeyRing.CurrentVersionFreshness);
-        Assert.Equal(versions[1].Id, (await ring.DataKeyAsync(server.Cell(Region.Eu), workspace.Id, CancellationToken.None)).Id);
+        // Once the cached current version is older than its freshness limit, the new one is used.
+        await Poll.UntilAsync(
+            async () => (await ring.DataKeyAsync(server.Cell(Region.Eu), workspace.Id, CancellationToken.None)).Id, id => id == versions[1].Id,
+            WorkspaceKeyRing.CurrentVersionFreshness + TimeSpan.FromSeconds(60), "the new data-key version to become current");
         await AssertReadableWithoutCachesAsync(server, workspace, contacts);
     }
 

@@ -44,10 +44,7 @@ public sealed class MasterKeyRotationEndToEndTests
             var failures = new ConcurrentBag<string>();
             using var stop = new CancellationTokenSource();
             var load = Enumerable.Range(0, 6).Select(w => Task.Run(() => WriteLoadAsync(server, tokens[w % tokens.Count], w, written, failures, stop.Token))).ToList();
-            while (written.Count < 10 && failures.IsEmpty)
-            {
-                await Task.Delay(50);
-            }
+            await Poll.UntilAsync(() => written.Count >= 10 || !failures.IsEmpty, TimeSpan.FromMinutes(2), "10 writes before the rotation");
 
             // The rotation, and two more workspaces whose keys are wrapped while it runs.
             var rotate = server.RunCliJsonAsync("keys", "rotate", "--region", "eu", "--json");
@@ -59,7 +56,7 @@ public sealed class MasterKeyRotationEndToEndTests
             }
 
             var duringRotation = written.Count;
-            await Task.Delay(1000);
+            await Poll.UntilAsync(() => written.Count > duringRotation || !failures.IsEmpty, TimeSpan.FromMinutes(2), "a write acknowledged after the rotation");
             await stop.CancelAsync();
             await Task.WhenAll(load);
 

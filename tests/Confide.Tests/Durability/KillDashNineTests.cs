@@ -59,10 +59,8 @@ public sealed class KillDashNineTests
                 }
             })).ToList();
 
-            while (acknowledged.Count < 300)
-            {
-                await Task.Delay(20);
-            }
+            await Poll.UntilAsync(() => acknowledged.Count >= 300 || writers.All(w => w.IsCompleted), TimeSpan.FromMinutes(3), "300 acknowledged writes");
+            Assert.True(acknowledged.Count >= 300, $"the writers stopped after {acknowledged.Count} acknowledged writes, before the kill");
 
             server.KillHard();
             await stop.CancelAsync();

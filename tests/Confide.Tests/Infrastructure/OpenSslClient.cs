@@ -26,7 +26,7 @@ internal static class OpenSslClient
         process.StandardInput.Close();
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(90));
         await process.WaitForExitAsync(timeout.Token);
         var output = await stdout + await stderr;
         // A completed handshake prints the negotiated suite; a refused one "Cipher is (NONE)" or nothing.

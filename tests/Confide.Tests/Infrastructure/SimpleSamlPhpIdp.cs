@@ -328,7 +328,7 @@ public sealed partial class SimpleSamlPhpIdp : IAsyncDisposable
         using var handler = new HttpClientHandler();
         handler.ServerCertificateCustomValidationCallback = (_, certificate, _, _) => Trusts(certificate);
         using var client = new HttpClient(handler) { Timeout = TimeSpan.FromSeconds(5) };
-        var deadline = DateTime.UtcNow.AddSeconds(20);
+        var deadline = DateTime.UtcNow.AddSeconds(90);
         while (DateTime.UtcNow < deadline && !_process.HasExited)
         {
             try

@@ -35,7 +35,7 @@ public sealed class HttpRedirectTests
         var server = await TestServer.StartAsync(Providers.Sqlite);
         await using (server)
         {
-            using var plain = new HttpClient { BaseAddress = new Uri($"http://localhost:{server.Ports[Region.Eu]}/"), Timeout = TimeSpan.FromSeconds(10) };
+            using var plain = new HttpClient { BaseAddress = new Uri($"http://localhost:{server.Ports[Region.Eu]}/"), Timeout = TimeSpan.FromSeconds(60) };
 
             await Assert.ThrowsAsync<HttpRequestException>(() => plain.GetAsync("health"));
         }

@@ -83,17 +83,8 @@ public sealed class ServerCertificateTests : IDisposable
         return certificate;
     }
 
-    private static async Task<string> EventuallyPresentedAsync(int port, string expected)
-    {
-        var presented = "";
-        for (var attempt = 0; attempt < 50 && presented != expected; attempt++)
-        {
-            await Task.Delay(100);
-            presented = await PresentedThumbprintAsync(port);
-        }
-
-        return presented;
-    }
+    private static Task<string> EventuallyPresentedAsync(int port, string expected) =>
+        Poll.UntilAsync(() => PresentedThumbprintAsync(port), presented => presented == expected, TimeSpan.FromSeconds(60), "the replaced certificate to be presented");
 
     /// <summary>The thumbprint of the certificate a new TLS handshake is shown (not validated: these are self-signed test certificates).</summary>
     private static async Task<string> PresentedThumbprintAsync(int port)

@@ -16,6 +16,28 @@ public sealed partial class TlsScanTests(Servers servers)
     private static readonly string[] Refused = ["SSLv2", "SSLv3", "TLS1", "TLS1_1"];
     private static readonly string[] Offered = ["TLS1_2", "TLS1_3"];
     private static readonly string[] Serious = ["LOW", "MEDIUM", "HIGH", "CRITICAL", "WARN"];
+    private const int MaxScans = 3;
+
+    /// <summary>
+    /// testssl reports a check it could not carry out (the connection failed, the answer made no
+    /// sense) as a finding of severity WARN whose text says so; its JSON has no other marker.
+    /// </summary>
+    internal static bool IsInconclusive((string Id, string Severity, string Finding) finding) =>
+        finding.Severity == "WARN" && InconclusiveCheck().IsMatch(finding.Finding);
+
+    private static HashSet<string> InconclusiveIds(List<(string Id, string Severity, string Finding)> findings) =>
+        findings.Where(IsInconclusive).Select(f => f.Id).ToHashSet(StringComparer.Ordinal);
+
+    [Theory]
+    [InlineData("sessionresumption_ticket", "WARN", "check failed because of connect problem", true)]
+    [InlineData("sessionresumption_ID", "WARN", "ID resumption test failed", true)]
+    [InlineData("fallback_SCSV", "WARN", "Check failed. (couldn't connect)", true)]
+    [InlineData("HSTS", "WARN", "Test failed as HTTP request stalled and was terminated", true)]
+    [InlineData("heartbleed", "HIGH", "VULNERABLE, uses heartbeat extension", false)]
+    [InlineData("cert_chain_of_trust", "CRITICAL", "failed (chain incomplete)", false)]
+    [InlineData("sessionresumption_ticket", "WARN", "not supported", false)]
+    public void TestsslFinding_ThatSaysTheCheckFailed_IsInconclusive_NotAFindingOrAPass(string id, string severity, string text, bool inconclusive) =>
+        Assert.Equal(inconclusive, IsInconclusive((id, severity, text)));
 
     private static async Task<(List<(string Id, string Severity, string Finding)> All, List<(string Id, string Severity, string Finding)> Undocumented)> ScanAsync(
         TestServer server, string ca, HashSet<string> documented)
@@ -25,7 +47,8 @@ public sealed partial class TlsScanTests(Servers servers)
         var report = Path.Combine(reports.FullName, "testssl.json");
 
         // Protocols, each cipher per protocol, forward secrecy, server defaults (certificate), headers, vulnerabilities.
-        var output = await TlsScanners.RunAsync("testssl", TimeSpan.FromMinutes(2),
+        // ~30 s on an idle machine; the bound is generous because a loaded one is many times slower.
+        var output = await TlsScanners.RunAsync("testssl", TimeSpan.FromMinutes(10),
             "--jsonfile-pretty", report, "--quiet", "--warnings", "off", "--color", "0", "--add-ca", ca,
             "-p", "-E", "-f", "-S", "-h", "-U", $"https://localhost:{server.Ports[Region.Eu]}/app/login");
 
@@ -45,14 +68,23 @@ public sealed partial class TlsScanTests(Servers servers)
         var server = await servers.GetAsync(Providers.Sqlite);
         var ca = Path.Combine(server.DataDirectory, "tls", "ca.pem");
         var documented = DocumentedExceptions();
+        // A check testssl could not complete ("check failed because of connect problem" on a busy
+        // machine) says nothing about the server: it is neither a pass nor a finding. Those checks
+        // are scanned again, a bounded number of times; a later scan's conclusive result replaces
+        // the inconclusive one, and a check still inconclusive at the end fails the test plainly.
         var (findings, undocumented) = await ScanAsync(server, ca, documented);
-        // "connect problem" is testssl failing to reach the server (a busy machine), not a
-        // finding about it: scan once more, and keep whatever the second scan finds.
-        if (undocumented.Count > 0 && undocumented.All(f => f.Finding.Contains("connect problem", StringComparison.Ordinal)))
+        var inconclusive = InconclusiveIds(undocumented);
+        for (var scans = 1; scans < MaxScans && inconclusive.Count > 0; scans++)
         {
-            (findings, undocumented) = await ScanAsync(server, ca, documented);
+            var (again, againUndocumented) = await ScanAsync(server, ca, documented);
+            var redone = inconclusive.Where(id => again.Any(f => f.Id == id)).ToHashSet();
+            findings = [.. findings.Where(f => !redone.Contains(f.Id)), .. again.Where(f => redone.Contains(f.Id))];
+            undocumented = [.. undocumented.Where(f => !redone.Contains(f.Id)), .. againUndocumented.Where(f => redone.Contains(f.Id))];
+            inconclusive = InconclusiveIds(undocumented);
         }
 
+        Assert.True(inconclusive.Count == 0, $"testssl could not complete these checks in {MaxScans} scans (inconclusive, not a finding about the server): "
+            + string.Join("; ", undocumented.Where(f => inconclusive.Contains(f.Id))));
         Assert.True(undocumented.Count == 0, "Undocumented findings: " + string.Join("; ", undocumented));
         foreach (var id in Refused)
         {
@@ -81,7 +113,7 @@ public sealed partial class TlsScanTests(Servers servers)
         using var cleanup = new DeleteOnDispose(reports);
         var report = Path.Combine(reports.FullName, "sslscan.xml");
 
-        var output = await TlsScanners.RunAsync("sslscan", TimeSpan.FromMinutes(1), $"--xml={report}", "--no-colour", $"localhost:{server.Ports[Region.Eu]}");
+        var output = await TlsScanners.RunAsync("sslscan", TimeSpan.FromMinutes(5), $"--xml={report}", "--no-colour", $"localhost:{server.Ports[Region.Eu]}");
 
         Assert.True(File.Exists(report), output);
         var test = XDocument.Load(report).Root!.Element("ssltest")!;
@@ -109,6 +141,9 @@ public sealed partial class TlsScanTests(Servers servers)
 
     [GeneratedRegex(@"^ECDHE-(ECDSA|RSA)-(AES128-GCM-SHA256|AES256-GCM-SHA384|CHACHA20-POLY1305)$")]
     private static partial Regex ForwardSecretAeadOpenSslName();
+
+    [GeneratedRegex(@"connect problem|couldn't connect|check failed|test failed|socket problem|request stalled|response was empty|non reproducible", RegexOptions.IgnoreCase)]
+    private static partial Regex InconclusiveCheck();
 
     [GeneratedRegex(@"=(\d+) seconds")]
     private static partial Regex HstsSeconds();

@@ -51,7 +51,7 @@ public sealed class BackchannelAddressPolicyTests
         Assert.False(listener.Pending());
 
         using var allowed = Client(new BackchannelAddressPolicy([IPNetwork.Parse("127.0.0.0/8")]));
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(2));
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
         var call = allowed.GetAsync(url, timeout.Token);
         using var accepted = await listener.AcceptTcpClientAsync(TestContext.Current.CancellationToken);
         Assert.True(accepted.Connected);

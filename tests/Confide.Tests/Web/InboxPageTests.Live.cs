@@ -9,7 +9,7 @@ namespace Confide.Tests.Web;
 public sealed partial class InboxPageTests
 {
     /// <summary>Well under the 30 s fallback re-read: what arrives within it came through the live signal.</summary>
-    private static readonly LocatorAssertionsToContainTextOptions Live = new() { Timeout = 8_000 };
+    private static readonly LocatorAssertionsToContainTextOptions Live = new() { Timeout = 20_000 };
 
     [Theory, MemberData(nameof(Providers.All), MemberType = typeof(Providers))]
     public async Task Thread_And_List_ShowANewMessageWithoutReload_AndAssignWorks(string provider)

@@ -462,6 +462,43 @@ namespace Confide.Data.Migrations.Postgres
                     b.ToTable("Notes");
                 });
 
+            modelBuilder.Entity("Confide.Data.Model.PendingContactErasure", b =>
+                {
+                    b.Property<string>("ContactId")
+                        .HasMaxLength(24)
+                        .HasColumnType("character varying(24)");
+
+                    b.Property<string>("ActorId")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<string>("ActorTokenId")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<string>("ActorType")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)");
+
+                    b.Property<string>("ActorVia")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)");
+
+                    b.Property<DateTimeOffset>("RequestedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("WorkspaceId")
+                        .IsRequired()
+                        .HasColumnType("text");
+
+                    b.HasKey("ContactId");
+
+                    b.ToTable("PendingContactErasures");
+                });
+
             modelBuilder.Entity("Confide.Data.Model.RetiringKey", b =>
                 {
                     b.Property<Guid>("KeyId")
@@ -1214,6 +1251,15 @@ namespace Confide.Data.Migrations.Postgres
                 });
 
             modelBuilder.Entity("Confide.Data.Model.Note", b =>
+                {
+                    b.HasOne("Confide.Data.Model.Contact", null)
+                        .WithMany()
+                        .HasForeignKey("ContactId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Confide.Data.Model.PendingContactErasure", b =>
                 {
                     b.HasOne("Confide.Data.Model.Contact", null)
                         .WithMany()

@@ -457,6 +457,43 @@ namespace Confide.Data.Migrations.Sqlite
                     b.ToTable("Notes");
                 });
 
+            modelBuilder.Entity("Confide.Data.Model.PendingContactErasure", b =>
+                {
+                    b.Property<string>("ContactId")
+                        .HasMaxLength(24)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("ActorId")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("ActorTokenId")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("ActorType")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("ActorVia")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("RequestedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("WorkspaceId")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("ContactId");
+
+                    b.ToTable("PendingContactErasures");
+                });
+
             modelBuilder.Entity("Confide.Data.Model.RetiringKey", b =>
                 {
                     b.Property<Guid>("KeyId")
@@ -1205,6 +1242,15 @@ namespace Confide.Data.Migrations.Sqlite
                 });
 
             modelBuilder.Entity("Confide.Data.Model.Note", b =>
+                {
+                    b.HasOne("Confide.Data.Model.Contact", null)
+                        .WithMany()
+                        .HasForeignKey("ContactId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Confide.Data.Model.PendingContactErasure", b =>
                 {
                     b.HasOne("Confide.Data.Model.Contact", null)
                         .WithMany()

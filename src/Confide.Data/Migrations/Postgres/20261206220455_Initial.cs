@@ -606,6 +606,29 @@ namespace Confide.Data.Migrations.Postgres
                 });
 
             migrationBuilder.CreateTable(
+                name: "PendingContactErasures",
+                columns: table => new
+                {
+                    ContactId = table.Column<string>(type: "character varying(24)", maxLength: 24, nullable: false),
+                    WorkspaceId = table.Column<string>(type: "text", nullable: false),
+                    RequestedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
+                    ActorType = table.Column<string>(type: "character varying(16)", maxLength: 16, nullable: false),
+                    ActorId = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: false),
+                    ActorVia = table.Column<string>(type: "character varying(16)", maxLength: 16, nullable: false),
+                    ActorTokenId = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: true)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_PendingContactErasures", x => x.ContactId);
+                    table.ForeignKey(
+                        name: "FK_PendingContactErasures_Contacts_ContactId",
+                        column: x => x.ContactId,
+                        principalTable: "Contacts",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Cascade);
+                });
+
+            migrationBuilder.CreateTable(
                 name: "ContactTags",
                 columns: table => new
                 {
@@ -1027,6 +1050,9 @@ namespace Confide.Data.Migrations.Postgres
 
             migrationBuilder.DropTable(
                 name: "Notes");
+
+            migrationBuilder.DropTable(
+                name: "PendingContactErasures");
 
             migrationBuilder.DropTable(
                 name: "RetiringKeys");

@@ -605,6 +605,29 @@ namespace Confide.Data.Migrations.Sqlite
                 });
 
             migrationBuilder.CreateTable(
+                name: "PendingContactErasures",
+                columns: table => new
+                {
+                    ContactId = table.Column<string>(type: "TEXT", maxLength: 24, nullable: false),
+                    WorkspaceId = table.Column<string>(type: "TEXT", nullable: false),
+                    RequestedAt = table.Column<long>(type: "INTEGER", nullable: false),
+                    ActorType = table.Column<string>(type: "TEXT", maxLength: 16, nullable: false),
+                    ActorId = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false),
+                    ActorVia = table.Column<string>(type: "TEXT", maxLength: 16, nullable: false),
+                    ActorTokenId = table.Column<string>(type: "TEXT", maxLength: 64, nullable: true)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_PendingContactErasures", x => x.ContactId);
+                    table.ForeignKey(
+                        name: "FK_PendingContactErasures_Contacts_ContactId",
+                        column: x => x.ContactId,
+                        principalTable: "Contacts",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Cascade);
+                });
+
+            migrationBuilder.CreateTable(
                 name: "ContactTags",
                 columns: table => new
                 {
@@ -1026,6 +1049,9 @@ namespace Confide.Data.Migrations.Sqlite
 
             migrationBuilder.DropTable(
                 name: "Notes");
+
+            migrationBuilder.DropTable(
+                name: "PendingContactErasures");
 
             migrationBuilder.DropTable(
                 name: "RetiringKeys");
