@@ -17,6 +17,16 @@ public sealed class CellWriter : IAsyncDisposable
 {
     private const int MaxBatchSize = 256;
 
+    /// <summary>
+    /// On PostgreSQL, several processes may write to one cell (a server and a CLI command, or
+    /// several servers). A unit reads a workspace's activity-log head and appends the next entry
+    /// (<c>Confide.Audit.ActivityLog</c>); two processes doing so at once would pick the same
+    /// sequence number and one of them fail. Every batch therefore takes this transaction-scoped
+    /// advisory lock first (the id spells "ConfideW"), so the cell's write transactions commit one
+    /// at a time, as SQLite's do; taken first, it cannot deadlock with the locks units take later.
+    /// </summary>
+    private const string TakeBatchLock = "SELECT pg_advisory_xact_lock(4859223909089961303)";
+
     private readonly CellDatabase _cell;
     private readonly TimeProvider _time;
     private readonly Channel<WriteUnit> _queue = Channel.CreateBounded<WriteUnit>(
@@ -129,6 +139,14 @@ public sealed class CellWriter : IAsyncDisposable
     private static async Task<bool> ExecuteBatchAsync(DbConnection connection, Func<ConfideDbContext> contexts, List<WriteUnit> batch)
     {
         await using var transaction = await connection.BeginTransactionAsync();
+        if (connection is Npgsql.NpgsqlConnection)
+        {
+            await using var command = connection.CreateCommand();
+            command.Transaction = transaction;
+            command.CommandText = TakeBatchLock;
+            await command.ExecuteNonQueryAsync();
+        }
+
         var done = new List<WriteUnit>(batch.Count);
         foreach (var unit in batch)
         {

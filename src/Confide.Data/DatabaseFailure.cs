@@ -14,6 +14,13 @@ public enum DatabaseFailureKind
     /// <summary>A unique key was taken by a concurrent write: retrying may see the other row (409).</summary>
     Conflict,
 
+    /// <summary>
+    /// The database refused a value the request carried (PostgreSQL class 22, "data exception":
+    /// a NUL character in text, a number or date out of range, a string too long): the request
+    /// is at fault, not the database (400).
+    /// </summary>
+    InvalidValue,
+
     /// <summary>The database cannot take or answer the call right now (down, unreachable, disk full, read-only, locked): retry later (503).</summary>
     Unavailable,
 }
@@ -107,6 +114,7 @@ public static class DatabaseFailure
     private static DatabaseFailureKind OfPostgres(string sqlState) => sqlState switch
     {
         PostgresErrorCodes.UniqueViolation => DatabaseFailureKind.Conflict,
+        _ when sqlState.StartsWith("22", StringComparison.Ordinal) => DatabaseFailureKind.InvalidValue,
         // Class 08 connection exceptions; class 53 insufficient resources (disk full, out of
         // memory, too many connections); class 58 system errors (I/O).
         _ when sqlState.StartsWith("08", StringComparison.Ordinal) || sqlState.StartsWith("53", StringComparison.Ordinal) || sqlState.StartsWith("58", StringComparison.Ordinal) => DatabaseFailureKind.Unavailable,

@@ -83,6 +83,7 @@ public sealed partial class ApiErrorMiddleware(RequestDelegate next, ILogger<Api
         _ => DatabaseFailure.Classify(ex) switch
         {
             DatabaseFailureKind.Conflict => Expected(HttpStatusCode.Conflict, "conflict", "The change conflicts with the current state; retry the request"),
+            DatabaseFailureKind.InvalidValue => Expected(HttpStatusCode.BadRequest, "parameter_invalid", "A request value cannot be stored (a NUL character, or a number or date out of range)"),
             DatabaseFailureKind.Unavailable => new(FailureKind.DatabaseUnavailable, HttpStatusCode.ServiceUnavailable, "service_unavailable", "The service is temporarily unavailable; retry after the time in Retry-After"),
             _ => new(FailureKind.Unexpected, HttpStatusCode.InternalServerError, "server_error", "An unexpected error occurred"),
         },

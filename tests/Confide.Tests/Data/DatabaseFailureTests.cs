@@ -105,6 +105,21 @@ public sealed class DatabaseFailureTests : IDisposable
     }
 
     [Fact]
+    public async Task Postgres_ValueTheDatabaseRefuses_IsInvalidValue()
+    {
+        // A NUL in text (which PostgreSQL cannot store, while SQLite can) and numbers out of
+        // range are the request's fault: 400, not a 500 (a fuzzed admin_id found the first).
+        await using var connection = await OpenPostgresAsync();
+        await using var command = new NpgsqlCommand("SELECT $1::text", connection);
+        command.Parameters.Add(new NpgsqlParameter { Value = "a\0b" });
+        var nul = await Assert.ThrowsAsync<PostgresException>(() => command.ExecuteScalarAsync());
+        var overflow = await Assert.ThrowsAsync<PostgresException>(() => ExecAsync(connection, "SELECT 2147483647::int + 1"));
+
+        Assert.Equal(DatabaseFailureKind.InvalidValue, DatabaseFailure.Classify(new InvalidOperationException("wrapped", nul)));
+        Assert.Equal(DatabaseFailureKind.InvalidValue, DatabaseFailure.Classify(overflow));
+    }
+
+    [Fact]
     public async Task Postgres_UnreachableTerminatedOrReadOnly_IsUnavailable()
     {
         var baseConnection = PostgresOrSkip();

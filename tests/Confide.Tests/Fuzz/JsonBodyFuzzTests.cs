@@ -40,7 +40,7 @@ public sealed class JsonBodyFuzzTests(Servers servers)
             {
                 await response.JsonAsync(response.StatusCode);
             }
-        }, TimeSpan.FromSeconds(6), mutate: MutateBody);
+        }, iterations: 1_500, mutate: MutateBody);
     }
 
     /// <summary>The placeholders replaced byte-wise: a mutated body need not be valid UTF-8.</summary>

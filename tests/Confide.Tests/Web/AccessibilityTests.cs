@@ -33,6 +33,13 @@ public sealed class AccessibilityTests(Servers servers)
         var closed = (await (await api.PostJsonAsync("conversations", new { from = new { type = "user", id = contactId }, body = "Thanks, it arrived." })).JsonAsync()).Str("conversation_id");
         await (await api.PostJsonAsync($"conversations/{open}/reply", new { message_type = "note", type = "admin", admin_id = workspace.OwnerId, body = "Carrier confirmed a delay." })).JsonAsync();
         await (await api.PostJsonAsync($"conversations/{closed}/parts", new { message_type = "close", type = "admin", admin_id = workspace.OwnerId, body = "Glad to hear it." })).JsonAsync();
+        // Another workspace invites this owner, so the invitations page has one to answer.
+        var inviting = await server.CreateWorkspaceAsync(Region.Eu, "Inviting workspace");
+        using (var invitingApi = inviting.Client())
+        {
+            await (await invitingApi.PostJsonAsync("confide/teammates", new { email = workspace.OwnerEmail, name = "Ines", role = "agent" })).JsonAsync();
+        }
+
         await using var website = await CompanyWebsite.StartAsync();
         await MessengerSetup.AllowOriginsAsync(server, workspace, website.OriginText);
         await using var chromium = await HeadlessChromium.LaunchAsync();
@@ -66,6 +73,7 @@ public sealed class AccessibilityTests(Servers servers)
         await ScanAsync("Settings/Messenger", $"/app/settings/messenger{query}");
         await ScanAsync("Reauthenticate", $"/app/reauthenticate");
         await ScanAsync("Error", $"/app/inbox/no-such-conversation{query}");
+        await ScanAsync("Invitations", "/app/invitations");
         await ScanAsync("Security", $"/app/security{query}");
 
         // The authenticator app's set-up, then the second step of signing in with it.

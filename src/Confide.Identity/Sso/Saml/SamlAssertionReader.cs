@@ -46,7 +46,8 @@ internal static class SamlAssertionReader
             SessionIndex: authn.AttributeOrNull("SessionIndex"),
             Attributes: ReadAttributes(assertion),
             NotOnOrAfter: notOnOrAfter,
-            KeepForReplayUntil: notOnOrAfter + skew);
+            // Saturated: a signed assertion may claim to last until the end of the calendar.
+            KeepForReplayUntil: notOnOrAfter > DateTimeOffset.MaxValue - skew ? DateTimeOffset.MaxValue : notOnOrAfter + skew);
     }
 
     private static DateTimeOffset? CheckConditions(XmlElement assertion, SamlValidationContext context, DateTimeOffset now, TimeSpan skew)
