@@ -24,8 +24,9 @@ public sealed class CellWriter : IAsyncDisposable
     /// sequence number and one of them fail. Every batch therefore takes this transaction-scoped
     /// advisory lock first (the id spells "ConfideW"), so the cell's write transactions commit one
     /// at a time, as SQLite's do; taken first, it cannot deadlock with the locks units take later.
-    /// </summary>
-    private const string TakeBatchLock = "SELECT pg_advisory_xact_lock(4859223909089961303)";
+    /// A process that holds it too long (a stopped command) makes the others' batches fail with
+    /// <c>lock_not_available</c> after 15 s (a 503), instead of queueing behind it without bound.
+    private const string TakeBatchLock = "SET LOCAL lock_timeout = '15s'; SELECT pg_advisory_xact_lock(4859223909089961303); RESET lock_timeout";
 
     private readonly CellDatabase _cell;
     private readonly TimeProvider _time;

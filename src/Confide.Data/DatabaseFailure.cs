@@ -15,9 +15,9 @@ public enum DatabaseFailureKind
     Conflict,
 
     /// <summary>
-    /// The database refused a value the request carried (PostgreSQL class 22, "data exception":
-    /// a NUL character in text, a number or date out of range, a string too long): the request
-    /// is at fault, not the database (400).
+    /// The database refused a value the request carried (some of PostgreSQL's class 22, "data
+    /// exception": a NUL character in text, a number or date out of range, a string too long):
+    /// the request is at fault, not the database (400).
     /// </summary>
     InvalidValue,
 
@@ -114,7 +114,10 @@ public static class DatabaseFailure
     private static DatabaseFailureKind OfPostgres(string sqlState) => sqlState switch
     {
         PostgresErrorCodes.UniqueViolation => DatabaseFailureKind.Conflict,
-        _ when sqlState.StartsWith("22", StringComparison.Ordinal) => DatabaseFailureKind.InvalidValue,
+        // Values a request can carry that PostgreSQL refuses (not division by zero or a bad
+        // regular expression of our own, which stay 500s): a NUL or unconvertible character, a
+        // string too long, a number or date out of range, text that is not a number.
+        "22021" or "22P05" or "22001" or "22003" or "22007" or "22008" or "22P02" => DatabaseFailureKind.InvalidValue,
         // Class 08 connection exceptions; class 53 insufficient resources (disk full, out of
         // memory, too many connections); class 58 system errors (I/O).
         _ when sqlState.StartsWith("08", StringComparison.Ordinal) || sqlState.StartsWith("53", StringComparison.Ordinal) || sqlState.StartsWith("58", StringComparison.Ordinal) => DatabaseFailureKind.Unavailable,

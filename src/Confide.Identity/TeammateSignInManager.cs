@@ -67,12 +67,14 @@ public sealed class TeammateSignInManager(
 
     /// <summary>
     /// Ends the session on the server as well as in the browser, so a copy of its cookie stops
-    /// working too: the request's session, or one begun in this request and refused after all.
+    /// working too: the request's session, and one begun in this request and refused after all
+    /// (both, when a browser that had a session signs in again and is refused: the cookie goes).
     /// </summary>
     public override async Task SignOutAsync()
     {
-        var sessionId = SessionClaims.SessionIdOf(Context.User) ?? Context.Items[BegunSessionKey] as string;
-        if (sessionId is not null)
+        var begun = Context.Items[BegunSessionKey] as string;
+        var current = SessionClaims.SessionIdOf(Context.User);
+        foreach (var sessionId in new[] { begun, current }.OfType<string>().Distinct(StringComparer.Ordinal))
         {
             await sessions.EndAsync(sessionId, TeammateSessionEndReasons.SignOut, CancellationToken.None);
         }

@@ -163,7 +163,9 @@ public static class ConfideHost
             {
                 await PrepareCellAsync(services, cell, cancellationToken);
             }
-            catch (Exception ex) when (DatabaseFailure.IsUnavailable(ex))
+            // Down, unreachable, full, but also a wrong password, a missing database or a
+            // certificate that does not verify: one line naming the provider's error code.
+            catch (Exception ex) when (DatabaseFailure.IsUnavailable(ex) || ex is System.Data.Common.DbException)
             {
                 throw new DatabaseUnavailableException(cell.Region, DatabaseFailure.ReasonOf(ex), ex);
             }

@@ -63,8 +63,11 @@ internal sealed class ContactErasure(ContactKeyRing keys, ActivityLog log, TimeP
                 return false; // erased already, by a retry or another process
             }
 
+            // The teammate who asked may have been removed since: then Confide itself finishes it.
             var actor = requester
-                ?? (pending is null ? ActivityActor.Confide : new ActivityActor(pending.ActorType, pending.ActorId, pending.ActorVia, TokenId: pending.ActorTokenId));
+                ?? (pending is null || (pending.ActorType == ActivityActor.AdminType && !await db.Teammates.AnyAsync(t => t.WorkspaceId == workspaceId && t.Id == pending.ActorId, ct))
+                    ? ActivityActor.Confide
+                    : new ActivityActor(pending.ActorType, pending.ActorId, pending.ActorVia, TokenId: pending.ActorTokenId));
             await log.AppendAsync(db, cell, workspaceId, new ActivityEvent(
                 ActivityTypes.ContactDeletion, actor, "A contact was erased: its key was destroyed and its records deleted.",
                 new ActivityTarget("contact", contactId)), ct);

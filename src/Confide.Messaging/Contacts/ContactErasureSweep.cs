@@ -78,10 +78,18 @@ internal sealed partial class ContactErasureSweep(CellRegistry cells, ContactEra
 
             foreach (var (workspaceId, contactId) in pending)
             {
-                if (await erasure.ShredAndPurgeAsync(cell, workspaceId, contactId, cancellationToken))
+                try
                 {
-                    completed++;
-                    LogErasureCompleted(logger, cell.Region.Code, workspaceId, contactId);
+                    if (await erasure.ShredAndPurgeAsync(cell, workspaceId, contactId, cancellationToken))
+                    {
+                        completed++;
+                        LogErasureCompleted(logger, cell.Region.Code, workspaceId, contactId);
+                    }
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException)
+                {
+                    // This record stays for the next round; the ones after it are not held back.
+                    LogErasureFailed(logger, ex, cell.Region.Code, workspaceId, contactId);
                 }
             }
 
@@ -97,6 +105,9 @@ internal sealed partial class ContactErasureSweep(CellRegistry cells, ContactEra
     [LoggerMessage(EventId = 4500, EventName = "InterruptedErasureCompleted", Level = LogLevel.Warning,
         Message = "An interrupted erasure was completed: contact {ContactId} of workspace {WorkspaceId} in region {Region}.")]
     private static partial void LogErasureCompleted(ILogger logger, string region, string workspaceId, string contactId);
+
+    [LoggerMessage(EventId = 4502, Level = LogLevel.Error, Message = "Completing the interrupted erasure of contact {ContactId} of workspace {WorkspaceId} in region {Region} failed; retrying next round.")]
+    private static partial void LogErasureFailed(ILogger logger, Exception exception, string region, string workspaceId, string contactId);
 
     [LoggerMessage(EventId = 4501, Level = LogLevel.Error, Message = "Completing interrupted erasures in region {Region} failed; retrying next round.")]
     private static partial void LogSweepFailed(ILogger logger, Exception exception, string region);

@@ -113,6 +113,35 @@ public sealed class InterruptedErasureTests(Servers servers)
         Assert.Single(await ErasureEntriesAsync(client, contactId));
     }
 
+    [Theory, MemberData(nameof(Providers.All), MemberType = typeof(Providers))]
+    public async Task ErasureAskedByATeammateRemovedSince_IsStillCompleted_AndDoesNotHoldBackTheOthers(string provider)
+    {
+        // The entry cannot name a teammate who is gone; Confide finishes it instead, and the
+        // erasure queued behind it (by contact id) is not held back either way.
+        var server = await servers.GetAsync(provider);
+        var workspace = await server.CreateWorkspaceAsync(Region.Eu);
+        using var client = workspace.Client();
+        var leaverId = (await (await client.PostJsonAsync("confide/teammates", new { email = $"leaver-{Guid.NewGuid():N}@example.com", role = "admin" })).JsonAsync()).Str("id");
+        var erasure = server.Services.GetRequiredService<ContactErasure>();
+        var contacts = new List<string>();
+        for (var i = 0; i < 2; i++)
+        {
+            var (contactId, _) = await ContactWithConversationAsync(client);
+            await erasure.RecordPendingAsync(server.Cell(Region.Eu), workspace.Id, contactId, ActivityActor.Teammate(leaverId, "api", null), CancellationToken.None);
+            contacts.Add(contactId);
+        }
+
+        await (await client.DeleteAsync($"confide/teammates/{leaverId}")).JsonAsync();
+        await server.Services.GetRequiredService<ContactErasureSweep>().RunOnceAsync(TimeSpan.Zero, CancellationToken.None);
+
+        foreach (var contactId in contacts)
+        {
+            await (await client.GetAsync($"contacts/{contactId}")).ErrorAsync(HttpStatusCode.NotFound, "not_found");
+            var entry = Assert.Single(await ErasureEntriesAsync(client, contactId));
+            Assert.Equal("confide", entry.GetProperty("performed_by").Str("id"));
+        }
+    }
+
     /// <summary>
     /// The state a process leaves when it dies between the two halves of an erasure: the
     /// pending record committed and the key destroyed, the rows not yet deleted.

@@ -45,10 +45,7 @@ public sealed class UpgradeTests
     [Theory, MemberData(nameof(Providers.All), MemberType = typeof(Providers))]
     public async Task Upgrade_FromLastRelease_KeepsEveryRecordReadableAndWritable(string provider)
     {
-        if (provider == Providers.Postgres && TestPostgres.ConnectionString is null)
-        {
-            Assert.Skip("PostgreSQL is not available (set CONFIDE_TEST_POSTGRES; scripts/test.sh does).");
-        }
+        TestPostgres.RequireFor(provider);
 
         var fixture = Path.Combine(FixtureRoot, provider);
         if (Environment.GetEnvironmentVariable("CONFIDE_UPDATE_UPGRADE_FIXTURE") == "1")

@@ -20,17 +20,7 @@ public sealed class ErasureKillDashNineTests
     [Theory, MemberData(nameof(Providers.All), MemberType = typeof(Providers))]
     public async Task ErasuresInFlight_AtKillDashNine_AreFinishedOnRestart_AndLoggedOnce(string provider)
     {
-        string? postgres = null;
-        if (provider == Providers.Postgres)
-        {
-            if (TestPostgres.ConnectionString is null)
-            {
-                Assert.SkipUnless(TestPostgres.Required, "PostgreSQL is not available (set CONFIDE_TEST_POSTGRES).");
-                Assert.Fail("CONFIDE_TEST_REQUIRE_POSTGRES=1 but CONFIDE_TEST_POSTGRES is not set.");
-            }
-
-            postgres = await TestPostgres.CreateDatabaseAsync();
-        }
+        var postgres = await TestPostgres.DatabaseForAsync(provider);
 
         using var server = new ServerProcess(postgres);
         try

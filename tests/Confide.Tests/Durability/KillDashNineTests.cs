@@ -12,17 +12,7 @@ public sealed class KillDashNineTests
     [Theory, MemberData(nameof(Providers.All), MemberType = typeof(Providers))]
     public async Task AcknowledgedWrites_SurviveKillDashNine(string provider)
     {
-        string? postgres = null;
-        if (provider == Providers.Postgres)
-        {
-            if (TestPostgres.ConnectionString is null)
-            {
-                Assert.SkipUnless(TestPostgres.Required, "PostgreSQL is not available (set CONFIDE_TEST_POSTGRES).");
-                Assert.Fail("CONFIDE_TEST_REQUIRE_POSTGRES=1 but CONFIDE_TEST_POSTGRES is not set.");
-            }
-
-            postgres = await TestPostgres.CreateDatabaseAsync();
-        }
+        var postgres = await TestPostgres.DatabaseForAsync(provider);
 
         using var server = new ServerProcess(postgres);
         try

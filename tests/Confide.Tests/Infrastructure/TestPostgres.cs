@@ -14,6 +14,23 @@ internal static class TestPostgres
     /// <summary>When set (CI), a missing PostgreSQL fails the provider's tests instead of skipping them.</summary>
     public static bool Required => Environment.GetEnvironmentVariable("CONFIDE_TEST_REQUIRE_POSTGRES") == "1";
 
+    /// <summary>For a PostgreSQL case: skipped, visibly, without a server; failed instead when CI requires one.</summary>
+    public static void RequireFor(string provider)
+    {
+        if (provider == Providers.Postgres && ConnectionString is null)
+        {
+            Assert.SkipUnless(Required, "PostgreSQL is not available (set CONFIDE_TEST_POSTGRES; scripts/test.sh does).");
+            Assert.Fail("CONFIDE_TEST_REQUIRE_POSTGRES=1 but CONFIDE_TEST_POSTGRES is not set.");
+        }
+    }
+
+    /// <summary>A fresh database for a test that starts its own server: none for SQLite.</summary>
+    public static async Task<string?> DatabaseForAsync(string provider)
+    {
+        RequireFor(provider);
+        return provider == Providers.Postgres ? await CreateDatabaseAsync() : null;
+    }
+
     public static async Task<string> CreateDatabaseAsync()
     {
         var baseConnection = ConnectionString ?? throw new InvalidOperationException("CONFIDE_TEST_POSTGRES is not set.");

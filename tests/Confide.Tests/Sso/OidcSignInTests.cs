@@ -154,6 +154,15 @@ public sealed class OidcSignInTests(OidcServers servers) : IClassFixture<OidcSer
         Assert.True(await db.TeammateInvitations.AnyAsync(i => i.TeammateId == invitationId && i.DeclinedAt == null));
         Assert.False(await db.Teammates.AnyAsync(t => t.Id == invitationId && t.AccountId != null));
         Assert.DoesNotContain(await ActivityAsync(inviter), e => e.Str("activity_type") == "admin_invitation_acceptance");
+
+        // Nor read it: the page lists no other workspace's invitation to that session.
+        Assert.DoesNotContain("Inviter Inc", await browser.Http.HtmlAsync("app/invitations"), StringComparison.Ordinal);
+
+        // Nor end the person's sessions in every other workspace.
+        var security = await browser.Http.HtmlAsync($"app/security?workspace={workspace.Id}");
+        var refused = await browser.Http.PostAsync($"app/security?workspace={workspace.Id}&handler=SignOutEverywhere", TeammateBrowser.Form(security, []));
+        Assert.Contains("or to sign out everywhere, sign in with your password or a passkey", await refused.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.DoesNotContain(await ActivityAsync(workspace), e => e.Str("activity_type") == "admin_session_revocation");
     }
 
     [Theory, MemberData(nameof(Providers.All), MemberType = typeof(Providers))]

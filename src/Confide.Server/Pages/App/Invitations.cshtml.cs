@@ -74,6 +74,8 @@ public sealed class InvitationsModel(TeammateInvitations invitations, CurrentCel
     {
         ViewData["Region"] = cell.Region.Code;
         var accountId = User.FindFirstValue(ClaimTypes.NameIdentifier);
-        Pending = accountId is null ? [] : await invitations.PendingForAsync(cell.Database, accountId, HttpContext.RequestAborted);
+        // A session vouched for by one workspace's identity provider sees none: other workspaces'
+        // invitations (their names, the role they offer) are not that provider's to read.
+        Pending = accountId is null || IsSsoSession ? [] : await invitations.PendingForAsync(cell.Database, accountId, HttpContext.RequestAborted);
     }
 }

@@ -77,10 +77,11 @@ public sealed partial class SecurityModel(
     /// </summary>
     public override async Task OnPageHandlerExecutionAsync(Microsoft.AspNetCore.Mvc.Filters.PageHandlerExecutingContext context, Microsoft.AspNetCore.Mvc.Filters.PageHandlerExecutionDelegate next)
     {
-        // Signing the account's other sessions out only takes access away, and a display name is
-        // the workspace's own: any session may do either.
+        // A display name is the workspace's own: any session may change it. Signing the account
+        // out everywhere is not: it would let one workspace's identity provider end the person's
+        // sessions in every other workspace (and write to their logs).
         if (HttpMethods.IsPost(Request.Method) && SessionClaims.MethodOf(User) == SignInMethods.Sso
-            && context.HandlerMethod?.MethodInfo.Name != nameof(OnPostSignOutEverywhereAsync) && context.HandlerMethod?.Name != DisplayNameHandler)
+            && context.HandlerMethod?.Name != DisplayNameHandler)
         {
             await LoadAsync();
             Error = SsoSessionMessage;
@@ -94,7 +95,7 @@ public sealed partial class SecurityModel(
     public bool IsSsoSession => SessionClaims.MethodOf(User) == SignInMethods.Sso;
 
     public const string SsoSessionMessage =
-        "You signed in through your organisation's identity provider, which looks after how you sign in. To change your password, authenticator app or passkeys here, sign in with your password or a passkey.";
+        "You signed in through your organisation's identity provider, which looks after how you sign in. To change your password, authenticator app or passkeys here, or to sign out everywhere, sign in with your password or a passkey.";
 
     /// <summary>Starts (or restarts) setting up: a new key, not yet in force until confirmed with a code.</summary>
     public async Task<IActionResult> OnPostSetupAsync()
