@@ -12,7 +12,8 @@ namespace Confide.Server.Hosting;
 /// and (for the database) its provider error code, never its message: domain errors to their
 /// status, unreadable input to 400, oversize bodies to 413, a taken unique key to 409, the
 /// database or its disk unavailable to 503 with Retry-After, anything else to a 500 that
-/// reveals nothing but a request id. Each failure logs at most one line, and repeats of the
+/// reveals nothing but a request id. Each failure logs at most one line (also when the client
+/// has gone or the response has begun, which then only cuts the connection), and repeats of the
 /// same failure at the same endpoint are counted instead of logged (<see cref="LogRateLimiter"/>).
 /// </summary>
 public sealed partial class ApiErrorMiddleware(RequestDelegate next, ILogger<ApiErrorMiddleware> logger, TimeProvider time)
@@ -25,7 +26,7 @@ public sealed partial class ApiErrorMiddleware(RequestDelegate next, ILogger<Api
         {
             await next(context);
         }
-        catch (Exception ex) when (!context.Response.HasStarted && !context.RequestAborted.IsCancellationRequested)
+        catch (Exception ex) when (!(context.RequestAborted.IsCancellationRequested && ex is OperationCanceledException or IOException))
         {
             var failure = Classify(ex, context.Request);
             if (failure.Kind == FailureKind.DatabaseUnavailable && context.RequestServices.GetService<CurrentCell>() is { IsResolved: true } cell)
@@ -34,6 +35,14 @@ public sealed partial class ApiErrorMiddleware(RequestDelegate next, ILogger<Api
             }
 
             Log(context, ex, failure);
+            if (context.Response.HasStarted || context.RequestAborted.IsCancellationRequested)
+            {
+                // Logged once like any other failure, but there is no one to answer, or the answer
+                // has begun (a stream): cut the connection so a half-sent body never looks complete.
+                context.Abort();
+                return;
+            }
+
             var retryAfter = failure.Kind == FailureKind.DatabaseUnavailable ? ErrorResponses.DatabaseRetryAfterSeconds : 1;
             context.Response.Clear();
             if (context.Request.Path.StartsWithSegments("/app"))

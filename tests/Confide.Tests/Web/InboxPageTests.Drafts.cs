@@ -8,7 +8,7 @@ namespace Confide.Tests.Web;
 /// <summary>A reply being typed survives the session ending: the browser keeps it per conversation until it is sent or the teammate signs out.</summary>
 public sealed partial class InboxPageTests
 {
-    private const string DraftsInStorage = "() => Object.keys(localStorage).filter(k => k.startsWith('confide.draft.')).map(k => localStorage.getItem(k))";
+    private const string DraftsInStorage = "() => Object.keys(localStorage).filter(k => k.startsWith('confide.draft.')).map(k => JSON.parse(localStorage.getItem(k)).text)";
 
     [Theory, MemberData(nameof(Providers.All), MemberType = typeof(Providers))]
     public async Task ReplyDraft_SurvivesAnExpiredSession_AndIsClearedOnSendAndOnSignOut(string provider)
@@ -56,6 +56,13 @@ public sealed partial class InboxPageTests
         await page.WaitForFunctionAsync($"() => ({DraftsInStorage})().length === 1");
         await page.GotoAsync($"{thread}?workspace={workspace.Id}");
         await Expect(page.Locator("#body")).ToHaveValueAsync("");
+
+        // A draft more than a day old (anyone's, on a shared browser) is dropped when a thread opens.
+        await page.EvaluateAsync("() => localStorage.setItem('confide.draft.someone-else', JSON.stringify({ text: 'Old customer text', savedAt: Date.now() - 25 * 3600 * 1000 }))");
+        await page.ReloadAsync();
+        await page.WaitForFunctionAsync("() => localStorage.getItem('confide.draft.someone-else') === null");
+        Assert.Single(await page.EvaluateAsync<string[]>(DraftsInStorage));
+
         await page.ClickAsync("form[action='/app/logout'] button[type=submit]");
         await page.WaitForPathAsync("/app/login");
         Assert.Empty(await page.EvaluateAsync<string[]>(DraftsInStorage));

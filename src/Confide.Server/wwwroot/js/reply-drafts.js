@@ -2,7 +2,9 @@
 // localStorage, one entry per workspace, teammate and conversation, so that it survives a reload,
 // a session that ended while they typed, and signing in again. It is removed once the server has
 // stored the reply (the page after it says so) and when the teammate signs out (the server's
-// Clear-Site-Data). Nothing here sends the draft anywhere.
+// Clear-Site-Data). A draft older than a day is dropped, and so is every draft in this browser
+// that is more than a day old, whoever's it was (a shared or lost device keeps customer text
+// for at most that long). Nothing here sends the draft anywhere.
 "use strict";
 
 (() => {
@@ -28,10 +30,30 @@
     }
   };
 
+  const maxAgeMs = 24 * 60 * 60 * 1000;
+  const read = (entry) => {
+    try {
+      const draft = JSON.parse(entry);
+      return typeof draft?.text === "string" && Date.now() - draft.savedAt < maxAgeMs ? draft.text : null;
+    } catch {
+      return null; // not ours, or from before drafts carried their age
+    }
+  };
+  try {
+    for (let i = storage.length - 1; i >= 0; i--) {
+      const name = storage.key(i);
+      if (name && name.startsWith("confide.draft.") && read(storage.getItem(name)) === null) {
+        storage.removeItem(name);
+      }
+    }
+  } catch {
+    // storage refused: nothing to tidy
+  }
+
   if (form.dataset.draftSent === "true") {
     forget();
   } else {
-    const saved = storage.getItem(key);
+    const saved = read(storage.getItem(key));
     if (saved && !body.value) {
       body.value = saved;
       const notice = form.querySelector("[data-draft-restored]");
@@ -47,7 +69,7 @@
       return;
     }
     try {
-      storage.setItem(key, body.value);
+      storage.setItem(key, JSON.stringify({ text: body.value, savedAt: Date.now() }));
     } catch {
       // full or refused: the draft lives only in the page, as before
     }
