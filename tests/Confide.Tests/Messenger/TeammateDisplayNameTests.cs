@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.Http.Json;
 using System.Text.Json;
 using Confide.Identity;
 using Confide.Platform;
@@ -45,6 +46,11 @@ public sealed class TeammateDisplayNameTests(Servers servers)
         Assert.Contains("Ada Lovelace", await browser.HtmlAsync($"app/inbox/{conversationId}?workspace={created.WorkspaceId}"), StringComparison.Ordinal);
         Assert.Equal("Ada Lovelace", (await (await api.GetAsync("me")).JsonAsync()).Str("name"));
         Assert.Single(await ActivityLogTests.AllEntriesAsync(api), e => e.Str("activity_type") == "admin_name_change");
+
+        // A workspace that requires two-factor sign-in takes no change from a session without a second factor.
+        await (await api.PutAsJsonAsync("confide/security_settings", new { two_factor_required = "everyone" })).JsonAsync();
+        Assert.Contains("requires two-factor sign-in", await ChangeNameAsync(browser, created.WorkspaceId, "Someone Else"), StringComparison.Ordinal);
+        Assert.Equal("Ada Lovelace", await AuthorOfReplyAsync(visitor, conversationId));
     }
 
     [Theory, MemberData(nameof(Providers.All), MemberType = typeof(Providers))]

@@ -39,10 +39,19 @@ public sealed partial class SecurityModel
             return NotFound();
         }
 
-        // The workspace's own address and sign-in rules hold for its data, as on its pages.
-        if (!IpAllowlist.Allows(membership.IpAllowlist, HttpContext.Connection.RemoteIpAddress) || !SignInPolicy.IsSatisfied(membership, User))
+        // The workspace's own rules hold for its data, as on its pages: its address list, how it
+        // wants teammates signed in, its shorter session limits and its two-factor requirement.
+        var now = HttpContext.RequestServices.GetRequiredService<TimeProvider>().GetUtcNow();
+        if (!IpAllowlist.Allows(membership.IpAllowlist, HttpContext.Connection.RemoteIpAddress) || !SignInPolicy.IsSatisfied(membership, User)
+            || Hosting.TeammateSessionTimes.Of(HttpContext) is { } times && times.ExceedsLimitsOf(membership, now))
         {
             Error = "This workspace does not accept changes from this session or address.";
+            return Page();
+        }
+
+        if (membership.RequiresTwoFactor && !IsSsoSession && !await HasStrongFactorAsync())
+        {
+            Error = "This workspace requires two-factor sign-in: set up an authenticator app or a passkey first.";
             return Page();
         }
 
@@ -60,6 +69,12 @@ public sealed partial class SecurityModel
         await LoadAsync();
         Message = "Your display name was changed.";
         return Page();
+    }
+
+    private async Task<bool> HasStrongFactorAsync()
+    {
+        var users = HttpContext.RequestServices.GetRequiredService<Microsoft.AspNetCore.Identity.UserManager<Confide.Data.Model.TeammateAccount>>();
+        return await users.GetUserAsync(User) is { } account && await Confide.Identity.Passkeys.StrongFactors.HasAnyAsync(users, account);
     }
 
     private async Task LoadDisplayNameAsync(string accountId)
