@@ -58,10 +58,11 @@ public sealed class CellReadiness
     /// <summary>
     /// A read (or any call outside the writer) found the database unavailable: a database that
     /// cannot answer a query cannot take a write either, so say so without waiting for a probe.
+    /// A lost race for a lock says nothing of the kind (readiness would flap under contention).
     /// </summary>
     public void ReportFailure(Exception exception)
     {
-        if (DatabaseFailure.IsUnavailable(exception))
+        if (DatabaseFailure.IsUnavailable(exception) && !DatabaseFailure.IsContention(exception))
         {
             Record(false, DatabaseFailure.ReasonOf(exception));
         }

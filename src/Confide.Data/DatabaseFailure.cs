@@ -73,6 +73,27 @@ public static class DatabaseFailure
 
     public static bool IsUnavailable(Exception exception) => Classify(exception) == DatabaseFailureKind.Unavailable;
 
+    /// <summary>
+    /// An unavailable answer that only means a lost race for a lock (SQLite busy or locked; a
+    /// PostgreSQL serialization failure, deadlock or lock timeout): worth a 503 and a retry, but
+    /// no sign that the database is down.
+    /// </summary>
+    public static bool IsContention(Exception exception)
+    {
+        for (var current = exception; current is not null; current = current.InnerException)
+        {
+            switch (current)
+            {
+                case SqliteException sqlite:
+                    return (sqlite.SqliteErrorCode & 0xFF) is SqliteBusy or SqliteLocked;
+                case PostgresException postgres:
+                    return postgres.SqlState is PostgresErrorCodes.SerializationFailure or PostgresErrorCodes.DeadlockDetected or PostgresErrorCodes.LockNotAvailable;
+            }
+        }
+
+        return false;
+    }
+
     /// <summary>A short, stable name of the reason (an error code, never a message), for logs.</summary>
     public static string ReasonOf(Exception exception)
     {

@@ -61,6 +61,7 @@ public sealed class DatabaseFailureTests : IDisposable
             var error = await Assert.ThrowsAsync<SqliteException>(() => ExecAsync(full, "INSERT INTO t VALUES (1, zeroblob(100000))"));
             Assert.Equal(13, error.SqliteErrorCode);
             Assert.Equal(DatabaseFailureKind.Unavailable, DatabaseFailure.Classify(new DbUpdateException("saving failed", error)));
+            Assert.False(DatabaseFailure.IsContention(error));
         }
 
         // Locked: another connection holds the write lock past the busy timeout.
@@ -71,6 +72,7 @@ public sealed class DatabaseFailureTests : IDisposable
             var error = await Assert.ThrowsAsync<SqliteException>(() => ExecAsync(waiter, "INSERT INTO t VALUES (3, NULL)", timeoutSeconds: 1));
             Assert.Equal(5, error.SqliteErrorCode);
             Assert.Equal(DatabaseFailureKind.Unavailable, DatabaseFailure.Classify(error));
+            Assert.True(DatabaseFailure.IsContention(error)); // a lost race: no reason to call the database down
             await ExecAsync(holder, "ROLLBACK");
         }
 
