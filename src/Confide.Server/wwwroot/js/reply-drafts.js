@@ -52,6 +52,10 @@
 
   if (form.dataset.draftSent === "true") {
     forget();
+    // The address said so once (?sent=reply); a reload must not drop a newer draft.
+    const address = new URL(location.href);
+    address.searchParams.delete("sent");
+    history.replaceState(history.state, "", address);
   } else {
     const saved = read(storage.getItem(key));
     if (saved && !body.value) {

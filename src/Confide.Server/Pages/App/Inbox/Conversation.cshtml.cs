@@ -37,16 +37,18 @@ public sealed class ConversationModel(TeammateMemberships memberships, CurrentCe
         return Page();
     }
 
-    /// <summary>Set on the page shown right after a reply was stored: the browser then drops its draft.</summary>
-    [TempData]
-    public bool? ReplySent { get; set; }
+    /// <summary>
+    /// <c>?sent=reply</c> on the page shown right after a reply was stored: the browser then drops
+    /// its draft. In the address, not in TempData: the live refresh re-reads this page while the
+    /// browser follows the redirect, and would consume a read-once flag before the page saw it.
+    /// </summary>
+    [BindProperty(SupportsGet = true, Name = "sent")]
+    public string? Sent { get; set; }
+
+    public bool ReplySent => Sent == "reply";
 
     public Task<IActionResult> OnPostReplyAsync(string? body, bool note, CancellationToken ct) =>
-        ActAsync(async () =>
-        {
-            await inbox.ReplyAsync(Current!.WorkspaceId, Current.TeammateId, ClientIp, Id, body ?? "", note);
-            ReplySent = true;
-        }, ct);
+        ActAsync(() => inbox.ReplyAsync(Current!.WorkspaceId, Current.TeammateId, ClientIp, Id, body ?? "", note), ct, sentReply: true);
 
     /// <param name="assignee">A teammate's id; empty to leave the conversation unassigned.</param>
     public Task<IActionResult> OnPostAssignAsync(string? assignee, CancellationToken ct) =>
@@ -72,7 +74,7 @@ public sealed class ConversationModel(TeammateMemberships memberships, CurrentCe
     }
 
     /// <summary>Post-redirect-get; a refused action comes back as a message, never as a lost form.</summary>
-    private async Task<IActionResult> ActAsync(Func<Task> action, CancellationToken ct)
+    private async Task<IActionResult> ActAsync(Func<Task> action, CancellationToken ct, bool sentReply = false)
     {
         if (!await LoadAsync(ct))
         {
@@ -85,9 +87,11 @@ public sealed class ConversationModel(TeammateMemberships memberships, CurrentCe
             return Redirect($"/app/inbox/{Uri.EscapeDataString(Id)}?workspace={Uri.EscapeDataString(Current!.WorkspaceId)}");
         }
 
+        var done = false;
         try
         {
             await action();
+            done = true;
         }
         catch (ConfideException ex)
         {
@@ -100,6 +104,6 @@ public sealed class ConversationModel(TeammateMemberships memberships, CurrentCe
             return Redirect($"/app/inbox?workspace={Uri.EscapeDataString(Current.WorkspaceId)}");
         }
 
-        return Redirect($"/app/inbox/{Uri.EscapeDataString(Id)}?workspace={Uri.EscapeDataString(Current!.WorkspaceId)}");
+        return Redirect($"/app/inbox/{Uri.EscapeDataString(Id)}?workspace={Uri.EscapeDataString(Current!.WorkspaceId)}{(done && sentReply ? "&sent=reply" : "")}");
     }
 }
