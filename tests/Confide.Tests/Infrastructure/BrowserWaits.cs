@@ -37,6 +37,17 @@ public static class BrowserWaits
         }
     }
 
+    /// <summary>
+    /// Waits until the page's address satisfies <paramref name="matches"/> and its document is
+    /// parsed: Playwright's own <c>WaitForURLAsync</c> then waits for the load event as well,
+    /// which is the event it was seen to miss.
+    /// </summary>
+    public static async Task WaitForAddressAsync(this IPage page, Func<string, bool> matches, string what, float timeoutMs = 20_000)
+    {
+        await Poll.UntilAsync(() => matches(page.Url), TimeSpan.FromMilliseconds(timeoutMs), what);
+        await page.WaitForFunctionAsync("document.readyState !== 'loading'", null, new() { Timeout = timeoutMs });
+    }
+
     /// <summary>Waits until the document has finished loading, as the page itself reports it.</summary>
     public static Task SettledAsync(this IPage page) =>
         page.WaitForFunctionAsync("document.readyState === 'complete'");

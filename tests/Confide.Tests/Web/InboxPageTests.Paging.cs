@@ -68,7 +68,7 @@ public sealed partial class InboxPageTests
             }
 
             await older.ClickAsync();
-            await page.WaitForURLAsync(u => u.Contains("after=", StringComparison.Ordinal) && new Uri(u).AbsoluteUri != url.AbsoluteUri);
+            await page.WaitForAddressAsync(u => u.Contains("after=", StringComparison.Ordinal) && new Uri(u).AbsoluteUri != url.AbsoluteUri, "the next older page");
             AssertCursorHoldsNoPersonalData(new Uri(page.Url), "after");
         }
 
@@ -78,7 +78,7 @@ public sealed partial class InboxPageTests
 
         // Back: the previous page is exactly what it was, and the first page has no "newer" link.
         await page.Locator(".pager a[rel=prev]").ClickAsync();
-        await page.WaitForURLAsync(u => u.Contains("before=", StringComparison.Ordinal));
+        await page.WaitForAddressAsync(u => u.Contains("before=", StringComparison.Ordinal), "the newer page");
         AssertCursorHoldsNoPersonalData(new Uri(page.Url), "before");
         await Expect(page.Locator(".list ol > li")).ToHaveCountAsync(PageSize);
         Assert.Equal(pages[1], await ListedIdsAsync(page));
@@ -88,11 +88,11 @@ public sealed partial class InboxPageTests
 
         // Another filter pages through its own rows only.
         await page.Locator(".filters a:has(.count[data-filter=open])").ClickAsync();
-        await page.WaitForURLAsync(u => u.Contains("state=open", StringComparison.Ordinal));
+        await page.WaitForAddressAsync(u => u.Contains("state=open", StringComparison.Ordinal), "the Open filter");
         var open = ids[..115].ToHashSet();
         var firstOpen = await ListedIdsAsync(page);
         await page.Locator(".pager a[rel=next]").ClickAsync();
-        await page.WaitForURLAsync(u => u.Contains("after=", StringComparison.Ordinal));
+        await page.WaitForAddressAsync(u => u.Contains("after=", StringComparison.Ordinal), "the Open filter's older page");
         Assert.Contains("state=open", page.Url, StringComparison.Ordinal);
         var secondOpen = await ListedIdsAsync(page);
         Assert.Equal(2 * PageSize, firstOpen.Concat(secondOpen).Distinct().Count(open.Contains));
