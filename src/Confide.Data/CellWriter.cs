@@ -158,11 +158,13 @@ public sealed class CellWriter : IAsyncDisposable
                 await transaction.ReleaseAsync("unit");
                 done.Add(unit);
             }
-            catch (Exception ex) when (DatabaseFailure.IsUnavailable(ex))
+            catch (Exception ex) when (DatabaseFailure.IsUnavailable(ex) && !(connection is Npgsql.NpgsqlConnection && DatabaseFailure.IsContention(ex)))
             {
                 // The disk is full, the file is locked or the connection is gone: SQLite may
                 // already have rolled the whole transaction back, so the savepoint is no
                 // more. Fail the batch with this cause rather than with the rollback's error.
+                // (A PostgreSQL unit that lost a lock race goes on below: rolling back to its
+                // savepoint is reliable there, so only that unit answers 503, not the batch.)
                 throw;
             }
             catch (Exception ex)
