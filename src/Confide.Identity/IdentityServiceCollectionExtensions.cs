@@ -77,6 +77,7 @@ public static class IdentityServiceCollectionExtensions
         });
         AddPasskeys(services);
         services.AddScoped<Sessions.TeammateSessions>();
+        services.AddSingleton<Sessions.SessionBookkeepingLog>();
         services.AddScoped<WorkspaceBootstrapper>();
         services.AddScoped<TeammateMemberships>();
         services.AddScoped<TeammateAdministration>();

@@ -3,7 +3,6 @@ using System.Security.Cryptography;
 using Confide.Data;
 using Confide.Data.Model;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace Confide.Identity.Sessions;
@@ -13,7 +12,7 @@ namespace Confide.Identity.Sessions;
 /// on every request that carries a session cookie (one primary-key read), ended by signing out,
 /// by "Sign out everywhere" and by changes to how the account signs in.
 /// </summary>
-public sealed class TeammateSessions(CurrentCell cell, TimeProvider time, IOptions<TeammateSessionOptions> options, ILogger<TeammateSessions> logger)
+public sealed class TeammateSessions(CurrentCell cell, TimeProvider time, IOptions<TeammateSessionOptions> options, SessionBookkeepingLog failures)
 {
     // Runs on every signed-in request: compiled once rather than translated per call.
     private static readonly CompiledPerProvider<Func<ConfideDbContext, string, CancellationToken, Task<SessionState?>>> StateById = new(() =>
@@ -93,15 +92,9 @@ public sealed class TeammateSessions(CurrentCell cell, TimeProvider time, IOptio
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
             // Only bookkeeping: the request it came from has been served either way.
-            SessionLog.LastSeenWriteFailed(logger, ex, database.Region.Code);
+            failures.LastSeenWriteFailed(ex, database.Region);
         }
     }
 
     private sealed record SessionState(string AccountId, DateTimeOffset? EndedAt);
-}
-
-internal static partial class SessionLog
-{
-    [LoggerMessage(EventId = 4320, Level = LogLevel.Warning, Message = "Recording a teammate session's last use in region {Region} failed.")]
-    public static partial void LastSeenWriteFailed(ILogger logger, Exception exception, string region);
 }
