@@ -16,19 +16,7 @@ internal static class LocalCaClient
             handler.AllowAutoRedirect = false;
         }
 
-        handler.SslOptions.RemoteCertificateValidationCallback = (_, certificate, _, _) =>
-        {
-            if (certificate is null)
-            {
-                return false;
-            }
-
-            using var chain = new X509Chain();
-            chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
-            chain.ChainPolicy.CustomTrustStore.Add(ca);
-            chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
-            return chain.Build(new X509Certificate2(certificate));
-        };
+        handler.SslOptions.RemoteCertificateValidationCallback = (_, certificate, _, _) => IsTrusted(ca, certificate);
         var client = new HttpClient(handler) { BaseAddress = baseAddress };
         if (token is not null)
         {
@@ -37,5 +25,21 @@ internal static class LocalCaClient
 
         client.DefaultRequestHeaders.Add("Intercom-Version", "2.14");
         return client;
+    }
+
+    /// <summary>Whether <paramref name="certificate"/> chains to the server's local CA, and only to it.</summary>
+    public static bool IsTrusted(X509Certificate2 ca, X509Certificate? certificate)
+    {
+        if (certificate is null)
+        {
+            return false;
+        }
+
+        using var chain = new X509Chain();
+        chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
+        chain.ChainPolicy.CustomTrustStore.Add(ca);
+        chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
+        using var presented = new X509Certificate2(certificate);
+        return chain.Build(presented);
     }
 }

@@ -19,7 +19,7 @@ internal static class RawHttps
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
         using var tcp = new TcpClient();
         await tcp.ConnectAsync("localhost", port, timeout.Token);
-        await using var tls = new SslStream(tcp.GetStream(), leaveInnerStreamOpen: false, (_, certificate, _, _) => Trusted(ca, certificate));
+        await using var tls = new SslStream(tcp.GetStream(), leaveInnerStreamOpen: false, (_, certificate, _, _) => LocalCaClient.IsTrusted(ca, certificate));
         await tls.AuthenticateAsClientAsync(new SslClientAuthenticationOptions
         {
             TargetHost = "localhost",
@@ -104,20 +104,5 @@ internal static class RawHttps
             result.Append(body, lineEnd + 2, size);
             at = lineEnd + 2 + size + 2;
         }
-    }
-
-    private static bool Trusted(X509Certificate2 ca, X509Certificate? certificate)
-    {
-        if (certificate is null)
-        {
-            return false;
-        }
-
-        using var chain = new X509Chain();
-        chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
-        chain.ChainPolicy.CustomTrustStore.Add(ca);
-        chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
-        using var presented = new X509Certificate2(certificate);
-        return chain.Build(presented);
     }
 }
