@@ -47,6 +47,9 @@ public static class ActivityTypes
     public const string AdminNameChange = "admin_name_change";
     public const string ConversationPartCreation = "conversation_part_creation";
     public const string ContactNoteCreation = "contact_note_creation";
+    public const string PrivacyRequestCreation = "privacy_request_creation";
+    public const string PrivacyRequestStateChange = "privacy_request_state_change";
+    public const string PrivacyRequestDeadlineExtension = "privacy_request_deadline_extension";
 
     public static IReadOnlyList<string> All { get; } =
     [
@@ -56,5 +59,6 @@ public static class ActivityTypes
         MasterKeyRotation, WorkspaceKeyRotation, ContactKeyRotation, ApiTokenCreation, ApiTokenRevocation,
         AdminReauthentication, AdminPasskeyAdded, AdminPasskeyRemoved, AdminSessionRevocation, SsoConnectionChange, SsoConnectionDeletion, TeamNameChange,
         MessengerApiSecretDeletion, AdminInvitationAcceptance, AdminNameChange, ConversationPartCreation, ContactNoteCreation,
+        PrivacyRequestCreation, PrivacyRequestStateChange, PrivacyRequestDeadlineExtension,
     ];
 }

@@ -43,6 +43,17 @@ public sealed class WorkforceCipher
 
     public string OpenMessengerSecret(string secretId, byte[] sealedSecret) => _keys.Open(MessengerSecretContext(secretId), sealedSecret);
 
+    /// <summary>
+    /// Seals a field of a privacy request (the identifier the subject gave, a teammate's reason),
+    /// bound to the request and the field: a workspace-level record, so not under a contact key
+    /// (the request must outlive the contact's erasure, and may have no contact at all).
+    /// </summary>
+    public byte[] SealPrivacyRequestField(string requestId, string field, string value) => _keys.Seal(PrivacyRequestContext(requestId, field), value);
+
+    public string OpenPrivacyRequestField(string requestId, string field, byte[] sealedValue) => _keys.Open(PrivacyRequestContext(requestId, field), sealedValue);
+
+    private FieldContext PrivacyRequestContext(string requestId, string field) => new(_workspaceId, _region.Code, "privacy_request", requestId, field);
+
     private FieldContext MessengerSecretContext(string secretId) => new(_workspaceId, _region.Code, "messenger_secret", secretId, "secret");
 
     private FieldContext ActivityContext(long sequence) =>

@@ -5,6 +5,7 @@ using Confide.Data;
 using Confide.Identity;
 using Confide.Messaging;
 using Confide.Platform;
+using Confide.Privacy;
 using Confide.Server.Hosting;
 using Confide.Server.Hosting.Messenger;
 using Confide.Server.Hosting.RateLimiting;
@@ -34,6 +35,7 @@ public static class ConfideHost
         services.AddConfideIdentity();
         services.Configure<Microsoft.AspNetCore.Identity.IdentityPasskeyOptions>(options => options.ValidateOrigin = PasskeyOrigins.ValidateAsync);
         services.AddMessaging();
+        services.AddPrivacy();
         services.AddScoped<Hosting.Sso.SsoSignIn>();
         services.AddOptions<TlsOptions>().BindConfiguration(TlsOptions.Section);
         services.AddConfideRateLimits();
@@ -147,7 +149,7 @@ public static class ConfideHost
         app.MapGet("/", () => Results.Redirect("/app/inbox")).AllowAnonymous().ExcludeFromDescription();
         app.MapHealthEndpoints();
         app.MapActivityLogKeys();
-        app.MapIntercomApi();
+        app.MapIntercomApi().MapPrivacyApi();
         app.MapMessengerApi();
         app.MapMessengerFrame();
         EndpointDeclarations.EnsureAllDeclared(app);
