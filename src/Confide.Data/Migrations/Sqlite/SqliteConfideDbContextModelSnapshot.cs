@@ -494,6 +494,98 @@ namespace Confide.Data.Migrations.Sqlite
                     b.ToTable("PendingContactErasures");
                 });
 
+            modelBuilder.Entity("Confide.Data.Model.PrivacyRequest", b =>
+                {
+                    b.Property<string>("Id")
+                        .HasMaxLength(24)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long?>("ClosedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("ContactId")
+                        .HasMaxLength(24)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("CreatedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("CreatedById")
+                        .IsRequired()
+                        .HasMaxLength(24)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("DeadlineAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("DueAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<byte[]>("EncryptedExtensionReason")
+                        .HasColumnType("BLOB");
+
+                    b.Property<byte[]>("EncryptedStateReason")
+                        .HasColumnType("BLOB");
+
+                    b.Property<byte[]>("EncryptedSubjectEmail")
+                        .HasColumnType("BLOB");
+
+                    b.Property<byte[]>("EncryptedSubjectExternalId")
+                        .HasColumnType("BLOB");
+
+                    b.Property<byte[]>("EncryptedSubjectPhone")
+                        .HasColumnType("BLOB");
+
+                    b.Property<long?>("ExtendedDueAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Kind")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("ReceivedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("ReceivedVia")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("State")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("SubjectIdentifierType")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("SubjectLookup")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("UpdatedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("WorkspaceId")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("WorkspaceId", "ContactId");
+
+                    b.HasIndex("WorkspaceId", "SubjectLookup");
+
+                    b.HasIndex("WorkspaceId", "DeadlineAt", "Id");
+
+                    b.HasIndex("WorkspaceId", "State", "DeadlineAt", "Id");
+
+                    b.ToTable("PrivacyRequests");
+                });
+
             modelBuilder.Entity("Confide.Data.Model.RetiringKey", b =>
                 {
                     b.Property<Guid>("KeyId")
@@ -1255,6 +1347,15 @@ namespace Confide.Data.Migrations.Sqlite
                     b.HasOne("Confide.Data.Model.Contact", null)
                         .WithMany()
                         .HasForeignKey("ContactId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Confide.Data.Model.PrivacyRequest", b =>
+                {
+                    b.HasOne("Confide.Data.Model.Workspace", null)
+                        .WithMany()
+                        .HasForeignKey("WorkspaceId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
                 });
