@@ -8,7 +8,7 @@ namespace Confide.Privacy.Requests;
 /// time of day is kept. The extension counts two months from the original deadline the same way
 /// (31 January received → due 29 February 2028 → extended to 29 April 2028).
 /// </summary>
-internal static class LegalDeadline
+public static class LegalDeadline
 {
     public const int ExtensionMonths = 2;
 

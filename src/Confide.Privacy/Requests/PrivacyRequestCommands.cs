@@ -14,7 +14,7 @@ namespace Confide.Privacy.Requests;
 /// cell's writer; inside it only the state check that must not race, and the write.
 /// The entries name the request (and the contact id), never the identifier the subject gave.
 /// </summary>
-internal sealed class PrivacyRequestCommands(PrivacyRequestSubjects subjects, WorkspaceKeyRing keys, ActivityLog log, TimeProvider time)
+public sealed class PrivacyRequestCommands(PrivacyRequestSubjects subjects, WorkspaceKeyRing keys, ActivityLog log, TimeProvider time)
 {
     private const int MaxReasonLength = 2000;
 
@@ -150,7 +150,7 @@ internal sealed class PrivacyRequestCommands(PrivacyRequestSubjects subjects, Wo
         }, cancellationToken);
     }
 
-    internal static async Task<PrivacyRequest> FindAsync(ConfideDbContext db, string workspaceId, string requestId, CancellationToken ct) =>
+    private static async Task<PrivacyRequest> FindAsync(ConfideDbContext db, string workspaceId, string requestId, CancellationToken ct) =>
         await db.PrivacyRequests.FirstOrDefaultAsync(r => r.WorkspaceId == workspaceId && r.Id == requestId, ct)
             ?? throw new ConfideException(ConfideError.NotFound("Privacy request"));
 

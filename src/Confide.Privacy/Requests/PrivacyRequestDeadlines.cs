@@ -6,7 +6,7 @@ namespace Confide.Privacy.Requests;
 /// Overdue: open and past its deadline. Due soon: open, not yet overdue, and due within seven
 /// days. Completed and refused requests are neither.
 /// </summary>
-internal static class PrivacyRequestDeadlines
+public static class PrivacyRequestDeadlines
 {
     public static bool IsOverdue(PrivacyRequest request, DateTimeOffset now) =>
         PrivacyRequestStates.IsOpen(request.State) && request.DeadlineAt < now;

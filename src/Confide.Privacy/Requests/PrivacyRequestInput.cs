@@ -10,7 +10,7 @@ namespace Confide.Privacy.Requests;
 /// true records the request with <c>subject_found: false</c> (a request must be answered even
 /// when Confide holds nothing about the person).
 /// </param>
-internal sealed record PrivacyRequestInput(
+public sealed record PrivacyRequestInput(
     string? Kind,
     string? ReceivedVia,
     long? ReceivedAt,
@@ -21,4 +21,4 @@ internal sealed record PrivacyRequestInput(
     bool? RecordIfUnmatched);
 
 /// <summary>The body of <c>refuse</c> and <c>extend</c> (a reason is required); the other transitions take none.</summary>
-internal sealed record PrivacyRequestReasonInput(string? Reason);
+public sealed record PrivacyRequestReasonInput(string? Reason);

@@ -11,7 +11,7 @@ namespace Confide.Privacy.Requests;
 
 /// <summary>What the list shows: a state (or all) and a deadline filter.</summary>
 /// <param name="Due"><c>overdue</c>, <c>due_soon</c> or <c>all</c> (see <see cref="PrivacyRequestDeadlines"/>).</param>
-internal sealed record PrivacyRequestFilter(string? State, string Due)
+public sealed record PrivacyRequestFilter(string? State, string Due)
 {
     public const string Overdue = "overdue";
     public const string DueSoon = "due_soon";
@@ -37,7 +37,7 @@ internal sealed record PrivacyRequestFilter(string? State, string Due)
 }
 
 /// <summary>Reads privacy requests: one, or a page ordered by the deadline in force (soonest first).</summary>
-internal sealed class PrivacyRequestQueries(WorkspaceKeyRing keys, TimeProvider time)
+public sealed class PrivacyRequestQueries(WorkspaceKeyRing keys, TimeProvider time)
 {
     public const int DefaultPageSize = 50;
     public const int MaxPageSize = 150;

@@ -12,11 +12,11 @@ namespace Confide.Privacy.Requests;
 /// visitors alike — by the identifier they gave, through the blind indexes: the identifier is
 /// never compared or stored in clear.
 /// </summary>
-internal sealed class PrivacyRequestSubjects(ILookupIndex lookup)
+public sealed class PrivacyRequestSubjects(ILookupIndex lookup)
 {
     /// <param name="Identifier">The identifier as given (normalised by trimming), to seal for correspondence; null for a contact id.</param>
     /// <param name="Lookup">Its keyed hash; null for a contact id.</param>
-    internal sealed record Subject(string IdentifierType, string? Identifier, string? Lookup, string? ContactId);
+    public sealed record Subject(string IdentifierType, string? Identifier, string? Lookup, string? ContactId);
 
     /// <summary>
     /// The subject <paramref name="input"/> names. A contact id that is not one of this

@@ -7,7 +7,7 @@ namespace Confide.Privacy.Requests;
 /// The state machine: <c>received → verifying → in_progress → completed</c>, and <c>refused</c>
 /// (with a reason) from any open state. Completed and refused are final.
 /// </summary>
-internal static class PrivacyRequestTransitions
+public static class PrivacyRequestTransitions
 {
     public const string Verify = "verify";
     public const string Start = "start";

@@ -8,7 +8,7 @@ namespace Confide.Privacy.Requests;
 /// deadline in force (after an extension, the extended one), <see cref="OriginalDueAt"/> the
 /// first one. The identifier the subject gave is shown to whoever may manage requests.
 /// </summary>
-internal sealed record PrivacyRequestView(
+public sealed record PrivacyRequestView(
     string Id,
     string WorkspaceId,
     string Kind,
@@ -70,21 +70,21 @@ internal sealed record PrivacyRequestView(
 }
 
 /// <summary>A page of requests, with the counters the privacy centre shows at the top (over the whole workspace, not the filter).</summary>
-internal sealed record PrivacyRequestListView(IReadOnlyList<PrivacyRequestView> Data, int TotalCount, PrivacyRequestPagesView Pages, int OverdueCount, int DueSoonCount)
+public sealed record PrivacyRequestListView(IReadOnlyList<PrivacyRequestView> Data, int TotalCount, PrivacyRequestPagesView Pages, int OverdueCount, int DueSoonCount)
 {
     public string Type { get; } = "list";
 }
 
 /// <summary>Intercom's <c>pages</c> object.</summary>
-internal sealed record PrivacyRequestPagesView(int PerPage, int TotalPages, PrivacyRequestNextPageView? Next, int Page = 1)
+public sealed record PrivacyRequestPagesView(int PerPage, int TotalPages, PrivacyRequestNextPageView? Next, int Page = 1)
 {
     public string Type { get; } = "pages";
 }
 
-internal sealed record PrivacyRequestNextPageView(int PerPage, string StartingAfter);
+public sealed record PrivacyRequestNextPageView(int PerPage, string StartingAfter);
 
 /// <summary>Field names: the identifier types and the sealed fields' context names.</summary>
-internal static class PrivacyRequestFields
+public static class PrivacyRequestFields
 {
     public const string Email = "email";
     public const string ExternalId = "external_id";

@@ -118,6 +118,8 @@ public abstract class TeammatePageModel(TeammateMemberships memberships, Current
             : Memberships.FirstOrDefault(m => m.WorkspaceId == WorkspaceId);
         // The layout's navigation keeps the selected workspace.
         ViewData["Workspace"] = Current?.WorkspaceId;
+        // The privacy centre is in the navigation only for those who may open it.
+        ViewData["CanManagePrivacy"] = Can(Permissions.PrivacyRequestsManage);
         return WorkspaceId is null || Current is not null;
     }
 }
