@@ -28,7 +28,7 @@ public sealed class AuthorizationMatrixTests(Servers servers)
         public string Key => $"{Method} {Pattern}";
     }
 
-    private sealed record Fixtures(string ContactId, string ExternalId, string ConversationId, string TagId, string NoteId, string TeammateId, string TokenId, string TeamId, string MessengerSecretId);
+    private sealed record Fixtures(string ContactId, string ExternalId, string ConversationId, string TagId, string NoteId, string TeammateId, string TokenId, string TeamId, string MessengerSecretId, string PrivacyRequestId);
 
     /// <param name="Name">The caller's column in the table.</param>
     private sealed record Caller(string Name, HttpClient Client, string TeammateId);
@@ -172,7 +172,7 @@ public sealed class AuthorizationMatrixTests(Servers servers)
         return new Caller(name, server.Client(Region.Eu, token.Secret), teammate.Str("id"));
     }
 
-    /// <summary>A contact (with external id), its conversation, a tag on it, a note, a teammate, an API token, a team and an active messenger secret, made by the workspace's owner.</summary>
+    /// <summary>A contact (with external id), its conversation, a tag on it, a note, a teammate, an API token, a team, an active messenger secret and a privacy request, made by the workspace's owner.</summary>
     private static async Task<Fixtures> FixturesAsync(HttpClient owner, string ownerId)
     {
         var externalId = "ext-" + Guid.NewGuid().ToString("N");
@@ -184,7 +184,8 @@ public sealed class AuthorizationMatrixTests(Servers servers)
         var teammateId = (await (await owner.PostJsonAsync("confide/teammates", new { email = $"t-{Guid.NewGuid():N}@example.com", role = "viewer" })).JsonAsync()).Str("id");
         var tokenId = (await (await owner.PostJsonAsync("confide/api_tokens", new { name = "fixture" })).JsonAsync()).GetProperty("token").Str("id");
         var teamId = (await (await owner.PostJsonAsync("confide/teams", new { name = "team-" + Guid.NewGuid().ToString("N"), admin_ids = new[] { teammateId } })).JsonAsync()).Str("id");
-        return new Fixtures(contactId, externalId, conversationId, tagId, noteId, teammateId, tokenId, teamId, await ActiveMessengerSecretAsync(owner));
+        var privacyRequestId = (await (await owner.PostJsonAsync("confide/privacy_requests", new { kind = "access", received_via = "email", contact_id = contactId })).JsonAsync()).Str("id");
+        return new Fixtures(contactId, externalId, conversationId, tagId, noteId, teammateId, tokenId, teamId, await ActiveMessengerSecretAsync(owner), privacyRequestId);
     }
 
     /// <summary>A new secret, or (at the limit of two active, left by earlier callers) one of the active ones.</summary>
@@ -244,6 +245,8 @@ public sealed class AuthorizationMatrixTests(Servers servers)
             ("POST", "/confide/teams") => new { name = "team-" + Guid.NewGuid().ToString("N"), admin_ids = new[] { teammateId } },
             ("PUT", "/confide/teams/{id}") => new { name = "renamed-" + Guid.NewGuid().ToString("N") },
             ("PUT", "/confide/messenger_settings") => new { jwt_max_lifetime_seconds = 3600 },
+            ("POST", "/confide/privacy_requests") => new { kind = "access", received_via = "email", contact_id = ids.ContactId },
+            ("POST", "/confide/privacy_requests/{id}/refuse") or ("POST", "/confide/privacy_requests/{id}/extend") => new { reason = "Given in the matrix" },
             ("POST", _) or ("PUT", _) => new { },
             _ => null,
         };
@@ -276,5 +279,6 @@ public sealed class AuthorizationMatrixTests(Servers servers)
         .Replace("/confide/teammates/{id}", $"/confide/teammates/{ids.TeammateId}", StringComparison.Ordinal)
         .Replace("/confide/api_tokens/{id}", $"/confide/api_tokens/{ids.TokenId}", StringComparison.Ordinal)
         .Replace("/teams/{id}", $"/teams/{ids.TeamId}", StringComparison.Ordinal)
-        .Replace("/confide/messenger_secrets/{id}", $"/confide/messenger_secrets/{ids.MessengerSecretId}", StringComparison.Ordinal);
+        .Replace("/confide/messenger_secrets/{id}", $"/confide/messenger_secrets/{ids.MessengerSecretId}", StringComparison.Ordinal)
+        .Replace("/confide/privacy_requests/{id}", $"/confide/privacy_requests/{ids.PrivacyRequestId}", StringComparison.Ordinal);
 }
