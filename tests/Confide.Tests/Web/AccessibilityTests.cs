@@ -33,6 +33,15 @@ public sealed class AccessibilityTests(Servers servers)
         var closed = (await (await api.PostJsonAsync("conversations", new { from = new { type = "user", id = contactId }, body = "Thanks, it arrived." })).JsonAsync()).Str("conversation_id");
         await (await api.PostJsonAsync($"conversations/{open}/reply", new { message_type = "note", type = "admin", admin_id = workspace.OwnerId, body = "Carrier confirmed a delay." })).JsonAsync();
         await (await api.PostJsonAsync($"conversations/{closed}/parts", new { message_type = "close", type = "admin", admin_id = workspace.OwnerId, body = "Glad to hear it." })).JsonAsync();
+        // Privacy requests: one overdue, one extended and in progress, one refused.
+        var now = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
+        await (await api.PostJsonAsync("confide/privacy_requests", new { kind = "access", received_via = "email", contact_id = contactId, received_at = now - (40 * 86_400) })).JsonAsync();
+        var extended = (await (await api.PostJsonAsync("confide/privacy_requests", new { kind = "erasure", received_via = "web_form", email = "vera@example.com" })).JsonAsync()).Str("id");
+        await (await api.PostJsonAsync($"confide/privacy_requests/{extended}/extend", new { reason = "Several requests at once" })).JsonAsync();
+        await (await api.PostAsync($"confide/privacy_requests/{extended}/verify", null)).JsonAsync();
+        await (await api.PostAsync($"confide/privacy_requests/{extended}/start", null)).JsonAsync();
+        var refused = (await (await api.PostJsonAsync("confide/privacy_requests", new { kind = "objection", received_via = "phone", phone = "+44 20 7946 0000", record_if_unmatched = true })).JsonAsync()).Str("id");
+        await (await api.PostJsonAsync($"confide/privacy_requests/{refused}/refuse", new { reason = "Identity could not be verified" })).JsonAsync();
         // Another workspace invites this owner, so the invitations page has one to answer.
         var inviting = await server.CreateWorkspaceAsync(Region.Eu, "Inviting workspace");
         using (var invitingApi = inviting.Client())
@@ -71,6 +80,7 @@ public sealed class AccessibilityTests(Servers servers)
         await ScanAsync("Activity/Index", $"/app/activity{query}");
         await ScanAsync("Settings/Security", $"/app/settings/security{query}");
         await ScanAsync("Settings/Messenger", $"/app/settings/messenger{query}");
+        await ScanAsync("Privacy/Index", $"/app/privacy{query}");
         await ScanAsync("Reauthenticate", $"/app/reauthenticate");
         await ScanAsync("Error", $"/app/inbox/no-such-conversation{query}");
         await ScanAsync("Invitations", "/app/invitations");
