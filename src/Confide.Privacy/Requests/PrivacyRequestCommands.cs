@@ -150,8 +150,9 @@ public sealed class PrivacyRequestCommands(PrivacyRequestSubjects subjects, Work
         }, cancellationToken);
     }
 
+    /// <summary>The request, tracked for the change; anything that is not an id of this workspace's requests is a 404 (checked before the query).</summary>
     private static async Task<PrivacyRequest> FindAsync(ConfideDbContext db, string workspaceId, string requestId, CancellationToken ct) =>
-        await db.PrivacyRequests.FirstOrDefaultAsync(r => r.WorkspaceId == workspaceId && r.Id == requestId, ct)
+        (PublicIds.IsEntityId(requestId) ? await db.PrivacyRequests.FirstOrDefaultAsync(r => r.WorkspaceId == workspaceId && r.Id == requestId, ct) : null)
             ?? throw new ConfideException(ConfideError.NotFound("Privacy request"));
 
     private static ActivityTarget Target(string requestId) => new("privacy_request", requestId);

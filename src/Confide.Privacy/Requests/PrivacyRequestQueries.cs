@@ -44,6 +44,11 @@ public sealed class PrivacyRequestQueries(WorkspaceKeyRing keys, TimeProvider ti
 
     public async Task<PrivacyRequestView> GetAsync(CellDatabase cell, string workspaceId, string requestId, CancellationToken ct)
     {
+        if (!PublicIds.IsEntityId(requestId))
+        {
+            throw new ConfideException(ConfideError.NotFound("Privacy request"));
+        }
+
         PrivacyRequest request;
         await using (var db = cell.CreateReadContext())
         {

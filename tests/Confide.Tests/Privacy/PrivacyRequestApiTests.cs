@@ -121,6 +121,8 @@ public sealed class PrivacyRequestApiTests(Servers servers)
         await (await api.PostAsync($"confide/privacy_requests/{theirRequest}/verify", null)).ErrorAsync(HttpStatusCode.NotFound, "not_found");
         await (await api.PostJsonAsync($"confide/privacy_requests/{theirRequest}/extend", new { reason = "x" })).ErrorAsync(HttpStatusCode.NotFound, "not_found");
         Assert.Equal("received", (await (await otherApi.GetAsync($"confide/privacy_requests/{theirRequest}")).JsonAsync()).Str("state"));
+        await (await api.GetAsync("confide/privacy_requests/not-an-id")).ErrorAsync(HttpStatusCode.NotFound, "not_found");
+        await (await api.PostAsync("confide/privacy_requests/0123456789ABCDEF01234567/start", null)).ErrorAsync(HttpStatusCode.NotFound, "not_found");
     }
 
     [Theory, MemberData(nameof(Providers.All), MemberType = typeof(Providers))]
