@@ -81,6 +81,7 @@ public sealed class AccessibilityTests(Servers servers)
         await ScanAsync("Settings/Security", $"/app/settings/security{query}");
         await ScanAsync("Settings/Messenger", $"/app/settings/messenger{query}");
         await ScanAsync("Privacy/Index", $"/app/privacy{query}");
+        await page.ScreenshotAsync(new() { Path = DocsScreenshots.PathFor("privacy-centre.png"), FullPage = true });
         await ScanAsync("Reauthenticate", $"/app/reauthenticate");
         await ScanAsync("Error", $"/app/inbox/no-such-conversation{query}");
         await ScanAsync("Invitations", "/app/invitations");
