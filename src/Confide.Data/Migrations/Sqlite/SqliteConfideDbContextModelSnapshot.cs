@@ -824,7 +824,6 @@ namespace Confide.Data.Migrations.Sqlite
                         .HasColumnType("TEXT");
 
                     b.Property<string>("AccountId")
-                        .IsRequired()
                         .HasColumnType("TEXT");
 
                     b.Property<long>("CreatedAt")
@@ -833,8 +832,16 @@ namespace Confide.Data.Migrations.Sqlite
                     b.Property<long?>("DeclinedAt")
                         .HasColumnType("INTEGER");
 
+                    b.Property<string>("EmailLookup")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
                     b.Property<long>("ExpiresAt")
                         .HasColumnType("INTEGER");
+
+                    b.Property<string>("LinkTokenHash")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
 
                     b.Property<string>("WorkspaceId")
                         .IsRequired()
@@ -844,7 +851,13 @@ namespace Confide.Data.Migrations.Sqlite
 
                     b.HasIndex("AccountId");
 
+                    b.HasIndex("LinkTokenHash")
+                        .IsUnique();
+
                     b.HasIndex("WorkspaceId", "AccountId")
+                        .IsUnique();
+
+                    b.HasIndex("WorkspaceId", "EmailLookup")
                         .IsUnique();
 
                     b.ToTable("TeammateInvitations");
@@ -1328,8 +1341,7 @@ namespace Confide.Data.Migrations.Sqlite
                     b.HasOne("Confide.Data.Model.TeammateAccount", null)
                         .WithMany()
                         .HasForeignKey("AccountId")
-                        .OnDelete(DeleteBehavior.Cascade)
-                        .IsRequired();
+                        .OnDelete(DeleteBehavior.Cascade);
 
                     b.HasOne("Confide.Data.Model.Teammate", null)
                         .WithOne()
