@@ -105,9 +105,13 @@ public abstract class ConfideDbContext(DbContextOptions options) : IdentityDbCon
         {
             e.HasKey(i => i.TeammateId);
             e.Property(i => i.TeammateId).HasMaxLength(24);
-            // One invitation per account and workspace; and "my invitations" on the invitee's side.
+            // One invitation per account (and per address) and workspace; and "my invitations" on the invitee's side.
             e.HasIndex(i => new { i.WorkspaceId, i.AccountId }).IsUnique();
+            e.HasIndex(i => new { i.WorkspaceId, i.EmailLookup }).IsUnique();
             e.HasIndex(i => i.AccountId);
+            e.Property(i => i.EmailLookup).HasMaxLength(64);
+            e.Property(i => i.LinkTokenHash).HasMaxLength(64);
+            e.HasIndex(i => i.LinkTokenHash).IsUnique();
             e.HasOne<Teammate>().WithOne().HasForeignKey<TeammateInvitation>(i => i.TeammateId).OnDelete(DeleteBehavior.Cascade);
             e.HasOne<Workspace>().WithMany().HasForeignKey(i => i.WorkspaceId);
             e.HasOne<TeammateAccount>().WithMany().HasForeignKey(i => i.AccountId).OnDelete(DeleteBehavior.Cascade);

@@ -82,6 +82,7 @@ public static class IdentityServiceCollectionExtensions
         services.AddScoped<TeammateMemberships>();
         services.AddScoped<TeammateAdministration>();
         services.AddScoped<TeammateInvitations>();
+        services.AddSingleton<TeammateInvitationMail>();
         services.AddScoped<TeammateNames>();
         services.AddSingleton<ApiTokenLastUse>();
         services.AddOptions<Sso.SsoOptions>().BindConfiguration(Sso.SsoOptions.Section)

@@ -18,40 +18,39 @@ namespace Confide.Identity;
 public sealed class TeammateAdministration(
     WorkspaceKeyRing keys,
     ActivityLog log,
-    IPasswordHasher<TeammateAccount> passwordHasher,
+    TeammateInvitationMail invitationMail,
     ILookupNormalizer normalizer,
     TimeProvider time)
 {
-    /// <summary>How long an invitation to an existing account can be accepted.</summary>
+    /// <summary>How long an invitation link can be used.</summary>
     public static readonly TimeSpan InvitationLifetime = TimeSpan.FromDays(14);
 
-    /// <param name="GeneratedPassword">The first password of an account created by this request; for an address that already had an account, a password that signs nobody in (the answer must not tell the two apart).</param>
-    /// <param name="Invited">The address already had an account: the teammate joins when that person accepts. Never shown to the workspace.</param>
-    public sealed record Added(string TeammateId, string? GeneratedPassword, bool Invited);
+    /// <param name="InvitationSent">Whether the invitation mail was handed over (it can be sent again).</param>
+    public sealed record Added(string TeammateId, DateTimeOffset InvitationExpiresAt, bool InvitationSent);
 
     /// <summary>
-    /// Adds the person with <paramref name="email"/> as a teammate: a new address gets an account
-    /// with a generated password and joins at once; an address that already has an account gets an
-    /// invitation its owner accepts after signing in (<see cref="TeammateInvitations"/>). The two
-    /// answer, log and time alike, so adding an address does not tell whether it has an account.
+    /// Adds the person with <paramref name="email"/> as a teammate, which invites them: the
+    /// teammate stays pending until the person opens the mailed link and signs in to their account
+    /// or creates one. Whether the address already has an account changes nothing the workspace
+    /// sees (answer, activity log, time), so adding an address tells nothing about it.
     /// </summary>
     public Task<Added> AddAsync(CellDatabase cell, string workspaceId, string email, string? name, string role, ApiCaller caller, CancellationToken cancellationToken) =>
-        AddAsync(cell, workspaceId, email, TeammateDisplayNames.Parse(name), role, caller.Actor, (db, ct) => EnsureAssignableAsync(db, workspaceId, role, caller, ct), withPassword: true, cancellationToken);
+        AddAsync(cell, workspaceId, email, TeammateDisplayNames.Parse(name), role, caller.Actor, (db, ct) => EnsureAssignableAsync(db, workspaceId, role, caller, ct), cancellationToken);
 
     /// <summary>
-    /// Just-in-time provisioning on a first single sign-on: adds the account with
-    /// <paramref name="email"/> (created without a password when new) with the connection's
-    /// default role, which must still exist and may not be owner. An existing account is only
-    /// invited: an identity provider vouching for an address does not make its account consent.
+    /// Just-in-time provisioning on a first single sign-on: invites <paramref name="email"/> with
+    /// the connection's default role, which must still exist and may not be owner. The identity
+    /// provider vouching for an address is not that person's consent, and the workspace must not
+    /// learn whether the address has an account: the person finishes through the mailed link.
     /// A name the provider sent that is not acceptable is left out.
     /// </summary>
     public Task<Added> ProvisionAsync(CellDatabase cell, string workspaceId, string email, string? name, string role, ActivityActor actor, CancellationToken cancellationToken) =>
         AddAsync(cell, workspaceId, email, TeammateDisplayNames.TryParse(name, out var parsed) ? parsed : null, role, actor,
-            (db, ct) => EnsureProvisionableAsync(db, workspaceId, role, ct), withPassword: false, cancellationToken);
+            (db, ct) => EnsureProvisionableAsync(db, workspaceId, role, ct), cancellationToken);
 
     private async Task<Added> AddAsync(
         CellDatabase cell, string workspaceId, string email, string? displayName, string role, ActivityActor actor,
-        Func<ConfideDbContext, CancellationToken, Task> ensureRole, bool withPassword, CancellationToken cancellationToken)
+        Func<ConfideDbContext, CancellationToken, Task> ensureRole, CancellationToken cancellationToken)
     {
         email = email.Trim();
         if (!EmailAddress.IsValid(email))
@@ -59,63 +58,86 @@ public sealed class TeammateAdministration(
             throw new ConfideException(ConfideError.ParameterInvalid("email is not a valid email address"));
         }
 
-        // Made (and hashed) before looking the address up, whether or not it is used: an existing
-        // account costs the same time and gets the same kind of answer as a new one.
-        string? password = null;
-        TeammateAccount fresh;
-        if (withPassword)
-        {
-            password = TeammateAccounts.GeneratePassword();
-            fresh = TeammateAccounts.New(email, password, normalizer, passwordHasher);
-        }
-        else
-        {
-            fresh = TeammateAccounts.NewWithoutPassword(email, normalizer);
-        }
-
         var workforce = await keys.WorkforceAsync(cell, workspaceId, cancellationToken);
-        var normalizedEmail = fresh.NormalizedEmail;
-        return await cell.Writer.WriteAsync(async (db, ct) =>
+        var emailLookup = (await keys.ForWorkspaceAsync(cell, workspaceId, cancellationToken)).Email(email);
+        var normalizedEmail = normalizer.NormalizeEmail(email);
+        var (token, tokenHash) = InvitationLinks.New();
+        var now = time.GetUtcNow();
+        var (teammateId, workspaceName) = await cell.Writer.WriteAsync(async (db, ct) =>
         {
             await ensureRole(db, ct);
-            var existing = await db.Users.FirstOrDefaultAsync(u => u.NormalizedEmail == normalizedEmail, ct);
-            if (existing is not null && await IsAddedAsync(db, workspaceId, existing.Id, ct))
+            var existing = await db.Users.Where(u => u.NormalizedEmail == normalizedEmail).Select(u => u.Id).FirstOrDefaultAsync(ct);
+            if (await IsAddedAsync(db, workspaceId, existing, emailLookup, ct))
             {
                 throw new ConfideException(ConfideError.Conflict("That person is already a teammate of this workspace"));
             }
 
-            var teammate = TeammateAccounts.NewTeammate(workspaceId, existing is null ? fresh.Id : null, role, displayName ?? "", email, workforce, time);
-            if (existing is null)
-            {
-                db.Users.Add(fresh);
-            }
-
+            var teammate = TeammateAccounts.NewTeammate(workspaceId, null, role, displayName ?? "", email, workforce, time);
             db.Teammates.Add(teammate);
-            if (existing is not null)
+            db.TeammateInvitations.Add(new TeammateInvitation
             {
-                var now = time.GetUtcNow();
-                db.TeammateInvitations.Add(new TeammateInvitation
-                {
-                    TeammateId = teammate.Id, WorkspaceId = workspaceId, AccountId = existing.Id, CreatedAt = now, ExpiresAt = now + InvitationLifetime,
-                });
-            }
+                TeammateId = teammate.Id, WorkspaceId = workspaceId, AccountId = existing, EmailLookup = emailLookup,
+                LinkTokenHash = tokenHash, CreatedAt = now, ExpiresAt = now + InvitationLifetime,
+            });
 
-            // The same entry either way; the acceptance of an invitation has its own.
+            // The same entry either way; the acceptance has its own.
             await log.AppendAsync(db, cell, workspaceId, new ActivityEvent(
-                ActivityTypes.AppAdminJoin, actor, "A teammate was added to the workspace.",
+                ActivityTypes.AppAdminJoin, actor, "A teammate was invited to the workspace.",
                 new ActivityTarget("admin", teammate.Id), new JsonObject { ["role"] = role }), ct);
-            return new Added(teammate.Id, password, Invited: existing is not null);
+            var name = await db.Workspaces.Where(w => w.Id == workspaceId).Select(w => w.Name).FirstAsync(ct);
+            return (teammate.Id, name);
         }, cancellationToken);
+
+        var sent = await invitationMail.SendAsync(cell, workspaceName, email, role, token, now + InvitationLifetime, cancellationToken);
+        return new Added(teammateId, now + InvitationLifetime, sent);
     }
 
     /// <summary>
-    /// Whether the account is a teammate of the workspace or has been invited to it (declined and
-    /// expired invitations included: the workspace cannot tell those from a teammate who has not
-    /// signed in yet).
+    /// Sends a pending teammate's invitation again with a new link (the old one stops working) and
+    /// a new expiry. A teammate who has joined cannot be invited again. An invitation the person
+    /// declined is not sent again, and the workspace is not told: the answer is the same.
     /// </summary>
-    private static async Task<bool> IsAddedAsync(ConfideDbContext db, string workspaceId, string accountId, CancellationToken ct) =>
-        await db.Teammates.AnyAsync(t => t.WorkspaceId == workspaceId && t.AccountId == accountId, ct)
-        || await db.TeammateInvitations.AnyAsync(i => i.WorkspaceId == workspaceId && i.AccountId == accountId, ct);
+    public async Task<Added> ResendInvitationAsync(CellDatabase cell, string workspaceId, string teammateId, CancellationToken cancellationToken)
+    {
+        var workforce = await keys.WorkforceAsync(cell, workspaceId, cancellationToken);
+        var (token, tokenHash) = InvitationLinks.New();
+        var now = time.GetUtcNow();
+        var resend = await cell.Writer.WriteAsync(async (db, ct) =>
+        {
+            var teammate = await db.Teammates.FirstOrDefaultAsync(t => t.WorkspaceId == workspaceId && t.Id == teammateId, ct)
+                ?? throw new ConfideException(ConfideError.NotFound("Admin"));
+            var invitation = await db.TeammateInvitations.FirstOrDefaultAsync(i => i.TeammateId == teammateId, ct);
+            if (teammate.AccountId is not null || invitation is null)
+            {
+                throw new ConfideException(ConfideError.Conflict("That teammate has already joined"));
+            }
+
+            invitation.ExpiresAt = now + InvitationLifetime;
+            if (invitation.DeclinedAt is not null)
+            {
+                return null;
+            }
+
+            invitation.LinkTokenHash = tokenHash;
+            var name = await db.Workspaces.Where(w => w.Id == workspaceId).Select(w => w.Name).FirstAsync(ct);
+            return new { Email = workforce.Email(teammate), teammate.Role, WorkspaceName = name };
+        }, cancellationToken);
+
+        var sent = resend is null
+            || await invitationMail.SendAsync(cell, resend.WorkspaceName, resend.Email, resend.Role, token, now + InvitationLifetime, cancellationToken);
+        return new Added(teammateId, now + InvitationLifetime, sent);
+    }
+
+    /// <summary>
+    /// Whether the address (or its account) is a teammate of the workspace or has been invited to
+    /// it (declined and expired invitations included: the workspace cannot tell those from a
+    /// teammate who has not joined yet).
+    /// </summary>
+    private static async Task<bool> IsAddedAsync(ConfideDbContext db, string workspaceId, string? accountId, string emailLookup, CancellationToken ct) =>
+        await db.TeammateInvitations.AnyAsync(i => i.WorkspaceId == workspaceId && i.EmailLookup == emailLookup, ct)
+        || (accountId is not null
+            && (await db.Teammates.AnyAsync(t => t.WorkspaceId == workspaceId && t.AccountId == accountId, ct)
+                || await db.TeammateInvitations.AnyAsync(i => i.WorkspaceId == workspaceId && i.AccountId == accountId, ct)));
 
     public async Task ChangeRoleAsync(CellDatabase cell, string workspaceId, string teammateId, string role, ApiCaller caller, CancellationToken cancellationToken)
     {

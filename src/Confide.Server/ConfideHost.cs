@@ -1,3 +1,4 @@
+using Confide.Platform.Mail;
 using System.Text.Json;
 using Confide.Audit;
 using Confide.Crypto;
@@ -32,6 +33,7 @@ public static class ConfideHost
         services.AddConfideData();
         services.AddConfideCrypto();
         services.AddConfideAudit();
+        services.AddConfideMail();
         services.AddConfideIdentity();
         services.Configure<Microsoft.AspNetCore.Identity.IdentityPasskeyOptions>(options => options.ValidateOrigin = PasskeyOrigins.ValidateAsync);
         services.AddMessaging();

@@ -12,9 +12,9 @@ public sealed class Teammate
     public required string WorkspaceId { get; init; }
 
     /// <summary>
-    /// The sign-in account, or null while this is an invitation to someone who already had an
-    /// account (<see cref="TeammateInvitation"/>): until they accept, nothing of the account
-    /// (its sign-ins, the workspace's policies) is joined to the workspace.
+    /// The sign-in account, or null while the teammate is an invitation not yet accepted
+    /// (<see cref="TeammateInvitation"/>): until the person joins, nothing of any account (its
+    /// sign-ins, the workspace's policies) is tied to the workspace.
     /// </summary>
     [DataCategory(DataCategories.SystemOperations)]
     public string? AccountId { get; set; }

@@ -13,12 +13,20 @@ internal static class TeammateEndpoints
 
     internal sealed record RoleInput(string? Role);
 
-    /// <param name="InitialPassword">
-    /// Always present when adding: the first password of an account created now, or, for an
-    /// address that already had an account, one that signs nobody in (that person signs in as
-    /// usual and accepts the invitation). The answer must not tell which.
-    /// </param>
-    internal sealed record TeammateAddedView(string Id, string Role, string? InitialPassword)
+    /// <summary>
+    /// A teammate just invited: the person joins through the mailed link. The answer is the same
+    /// whether or not the address already has an account, and holds no credential.
+    /// </summary>
+    internal sealed record TeammateInvitedView(string Id, string Role, InvitationView Invitation)
+    {
+        public string Type { get; } = "admin";
+    }
+
+    /// <param name="ExpiresAt">Unix seconds after which the link no longer works.</param>
+    /// <param name="Sent">Whether the mail was handed over; if not, send it again later.</param>
+    internal sealed record InvitationView(long ExpiresAt, bool Sent);
+
+    internal sealed record RoleView(string Id, string Role)
     {
         public string Type { get; } = "admin";
     }
@@ -29,16 +37,25 @@ internal static class TeammateEndpoints
         teammates.MapPost("", AddAsync);
         teammates.MapPut("/{id}/role", ChangeRoleAsync);
         teammates.MapDelete("/{id}", RemoveAsync);
+        teammates.MapPost("/{id}/invitation", ResendInvitationAsync);
     }
 
     private static async Task<IResult> AddAsync(ApiCaller caller, CurrentCell cell, TeammateAdministration teammates, AddTeammateInput input, CancellationToken ct)
     {
         var role = input.Role ?? Data.Model.TeammateRoles.Agent;
-        // Added.Invited is deliberately not shown: the answer is the same for a new address and an existing account.
         var added = await teammates.AddAsync(cell.Database, caller.WorkspaceId, input.Email ?? throw new Platform.ConfideException(Platform.ConfideError.ParameterMissing("email")),
             input.Name, role, caller, ct);
-        return TypedResults.Ok(new TeammateAddedView(added.TeammateId, role, added.GeneratedPassword));
+        return TypedResults.Ok(new TeammateInvitedView(added.TeammateId, role, View(added)));
     }
+
+    private static async Task<IResult> ResendInvitationAsync(ApiCaller caller, CurrentCell cell, TeammateAdministration teammates, string id, CancellationToken ct)
+    {
+        var resent = await teammates.ResendInvitationAsync(cell.Database, caller.WorkspaceId, id, ct);
+        return TypedResults.Ok(new { type = "admin", id, invitation = View(resent) });
+    }
+
+    private static InvitationView View(TeammateAdministration.Added added) =>
+        new(added.InvitationExpiresAt.ToUnixTimeSeconds(), added.InvitationSent);
 
     private static async Task<IResult> RemoveAsync(ApiCaller caller, CurrentCell cell, TeammateAdministration teammates, string id, CancellationToken ct)
     {
@@ -50,6 +67,6 @@ internal static class TeammateEndpoints
     {
         var role = input.Role ?? throw new Platform.ConfideException(Platform.ConfideError.ParameterMissing("role"));
         await teammates.ChangeRoleAsync(cell.Database, caller.WorkspaceId, id, role, caller, ct);
-        return TypedResults.Ok(new TeammateAddedView(id, role, null));
+        return TypedResults.Ok(new RoleView(id, role));
     }
 }

@@ -85,6 +85,7 @@ public sealed class ReplyAuthorTests(Servers servers)
 
     private static async Task<string> MintAsync(TestServer server, TestWorkspace workspace, string teammateId, string role)
     {
+        await workspace.EnsureJoinedAsync(teammateId);
         await using var scope = server.Services.CreateAsyncScope();
         var tokens = scope.ServiceProvider.GetRequiredService<ApiTokenAdministration>();
         var caller = new ApiCaller(workspace.Id, teammateId, "") { Role = role, Permissions = BuiltInRoles.PermissionsOf(role) };

@@ -223,8 +223,11 @@ public sealed class TeamTests(Servers servers)
 
     private static JsonContent Json(object body) => JsonContent.Create(body);
 
-    private static Task<string> MintAsync(TestServer server, TestWorkspace workspace, string teammateId, string role, string[] rolePermissions) =>
-        MintAsync(server, new ApiCaller(workspace.Id, teammateId, "") { Role = role, Permissions = Permissions.WithImplied(rolePermissions) }, scopes: null);
+    private static async Task<string> MintAsync(TestServer server, TestWorkspace workspace, string teammateId, string role, string[] rolePermissions)
+    {
+        await workspace.EnsureJoinedAsync(teammateId);
+        return await MintAsync(server, new ApiCaller(workspace.Id, teammateId, "") { Role = role, Permissions = Permissions.WithImplied(rolePermissions) }, scopes: null);
+    }
 
     private static async Task<string> MintAsync(TestServer server, ApiCaller caller, string[]? scopes)
     {

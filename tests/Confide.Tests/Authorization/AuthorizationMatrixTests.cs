@@ -132,6 +132,7 @@ public sealed class AuthorizationMatrixTests(Servers servers)
             {
                 var added = await (await owner.PostJsonAsync("confide/teammates", new { email = $"{role}-{Guid.NewGuid():N}@example.com", role })).JsonAsync();
                 teammateId = added.Str("id");
+                await own.EnsureJoinedAsync(teammateId);
             }
 
             var permissions = BuiltInRoles.PermissionsOf(role);
@@ -167,6 +168,7 @@ public sealed class AuthorizationMatrixTests(Servers servers)
     {
         var role = await (await owner.PostJsonAsync("confide/roles", new { name, permissions })).JsonAsync();
         var teammate = await (await owner.PostJsonAsync("confide/teammates", new { email = $"role-{Guid.NewGuid():N}@example.com", role = role.Str("id") })).JsonAsync();
+        await own.EnsureJoinedAsync(teammate.Str("id"));
         var creator = new ApiCaller(own.Id, teammate.Str("id"), "") { Role = role.Str("id"), Permissions = held.ToHashSet() };
         var token = await tokens.CreateAsync(server.Cell(Region.Eu), creator, $"{name} token", null, null, CancellationToken.None);
         return new Caller(name, server.Client(Region.Eu, token.Secret), teammate.Str("id"));

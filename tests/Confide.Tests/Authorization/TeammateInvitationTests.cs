@@ -10,10 +10,11 @@ using Microsoft.EntityFrameworkCore;
 namespace Confide.Tests.Authorization;
 
 /// <summary>
-/// Adding an address that already has an account (another workspace's owner, say) invites that
-/// person instead of joining them: the adding workspace gets the same answer as for a new address,
-/// and nothing of the account (its sign-ins, the workspace's policies over it) reaches or binds
-/// it until the person, signed in as themselves, accepts.
+/// Adding an address invites it through a mailed link, whether or not it already has an account
+/// (another workspace's owner, say): the adding workspace gets the same answer, the same mail goes
+/// out, and nothing of an existing account (its sign-ins, the workspace's policies over it) reaches
+/// or binds it until the person, signed in as themselves, accepts. A new address's person chooses
+/// a password through the link; no credential ever passes through the workspace.
 /// </summary>
 public sealed class TeammateInvitationTests(Servers servers)
 {
@@ -35,7 +36,8 @@ public sealed class TeammateInvitationTests(Servers servers)
         Assert.Equal(freshBody.Str("type"), existingBody.Str("type"));
         Assert.Equal(freshBody.Str("role"), existingBody.Str("role"));
         Assert.Equal(freshBody.Str("id").Length, existingBody.Str("id").Length);
-        Assert.Equal(freshBody.Str("initial_password").Length, existingBody.Str("initial_password").Length);
+        Assert.Equal(freshBody.GetProperty("invitation").GetRawText().Length, existingBody.GetProperty("invitation").GetRawText().Length);
+        Assert.False(existingBody.TryGetProperty("initial_password", out _));
 
         // Reading them back, adding them again, listing them: the same, too.
         var existingAdmin = await (await api.GetAsync($"admins/{existingBody.Str("id")}")).JsonAsync();
@@ -54,9 +56,114 @@ public sealed class TeammateInvitationTests(Servers servers)
         Assert.Equal(joins[0].GetProperty("metadata").GetRawText(), joins[1].GetProperty("metadata").GetRawText());
         Assert.Equal(joins[0].Str("activity_description"), joins[1].Str("activity_description"));
 
-        // The existing account's password still works (nothing was set), and the first password from the answer does not.
+        // Both addresses got the same mail, with a link; only its reader learns whether the address has an account.
+        var toExisting = Outbox.MessagesTo(server.DataDirectory, victim.OwnerEmail).Single();
+        var toFresh = Outbox.MessagesTo(server.DataDirectory, freshAdmin.Str("email")).Single();
+        Assert.Equal(toFresh.Subject, toExisting.Subject);
+        Assert.Equal(toFresh.TextBody!.Replace(freshAdmin.Str("email"), "", StringComparison.Ordinal).Length,
+            toExisting.TextBody!.Replace(victim.OwnerEmail, "", StringComparison.Ordinal).Length);
+        using var reader = server.Browser(Region.Eu, new CookieContainer());
+        Assert.Contains("id=\"join-sign-in\"", await reader.HtmlAsync(server.InvitationLinkTo(victim.OwnerEmail)), StringComparison.Ordinal);
+        Assert.Contains("id=\"join-form\"", await reader.HtmlAsync(server.InvitationLinkTo(freshAdmin.Str("email"))), StringComparison.Ordinal);
+
+        // The existing account's password still works: nothing was set.
         using var browser = server.Browser(Region.Eu, new CookieContainer());
-        Assert.Equal(HttpStatusCode.OK, (await browser.PostPasswordAsync(victim.OwnerEmail, existingBody.Str("initial_password"))).StatusCode);
+        Assert.Equal(HttpStatusCode.Redirect, (await browser.PostPasswordAsync(victim.OwnerEmail)).StatusCode);
+    }
+
+    [Theory, MemberData(nameof(Providers.All), MemberType = typeof(Providers))]
+    public async Task ANewAddress_JoinsThroughTheMailedLink_Once(string provider)
+    {
+        var server = await servers.GetAsync(provider);
+        var workspace = await server.CreateWorkspaceAsync(Region.Eu, "Joining Ltd");
+        using var api = workspace.Client();
+        var email = $"new-{Guid.NewGuid():N}@example.com";
+        var id = (await (await api.PostJsonAsync("confide/teammates", new { email, name = "Nia New", role = "agent" })).JsonAsync()).Str("id");
+        var link = server.InvitationLinkTo(email);
+
+        // Before joining, the address cannot sign in at all.
+        using var early = server.Browser(Region.Eu, new CookieContainer());
+        Assert.Equal(HttpStatusCode.OK, (await early.PostPasswordAsync(email, Outbox.JoinedPassword)).StatusCode);
+
+        // A password the validators refuse is refused here too, and nothing is created.
+        using var browser = server.Browser(Region.Eu, new CookieContainer());
+        var page = await browser.HtmlAsync(link);
+        Assert.Contains("Joining Ltd", page, StringComparison.Ordinal);
+        var weak = await browser.PostAsync(link, TeammateBrowser.Form(page, new() { ["Password"] = "password", ["ConfirmPassword"] = "password" }));
+        Assert.Equal(HttpStatusCode.OK, weak.StatusCode);
+        await using (var db = server.Cell(Region.Eu).CreateReadContext())
+        {
+            var normalized = email.ToUpperInvariant();
+            Assert.False(await db.Users.AnyAsync(u => u.NormalizedEmail == normalized));
+        }
+
+        var password = await server.JoinByInvitationAsync(Region.Eu, email);
+        Assert.Equal(HttpStatusCode.Redirect, (await browser.PostPasswordAsync(email, password)).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await browser.GetAsync($"app/inbox?workspace={workspace.Id}")).StatusCode);
+        var accepted = (await ActivityLogTests.AllEntriesAsync(api)).Single(e => e.Str("activity_type") == "admin_invitation_acceptance");
+        Assert.Equal(id, accepted.GetProperty("target").Str("id"));
+
+        // The link is spent; a made-up one opens nothing; neither says anything about any address.
+        using var again = server.Browser(Region.Eu, new CookieContainer());
+        Assert.Equal(HttpStatusCode.NotFound, (await again.GetAsync(link)).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await again.GetAsync("app/join/not-a-real-token")).StatusCode);
+        var spent = await again.GetAsync(link);
+        Assert.DoesNotContain(email, await spent.Content.ReadAsStringAsync(), StringComparison.OrdinalIgnoreCase);
+        Assert.Equal("no-referrer", spent.Headers.GetValues("Referrer-Policy").Single());
+    }
+
+    [Theory, MemberData(nameof(Providers.All), MemberType = typeof(Providers))]
+    public async Task TheLinkToAnExistingAccount_CannotSetItsPasswordOrJoinIt_WithoutSigningIn(string provider)
+    {
+        var server = await servers.GetAsync(provider);
+        var victim = await server.CreateWorkspaceAsync(Region.Eu, "Victim Ltd");
+        var inviter = await server.CreateWorkspaceAsync(Region.Eu, "Inviter Inc");
+        using var api = inviter.Client();
+        var invitedId = (await (await api.PostJsonAsync("confide/teammates", new { email = victim.OwnerEmail, role = "agent" })).JsonAsync()).Str("id");
+        var link = server.InvitationLinkTo(victim.OwnerEmail);
+
+        using var holder = server.Browser(Region.Eu, new CookieContainer());
+        var page = await holder.HtmlAsync(link);
+        Assert.DoesNotContain("id=\"join-form\"", page, StringComparison.Ordinal);
+        // (The page has no form; the antiforgery token comes from the sign-in page.)
+        var posted = await holder.PostAsync(link, TeammateBrowser.Form(await holder.HtmlAsync("app/login"), new() { ["Password"] = "a-password-of-my-choosing", ["ConfirmPassword"] = "a-password-of-my-choosing" }));
+        Assert.Equal(HttpStatusCode.OK, posted.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await holder.PostPasswordAsync(victim.OwnerEmail, "a-password-of-my-choosing")).StatusCode);
+        await using (var db = server.Cell(Region.Eu).CreateReadContext())
+        {
+            Assert.True(await db.Teammates.AnyAsync(t => t.Id == invitedId && t.AccountId == null));
+        }
+
+        // Signed in as themselves, the link takes the person to their invitations.
+        using var invitee = server.Browser(Region.Eu, new CookieContainer());
+        Assert.Equal(HttpStatusCode.Redirect, (await invitee.PostPasswordAsync(victim.OwnerEmail)).StatusCode);
+        var opened = await invitee.GetAsync(link);
+        Assert.Equal(HttpStatusCode.Redirect, opened.StatusCode);
+        Assert.Equal("/app/invitations", opened.Headers.Location!.OriginalString);
+        Assert.Equal([invitedId], await invitee.PendingInvitationsAsync());
+    }
+
+    [Theory, MemberData(nameof(Providers.All), MemberType = typeof(Providers))]
+    public async Task SendingAgain_ReplacesTheLink(string provider)
+    {
+        var server = await servers.GetAsync(provider);
+        var workspace = await server.CreateWorkspaceAsync(Region.Eu);
+        using var api = workspace.Client();
+        var email = $"again-{Guid.NewGuid():N}@example.com";
+        var id = (await (await api.PostJsonAsync("confide/teammates", new { email, role = "agent" })).JsonAsync()).Str("id");
+        var first = server.InvitationLinkTo(email);
+
+        var resent = await (await api.PostAsync($"confide/teammates/{id}/invitation", null)).JsonAsync();
+        Assert.True(resent.GetProperty("invitation").GetProperty("sent").GetBoolean());
+        var second = server.InvitationLinkTo(email);
+        Assert.NotEqual(first, second);
+        using var browser = server.Browser(Region.Eu, new CookieContainer());
+        Assert.Equal(HttpStatusCode.NotFound, (await browser.GetAsync(first)).StatusCode);
+        await server.JoinByInvitationAsync(Region.Eu, email);
+
+        // Joined: there is nothing to send any more; someone else's teammate is not found.
+        await (await api.PostAsync($"confide/teammates/{id}/invitation", null)).ErrorAsync(HttpStatusCode.Conflict, "conflict");
+        await (await api.PostAsync("confide/teammates/not-a-teammate/invitation", null)).ErrorAsync(HttpStatusCode.NotFound, "not_found");
     }
 
     [Theory, MemberData(nameof(Providers.All), MemberType = typeof(Providers))]

@@ -78,7 +78,8 @@ public sealed class TokensAndTeammatesTests(Servers servers)
         using var owner = workspace.Client();
 
         var admin = await (await owner.PostJsonAsync("confide/teammates", new { email = $"admin-{Guid.NewGuid():N}@example.com", role = "admin" })).JsonAsync();
-        Assert.False(string.IsNullOrEmpty(admin.Str("initial_password")));
+        Assert.True(admin.GetProperty("invitation").GetProperty("sent").GetBoolean());
+        Assert.False(admin.TryGetProperty("initial_password", out _));
         await (await owner.PostJsonAsync("confide/teammates", new { email = "not-an-email", role = "agent" })).ErrorAsync(HttpStatusCode.BadRequest, "parameter_invalid");
         await (await owner.PostJsonAsync("confide/teammates", new { email = $"x-{Guid.NewGuid():N}@example.com", role = "emperor" })).ErrorAsync(HttpStatusCode.BadRequest, "parameter_invalid");
         await (await owner.PutAsJsonAsync($"confide/teammates/{workspace.OwnerId}/role", new { role = "agent" })).ErrorAsync(HttpStatusCode.Conflict, "conflict");
@@ -178,6 +179,7 @@ public sealed class TokensAndTeammatesTests(Servers servers)
 
     private static async Task<string> MintAsync(TestServer server, TestWorkspace workspace, string teammateId, string role, string[]? customPermissions = null)
     {
+        await workspace.EnsureJoinedAsync(teammateId);
         await using var scope = server.Services.CreateAsyncScope();
         var tokens = scope.ServiceProvider.GetRequiredService<ApiTokenAdministration>();
         var caller = new ApiCaller(workspace.Id, teammateId, "") { Role = role, Permissions = customPermissions?.ToHashSet() ?? BuiltInRoles.PermissionsOf(role) };

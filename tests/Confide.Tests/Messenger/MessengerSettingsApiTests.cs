@@ -203,6 +203,7 @@ public sealed class MessengerSettingsApiTests(Servers servers)
         foreach (var role in new[] { "agent", "viewer" })
         {
             var teammate = (await (await owner.PostJsonAsync("confide/teammates", new { email = $"{role}-{Guid.NewGuid():N}@example.com", role })).JsonAsync()).Str("id");
+            await workspace.EnsureJoinedAsync(teammate);
             await using var scope = server.Services.CreateAsyncScope();
             var caller = new ApiCaller(workspace.Id, teammate, "") { Role = role, Permissions = BuiltInRoles.PermissionsOf(role) };
             var token = await scope.ServiceProvider.GetRequiredService<ApiTokenAdministration>()

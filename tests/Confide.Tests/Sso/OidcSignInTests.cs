@@ -86,18 +86,23 @@ public sealed class OidcSignInTests(OidcServers servers) : IClassFixture<OidcSer
     }
 
     [Theory, MemberData(nameof(Providers.All), MemberType = typeof(Providers))]
-    public async Task JustInTimeProvisioning_NewPerson_BecomesTeammateWithTheDefaultRole(string provider)
+    public async Task JustInTimeProvisioning_NewPerson_JoinsThroughTheMailedLink_WithTheDefaultRole(string provider)
     {
         var (server, idp, workspace) = await WorkspaceWithOidcAsync(provider, justInTime: true, defaultRole: "viewer");
         var email = NewEmail();
         using var browser = new SsoBrowser(server, idp);
 
-        Assert.Equal($"/app/inbox?workspace={workspace.Id}", await browser.SignInAsync(workspace.Id, email));
+        // The first sign-in invites (the answer is the same as for an address with an account) ...
+        Assert.Equal("/app/sso/error?reason=invitation_pending", await browser.SignInAsync(workspace.Id, email));
+        await AssertNoSessionAsync(browser);
+        // ... the person finishes through the link mailed to the address, then signs in.
+        Assert.True(await server.JoinIfNewAsync(Region.Eu, email));
+        using var joined = new SsoBrowser(server, idp);
+        Assert.Equal($"/app/inbox?workspace={workspace.Id}", await joined.SignInAsync(workspace.Id, email));
 
         await using var db = server.Cell(Region.Eu).CreateReadContext();
         var normalized = email.ToUpperInvariant();
         var account = await db.Users.SingleAsync(u => u.NormalizedEmail == normalized);
-        Assert.Null(account.PasswordHash);
         var teammate = await db.Teammates.SingleAsync(t => t.WorkspaceId == workspace.Id && t.AccountId == account.Id);
         Assert.Equal("viewer", teammate.Role);
 
@@ -105,7 +110,42 @@ public sealed class OidcSignInTests(OidcServers servers) : IClassFixture<OidcSer
         var join = entries.Single(e => e.Str("activity_type") == "app_admin_join" && e.GetProperty("metadata").Str("role") == "viewer");
         Assert.Equal("system", join.GetProperty("performed_by").Str("type"));
         Assert.Equal("sso", join.GetProperty("performed_by").Str("id"));
+        Assert.Contains(entries, e => e.Str("activity_type") == "admin_invitation_acceptance" && e.GetProperty("performed_by").Str("id") == teammate.Id);
         Assert.Contains(entries, e => e.Str("activity_type") == "admin_login_success" && e.GetProperty("performed_by").Str("id") == teammate.Id);
+    }
+
+    [Theory, MemberData(nameof(Providers.All), MemberType = typeof(Providers))]
+    public async Task NotYetJoined_IsRefusedAlike_WhetherOrNotTheAddressHasAnAccount(string provider)
+    {
+        // Without just-in-time: an added address that has not joined gets the same answer with or without an account.
+        var (server, idp, workspace) = await WorkspaceWithOidcAsync(provider, justInTime: false);
+        var home = await server.CreateWorkspaceAsync(Region.Eu);
+        var existing = NewEmail();
+        await AddTeammateAsync(home, existing, "agent");
+        var fresh = NewEmail();
+        using (var owner = workspace.Client())
+        {
+            await (await owner.PostJsonAsync("confide/teammates", new { email = existing, role = "agent" })).JsonAsync();
+            await (await owner.PostJsonAsync("confide/teammates", new { email = fresh, role = "agent" })).JsonAsync();
+        }
+
+        foreach (var email in (string[])[existing, fresh])
+        {
+            using var browser = new SsoBrowser(server, idp);
+            Assert.Equal("/app/sso/error?reason=invitation_pending", await browser.SignInAsync(workspace.Id, email));
+            await AssertNoSessionAsync(browser);
+        }
+
+        // And never added: not a teammate, alike.
+        var elsewhere = NewEmail();
+        await AddTeammateAsync(home, elsewhere, "agent");
+        foreach (var email in (string[])[elsewhere, NewEmail()])
+        {
+            using var browser = new SsoBrowser(server, idp);
+            Assert.Equal("/app/sso/error?reason=not_a_teammate", await browser.SignInAsync(workspace.Id, email));
+        }
+
+        Assert.DoesNotContain(await ActivityAsync(workspace), e => e.Str("activity_type") is "admin_login_success" or "admin_login_failure");
     }
 
     [Theory, MemberData(nameof(Providers.All), MemberType = typeof(Providers))]
@@ -133,6 +173,13 @@ public sealed class OidcSignInTests(OidcServers servers) : IClassFixture<OidcSer
         Assert.Equal("/app/sso/error?reason=invitation_pending", await again.SignInAsync(workspace.Id, email));
         var entries = await ActivityAsync(workspace);
         Assert.Single(entries, e => e.Str("activity_type") == "app_admin_join");
+
+        // A new address gets exactly the same answer, and the same entry.
+        using var fresh = new SsoBrowser(server, idp);
+        Assert.Equal("/app/sso/error?reason=invitation_pending", await fresh.SignInAsync(workspace.Id, NewEmail()));
+        var joins = (await ActivityAsync(workspace)).Where(e => e.Str("activity_type") == "app_admin_join").ToList();
+        Assert.Equal(2, joins.Count);
+        Assert.Equal(joins[0].GetProperty("metadata").GetRawText(), joins[1].GetProperty("metadata").GetRawText());
         Assert.DoesNotContain(entries, e => e.Str("activity_type") is "admin_login_success" or "admin_login_failure");
     }
 
@@ -186,7 +233,9 @@ public sealed class OidcSignInTests(OidcServers servers) : IClassFixture<OidcSer
 
         Assert.Equal("/app/sso/error?reason=not_a_teammate", await browser.SignInAsync(workspace.Id, email));
         await AssertNoSessionAsync(browser);
-        var failure = (await ActivityAsync(other)).Single(e => e.Str("activity_type") == "admin_login_failure");
+        // Recorded after the answer (its time must not tell the workspace that the account exists).
+        var failure = (await Poll.UntilAsync(() => ActivityAsync(other), entries => entries.Any(e => e.Str("activity_type") == "admin_login_failure"),
+            TimeSpan.FromSeconds(30), "the refusal in the account's own log")).Single(e => e.Str("activity_type") == "admin_login_failure");
         Assert.Equal("not_a_teammate", failure.GetProperty("metadata").Str("reason"));
     }
 

@@ -175,18 +175,20 @@ public sealed class SamlSignInTests(SamlServers servers) : IClassFixture<SamlSer
     }
 
     [Theory, MemberData(nameof(Providers.All), MemberType = typeof(Providers))]
-    public async Task JustInTimeProvisioning_NewPerson_BecomesTeammateWithTheDefaultRole(string provider)
+    public async Task JustInTimeProvisioning_NewPerson_JoinsThroughTheMailedLink_WithTheDefaultRole(string provider)
     {
         var (server, idp, workspace, _) = await WorkspaceWithSamlAsync(provider, justInTime: true, defaultRole: "viewer");
         var user = NewUser(idp);
         using var browser = new SsoBrowser(server, idp.Trusts);
 
-        Assert.Equal($"/app/inbox?workspace={workspace.Id}", await SignInAsync(browser, idp, workspace, user.Username));
+        Assert.Equal("/app/sso/error?reason=invitation_pending", await SignInAsync(browser, idp, workspace, user.Username));
+        Assert.True(await server.JoinIfNewAsync(Region.Eu, user.Email));
+        using var joined = new SsoBrowser(server, idp.Trusts);
+        Assert.Equal($"/app/inbox?workspace={workspace.Id}", await SignInAsync(joined, idp, workspace, user.Username));
 
         await using var db = server.Cell(Region.Eu).CreateReadContext();
         var normalized = user.Email.ToUpperInvariant();
         var account = await db.Users.SingleAsync(u => u.NormalizedEmail == normalized);
-        Assert.Null(account.PasswordHash);
         var teammate = await db.Teammates.SingleAsync(t => t.WorkspaceId == workspace.Id && t.AccountId == account.Id);
         Assert.Equal("viewer", teammate.Role);
         var entries = await ActivityAsync(workspace);

@@ -142,6 +142,7 @@ public sealed class SsoConnectionApiTests(Servers servers)
         {
             var email = $"{role}-{Guid.NewGuid():N}@example.com";
             var teammate = (await (await owner.PostJsonAsync("confide/teammates", new { email, role })).JsonAsync()).Str("id");
+            await workspace.EnsureJoinedAsync(teammate);
             await using var scope = server.Services.CreateAsyncScope();
             var caller = new ApiCaller(workspace.Id, teammate, "") { Role = role, Permissions = BuiltInRoles.PermissionsOf(role) };
             var token = await scope.ServiceProvider.GetRequiredService<ApiTokenAdministration>()

@@ -47,6 +47,7 @@ public sealed class AccessibilityTests(Servers servers)
         using (var invitingApi = inviting.Client())
         {
             await (await invitingApi.PostJsonAsync("confide/teammates", new { email = workspace.OwnerEmail, name = "Ines", role = "agent" })).JsonAsync();
+            await (await invitingApi.PostJsonAsync("confide/teammates", new { email = "new.hire@example.com", name = "Nia", role = "agent" })).JsonAsync();
         }
 
         await using var website = await CompanyWebsite.StartAsync();
@@ -70,6 +71,7 @@ public sealed class AccessibilityTests(Servers servers)
         await ScanAsync("Sso/Index", "/app/sso");
         await ScanAsync("Sso/Error", "/app/sso/error?reason=state_invalid");
         await ScanAsync("Error", "/app/no-such-page");
+        await ScanAsync("Join", "/" + server.InvitationLinkTo("new.hire@example.com"));
 
         // Signed in, on pages with content: an open and a closed conversation, a note, the reply box.
         await PasskeyTests.SignInWithPasswordAsync(page, workspace.OwnerEmail);

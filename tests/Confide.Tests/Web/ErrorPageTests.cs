@@ -41,7 +41,7 @@ public sealed class ErrorPageTests(Servers servers)
         var viewer = await (await api.PostJsonAsync("confide/teammates", new { email = $"viewer-{Guid.NewGuid():N}@example.com", role = "viewer" })).JsonAsync();
         var viewerEmail = (await (await api.GetAsync($"admins/{viewer.Str("id")}")).JsonAsync()).Str("email");
         using var browser = server.Browser(Region.Eu, new CookieContainer());
-        Assert.Equal(HttpStatusCode.Redirect, (await browser.PostPasswordAsync(viewerEmail, viewer.Str("initial_password"))).StatusCode);
+        Assert.Equal(HttpStatusCode.Redirect, (await browser.PostPasswordAsync(viewerEmail, await server.JoinByInvitationAsync(Region.Eu, viewerEmail))).StatusCode);
 
         var html = await AssertErrorPageAsync(await browser.GetAsync($"app/activity?workspace={workspace.Id}"), HttpStatusCode.Forbidden, "Not allowed");
         Assert.Contains("Your role in this workspace does not allow this page.", html, StringComparison.Ordinal);

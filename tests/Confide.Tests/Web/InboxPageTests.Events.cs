@@ -14,7 +14,7 @@ public sealed partial class InboxPageTests
         var workspace = await server.CreateWorkspaceAsync(Region.Eu);
         using var api = workspace.Client();
         var role = (await (await api.PostJsonAsync("confide/roles", new { name = "Assigned only", permissions = new[] { "conversations.read.assigned", "conversations.reply" } })).JsonAsync()).Str("id");
-        var assignedOnly = await AddTeammateAsync(api, role, "Sam Scoped");
+        var assignedOnly = await AddTeammateAsync(server, api, role, "Sam Scoped");
         var contactId = await AddContactAsync(api, "events@example.com", "Eve");
         var theirs = await StartConversationAsync(api, contactId, "Not for Sam", assignTo: null, workspace);
         var mine = await StartConversationAsync(api, contactId, "For Sam", assignTo: assignedOnly.Id, workspace);

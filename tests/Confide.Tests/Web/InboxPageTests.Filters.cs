@@ -14,7 +14,7 @@ public sealed partial class InboxPageTests
         var server = await servers.GetAsync(provider);
         var workspace = await server.CreateWorkspaceAsync(Region.Eu);
         using var api = workspace.Client();
-        var agent = await AddTeammateAsync(api, "agent", "Avery Agent");
+        var agent = await AddTeammateAsync(server, api, "agent", "Avery Agent");
         var contactId = await AddContactAsync(api, "filters@example.com", "Fran");
         var mine = await StartConversationAsync(api, contactId, "Open and mine", assignTo: workspace.OwnerId, workspace);
         var agents = await StartConversationAsync(api, contactId, "Open and the agent's", assignTo: agent.Id, workspace);
@@ -49,8 +49,8 @@ public sealed partial class InboxPageTests
         var server = await servers.GetAsync(provider);
         var workspace = await server.CreateWorkspaceAsync(Region.Eu);
         using var api = workspace.Client();
-        var agent = await AddTeammateAsync(api, "agent", "Avery Agent");
-        var viewer = await AddTeammateAsync(api, "viewer", "Vic Viewer");
+        var agent = await AddTeammateAsync(server, api, "agent", "Avery Agent");
+        var viewer = await AddTeammateAsync(server, api, "viewer", "Vic Viewer");
         var contactId = await AddContactAsync(api, "assign@example.com", "Ada");
         var conversationId = await StartConversationAsync(api, contactId, "Who takes this?", assignTo: null, workspace);
 
@@ -87,11 +87,11 @@ public sealed partial class InboxPageTests
 
     private sealed record Teammate(string Id, string Email, string Password);
 
-    private static async Task<Teammate> AddTeammateAsync(HttpClient api, string role, string name)
+    private static async Task<Teammate> AddTeammateAsync(TestServer server, HttpClient api, string role, string name)
     {
         var added = await (await api.PostJsonAsync("confide/teammates", new { email = $"{role}-{Guid.NewGuid():N}@example.com", name, role })).JsonAsync();
         var email = (await (await api.GetAsync($"admins/{added.Str("id")}")).JsonAsync()).Str("email");
-        return new Teammate(added.Str("id"), email, added.Str("initial_password"));
+        return new Teammate(added.Str("id"), email, await server.JoinByInvitationAsync(Region.Eu, email));
     }
 
     private static async Task<string> AddContactAsync(HttpClient api, string email, string name) =>

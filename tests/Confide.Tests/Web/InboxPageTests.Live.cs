@@ -17,7 +17,7 @@ public sealed partial class InboxPageTests
         var server = await servers.GetAsync(provider);
         var workspace = await server.CreateWorkspaceAsync(Region.Eu, "Northwind Support");
         using var api = workspace.Client();
-        var agent = await AddTeammateAsync(api, "agent", "Avery Agent");
+        var agent = await AddTeammateAsync(server, api, "agent", "Avery Agent");
         var contactId = await AddContactAsync(api, "vera@example.com", "Vera Lindqvist");
         var conversationId = await StartConversationAsync(api, contactId, "Hi! My order #1042 has not arrived yet.\nCould you check where it is?", assignTo: null, workspace);
         await (await api.PostJsonAsync($"conversations/{conversationId}/reply", new

@@ -105,7 +105,7 @@ public sealed partial class InboxPageTests
         var workspace = await server.CreateWorkspaceAsync(Region.Eu);
         using var api = workspace.Client();
         var role = (await (await api.PostJsonAsync("confide/roles", new { name = "Assigned only", permissions = new[] { "conversations.read.assigned" } })).JsonAsync()).Str("id");
-        var scoped = await AddTeammateAsync(api, role, "Sam Scoped");
+        var scoped = await AddTeammateAsync(server, api, role, "Sam Scoped");
         var contactId = await AddContactAsync(api, "counts@example.com", "Cora Count");
         await StartConversationAsync(api, contactId, "Nobody's", assignTo: null, workspace);
         await StartConversationAsync(api, contactId, "The owner's", assignTo: workspace.OwnerId, workspace);

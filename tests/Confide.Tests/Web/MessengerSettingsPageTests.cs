@@ -114,7 +114,7 @@ public sealed partial class MessengerSettingsPageTests(Servers servers)
         // An agent's role does not hold security.manage.
         var agent = await (await api.PostJsonAsync("confide/teammates", new { email = $"agent-{Guid.NewGuid():N}@example.com", role = "agent" })).JsonAsync();
         var agentEmail = (await (await api.GetAsync($"admins/{agent.Str("id")}")).JsonAsync()).Str("email");
-        using var agentBrowser = await SignedInAsync(server, agentEmail, agent.Str("initial_password"));
+        using var agentBrowser = await SignedInAsync(server, agentEmail, await server.JoinByInvitationAsync(Region.Eu, agentEmail));
         Assert.Equal(HttpStatusCode.Forbidden, (await agentBrowser.GetAsync(path)).StatusCode);
         var posted = await agentBrowser.PostAsync(path + "&handler=CreateSecret", TeammateBrowser.Form(await agentBrowser.HtmlAsync("app/inbox"), []));
         Assert.Equal(HttpStatusCode.Forbidden, posted.StatusCode);

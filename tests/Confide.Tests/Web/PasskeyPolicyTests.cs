@@ -30,7 +30,7 @@ public sealed class PasskeyPolicyTests(Servers servers)
         await PasskeyTests.SignInWithPasswordAsync(ownerPage, workspace.OwnerEmail);
         await PasskeyTests.AddPasskeyAsync(ownerPage, "Owner's key");
         await PasskeyTests.SignOutAsync(ownerPage);
-        await PasskeyTests.SignInWithPasswordAsync(adminPage, adminEmail, password: admin.Str("initial_password"));
+        await PasskeyTests.SignInWithPasswordAsync(adminPage, adminEmail, password: await server.JoinByInvitationAsync(Region.Eu, adminEmail));
         await PasskeyTests.AddPasskeyAsync(adminPage, "Admin's key");
         await PasskeyTests.SignOutAsync(adminPage);
 

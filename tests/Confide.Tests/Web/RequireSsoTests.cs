@@ -49,8 +49,8 @@ public sealed class RequireSsoTests(Servers servers)
         // Someone in both workspaces signs in with a password: the relaxed one works, the strict one does not.
         var bothEmail = $"both-{Guid.NewGuid():N}@example.com";
         await (await relaxedApi.PostJsonAsync("confide/teammates", new { email = bothEmail, role = "admin" })).JsonAsync();
+        var password = await server.JoinByInvitationAsync(Region.Eu, bothEmail);
         await (await strictApi.PostJsonAsync("confide/teammates", new { email = bothEmail, role = "admin" })).JsonAsync();
-        var password = await SetPasswordAsync(server, bothEmail);
         using (var browser = server.Browser(Region.Eu, new CookieContainer()))
         {
             Assert.Equal(HttpStatusCode.Redirect, (await browser.PostPasswordAsync(bothEmail, password)).StatusCode);
@@ -128,21 +128,6 @@ public sealed class RequireSsoTests(Servers servers)
             });
             await db.SaveChangesAsync(ct);
         }, CancellationToken.None);
-
-    /// <summary>Gives an added teammate (whose password was generated and not shown) a known one.</summary>
-    internal static async Task<string> SetPasswordAsync(TestServer server, string email)
-    {
-        const string password = "another-correct-horse-battery";
-        var hash = new Microsoft.AspNetCore.Identity.PasswordHasher<TeammateAccount>().HashPassword(new TeammateAccount(), password);
-        var normalized = email.ToUpperInvariant();
-        await server.Cell(Region.Eu).Writer.WriteAsync(async (db, ct) =>
-        {
-            var account = await Microsoft.EntityFrameworkCore.EntityFrameworkQueryableExtensions.SingleAsync(db.Users, u => u.NormalizedEmail == normalized, ct);
-            account.PasswordHash = hash;
-            await db.SaveChangesAsync(ct);
-        }, CancellationToken.None);
-        return password;
-    }
 }
 
 /// <summary>A workspace's allowed sign-in methods: sessions signed in otherwise cannot use it.</summary>
@@ -181,8 +166,8 @@ public sealed class AllowedSignInMethodsTests(Servers servers)
         var bothEmail = $"both-{Guid.NewGuid():N}@example.com";
         using var relaxedApi = relaxed.Client();
         await (await relaxedApi.PostJsonAsync("confide/teammates", new { email = bothEmail, role = "admin" })).JsonAsync();
+        var password = await server.JoinByInvitationAsync(Region.Eu, bothEmail);
         await (await strictApi.PostJsonAsync("confide/teammates", new { email = bothEmail, role = "admin" })).JsonAsync();
-        var password = await RequireSsoTests.SetPasswordAsync(server, bothEmail);
         using var both = server.Browser(Region.Eu, new CookieContainer());
         Assert.Equal(HttpStatusCode.Redirect, (await both.PostPasswordAsync(bothEmail, password)).StatusCode);
         await both.AnswerInvitationAsync(Assert.Single(await both.PendingInvitationsAsync()), accept: true);

@@ -109,6 +109,7 @@ public sealed partial class TwoFactorTests(Servers servers)
 
         // "admins" spares an agent; "everyone" does not.
         var agent = await (await api.PostJsonAsync("confide/teammates", new { email = $"agent-{Guid.NewGuid():N}@example.com", role = "agent" })).JsonAsync();
+        await workspace.EnsureJoinedAsync(agent.Str("id"));
         await using var scope = Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.CreateAsyncScope(server.Services);
         var tokens = Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.GetRequiredService<Confide.Identity.ApiTokenAdministration>(scope.ServiceProvider);
         var agentCaller = new Confide.Identity.ApiCaller(workspace.Id, agent.Str("id"), "") { Role = "agent", Permissions = Confide.Identity.Authorization.BuiltInRoles.PermissionsOf("agent") };

@@ -28,7 +28,7 @@ public sealed class WebPermissionTests(Servers servers)
         var viewerEmail = (await (await api.GetAsync($"admins/{viewer.Str("id")}")).JsonAsync()).Str("email");
 
         using var browser = server.Browser(Region.Eu, new CookieContainer());
-        Assert.Equal(HttpStatusCode.Redirect, (await browser.PostPasswordAsync(viewerEmail, viewer.Str("initial_password"))).StatusCode);
+        Assert.Equal(HttpStatusCode.Redirect, (await browser.PostPasswordAsync(viewerEmail, await server.JoinByInvitationAsync(Region.Eu, viewerEmail))).StatusCode);
 
         var thread = await browser.GetAsync($"app/inbox/{conversationId}");
         Assert.Equal(HttpStatusCode.OK, thread.StatusCode);
@@ -75,7 +75,7 @@ public sealed class WebPermissionTests(Servers servers)
         var nobodys = await StartAsync("Assigned to nobody", null, null);
 
         using var browser = server.Browser(Region.Eu, new CookieContainer());
-        Assert.Equal(HttpStatusCode.Redirect, (await browser.PostPasswordAsync(readerEmail, reader.Str("initial_password"))).StatusCode);
+        Assert.Equal(HttpStatusCode.Redirect, (await browser.PostPasswordAsync(readerEmail, await server.JoinByInvitationAsync(Region.Eu, readerEmail))).StatusCode);
         var inbox = await browser.HtmlAsync($"app/inbox?state=all&workspace={workspace.Id}");
         Assert.Contains("Assigned to the reader", inbox, StringComparison.Ordinal);
         Assert.Contains("For the Returns team", inbox, StringComparison.Ordinal);

@@ -921,7 +921,6 @@ namespace Confide.Data.Migrations.Postgres
                         .HasColumnType("character varying(24)");
 
                     b.Property<string>("AccountId")
-                        .IsRequired()
                         .HasColumnType("text");
 
                     b.Property<DateTimeOffset>("CreatedAt")
@@ -930,8 +929,16 @@ namespace Confide.Data.Migrations.Postgres
                     b.Property<DateTimeOffset?>("DeclinedAt")
                         .HasColumnType("timestamp with time zone");
 
+                    b.Property<string>("EmailLookup")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
                     b.Property<DateTimeOffset>("ExpiresAt")
                         .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("LinkTokenHash")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
 
                     b.Property<string>("WorkspaceId")
                         .IsRequired()
@@ -941,7 +948,13 @@ namespace Confide.Data.Migrations.Postgres
 
                     b.HasIndex("AccountId");
 
+                    b.HasIndex("LinkTokenHash")
+                        .IsUnique();
+
                     b.HasIndex("WorkspaceId", "AccountId")
+                        .IsUnique();
+
+                    b.HasIndex("WorkspaceId", "EmailLookup")
                         .IsUnique();
 
                     b.ToTable("TeammateInvitations");
@@ -1438,8 +1451,7 @@ namespace Confide.Data.Migrations.Postgres
                     b.HasOne("Confide.Data.Model.TeammateAccount", null)
                         .WithMany()
                         .HasForeignKey("AccountId")
-                        .OnDelete(DeleteBehavior.Cascade)
-                        .IsRequired();
+                        .OnDelete(DeleteBehavior.Cascade);
 
                     b.HasOne("Confide.Data.Model.Teammate", null)
                         .WithOne()

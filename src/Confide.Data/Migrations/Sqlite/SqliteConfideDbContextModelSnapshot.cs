@@ -916,7 +916,6 @@ namespace Confide.Data.Migrations.Sqlite
                         .HasColumnType("TEXT");
 
                     b.Property<string>("AccountId")
-                        .IsRequired()
                         .HasColumnType("TEXT");
 
                     b.Property<long>("CreatedAt")
@@ -925,8 +924,16 @@ namespace Confide.Data.Migrations.Sqlite
                     b.Property<long?>("DeclinedAt")
                         .HasColumnType("INTEGER");
 
+                    b.Property<string>("EmailLookup")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
                     b.Property<long>("ExpiresAt")
                         .HasColumnType("INTEGER");
+
+                    b.Property<string>("LinkTokenHash")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
 
                     b.Property<string>("WorkspaceId")
                         .IsRequired()
@@ -936,7 +943,13 @@ namespace Confide.Data.Migrations.Sqlite
 
                     b.HasIndex("AccountId");
 
+                    b.HasIndex("LinkTokenHash")
+                        .IsUnique();
+
                     b.HasIndex("WorkspaceId", "AccountId")
+                        .IsUnique();
+
+                    b.HasIndex("WorkspaceId", "EmailLookup")
                         .IsUnique();
 
                     b.ToTable("TeammateInvitations");
@@ -1429,8 +1442,7 @@ namespace Confide.Data.Migrations.Sqlite
                     b.HasOne("Confide.Data.Model.TeammateAccount", null)
                         .WithMany()
                         .HasForeignKey("AccountId")
-                        .OnDelete(DeleteBehavior.Cascade)
-                        .IsRequired();
+                        .OnDelete(DeleteBehavior.Cascade);
 
                     b.HasOne("Confide.Data.Model.Teammate", null)
                         .WithOne()

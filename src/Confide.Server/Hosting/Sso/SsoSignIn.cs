@@ -66,15 +66,17 @@ internal sealed class SsoSignIn(
 
     public static IResult ErrorPage(string reason) => Results.Redirect($"/app/sso/error?reason={Uri.EscapeDataString(reason)}");
 
-    private async Task<IResult> RefuseAsync(HttpContext http, SsoConnection connection, TeammateAccount? account, string reason)
+    private Task<IResult> RefuseAsync(HttpContext http, SsoConnection connection, TeammateAccount? account, string reason)
     {
         SsoLog.SignInRefused(logger, connection.WorkspaceId, reason);
         if (account is not null)
         {
-            await SignInActivity.RecordAsync(http, account.Id, ActivityTypes.AdminLoginFailure, "A single sign-on was refused.",
+            // Recorded in the account's own workspaces, after the answer: neither the answer nor its
+            // time may tell this workspace's identity provider that the address has an account.
+            SignInActivity.RecordAfterAnswer(http, account.Id, ActivityTypes.AdminLoginFailure, "A single sign-on was refused.",
                 new JsonObject { ["sign_in_method"] = SignInMethods.Sso, ["protocol"] = connection.Protocol, ["reason"] = reason });
         }
 
-        return ErrorPage(reason);
+        return Task.FromResult(ErrorPage(reason));
     }
 }

@@ -37,6 +37,10 @@ public sealed class LoginModel(
 
     public string? Error { get; private set; }
 
+    /// <summary>Arrived from an invitation link that just created the account.</summary>
+    [BindProperty(SupportsGet = true)]
+    public bool Joined { get; set; }
+
     /// <summary>The result of <c>navigator.credentials.get()</c> as JSON, posted by js/passkeys.js.</summary>
     [BindProperty]
     public string CredentialJson { get; set; } = "";

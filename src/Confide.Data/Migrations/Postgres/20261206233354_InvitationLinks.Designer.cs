@@ -12,8 +12,8 @@ using Npgsql.EntityFrameworkCore.PostgreSQL.Metadata;
 namespace Confide.Data.Migrations.Postgres
 {
     [DbContext(typeof(PostgresConfideDbContext))]
-    [Migration("20261206233159_AddPrivacyRequests")]
-    partial class AddPrivacyRequests
+    [Migration("20261206233354_InvitationLinks")]
+    partial class InvitationLinks
     {
         /// <inheritdoc />
         protected override void BuildTargetModel(ModelBuilder modelBuilder)
@@ -502,98 +502,6 @@ namespace Confide.Data.Migrations.Postgres
                     b.ToTable("PendingContactErasures");
                 });
 
-            modelBuilder.Entity("Confide.Data.Model.PrivacyRequest", b =>
-                {
-                    b.Property<string>("Id")
-                        .HasMaxLength(24)
-                        .HasColumnType("character varying(24)");
-
-                    b.Property<DateTimeOffset?>("ClosedAt")
-                        .HasColumnType("timestamp with time zone");
-
-                    b.Property<string>("ContactId")
-                        .HasMaxLength(24)
-                        .HasColumnType("character varying(24)");
-
-                    b.Property<DateTimeOffset>("CreatedAt")
-                        .HasColumnType("timestamp with time zone");
-
-                    b.Property<string>("CreatedById")
-                        .IsRequired()
-                        .HasMaxLength(24)
-                        .HasColumnType("character varying(24)");
-
-                    b.Property<DateTimeOffset>("DeadlineAt")
-                        .HasColumnType("timestamp with time zone");
-
-                    b.Property<DateTimeOffset>("DueAt")
-                        .HasColumnType("timestamp with time zone");
-
-                    b.Property<byte[]>("EncryptedExtensionReason")
-                        .HasColumnType("bytea");
-
-                    b.Property<byte[]>("EncryptedStateReason")
-                        .HasColumnType("bytea");
-
-                    b.Property<byte[]>("EncryptedSubjectEmail")
-                        .HasColumnType("bytea");
-
-                    b.Property<byte[]>("EncryptedSubjectExternalId")
-                        .HasColumnType("bytea");
-
-                    b.Property<byte[]>("EncryptedSubjectPhone")
-                        .HasColumnType("bytea");
-
-                    b.Property<DateTimeOffset?>("ExtendedDueAt")
-                        .HasColumnType("timestamp with time zone");
-
-                    b.Property<string>("Kind")
-                        .IsRequired()
-                        .HasMaxLength(16)
-                        .HasColumnType("character varying(16)");
-
-                    b.Property<DateTimeOffset>("ReceivedAt")
-                        .HasColumnType("timestamp with time zone");
-
-                    b.Property<string>("ReceivedVia")
-                        .IsRequired()
-                        .HasMaxLength(16)
-                        .HasColumnType("character varying(16)");
-
-                    b.Property<string>("State")
-                        .IsRequired()
-                        .HasMaxLength(16)
-                        .HasColumnType("character varying(16)");
-
-                    b.Property<string>("SubjectIdentifierType")
-                        .IsRequired()
-                        .HasMaxLength(16)
-                        .HasColumnType("character varying(16)");
-
-                    b.Property<string>("SubjectLookup")
-                        .HasMaxLength(64)
-                        .HasColumnType("character varying(64)");
-
-                    b.Property<DateTimeOffset>("UpdatedAt")
-                        .HasColumnType("timestamp with time zone");
-
-                    b.Property<string>("WorkspaceId")
-                        .IsRequired()
-                        .HasColumnType("character varying(32)");
-
-                    b.HasKey("Id");
-
-                    b.HasIndex("WorkspaceId", "ContactId");
-
-                    b.HasIndex("WorkspaceId", "SubjectLookup");
-
-                    b.HasIndex("WorkspaceId", "DeadlineAt", "Id");
-
-                    b.HasIndex("WorkspaceId", "State", "DeadlineAt", "Id");
-
-                    b.ToTable("PrivacyRequests");
-                });
-
             modelBuilder.Entity("Confide.Data.Model.RetiringKey", b =>
                 {
                     b.Property<Guid>("KeyId")
@@ -924,7 +832,6 @@ namespace Confide.Data.Migrations.Postgres
                         .HasColumnType("character varying(24)");
 
                     b.Property<string>("AccountId")
-                        .IsRequired()
                         .HasColumnType("text");
 
                     b.Property<DateTimeOffset>("CreatedAt")
@@ -933,8 +840,16 @@ namespace Confide.Data.Migrations.Postgres
                     b.Property<DateTimeOffset?>("DeclinedAt")
                         .HasColumnType("timestamp with time zone");
 
+                    b.Property<string>("EmailLookup")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
                     b.Property<DateTimeOffset>("ExpiresAt")
                         .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("LinkTokenHash")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
 
                     b.Property<string>("WorkspaceId")
                         .IsRequired()
@@ -944,7 +859,13 @@ namespace Confide.Data.Migrations.Postgres
 
                     b.HasIndex("AccountId");
 
+                    b.HasIndex("LinkTokenHash")
+                        .IsUnique();
+
                     b.HasIndex("WorkspaceId", "AccountId")
+                        .IsUnique();
+
+                    b.HasIndex("WorkspaceId", "EmailLookup")
                         .IsUnique();
 
                     b.ToTable("TeammateInvitations");
@@ -1363,15 +1284,6 @@ namespace Confide.Data.Migrations.Postgres
                         .IsRequired();
                 });
 
-            modelBuilder.Entity("Confide.Data.Model.PrivacyRequest", b =>
-                {
-                    b.HasOne("Confide.Data.Model.Workspace", null)
-                        .WithMany()
-                        .HasForeignKey("WorkspaceId")
-                        .OnDelete(DeleteBehavior.Cascade)
-                        .IsRequired();
-                });
-
             modelBuilder.Entity("Confide.Data.Model.SsoConnection", b =>
                 {
                     b.HasOne("Confide.Data.Model.Workspace", null)
@@ -1441,8 +1353,7 @@ namespace Confide.Data.Migrations.Postgres
                     b.HasOne("Confide.Data.Model.TeammateAccount", null)
                         .WithMany()
                         .HasForeignKey("AccountId")
-                        .OnDelete(DeleteBehavior.Cascade)
-                        .IsRequired();
+                        .OnDelete(DeleteBehavior.Cascade);
 
                     b.HasOne("Confide.Data.Model.Teammate", null)
                         .WithOne()

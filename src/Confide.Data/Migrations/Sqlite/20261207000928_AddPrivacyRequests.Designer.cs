@@ -11,7 +11,7 @@ using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 namespace Confide.Data.Migrations.Sqlite
 {
     [DbContext(typeof(SqliteConfideDbContext))]
-    [Migration("20261206233128_AddPrivacyRequests")]
+    [Migration("20261207000928_AddPrivacyRequests")]
     partial class AddPrivacyRequests
     {
         /// <inheritdoc />
@@ -919,7 +919,6 @@ namespace Confide.Data.Migrations.Sqlite
                         .HasColumnType("TEXT");
 
                     b.Property<string>("AccountId")
-                        .IsRequired()
                         .HasColumnType("TEXT");
 
                     b.Property<long>("CreatedAt")
@@ -928,8 +927,16 @@ namespace Confide.Data.Migrations.Sqlite
                     b.Property<long?>("DeclinedAt")
                         .HasColumnType("INTEGER");
 
+                    b.Property<string>("EmailLookup")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
                     b.Property<long>("ExpiresAt")
                         .HasColumnType("INTEGER");
+
+                    b.Property<string>("LinkTokenHash")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
 
                     b.Property<string>("WorkspaceId")
                         .IsRequired()
@@ -939,7 +946,13 @@ namespace Confide.Data.Migrations.Sqlite
 
                     b.HasIndex("AccountId");
 
+                    b.HasIndex("LinkTokenHash")
+                        .IsUnique();
+
                     b.HasIndex("WorkspaceId", "AccountId")
+                        .IsUnique();
+
+                    b.HasIndex("WorkspaceId", "EmailLookup")
                         .IsUnique();
 
                     b.ToTable("TeammateInvitations");
@@ -1432,8 +1445,7 @@ namespace Confide.Data.Migrations.Sqlite
                     b.HasOne("Confide.Data.Model.TeammateAccount", null)
                         .WithMany()
                         .HasForeignKey("AccountId")
-                        .OnDelete(DeleteBehavior.Cascade)
-                        .IsRequired();
+                        .OnDelete(DeleteBehavior.Cascade);
 
                     b.HasOne("Confide.Data.Model.Teammate", null)
                         .WithOne()
