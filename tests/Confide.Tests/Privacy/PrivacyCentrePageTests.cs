@@ -21,7 +21,7 @@ public sealed class PrivacyCentrePageTests(Servers servers)
 
         var officer = await (await api.PostJsonAsync("confide/teammates", new { email = $"dpo-{Guid.NewGuid():N}@example.com", role = "privacy_officer" })).JsonAsync();
         var officerEmail = (await (await api.GetAsync($"admins/{officer.Str("id")}")).JsonAsync()).Str("email");
-        using var browser = await SignedInAsync(server, officerEmail, officer.Str("initial_password"));
+        using var browser = await SignedInAsync(server, officerEmail, await server.JoinByInvitationAsync(Region.Eu, officerEmail));
         var path = $"app/privacy?workspace={workspace.Id}";
         var page = await browser.HtmlAsync(path);
         Assert.Contains("<strong>1</strong> overdue", page, StringComparison.Ordinal);
@@ -66,7 +66,7 @@ public sealed class PrivacyCentrePageTests(Servers servers)
         using var api = workspace.Client();
         var agent = await (await api.PostJsonAsync("confide/teammates", new { email = $"agent-{Guid.NewGuid():N}@example.com", role = "agent" })).JsonAsync();
         var agentEmail = (await (await api.GetAsync($"admins/{agent.Str("id")}")).JsonAsync()).Str("email");
-        using var browser = await SignedInAsync(server, agentEmail, agent.Str("initial_password"));
+        using var browser = await SignedInAsync(server, agentEmail, await server.JoinByInvitationAsync(Region.Eu, agentEmail));
         var inbox = await browser.HtmlAsync($"app/inbox?workspace={workspace.Id}");
         Assert.DoesNotContain("/app/privacy", inbox, StringComparison.Ordinal);
 
