@@ -256,6 +256,8 @@ public sealed class PrivacyRequestApiTests(Servers servers)
 
     private static async Task<string> MintAsync(TestServer server, TestWorkspace workspace, string teammateId, string role)
     {
+        // An invited teammate's tokens work once they have joined.
+        await workspace.EnsureJoinedAsync(teammateId);
         await using var scope = server.Services.CreateAsyncScope();
         var caller = new ApiCaller(workspace.Id, teammateId, "") { Role = role, Permissions = BuiltInRoles.PermissionsOf(role) };
         return (await scope.ServiceProvider.GetRequiredService<ApiTokenAdministration>().CreateAsync(server.Cell(Region.Eu), caller, "test", null, null, CancellationToken.None)).Secret;
