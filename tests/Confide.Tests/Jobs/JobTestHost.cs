@@ -26,12 +26,22 @@ public sealed class JobDatabase : IAsyncDisposable
 
     public string? Postgres { get; }
 
+    private bool Owned { get; init; } = true;
+
     public static async Task<JobDatabase> CreateAsync(string provider) =>
         new(Directory.CreateTempSubdirectory("confide-jobs-").FullName, await TestPostgres.DatabaseForAsync(provider));
+
+    /// <summary>The database another test process created (it stays when this one is disposed).</summary>
+    public static JobDatabase Open(string dataDirectory, string? postgres) => new(dataDirectory, postgres) { Owned = false };
 
     public async ValueTask DisposeAsync()
     {
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        if (!Owned)
+        {
+            return;
+        }
+
         if (Postgres is not null)
         {
             await TestPostgres.DropDatabaseAsync(Postgres);
@@ -120,6 +130,10 @@ public sealed class JobTestHost : IAsyncDisposable
     /// <summary>Waits (polling, with a timeout) until the job reaches <paramref name="state"/>.</summary>
     public Task<JobSummary?> WaitForStateAsync(string jobId, string state, int seconds = 60) =>
         Poll.UntilAsync(() => GetAsync(jobId), job => job?.State == state, TimeSpan.FromSeconds(seconds), $"job {jobId} {state}");
+
+    /// <summary>Waits (polling, with a timeout) until the job committed at least <paramref name="atLeast"/> of its progress.</summary>
+    public Task<JobSummary?> WaitForProgressAsync(string jobId, long atLeast, TimeSpan timeout) =>
+        Poll.UntilAsync(() => GetAsync(jobId), job => job?.ProgressDone >= atLeast, timeout, $"job {jobId} at {atLeast}");
 
     public async ValueTask DisposeAsync()
     {
