@@ -5,13 +5,17 @@ namespace Confide.Data.Jobs;
 
 /// <summary>
 /// The runner's writes to the job table. Each is one unit of the cell's writer, conditional on the
-/// runner still holding the lease (state running, owner this runner): on PostgreSQL the writer's
-/// batch lock serialises them across processes, on SQLite the single write lock does, so two
-/// runners can never both claim a job, and a runner whose lease was taken over (or whose job was
-/// cancelled) commits nothing more.
+/// runner still holding the lease (state running, lease owner this claim): on PostgreSQL the
+/// writer's batch lock serialises them across processes, on SQLite the single write lock does, so
+/// two runners can never both claim a job, and a runner whose lease was taken over (or whose job
+/// was cancelled) commits nothing more.
+/// Every claim writes a lease id of its own (<c>owner#n</c>), so even the same runner taking back
+/// a job whose lease it let expire (a step slower than the lease) shuts out its earlier run.
 /// </summary>
 internal sealed class JobLeases(string owner, JobOptions options, TimeProvider time)
 {
+    private long _claims;
+
     public sealed record Claimed(IReadOnlyList<Job> Jobs, IReadOnlyList<Job> Abandoned);
 
     /// <summary>
@@ -43,7 +47,7 @@ internal sealed class JobLeases(string owner, JobOptions options, TimeProvider t
                 }
 
                 job.State = JobStates.Running;
-                job.LeaseOwner = owner;
+                job.LeaseOwner = $"{owner}#{Interlocked.Increment(ref _claims)}";
                 job.LeaseExpiresAt = now + options.Lease;
                 job.Attempts++;
                 claimed.Add(job);
@@ -53,11 +57,11 @@ internal sealed class JobLeases(string owner, JobOptions options, TimeProvider t
         });
 
     /// <summary>Commits a step (checkpoint, progress, the step's own write) and renews the lease; false, with nothing written, if the lease is lost.</summary>
-    public Task<bool> CommitStepAsync(CellDatabase cell, string jobId, JobStepResult step) =>
+    public Task<bool> CommitStepAsync(CellDatabase cell, string jobId, string lease, JobStepResult step) =>
         cell.Writer.WriteAsync(async (db, ct) =>
         {
             var now = time.GetUtcNow();
-            var updated = await Held(db, jobId).ExecuteUpdateAsync(
+            var updated = await Held(db, jobId, lease).ExecuteUpdateAsync(
                 s =>
                 {
                     s.SetProperty(j => j.ProgressDone, step.ProgressDone)
@@ -98,12 +102,12 @@ internal sealed class JobLeases(string owner, JobOptions options, TimeProvider t
     /// Hands the job back to the queue, to be claimed again from <paramref name="notBefore"/>. A
     /// stop of the process (<paramref name="countAttempt"/> false) does not use up an attempt.
     /// </summary>
-    public Task<bool> ReleaseAsync(CellDatabase cell, string jobId, DateTimeOffset notBefore, string? error, bool countAttempt) =>
+    public Task<bool> ReleaseAsync(CellDatabase cell, string jobId, string lease, DateTimeOffset notBefore, string? error, bool countAttempt) =>
         cell.Writer.WriteAsync(async (db, ct) =>
         {
             var now = time.GetUtcNow();
             var refund = countAttempt ? 0 : 1;
-            return await Held(db, jobId).ExecuteUpdateAsync(
+            return await Held(db, jobId, lease).ExecuteUpdateAsync(
                 s => s.SetProperty(j => j.State, JobStates.Queued)
                     .SetProperty(j => j.LeaseOwner, (string?)null)
                     .SetProperty(j => j.LeaseExpiresAt, (DateTimeOffset?)null)
@@ -115,11 +119,11 @@ internal sealed class JobLeases(string owner, JobOptions options, TimeProvider t
         });
 
     /// <summary>Ends the job as failed with <paramref name="error"/>; false if the lease was lost first.</summary>
-    public Task<bool> FailAsync(CellDatabase cell, string jobId, string error) =>
+    public Task<bool> FailAsync(CellDatabase cell, string jobId, string lease, string error) =>
         cell.Writer.WriteAsync(async (db, ct) =>
         {
             var now = time.GetUtcNow();
-            return await Held(db, jobId).ExecuteUpdateAsync(
+            return await Held(db, jobId, lease).ExecuteUpdateAsync(
                 s => s.SetProperty(j => j.State, JobStates.Failed)
                     .SetProperty(j => j.LastError, error)
                     .SetProperty(j => j.LeaseOwner, (string?)null)
@@ -129,8 +133,8 @@ internal sealed class JobLeases(string owner, JobOptions options, TimeProvider t
                 ct) > 0;
         });
 
-    private IQueryable<Job> Held(ConfideDbContext db, string jobId) =>
-        db.Jobs.Where(j => j.Id == jobId && j.State == JobStates.Running && j.LeaseOwner == owner);
+    private static IQueryable<Job> Held(ConfideDbContext db, string jobId, string lease) =>
+        db.Jobs.Where(j => j.Id == jobId && j.State == JobStates.Running && j.LeaseOwner == lease);
 
     private static void Finish(Job job, string state, DateTimeOffset now)
     {

@@ -47,7 +47,7 @@ public sealed partial class JobRunner : BackgroundService
         _leases = new JobLeases(Owner, _options, time);
     }
 
-    /// <summary>This runner's lease owner id.</summary>
+    /// <summary>This runner's id; its leases are this id, <c>#</c> and a claim number.</summary>
     public string Owner { get; }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -114,7 +114,7 @@ public sealed partial class JobRunner : BackgroundService
             claimed = result.Jobs;
             foreach (var job in result.Abandoned)
             {
-                LogJobFailed(_logger, null, job.Id, job.Kind, cell.Region.Code, job.Attempts, JobErrors.LeaseExpired);
+                LogJobFailed(_logger, job.Id, job.Kind, cell.Region.Code, job.Attempts, JobErrors.LeaseExpired, "");
             }
         }
         catch (Exception ex)
@@ -195,7 +195,7 @@ public sealed partial class JobRunner : BackgroundService
                     return;
                 }
 
-                if (!await _leases.CommitStepAsync(cell, job.Id, step))
+                if (!await _leases.CommitStepAsync(cell, job.Id, job.LeaseOwner!, step))
                 {
                     LogLeaseLost(_logger, job.Id, job.Kind, region);
                     return;
@@ -213,7 +213,7 @@ public sealed partial class JobRunner : BackgroundService
         catch (OperationCanceledException) when (stopping.IsCancellationRequested)
         {
             // The process stops: hand the job back at once rather than leave it to the lease.
-            await RecordAsync(cell, job, () => _leases.ReleaseAsync(cell, job.Id, _time.GetUtcNow(), error: null, countAttempt: false));
+            await RecordAsync(cell, job, () => _leases.ReleaseAsync(cell, job.Id, job.LeaseOwner!, _time.GetUtcNow(), error: null, countAttempt: false));
         }
         catch (Exception ex) when (IsTransient(ex) && job.Attempts < _options.MaxAttempts)
         {
@@ -224,7 +224,7 @@ public sealed partial class JobRunner : BackgroundService
                 LogJobRetrying(_logger, job.Id, job.Kind, region, error, delay, suppressed);
             }
 
-            await RecordAsync(cell, job, () => _leases.ReleaseAsync(cell, job.Id, _time.GetUtcNow() + delay, error, countAttempt: true));
+            await RecordAsync(cell, job, () => _leases.ReleaseAsync(cell, job.Id, job.LeaseOwner!, _time.GetUtcNow() + delay, error, countAttempt: true));
         }
         catch (Exception ex)
         {
@@ -238,10 +238,11 @@ public sealed partial class JobRunner : BackgroundService
 
     private async Task FailAsync(CellDatabase cell, Job job, string code, Exception? exception)
     {
-        // Logged only by the runner that recorded the failure: one line per failed job.
-        if (await RecordAsync(cell, job, () => _leases.FailAsync(cell, job.Id, code)))
+        // Logged only by the runner that recorded the failure: one line per failed job. The
+        // exception's type (in the code) and stack, never its message, which may quote data.
+        if (await RecordAsync(cell, job, () => _leases.FailAsync(cell, job.Id, job.LeaseOwner!, code)))
         {
-            LogJobFailed(_logger, exception, job.Id, job.Kind, cell.Region.Code, job.Attempts, code);
+            LogJobFailed(_logger, job.Id, job.Kind, cell.Region.Code, job.Attempts, code, exception is null ? "" : $" at {exception.StackTrace}");
         }
     }
 
@@ -270,8 +271,8 @@ public sealed partial class JobRunner : BackgroundService
     }
 
     [LoggerMessage(EventId = 4600, EventName = "JobFailed", Level = LogLevel.Error,
-        Message = "Job {JobId} ({Kind}) in region {Region} failed after {Attempts} attempt(s): {ErrorCode}.")]
-    private static partial void LogJobFailed(ILogger logger, Exception? exception, string jobId, string kind, string region, int attempts, string errorCode);
+        Message = "Job {JobId} ({Kind}) in region {Region} failed after {Attempts} attempt(s): {ErrorCode}{StackTrace}")]
+    private static partial void LogJobFailed(ILogger logger, string jobId, string kind, string region, int attempts, string errorCode, string stackTrace);
 
     [LoggerMessage(EventId = 4601, EventName = "JobRetrying", Level = LogLevel.Warning,
         Message = "Job {JobId} ({Kind}) in region {Region} met a transient failure ({ErrorCode}); retrying in {Delay}. {Suppressed} similar line(s) left out.")]

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
 
 namespace Confide.Data.Jobs;
 
@@ -26,7 +27,8 @@ public static class JobsServiceCollectionExtensions
             sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<JobOptions>>(),
             sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<Microsoft.Extensions.Logging.ILogger<JobRunner>>()));
-        services.AddHostedService(sp => sp.GetRequiredService<JobRunner>());
+        // Once, however often this is called: the same runner started twice would claim twice as much.
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, JobRunner>(sp => sp.GetRequiredService<JobRunner>()));
         return services;
     }
 

@@ -49,7 +49,8 @@ public sealed class JobKillDashNineTests
         await using var survivor = await JobTestHost.StartAsync(database, "survivor", s => s.AddSingleton<IJobHandler>(new CountingJob(recorder, "survivor")));
         var done = await survivor.WaitForStateAsync(job.Id, JobStates.Completed, seconds: 180);
 
-        Assert.Equal(2, done!.Attempts);
+        // At least the child's claim and this one (a child slowed past its short lease may have taken its own job back).
+        Assert.True(done!.Attempts >= 2, $"attempts: {done.Attempts}");
         Assert.Equal(Enumerable.Repeat(1, Steps), await CountingJob.CommittedStepsAsync(survivor.Cell, job.Id, Steps));
         var resumedAt = recorder.All.Where(r => r.Key.JobId == job.Id).Min(r => r.Key.Step);
         Assert.True(resumedAt >= killed.ProgressDone, $"resumed at step {resumedAt}, before the checkpoint {killed.ProgressDone} seen at the kill");

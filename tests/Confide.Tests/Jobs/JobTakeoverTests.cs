@@ -39,7 +39,8 @@ public sealed class JobTakeoverTests
         var job = await a.Queue.EnqueueAsync(a.Cell, new JobRequest(CountingJob.KindName, workspace, CountingJob.Payload(workspace, 8)), CancellationToken.None);
         await stalled.Task.WaitAsync(TimeSpan.FromSeconds(60));
         var held = await a.GetAsync(job.Id);
-        Assert.Equal((JobStates.Running, a.Runner.Owner, 3L), (held!.State, held.LeaseOwner, held.ProgressDone));
+        Assert.Equal((JobStates.Running, 3L), (held!.State, held.ProgressDone));
+        Assert.StartsWith(a.Runner.Owner + "#", held.LeaseOwner, StringComparison.Ordinal);
 
         await using var b = await JobTestHost.StartAsync(database, "b", s => s.AddSingleton<IJobHandler>(new CountingJob(recorder, "b")), time);
         time.Advance(new JobOptions().Lease + TimeSpan.FromSeconds(1));
@@ -58,6 +59,41 @@ public sealed class JobTakeoverTests
         Assert.Equal(new[] { 1, 1, 1, 1, 1, 1, 1, 1 }, await CountingJob.CommittedStepsAsync(a.Cell, job.Id, 8));
         var after = await a.GetAsync(job.Id);
         Assert.Equal((JobStates.Completed, 8L, (string?)null), (after!.State, after.ProgressDone, after.LeaseOwner));
+    }
+
+    [Theory, MemberData(nameof(Providers.All), MemberType = typeof(Providers))]
+    public async Task StepOutlivingTheLease_IsShutOut_EvenWhenTheSameRunnerTakesTheJobBack(string provider)
+    {
+        await using var database = await JobDatabase.CreateAsync(provider);
+        var recorder = new StepRecorder();
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        var slow = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var first = 0;
+        CountingJob.Hook slowFirstStep1 = async (_, step, _) =>
+        {
+            if (step == 1 && Interlocked.Increment(ref first) == 1)
+            {
+                slow.TrySetResult();
+                await release.Task;
+            }
+
+            return null;
+        };
+        await using var a = await JobTestHost.StartAsync(database, "a", s => s.AddSingleton<IJobHandler>(new CountingJob(recorder, "a", slowFirstStep1)), time);
+        var workspace = await a.CreateWorkspaceAsync();
+        var job = await a.Queue.EnqueueAsync(a.Cell, new JobRequest(CountingJob.KindName, workspace, CountingJob.Payload(workspace, 4)), CancellationToken.None);
+        await slow.Task.WaitAsync(TimeSpan.FromSeconds(60));
+
+        // The slow step outlives the lease; the same runner, with a free slot, claims the job again.
+        time.Advance(new JobOptions().Lease + TimeSpan.FromSeconds(1));
+        var done = await a.WaitForStateAsync(job.Id, JobStates.Completed);
+        release.SetResult();
+        await Poll.UntilAsync(() => a.Logs.Lines.Any(l => l.Contains(job.Id, StringComparison.Ordinal) && l.Contains("taken over", StringComparison.Ordinal)), TimeSpan.FromSeconds(60), "the slow run to be shut out");
+
+        Assert.Equal(2, done!.Attempts);
+        Assert.Equal(2, recorder.Runs(job.Id, 1));
+        Assert.Equal(new[] { 1, 1, 1, 1 }, await CountingJob.CommittedStepsAsync(a.Cell, job.Id, 4));
     }
 
     [Theory, MemberData(nameof(Providers.All), MemberType = typeof(Providers))]
