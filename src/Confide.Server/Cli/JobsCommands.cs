@@ -83,10 +83,10 @@ internal static class JobsCommands
                 return 0;
             }
 
-            await Console.Out.WriteLineAsync($"{"REGION",-6} {"ID",-24} {"KIND",-24} {"STATE",-9} {"PROGRESS",-17} {"TRIES",5} {"CREATED",-20} {"UPDATED",-20} {"ERROR / LEASE"}");
+            await Console.Out.WriteLineAsync($"{"REGION",-6} {"ID",-24} {"WORKSPACE",-15} {"KIND",-24} {"STATE",-9} {"PROGRESS",-17} {"TRIES",5} {"CREATED",-20} {"UPDATED",-20} {"ERROR / LEASE"}");
             foreach (var (r, job) in listed)
             {
-                await Console.Out.WriteLineAsync($"{r,-6} {job.Id,-24} {Cut(job.Kind, 24),-24} {job.State,-9} {Progress(job),-17} {job.Attempts,5} {Time(job.CreatedAt),-20} {Time(job.UpdatedAt),-20} {Note(job)}");
+                await Console.Out.WriteLineAsync($"{r,-6} {job.Id,-24} {job.WorkspaceId ?? "-",-15} {Cut(job.Kind, 24),-24} {job.State,-9} {Progress(job),-17} {job.Attempts,5} {Time(job.CreatedAt),-20} {Time(job.UpdatedAt),-20} {Note(job)}");
             }
 
             return 0;
