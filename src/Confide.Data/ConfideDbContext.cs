@@ -46,6 +46,8 @@ public abstract class ConfideDbContext(DbContextOptions options) : IdentityDbCon
 
     public DbSet<PendingContactErasure> PendingContactErasures => Set<PendingContactErasure>();
 
+    public DbSet<Job> Jobs => Set<Job>();
+
     /// <summary>Runs <paramref name="action"/> once, after this rented context is disposed (a read lane frees its connection).</summary>
     internal void OnDisposed(Action action) => _onDisposed = action;
 
@@ -306,6 +308,7 @@ public abstract class ConfideDbContext(DbContextOptions options) : IdentityDbCon
         });
 
         builder.ApplyConfiguration(new Configurations.PendingContactErasureConfiguration());
+        builder.ApplyConfiguration(new Configurations.JobConfiguration());
     }
 }
 
