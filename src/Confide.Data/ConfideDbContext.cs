@@ -47,6 +47,7 @@ public abstract class ConfideDbContext(DbContextOptions options) : IdentityDbCon
     public DbSet<PendingContactErasure> PendingContactErasures => Set<PendingContactErasure>();
 
     public DbSet<PrivacyRequest> PrivacyRequests => Set<PrivacyRequest>();
+    public DbSet<Job> Jobs => Set<Job>();
 
     /// <summary>Runs <paramref name="action"/> once, after this rented context is disposed (a read lane frees its connection).</summary>
     internal void OnDisposed(Action action) => _onDisposed = action;
@@ -309,6 +310,7 @@ public abstract class ConfideDbContext(DbContextOptions options) : IdentityDbCon
 
         builder.ApplyConfiguration(new Configurations.PendingContactErasureConfiguration());
         builder.ApplyConfiguration(new Configurations.PrivacyRequestConfiguration());
+        builder.ApplyConfiguration(new Configurations.JobConfiguration());
     }
 }
 

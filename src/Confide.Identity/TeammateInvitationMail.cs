@@ -43,6 +43,6 @@ public sealed partial class TeammateInvitationMail(IMailSender mail, IOptions<Co
         }
     }
 
-    [LoggerMessage(EventId = 4602, Level = LogLevel.Warning, Message = "An invitation could not be mailed: {Reason} It can be sent again.")]
+    [LoggerMessage(EventId = 4622, Level = LogLevel.Warning, Message = "An invitation could not be mailed: {Reason} It can be sent again.")]
     private static partial void NotSent(ILogger logger, string reason);
 }

@@ -3,6 +3,7 @@ using System.Text.Json;
 using Confide.Audit;
 using Confide.Crypto;
 using Confide.Data;
+using Confide.Data.Jobs;
 using Confide.Identity;
 using Confide.Messaging;
 using Confide.Platform;
@@ -31,6 +32,7 @@ public static class ConfideHost
         var services = builder.Services;
         services.AddSingleton(TimeProvider.System);
         services.AddConfideData();
+        services.AddConfideJobs();
         services.AddConfideCrypto();
         services.AddConfideAudit();
         services.AddConfideMail();

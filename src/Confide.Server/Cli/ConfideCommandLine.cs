@@ -20,6 +20,7 @@ public static class ConfideCommandLine
         root.Subcommands.Add(WorkspaceCommands.Create());
         root.Subcommands.Add(KeysCommands.Create());
         root.Subcommands.Add(AuditCommands.Create());
+        root.Subcommands.Add(JobsCommands.Create());
         return root;
     }
 

@@ -11,8 +11,8 @@ using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 namespace Confide.Data.Migrations.Sqlite
 {
     [DbContext(typeof(SqliteConfideDbContext))]
-    [Migration("20261207000928_AddPrivacyRequests")]
-    partial class AddPrivacyRequests
+    [Migration("20261206233126_DurableJobs")]
+    partial class DurableJobs
     {
         /// <inheritdoc />
         protected override void BuildTargetModel(ModelBuilder modelBuilder)
@@ -354,6 +354,87 @@ namespace Confide.Data.Migrations.Sqlite
                     b.ToTable("ConversationParts");
                 });
 
+            modelBuilder.Entity("Confide.Data.Model.Job", b =>
+                {
+                    b.Property<string>("Id")
+                        .HasMaxLength(24)
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("Attempts")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Checkpoint")
+                        .HasColumnType("TEXT");
+
+                    b.Property<long?>("CompletedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("CreatedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("DeduplicationKey")
+                        .HasMaxLength(256)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Kind")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("LastError")
+                        .HasMaxLength(256)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long?>("LeaseExpiresAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("LeaseOwner")
+                        .HasMaxLength(128)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("NotBefore")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Payload")
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("ProgressDone")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long?>("ProgressTotal")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("State")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("UpdatedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("WorkspaceId")
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("Kind", "DeduplicationKey")
+                        .IsUnique()
+                        .HasFilter("\"DeduplicationKey\" IS NOT NULL AND \"WorkspaceId\" IS NULL");
+
+                    b.HasIndex("State", "LeaseExpiresAt");
+
+                    b.HasIndex("State", "NotBefore");
+
+                    b.HasIndex("WorkspaceId", "Id");
+
+                    b.HasIndex("WorkspaceId", "Kind", "DeduplicationKey")
+                        .IsUnique()
+                        .HasFilter("\"DeduplicationKey\" IS NOT NULL AND \"WorkspaceId\" IS NOT NULL");
+
+                    b.ToTable("Jobs");
+                });
+
             modelBuilder.Entity("Confide.Data.Model.MasterKeyFence", b =>
                 {
                     b.Property<string>("Region")
@@ -495,98 +576,6 @@ namespace Confide.Data.Migrations.Sqlite
                     b.HasKey("ContactId");
 
                     b.ToTable("PendingContactErasures");
-                });
-
-            modelBuilder.Entity("Confide.Data.Model.PrivacyRequest", b =>
-                {
-                    b.Property<string>("Id")
-                        .HasMaxLength(24)
-                        .HasColumnType("TEXT");
-
-                    b.Property<long?>("ClosedAt")
-                        .HasColumnType("INTEGER");
-
-                    b.Property<string>("ContactId")
-                        .HasMaxLength(24)
-                        .HasColumnType("TEXT");
-
-                    b.Property<long>("CreatedAt")
-                        .HasColumnType("INTEGER");
-
-                    b.Property<string>("CreatedById")
-                        .IsRequired()
-                        .HasMaxLength(24)
-                        .HasColumnType("TEXT");
-
-                    b.Property<long>("DeadlineAt")
-                        .HasColumnType("INTEGER");
-
-                    b.Property<long>("DueAt")
-                        .HasColumnType("INTEGER");
-
-                    b.Property<byte[]>("EncryptedExtensionReason")
-                        .HasColumnType("BLOB");
-
-                    b.Property<byte[]>("EncryptedStateReason")
-                        .HasColumnType("BLOB");
-
-                    b.Property<byte[]>("EncryptedSubjectEmail")
-                        .HasColumnType("BLOB");
-
-                    b.Property<byte[]>("EncryptedSubjectExternalId")
-                        .HasColumnType("BLOB");
-
-                    b.Property<byte[]>("EncryptedSubjectPhone")
-                        .HasColumnType("BLOB");
-
-                    b.Property<long?>("ExtendedDueAt")
-                        .HasColumnType("INTEGER");
-
-                    b.Property<string>("Kind")
-                        .IsRequired()
-                        .HasMaxLength(16)
-                        .HasColumnType("TEXT");
-
-                    b.Property<long>("ReceivedAt")
-                        .HasColumnType("INTEGER");
-
-                    b.Property<string>("ReceivedVia")
-                        .IsRequired()
-                        .HasMaxLength(16)
-                        .HasColumnType("TEXT");
-
-                    b.Property<string>("State")
-                        .IsRequired()
-                        .HasMaxLength(16)
-                        .HasColumnType("TEXT");
-
-                    b.Property<string>("SubjectIdentifierType")
-                        .IsRequired()
-                        .HasMaxLength(16)
-                        .HasColumnType("TEXT");
-
-                    b.Property<string>("SubjectLookup")
-                        .HasMaxLength(64)
-                        .HasColumnType("TEXT");
-
-                    b.Property<long>("UpdatedAt")
-                        .HasColumnType("INTEGER");
-
-                    b.Property<string>("WorkspaceId")
-                        .IsRequired()
-                        .HasColumnType("TEXT");
-
-                    b.HasKey("Id");
-
-                    b.HasIndex("WorkspaceId", "ContactId");
-
-                    b.HasIndex("WorkspaceId", "SubjectLookup");
-
-                    b.HasIndex("WorkspaceId", "DeadlineAt", "Id");
-
-                    b.HasIndex("WorkspaceId", "State", "DeadlineAt", "Id");
-
-                    b.ToTable("PrivacyRequests");
                 });
 
             modelBuilder.Entity("Confide.Data.Model.RetiringKey", b =>
@@ -919,6 +908,7 @@ namespace Confide.Data.Migrations.Sqlite
                         .HasColumnType("TEXT");
 
                     b.Property<string>("AccountId")
+                        .IsRequired()
                         .HasColumnType("TEXT");
 
                     b.Property<long>("CreatedAt")
@@ -927,16 +917,8 @@ namespace Confide.Data.Migrations.Sqlite
                     b.Property<long?>("DeclinedAt")
                         .HasColumnType("INTEGER");
 
-                    b.Property<string>("EmailLookup")
-                        .HasMaxLength(64)
-                        .HasColumnType("TEXT");
-
                     b.Property<long>("ExpiresAt")
                         .HasColumnType("INTEGER");
-
-                    b.Property<string>("LinkTokenHash")
-                        .HasMaxLength(64)
-                        .HasColumnType("TEXT");
 
                     b.Property<string>("WorkspaceId")
                         .IsRequired()
@@ -946,13 +928,7 @@ namespace Confide.Data.Migrations.Sqlite
 
                     b.HasIndex("AccountId");
 
-                    b.HasIndex("LinkTokenHash")
-                        .IsUnique();
-
                     b.HasIndex("WorkspaceId", "AccountId")
-                        .IsUnique();
-
-                    b.HasIndex("WorkspaceId", "EmailLookup")
                         .IsUnique();
 
                     b.ToTable("TeammateInvitations");
@@ -1367,15 +1343,6 @@ namespace Confide.Data.Migrations.Sqlite
                         .IsRequired();
                 });
 
-            modelBuilder.Entity("Confide.Data.Model.PrivacyRequest", b =>
-                {
-                    b.HasOne("Confide.Data.Model.Workspace", null)
-                        .WithMany()
-                        .HasForeignKey("WorkspaceId")
-                        .OnDelete(DeleteBehavior.Cascade)
-                        .IsRequired();
-                });
-
             modelBuilder.Entity("Confide.Data.Model.SsoConnection", b =>
                 {
                     b.HasOne("Confide.Data.Model.Workspace", null)
@@ -1445,7 +1412,8 @@ namespace Confide.Data.Migrations.Sqlite
                     b.HasOne("Confide.Data.Model.TeammateAccount", null)
                         .WithMany()
                         .HasForeignKey("AccountId")
-                        .OnDelete(DeleteBehavior.Cascade);
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
 
                     b.HasOne("Confide.Data.Model.Teammate", null)
                         .WithOne()

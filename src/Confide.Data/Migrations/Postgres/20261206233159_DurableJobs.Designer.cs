@@ -12,8 +12,8 @@ using Npgsql.EntityFrameworkCore.PostgreSQL.Metadata;
 namespace Confide.Data.Migrations.Postgres
 {
     [DbContext(typeof(PostgresConfideDbContext))]
-    [Migration("20261207001005_AddPrivacyRequests")]
-    partial class AddPrivacyRequests
+    [Migration("20261206233159_DurableJobs")]
+    partial class DurableJobs
     {
         /// <inheritdoc />
         protected override void BuildTargetModel(ModelBuilder modelBuilder)
@@ -359,6 +359,87 @@ namespace Confide.Data.Migrations.Postgres
                     b.ToTable("ConversationParts");
                 });
 
+            modelBuilder.Entity("Confide.Data.Model.Job", b =>
+                {
+                    b.Property<string>("Id")
+                        .HasMaxLength(24)
+                        .HasColumnType("character varying(24)");
+
+                    b.Property<int>("Attempts")
+                        .HasColumnType("integer");
+
+                    b.Property<string>("Checkpoint")
+                        .HasColumnType("text");
+
+                    b.Property<DateTimeOffset?>("CompletedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("DeduplicationKey")
+                        .HasMaxLength(256)
+                        .HasColumnType("character varying(256)");
+
+                    b.Property<string>("Kind")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<string>("LastError")
+                        .HasMaxLength(256)
+                        .HasColumnType("character varying(256)");
+
+                    b.Property<DateTimeOffset?>("LeaseExpiresAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("LeaseOwner")
+                        .HasMaxLength(128)
+                        .HasColumnType("character varying(128)");
+
+                    b.Property<DateTimeOffset>("NotBefore")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("Payload")
+                        .HasColumnType("text");
+
+                    b.Property<long>("ProgressDone")
+                        .HasColumnType("bigint");
+
+                    b.Property<long?>("ProgressTotal")
+                        .HasColumnType("bigint");
+
+                    b.Property<string>("State")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)");
+
+                    b.Property<DateTimeOffset>("UpdatedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("WorkspaceId")
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("Kind", "DeduplicationKey")
+                        .IsUnique()
+                        .HasFilter("\"DeduplicationKey\" IS NOT NULL AND \"WorkspaceId\" IS NULL");
+
+                    b.HasIndex("State", "LeaseExpiresAt");
+
+                    b.HasIndex("State", "NotBefore");
+
+                    b.HasIndex("WorkspaceId", "Id");
+
+                    b.HasIndex("WorkspaceId", "Kind", "DeduplicationKey")
+                        .IsUnique()
+                        .HasFilter("\"DeduplicationKey\" IS NOT NULL AND \"WorkspaceId\" IS NOT NULL");
+
+                    b.ToTable("Jobs");
+                });
+
             modelBuilder.Entity("Confide.Data.Model.MasterKeyFence", b =>
                 {
                     b.Property<string>("Region")
@@ -500,98 +581,6 @@ namespace Confide.Data.Migrations.Postgres
                     b.HasKey("ContactId");
 
                     b.ToTable("PendingContactErasures");
-                });
-
-            modelBuilder.Entity("Confide.Data.Model.PrivacyRequest", b =>
-                {
-                    b.Property<string>("Id")
-                        .HasMaxLength(24)
-                        .HasColumnType("character varying(24)");
-
-                    b.Property<DateTimeOffset?>("ClosedAt")
-                        .HasColumnType("timestamp with time zone");
-
-                    b.Property<string>("ContactId")
-                        .HasMaxLength(24)
-                        .HasColumnType("character varying(24)");
-
-                    b.Property<DateTimeOffset>("CreatedAt")
-                        .HasColumnType("timestamp with time zone");
-
-                    b.Property<string>("CreatedById")
-                        .IsRequired()
-                        .HasMaxLength(24)
-                        .HasColumnType("character varying(24)");
-
-                    b.Property<DateTimeOffset>("DeadlineAt")
-                        .HasColumnType("timestamp with time zone");
-
-                    b.Property<DateTimeOffset>("DueAt")
-                        .HasColumnType("timestamp with time zone");
-
-                    b.Property<byte[]>("EncryptedExtensionReason")
-                        .HasColumnType("bytea");
-
-                    b.Property<byte[]>("EncryptedStateReason")
-                        .HasColumnType("bytea");
-
-                    b.Property<byte[]>("EncryptedSubjectEmail")
-                        .HasColumnType("bytea");
-
-                    b.Property<byte[]>("EncryptedSubjectExternalId")
-                        .HasColumnType("bytea");
-
-                    b.Property<byte[]>("EncryptedSubjectPhone")
-                        .HasColumnType("bytea");
-
-                    b.Property<DateTimeOffset?>("ExtendedDueAt")
-                        .HasColumnType("timestamp with time zone");
-
-                    b.Property<string>("Kind")
-                        .IsRequired()
-                        .HasMaxLength(16)
-                        .HasColumnType("character varying(16)");
-
-                    b.Property<DateTimeOffset>("ReceivedAt")
-                        .HasColumnType("timestamp with time zone");
-
-                    b.Property<string>("ReceivedVia")
-                        .IsRequired()
-                        .HasMaxLength(16)
-                        .HasColumnType("character varying(16)");
-
-                    b.Property<string>("State")
-                        .IsRequired()
-                        .HasMaxLength(16)
-                        .HasColumnType("character varying(16)");
-
-                    b.Property<string>("SubjectIdentifierType")
-                        .IsRequired()
-                        .HasMaxLength(16)
-                        .HasColumnType("character varying(16)");
-
-                    b.Property<string>("SubjectLookup")
-                        .HasMaxLength(64)
-                        .HasColumnType("character varying(64)");
-
-                    b.Property<DateTimeOffset>("UpdatedAt")
-                        .HasColumnType("timestamp with time zone");
-
-                    b.Property<string>("WorkspaceId")
-                        .IsRequired()
-                        .HasColumnType("character varying(32)");
-
-                    b.HasKey("Id");
-
-                    b.HasIndex("WorkspaceId", "ContactId");
-
-                    b.HasIndex("WorkspaceId", "SubjectLookup");
-
-                    b.HasIndex("WorkspaceId", "DeadlineAt", "Id");
-
-                    b.HasIndex("WorkspaceId", "State", "DeadlineAt", "Id");
-
-                    b.ToTable("PrivacyRequests");
                 });
 
             modelBuilder.Entity("Confide.Data.Model.RetiringKey", b =>
@@ -924,6 +913,7 @@ namespace Confide.Data.Migrations.Postgres
                         .HasColumnType("character varying(24)");
 
                     b.Property<string>("AccountId")
+                        .IsRequired()
                         .HasColumnType("text");
 
                     b.Property<DateTimeOffset>("CreatedAt")
@@ -932,16 +922,8 @@ namespace Confide.Data.Migrations.Postgres
                     b.Property<DateTimeOffset?>("DeclinedAt")
                         .HasColumnType("timestamp with time zone");
 
-                    b.Property<string>("EmailLookup")
-                        .HasMaxLength(64)
-                        .HasColumnType("character varying(64)");
-
                     b.Property<DateTimeOffset>("ExpiresAt")
                         .HasColumnType("timestamp with time zone");
-
-                    b.Property<string>("LinkTokenHash")
-                        .HasMaxLength(64)
-                        .HasColumnType("character varying(64)");
 
                     b.Property<string>("WorkspaceId")
                         .IsRequired()
@@ -951,13 +933,7 @@ namespace Confide.Data.Migrations.Postgres
 
                     b.HasIndex("AccountId");
 
-                    b.HasIndex("LinkTokenHash")
-                        .IsUnique();
-
                     b.HasIndex("WorkspaceId", "AccountId")
-                        .IsUnique();
-
-                    b.HasIndex("WorkspaceId", "EmailLookup")
                         .IsUnique();
 
                     b.ToTable("TeammateInvitations");
@@ -1376,15 +1352,6 @@ namespace Confide.Data.Migrations.Postgres
                         .IsRequired();
                 });
 
-            modelBuilder.Entity("Confide.Data.Model.PrivacyRequest", b =>
-                {
-                    b.HasOne("Confide.Data.Model.Workspace", null)
-                        .WithMany()
-                        .HasForeignKey("WorkspaceId")
-                        .OnDelete(DeleteBehavior.Cascade)
-                        .IsRequired();
-                });
-
             modelBuilder.Entity("Confide.Data.Model.SsoConnection", b =>
                 {
                     b.HasOne("Confide.Data.Model.Workspace", null)
@@ -1454,7 +1421,8 @@ namespace Confide.Data.Migrations.Postgres
                     b.HasOne("Confide.Data.Model.TeammateAccount", null)
                         .WithMany()
                         .HasForeignKey("AccountId")
-                        .OnDelete(DeleteBehavior.Cascade);
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
 
                     b.HasOne("Confide.Data.Model.Teammate", null)
                         .WithOne()

@@ -1,0 +1,78 @@
+﻿using System;
+using Microsoft.EntityFrameworkCore.Migrations;
+
+#nullable disable
+
+namespace Confide.Data.Migrations.Postgres
+{
+    /// <inheritdoc />
+    public partial class DurableJobs : Migration
+    {
+        /// <inheritdoc />
+        protected override void Up(MigrationBuilder migrationBuilder)
+        {
+            migrationBuilder.CreateTable(
+                name: "Jobs",
+                columns: table => new
+                {
+                    Id = table.Column<string>(type: "character varying(24)", maxLength: 24, nullable: false),
+                    WorkspaceId = table.Column<string>(type: "character varying(32)", maxLength: 32, nullable: true),
+                    Kind = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: false),
+                    State = table.Column<string>(type: "character varying(16)", maxLength: 16, nullable: false),
+                    Payload = table.Column<string>(type: "text", nullable: true),
+                    Checkpoint = table.Column<string>(type: "text", nullable: true),
+                    ProgressDone = table.Column<long>(type: "bigint", nullable: false),
+                    ProgressTotal = table.Column<long>(type: "bigint", nullable: true),
+                    Attempts = table.Column<int>(type: "integer", nullable: false),
+                    LeaseOwner = table.Column<string>(type: "character varying(128)", maxLength: 128, nullable: true),
+                    LeaseExpiresAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true),
+                    NotBefore = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
+                    CreatedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
+                    UpdatedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
+                    CompletedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true),
+                    LastError = table.Column<string>(type: "character varying(256)", maxLength: 256, nullable: true),
+                    DeduplicationKey = table.Column<string>(type: "character varying(256)", maxLength: 256, nullable: true)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_Jobs", x => x.Id);
+                });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_Jobs_Kind_DeduplicationKey",
+                table: "Jobs",
+                columns: new[] { "Kind", "DeduplicationKey" },
+                unique: true,
+                filter: "\"DeduplicationKey\" IS NOT NULL AND \"WorkspaceId\" IS NULL");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_Jobs_State_LeaseExpiresAt",
+                table: "Jobs",
+                columns: new[] { "State", "LeaseExpiresAt" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_Jobs_State_NotBefore",
+                table: "Jobs",
+                columns: new[] { "State", "NotBefore" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_Jobs_WorkspaceId_Id",
+                table: "Jobs",
+                columns: new[] { "WorkspaceId", "Id" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_Jobs_WorkspaceId_Kind_DeduplicationKey",
+                table: "Jobs",
+                columns: new[] { "WorkspaceId", "Kind", "DeduplicationKey" },
+                unique: true,
+                filter: "\"DeduplicationKey\" IS NOT NULL AND \"WorkspaceId\" IS NOT NULL");
+        }
+
+        /// <inheritdoc />
+        protected override void Down(MigrationBuilder migrationBuilder)
+        {
+            migrationBuilder.DropTable(
+                name: "Jobs");
+        }
+    }
+}
