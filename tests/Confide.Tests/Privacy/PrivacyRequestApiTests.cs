@@ -90,6 +90,26 @@ public sealed class PrivacyRequestApiTests(Servers servers)
         Assert.True(row.EncryptedSubjectExternalId.AsSpan().IndexOf(Encoding.UTF8.GetBytes(externalId)) < 0);
     }
 
+    /// <summary>The record is the proof the request was answered: erasing its contact (the erasure path's seam) leaves it readable.</summary>
+    [Theory, MemberData(nameof(Providers.All), MemberType = typeof(Providers))]
+    public async Task ARequest_OutlivesTheErasureOfItsContact(string provider)
+    {
+        var server = await servers.GetAsync(provider);
+        var workspace = await server.CreateWorkspaceAsync(Region.Eu);
+        using var api = workspace.Client();
+        var email = $"erase-{Guid.NewGuid():N}@example.com";
+        var contactId = (await (await api.PostJsonAsync("contacts", new { email })).JsonAsync()).Str("id");
+        var id = (await (await api.PostJsonAsync("confide/privacy_requests", new { kind = "erasure", received_via = "email", email })).JsonAsync()).Str("id");
+        await (await api.PostAsync($"confide/privacy_requests/{id}/verify", null)).JsonAsync();
+        await (await api.PostAsync($"confide/privacy_requests/{id}/start", null)).JsonAsync();
+
+        await (await api.DeleteAsync($"contacts/{contactId}")).JsonAsync();
+        var completed = await (await api.PostAsync($"confide/privacy_requests/{id}/complete", null)).JsonAsync();
+        Assert.Equal(("completed", contactId), (completed.Str("state"), completed.Str("contact_id")));
+        var listed = Assert.Single((await (await api.GetAsync("confide/privacy_requests?state=completed")).JsonAsync()).GetProperty("data").EnumerateArray());
+        Assert.Equal(JsonValueKind.Null, listed.GetProperty("subject_identifier").ValueKind);
+    }
+
     [Theory, MemberData(nameof(Providers.All), MemberType = typeof(Providers))]
     public async Task AnUnknownSubject_Is404_UnlessAskedToRecordIt_AndAnotherWorkspacesContactIs404(string provider)
     {
