@@ -20,6 +20,8 @@ internal sealed class BlindIndex(byte[] key) : LookupKeys
 
     public override string VisitorId(string visitorId) => Compute("visitor_id", visitorId);
 
+    public override string ContactId(string contactId) => Compute("contact_id", contactId);
+
     private string Compute(string field, string value)
     {
         var input = Encoding.UTF8.GetBytes($"{field}\0{value}");

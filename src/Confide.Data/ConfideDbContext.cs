@@ -47,6 +47,7 @@ public abstract class ConfideDbContext(DbContextOptions options) : IdentityDbCon
     public DbSet<PendingContactErasure> PendingContactErasures => Set<PendingContactErasure>();
 
     public DbSet<PrivacyRequest> PrivacyRequests => Set<PrivacyRequest>();
+    public DbSet<ErasureReceipt> ErasureReceipts => Set<ErasureReceipt>();
     public DbSet<Job> Jobs => Set<Job>();
 
     /// <summary>Runs <paramref name="action"/> once, after this rented context is disposed (a read lane frees its connection).</summary>

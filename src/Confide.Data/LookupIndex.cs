@@ -22,6 +22,9 @@ public abstract class LookupKeys
     /// <summary>The messenger's random visitor id (a lead who has not identified).</summary>
     public abstract string VisitorId(string visitorId);
 
+    /// <summary>A contact's id, keyed: how an erasure receipt names its subject without naming them.</summary>
+    public abstract string ContactId(string contactId);
+
     /// <summary>Emails match case-insensitively and ignoring surrounding spaces.</summary>
     protected static string NormalizeEmail(string email) => email.Trim().ToLowerInvariant();
 

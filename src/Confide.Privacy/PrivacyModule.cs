@@ -1,3 +1,5 @@
+using Confide.Messaging.Contacts;
+using Confide.Privacy.Erasure;
 using Confide.Privacy.Requests;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
@@ -15,9 +17,15 @@ public static class PrivacyModule
         services.AddSingleton<PrivacyRequestSubjects>();
         services.AddSingleton<PrivacyRequestCommands>();
         services.AddSingleton<PrivacyRequestQueries>();
+        services.AddSingleton<IContactErasureCompletion, ErasureReceipts>();
+        services.AddSingleton<UserDeleteRequests>();
         return services;
     }
 
     /// <summary>Maps Confide's privacy API into <paramref name="api"/>, the group behind an API token.</summary>
-    public static void MapPrivacyApi(this IEndpointRouteBuilder api) => api.MapPrivacyRequestEndpoints();
+    public static void MapPrivacyApi(this IEndpointRouteBuilder api)
+    {
+        api.MapPrivacyRequestEndpoints();
+        api.MapErasureEndpoints();
+    }
 }

@@ -14,6 +14,7 @@ internal sealed class PendingContactErasureConfiguration : IEntityTypeConfigurat
         e.Property(p => p.ActorId).HasMaxLength(64);
         e.Property(p => p.ActorVia).HasMaxLength(16);
         e.Property(p => p.ActorTokenId).HasMaxLength(64);
+        e.Property(p => p.ContactKeyIds).HasMaxLength(1000);
         // Gone with the contact's rows, in the same transaction; never left without them.
         e.HasOne<Contact>().WithMany().HasForeignKey(p => p.ContactId).OnDelete(DeleteBehavior.Cascade);
     }

@@ -33,4 +33,11 @@ public sealed class PendingContactErasure
     /// <summary>The API token the erasure was asked with, if any.</summary>
     [DataCategory(DataCategories.SystemOperations)]
     public string? ActorTokenId { get; init; }
+
+    /// <summary>
+    /// The contact's key versions (comma-separated ids) as read before they were destroyed, for
+    /// the erasure receipt: after a crash the key store no longer knows them.
+    /// </summary>
+    [DataCategory(DataCategories.SystemOperations)]
+    public string? ContactKeyIds { get; init; }
 }

@@ -14,7 +14,7 @@ namespace Confide.Messaging.Contacts;
 /// the record; <see cref="ContactErasureSweep"/> repeats the last two steps, which are safe to
 /// repeat: only the transaction that actually deletes the rows writes the entry.
 /// </summary>
-internal sealed class ContactErasure(ContactKeyRing keys, ActivityLog log, TimeProvider time)
+internal sealed class ContactErasure(ContactKeyRing keys, ILookupIndex lookup, ActivityLog log, TimeProvider time, IEnumerable<IContactErasureCompletion> completions)
 {
     /// <summary>Erases the contact; returns its external id as it was (null when unreadable already).</summary>
     public async Task<string?> EraseAsync(CellDatabase cell, string workspaceId, string contactId, ActivityActor actor, CancellationToken cancellationToken)
@@ -26,8 +26,12 @@ internal sealed class ContactErasure(ContactKeyRing keys, ActivityLog log, TimeP
     }
 
     /// <summary>Step 1: the durable note that this contact is being erased, and by whom. 404 for an unknown contact.</summary>
-    internal Task RecordPendingAsync(CellDatabase cell, string workspaceId, string contactId, ActivityActor actor, CancellationToken cancellationToken) =>
-        cell.Writer.WriteAsync(async (db, ct) =>
+    internal async Task RecordPendingAsync(CellDatabase cell, string workspaceId, string contactId, ActivityActor actor, CancellationToken cancellationToken)
+    {
+        // Read before the key goes, for the receipt; after a crash the key store no longer knows them.
+        var keyIds = string.Join(',', (await (await keys.StoreAsync(cell.Region)).GetAsync(workspaceId, contactId, cancellationToken))
+            .Select(k => k.KeyId.ToString()).Order(StringComparer.Ordinal));
+        await cell.Writer.WriteAsync(async (db, ct) =>
         {
             if (!await db.Contacts.InWorkspace(workspaceId).AnyAsync(c => c.Id == contactId, ct))
             {
@@ -39,10 +43,11 @@ internal sealed class ContactErasure(ContactKeyRing keys, ActivityLog log, TimeP
                 db.PendingContactErasures.Add(new PendingContactErasure
                 {
                     ContactId = contactId, WorkspaceId = workspaceId, RequestedAt = time.GetUtcNow(),
-                    ActorType = actor.Type, ActorId = actor.Id, ActorVia = actor.Via, ActorTokenId = actor.TokenId,
+                    ActorType = actor.Type, ActorId = actor.Id, ActorVia = actor.Via, ActorTokenId = actor.TokenId, ContactKeyIds = keyIds,
                 });
             }
         }, cancellationToken);
+    }
 
     /// <summary>
     /// Steps 2 and 3, repeatable: destroys the key (a no-op once destroyed), then deletes the rows
@@ -53,9 +58,17 @@ internal sealed class ContactErasure(ContactKeyRing keys, ActivityLog log, TimeP
     internal async Task<bool> ShredAndPurgeAsync(CellDatabase cell, string workspaceId, string contactId, CancellationToken cancellationToken, ActivityActor? requester = null)
     {
         await keys.ShredAsync(cell.Region, workspaceId, contactId, cancellationToken);
+        var keyDestroyedAt = time.GetUtcNow();
+        var subjectReference = (await lookup.ForWorkspaceAsync(cell, workspaceId, cancellationToken)).ContactId(contactId);
+        foreach (var completion in completions)
+        {
+            await completion.PrepareAsync(cell, cancellationToken);
+        }
+
         return await cell.Writer.WriteAsync(async (db, ct) =>
         {
             var pending = await db.PendingContactErasures.AsNoTracking().FirstOrDefaultAsync(p => p.ContactId == contactId && p.WorkspaceId == workspaceId, ct);
+            var categories = await CountAsync(db, workspaceId, contactId, ct);
             // Conversations, parts, notes, tag links and the pending record go with the contact (cascades in the model).
             var deleted = await db.Contacts.InWorkspace(workspaceId).Where(c => c.Id == contactId).ExecuteDeleteAsync(ct);
             if (deleted == 0)
@@ -68,11 +81,36 @@ internal sealed class ContactErasure(ContactKeyRing keys, ActivityLog log, TimeP
                 ?? (pending is null || (pending.ActorType == ActivityActor.AdminType && !await db.Teammates.AnyAsync(t => t.WorkspaceId == workspaceId && t.Id == pending.ActorId, ct))
                     ? ActivityActor.Confide
                     : new ActivityActor(pending.ActorType, pending.ActorId, pending.ActorVia, TokenId: pending.ActorTokenId));
-            await log.AppendAsync(db, cell, workspaceId, new ActivityEvent(
+            var entry = await log.AppendAsync(db, cell, workspaceId, new ActivityEvent(
                 ActivityTypes.ContactDeletion, actor, "A contact was erased: its key was destroyed and its records deleted.",
                 new ActivityTarget("contact", contactId)), ct);
+            var erased = new ErasedContact(
+                workspaceId, contactId, subjectReference, categories,
+                pending?.ContactKeyIds is { Length: > 0 } ids ? ids.Split(',') : [],
+                pending?.RequestedAt ?? keyDestroyedAt, keyDestroyedAt, time.GetUtcNow(), entry.Sequence, actor);
+            foreach (var completion in completions)
+            {
+                await completion.CompleteAsync(db, cell, erased, ct);
+            }
+
             return true;
         }, cancellationToken);
+    }
+
+    /// <summary>What the delete is about to remove, per category, for the receipt (inside the erasing transaction).</summary>
+    private static async Task<IReadOnlyDictionary<string, long>> CountAsync(ConfideDbContext db, string workspaceId, string contactId, CancellationToken ct)
+    {
+        var contact = db.Contacts.InWorkspace(workspaceId).Where(c => c.Id == contactId);
+        var conversations = db.Conversations.Where(c => c.WorkspaceId == workspaceId && c.ContactId == contactId);
+        return new Dictionary<string, long>(StringComparer.Ordinal)
+        {
+            [ErasedCategories.ContactProfile] = await contact.LongCountAsync(ct),
+            [ErasedCategories.CustomAttributes] = await contact.LongCountAsync(c => c.EncryptedCustomAttributes != null, ct),
+            [ErasedCategories.Tags] = await db.ContactTags.LongCountAsync(t => t.WorkspaceId == workspaceId && t.ContactId == contactId, ct),
+            [ErasedCategories.Notes] = await db.Notes.LongCountAsync(n => n.WorkspaceId == workspaceId && n.ContactId == contactId, ct),
+            [ErasedCategories.Conversations] = await conversations.LongCountAsync(ct),
+            [ErasedCategories.ConversationParts] = await db.ConversationParts.LongCountAsync(p => conversations.Any(c => c.Id == p.ConversationId), ct),
+        };
     }
 
     private async Task<string?> ExternalIdAsync(CellDatabase cell, string workspaceId, string contactId, CancellationToken cancellationToken)

@@ -1,0 +1,90 @@
+using System.Security.Cryptography;
+using System.Text.Json;
+using Confide.Crypto;
+
+namespace Confide.Privacy.Erasure;
+
+/// <summary>
+/// Checks an erasure receipt offline against the keys a region publishes
+/// (<c>/.well-known/confide/activity-log-keys</c>): the receipt must be well formed, name a key
+/// among the trusted ones (of its own region, when the keys say which), and carry that key's
+/// signature over its canonical form. Needs no database and no configuration.
+/// </summary>
+public static class ErasureReceiptVerifier
+{
+    /// <summary>A public key to trust; <paramref name="Region"/> when known (from the published keys document).</summary>
+    public sealed record TrustedKey(string KeyId, string? Region, byte[] PublicKey);
+
+    public sealed record Result(bool Ok, string Message, ErasureReceiptDocument? Receipt);
+
+    public static Result Verify(ReadOnlySpan<byte> file, IReadOnlyList<TrustedKey> trusted)
+    {
+        ErasureReceiptDocument receipt;
+        try
+        {
+            receipt = ErasureReceiptDocument.Parse(file);
+        }
+        catch (FormatException ex)
+        {
+            return new Result(false, $"not an erasure receipt: {ex.Message}", null);
+        }
+
+        var key = trusted.FirstOrDefault(k => k.KeyId == receipt.KeyId);
+        if (key is null)
+        {
+            return new Result(false, $"signed by key {receipt.KeyId}, which is not among the trusted keys ({string.Join(", ", trusted.Select(k => k.KeyId))})", receipt);
+        }
+
+        if (key.Region is not null && key.Region != receipt.Region)
+        {
+            return new Result(false, $"the receipt says region {receipt.Region} but key {key.KeyId} is region {key.Region}'s", receipt);
+        }
+
+        using var publicKey = ECDsa.Create();
+        publicKey.ImportSubjectPublicKeyInfo(key.PublicKey, out _);
+        return receipt.Verify(publicKey)
+            ? new Result(true, $"OK: erasure receipt {receipt.ReceiptId} (privacy request {receipt.PrivacyRequestId}, workspace {receipt.WorkspaceId}, region {receipt.Region}) is signed by key {receipt.KeyId}", receipt)
+            : new Result(false, $"the signature does not match the receipt's contents under key {receipt.KeyId}: it was changed after signing", receipt);
+    }
+
+    /// <summary>A PEM public key (SubjectPublicKeyInfo); its id is computed, as the region computes it.</summary>
+    public static TrustedKey FromPem(string pem)
+    {
+        using var key = ECDsa.Create();
+        key.ImportFromPem(pem);
+        var spki = key.ExportSubjectPublicKeyInfo();
+        return new TrustedKey(RegionSigningKeys.KeyIdOf(spki), null, spki);
+    }
+
+    /// <summary>
+    /// The keys of a published keys document (<c>{"region": …, "keys": [{"key_id": …, "public_key": base64 DER}, …]}</c>).
+    /// A key whose id does not match its bytes is refused: the id is what the receipt names.
+    /// </summary>
+    public static IReadOnlyList<TrustedKey> FromKeysDocument(ReadOnlySpan<byte> json)
+    {
+        try
+        {
+            using var document = JsonDocument.Parse(json.ToArray());
+            var root = document.RootElement;
+            var region = root.GetProperty("region").GetString();
+            var keys = new List<TrustedKey>();
+            foreach (var entry in root.GetProperty("keys").EnumerateArray())
+            {
+                var spki = Convert.FromBase64String(entry.GetProperty("public_key").GetString() ?? "");
+                var id = entry.GetProperty("key_id").GetString();
+                if (id != RegionSigningKeys.KeyIdOf(spki))
+                {
+                    throw new FormatException($"key {id} does not match its public key");
+                }
+
+                keys.Add(new TrustedKey(id, region, spki));
+            }
+
+            return keys;
+        }
+        catch (Exception ex) when (ex is JsonException or KeyNotFoundException or InvalidOperationException)
+        {
+            throw new FormatException($"not a published keys document ({ex.Message})", ex);
+        }
+    }
+}
