@@ -192,7 +192,7 @@ public sealed class ErasureReceiptTests(Servers servers)
         using var anonymous = server.Client(Region.Eu);
 
         await (await anonymous.PostJsonAsync("user_delete_requests", new { intercom_user_id = contactId })).ErrorAsync(HttpStatusCode.Unauthorized, "unauthorized");
-        await (await api.PostRawAsync("user_delete_requests", "{}")).ErrorAsync(HttpStatusCode.BadRequest, "parameter_missing");
+        await (await api.PostRawAsync("user_delete_requests", "{}")).ErrorAsync(HttpStatusCode.BadRequest, "parameter_not_found");
         foreach (var body in new[] { "{\"intercom_user_id\":", "not json", "[]", "{\"intercom_user_id\": 42}" })
         {
             var json = await (await api.PostRawAsync("user_delete_requests", body)).JsonAsync(HttpStatusCode.BadRequest);
