@@ -77,12 +77,17 @@ public static class ErasureReceiptVerifier
                     throw new FormatException($"key {id} does not match its public key");
                 }
 
+                using (var check = ECDsa.Create())
+                {
+                    check.ImportSubjectPublicKeyInfo(spki, out _);
+                }
+
                 keys.Add(new TrustedKey(id, region, spki));
             }
 
             return keys;
         }
-        catch (Exception ex) when (ex is JsonException or KeyNotFoundException or InvalidOperationException)
+        catch (Exception ex) when (ex is JsonException or KeyNotFoundException or InvalidOperationException or CryptographicException)
         {
             throw new FormatException($"not a published keys document ({ex.Message})", ex);
         }

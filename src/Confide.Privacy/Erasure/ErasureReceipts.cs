@@ -23,6 +23,12 @@ internal sealed class ErasureReceipts(RegionSigningKeys signingKeys, ActivityLog
 
     public async Task CompleteAsync(ConfideDbContext db, CellDatabase cell, ErasedContact erased, CancellationToken cancellationToken)
     {
+        // Rows of a subject erased before (brought back by a restored backup) are erased again; the first receipt stands.
+        if (await db.ErasureReceipts.AnyAsync(r => r.WorkspaceId == erased.WorkspaceId && r.SubjectReference == erased.SubjectReference, cancellationToken))
+        {
+            return;
+        }
+
         // Cached by PrepareAsync: no I/O here.
         var signer = await signingKeys.SignerAsync(cell, SigningKeyPurposes.ActivityLog, cancellationToken);
         var request = await CompleteRequestAsync(db, cell, erased, cancellationToken);
@@ -43,7 +49,7 @@ internal sealed class ErasureReceipts(RegionSigningKeys signingKeys, ActivityLog
         });
     }
 
-    /// <summary>The subject's oldest open erasure request, completed; or a new one, recorded as received and completed at once.</summary>
+    /// <summary>The subject's oldest open erasure request, completed (with its state-change entry); or a new one, recorded completed.</summary>
     private async Task<PrivacyRequest> CompleteRequestAsync(ConfideDbContext db, CellDatabase cell, ErasedContact erased, CancellationToken ct)
     {
         var now = time.GetUtcNow();
@@ -53,21 +59,18 @@ internal sealed class ErasureReceipts(RegionSigningKeys signingKeys, ActivityLog
             .FirstOrDefaultAsync(ct);
         if (request is null)
         {
+            // Asked directly (DELETE /contacts/{id}, user_delete_requests, the sweep after either): the
+            // request is recorded already completed. Its log entry is the contact_deletion entry the
+            // receipt names; a creation and a state change of their own would only repeat it.
             var due = LegalDeadline.Due(erased.RequestedAt);
             request = new PrivacyRequest
             {
-                Id = PublicIds.NewEntityId(time), WorkspaceId = erased.WorkspaceId, Kind = PrivacyRequestKinds.Erasure, State = PrivacyRequestStates.Received,
+                Id = PublicIds.NewEntityId(time), WorkspaceId = erased.WorkspaceId, Kind = PrivacyRequestKinds.Erasure, State = PrivacyRequestStates.Completed,
                 ReceivedVia = PrivacyRequestChannels.Api, ContactId = erased.ContactId, SubjectIdentifierType = PrivacyRequestFields.ContactId,
-                ReceivedAt = erased.RequestedAt, DueAt = due, DeadlineAt = due, CreatedById = CreatedBy(erased.Actor), CreatedAt = now, UpdatedAt = now,
+                ReceivedAt = erased.RequestedAt, DueAt = due, DeadlineAt = due, CreatedById = CreatedBy(erased.Actor), CreatedAt = now, UpdatedAt = now, ClosedAt = now,
             };
             db.PrivacyRequests.Add(request);
-            await log.AppendAsync(db, cell, erased.WorkspaceId, new ActivityEvent(
-                ActivityTypes.PrivacyRequestCreation, erased.Actor, "A privacy request (erasure) was recorded.", Target(request.Id),
-                new JsonObject
-                {
-                    ["kind"] = request.Kind, ["received_via"] = request.ReceivedVia, ["subject_found"] = true, ["contact_id"] = erased.ContactId,
-                    ["subject_identifier_type"] = request.SubjectIdentifierType, ["received_at"] = request.ReceivedAt.ToUnixTimeSeconds(), ["due_at"] = due.ToUnixTimeSeconds(),
-                }), ct);
+            return request;
         }
 
         var from = request.State;
