@@ -53,7 +53,11 @@ public sealed class SubjectExportCommands(JobQueue jobs, SubjectExportFiles file
     }
 
     public async Task<SubjectExportView> GetAsync(CellDatabase cell, string workspaceId, string exportId, CancellationToken ct) =>
-        SubjectExportView.From(await FindJobAsync(cell, workspaceId, exportId, ct), time.GetUtcNow());
+        Checked(cell, SubjectExportView.From(await FindJobAsync(cell, workspaceId, exportId, ct), time.GetUtcNow()));
+
+    /// <summary>A finished export whose archive is gone (deleted at its expiry) is <c>expired</c>, whatever the clock says.</summary>
+    private SubjectExportView Checked(CellDatabase cell, SubjectExportView view) =>
+        view.State == JobStates.Completed && !File.Exists(files.ArchivePath(cell.Region, view.Id)) ? view with { State = SubjectExportView.Expired } : view;
 
     /// <summary>The export of a request, or a 404 when none was started.</summary>
     public async Task<SubjectExportView> ForRequestAsync(CellDatabase cell, string workspaceId, string requestId, CancellationToken ct)
@@ -62,7 +66,7 @@ public sealed class SubjectExportCommands(JobQueue jobs, SubjectExportFiles file
         var key = DeduplicationKey(requestId);
         var job = await db.Jobs.AsNoTracking().FirstOrDefaultAsync(j => j.WorkspaceId == workspaceId && j.Kind == SubjectExportJob.JobKind && j.DeduplicationKey == key, ct)
             ?? throw new ConfideException(ConfideError.NotFound("Export"));
-        return SubjectExportView.From(job, time.GetUtcNow());
+        return Checked(cell, SubjectExportView.From(job, time.GetUtcNow()));
     }
 
     /// <summary>A link that downloads the finished archive until <see cref="SubjectExportOptions.LinkLifetime"/> has passed.</summary>
@@ -95,7 +99,7 @@ public sealed class SubjectExportCommands(JobQueue jobs, SubjectExportFiles file
     private async Task<(SubjectExportView View, byte[] Key)> ReadyAsync(CellDatabase cell, string workspaceId, string exportId, CancellationToken ct)
     {
         var view = await GetAsync(cell, workspaceId, exportId, ct);
-        if (view.State == "expired" || (view.State == JobStates.Completed && !File.Exists(files.ArchivePath(cell.Region, exportId))))
+        if (view.State == SubjectExportView.Expired)
         {
             throw new ConfideException(new ConfideError(System.Net.HttpStatusCode.Gone, "gone", "This export has expired and its archive was deleted"));
         }

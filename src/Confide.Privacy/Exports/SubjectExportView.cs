@@ -22,6 +22,8 @@ public sealed record SubjectExportView(
     long? CompletedAt,
     long? ExpiresAt)
 {
+    public const string Expired = "expired";
+
     public string Type { get; } = "subject_export";
 
     internal static SubjectExportView From(Job job, DateTimeOffset now)
@@ -29,7 +31,7 @@ public sealed record SubjectExportView(
         var payload = JsonSerializer.Deserialize<SubjectExportPayload>(job.Payload!)!;
         var checkpoint = job.Checkpoint is null ? null : JsonSerializer.Deserialize<SubjectExportCheckpoint>(job.Checkpoint);
         var expiresAt = job.State == JobStates.Completed ? checkpoint?.ExpiresAt : null;
-        var state = expiresAt is { } expiry && expiry <= now.ToUnixTimeSeconds() ? "expired" : job.State;
+        var state = expiresAt is { } expiry && expiry <= now.ToUnixTimeSeconds() ? Expired : job.State;
         return new SubjectExportView(
             job.Id, job.WorkspaceId!, payload.RequestId, payload.ContactId, state, job.ProgressDone, job.ProgressTotal,
             job.State == JobStates.Failed ? job.LastError : null,
