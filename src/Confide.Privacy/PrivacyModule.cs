@@ -22,6 +22,7 @@ public static class PrivacyModule
             .Validate(o => o.Retention > TimeSpan.Zero, "Confide:Privacy:Export:Retention must be positive.")
             .Validate(o => o.LinkLifetime > TimeSpan.Zero && o.LinkLifetime <= TimeSpan.FromDays(1), "Confide:Privacy:Export:LinkLifetime must be positive and at most a day.")
             .Validate(o => o.PartsPerStep is >= 1 and <= 100_000, "Confide:Privacy:Export:PartsPerStep must be between 1 and 100000.")
+            .Validate(o => o.ActivityEntriesPerStep is >= 1 and <= 100_000, "Confide:Privacy:Export:ActivityEntriesPerStep must be between 1 and 100000.")
             .ValidateOnStart();
         services.AddSingleton<SubjectExportFiles>();
         services.AddSingleton<SubjectExportReader>();

@@ -18,7 +18,10 @@ internal static class SubjectExportArchive
     public static string SegmentPath(string directory, int index, string extension) =>
         Path.Combine(directory, $"segment-{index.ToString("D6", CultureInfo.InvariantCulture)}.{extension}.sealed");
 
-    public static void Assemble(string directory, string exportId, byte[] key, int segments)
+    public static string ActivityPath(string directory, int index, string extension) =>
+        Path.Combine(directory, $"activity-{index.ToString("D6", CultureInfo.InvariantCulture)}.{extension}.sealed");
+
+    public static void Assemble(string directory, string exportId, byte[] key, int segments, int activitySegments)
     {
         var archivePath = Path.Combine(directory, SubjectExportFiles.ArchiveName);
         if (File.Exists(archivePath) && !File.Exists(SegmentPath(directory, 0, "json")))
@@ -36,13 +39,9 @@ internal static class SubjectExportArchive
                     head.CopyTo(json);
                 }
 
-                var wroteAny = false;
-                for (var i = 1; i < segments; i++)
-                {
-                    using var piece = SubjectExportFiles.OpenSealed(SegmentPath(directory, i, "json"), exportId, key);
-                    wroteAny |= CopyArrayItems(piece, json, separatorFirst: wroteAny);
-                }
-
+                CopyItems(Enumerable.Range(1, Math.Max(0, segments - 1)).Select(i => SegmentPath(directory, i, "json")), json, exportId, key);
+                json.Write(SubjectExportDocument.JsonBetweenPartsAndActivity);
+                CopyItems(Enumerable.Range(0, activitySegments).Select(i => ActivityPath(directory, i, "json")), json, exportId, key);
                 json.Write(SubjectExportDocument.JsonTail);
             }
 
@@ -54,15 +53,40 @@ internal static class SubjectExportArchive
                     piece.CopyTo(html);
                 }
 
+                html.Write(Encoding.UTF8.GetBytes(SubjectExportDocument.HtmlBetweenPartsAndActivity));
+                for (var i = 0; i < activitySegments; i++)
+                {
+                    using var piece = SubjectExportFiles.OpenSealed(ActivityPath(directory, i, "html"), exportId, key);
+                    piece.CopyTo(html);
+                }
+
                 html.Write(Encoding.UTF8.GetBytes(SubjectExportDocument.HtmlTail));
             }
         }
 
         SubjectExportFiles.Commit(archivePath);
-        for (var i = 0; i < segments; i++)
+        for (var i = 0; i < activitySegments; i++)
+        {
+            File.Delete(ActivityPath(directory, i, "json"));
+            File.Delete(ActivityPath(directory, i, "html"));
+        }
+
+        // The head last: its absence is what says "assembled" to a repeated run.
+        for (var i = segments - 1; i >= 0; i--)
         {
             File.Delete(SegmentPath(directory, i, "json"));
             File.Delete(SegmentPath(directory, i, "html"));
+        }
+    }
+
+    /// <summary>Copies the items of the JSON-array segments in <paramref name="paths"/> as one comma-separated run.</summary>
+    private static void CopyItems(IEnumerable<string> paths, Stream json, string exportId, byte[] key)
+    {
+        var wroteAny = false;
+        foreach (var path in paths)
+        {
+            using var piece = SubjectExportFiles.OpenSealed(path, exportId, key);
+            wroteAny |= CopyArrayItems(piece, json, separatorFirst: wroteAny);
         }
     }
 

@@ -87,6 +87,11 @@ internal static class SubjectExportDocument
         writer.WriteEndArray();
     }
 
+    public static readonly string ActivityCategory = SubjectExportLayout.Field(typeof(Data.Model.ActivityLogEntry), nameof(Data.Model.ActivityLogEntry.EncryptedEntry)).Category;
+
+    /// <summary>Closes the parts list and its category, and opens the activity-log list.</summary>
+    public static byte[] JsonBetweenPartsAndActivity => System.Text.Encoding.UTF8.GetBytes($"]}},\"{ActivityCategory}\":{{\"activity_log_entry\":[");
+
     public static ReadOnlySpan<byte> JsonTail => "]}}}"u8;
 
     public static void WriteHtmlHead(TextWriter html, ExportHeader header, IReadOnlyList<CategoryGroup> groups)
@@ -136,6 +141,22 @@ internal static class SubjectExportDocument
             html.Write($"<tr><td>{E(context.GetValueOrDefault("conversation_id"))}</td><td>{E(context.GetValueOrDefault("sequence"))}</td><td>{E(created)}</td>"
                 + $"<td>{E(context.GetValueOrDefault("author_type"))} {E(context.GetValueOrDefault("author_id"))}</td><td>{E(context.GetValueOrDefault("part_type"))}</td>"
                 + $"<td><pre>{E(Display(part.Values.Count > 0 ? part.Values[0].Value : null))}</pre></td></tr>\n");
+        }
+    }
+
+    public static string HtmlBetweenPartsAndActivity =>
+        $"</table></section>\n<section><h2>{E(ActivityCategory)}</h2><h3>activity_log_entry</h3>\n<table><tr><th>#</th><th>time</th><th>type</th><th>what</th><th>details</th></tr>\n";
+
+    public static void WriteHtmlActivity(TextWriter html, IEnumerable<ExportRecord> entries)
+    {
+        foreach (var entry in entries)
+        {
+            var context = entry.Context.ToDictionary(c => c.Key, c => c.Value, StringComparer.Ordinal);
+            var created = context["created_at"] is JsonValue t && t.TryGetValue<long>(out var seconds)
+                ? DateTimeOffset.FromUnixTimeSeconds(seconds).ToString("u", System.Globalization.CultureInfo.InvariantCulture)
+                : string.Empty;
+            html.Write($"<tr><td>{E(Display(context["sequence"]))}</td><td>{E(created)}</td><td>{E(Display(context["activity_type"]))}</td>"
+                + $"<td>{E(Display(entry.Values.Count > 0 ? entry.Values[0].Value : null))}</td><td><pre>{E(Display(context["metadata"]))}</pre></td></tr>\n");
         }
     }
 

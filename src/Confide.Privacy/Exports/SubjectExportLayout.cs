@@ -19,12 +19,12 @@ internal static class SubjectExportLayout
         DataCategories.UserCustom, DataCategories.UserBehavior, DataCategories.UserNote, DataCategories.UserMessage,
     ];
 
-    /// <summary>The order of the categories in the export; <see cref="DataCategories.UserMessage"/> last, because conversation parts are streamed after everything else.</summary>
+    /// <summary>The order of the categories in the export; <see cref="DataCategories.UserMessage"/> and the activity log last, because conversation parts and log entries are streamed after everything else.</summary>
     public static IReadOnlyList<string> CategoryOrder { get; } =
     [
         DataCategories.UserId, DataCategories.UserName, DataCategories.UserEmail, DataCategories.UserPhone,
         DataCategories.UserCustom, DataCategories.UserBehavior, DataCategories.UserNote, DataCategories.SystemOperations,
-        DataCategories.UserMessage,
+        DataCategories.UserMessage, DataCategories.EmployeeActivity,
     ];
 
     /// <summary>Every exported field: (entity class, property) and the name it has in the export.</summary>
@@ -51,6 +51,7 @@ internal static class SubjectExportLayout
         new(typeof(PrivacyRequest), nameof(PrivacyRequest.EncryptedSubjectPhone), "subject_phone"),
         new(typeof(PrivacyRequest), nameof(PrivacyRequest.EncryptedExtensionReason), "extension_reason"),
         new(typeof(PrivacyRequest), nameof(PrivacyRequest.EncryptedStateReason), "state_reason"),
+        new(typeof(ActivityLogEntry), nameof(ActivityLogEntry.EncryptedEntry), "description"),
     ];
 
     /// <summary>Fields of a personal category that are deliberately not exported, with the reason (none today).</summary>
@@ -65,6 +66,7 @@ internal static class SubjectExportLayout
         nameof(Conversation) => "conversation",
         nameof(ConversationPart) => "conversation_part",
         nameof(PrivacyRequest) => "privacy_request",
+        nameof(ActivityLogEntry) => "activity_log_entry",
         _ => throw new ArgumentOutOfRangeException(nameof(entity), entity.Name, "Not an exported entity."),
     };
 

@@ -13,4 +13,7 @@ public sealed class SubjectExportOptions
 
     /// <summary>Conversation parts read, opened and written per job step (one step stays well inside the job lease).</summary>
     public int PartsPerStep { get; set; } = 5000;
+
+    /// <summary>Activity-log entries read and opened per job step, looking for those that name the subject.</summary>
+    public int ActivityEntriesPerStep { get; set; } = 5000;
 }

@@ -88,6 +88,45 @@ public sealed class SubjectExportReader(ContactKeyRing contactKeys, WorkspaceKey
             (nameof(ConversationPart.EncryptedBody), ExportRecord.Text(cipher.Body(p)))))];
     }
 
+    /// <summary>
+    /// The next <paramref name="limit"/> entries of the workspace's log after sequence
+    /// <paramref name="afterSequence"/>, and those of them that name the contact (as their target
+    /// or as <c>contact_id</c> in their metadata). Entries are sealed with no clear column naming
+    /// the contact, so the whole log is read, a batch per step. Who performed an entry (a
+    /// teammate's email and IP address) is not the subject's data and is left out.
+    /// </summary>
+    internal async Task<(long? LastSequence, IReadOnlyList<ExportRecord> Naming)> ActivityAsync(CellDatabase cell, string workspaceId, string contactId, long afterSequence, int limit, CancellationToken ct)
+    {
+        var workforce = await workspaceKeys.WorkforceAsync(cell, workspaceId, ct);
+        List<ActivityLogEntry> rows;
+        await using (var db = cell.CreateReadContext())
+        {
+            rows = await db.ActivityLogEntries.AsNoTracking().Where(e => e.WorkspaceId == workspaceId && e.Sequence > afterSequence)
+                .OrderBy(e => e.Sequence).Take(limit).ToListAsync(ct);
+        }
+
+        var naming = new List<ExportRecord>();
+        foreach (var row in rows)
+        {
+            var entry = Audit.ActivityEntry.Parse(Audit.ActivityLog.Open(workforce, row));
+            var names = entry.Target?.Id == contactId
+                || (entry.Metadata?["contact_id"] is JsonValue value && value.TryGetValue<string>(out var id) && id == contactId);
+            if (names)
+            {
+                naming.Add(ExportRecord.Of(typeof(ActivityLogEntry), entry.Id,
+                    [
+                        new("sequence", entry.Sequence), new("created_at", DateTimeOffset.FromUnixTimeMilliseconds(entry.CreatedAtMs).ToUnixTimeSeconds()),
+                        new("activity_type", entry.ActivityType), new("performed_via", entry.PerformedVia),
+                        new("target", entry.Target is null ? null : new JsonObject { ["type"] = entry.Target.Type, ["id"] = entry.Target.Id }),
+                        new("metadata", entry.Metadata?.DeepClone()),
+                    ],
+                    (nameof(ActivityLogEntry.EncryptedEntry), ExportRecord.Text(entry.Description))));
+            }
+        }
+
+        return (rows.Count == 0 ? null : rows[^1].Sequence, naming);
+    }
+
     private static IQueryable<ConversationPart> Parts(ConfideDbContext db, string workspaceId, string contactId) =>
         db.ConversationParts.AsNoTracking().Where(p => p.WorkspaceId == workspaceId
             && db.Conversations.Any(c => c.Id == p.ConversationId && c.WorkspaceId == workspaceId && c.ContactId == contactId));

@@ -65,6 +65,15 @@ public sealed class SubjectExportApiTests(Servers servers)
         var parts = categories.GetProperty(DataCategories.UserMessage).GetProperty("conversation_part").EnumerateArray().ToList();
         Assert.Equal([canaries["message_1"], canaries["message_2"], canaries["message_3"]], parts.Select(p => p.Str("body")));
         Assert.Equal(parts.Count, parts.Select(p => p.Str("id")).Distinct().Count());
+        // The log entries that name the subject, without who performed them.
+        var logged = categories.GetProperty(DataCategories.EmployeeActivity).GetProperty("activity_log_entry").EnumerateArray().ToList();
+        Assert.Contains(logged, e => e.Str("activity_type") == "privacy_request_creation" && e.GetProperty("target").Str("id") == request);
+        Assert.Contains(logged, e => e.Str("activity_type") == "subject_export_creation" && e.GetProperty("target").Str("id") == exportId);
+        Assert.All(logged, e => Assert.True(
+            e.GetProperty("target").Str("id") == subject
+                || (e.GetProperty("metadata").ValueKind == JsonValueKind.Object && e.GetProperty("metadata").TryGetProperty("contact_id", out var named) && named.GetString() == subject),
+            e.GetRawText()));
+        Assert.DoesNotContain(workspace.OwnerEmail, json, StringComparison.OrdinalIgnoreCase);
 
         foreach (var field in new[] { "email", "name", "external_id", "custom", "note", "message_1", "message_2", "message_3" })
         {
