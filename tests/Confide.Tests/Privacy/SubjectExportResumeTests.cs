@@ -83,6 +83,58 @@ public sealed class SubjectExportResumeTests(Servers servers)
         Assert.True(files.Delete(Region.Eu, exportId));
     }
 
+    /// <summary>The host stops in the middle of an export (the runner hands the job back); a new host on the same data resumes it to one complete archive.</summary>
+    [Theory, MemberData(nameof(Providers.All), MemberType = typeof(Providers))]
+    public async Task AnExportStoppedWithItsHost_ResumesInTheNextHost_WithEveryPartOnce(string provider)
+    {
+        _ = await servers.GetAsync(provider); // skips, visibly, when the provider is not available
+        string[] settings = ["--Confide:Privacy:Export:PartsPerStep=1"];
+        var dataDirectory = Directory.CreateTempSubdirectory("confide-export-").FullName;
+        var postgres = provider == Providers.Postgres ? await TestPostgres.CreateDatabaseAsync() : null;
+        var first = await TestServer.StartAsync(provider, existingDataDirectory: dataDirectory, existingPostgres: postgres, settings: settings);
+        string[] messages = [.. Enumerable.Range(1, 60).Select(i => $"message {i}")];
+        string exportId;
+        TestWorkspace workspace;
+        try
+        {
+            workspace = await first.CreateWorkspaceAsync(Region.Eu);
+            using var api = workspace.Client();
+            var contactId = await SubjectExportApiTests.CreateContactAsync(api, workspace.OwnerId, new { email = $"h-{Guid.NewGuid():N}@example.com" }, "note", messages);
+            var request = (await (await api.PostJsonAsync("confide/privacy_requests", new { kind = "access", received_via = "email", contact_id = contactId })).JsonAsync()).Str("id");
+            exportId = (await (await api.PostAsync($"confide/privacy_requests/{request}/export", null)).JsonAsync()).Str("id");
+            var midway = await Poll.UntilAsync(
+                async () => await (await api.GetAsync($"confide/exports/{exportId}")).JsonAsync(),
+                e => e.GetProperty("progress_done").GetInt64() >= 3 || e.Str("state") == "completed",
+                TimeSpan.FromSeconds(60), "the export to be under way");
+            Assert.NotEqual("completed", midway.Str("state"));
+        }
+        finally
+        {
+            await first.DisposeAsync(); // a graceful stop: the runner hands the job back at once
+        }
+
+        try
+        {
+            await using var second = await TestServer.StartAsync(provider, existingDataDirectory: dataDirectory, existingPostgres: postgres, settings: settings);
+            using var api = second.Client(Region.Eu, workspace.Token);
+            var done = await SubjectExportApiTests.CompletedAsync(api, exportId);
+            Assert.Equal(messages.Length, done.GetProperty("progress_done").GetInt64());
+            var (json, _) = await SubjectExportApiTests.DownloadAsync(api, exportId);
+            using var document = JsonDocument.Parse(json);
+            var parts = document.RootElement.GetProperty("categories").GetProperty(DataCategories.UserMessage).GetProperty("conversation_part").EnumerateArray().ToList();
+            Assert.Equal(messages, parts.Select(p => p.Str("body")));
+        }
+        finally
+        {
+            if (postgres is not null)
+            {
+                await TestPostgres.DropDatabaseAsync(postgres);
+            }
+
+            Directory.Delete(dataDirectory, recursive: true);
+        }
+    }
+
     private static int CountOf(string text, string value)
     {
         var count = 0;
