@@ -46,7 +46,7 @@ TEXT=$(printf 'Thanks for the details, I have looked into your account and the o
 REPLY="{\"message_type\":\"comment\",\"type\":\"admin\",\"admin_id\":\"$(cat "$DIR/owner")\",\"body\":\"$TEXT\"}"
 REPLIES=$((PARTS_PER_CONVERSATION - 1))
 while read -r conversation; do
-  curl -s --fail --parallel --parallel-max 8 --cacert "$(cat "$DIR/ca")" -X POST \
+  curl -s --no-progress-meter --fail --parallel --parallel-max 8 --cacert "$(cat "$DIR/ca")" -X POST \
     -H "Authorization: Bearer $(cat "$DIR/token")" -H "Content-Type: application/json" -H "Accept: application/json" \
     -d "$REPLY" "$(cat "$DIR/base")/conversations/$conversation/reply?n=[1-$REPLIES]" -o /dev/null
 done <"$DIR/ids"
