@@ -24,7 +24,14 @@ public sealed class SubjectExportResumeTests(Servers servers)
         var workspace = await server.CreateWorkspaceAsync(Region.Eu);
         using var api = workspace.Client();
         string[] messages = [.. Enumerable.Range(1, 9).Select(i => $"message {i}")];
-        var contactId = await SubjectExportApiTests.CreateContactAsync(api, workspace.OwnerId, new { email = $"r-{Guid.NewGuid():N}@example.com" }, "note", messages);
+        var contactId = await SubjectExportApiTests.CreateContactAsync(api, workspace.OwnerId, new { email = $"r-{Guid.NewGuid():N}@example.com" }, "note", messages[..5]);
+        // A second conversation: the keyset cursor crosses from one to the next mid-step.
+        var second = (await (await api.PostJsonAsync("conversations", new { from = new { type = "user", id = contactId }, body = messages[5] })).JsonAsync()).Str("conversation_id");
+        foreach (var message in messages[6..])
+        {
+            await (await api.PostJsonAsync($"conversations/{second}/reply", new { message_type = "comment", type = "admin", admin_id = workspace.OwnerId, body = message })).JsonAsync();
+        }
+
         var cell = server.Cell(Region.Eu);
         var files = server.Services.GetRequiredService<SubjectExportFiles>();
         var job = new SubjectExportJob(
