@@ -50,6 +50,8 @@ public static class ActivityTypes
     public const string PrivacyRequestCreation = "privacy_request_creation";
     public const string PrivacyRequestStateChange = "privacy_request_state_change";
     public const string PrivacyRequestDeadlineExtension = "privacy_request_deadline_extension";
+    public const string SubjectExportCreation = "subject_export_creation";
+    public const string SubjectExportDownload = "subject_export_download";
 
     public static IReadOnlyList<string> All { get; } =
     [
@@ -59,6 +61,6 @@ public static class ActivityTypes
         MasterKeyRotation, WorkspaceKeyRotation, ContactKeyRotation, ApiTokenCreation, ApiTokenRevocation,
         AdminReauthentication, AdminPasskeyAdded, AdminPasskeyRemoved, AdminSessionRevocation, SsoConnectionChange, SsoConnectionDeletion, TeamNameChange,
         MessengerApiSecretDeletion, AdminInvitationAcceptance, AdminNameChange, ConversationPartCreation, ContactNoteCreation,
-        PrivacyRequestCreation, PrivacyRequestStateChange, PrivacyRequestDeadlineExtension,
+        PrivacyRequestCreation, PrivacyRequestStateChange, PrivacyRequestDeadlineExtension, SubjectExportCreation, SubjectExportDownload,
     ];
 }

@@ -1,5 +1,7 @@
 using Confide.Messaging.Contacts;
 using Confide.Privacy.Erasure;
+using Confide.Data.Jobs;
+using Confide.Privacy.Exports;
 using Confide.Privacy.Requests;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
@@ -8,7 +10,7 @@ namespace Confide.Privacy;
 
 /// <summary>
 /// Privacy operations: data-subject requests with their legal deadlines (docs/privacy-operations.md).
-/// Export, the one erasure path and its receipts belong here too as they are built.
+/// Access/portability exports of a subject (Exports/). The one erasure path and its receipts belong here too as they are built.
 /// </summary>
 public static class PrivacyModule
 {
@@ -18,7 +20,20 @@ public static class PrivacyModule
         services.AddSingleton<PrivacyRequestCommands>();
         services.AddSingleton<PrivacyRequestQueries>();
         services.AddSingleton<IContactErasureCompletion, ErasureReceipts>();
+        services.AddSingleton<IContactErasureCompletion, SubjectExportErasure>();
         services.AddSingleton<UserDeleteRequests>();
+        services.AddOptions<SubjectExportOptions>()
+            .BindConfiguration(SubjectExportOptions.Section)
+            .Validate(o => o.Retention > TimeSpan.Zero, "Confide:Privacy:Export:Retention must be positive.")
+            .Validate(o => o.LinkLifetime > TimeSpan.Zero && o.LinkLifetime <= TimeSpan.FromDays(1), "Confide:Privacy:Export:LinkLifetime must be positive and at most a day.")
+            .Validate(o => o.PartsPerStep is >= 1 and <= 100_000, "Confide:Privacy:Export:PartsPerStep must be between 1 and 100000.")
+            .Validate(o => o.ActivityEntriesPerStep is >= 1 and <= 100_000, "Confide:Privacy:Export:ActivityEntriesPerStep must be between 1 and 100000.")
+            .ValidateOnStart();
+        services.AddSingleton<SubjectExportFiles>();
+        services.AddSingleton<SubjectExportReader>();
+        services.AddSingleton<SubjectExportCommands>();
+        services.AddJobHandler<SubjectExportJob>();
+        services.AddJobHandler<SubjectExportExpiryJob>();
         return services;
     }
 
@@ -27,5 +42,6 @@ public static class PrivacyModule
     {
         api.MapPrivacyRequestEndpoints();
         api.MapErasureEndpoints();
+        api.MapSubjectExportEndpoints();
     }
 }

@@ -1,0 +1,136 @@
+using System.Text.Json.Nodes;
+using Confide.Crypto;
+using Confide.Data;
+using Confide.Data.Model;
+using Confide.Messaging;
+using Microsoft.EntityFrameworkCore;
+
+namespace Confide.Privacy.Exports;
+
+/// <summary>
+/// Reads and opens what is stored about one contact: the profile and everything small in one
+/// go, the conversation parts in keyset-ordered batches (conversation id, then sequence).
+/// Only rows of the subject's workspace naming the subject's contact id are read.
+/// </summary>
+public sealed class SubjectExportReader(ContactKeyRing contactKeys, WorkspaceKeyRing workspaceKeys)
+{
+    private static readonly Type ContactType = typeof(Contact);
+
+    internal async Task<(IReadOnlyList<ExportRecord> Records, long PartCount)> ProfileAsync(CellDatabase cell, string workspaceId, string contactId, CancellationToken ct)
+    {
+        var cipher = await contactKeys.ForContactAsync(cell, workspaceId, contactId, ct);
+        var workforce = await workspaceKeys.WorkforceAsync(cell, workspaceId, ct);
+        await using var db = cell.CreateReadContext();
+        var contact = await db.Contacts.AsNoTracking().FirstOrDefaultAsync(c => c.WorkspaceId == workspaceId && c.Id == contactId, ct)
+            ?? throw new ContactErasedException();
+        var records = new List<ExportRecord>
+        {
+            ExportRecord.Of(ContactType, contact.Id, [],
+                (nameof(Contact.EncryptedExternalId), ExportRecord.Text(cipher.ExternalId(contact))),
+                (nameof(Contact.EncryptedEmail), ExportRecord.Text(cipher.Email(contact))),
+                (nameof(Contact.EncryptedPhone), ExportRecord.Text(cipher.Phone(contact))),
+                (nameof(Contact.EncryptedName), ExportRecord.Text(cipher.Name(contact))),
+                (nameof(Contact.EncryptedCustomAttributes), ExportRecord.Json(cipher.CustomAttributes(contact))),
+                (nameof(Contact.LastSeenAt), ExportRecord.Time(contact.LastSeenAt)),
+                (nameof(Contact.SignedUpAt), ExportRecord.Time(contact.SignedUpAt)),
+                (nameof(Contact.Role), ExportRecord.Text(contact.Role)),
+                (nameof(Contact.Archived), JsonValue.Create(contact.Archived)),
+                (nameof(Contact.CreatedAt), ExportRecord.Time(contact.CreatedAt)),
+                (nameof(Contact.UpdatedAt), ExportRecord.Time(contact.UpdatedAt))),
+        };
+
+        var tags = await db.ContactTags.AsNoTracking().Where(t => t.WorkspaceId == workspaceId && t.ContactId == contactId)
+            .Join(db.Tags.Where(t => t.WorkspaceId == workspaceId), ct2 => ct2.TagId, t => t.Id, (applied, tag) => new { applied, tag.Name })
+            .OrderBy(t => t.applied.TagId).ToListAsync(ct);
+        records.AddRange(tags.Select(t => ExportRecord.Of(typeof(ContactTag), t.applied.TagId, [new("name", t.Name)],
+            (nameof(ContactTag.TagId), ExportRecord.Text(t.applied.TagId)), (nameof(ContactTag.CreatedAt), ExportRecord.Time(t.applied.CreatedAt)))));
+
+        var notes = await db.Notes.AsNoTracking().Where(n => n.WorkspaceId == workspaceId && n.ContactId == contactId).OrderBy(n => n.Id).ToListAsync(ct);
+        records.AddRange(notes.Select(n => ExportRecord.Of(typeof(Note), n.Id,
+            [new("author_id", n.AuthorId), new("created_at", ExportRecord.Time(n.CreatedAt))],
+            (nameof(Note.EncryptedBody), ExportRecord.Text(cipher.Body(n))))));
+
+        var conversations = await db.Conversations.AsNoTracking().Where(c => c.WorkspaceId == workspaceId && c.ContactId == contactId).OrderBy(c => c.Id).ToListAsync(ct);
+        records.AddRange(conversations.Select(c => ExportRecord.Of(typeof(Conversation), c.Id,
+            [new("state", c.State), new("created_at", ExportRecord.Time(c.CreatedAt)), new("parts", c.PartCount)],
+            (nameof(Conversation.EncryptedTitle), ExportRecord.Text(cipher.Title(c))))));
+
+        var requests = await db.PrivacyRequests.AsNoTracking().Where(r => r.WorkspaceId == workspaceId && r.ContactId == contactId).OrderBy(r => r.Id).ToListAsync(ct);
+        records.AddRange(requests.Select(r => ExportRecord.Of(typeof(PrivacyRequest), r.Id,
+            [new("kind", r.Kind), new("state", r.State), new("received_at", ExportRecord.Time(r.ReceivedAt)), new("due_at", ExportRecord.Time(r.DeadlineAt))],
+            (nameof(PrivacyRequest.EncryptedSubjectEmail), Open(workforce, r, "email", r.EncryptedSubjectEmail)),
+            (nameof(PrivacyRequest.EncryptedSubjectExternalId), Open(workforce, r, "external_id", r.EncryptedSubjectExternalId)),
+            (nameof(PrivacyRequest.EncryptedSubjectPhone), Open(workforce, r, "phone", r.EncryptedSubjectPhone)),
+            (nameof(PrivacyRequest.EncryptedExtensionReason), Open(workforce, r, "extension_reason", r.EncryptedExtensionReason)),
+            (nameof(PrivacyRequest.EncryptedStateReason), Open(workforce, r, "state_reason", r.EncryptedStateReason)))));
+
+        var partCount = await Parts(db, workspaceId, contactId).LongCountAsync(ct);
+        return (records, partCount);
+    }
+
+    /// <summary>The next parts after (<paramref name="afterConversation"/>, <paramref name="afterSequence"/>), opened.</summary>
+    internal async Task<IReadOnlyList<ExportRecord>> PartsAsync(CellDatabase cell, string workspaceId, string contactId, string? afterConversation, int afterSequence, int limit, CancellationToken ct)
+    {
+        var cipher = await contactKeys.ForContactAsync(cell, workspaceId, contactId, ct);
+        await using var db = cell.CreateReadContext();
+        var parts = Parts(db, workspaceId, contactId);
+        if (afterConversation is not null)
+        {
+            parts = parts.Where(p => string.Compare(p.ConversationId, afterConversation) > 0 || (p.ConversationId == afterConversation && p.Sequence > afterSequence));
+        }
+
+        var batch = await parts.OrderBy(p => p.ConversationId).ThenBy(p => p.Sequence).Take(limit).ToListAsync(ct);
+        return [.. batch.Select(p => ExportRecord.Of(typeof(ConversationPart), p.Id,
+            [
+                new("conversation_id", p.ConversationId), new("sequence", p.Sequence), new("part_type", p.PartType),
+                new("author_type", p.AuthorType), new("author_id", p.AuthorId), new("created_at", ExportRecord.Time(p.CreatedAt)),
+            ],
+            (nameof(ConversationPart.EncryptedBody), ExportRecord.Text(cipher.Body(p)))))];
+    }
+
+    /// <summary>
+    /// The next <paramref name="limit"/> entries of the workspace's log after sequence
+    /// <paramref name="afterSequence"/>, and those of them that name the contact (as their target
+    /// or as <c>contact_id</c> in their metadata). Entries are sealed with no clear column naming
+    /// the contact, so the whole log is read, a batch per step. Who performed an entry (a
+    /// teammate's email and IP address) is not the subject's data and is left out.
+    /// </summary>
+    internal async Task<(long? LastSequence, IReadOnlyList<ExportRecord> Naming)> ActivityAsync(CellDatabase cell, string workspaceId, string contactId, long afterSequence, int limit, CancellationToken ct)
+    {
+        var workforce = await workspaceKeys.WorkforceAsync(cell, workspaceId, ct);
+        List<ActivityLogEntry> rows;
+        await using (var db = cell.CreateReadContext())
+        {
+            rows = await db.ActivityLogEntries.AsNoTracking().Where(e => e.WorkspaceId == workspaceId && e.Sequence > afterSequence)
+                .OrderBy(e => e.Sequence).Take(limit).ToListAsync(ct);
+        }
+
+        var naming = new List<ExportRecord>();
+        foreach (var row in rows)
+        {
+            var entry = Audit.ActivityEntry.Parse(Audit.ActivityLog.Open(workforce, row));
+            var names = entry.Target?.Id == contactId
+                || (entry.Metadata?["contact_id"] is JsonValue value && value.TryGetValue<string>(out var id) && id == contactId);
+            if (names)
+            {
+                naming.Add(ExportRecord.Of(typeof(ActivityLogEntry), entry.Id,
+                    [
+                        new("sequence", entry.Sequence), new("created_at", DateTimeOffset.FromUnixTimeMilliseconds(entry.CreatedAtMs).ToUnixTimeSeconds()),
+                        new("activity_type", entry.ActivityType), new("performed_via", entry.PerformedVia),
+                        new("target", entry.Target is null ? null : new JsonObject { ["type"] = entry.Target.Type, ["id"] = entry.Target.Id }),
+                        new("metadata", entry.Metadata?.DeepClone()),
+                    ],
+                    (nameof(ActivityLogEntry.EncryptedEntry), ExportRecord.Text(entry.Description))));
+            }
+        }
+
+        return (rows.Count == 0 ? null : rows[^1].Sequence, naming);
+    }
+
+    private static IQueryable<ConversationPart> Parts(ConfideDbContext db, string workspaceId, string contactId) =>
+        db.ConversationParts.AsNoTracking().Where(p => p.WorkspaceId == workspaceId
+            && db.Conversations.Any(c => c.Id == p.ConversationId && c.WorkspaceId == workspaceId && c.ContactId == contactId));
+
+    private static JsonValue? Open(WorkforceCipher workforce, PrivacyRequest request, string field, byte[]? sealedValue) =>
+        sealedValue is null ? null : JsonValue.Create(workforce.OpenPrivacyRequestField(request.Id, field, sealedValue));
+}
