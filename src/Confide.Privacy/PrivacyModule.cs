@@ -1,4 +1,5 @@
 using Confide.Messaging.Contacts;
+using Confide.Messaging.Contacts.Erasure;
 using Confide.Privacy.Erasure;
 using Confide.Data.Jobs;
 using Confide.Privacy.Exports;
@@ -20,7 +21,10 @@ public static class PrivacyModule
         services.AddSingleton<PrivacyRequestCommands>();
         services.AddSingleton<PrivacyRequestQueries>();
         services.AddSingleton<IContactErasureCompletion, ErasureReceipts>();
-        services.AddSingleton<IContactErasureCompletion, SubjectExportErasure>();
+        services.AddSingleton<SubjectExportData>();
+        services.AddSingleton<ISubjectDataHandler>(sp => sp.GetRequiredService<SubjectExportData>());
+        services.AddSingleton<IContactErasureCompletion>(sp => sp.GetRequiredService<SubjectExportData>());
+        services.AddSubjectDataHandler<PrivacyRequestSubjectData>();
         services.AddSingleton<UserDeleteRequests>();
         services.AddOptions<SubjectExportOptions>()
             .BindConfiguration(SubjectExportOptions.Section)
