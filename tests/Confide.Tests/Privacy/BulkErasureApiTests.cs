@@ -140,6 +140,9 @@ public sealed class BulkErasureApiTests(Servers servers)
             Assert.Contains("narrow the query", refused.GetProperty("errors")[0].Str("message"), StringComparison.Ordinal);
         }
 
+        // Exactly the cap is accepted (and one more is not).
+        var atTheCap = Enumerable.Range(0, ContactBulkErasure.MaxContacts - 1).Select(_ => PublicIds.NewEntityId(TimeProvider.System)).Append(kept).ToArray();
+        Assert.Equal((ContactBulkErasure.MaxContacts, 1, 0, ContactBulkErasure.MaxContacts - 1), Counts(await (await api.PostJsonAsync(Route, new { ids = atTheCap, dry_run = true })).JsonAsync()));
         var tooMany = Enumerable.Range(0, ContactBulkErasure.MaxContacts).Select(_ => PublicIds.NewEntityId(TimeProvider.System)).Append(kept).ToArray();
         var split = await (await api.PostJsonAsync(Route, new { ids = tooMany, dry_run = false })).ErrorAsync(HttpStatusCode.BadRequest, "parameter_invalid");
         Assert.Contains("split them", split.GetProperty("errors")[0].Str("message"), StringComparison.Ordinal);
