@@ -3,6 +3,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Confide.Audit;
 using Confide.Data;
+using Confide.Data.Model;
 using Confide.Messaging.Contacts;
 using Confide.Platform;
 using Microsoft.EntityFrameworkCore;
@@ -124,7 +125,7 @@ public sealed class ContactBulkErasure
             await using var db = cell.CreateReadContext();
             var found = candidates.Count == 0
                 ? []
-                : await db.Contacts.InWorkspace(workspaceId).Where(c => candidates.Contains(c.Id)).Select(c => c.Id).OrderBy(id => id).ToListAsync(ct);
+                : await NotBeingErased(db, db.Contacts.InWorkspace(workspaceId).Where(c => candidates.Contains(c.Id))).Select(c => c.Id).OrderBy(id => id).ToListAsync(ct);
             return (ByIds, ids.Count, found);
         }
 
@@ -132,7 +133,7 @@ public sealed class ContactBulkErasure
         {
             var predicate = new ContactSearchQuery(await _lookup.ForWorkspaceAsync(cell, workspaceId, ct)).Compile(query);
             await using var db = cell.CreateReadContext();
-            var matching = db.Contacts.InWorkspace(workspaceId).Where(predicate);
+            var matching = NotBeingErased(db, db.Contacts.InWorkspace(workspaceId).Where(predicate));
             var count = await matching.CountAsync(ct);
             if (count > MaxContacts)
             {
@@ -145,6 +146,10 @@ public sealed class ContactBulkErasure
 
         throw new ConfideException(ConfideError.ParameterMissing("ids or query"));
     }
+
+    /// <summary>Contacts whose erasure has started (key destroyed, rows still being deleted) are not erased again: they count as not found.</summary>
+    private static IQueryable<Contact> NotBeingErased(ConfideDbContext db, IQueryable<Contact> contacts) =>
+        contacts.Where(c => !db.PendingContactErasures.Any(p => p.ContactId == c.Id));
 
     /// <summary>
     /// The API's body, checked by hand so every mistake is a 400 with a clear message:
