@@ -1,6 +1,7 @@
 using Confide.Audit;
 using Confide.Data;
 using Confide.Messaging.Contacts;
+using Confide.Messaging.Contacts.Erasure;
 using Confide.Privacy.Erasure;
 using Confide.Data.Jobs;
 using Confide.Privacy.Exports;
@@ -22,7 +23,10 @@ public static class PrivacyModule
         services.AddSingleton<PrivacyRequestCommands>();
         services.AddSingleton<PrivacyRequestQueries>();
         services.AddSingleton<IContactErasureCompletion, ErasureReceipts>();
-        services.AddSingleton<IContactErasureCompletion, SubjectExportErasure>();
+        services.AddSingleton<SubjectExportData>();
+        services.AddSingleton<ISubjectDataHandler>(sp => sp.GetRequiredService<SubjectExportData>());
+        services.AddSingleton<IContactErasureCompletion>(sp => sp.GetRequiredService<SubjectExportData>());
+        services.AddSubjectDataHandler<PrivacyRequestSubjectData>();
         services.AddSingleton<UserDeleteRequests>();
         // Public for the web app's pages, built on the internal erasure path: constructed here.
         services.AddSingleton(sp => new PrivacyRequestErasure(sp.GetRequiredService<ContactErasure>()));

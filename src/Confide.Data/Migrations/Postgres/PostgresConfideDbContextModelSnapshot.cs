@@ -178,6 +178,9 @@ namespace Confide.Data.Migrations.Postgres
                     b.Property<byte[]>("EncryptedPhone")
                         .HasColumnType("bytea");
 
+                    b.Property<DateTimeOffset?>("ErasureStartedAt")
+                        .HasColumnType("timestamp with time zone");
+
                     b.Property<string>("ExternalIdLookup")
                         .HasColumnType("text");
 
@@ -266,6 +269,9 @@ namespace Confide.Data.Migrations.Postgres
 
                     b.Property<byte[]>("EncryptedTitle")
                         .HasColumnType("bytea");
+
+                    b.Property<DateTimeOffset?>("ErasureStartedAt")
+                        .HasColumnType("timestamp with time zone");
 
                     b.Property<int>("PartCount")
                         .HasColumnType("integer");
@@ -626,6 +632,9 @@ namespace Confide.Data.Migrations.Postgres
                         .HasMaxLength(1000)
                         .HasColumnType("character varying(1000)");
 
+                    b.Property<long?>("LogEntry")
+                        .HasColumnType("bigint");
+
                     b.Property<DateTimeOffset>("RequestedAt")
                         .HasColumnType("timestamp with time zone");
 
@@ -687,6 +696,9 @@ namespace Confide.Data.Migrations.Postgres
                         .IsRequired()
                         .HasMaxLength(16)
                         .HasColumnType("character varying(16)");
+
+                    b.Property<bool>("OpenedByErasure")
+                        .HasColumnType("boolean");
 
                     b.Property<DateTimeOffset>("ReceivedAt")
                         .HasColumnType("timestamp with time zone");

@@ -173,6 +173,9 @@ namespace Confide.Data.Migrations.Sqlite
                     b.Property<byte[]>("EncryptedPhone")
                         .HasColumnType("BLOB");
 
+                    b.Property<long?>("ErasureStartedAt")
+                        .HasColumnType("INTEGER");
+
                     b.Property<string>("ExternalIdLookup")
                         .HasColumnType("TEXT");
 
@@ -261,6 +264,9 @@ namespace Confide.Data.Migrations.Sqlite
 
                     b.Property<byte[]>("EncryptedTitle")
                         .HasColumnType("BLOB");
+
+                    b.Property<long?>("ErasureStartedAt")
+                        .HasColumnType("INTEGER");
 
                     b.Property<int>("PartCount")
                         .HasColumnType("INTEGER");
@@ -621,6 +627,9 @@ namespace Confide.Data.Migrations.Sqlite
                         .HasMaxLength(1000)
                         .HasColumnType("TEXT");
 
+                    b.Property<long?>("LogEntry")
+                        .HasColumnType("INTEGER");
+
                     b.Property<long>("RequestedAt")
                         .HasColumnType("INTEGER");
 
@@ -682,6 +691,9 @@ namespace Confide.Data.Migrations.Sqlite
                         .IsRequired()
                         .HasMaxLength(16)
                         .HasColumnType("TEXT");
+
+                    b.Property<bool>("OpenedByErasure")
+                        .HasColumnType("INTEGER");
 
                     b.Property<long>("ReceivedAt")
                         .HasColumnType("INTEGER");
