@@ -1,3 +1,5 @@
+using Confide.Audit;
+using Confide.Data;
 using Confide.Messaging.Contacts;
 using Confide.Messaging.Contacts.Erasure;
 using Confide.Privacy.Erasure;
@@ -11,7 +13,7 @@ namespace Confide.Privacy;
 
 /// <summary>
 /// Privacy operations: data-subject requests with their legal deadlines (docs/privacy-operations.md).
-/// Access/portability exports of a subject (Exports/). The one erasure path and its receipts belong here too as they are built.
+/// Access/portability exports of a subject (Exports/); erasure receipts, an erasure request's erasure and bulk erasure (Erasure/).
 /// </summary>
 public static class PrivacyModule
 {
@@ -26,6 +28,9 @@ public static class PrivacyModule
         services.AddSingleton<IContactErasureCompletion>(sp => sp.GetRequiredService<SubjectExportData>());
         services.AddSubjectDataHandler<PrivacyRequestSubjectData>();
         services.AddSingleton<UserDeleteRequests>();
+        // Public for the web app's pages, built on the internal erasure path: constructed here.
+        services.AddSingleton(sp => new PrivacyRequestErasure(sp.GetRequiredService<ContactErasure>()));
+        services.AddSingleton(sp => new ContactBulkErasure(sp.GetRequiredService<ContactErasure>(), sp.GetRequiredService<ILookupIndex>(), sp.GetRequiredService<ActivityLog>()));
         services.AddOptions<SubjectExportOptions>()
             .BindConfiguration(SubjectExportOptions.Section)
             .Validate(o => o.Retention > TimeSpan.Zero, "Confide:Privacy:Export:Retention must be positive.")
