@@ -72,7 +72,7 @@ public sealed class ContactBulkErasure
                 }
                 catch (ConfideException notFound) when (notFound.Error.Status == HttpStatusCode.NotFound)
                 {
-                    // Erased meanwhile (by another request or the sweep): skipped, like an unknown id.
+                    // Erased meanwhile (by another request): skipped, like an unknown id.
                 }
             }
 

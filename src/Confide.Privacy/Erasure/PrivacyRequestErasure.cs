@@ -58,7 +58,7 @@ public sealed class PrivacyRequestErasure
         }
         catch (ConfideException gone) when (gone.Error.Status == System.Net.HttpStatusCode.NotFound)
         {
-            // Erased meanwhile by another request or the sweep: that erasure completes this request.
+            // Erased meanwhile by another request: that erasure completes this request.
             throw new ConfideException(ConfideError.Conflict("This subject was erased meanwhile; its receipt follows when the erasure completes"));
         }
     }
