@@ -68,51 +68,56 @@ internal sealed class ErasureReceipts(RegionSigningKeys signingKeys, ActivityLog
         });
     }
 
-    /// <summary>The subject's oldest open erasure request, completed (with its state-change entry); or a new one, recorded completed.</summary>
+    /// <summary>
+    /// Every open erasure request of the subject, completed (each with its state-change entry, but
+    /// for one the erasure opened itself); the oldest is returned, and the receipt names it. With
+    /// none open (an erasure acknowledged before requests were opened at once), one is recorded completed.
+    /// </summary>
     private async Task<PrivacyRequest> CompleteRequestAsync(ConfideDbContext db, CellDatabase cell, ErasedContact erased, CancellationToken ct)
     {
         var now = time.GetUtcNow();
-        var request = await OpenRequests(db, erased.WorkspaceId, erased.ContactId)
+        var open = await OpenRequests(db, erased.WorkspaceId, erased.ContactId)
             .OrderBy(r => r.ReceivedAt).ThenBy(r => r.Id)
-            .FirstOrDefaultAsync(ct);
-        if (request is null)
+            .ToListAsync(ct);
+        if (open.Count == 0)
         {
-            // Only for an erasure acknowledged before requests were opened at once (an upgrade): the
-            // request is recorded already completed. Its log entry is the contact_deletion entry the
-            // receipt names; a creation and a state change of their own would only repeat it.
             var due = LegalDeadline.Due(erased.RequestedAt);
-            request = new PrivacyRequest
+            var recorded = new PrivacyRequest
             {
                 Id = PublicIds.NewEntityId(time), WorkspaceId = erased.WorkspaceId, Kind = PrivacyRequestKinds.Erasure, State = PrivacyRequestStates.Completed,
                 ReceivedVia = PrivacyRequestChannels.Api, ContactId = erased.ContactId, SubjectIdentifierType = PrivacyRequestFields.ContactId,
                 ReceivedAt = erased.RequestedAt, DueAt = due, DeadlineAt = due, CreatedById = CreatedBy(erased.Actor), CreatedAt = now, UpdatedAt = now, ClosedAt = now,
                 OpenedByErasure = true,
             };
-            db.PrivacyRequests.Add(request);
-            return request;
+            db.PrivacyRequests.Add(recorded);
+            return recorded;
         }
 
-        var from = request.State;
-        request.State = PrivacyRequestStates.Completed;
-        request.UpdatedAt = now;
-        request.ClosedAt = now;
-        // As when a teammate completes an erasure request: only the keyed hash of what the subject gave stays.
-        request.EncryptedSubjectEmail = null;
-        request.EncryptedSubjectExternalId = null;
-        request.EncryptedSubjectPhone = null;
-        if (request.OpenedByErasure)
+        foreach (var request in open)
         {
-            return request;
+            var from = request.State;
+            request.State = PrivacyRequestStates.Completed;
+            request.UpdatedAt = now;
+            request.ClosedAt = now;
+            // As when a teammate completes an erasure request: only the keyed hash of what the subject gave stays.
+            request.EncryptedSubjectEmail = null;
+            request.EncryptedSubjectExternalId = null;
+            request.EncryptedSubjectPhone = null;
+            if (request.OpenedByErasure)
+            {
+                continue;
+            }
+
+            await log.AppendAsync(db, cell, erased.WorkspaceId, new ActivityEvent(
+                ActivityTypes.PrivacyRequestStateChange, erased.Actor, $"A privacy request (erasure) went from {from} to {PrivacyRequestStates.Completed}.", Target(request.Id),
+                new JsonObject
+                {
+                    ["kind"] = request.Kind, ["before"] = from, ["after"] = PrivacyRequestStates.Completed, ["reason_given"] = false,
+                    ["overdue"] = request.DeadlineAt < now, ["erasure_log_entry"] = erased.LogEntry,
+                }), ct);
         }
 
-        await log.AppendAsync(db, cell, erased.WorkspaceId, new ActivityEvent(
-            ActivityTypes.PrivacyRequestStateChange, erased.Actor, $"A privacy request (erasure) went from {from} to {PrivacyRequestStates.Completed}.", Target(request.Id),
-            new JsonObject
-            {
-                ["kind"] = request.Kind, ["before"] = from, ["after"] = PrivacyRequestStates.Completed, ["reason_given"] = false,
-                ["overdue"] = request.DeadlineAt < now, ["erasure_log_entry"] = erased.LogEntry,
-            }), ct);
-        return request;
+        return open[0];
     }
 
     /// <summary>The subject's open erasure requests; the oldest is the one an erasure answers.</summary>

@@ -75,14 +75,26 @@ public sealed class PrivacyRequestErasure
         }
 
         await using var db = cell.CreateReadContext();
-        var receipt = await db.ErasureReceipts.AsNoTracking().FirstOrDefaultAsync(r => r.WorkspaceId == workspaceId && r.PrivacyRequestId == requestId, ct);
+        var receipt = await Receipts(db, workspaceId, requestId).AsNoTracking().FirstOrDefaultAsync(ct);
         return receipt is null ? null : new ErasureReceiptFile(receipt.Id, ErasureReceiptDocument.From(receipt).ToJson());
+    }
+
+    /// <summary>
+    /// The receipt of an erasure request: its own, or — when one erasure completed several open
+    /// requests of the same subject — the one the erasure stored, named by the oldest of them.
+    /// </summary>
+    private static IQueryable<ErasureReceipt> Receipts(ConfideDbContext db, string workspaceId, string requestId)
+    {
+        var subject = db.PrivacyRequests.Where(r => r.WorkspaceId == workspaceId && r.Id == requestId && r.Kind == PrivacyRequestKinds.Erasure && r.ContactId != null).Select(r => r.ContactId);
+        var sameSubject = db.PrivacyRequests.Where(r => r.WorkspaceId == workspaceId && r.Kind == PrivacyRequestKinds.Erasure && subject.Contains(r.ContactId)).Select(r => r.Id);
+        return db.ErasureReceipts.Where(r => r.WorkspaceId == workspaceId && (r.PrivacyRequestId == requestId || sameSubject.Contains(r.PrivacyRequestId)))
+            .OrderBy(r => r.PrivacyRequestId == requestId ? 0 : 1);
     }
 
     private static async Task<PrivacyRequestErasureStatus> StatusAsync(CellDatabase cell, PrivacyRequest request, CancellationToken ct)
     {
         await using var db = cell.CreateReadContext();
-        var receiptId = await db.ErasureReceipts.Where(r => r.WorkspaceId == request.WorkspaceId && r.PrivacyRequestId == request.Id).Select(r => r.Id).FirstOrDefaultAsync(ct);
+        var receiptId = await Receipts(db, request.WorkspaceId, request.Id).Select(r => r.Id).FirstOrDefaultAsync(ct);
         if (request.Kind != PrivacyRequestKinds.Erasure || request.ContactId is not { } contactId)
         {
             return new PrivacyRequestErasureStatus(false, false, receiptId);

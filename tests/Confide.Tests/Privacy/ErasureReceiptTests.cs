@@ -93,6 +93,36 @@ public sealed class ErasureReceiptTests(Servers servers)
     }
 
     [Theory, MemberData(nameof(Providers.All), MemberType = typeof(Providers))]
+    public async Task OneErasure_CompletesEveryOpenErasureRequestOfTheSubject_AndEachAnswersWithItsReceipt(string provider)
+    {
+        var server = await servers.GetAsync(provider);
+        var workspace = await server.CreateWorkspaceAsync(Region.Eu);
+        using var api = workspace.Client();
+        var (contactId, email) = await SeededContactAsync(api, workspace.OwnerId);
+        var first = (await (await api.PostJsonAsync("confide/privacy_requests", new { kind = "erasure", received_via = "email", email })).JsonAsync()).Str("id");
+        var second = (await (await api.PostJsonAsync("confide/privacy_requests", new { kind = "erasure", received_via = "web_form", email })).JsonAsync()).Str("id");
+        foreach (var id in new[] { first, second })
+        {
+            await (await api.PostAsync($"confide/privacy_requests/{id}/verify", null)).JsonAsync();
+            await (await api.PostAsync($"confide/privacy_requests/{id}/start", null)).JsonAsync();
+        }
+
+        // Erased through the newer request: both are answered by the one erasure.
+        await (await api.PostAsync($"confide/privacy_requests/{second}/erase", null)).JsonAsync();
+        var receipt = await ReceiptAsync(api, second);
+        Assert.Equal(receipt, await ReceiptAsync(api, first));
+        Assert.Equal(first, JsonDocument.Parse(receipt).RootElement.Str("privacy_request_id"));
+        foreach (var id in new[] { first, second })
+        {
+            Assert.Equal("completed", (await (await api.GetAsync($"confide/privacy_requests/{id}")).JsonAsync()).Str("state"));
+        }
+
+        Assert.Equal(2, (await ActivityLogEntriesAsync(api)).Count(e => e.Str("activity_type") == ActivityTypes.PrivacyRequestStateChange
+            && e.GetProperty("metadata").Str("after") == "completed"));
+        _ = contactId;
+    }
+
+    [Theory, MemberData(nameof(Providers.All), MemberType = typeof(Providers))]
     public async Task AReceipt_FailsVerification_ForEverySingleFieldChange_AndForAnotherRegionsKey(string provider)
     {
         var server = await servers.GetAsync(provider);
