@@ -52,6 +52,9 @@ public static class ActivityTypes
     public const string PrivacyRequestDeadlineExtension = "privacy_request_deadline_extension";
     public const string SubjectExportCreation = "subject_export_creation";
     public const string SubjectExportDownload = "subject_export_download";
+    public const string WorkspaceDeletionScheduled = "workspace_deletion_scheduled";
+    public const string WorkspaceDeletionCancelled = "workspace_deletion_cancelled";
+    public const string WorkspaceDeletionCompleted = "workspace_deletion_completed";
 
     public static IReadOnlyList<string> All { get; } =
     [
@@ -62,5 +65,6 @@ public static class ActivityTypes
         AdminReauthentication, AdminPasskeyAdded, AdminPasskeyRemoved, AdminSessionRevocation, SsoConnectionChange, SsoConnectionDeletion, TeamNameChange,
         MessengerApiSecretDeletion, AdminInvitationAcceptance, AdminNameChange, ConversationPartCreation, ContactNoteCreation,
         PrivacyRequestCreation, PrivacyRequestStateChange, PrivacyRequestDeadlineExtension, SubjectExportCreation, SubjectExportDownload,
+        WorkspaceDeletionScheduled, WorkspaceDeletionCancelled, WorkspaceDeletionCompleted,
     ];
 }

@@ -32,7 +32,8 @@ public sealed class TeammateMemberships(CurrentCell cell, Crypto.WorkspaceKeyRin
             from t in db.Teammates
             join w in db.Workspaces on t.WorkspaceId equals w.Id
             from r in db.WorkspaceRoles.Where(r => r.WorkspaceId == t.WorkspaceId && r.Id == t.Role).DefaultIfEmpty()
-            where t.AccountId == accountId
+            // A deleted workspace is gone for its teammates at once: its pages answer as for any workspace they do not belong to.
+            where t.AccountId == accountId && w.DeletedAt == null
             orderby w.CreatedAt, w.Id
             select new { Teammate = t, WorkspaceName = w.Name, w.TwoFactorRequirement, w.IpAllowlist, w.RequireSso, w.BreakGlassTeammateId, w.SessionIdleMinutes, w.SessionAbsoluteHours, w.AllowedSignInMethods, RolePermissions = r == null ? null : r.Permissions })
             .ToListAsync(ct);

@@ -3,6 +3,7 @@ using Confide.Privacy.Erasure;
 using Confide.Data.Jobs;
 using Confide.Privacy.Exports;
 using Confide.Privacy.Requests;
+using Confide.Privacy.Workspaces;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -34,6 +35,13 @@ public static class PrivacyModule
         services.AddSingleton<SubjectExportCommands>();
         services.AddJobHandler<SubjectExportJob>();
         services.AddJobHandler<SubjectExportExpiryJob>();
+        services.AddOptions<WorkspaceDeletionOptions>()
+            .BindConfiguration(WorkspaceDeletionOptions.Section)
+            .Validate(o => o.RowsPerStep is >= 1 and <= 10_000, "Confide:Privacy:WorkspaceDeletion:RowsPerStep must be between 1 and 10000.")
+            .ValidateOnStart();
+        services.AddSingleton<WorkspaceDeletionMail>();
+        services.AddSingleton<WorkspaceDeletionCommands>();
+        services.AddJobHandler<WorkspaceDeletionJob>();
         return services;
     }
 
@@ -43,5 +51,6 @@ public static class PrivacyModule
         api.MapPrivacyRequestEndpoints();
         api.MapErasureEndpoints();
         api.MapSubjectExportEndpoints();
+        api.MapWorkspaceDeletionEndpoints();
     }
 }
