@@ -139,8 +139,6 @@ public sealed class WorkspaceDeletionTests(Servers servers)
         var otherBefore = await RowsAsync(cell, other.Id);
         var keyStore = await server.Services.GetRequiredService<ContactKeyRing>().StoreAsync(Region.Eu);
         var otherContactKeys = await keyStore.CountAsync(other.Id, CancellationToken.None);
-        var contactKeys = await keyStore.CountAsync(workspace.Id, CancellationToken.None);
-        Assert.True(contactKeys > 0);
 
         // A teammate session and a messenger session of the workspace, both working.
         using var browser = server.Browser(Region.Eu, new CookieContainer());
@@ -149,6 +147,8 @@ public sealed class WorkspaceDeletionTests(Servers servers)
         using var visitor = new MessengerVisitor(server, Region.Eu, workspace.Id);
         await visitor.BootOkAsync();
         var conversation = await visitor.StartAsync("Hello before the end");
+        var contactKeys = await keyStore.CountAsync(workspace.Id, CancellationToken.None);
+        Assert.True(contactKeys >= 3);
         using var full = workspace.Client();
 
         using var owner = await DeletionClientAsync(workspace);
@@ -180,7 +180,10 @@ public sealed class WorkspaceDeletionTests(Servers servers)
 
         Assert.Equal(0, await keyStore.CountAsync(workspace.Id, CancellationToken.None));
         // The other workspace is untouched.
-        Assert.Equal(otherBefore, await RowsAsync(cell, other.Id));
+        // (Its log may have gained a signed checkpoint meanwhile: the background checkpointer's work, not a loss.)
+        var otherAfter = await RowsAsync(cell, other.Id);
+        Assert.True(otherAfter[typeof(ActivityLogCheckpoint)] >= otherBefore[typeof(ActivityLogCheckpoint)]);
+        Assert.Equal(otherBefore.Where(t => t.Key != typeof(ActivityLogCheckpoint)), otherAfter.Where(t => t.Key != typeof(ActivityLogCheckpoint)));
         Assert.Equal(otherContactKeys, await keyStore.CountAsync(other.Id, CancellationToken.None));
         using var otherApi = other.Client();
         Assert.NotEmpty((await (await otherApi.GetAsync("contacts")).JsonAsync()).GetProperty("data").EnumerateArray());
