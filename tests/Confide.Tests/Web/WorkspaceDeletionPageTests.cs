@@ -44,6 +44,8 @@ public sealed class WorkspaceDeletionPageTests
         Assert.Contains("data-deletion-scheduled", scheduled, StringComparison.Ordinal);
         var status = await (await api.GetAsync("confide/workspace_deletion")).JsonAsync();
         Assert.Equal("scheduled", status.Str("state"));
+        // Every page of the workspace says so, with the way to cancel.
+        Assert.Contains("data-deletion-banner", await browser.HtmlAsync($"app/inbox?workspace={workspace.Id}"), StringComparison.Ordinal);
 
         var cancelled = await ReadAsync(await browser.PostAsync($"app/settings/deletion?handler=Cancel&workspace={workspace.Id}", TeammateBrowser.Form(scheduled, [])));
         Assert.Contains("The deletion is cancelled", cancelled, StringComparison.Ordinal);

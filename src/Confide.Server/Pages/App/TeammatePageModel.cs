@@ -122,6 +122,8 @@ public abstract class TeammatePageModel(TeammateMemberships memberships, Current
         ViewData["CanManagePrivacy"] = Can(Permissions.PrivacyRequestsManage);
         // "Delete workspace" is among the settings only for owners.
         ViewData["CanDeleteWorkspace"] = Current?.Role == TeammateRoles.Owner;
+        // Every page of a workspace whose deletion is scheduled says so.
+        ViewData["DeletionDueAt"] = Current?.DeletionDueAt;
         return WorkspaceId is null || Current is not null;
     }
 }
