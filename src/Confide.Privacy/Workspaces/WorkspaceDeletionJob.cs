@@ -234,9 +234,23 @@ public sealed class WorkspaceDeletionJob(
 
         if (deletion.EncryptedNotice is { } encrypted && WorkspaceDeletionReceiptDocument.From(deletion) is { } receipt)
         {
-            // Sent again should this step be repeated after a crash: a duplicate is better than none.
-            var notice = JsonSerializer.Deserialize<WorkspaceDeletionNotice>(_notices.Unprotect(encrypted))!;
-            await mail.ReceiptAsync(notice, workspaceId, receipt.ToJson(), ct);
+            WorkspaceDeletionNotice? notice = null;
+            try
+            {
+                notice = JsonSerializer.Deserialize<WorkspaceDeletionNotice>(_notices.Unprotect(encrypted));
+            }
+            catch (System.Security.Cryptography.CryptographicException)
+            {
+                // The server's Data Protection keys changed meanwhile (a restore, a new key directory):
+                // nobody can be mailed, and retrying would not help. The receipt stays printable.
+                WorkspaceDeletionMail.NoticeUnreadable(mail.Logger);
+            }
+
+            if (notice is not null)
+            {
+                // Sent again should this step be repeated after a crash: a duplicate is better than none.
+                await mail.ReceiptAsync(notice, workspaceId, receipt.ToJson(), ct);
+            }
         }
 
         return JobStepResult.Completed(context.ProgressDone, write: async (db, token) =>

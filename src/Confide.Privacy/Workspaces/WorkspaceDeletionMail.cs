@@ -63,6 +63,11 @@ public sealed partial class WorkspaceDeletionMail(IMailSender mail, ILogger<Work
 
     private static string Format(DateTimeOffset at) => at.UtcDateTime.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture) + " UTC";
 
+    internal ILogger Logger => logger;
+
+    [LoggerMessage(EventId = 4711, Level = LogLevel.Warning, Message = "A deleted workspace's receipt could not be mailed: the owners' sealed addresses could not be opened. It can be printed with 'confide workspace receipt'.")]
+    internal static partial void NoticeUnreadable(ILogger logger);
+
     [LoggerMessage(EventId = 4710, Level = LogLevel.Warning, Message = "A workspace-deletion message ({Purpose}) could not be mailed to an owner: {Reason}")]
     private static partial void NotSent(ILogger logger, string purpose, string reason);
 }
