@@ -60,17 +60,17 @@ public sealed class WorkspaceDeletionCommands(ActivityLog log, JobQueue jobs, Wo
 
         // Read before the write: with no grace the deletion may start, and the keys go, as soon as it commits.
         var notice = await ReadNoticeAsync(cell, workspaceId, ct);
+        if (!string.Equals(confirmName, notice.WorkspaceName, StringComparison.Ordinal))
+        {
+            // The name is not repeated: the caller should type it from what they see.
+            throw new ConfideException(ConfideError.ParameterInvalid("confirm_name must be the workspace's name, exactly as it is written"));
+        }
+
         var now = time.GetUtcNow();
         var due = now.AddDays(graceDays.Value);
         await cell.Writer.WriteAsync(async (db, token) =>
         {
             var workspace = await db.Workspaces.FirstAsync(w => w.Id == workspaceId, token);
-            if (!string.Equals(confirmName, workspace.Name, StringComparison.Ordinal))
-            {
-                // The name is not repeated: the caller should type it from what they see.
-                throw new ConfideException(ConfideError.ParameterInvalid("confirm_name must be the workspace's name, exactly as it is written"));
-            }
-
             if (workspace.DeletionDueAt is not null || workspace.DeletedAt is not null)
             {
                 throw new ConfideException(ConfideError.Conflict("The workspace's deletion is already scheduled; cancel it first to choose another grace period"));
