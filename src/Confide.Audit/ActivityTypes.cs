@@ -52,6 +52,7 @@ public static class ActivityTypes
     public const string PrivacyRequestDeadlineExtension = "privacy_request_deadline_extension";
     public const string SubjectExportCreation = "subject_export_creation";
     public const string SubjectExportDownload = "subject_export_download";
+    public const string ContactsBulkDeletion = "contacts_bulk_deletion";
     public const string WorkspaceDeletionScheduled = "workspace_deletion_scheduled";
     public const string WorkspaceDeletionCancelled = "workspace_deletion_cancelled";
     public const string WorkspaceDeletionCompleted = "workspace_deletion_completed";
@@ -65,6 +66,7 @@ public static class ActivityTypes
         AdminReauthentication, AdminPasskeyAdded, AdminPasskeyRemoved, AdminSessionRevocation, SsoConnectionChange, SsoConnectionDeletion, TeamNameChange,
         MessengerApiSecretDeletion, AdminInvitationAcceptance, AdminNameChange, ConversationPartCreation, ContactNoteCreation,
         PrivacyRequestCreation, PrivacyRequestStateChange, PrivacyRequestDeadlineExtension, SubjectExportCreation, SubjectExportDownload,
+        ContactsBulkDeletion,
         WorkspaceDeletionScheduled, WorkspaceDeletionCancelled, WorkspaceDeletionCompleted,
     ];
 }

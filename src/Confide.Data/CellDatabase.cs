@@ -123,7 +123,10 @@ public sealed class CellDatabase : IAsyncDisposable
             (RelationalEventId.ConnectionError, LogLevel.Debug),
             (RelationalEventId.TransactionError, LogLevel.Debug),
             (CoreEventId.SaveChangesFailed, LogLevel.Debug),
-            (CoreEventId.QueryIterationFailed, LogLevel.Debug)));
+            (CoreEventId.QueryIterationFailed, LogLevel.Debug),
+            // A contact being erased is filtered out while its notes, tags and parts are not: they
+            // are reached only through it (or its conversations) and go in its purge.
+            (CoreEventId.PossibleIncorrectRequiredNavigationWithQueryFilterInteractionWarning, LogLevel.Debug)));
         if (Provider == DatabaseProvider.Sqlite)
         {
             builder.AddInterceptors(StatementReuseInterceptor.Instance);

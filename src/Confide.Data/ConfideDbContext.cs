@@ -142,6 +142,8 @@ public abstract class ConfideDbContext(DbContextOptions options) : IdentityDbCon
                 .HasFilter("\"ExternalIdLookup\" IS NOT NULL");
             e.HasOne<Workspace>().WithMany().HasForeignKey(c => c.WorkspaceId);
             e.HasMany(c => c.Tags).WithOne().HasForeignKey(t => t.ContactId).OnDelete(DeleteBehavior.Cascade);
+            // A contact being erased is gone for everything but its purge (docs/privacy-operations.md).
+            e.HasQueryFilter(c => c.ErasureStartedAt == null);
         });
 
         builder.Entity<Conversation>(e =>
@@ -160,6 +162,7 @@ public abstract class ConfideDbContext(DbContextOptions options) : IdentityDbCon
             e.HasOne<Workspace>().WithMany().HasForeignKey(c => c.WorkspaceId);
             e.HasOne<Contact>().WithMany().HasForeignKey(c => c.ContactId).OnDelete(DeleteBehavior.Cascade);
             e.HasMany(c => c.Parts).WithOne().HasForeignKey(p => p.ConversationId).OnDelete(DeleteBehavior.Cascade);
+            e.HasQueryFilter(c => c.ErasureStartedAt == null);
         });
 
         builder.Entity<ConversationPart>(e =>

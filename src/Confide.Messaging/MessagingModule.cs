@@ -3,7 +3,9 @@ using Confide.Identity;
 using Confide.Identity.Api;
 using Confide.Messaging.Inbox;
 using Confide.Messaging.Admins;
+using Confide.Data.Jobs;
 using Confide.Messaging.Contacts;
+using Confide.Messaging.Contacts.Erasure;
 using Confide.Messaging.Conversations;
 using Confide.Messaging.Messenger.Settings;
 using Confide.Messaging.Messenger.Verification;
@@ -23,8 +25,17 @@ public static class MessagingModule
         services.AddSingleton<Live.ConversationSignals>();
         services.AddSingleton<ContactCommands>();
         services.AddSingleton<ContactErasure>();
-        services.AddSingleton<ContactErasureSweep>();
-        services.AddHostedService(sp => sp.GetRequiredService<ContactErasureSweep>());
+        // The subject's data, in the order the purge erases it: parts before their conversations.
+        services.AddSubjectDataHandler<ConversationPartData>();
+        services.AddSubjectDataHandler<ConversationData>();
+        services.AddSubjectDataHandler<NoteData>();
+        services.AddSubjectDataHandler<ContactTagData>();
+        services.AddSubjectDataHandler<ContactProfileData>();
+        services.AddJobHandler<ContactErasureJob>();
+        services.AddOptions<ContactErasureOptions>()
+            .BindConfiguration(ContactErasureOptions.Section)
+            .Validate(o => o.PurgeBatchSize is >= 1 and <= 10_000, "Confide:Erasure:PurgeBatchSize must be between 1 and 10000.")
+            .ValidateOnStart();
         services.AddSingleton<ConversationCommands>();
         services.AddSingleton<TeamCommands>();
         services.AddSingleton<MessengerSecrets>();

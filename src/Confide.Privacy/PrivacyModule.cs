@@ -1,4 +1,7 @@
+using Confide.Audit;
+using Confide.Data;
 using Confide.Messaging.Contacts;
+using Confide.Messaging.Contacts.Erasure;
 using Confide.Privacy.Erasure;
 using Confide.Data.Jobs;
 using Confide.Privacy.Exports;
@@ -11,7 +14,7 @@ namespace Confide.Privacy;
 
 /// <summary>
 /// Privacy operations: data-subject requests with their legal deadlines (docs/privacy-operations.md).
-/// Access/portability exports of a subject (Exports/). The one erasure path and its receipts belong here too as they are built.
+/// Access/portability exports of a subject (Exports/); erasure receipts, an erasure request's erasure and bulk erasure (Erasure/).
 /// </summary>
 public static class PrivacyModule
 {
@@ -21,8 +24,14 @@ public static class PrivacyModule
         services.AddSingleton<PrivacyRequestCommands>();
         services.AddSingleton<PrivacyRequestQueries>();
         services.AddSingleton<IContactErasureCompletion, ErasureReceipts>();
-        services.AddSingleton<IContactErasureCompletion, SubjectExportErasure>();
+        services.AddSingleton<SubjectExportData>();
+        services.AddSingleton<ISubjectDataHandler>(sp => sp.GetRequiredService<SubjectExportData>());
+        services.AddSingleton<IContactErasureCompletion>(sp => sp.GetRequiredService<SubjectExportData>());
+        services.AddSubjectDataHandler<PrivacyRequestSubjectData>();
         services.AddSingleton<UserDeleteRequests>();
+        // Public for the web app's pages, built on the internal erasure path: constructed here.
+        services.AddSingleton(sp => new PrivacyRequestErasure(sp.GetRequiredService<ContactErasure>()));
+        services.AddSingleton(sp => new ContactBulkErasure(sp.GetRequiredService<ContactErasure>(), sp.GetRequiredService<ILookupIndex>(), sp.GetRequiredService<ActivityLog>()));
         services.AddOptions<SubjectExportOptions>()
             .BindConfiguration(SubjectExportOptions.Section)
             .Validate(o => o.Retention > TimeSpan.Zero, "Confide:Privacy:Export:Retention must be positive.")

@@ -68,6 +68,14 @@ public sealed class Contact
     [DataCategory(DataCategories.SystemOperations)]
     public DateTimeOffset UpdatedAt { get; set; }
 
+    /// <summary>
+    /// Set when the contact's erasure was acknowledged: its key is destroyed and a purge job is
+    /// deleting its rows. Such a contact is invisible to every query (a model-wide filter) until
+    /// the purge deletes the row; only the purge reads it (<c>IgnoreQueryFilters</c>).
+    /// </summary>
+    [DataCategory(DataCategories.SystemOperations)]
+    public DateTimeOffset? ErasureStartedAt { get; set; }
+
     public List<ContactTag> Tags { get; } = [];
 }
 

@@ -46,6 +46,10 @@ public sealed class Conversation
     [DataCategory(DataCategories.SystemOperations)]
     public int ContactReadPartCount { get; set; }
 
+    /// <summary>Set with its contact's <see cref="Contact.ErasureStartedAt"/>: hidden until the purge deletes it.</summary>
+    [DataCategory(DataCategories.SystemOperations)]
+    public DateTimeOffset? ErasureStartedAt { get; set; }
+
     public List<ConversationPart> Parts { get; } = [];
 }
 

@@ -3,10 +3,10 @@ using Confide.Platform;
 namespace Confide.Data.Model;
 
 /// <summary>
-/// An erasure that was asked for and is not finished yet. Committed before the contact's key is
-/// destroyed and deleted in the transaction that deletes the contact's rows, so a crash in
-/// between leaves it behind, and the erasure sweep finishes the job (and logs it) on its own.
-/// Holds who asked, for the activity-log entry; not their address, which the log seals.
+/// An erasure that was acknowledged and whose purge has not finished yet. Committed with the
+/// erasure's activity-log entry before the contact's key is destroyed, and deleted with the
+/// contact row by the purge's last step. Holds who asked and what the receipt needs; not the
+/// asker's address, which the log seals.
 /// </summary>
 public sealed class PendingContactErasure
 {
@@ -40,4 +40,11 @@ public sealed class PendingContactErasure
     /// </summary>
     [DataCategory(DataCategories.SystemOperations)]
     public string? ContactKeyIds { get; init; }
+
+    /// <summary>
+    /// The sequence of the <c>contact_deletion</c> entry written with this record (the receipt's
+    /// leaf index); null for a record written before erasures were logged when acknowledged.
+    /// </summary>
+    [DataCategory(DataCategories.SystemOperations)]
+    public long? LogEntry { get; set; }
 }

@@ -96,6 +96,14 @@ public sealed class PrivacyRequest
 
     [DataCategory(DataCategories.SystemOperations)]
     public required DateTimeOffset UpdatedAt { get; set; }
+
+    /// <summary>
+    /// Recorded by an erasure asked directly (<c>DELETE /contacts/{id}</c>, <c>user_delete_requests</c>,
+    /// a bulk erase) so that it has a request, a deadline and a receipt; the erasure's own
+    /// <c>contact_deletion</c> entry stands for its creation and completion in the activity log.
+    /// </summary>
+    [DataCategory(DataCategories.SystemOperations)]
+    public bool OpenedByErasure { get; init; }
 }
 
 /// <summary>What the subject asks for (GDPR Art. 15, 17, 16, 21).</summary>

@@ -88,9 +88,9 @@ internal static class ContactEndpoints
     }
 
     /// <summary>
-    /// Erases the contact: its key is destroyed first, so even if removing the rows fails
-    /// half-way, nothing of the contact can be read again — here or in any backup. An
-    /// interrupted erasure is finished by <see cref="ContactErasureSweep"/>.
+    /// Erases the contact: when this answers, its key is destroyed and it is gone from every
+    /// query, so nothing of it can be read again — here or in any backup; a durable job
+    /// (<see cref="Erasure.ContactErasureJob"/>) removes the rows and stores the receipt.
     /// </summary>
     private static async Task<IResult> DeleteAsync(ApiCaller caller, CurrentCell cell, ContactErasure erasure, string id, CancellationToken ct)
     {

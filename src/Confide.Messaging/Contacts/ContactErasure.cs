@@ -1,31 +1,45 @@
 using Confide.Audit;
 using Confide.Crypto;
 using Confide.Data;
+using Confide.Data.Jobs;
 using Confide.Data.Model;
+using Confide.Messaging.Contacts.Erasure;
 using Confide.Platform;
 using Microsoft.EntityFrameworkCore;
 
 namespace Confide.Messaging.Contacts;
 
 /// <summary>
-/// Erases a contact (crypto-shredding) in three durable steps: a pending-erasure record is
-/// committed, the contact's key is destroyed, then the rows are deleted together with the
-/// record and the activity-log entry in one transaction. A crash after the first step leaves
-/// the record; <see cref="ContactErasureSweep"/> repeats the last two steps, which are safe to
-/// repeat: only the transaction that actually deletes the rows writes the entry.
+/// Erases a contact (crypto-shredding), the one path every erasure takes (ADR 0006,
+/// docs/privacy-operations.md). The acknowledgement is two small steps, whatever the subject's
+/// size: one transaction records the pending erasure with its activity-log entry, hides the
+/// contact and its conversations from every query, drops its lookup keys, opens the erasure
+/// request and enqueues the purge job; then the contact's key is destroyed. The purge
+/// (<see cref="ContactErasureJob"/>) deletes the rows in batches and finishes with
+/// <see cref="PrepareFinishAsync"/>'s transaction, which deletes the contact row and stores the receipt.
 /// </summary>
-internal sealed class ContactErasure(ContactKeyRing keys, ILookupIndex lookup, ActivityLog log, TimeProvider time, IEnumerable<IContactErasureCompletion> completions)
+internal sealed class ContactErasure(ContactKeyRing keys, JobQueue jobs, ActivityLog log, TimeProvider time, IEnumerable<IContactErasureCompletion> completions)
 {
     /// <summary>Erases the contact; returns its external id as it was (null when unreadable already).</summary>
     public async Task<string?> EraseAsync(CellDatabase cell, string workspaceId, string contactId, ActivityActor actor, CancellationToken cancellationToken)
     {
         var externalId = await ExternalIdAsync(cell, workspaceId, contactId, cancellationToken);
         await RecordPendingAsync(cell, workspaceId, contactId, actor, cancellationToken);
-        await ShredAndPurgeAsync(cell, workspaceId, contactId, cancellationToken, actor);
+        await keys.ShredAsync(cell.Region, workspaceId, contactId, cancellationToken);
+        foreach (var completion in completions)
+        {
+            await completion.AcknowledgedAsync(cell, workspaceId, contactId, cancellationToken);
+        }
+
+        jobs.Wake(cell);
         return externalId;
     }
 
-    /// <summary>Step 1: the durable note that this contact is being erased, and by whom. 404 for an unknown contact.</summary>
+    /// <summary>
+    /// Step 1: the durable note that this contact is being erased and by whom, its activity-log
+    /// entry, the contact hidden and the purge enqueued, in one transaction. 404 for an unknown
+    /// contact or one already being erased.
+    /// </summary>
     internal async Task RecordPendingAsync(CellDatabase cell, string workspaceId, string contactId, ActivityActor actor, CancellationToken cancellationToken)
     {
         // Read before the key goes, for the receipt; after a crash the key store no longer knows them.
@@ -33,83 +47,80 @@ internal sealed class ContactErasure(ContactKeyRing keys, ILookupIndex lookup, A
             .Select(k => k.KeyId.ToString()).Order(StringComparer.Ordinal));
         await cell.Writer.WriteAsync(async (db, ct) =>
         {
-            if (!await db.Contacts.InWorkspace(workspaceId).AnyAsync(c => c.Id == contactId, ct))
+            var contact = await db.Contacts.InWorkspace(workspaceId).FirstOrDefaultAsync(c => c.Id == contactId, ct)
+                ?? throw new ConfideException(ConfideError.NotFound("User"));
+            var now = time.GetUtcNow();
+            // The teammate's act, logged as it happens (with their address, sealed in the entry); the
+            // receipt names this entry. A visible contact is not being erased: this is its only entry.
+            var entry = await log.AppendAsync(db, cell, workspaceId, new ActivityEvent(
+                ActivityTypes.ContactDeletion, actor, "A contact was erased: its key was destroyed, and its records are deleted by a durable purge.",
+                new ActivityTarget("contact", contactId)), ct);
+            if (await db.PendingContactErasures.FirstOrDefaultAsync(p => p.ContactId == contactId, ct) is { } earlier)
             {
-                throw new ConfideException(ConfideError.NotFound("User"));
+                earlier.LogEntry ??= entry.Sequence; // left by an erasure interrupted before this version hid contacts
             }
-
-            if (!await db.PendingContactErasures.AnyAsync(p => p.ContactId == contactId, ct))
+            else
             {
                 db.PendingContactErasures.Add(new PendingContactErasure
                 {
-                    ContactId = contactId, WorkspaceId = workspaceId, RequestedAt = time.GetUtcNow(),
+                    ContactId = contactId, WorkspaceId = workspaceId, RequestedAt = now,
                     ActorType = actor.Type, ActorId = actor.Id, ActorVia = actor.Via, ActorTokenId = actor.TokenId, ContactKeyIds = keyIds,
+                    LogEntry = entry.Sequence,
                 });
+            }
+
+            // Gone for every reader from this commit on; its email or user id can be used by a new contact at once.
+            contact.ErasureStartedAt = now;
+            contact.EmailLookup = contact.ExternalIdLookup = contact.PhoneLookup = contact.VisitorLookup = null;
+            await db.Conversations.Where(c => c.WorkspaceId == workspaceId && c.ContactId == contactId)
+                .ExecuteUpdateAsync(s => s.SetProperty(c => c.ErasureStartedAt, now), ct);
+            await jobs.EnqueueAsync(db, ContactErasureJob.Request(workspaceId, contactId), ct);
+            foreach (var completion in completions)
+            {
+                await completion.StartAsync(db, cell, workspaceId, contactId, actor, ct);
             }
         }, cancellationToken);
     }
 
     /// <summary>
-    /// Steps 2 and 3, repeatable: destroys the key (a no-op once destroyed), then deletes the rows
-    /// and the pending record and logs the erasure, all in one transaction. Returns whether this
-    /// call deleted the rows (and so wrote the one activity-log entry). The entry names
-    /// <paramref name="requester"/> when the request itself finishes, else whom the record names.
+    /// Before the purge's last step: whatever the completions need from outside the database (the
+    /// signing key). Returns the last step's write: it deletes the contact row with its pending
+    /// note and completes the erasure (receipt), and does nothing when the row is gone already (a repeat).
     /// </summary>
-    internal async Task<bool> ShredAndPurgeAsync(CellDatabase cell, string workspaceId, string contactId, CancellationToken cancellationToken, ActivityActor? requester = null)
+    internal async Task<Func<ConfideDbContext, ErasureFacts, CancellationToken, Task>> PrepareFinishAsync(CellDatabase cell, CancellationToken cancellationToken)
     {
-        await keys.ShredAsync(cell.Region, workspaceId, contactId, cancellationToken);
-        var keyDestroyedAt = time.GetUtcNow();
-        var subjectReference = (await lookup.ForWorkspaceAsync(cell, workspaceId, cancellationToken)).ContactId(contactId);
         foreach (var completion in completions)
         {
             await completion.PrepareAsync(cell, cancellationToken);
         }
 
-        return await cell.Writer.WriteAsync(async (db, ct) =>
+        return async (db, facts, ct) =>
         {
+            var (workspaceId, contactId) = (facts.WorkspaceId, facts.ContactId);
             var pending = await db.PendingContactErasures.AsNoTracking().FirstOrDefaultAsync(p => p.ContactId == contactId && p.WorkspaceId == workspaceId, ct);
-            var categories = await CountAsync(db, workspaceId, contactId, ct);
-            // Conversations, parts, notes, tag links and the pending record go with the contact (cascades in the model).
-            var deleted = await db.Contacts.InWorkspace(workspaceId).Where(c => c.Id == contactId).ExecuteDeleteAsync(ct);
+            // Anything the handlers left (none, unless written meanwhile) goes with the contact: cascades in the model.
+            var deleted = await db.Contacts.IgnoreQueryFilters().Where(c => c.WorkspaceId == workspaceId && c.Id == contactId).ExecuteDeleteAsync(ct);
             if (deleted == 0)
             {
-                return false; // erased already, by a retry or another process
+                return; // erased already, by a repeat of this step
             }
 
-            // The teammate who asked may have been removed since: then Confide itself finishes it.
-            var actor = requester
-                ?? (pending is null || (pending.ActorType == ActivityActor.AdminType && !await db.Teammates.AnyAsync(t => t.WorkspaceId == workspaceId && t.Id == pending.ActorId, ct))
-                    ? ActivityActor.Confide
-                    : new ActivityActor(pending.ActorType, pending.ActorId, pending.ActorVia, TokenId: pending.ActorTokenId));
-            var entry = await log.AppendAsync(db, cell, workspaceId, new ActivityEvent(
+            // The teammate who asked may have been removed since: then Confide itself stands for them.
+            var actor = pending is null || (pending.ActorType == ActivityActor.AdminType && !await db.Teammates.AnyAsync(t => t.WorkspaceId == workspaceId && t.Id == pending.ActorId, ct))
+                ? ActivityActor.Confide
+                : new ActivityActor(pending.ActorType, pending.ActorId, pending.ActorVia, TokenId: pending.ActorTokenId);
+            // Only a record from before erasures were logged when acknowledged has no entry yet.
+            var logEntry = pending?.LogEntry ?? (await log.AppendAsync(db, cell, workspaceId, new ActivityEvent(
                 ActivityTypes.ContactDeletion, actor, "A contact was erased: its key was destroyed and its records deleted.",
-                new ActivityTarget("contact", contactId)), ct);
+                new ActivityTarget("contact", contactId)), ct)).Sequence;
             var erased = new ErasedContact(
-                workspaceId, contactId, subjectReference, categories,
+                workspaceId, contactId, facts.SubjectReference, facts.Counts,
                 pending?.ContactKeyIds is { Length: > 0 } ids ? ids.Split(',') : [],
-                pending?.RequestedAt ?? keyDestroyedAt, keyDestroyedAt, time.GetUtcNow(), entry.Sequence, actor);
+                pending?.RequestedAt ?? facts.KeyDestroyedAt, facts.KeyDestroyedAt, time.GetUtcNow(), logEntry, actor);
             foreach (var completion in completions)
             {
                 await completion.CompleteAsync(db, cell, erased, ct);
             }
-
-            return true;
-        }, cancellationToken);
-    }
-
-    /// <summary>What the delete is about to remove, per category, for the receipt (inside the erasing transaction).</summary>
-    private static async Task<IReadOnlyDictionary<string, long>> CountAsync(ConfideDbContext db, string workspaceId, string contactId, CancellationToken ct)
-    {
-        var contact = db.Contacts.InWorkspace(workspaceId).Where(c => c.Id == contactId);
-        var conversations = db.Conversations.Where(c => c.WorkspaceId == workspaceId && c.ContactId == contactId);
-        return new Dictionary<string, long>(StringComparer.Ordinal)
-        {
-            [ErasedCategories.ContactProfile] = await contact.LongCountAsync(ct),
-            [ErasedCategories.CustomAttributes] = await contact.LongCountAsync(c => c.EncryptedCustomAttributes != null, ct),
-            [ErasedCategories.Tags] = await db.ContactTags.LongCountAsync(t => t.WorkspaceId == workspaceId && t.ContactId == contactId, ct),
-            [ErasedCategories.Notes] = await db.Notes.LongCountAsync(n => n.WorkspaceId == workspaceId && n.ContactId == contactId, ct),
-            [ErasedCategories.Conversations] = await conversations.LongCountAsync(ct),
-            [ErasedCategories.ConversationParts] = await db.ConversationParts.LongCountAsync(p => conversations.Any(c => c.Id == p.ConversationId), ct),
         };
     }
 

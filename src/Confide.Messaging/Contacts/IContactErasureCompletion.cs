@@ -4,17 +4,29 @@ using Confide.Data;
 namespace Confide.Messaging.Contacts;
 
 /// <summary>
-/// What a finished erasure also does, in the same transaction as its final step: the privacy
-/// module completes the subject's erasure request and stores the signed receipt. Kept as a seam
-/// so Messaging does not depend on Privacy.
+/// What an erasure also does outside Messaging: when it is acknowledged, the privacy module opens
+/// the subject's erasure request (unless one is open); in the transaction of its final step, it
+/// completes that request and stores the signed receipt. Kept as a seam so Messaging does not
+/// depend on Privacy.
 /// </summary>
 public interface IContactErasureCompletion
 {
-    /// <summary>Before the writer: whatever needs I/O (the signing key), so the write itself does none.</summary>
-    Task PrepareAsync(CellDatabase cell, CancellationToken cancellationToken);
+    /// <summary>Inside the acknowledging transaction, after the contact was hidden.</summary>
+    Task StartAsync(ConfideDbContext db, CellDatabase cell, string workspaceId, string contactId, ActivityActor actor, CancellationToken cancellationToken) =>
+        Task.CompletedTask;
 
-    /// <summary>Inside the writer, after the rows were deleted and the erasure logged.</summary>
-    Task CompleteAsync(ConfideDbContext db, CellDatabase cell, ErasedContact erased, CancellationToken cancellationToken);
+    /// <summary>
+    /// After the acknowledging transaction committed and the key was destroyed, before the caller
+    /// is answered: what must not wait for the purge (files readable without the contact's key).
+    /// Must be quick and safe to repeat; the purge's handlers repeat it after a crash.
+    /// </summary>
+    Task AcknowledgedAsync(CellDatabase cell, string workspaceId, string contactId, CancellationToken cancellationToken) => Task.CompletedTask;
+
+    /// <summary>Before the purge's last write: whatever needs I/O (the signing key), so the write itself does none.</summary>
+    Task PrepareAsync(CellDatabase cell, CancellationToken cancellationToken) => Task.CompletedTask;
+
+    /// <summary>Inside the purge's last write, after the rows were deleted and the erasure logged.</summary>
+    Task CompleteAsync(ConfideDbContext db, CellDatabase cell, ErasedContact erased, CancellationToken cancellationToken) => Task.CompletedTask;
 }
 
 /// <summary>The facts of one erasure, as the receipt states them. Counts were taken just before the delete.</summary>

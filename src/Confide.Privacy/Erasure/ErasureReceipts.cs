@@ -11,13 +11,32 @@ using Microsoft.EntityFrameworkCore;
 namespace Confide.Privacy.Erasure;
 
 /// <summary>
-/// Completes an erasure on the privacy side, inside the transaction that deleted the contact's
-/// rows (from a request or from the sweep after a crash alike): the subject's open erasure request
-/// is completed — or, for an erasure asked directly (<c>DELETE /contacts/{id}</c>), one is recorded
-/// completed — and the signed receipt is stored.
+/// An erasure on the privacy side. When it is acknowledged, the subject has an open erasure
+/// request: theirs, or — for an erasure asked directly (<c>DELETE /contacts/{id}</c>,
+/// <c>user_delete_requests</c>, a bulk erase) — one recorded <c>in_progress</c>, whose id the
+/// caller can be given at once. In the purge's last transaction that request is completed and
+/// the signed receipt stored.
 /// </summary>
 internal sealed class ErasureReceipts(RegionSigningKeys signingKeys, ActivityLog log, TimeProvider time) : IContactErasureCompletion
 {
+    public async Task StartAsync(ConfideDbContext db, CellDatabase cell, string workspaceId, string contactId, ActivityActor actor, CancellationToken cancellationToken)
+    {
+        if (await OpenRequests(db, workspaceId, contactId).AnyAsync(cancellationToken))
+        {
+            return;
+        }
+
+        // The erasure's contact_deletion entry stands for it: entries of its own would only repeat it.
+        var now = time.GetUtcNow();
+        var due = LegalDeadline.Due(now);
+        db.PrivacyRequests.Add(new PrivacyRequest
+        {
+            Id = PublicIds.NewEntityId(time), WorkspaceId = workspaceId, Kind = PrivacyRequestKinds.Erasure, State = PrivacyRequestStates.InProgress,
+            ReceivedVia = PrivacyRequestChannels.Api, ContactId = contactId, SubjectIdentifierType = PrivacyRequestFields.ContactId,
+            ReceivedAt = now, DueAt = due, DeadlineAt = due, CreatedById = CreatedBy(actor), CreatedAt = now, UpdatedAt = now, OpenedByErasure = true,
+        });
+    }
+
     public Task PrepareAsync(CellDatabase cell, CancellationToken cancellationToken) =>
         signingKeys.SignerAsync(cell, SigningKeyPurposes.ActivityLog, cancellationToken);
 
@@ -53,13 +72,12 @@ internal sealed class ErasureReceipts(RegionSigningKeys signingKeys, ActivityLog
     private async Task<PrivacyRequest> CompleteRequestAsync(ConfideDbContext db, CellDatabase cell, ErasedContact erased, CancellationToken ct)
     {
         var now = time.GetUtcNow();
-        var request = await db.PrivacyRequests
-            .Where(r => r.WorkspaceId == erased.WorkspaceId && r.ContactId == erased.ContactId && r.Kind == PrivacyRequestKinds.Erasure && PrivacyRequestStates.Open.Contains(r.State))
+        var request = await OpenRequests(db, erased.WorkspaceId, erased.ContactId)
             .OrderBy(r => r.ReceivedAt).ThenBy(r => r.Id)
             .FirstOrDefaultAsync(ct);
         if (request is null)
         {
-            // Asked directly (DELETE /contacts/{id}, user_delete_requests, the sweep after either): the
+            // Only for an erasure acknowledged before requests were opened at once (an upgrade): the
             // request is recorded already completed. Its log entry is the contact_deletion entry the
             // receipt names; a creation and a state change of their own would only repeat it.
             var due = LegalDeadline.Due(erased.RequestedAt);
@@ -68,6 +86,7 @@ internal sealed class ErasureReceipts(RegionSigningKeys signingKeys, ActivityLog
                 Id = PublicIds.NewEntityId(time), WorkspaceId = erased.WorkspaceId, Kind = PrivacyRequestKinds.Erasure, State = PrivacyRequestStates.Completed,
                 ReceivedVia = PrivacyRequestChannels.Api, ContactId = erased.ContactId, SubjectIdentifierType = PrivacyRequestFields.ContactId,
                 ReceivedAt = erased.RequestedAt, DueAt = due, DeadlineAt = due, CreatedById = CreatedBy(erased.Actor), CreatedAt = now, UpdatedAt = now, ClosedAt = now,
+                OpenedByErasure = true,
             };
             db.PrivacyRequests.Add(request);
             return request;
@@ -81,6 +100,11 @@ internal sealed class ErasureReceipts(RegionSigningKeys signingKeys, ActivityLog
         request.EncryptedSubjectEmail = null;
         request.EncryptedSubjectExternalId = null;
         request.EncryptedSubjectPhone = null;
+        if (request.OpenedByErasure)
+        {
+            return request;
+        }
+
         await log.AppendAsync(db, cell, erased.WorkspaceId, new ActivityEvent(
             ActivityTypes.PrivacyRequestStateChange, erased.Actor, $"A privacy request (erasure) went from {from} to {PrivacyRequestStates.Completed}.", Target(request.Id),
             new JsonObject
@@ -90,6 +114,10 @@ internal sealed class ErasureReceipts(RegionSigningKeys signingKeys, ActivityLog
             }), ct);
         return request;
     }
+
+    /// <summary>The subject's open erasure requests; the oldest is the one an erasure answers.</summary>
+    public static IQueryable<PrivacyRequest> OpenRequests(ConfideDbContext db, string workspaceId, string contactId) =>
+        db.PrivacyRequests.Where(r => r.WorkspaceId == workspaceId && r.ContactId == contactId && r.Kind == PrivacyRequestKinds.Erasure && PrivacyRequestStates.Open.Contains(r.State));
 
     /// <summary>The teammate who asked; Confide itself (or the command line) otherwise, by its fixed name.</summary>
     private static string CreatedBy(ActivityActor actor) => actor.Id.Length <= 24 ? actor.Id : actor.Type;

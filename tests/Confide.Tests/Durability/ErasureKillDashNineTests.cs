@@ -9,9 +9,10 @@ using Confide.Tests.Infrastructure;
 namespace Confide.Tests.Durability;
 
 /// <summary>
-/// SIGKILL while contacts are being erased: after the restart no contact is left half erased
-/// (unreadable but present), every acknowledged erasure stands, and each erased contact has
-/// exactly one activity-log entry, whether the request or the start-up sweep finished it.
+/// SIGKILL while contacts are being erased and purged (one row per purge step, so purges are cut
+/// mid-way): after the restart no contact is left half erased (unreadable but present), every
+/// acknowledged erasure stands with exactly one activity-log entry, and every cut purge resumes
+/// and stores its receipt.
 /// </summary>
 public sealed class ErasureKillDashNineTests
 {
@@ -23,6 +24,7 @@ public sealed class ErasureKillDashNineTests
         var postgres = await TestPostgres.DatabaseForAsync(provider);
 
         using var server = new ServerProcess(postgres);
+        server.Configure("Confide:Erasure:PurgeBatchSize", "1");
         try
         {
             await server.StartAsync();
@@ -33,7 +35,10 @@ public sealed class ErasureKillDashNineTests
                 await Parallel.ForEachAsync(Enumerable.Range(0, Contacts), new ParallelOptions { MaxDegreeOfParallelism = 8 }, async (i, ct) =>
                 {
                     using var response = await creator.PostAsJsonAsync("contacts", new { external_id = $"erase-{i}", role = "lead" }, ct);
-                    contacts.Add((await response.JsonAsync()).Str("id"));
+                    var id = (await response.JsonAsync()).Str("id");
+                    using var conversation = await creator.PostAsJsonAsync("conversations", new { from = new { type = "lead", id }, body = "Hello" }, ct);
+                    conversation.EnsureSuccessStatusCode();
+                    contacts.Add(id);
                 });
             }
 
@@ -69,7 +74,8 @@ public sealed class ErasureKillDashNineTests
 
             await server.StartAsync();
             using var reader = server.ClientFor(Region.Eu, token);
-            var states = await Poll.UntilAsync(
+            // Every erasure whose first transaction committed is hidden and logged exactly once; the others left no trace.
+            var (states, entries) = await Poll.UntilAsync(
                 async () =>
                 {
                     var seen = new Dictionary<string, HttpStatusCode>();
@@ -79,11 +85,11 @@ public sealed class ErasureKillDashNineTests
                         seen[id] = response.StatusCode;
                     }
 
-                    return seen;
+                    return (seen, await ErasureEntriesAsync(reader));
                 },
-                seen => seen.Values.All(s => s != HttpStatusCode.Gone), TimeSpan.FromMinutes(3), "no contact left half erased");
+                s => s.seen.All(p => p.Value == HttpStatusCode.OK ? !s.Item2.ContainsKey(p.Key) : s.Item2.GetValueOrDefault(p.Key) == 1),
+                TimeSpan.FromMinutes(3), "every hidden contact's purge to finish");
 
-            var entries = await ErasureEntriesAsync(reader);
             foreach (var (id, status) in states)
             {
                 Assert.True(status is HttpStatusCode.OK or HttpStatusCode.NotFound, $"{id}: {status}");
@@ -91,6 +97,12 @@ public sealed class ErasureKillDashNineTests
             }
 
             Assert.All(acknowledged, id => Assert.Equal(HttpStatusCode.NotFound, states[id]));
+
+            // The purges cut by the kill resume and each stores its receipt.
+            foreach (var id in states.Where(s => s.Value == HttpStatusCode.NotFound).Select(s => s.Key))
+            {
+                await reader.WaitForPurgeAsync(id);
+            }
             Assert.All(contacts.Except(sent), id => Assert.DoesNotContain(id, entries.Keys));
         }
         finally

@@ -105,6 +105,7 @@ public sealed class PrivacyRequestApiTests(Servers servers)
 
         // The erasure completes its request (with the receipt); there is nothing left to complete by hand.
         await (await api.DeleteAsync($"contacts/{contactId}")).JsonAsync();
+        await api.WaitForPurgeAsync(contactId);
         var completed = await (await api.GetAsync($"confide/privacy_requests/{id}")).JsonAsync();
         Assert.Equal(("completed", contactId), (completed.Str("state"), completed.Str("contact_id")));
         await (await api.PostAsync($"confide/privacy_requests/{id}/complete", null)).ErrorAsync(HttpStatusCode.Conflict, "conflict");

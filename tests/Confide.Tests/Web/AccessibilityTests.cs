@@ -20,6 +20,7 @@ public sealed class AccessibilityTests(Servers servers)
     {
         ["/Pages/App/Inbox/Events.cshtml"] = "an event stream for the inbox's live updates",
         ["/Pages/App/Logout.cshtml"] = "a form target; a GET redirects to the inbox",
+        ["/Pages/App/Privacy/ExportDownload.cshtml"] = "an export's archive, downloaded through its link",
     };
 
     [Fact]
@@ -35,7 +36,7 @@ public sealed class AccessibilityTests(Servers servers)
         await (await api.PostJsonAsync($"conversations/{closed}/parts", new { message_type = "close", type = "admin", admin_id = workspace.OwnerId, body = "Glad to hear it." })).JsonAsync();
         // Privacy requests: one overdue, one extended and in progress, one refused.
         var now = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
-        await (await api.PostJsonAsync("confide/privacy_requests", new { kind = "access", received_via = "email", contact_id = contactId, received_at = now - (40 * 86_400) })).JsonAsync();
+        var access = (await (await api.PostJsonAsync("confide/privacy_requests", new { kind = "access", received_via = "email", contact_id = contactId, received_at = now - (40 * 86_400) })).JsonAsync()).Str("id");
         var extended = (await (await api.PostJsonAsync("confide/privacy_requests", new { kind = "erasure", received_via = "web_form", email = "vera@example.com" })).JsonAsync()).Str("id");
         await (await api.PostJsonAsync($"confide/privacy_requests/{extended}/extend", new { reason = "Several requests at once" })).JsonAsync();
         await (await api.PostAsync($"confide/privacy_requests/{extended}/verify", null)).JsonAsync();
@@ -84,6 +85,13 @@ public sealed class AccessibilityTests(Servers servers)
         await ScanAsync("Settings/Messenger", $"/app/settings/messenger{query}");
         await ScanAsync("Privacy/Index", $"/app/privacy{query}");
         await page.ScreenshotAsync(new() { Path = DocsScreenshots.PathFor("privacy-centre.png"), FullPage = true });
+        await ScanAsync("Privacy/Request", $"/app/privacy/requests/{access}{query}");
+        await ScanAsync("Privacy/Request", $"/app/privacy/requests/{extended}{query}");
+        await ScanAsync("Privacy/BulkErase", $"/app/privacy/bulk-erase{query}");
+        await page.FillAsync("#bulk-ids", contactId);
+        await page.ClickAsync("#bulk-preview");
+        await page.Locator("#bulk-preview-count").WaitForAsync();
+        violations.AddRange(await Axe.SeriousViolationsAsync(page.MainFrame, "/app/privacy/bulk-erase (dry run)"));
         await ScanAsync("Reauthenticate", $"/app/reauthenticate");
         await ScanAsync("Error", $"/app/inbox/no-such-conversation{query}");
         await ScanAsync("Invitations", "/app/invitations");

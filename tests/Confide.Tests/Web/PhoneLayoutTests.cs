@@ -27,6 +27,9 @@ public sealed class PhoneLayoutTests(Servers servers)
             from = new { type = "user", id = contactId },
             body = "Hi! My order #1042 has not arrived yet. The tracking page https://example.com/track/1042-with-a-rather-long-address says it left the depot.",
         })).JsonAsync()).Str("conversation_id");
+        var erasure = (await (await api.PostJsonAsync("confide/privacy_requests", new { kind = "erasure", received_via = "email", contact_id = contactId })).JsonAsync()).Str("id");
+        await (await api.PostAsync($"confide/privacy_requests/{erasure}/verify", null)).JsonAsync();
+        await (await api.PostAsync($"confide/privacy_requests/{erasure}/start", null)).JsonAsync();
         await using var chromium = await HeadlessChromium.LaunchAsync();
         var page = await chromium.NewPageAsync(server.BaseUrl(Region.Eu), HeadlessChromium.Phone());
 
@@ -34,7 +37,7 @@ public sealed class PhoneLayoutTests(Servers servers)
         await AssertFitsAsync(page, "/app/login");
         await PasskeyTests.SignInWithPasswordAsync(page, workspace.OwnerEmail);
         var query = $"?workspace={workspace.Id}";
-        foreach (var path in new[] { $"/app/inbox{query}", $"/app/activity{query}", $"/app/security{query}", $"/app/settings/security{query}", $"/app/settings/messenger{query}", $"/app/privacy{query}", "/app/no-such-page" })
+        foreach (var path in new[] { $"/app/inbox{query}", $"/app/activity{query}", $"/app/security{query}", $"/app/settings/security{query}", $"/app/settings/messenger{query}", $"/app/privacy{query}", $"/app/privacy/requests/{erasure}{query}", $"/app/privacy/bulk-erase{query}", "/app/no-such-page" })
         {
             await page.GotoAsync(path);
             await AssertFitsAsync(page, path);

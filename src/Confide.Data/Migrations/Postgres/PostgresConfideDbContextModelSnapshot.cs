@@ -178,6 +178,9 @@ namespace Confide.Data.Migrations.Postgres
                     b.Property<byte[]>("EncryptedPhone")
                         .HasColumnType("bytea");
 
+                    b.Property<DateTimeOffset?>("ErasureStartedAt")
+                        .HasColumnType("timestamp with time zone");
+
                     b.Property<string>("ExternalIdLookup")
                         .HasColumnType("text");
 
@@ -266,6 +269,9 @@ namespace Confide.Data.Migrations.Postgres
 
                     b.Property<byte[]>("EncryptedTitle")
                         .HasColumnType("bytea");
+
+                    b.Property<DateTimeOffset?>("ErasureStartedAt")
+                        .HasColumnType("timestamp with time zone");
 
                     b.Property<int>("PartCount")
                         .HasColumnType("integer");
@@ -626,6 +632,9 @@ namespace Confide.Data.Migrations.Postgres
                         .HasMaxLength(1000)
                         .HasColumnType("character varying(1000)");
 
+                    b.Property<long?>("LogEntry")
+                        .HasColumnType("bigint");
+
                     b.Property<DateTimeOffset>("RequestedAt")
                         .HasColumnType("timestamp with time zone");
 
@@ -687,6 +696,9 @@ namespace Confide.Data.Migrations.Postgres
                         .IsRequired()
                         .HasMaxLength(16)
                         .HasColumnType("character varying(16)");
+
+                    b.Property<bool>("OpenedByErasure")
+                        .HasColumnType("boolean");
 
                     b.Property<DateTimeOffset>("ReceivedAt")
                         .HasColumnType("timestamp with time zone");
@@ -1145,15 +1157,6 @@ namespace Confide.Data.Migrations.Postgres
                     b.Property<DateTimeOffset>("CreatedAt")
                         .HasColumnType("timestamp with time zone");
 
-                    b.Property<DateTimeOffset?>("DeletedAt")
-                        .HasColumnType("timestamp with time zone");
-
-                    b.Property<DateTimeOffset?>("DeletionDueAt")
-                        .HasColumnType("timestamp with time zone");
-
-                    b.Property<DateTimeOffset?>("DeletionScheduledAt")
-                        .HasColumnType("timestamp with time zone");
-
                     b.Property<string>("IpAllowlist")
                         .HasMaxLength(4000)
                         .HasColumnType("character varying(4000)");
@@ -1187,71 +1190,6 @@ namespace Confide.Data.Migrations.Postgres
                     b.HasKey("Id");
 
                     b.ToTable("Workspaces");
-                });
-
-            modelBuilder.Entity("Confide.Data.Model.WorkspaceDeletion", b =>
-                {
-                    b.Property<string>("Id")
-                        .HasMaxLength(24)
-                        .HasColumnType("character varying(24)");
-
-                    b.Property<long>("ActivityLogLeafIndex")
-                        .HasColumnType("bigint");
-
-                    b.Property<string>("ActivityLogRootHash")
-                        .HasMaxLength(64)
-                        .HasColumnType("character varying(64)");
-
-                    b.Property<long?>("ActivityLogTreeSize")
-                        .HasColumnType("bigint");
-
-                    b.Property<string>("Categories")
-                        .HasMaxLength(4000)
-                        .HasColumnType("character varying(4000)");
-
-                    b.Property<DateTimeOffset?>("CompletedAt")
-                        .HasColumnType("timestamp with time zone");
-
-                    b.Property<long>("ContactKeysDestroyed")
-                        .HasColumnType("bigint");
-
-                    b.Property<string>("DestroyedKeyIds")
-                        .IsRequired()
-                        .HasMaxLength(4000)
-                        .HasColumnType("character varying(4000)");
-
-                    b.Property<byte[]>("EncryptedNotice")
-                        .HasColumnType("bytea");
-
-                    b.Property<DateTimeOffset>("KeyDestroyedAt")
-                        .HasColumnType("timestamp with time zone");
-
-                    b.Property<string>("Region")
-                        .IsRequired()
-                        .HasMaxLength(16)
-                        .HasColumnType("character varying(16)");
-
-                    b.Property<DateTimeOffset>("RequestedAt")
-                        .HasColumnType("timestamp with time zone");
-
-                    b.Property<byte[]>("Signature")
-                        .HasColumnType("bytea");
-
-                    b.Property<string>("SigningKeyId")
-                        .HasMaxLength(32)
-                        .HasColumnType("character varying(32)");
-
-                    b.Property<string>("WorkspaceId")
-                        .IsRequired()
-                        .HasMaxLength(32)
-                        .HasColumnType("character varying(32)");
-
-                    b.HasKey("Id");
-
-                    b.HasIndex("WorkspaceId")
-                        .IsUnique();
-
-                    b.ToTable("WorkspaceDeletions");
                 });
 
             modelBuilder.Entity("Confide.Data.Model.WorkspaceKey", b =>

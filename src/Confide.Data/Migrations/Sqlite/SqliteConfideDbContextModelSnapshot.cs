@@ -173,6 +173,9 @@ namespace Confide.Data.Migrations.Sqlite
                     b.Property<byte[]>("EncryptedPhone")
                         .HasColumnType("BLOB");
 
+                    b.Property<long?>("ErasureStartedAt")
+                        .HasColumnType("INTEGER");
+
                     b.Property<string>("ExternalIdLookup")
                         .HasColumnType("TEXT");
 
@@ -261,6 +264,9 @@ namespace Confide.Data.Migrations.Sqlite
 
                     b.Property<byte[]>("EncryptedTitle")
                         .HasColumnType("BLOB");
+
+                    b.Property<long?>("ErasureStartedAt")
+                        .HasColumnType("INTEGER");
 
                     b.Property<int>("PartCount")
                         .HasColumnType("INTEGER");
@@ -621,6 +627,9 @@ namespace Confide.Data.Migrations.Sqlite
                         .HasMaxLength(1000)
                         .HasColumnType("TEXT");
 
+                    b.Property<long?>("LogEntry")
+                        .HasColumnType("INTEGER");
+
                     b.Property<long>("RequestedAt")
                         .HasColumnType("INTEGER");
 
@@ -682,6 +691,9 @@ namespace Confide.Data.Migrations.Sqlite
                         .IsRequired()
                         .HasMaxLength(16)
                         .HasColumnType("TEXT");
+
+                    b.Property<bool>("OpenedByErasure")
+                        .HasColumnType("INTEGER");
 
                     b.Property<long>("ReceivedAt")
                         .HasColumnType("INTEGER");
@@ -1140,15 +1152,6 @@ namespace Confide.Data.Migrations.Sqlite
                     b.Property<long>("CreatedAt")
                         .HasColumnType("INTEGER");
 
-                    b.Property<long?>("DeletedAt")
-                        .HasColumnType("INTEGER");
-
-                    b.Property<long?>("DeletionDueAt")
-                        .HasColumnType("INTEGER");
-
-                    b.Property<long?>("DeletionScheduledAt")
-                        .HasColumnType("INTEGER");
-
                     b.Property<string>("IpAllowlist")
                         .HasMaxLength(4000)
                         .HasColumnType("TEXT");
@@ -1182,71 +1185,6 @@ namespace Confide.Data.Migrations.Sqlite
                     b.HasKey("Id");
 
                     b.ToTable("Workspaces");
-                });
-
-            modelBuilder.Entity("Confide.Data.Model.WorkspaceDeletion", b =>
-                {
-                    b.Property<string>("Id")
-                        .HasMaxLength(24)
-                        .HasColumnType("TEXT");
-
-                    b.Property<long>("ActivityLogLeafIndex")
-                        .HasColumnType("INTEGER");
-
-                    b.Property<string>("ActivityLogRootHash")
-                        .HasMaxLength(64)
-                        .HasColumnType("TEXT");
-
-                    b.Property<long?>("ActivityLogTreeSize")
-                        .HasColumnType("INTEGER");
-
-                    b.Property<string>("Categories")
-                        .HasMaxLength(4000)
-                        .HasColumnType("TEXT");
-
-                    b.Property<long?>("CompletedAt")
-                        .HasColumnType("INTEGER");
-
-                    b.Property<long>("ContactKeysDestroyed")
-                        .HasColumnType("INTEGER");
-
-                    b.Property<string>("DestroyedKeyIds")
-                        .IsRequired()
-                        .HasMaxLength(4000)
-                        .HasColumnType("TEXT");
-
-                    b.Property<byte[]>("EncryptedNotice")
-                        .HasColumnType("BLOB");
-
-                    b.Property<long>("KeyDestroyedAt")
-                        .HasColumnType("INTEGER");
-
-                    b.Property<string>("Region")
-                        .IsRequired()
-                        .HasMaxLength(16)
-                        .HasColumnType("TEXT");
-
-                    b.Property<long>("RequestedAt")
-                        .HasColumnType("INTEGER");
-
-                    b.Property<byte[]>("Signature")
-                        .HasColumnType("BLOB");
-
-                    b.Property<string>("SigningKeyId")
-                        .HasMaxLength(32)
-                        .HasColumnType("TEXT");
-
-                    b.Property<string>("WorkspaceId")
-                        .IsRequired()
-                        .HasMaxLength(32)
-                        .HasColumnType("TEXT");
-
-                    b.HasKey("Id");
-
-                    b.HasIndex("WorkspaceId")
-                        .IsUnique();
-
-                    b.ToTable("WorkspaceDeletions");
                 });
 
             modelBuilder.Entity("Confide.Data.Model.WorkspaceKey", b =>

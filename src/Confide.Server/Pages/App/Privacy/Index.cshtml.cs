@@ -12,7 +12,8 @@ namespace Confide.Server.Pages.App.Privacy;
 /// <summary>
 /// The privacy centre: data-subject requests with their deadlines (overdue and due within seven
 /// days counted at the top), filtered by state and deadline, a form to record one, and the
-/// transitions — the same commands and checks as <c>/confide/privacy_requests</c>.
+/// transitions — the same commands and checks as <c>/confide/privacy_requests</c>. Each request
+/// links to its page (<see cref="RequestModel"/>): export, erase now, receipt.
 /// </summary>
 [PagePermission(Permissions.PrivacyRequestsManage)]
 public sealed class IndexModel(TeammateMemberships memberships, CurrentCell cell, PrivacyRequestCommands commands, PrivacyRequestQueries queries)
@@ -132,6 +133,14 @@ public sealed class IndexModel(TeammateMemberships memberships, CurrentCell cell
 
     /// <summary>The actions the page offers for a request in <paramref name="state"/>.</summary>
     public static bool Offers(string state, string action) => PrivacyRequestTransitions.CanApply(state, action);
+
+    /// <summary>An access request whose subject was found: its page starts the export and downloads it.</summary>
+    public static bool OffersExport(PrivacyRequestView request) =>
+        request.Kind == PrivacyRequestKinds.Access && request.SubjectFound && PrivacyRequestStates.IsOpen(request.State);
+
+    /// <summary>An erasure request in progress whose subject was found: its page erases them.</summary>
+    public static bool OffersErasure(PrivacyRequestView request) =>
+        request.Kind == PrivacyRequestKinds.Erasure && request.SubjectFound && request.State == PrivacyRequestStates.InProgress;
 
     private async Task<IActionResult> ShowAsync(CancellationToken ct)
     {

@@ -1,0 +1,34 @@
+using Confide.Data;
+
+namespace Confide.Messaging.Contacts.Erasure;
+
+/// <summary>
+/// One module's share of a subject's data: which stored entities it answers for, how many
+/// records it holds about a contact (for the receipt), and how to erase them in bounded batches.
+/// Every handler registered with <see cref="SubjectDataHandlerRegistration.AddSubjectDataHandler{T}"/>
+/// runs in each erasure's purge (<see cref="ContactErasureJob"/>), in registration order; a test
+/// fails when an entity holding a contact's personal data is claimed by no handler. What the same
+/// entities contribute to an access export is declared in the export's layout (Privacy).
+/// </summary>
+public interface ISubjectDataHandler
+{
+    /// <summary>The name this handler's count has in the receipt (e.g. <c>conversation_parts</c>).</summary>
+    string Category { get; }
+
+    /// <summary>The entity classes whose rows about a contact this handler erases.</summary>
+    IReadOnlyCollection<Type> Entities { get; }
+
+    /// <summary>Adds this handler's record counts for the contact to <paramref name="counts"/>, before anything is erased.</summary>
+    Task CountAsync(ConfideDbContext db, string workspaceId, string contactId, IDictionary<string, long> counts, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Reads (outside the writer) the next batch of at most <paramref name="batchSize"/> records to
+    /// erase, and returns the write that erases them — run in the purge step's transaction, so it
+    /// must be cheap and safe to repeat — or null when nothing of the contact is left here. Work
+    /// outside the database (files) belongs here, before the write, and must be safe to repeat.
+    /// </summary>
+    Task<SubjectDataBatch?> NextBatchAsync(CellDatabase cell, string workspaceId, string contactId, int batchSize, CancellationToken cancellationToken);
+}
+
+/// <summary>One batch of a handler: how many records it removes and the write that removes them.</summary>
+public sealed record SubjectDataBatch(int Count, Func<ConfideDbContext, CancellationToken, Task> Write);

@@ -1,0 +1,112 @@
+using Confide.Data;
+using Confide.Data.Model;
+using Microsoft.EntityFrameworkCore;
+
+namespace Confide.Messaging.Contacts.Erasure;
+
+/// <summary>
+/// The contact record itself. It is deleted last, by the purge's final step together with the
+/// erasure's activity-log entry, so this handler only counts; its pending-erasure note goes with it.
+/// </summary>
+internal sealed class ContactProfileData : ISubjectDataHandler
+{
+    public string Category => ErasedCategories.ContactProfile;
+
+    public IReadOnlyCollection<Type> Entities { get; } = [typeof(Contact), typeof(PendingContactErasure)];
+
+    public async Task CountAsync(ConfideDbContext db, string workspaceId, string contactId, IDictionary<string, long> counts, CancellationToken cancellationToken)
+    {
+        var contact = db.Contacts.IgnoreQueryFilters().Where(c => c.WorkspaceId == workspaceId && c.Id == contactId);
+        counts[ErasedCategories.ContactProfile] = await contact.LongCountAsync(cancellationToken);
+        counts[ErasedCategories.CustomAttributes] = await contact.LongCountAsync(c => c.EncryptedCustomAttributes != null, cancellationToken);
+    }
+
+    public Task<SubjectDataBatch?> NextBatchAsync(CellDatabase cell, string workspaceId, string contactId, int batchSize, CancellationToken cancellationToken) =>
+        Task.FromResult<SubjectDataBatch?>(null);
+}
+
+/// <summary>Every part of the contact's conversations, in batches along the (conversation, sequence) index.</summary>
+internal sealed class ConversationPartData : ISubjectDataHandler
+{
+    public string Category => ErasedCategories.ConversationParts;
+
+    public IReadOnlyCollection<Type> Entities { get; } = [typeof(ConversationPart)];
+
+    public async Task CountAsync(ConfideDbContext db, string workspaceId, string contactId, IDictionary<string, long> counts, CancellationToken cancellationToken) =>
+        counts[Category] = await Parts(db, workspaceId, contactId).LongCountAsync(cancellationToken);
+
+    public async Task<SubjectDataBatch?> NextBatchAsync(CellDatabase cell, string workspaceId, string contactId, int batchSize, CancellationToken cancellationToken)
+    {
+        await using var db = cell.CreateReadContext();
+        var ids = await Parts(db, workspaceId, contactId)
+            .OrderBy(p => p.ConversationId).ThenBy(p => p.Sequence)
+            .Select(p => p.Id).Take(batchSize).ToListAsync(cancellationToken);
+        return ids.Count == 0 ? null : new(ids.Count, (w, ct) => w.ConversationParts.Where(p => ids.Contains(p.Id)).ExecuteDeleteAsync(ct));
+    }
+
+    private static IQueryable<ConversationPart> Parts(ConfideDbContext db, string workspaceId, string contactId)
+    {
+        var conversations = db.Conversations.IgnoreQueryFilters().Where(c => c.WorkspaceId == workspaceId && c.ContactId == contactId).Select(c => c.Id);
+        return db.ConversationParts.Where(p => conversations.Contains(p.ConversationId));
+    }
+}
+
+/// <summary>The contact's conversations, once their parts are gone.</summary>
+internal sealed class ConversationData : ISubjectDataHandler
+{
+    public string Category => ErasedCategories.Conversations;
+
+    public IReadOnlyCollection<Type> Entities { get; } = [typeof(Conversation)];
+
+    public async Task CountAsync(ConfideDbContext db, string workspaceId, string contactId, IDictionary<string, long> counts, CancellationToken cancellationToken) =>
+        counts[Category] = await Of(db, workspaceId, contactId).LongCountAsync(cancellationToken);
+
+    public async Task<SubjectDataBatch?> NextBatchAsync(CellDatabase cell, string workspaceId, string contactId, int batchSize, CancellationToken cancellationToken)
+    {
+        await using var db = cell.CreateReadContext();
+        var ids = await Of(db, workspaceId, contactId).OrderBy(c => c.Id).Select(c => c.Id).Take(batchSize).ToListAsync(cancellationToken);
+        // Any part left behind goes with its conversation (a cascade in the model).
+        return ids.Count == 0 ? null : new(ids.Count, (w, ct) => w.Conversations.IgnoreQueryFilters().Where(c => ids.Contains(c.Id)).ExecuteDeleteAsync(ct));
+    }
+
+    private static IQueryable<Conversation> Of(ConfideDbContext db, string workspaceId, string contactId) =>
+        db.Conversations.IgnoreQueryFilters().Where(c => c.WorkspaceId == workspaceId && c.ContactId == contactId);
+}
+
+/// <summary>Teammates' notes about the contact.</summary>
+internal sealed class NoteData : ISubjectDataHandler
+{
+    public string Category => ErasedCategories.Notes;
+
+    public IReadOnlyCollection<Type> Entities { get; } = [typeof(Note)];
+
+    public async Task CountAsync(ConfideDbContext db, string workspaceId, string contactId, IDictionary<string, long> counts, CancellationToken cancellationToken) =>
+        counts[Category] = await db.Notes.LongCountAsync(n => n.WorkspaceId == workspaceId && n.ContactId == contactId, cancellationToken);
+
+    public async Task<SubjectDataBatch?> NextBatchAsync(CellDatabase cell, string workspaceId, string contactId, int batchSize, CancellationToken cancellationToken)
+    {
+        await using var db = cell.CreateReadContext();
+        var ids = await db.Notes.Where(n => n.WorkspaceId == workspaceId && n.ContactId == contactId)
+            .OrderBy(n => n.Id).Select(n => n.Id).Take(batchSize).ToListAsync(cancellationToken);
+        return ids.Count == 0 ? null : new(ids.Count, (w, ct) => w.Notes.Where(n => ids.Contains(n.Id)).ExecuteDeleteAsync(ct));
+    }
+}
+
+/// <summary>The tags applied to the contact (the tags themselves are the workspace's).</summary>
+internal sealed class ContactTagData : ISubjectDataHandler
+{
+    public string Category => ErasedCategories.Tags;
+
+    public IReadOnlyCollection<Type> Entities { get; } = [typeof(ContactTag)];
+
+    public async Task CountAsync(ConfideDbContext db, string workspaceId, string contactId, IDictionary<string, long> counts, CancellationToken cancellationToken) =>
+        counts[Category] = await db.ContactTags.LongCountAsync(t => t.WorkspaceId == workspaceId && t.ContactId == contactId, cancellationToken);
+
+    public async Task<SubjectDataBatch?> NextBatchAsync(CellDatabase cell, string workspaceId, string contactId, int batchSize, CancellationToken cancellationToken)
+    {
+        await using var db = cell.CreateReadContext();
+        var tagIds = await db.ContactTags.Where(t => t.WorkspaceId == workspaceId && t.ContactId == contactId)
+            .OrderBy(t => t.TagId).Select(t => t.TagId).Take(batchSize).ToListAsync(cancellationToken);
+        return tagIds.Count == 0 ? null : new(tagIds.Count, (w, ct) => w.ContactTags.Where(t => t.ContactId == contactId && tagIds.Contains(t.TagId)).ExecuteDeleteAsync(ct));
+    }
+}
