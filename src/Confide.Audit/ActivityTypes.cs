@@ -53,6 +53,9 @@ public static class ActivityTypes
     public const string SubjectExportCreation = "subject_export_creation";
     public const string SubjectExportDownload = "subject_export_download";
     public const string ContactsBulkDeletion = "contacts_bulk_deletion";
+    public const string WorkspaceDeletionScheduled = "workspace_deletion_scheduled";
+    public const string WorkspaceDeletionCancelled = "workspace_deletion_cancelled";
+    public const string WorkspaceDeletionCompleted = "workspace_deletion_completed";
 
     public static IReadOnlyList<string> All { get; } =
     [
@@ -64,5 +67,6 @@ public static class ActivityTypes
         MessengerApiSecretDeletion, AdminInvitationAcceptance, AdminNameChange, ConversationPartCreation, ContactNoteCreation,
         PrivacyRequestCreation, PrivacyRequestStateChange, PrivacyRequestDeadlineExtension, SubjectExportCreation, SubjectExportDownload,
         ContactsBulkDeletion,
+        WorkspaceDeletionScheduled, WorkspaceDeletionCancelled, WorkspaceDeletionCompleted,
     ];
 }

@@ -178,6 +178,16 @@ public sealed class ContactKeyStore
         return keys;
     }
 
+    /// <summary>How many key versions the contacts of a workspace hold (for a workspace-deletion receipt).</summary>
+    public async Task<long> CountAsync(string workspaceId, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenConnectionAsync(cancellationToken);
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT count(*) FROM contact_keys WHERE workspace_id = $w";
+        command.Parameters.AddWithValue("$w", workspaceId);
+        return (long)(await command.ExecuteScalarAsync(cancellationToken))!;
+    }
+
     /// <summary>Replaces a key's wrapped bytes if they are still <paramref name="expected"/>; false when another process changed them first.</summary>
     public async Task<bool> ReplaceWrappedAsync(Guid keyId, byte[] expected, byte[] replacement, CancellationToken cancellationToken)
     {

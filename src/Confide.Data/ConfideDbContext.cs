@@ -49,6 +49,7 @@ public abstract class ConfideDbContext(DbContextOptions options) : IdentityDbCon
     public DbSet<PrivacyRequest> PrivacyRequests => Set<PrivacyRequest>();
     public DbSet<ErasureReceipt> ErasureReceipts => Set<ErasureReceipt>();
     public DbSet<Job> Jobs => Set<Job>();
+    public DbSet<WorkspaceDeletion> WorkspaceDeletions => Set<WorkspaceDeletion>();
 
     /// <summary>Runs <paramref name="action"/> once, after this rented context is disposed (a read lane frees its connection).</summary>
     internal void OnDisposed(Action action) => _onDisposed = action;
@@ -315,6 +316,7 @@ public abstract class ConfideDbContext(DbContextOptions options) : IdentityDbCon
         builder.ApplyConfiguration(new Configurations.PendingContactErasureConfiguration());
         builder.ApplyConfiguration(new Configurations.PrivacyRequestConfiguration());
         builder.ApplyConfiguration(new Configurations.JobConfiguration());
+        builder.ApplyConfiguration(new Configurations.WorkspaceDeletionConfiguration());
     }
 }
 

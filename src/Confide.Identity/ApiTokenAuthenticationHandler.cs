@@ -39,7 +39,8 @@ public sealed class ApiTokenAuthenticationHandler(
              join w in db.Workspaces on t.WorkspaceId equals w.Id
              join a in db.Users on m.AccountId equals a.Id
              from r in db.WorkspaceRoles.Where(r => r.WorkspaceId == t.WorkspaceId && r.Id == m.Role).DefaultIfEmpty()
-             where t.SecretHash == hash && t.RevokedAt == null
+             // A deleted workspace's tokens stop at once (its rows go later, with the purge).
+             where t.SecretHash == hash && t.RevokedAt == null && w.DeletedAt == null
              select new TokenMatch(t.Id, t.WorkspaceId, t.TeammateId, m.Role, r == null ? null : r.Permissions, t.Scopes, t.ExpiresAt, w.TwoFactorRequirement,
                  a.TwoFactorEnabled || db.Set<Microsoft.AspNetCore.Identity.IdentityUserPasskey<string>>().Any(p => p.UserId == a.Id), w.IpAllowlist))
                 .FirstOrDefault()));

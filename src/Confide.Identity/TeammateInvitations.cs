@@ -35,7 +35,8 @@ public sealed class TeammateInvitations(WorkspaceKeyRing keys, ActivityLog log, 
             from i in db.TeammateInvitations
             join t in db.Teammates on i.TeammateId equals t.Id
             join w in db.Workspaces on i.WorkspaceId equals w.Id
-            where i.AccountId == accountId && i.DeclinedAt == null && i.ExpiresAt > now && t.AccountId == null
+            // A deleted workspace's invitations lapse with it (their teammates' fields can no longer be opened).
+            where i.AccountId == accountId && i.DeclinedAt == null && i.ExpiresAt > now && t.AccountId == null && w.DeletedAt == null
             orderby i.CreatedAt, i.TeammateId
             select new { Invitation = i, Teammate = t, WorkspaceName = w.Name })
             .ToListAsync(ct);
@@ -91,7 +92,7 @@ public sealed class TeammateInvitations(WorkspaceKeyRing keys, ActivityLog log, 
             from i in db.TeammateInvitations
             join t in db.Teammates on i.TeammateId equals t.Id
             join w in db.Workspaces on i.WorkspaceId equals w.Id
-            where i.LinkTokenHash == tokenHash && i.DeclinedAt == null && i.ExpiresAt > now && t.AccountId == null
+            where i.LinkTokenHash == tokenHash && i.DeclinedAt == null && i.ExpiresAt > now && t.AccountId == null && w.DeletedAt == null
             select new { Invitation = i, Teammate = t, WorkspaceName = w.Name, w.RequireSso })
             .AsNoTracking().FirstOrDefaultAsync(cancellationToken);
         if (row is null)

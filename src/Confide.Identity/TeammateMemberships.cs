@@ -12,10 +12,11 @@ namespace Confide.Identity;
 /// <param name="SessionIdleMinutes">The workspace's stricter idle timeout, if it has one.</param>
 /// <param name="AllowedSignInMethods">The sign-in methods whose sessions the workspace accepts; null for all.</param>
 /// <param name="SessionAbsoluteHours">The workspace's shorter session lifetime, if it has one.</param>
+/// <param name="DeletionDueAt">When the workspace's scheduled deletion starts; null when none is scheduled.</param>
 public sealed record Membership(
     string WorkspaceId, string WorkspaceName, string TeammateId, string TeammateName, string Role, IReadOnlySet<string> Permissions,
     string TwoFactorRequirement, string? IpAllowlist, bool RequireSso = false, bool IsBreakGlass = false,
-    int? SessionIdleMinutes = null, int? SessionAbsoluteHours = null, IReadOnlySet<string>? AllowedSignInMethods = null)
+    int? SessionIdleMinutes = null, int? SessionAbsoluteHours = null, IReadOnlySet<string>? AllowedSignInMethods = null, DateTimeOffset? DeletionDueAt = null)
 {
     public bool RequiresTwoFactor => Authorization.RolePermissions.RequiresTwoFactor(TwoFactorRequirement, Permissions);
 }
@@ -32,9 +33,10 @@ public sealed class TeammateMemberships(CurrentCell cell, Crypto.WorkspaceKeyRin
             from t in db.Teammates
             join w in db.Workspaces on t.WorkspaceId equals w.Id
             from r in db.WorkspaceRoles.Where(r => r.WorkspaceId == t.WorkspaceId && r.Id == t.Role).DefaultIfEmpty()
-            where t.AccountId == accountId
+            // A deleted workspace is gone for its teammates at once: its pages answer as for any workspace they do not belong to.
+            where t.AccountId == accountId && w.DeletedAt == null
             orderby w.CreatedAt, w.Id
-            select new { Teammate = t, WorkspaceName = w.Name, w.TwoFactorRequirement, w.IpAllowlist, w.RequireSso, w.BreakGlassTeammateId, w.SessionIdleMinutes, w.SessionAbsoluteHours, w.AllowedSignInMethods, RolePermissions = r == null ? null : r.Permissions })
+            select new { Teammate = t, WorkspaceName = w.Name, w.TwoFactorRequirement, w.IpAllowlist, w.RequireSso, w.BreakGlassTeammateId, w.SessionIdleMinutes, w.SessionAbsoluteHours, w.AllowedSignInMethods, w.DeletionDueAt, RolePermissions = r == null ? null : r.Permissions })
             .ToListAsync(ct);
         var memberships = new List<Membership>(rows.Count);
         foreach (var row in rows)
@@ -44,7 +46,8 @@ public sealed class TeammateMemberships(CurrentCell cell, Crypto.WorkspaceKeyRin
                 Authorization.RolePermissions.Resolve(row.Teammate.Role, row.RolePermissions), row.TwoFactorRequirement, row.IpAllowlist,
                 row.RequireSso, row.BreakGlassTeammateId == row.Teammate.Id && row.Teammate.Role == Data.Model.TeammateRoles.Owner,
                 row.SessionIdleMinutes, row.SessionAbsoluteHours,
-                row.AllowedSignInMethods is null ? null : row.AllowedSignInMethods.Split(' ', StringSplitOptions.RemoveEmptyEntries).ToHashSet(StringComparer.Ordinal)));
+                row.AllowedSignInMethods is null ? null : row.AllowedSignInMethods.Split(' ', StringSplitOptions.RemoveEmptyEntries).ToHashSet(StringComparer.Ordinal),
+                row.DeletionDueAt));
         }
 
         return memberships;

@@ -6,6 +6,7 @@ using Confide.Privacy.Erasure;
 using Confide.Data.Jobs;
 using Confide.Privacy.Exports;
 using Confide.Privacy.Requests;
+using Confide.Privacy.Workspaces;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -43,6 +44,13 @@ public static class PrivacyModule
         services.AddSingleton<SubjectExportCommands>();
         services.AddJobHandler<SubjectExportJob>();
         services.AddJobHandler<SubjectExportExpiryJob>();
+        services.AddOptions<WorkspaceDeletionOptions>()
+            .BindConfiguration(WorkspaceDeletionOptions.Section)
+            .Validate(o => o.RowsPerStep is >= 1 and <= 10_000, "Confide:Privacy:WorkspaceDeletion:RowsPerStep must be between 1 and 10000.")
+            .ValidateOnStart();
+        services.AddSingleton<WorkspaceDeletionMail>();
+        services.AddSingleton<WorkspaceDeletionCommands>();
+        services.AddJobHandler<WorkspaceDeletionJob>();
         return services;
     }
 
@@ -52,5 +60,6 @@ public static class PrivacyModule
         api.MapPrivacyRequestEndpoints();
         api.MapErasureEndpoints();
         api.MapSubjectExportEndpoints();
+        api.MapWorkspaceDeletionEndpoints();
     }
 }

@@ -50,6 +50,21 @@ public sealed class Workspace
     /// <summary>A shorter session lifetime for this workspace's pages than the server's; null for the server's.</summary>
     [DataCategory(DataCategories.WorkspaceSetting)]
     public int? SessionAbsoluteHours { get; set; }
+
+    /// <summary>When an owner scheduled the workspace's deletion; null when none is scheduled (docs/privacy-operations.md, "Deleting a workspace").</summary>
+    [DataCategory(DataCategories.SystemOperations)]
+    public DateTimeOffset? DeletionScheduledAt { get; set; }
+
+    /// <summary>When the scheduled deletion's grace period ends and the deletion starts; null when none is scheduled.</summary>
+    [DataCategory(DataCategories.SystemOperations)]
+    public DateTimeOffset? DeletionDueAt { get; set; }
+
+    /// <summary>
+    /// When the workspace's keys were destroyed: from then on no token, session or messenger
+    /// reaches it, and its rows are being purged (the row itself goes last).
+    /// </summary>
+    [DataCategory(DataCategories.SystemOperations)]
+    public DateTimeOffset? DeletedAt { get; set; }
 }
 
 /// <summary>The sign-in methods a workspace can allow: a password (with or without a second factor), a passkey, single sign-on.</summary>

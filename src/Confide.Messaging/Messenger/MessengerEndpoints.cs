@@ -76,7 +76,7 @@ internal static class MessengerEndpoints
 
     private static async Task<IResult> ListAsync(HttpRequest request, CurrentCell cell, MessengerSessions sessions, MessengerContacts contacts, MessengerConversations conversations, CancellationToken ct)
     {
-        var session = sessions.Read(request, cell.Database);
+        var session = await LiveSessionAsync(request, cell, sessions, ct);
         return await contacts.FindAsync(cell.Database, session, ct) is { } contact
             ? TypedResults.Ok(await conversations.ListAsync(cell.Database, contact, ct))
             : TypedResults.Ok(new MessengerConversationList([], 0));
@@ -84,7 +84,7 @@ internal static class MessengerEndpoints
 
     private static async Task<IResult> StartAsync(HttpRequest request, CurrentCell cell, MessengerSessions sessions, MessengerContacts contacts, MessengerConversations conversations, MessengerMessageInput input, CancellationToken ct)
     {
-        var session = sessions.Read(request, cell.Database);
+        var session = await LiveSessionAsync(request, cell, sessions, ct);
         Text.Required(input.Body, "body", 65_536);
         var contact = await contacts.FindOrCreateAsync(cell.Database, session, ct);
         var id = await conversations.StartAsync(cell.Database, contact, input);
@@ -120,7 +120,7 @@ internal static class MessengerEndpoints
         HttpContext http, CurrentCell cell, MessengerSessions sessions, MessengerContacts contacts, ConversationSignals signals,
         IHostApplicationLifetime lifetime, TimeProvider clock, CancellationToken ct)
     {
-        var session = sessions.Read(http.Request, cell.Database);
+        var session = await LiveSessionAsync(http.Request, cell, sessions, ct);
         var contactId = (await contacts.FindAsync(cell.Database, session, ct))?.Id;
         // Ends with the client, with the server, and after a while: the frame reconnects, and the
         // new request checks the session again.
@@ -133,6 +133,14 @@ internal static class MessengerEndpoints
     }
 
     private static async Task<Contact> ContactAsync(HttpRequest request, CurrentCell cell, MessengerSessions sessions, MessengerContacts contacts, CancellationToken ct) =>
-        await contacts.FindAsync(cell.Database, sessions.Read(request, cell.Database), ct)
+        await contacts.FindAsync(cell.Database, await LiveSessionAsync(request, cell, sessions, ct), ct)
         ?? throw new ConfideException(ConfideError.NotFound("Conversation"));
+
+    /// <summary>The request's session, whose workspace must not have been deleted since it was issued (410 then, and nothing of it).</summary>
+    private static async Task<MessengerSession> LiveSessionAsync(HttpRequest request, CurrentCell cell, MessengerSessions sessions, CancellationToken ct)
+    {
+        var session = sessions.Read(request, cell.Database);
+        await MessengerApps.EnsureLiveAsync(cell.Database, session.WorkspaceId, ct);
+        return session;
+    }
 }

@@ -5,7 +5,7 @@ using Confide.Crypto;
 namespace Confide.Privacy.Erasure;
 
 /// <summary>
-/// Checks an erasure receipt offline against the keys a region publishes
+/// Checks an erasure receipt (or a workspace-deletion receipt) offline against the keys a region publishes
 /// (<c>/.well-known/confide/activity-log-keys</c>): the receipt must be well formed, name a key
 /// among the trusted ones (of its own region, when the keys say which), and carry that key's
 /// signature over its canonical form. Needs no database and no configuration.
@@ -15,10 +15,17 @@ public static class ErasureReceiptVerifier
     /// <summary>A public key to trust; <paramref name="Region"/> when known (from the published keys document).</summary>
     public sealed record TrustedKey(string KeyId, string? Region, byte[] PublicKey);
 
-    public sealed record Result(bool Ok, string Message, ErasureReceiptDocument? Receipt);
+    /// <param name="WorkspaceDeletion">Set instead of <paramref name="Receipt"/> for a workspace-deletion receipt.</param>
+    public sealed record Result(bool Ok, string Message, ErasureReceiptDocument? Receipt, Workspaces.WorkspaceDeletionReceiptDocument? WorkspaceDeletion = null);
 
+    /// <summary>Checks an erasure receipt or a workspace-deletion receipt (told apart by their <c>format</c>).</summary>
     public static Result Verify(ReadOnlySpan<byte> file, IReadOnlyList<TrustedKey> trusted)
     {
+        if (FormatOf(file) == Workspaces.WorkspaceDeletionReceiptDocument.Format)
+        {
+            return VerifyWorkspaceDeletion(file, trusted);
+        }
+
         ErasureReceiptDocument receipt;
         try
         {
@@ -45,6 +52,53 @@ public static class ErasureReceiptVerifier
         return receipt.Verify(publicKey)
             ? new Result(true, $"OK: erasure receipt {receipt.ReceiptId} (privacy request {receipt.PrivacyRequestId}, workspace {receipt.WorkspaceId}, region {receipt.Region}) is signed by key {receipt.KeyId}", receipt)
             : new Result(false, $"the signature does not match the receipt's contents under key {receipt.KeyId}: it was changed after signing", receipt);
+    }
+
+    private static Result VerifyWorkspaceDeletion(ReadOnlySpan<byte> file, IReadOnlyList<TrustedKey> trusted)
+    {
+        Workspaces.WorkspaceDeletionReceiptDocument receipt;
+        try
+        {
+            receipt = Workspaces.WorkspaceDeletionReceiptDocument.Parse(file);
+        }
+        catch (FormatException ex)
+        {
+            return new Result(false, $"not a workspace-deletion receipt: {ex.Message}", null);
+        }
+
+        var key = trusted.FirstOrDefault(k => k.KeyId == receipt.KeyId);
+        if (key is null)
+        {
+            return new Result(false, $"signed by key {receipt.KeyId}, which is not among the trusted keys ({string.Join(", ", trusted.Select(k => k.KeyId))})", null, receipt);
+        }
+
+        if (key.Region is not null && key.Region != receipt.Region)
+        {
+            return new Result(false, $"the receipt says region {receipt.Region} but key {key.KeyId} is region {key.Region}'s", null, receipt);
+        }
+
+        using var publicKey = ECDsa.Create();
+        publicKey.ImportSubjectPublicKeyInfo(key.PublicKey, out _);
+        return receipt.Verify(publicKey)
+            ? new Result(true, $"OK: workspace-deletion receipt {receipt.ReceiptId} (workspace {receipt.WorkspaceId}, region {receipt.Region}) is signed by key {receipt.KeyId}", null, receipt)
+            : new Result(false, $"the signature does not match the receipt's contents under key {receipt.KeyId}: it was changed after signing", null, receipt);
+    }
+
+    /// <summary>The document's <c>format</c> member when it is a JSON object that has one as a string; null otherwise.</summary>
+    private static string? FormatOf(ReadOnlySpan<byte> file)
+    {
+        try
+        {
+            using var document = JsonDocument.Parse(file.ToArray());
+            return document.RootElement.ValueKind == JsonValueKind.Object
+                && document.RootElement.TryGetProperty("format", out var format) && format.ValueKind == JsonValueKind.String
+                ? format.GetString()
+                : null;
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
     }
 
     /// <summary>A PEM public key (SubjectPublicKeyInfo); its id is computed, as the region computes it.</summary>

@@ -5,7 +5,7 @@ using Confide.Privacy.Erasure;
 namespace Confide.Server.Cli;
 
 /// <summary>
-/// <c>confide receipts verify FILE</c>: checks an erasure receipt offline against the region's
+/// <c>confide receipts verify FILE</c>: checks an erasure receipt or a workspace-deletion receipt offline against the region's
 /// published activity-log keys. Exit 0 for a genuine receipt, 1 for any change or a key not
 /// trusted, 2 for unusable input; always one line of reason, never a stack trace.
 /// </summary>
@@ -13,18 +13,18 @@ internal static class ReceiptsCommands
 {
     public static Command Create()
     {
-        var receipts = new Command("receipts", "Verify erasure receipts.");
+        var receipts = new Command("receipts", "Verify erasure and workspace-deletion receipts.");
         receipts.Subcommands.Add(VerifyCommand());
         return receipts;
     }
 
     private static Command VerifyCommand()
     {
-        var file = new Argument<FileInfo>("receipt") { Description = "A receipt downloaded from GET /confide/privacy_requests/{id}/receipt." };
+        var file = new Argument<FileInfo>("receipt") { Description = "A receipt downloaded from GET /confide/privacy_requests/{id}/receipt, or a workspace-deletion receipt (mailed, or printed by 'confide workspace receipt')." };
         var publicKeys = new Option<FileInfo[]>("--public-key") { Description = "A PEM public key to trust (publicKeyPem of /.well-known/confide/activity-log-keys); repeatable." };
         var keysFile = new Option<FileInfo?>("--keys-file") { Description = "The region's published keys document (/.well-known/confide/activity-log-keys), saved to a file." };
         var keysUrl = new Option<Uri?>("--keys-url") { Description = "Where the region publishes its keys, e.g. https://eu.example.com/.well-known/confide/activity-log-keys." };
-        var command = new Command("verify", "Check an erasure receipt's signature against the region's published key. Exits 0 only for a genuine, unchanged receipt.")
+        var command = new Command("verify", "Check an erasure or workspace-deletion receipt's signature against the region's published key. Exits 0 only for a genuine, unchanged receipt.")
         {
             file, publicKeys, keysFile, keysUrl,
         };

@@ -13,6 +13,7 @@ internal static class WorkspaceCommands
     {
         var workspace = new Command("workspace", "Manage workspaces.");
         workspace.Subcommands.Add(CreateCommand());
+        workspace.Subcommands.Add(ReceiptCommand());
         return workspace;
     }
 
@@ -109,6 +110,65 @@ internal static class WorkspaceCommands
                 await Console.Out.WriteLineAsync("The access token and any initial password are shown only once.");
             }
 
+            return 0;
+        });
+        return command;
+    }
+
+    /// <summary>
+    /// <c>confide workspace receipt ID</c>: prints the signed receipt of a deleted workspace (what
+    /// its owners were mailed). Only reads: no master key, no schema change. Exit 0 with the
+    /// receipt, 1 when there is none (yet), 2 for bad input.
+    /// </summary>
+    private static Command ReceiptCommand()
+    {
+        var id = new Argument<string>("workspace") { Description = "The deleted workspace's id (its region is part of it)." };
+        var command = new Command("receipt", "Print the signed deletion receipt of a deleted workspace; check it with 'confide receipts verify'.") { id };
+        command.TreatUnmatchedTokensAsErrors = false;
+        command.SetAction(async (result, ct) =>
+        {
+            var workspaceId = result.GetValue(id)!;
+            if (!PublicIds.TryGetWorkspaceRegion(workspaceId, out var region) || region is null)
+            {
+                await Console.Error.WriteLineAsync("Not a workspace id.");
+                return 2;
+            }
+
+            var builder = ConfideHost.CreateBuilder(result.UnmatchedTokens.ToArray());
+            await using var app = builder.Build();
+            var cells = app.Services.GetRequiredService<CellRegistry>();
+            if (!cells.Serves(region))
+            {
+                await Console.Error.WriteLineAsync($"Region '{region}' is not configured in this installation.");
+                return 2;
+            }
+
+            Confide.Data.Model.WorkspaceDeletion? deletion;
+            try
+            {
+                await using var db = cells.Get(region).CreateReadContext();
+                deletion = await Microsoft.EntityFrameworkCore.EntityFrameworkQueryableExtensions.FirstOrDefaultAsync(
+                    db.WorkspaceDeletions, d => d.WorkspaceId == workspaceId, ct);
+            }
+            catch (Exception ex) when (DatabaseFailure.IsUnavailable(ex) || ex is System.Data.Common.DbException)
+            {
+                await Console.Error.WriteLineAsync($"Region '{region}': reading its receipts failed ({DatabaseFailure.ReasonOf(ex)}). Is the database reachable and its schema up to date (start the server once)?");
+                return 1;
+            }
+
+            if (deletion is null)
+            {
+                await Console.Error.WriteLineAsync("No deletion of this workspace is recorded in its region.");
+                return 1;
+            }
+
+            if (Confide.Privacy.Workspaces.WorkspaceDeletionReceiptDocument.From(deletion) is not { } receipt)
+            {
+                await Console.Error.WriteLineAsync("The workspace's keys are destroyed and its rows are being purged; the receipt follows when the purge is done (see 'confide jobs list --kind workspace.deletion').");
+                return 1;
+            }
+
+            await Console.Out.WriteLineAsync(System.Text.Encoding.UTF8.GetString(receipt.ToJson()));
             return 0;
         });
         return command;

@@ -1157,6 +1157,15 @@ namespace Confide.Data.Migrations.Postgres
                     b.Property<DateTimeOffset>("CreatedAt")
                         .HasColumnType("timestamp with time zone");
 
+                    b.Property<DateTimeOffset?>("DeletedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<DateTimeOffset?>("DeletionDueAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<DateTimeOffset?>("DeletionScheduledAt")
+                        .HasColumnType("timestamp with time zone");
+
                     b.Property<string>("IpAllowlist")
                         .HasMaxLength(4000)
                         .HasColumnType("character varying(4000)");
@@ -1190,6 +1199,71 @@ namespace Confide.Data.Migrations.Postgres
                     b.HasKey("Id");
 
                     b.ToTable("Workspaces");
+                });
+
+            modelBuilder.Entity("Confide.Data.Model.WorkspaceDeletion", b =>
+                {
+                    b.Property<string>("Id")
+                        .HasMaxLength(24)
+                        .HasColumnType("character varying(24)");
+
+                    b.Property<long>("ActivityLogLeafIndex")
+                        .HasColumnType("bigint");
+
+                    b.Property<string>("ActivityLogRootHash")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<long?>("ActivityLogTreeSize")
+                        .HasColumnType("bigint");
+
+                    b.Property<string>("Categories")
+                        .HasMaxLength(4000)
+                        .HasColumnType("character varying(4000)");
+
+                    b.Property<DateTimeOffset?>("CompletedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<long>("ContactKeysDestroyed")
+                        .HasColumnType("bigint");
+
+                    b.Property<string>("DestroyedKeyIds")
+                        .IsRequired()
+                        .HasMaxLength(4000)
+                        .HasColumnType("character varying(4000)");
+
+                    b.Property<byte[]>("EncryptedNotice")
+                        .HasColumnType("bytea");
+
+                    b.Property<DateTimeOffset>("KeyDestroyedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("Region")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)");
+
+                    b.Property<DateTimeOffset>("RequestedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<byte[]>("Signature")
+                        .HasColumnType("bytea");
+
+                    b.Property<string>("SigningKeyId")
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)");
+
+                    b.Property<string>("WorkspaceId")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("WorkspaceId")
+                        .IsUnique();
+
+                    b.ToTable("WorkspaceDeletions");
                 });
 
             modelBuilder.Entity("Confide.Data.Model.WorkspaceKey", b =>

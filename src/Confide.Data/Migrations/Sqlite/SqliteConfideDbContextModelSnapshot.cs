@@ -1152,6 +1152,15 @@ namespace Confide.Data.Migrations.Sqlite
                     b.Property<long>("CreatedAt")
                         .HasColumnType("INTEGER");
 
+                    b.Property<long?>("DeletedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long?>("DeletionDueAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long?>("DeletionScheduledAt")
+                        .HasColumnType("INTEGER");
+
                     b.Property<string>("IpAllowlist")
                         .HasMaxLength(4000)
                         .HasColumnType("TEXT");
@@ -1185,6 +1194,71 @@ namespace Confide.Data.Migrations.Sqlite
                     b.HasKey("Id");
 
                     b.ToTable("Workspaces");
+                });
+
+            modelBuilder.Entity("Confide.Data.Model.WorkspaceDeletion", b =>
+                {
+                    b.Property<string>("Id")
+                        .HasMaxLength(24)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("ActivityLogLeafIndex")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("ActivityLogRootHash")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long?>("ActivityLogTreeSize")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Categories")
+                        .HasMaxLength(4000)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long?>("CompletedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("ContactKeysDestroyed")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("DestroyedKeyIds")
+                        .IsRequired()
+                        .HasMaxLength(4000)
+                        .HasColumnType("TEXT");
+
+                    b.Property<byte[]>("EncryptedNotice")
+                        .HasColumnType("BLOB");
+
+                    b.Property<long>("KeyDestroyedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Region")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("RequestedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<byte[]>("Signature")
+                        .HasColumnType("BLOB");
+
+                    b.Property<string>("SigningKeyId")
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("WorkspaceId")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("WorkspaceId")
+                        .IsUnique();
+
+                    b.ToTable("WorkspaceDeletions");
                 });
 
             modelBuilder.Entity("Confide.Data.Model.WorkspaceKey", b =>

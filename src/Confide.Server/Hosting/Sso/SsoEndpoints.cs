@@ -42,7 +42,7 @@ internal static class SsoEndpoints
 
         await using (var db = cell.Database.CreateReadContext())
         {
-            if (!await db.Workspaces.AnyAsync(w => w.Id == workspaceId, ct))
+            if (!await db.Workspaces.AnyAsync(w => w.Id == workspaceId && w.DeletedAt == null, ct))
             {
                 return Results.NotFound();
             }
@@ -98,7 +98,12 @@ internal static class SsoEndpoints
         }
 
         await using var db = cell.Database.CreateReadContext();
-        return await db.SsoConnections.AsNoTracking().FirstOrDefaultAsync(c => c.WorkspaceId == workspaceId, ct);
+        // A deleted workspace's connection stays until the purge reaches it, but signs nobody in.
+        return await (
+            from c in db.SsoConnections.AsNoTracking()
+            join w in db.Workspaces on c.WorkspaceId equals w.Id
+            where c.WorkspaceId == workspaceId && w.DeletedAt == null
+            select c).FirstOrDefaultAsync(ct);
     }
 
     private static void NoStore(HttpContext http) => http.Response.Headers.CacheControl = "no-store";

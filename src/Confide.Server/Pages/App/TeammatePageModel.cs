@@ -120,6 +120,10 @@ public abstract class TeammatePageModel(TeammateMemberships memberships, Current
         ViewData["Workspace"] = Current?.WorkspaceId;
         // The privacy centre is in the navigation only for those who may open it.
         ViewData["CanManagePrivacy"] = Can(Permissions.PrivacyRequestsManage);
+        // "Delete workspace" is among the settings only for owners.
+        ViewData["CanDeleteWorkspace"] = Current?.Role == TeammateRoles.Owner;
+        // Every page of a workspace whose deletion is scheduled says so.
+        ViewData["DeletionDueAt"] = Current?.DeletionDueAt;
         return WorkspaceId is null || Current is not null;
     }
 }
