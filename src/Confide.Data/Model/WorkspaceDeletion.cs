@@ -5,7 +5,7 @@ namespace Confide.Data.Model;
 /// <summary>
 /// What is left of a deleted workspace, on purpose: the record of its deletion and, once the
 /// purge has finished, the signed receipt (docs/privacy-operations.md, "Deleting a workspace";
-/// ADR 0012). Written when the workspace's keys are destroyed and completed when its last row is
+/// ADR 0013). Written when the workspace's keys are destroyed and completed when its last row is
 /// gone; it is not one of the workspace's rows (no foreign key), so it outlives them. It holds
 /// ids, times and counts only, except <see cref="EncryptedNotice"/>, which is cleared once the
 /// owners have been mailed.
