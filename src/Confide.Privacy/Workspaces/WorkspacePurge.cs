@@ -9,6 +9,8 @@ namespace Confide.Privacy.Workspaces;
 /// so each batch deletes only its own table's rows (no cascade fans out inside a step), and the
 /// activity log newest entry first, so what is left of it is always a whole prefix. A test checks
 /// that every table with a workspace id is here or deliberately kept (<see cref="Kept"/>).
+/// Contacts and conversations of an erasure in progress are hidden by the model's filter; the
+/// purge takes them too.
 /// </summary>
 public static class WorkspacePurge
 {
@@ -46,13 +48,13 @@ public static class WorkspacePurge
     public static IReadOnlyList<Table> Tables { get; } =
     [
         new Table<ConversationPart>("conversation_parts", (db, w, _) => db.ConversationParts.Where(r => r.WorkspaceId == w).OrderBy(r => r.Id)),
-        new Table<Conversation>("conversations", (db, w, _) => db.Conversations.Where(r => r.WorkspaceId == w).OrderBy(r => r.Id)),
+        new Table<Conversation>("conversations", (db, w, _) => db.Conversations.IgnoreQueryFilters().Where(r => r.WorkspaceId == w).OrderBy(r => r.Id)),
         new Table<Note>("notes", (db, w, _) => db.Notes.Where(r => r.WorkspaceId == w).OrderBy(r => r.Id)),
         new Table<ContactTag>("contact_tags", (db, w, _) => db.ContactTags.Where(r => r.WorkspaceId == w).OrderBy(r => r.ContactId).ThenBy(r => r.TagId)),
         new Table<PendingContactErasure>("pending_contact_erasures", (db, w, _) => db.PendingContactErasures.Where(r => r.WorkspaceId == w).OrderBy(r => r.ContactId)),
         new Table<ErasureReceipt>("erasure_receipts", (db, w, _) => db.ErasureReceipts.Where(r => r.WorkspaceId == w).OrderBy(r => r.Id)),
         new Table<PrivacyRequest>("privacy_requests", (db, w, _) => db.PrivacyRequests.Where(r => r.WorkspaceId == w).OrderBy(r => r.Id)),
-        new Table<Contact>("contacts", (db, w, _) => db.Contacts.Where(r => r.WorkspaceId == w).OrderBy(r => r.Id)),
+        new Table<Contact>("contacts", (db, w, _) => db.Contacts.IgnoreQueryFilters().Where(r => r.WorkspaceId == w).OrderBy(r => r.Id)),
         new Table<Tag>("tags", (db, w, _) => db.Tags.Where(r => r.WorkspaceId == w).OrderBy(r => r.Id)),
         new Table<TeamMember>("team_members", (db, w, _) => db.TeamMembers.Where(r => r.WorkspaceId == w).OrderBy(r => r.TeamId).ThenBy(r => r.TeammateId)),
         new Table<Team>("teams", (db, w, _) => db.Teams.Where(r => r.WorkspaceId == w).OrderBy(r => r.Id)),
