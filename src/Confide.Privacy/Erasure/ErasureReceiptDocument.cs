@@ -1,7 +1,7 @@
-using System.Buffers;
 using System.Security.Cryptography;
 using System.Text.Json;
 using Confide.Data.Model;
+using Confide.Privacy.Receipts;
 
 namespace Confide.Privacy.Erasure;
 
@@ -28,7 +28,7 @@ public sealed record ErasureReceiptDocument(
     byte[] Signature)
 {
     public const string Format = "confide-erasure-receipt/v1";
-    public const string Algorithm = "ecdsa-p256-sha256";
+    public const string Algorithm = ReceiptJson.Algorithm;
 
     private static readonly string[] Members =
     [
@@ -44,16 +44,7 @@ public sealed record ErasureReceiptDocument(
         receipt.ActivityLogLeafIndex, receipt.SigningKeyId, receipt.Signature);
 
     /// <summary>The categories as the canonical JSON object stored with the receipt.</summary>
-    public static string CategoriesJson(IReadOnlyDictionary<string, long> categories)
-    {
-        var buffer = new ArrayBufferWriter<byte>(256);
-        using (var json = new Utf8JsonWriter(buffer))
-        {
-            WriteCategories(json, categories);
-        }
-
-        return System.Text.Encoding.UTF8.GetString(buffer.WrittenSpan);
-    }
+    public static string CategoriesJson(IReadOnlyDictionary<string, long> categories) => ReceiptJson.CountsJson(categories);
 
     /// <summary>The exact bytes signed.</summary>
     public byte[] SignedBytes() => Write(includeSignature: false);
@@ -61,140 +52,42 @@ public sealed record ErasureReceiptDocument(
     /// <summary>The document as served and downloaded (the canonical form plus the signature, still sorted).</summary>
     public byte[] ToJson() => Write(includeSignature: true);
 
-    public bool Verify(ECDsa publicKey) =>
-        publicKey.VerifyData(SignedBytes(), Signature, HashAlgorithmName.SHA256, DSASignatureFormat.Rfc3279DerSequence);
-
-    private byte[] Write(bool includeSignature)
-    {
-        var buffer = new ArrayBufferWriter<byte>(1024);
-        using (var json = new Utf8JsonWriter(buffer))
-        {
-            // Members in ordinal order of their names (see Members).
-            json.WriteStartObject();
-            json.WriteNumber("activity_log_leaf_index", ActivityLogLeafIndex);
-            json.WriteString("algorithm", Algorithm);
-            json.WritePropertyName("categories");
-            WriteCategories(json, Categories);
-            json.WriteNumber("completed_at", CompletedAt);
-            json.WriteStartArray("destroyed_key_ids");
-            foreach (var id in DestroyedKeyIds)
-            {
-                json.WriteStringValue(id);
-            }
-
-            json.WriteEndArray();
-            json.WriteString("format", Format);
-            json.WriteNumber("key_destroyed_at", KeyDestroyedAt);
-            json.WriteString("key_id", KeyId);
-            json.WriteString("privacy_request_id", PrivacyRequestId);
-            json.WriteString("receipt_id", ReceiptId);
-            json.WriteString("region", Region);
-            json.WriteNumber("requested_at", RequestedAt);
-            if (includeSignature)
-            {
-                json.WriteString("signature", Convert.ToBase64String(Signature));
-            }
-
-            json.WriteString("subject_reference", SubjectReference);
-            json.WriteString("workspace_id", WorkspaceId);
-            json.WriteEndObject();
-        }
-
-        return buffer.WrittenSpan.ToArray();
-    }
-
-    private static void WriteCategories(Utf8JsonWriter json, IReadOnlyDictionary<string, long> categories)
-    {
-        json.WriteStartObject();
-        foreach (var (name, count) in categories.OrderBy(c => c.Key, StringComparer.Ordinal))
-        {
-            json.WriteNumber(name, count);
-        }
-
-        json.WriteEndObject();
-    }
+    public bool Verify(ECDsa publicKey) => ReceiptJson.Verify(publicKey, SignedBytes(), Signature);
 
     /// <summary>Reads a receipt file; a <see cref="FormatException"/> naming what is wrong when it is not one.</summary>
     public static ErasureReceiptDocument Parse(ReadOnlySpan<byte> utf8)
     {
-        JsonDocument document;
-        try
-        {
-            document = JsonDocument.Parse(utf8.ToArray(), new JsonDocumentOptions { AllowDuplicateProperties = false });
-        }
-        catch (JsonException ex)
-        {
-            throw new FormatException($"not valid JSON ({ex.Message})", ex);
-        }
-
-        using (document)
-        {
-            var root = document.RootElement;
-            if (root.ValueKind != JsonValueKind.Object)
-            {
-                throw new FormatException("not a JSON object");
-            }
-
-            var names = root.EnumerateObject().Select(p => p.Name).Order(StringComparer.Ordinal).ToList();
-            if (!names.SequenceEqual(Members, StringComparer.Ordinal))
-            {
-                var extra = names.Except(Members, StringComparer.Ordinal).ToList();
-                var missing = Members.Except(names, StringComparer.Ordinal).ToList();
-                throw new FormatException(extra.Count > 0 ? $"unexpected member '{extra[0]}'" : $"member '{missing[0]}' is missing");
-            }
-
-            if (Text(root, "format") != Format)
-            {
-                throw new FormatException($"format is not {Format}");
-            }
-
-            if (Text(root, "algorithm") != Algorithm)
-            {
-                throw new FormatException($"algorithm is not {Algorithm}");
-            }
-
-            var categories = root.GetProperty("categories");
-            if (categories.ValueKind != JsonValueKind.Object)
-            {
-                throw new FormatException("categories is not an object");
-            }
-
-            var counts = new Dictionary<string, long>(StringComparer.Ordinal);
-            foreach (var category in categories.EnumerateObject())
-            {
-                counts[category.Name] = Integer(category.Value, $"categories.{category.Name}");
-            }
-
-            var keys = root.GetProperty("destroyed_key_ids");
-            if (keys.ValueKind != JsonValueKind.Array || keys.EnumerateArray().Any(k => k.ValueKind != JsonValueKind.String))
-            {
-                throw new FormatException("destroyed_key_ids is not an array of strings");
-            }
-
-            byte[] signature;
-            try
-            {
-                signature = Convert.FromBase64String(Text(root, "signature"));
-            }
-            catch (FormatException)
-            {
-                throw new FormatException("signature is not base64");
-            }
-
-            return new ErasureReceiptDocument(
-                Text(root, "receipt_id"), Text(root, "region"), Text(root, "workspace_id"), Text(root, "privacy_request_id"), Text(root, "subject_reference"),
-                counts, [.. keys.EnumerateArray().Select(k => k.GetString()!)],
-                Integer(root.GetProperty("requested_at"), "requested_at"), Integer(root.GetProperty("key_destroyed_at"), "key_destroyed_at"),
-                Integer(root.GetProperty("completed_at"), "completed_at"), Integer(root.GetProperty("activity_log_leaf_index"), "activity_log_leaf_index"),
-                Text(root, "key_id"), signature);
-        }
+        using var document = ReceiptJson.Open(utf8, Members, Format);
+        var root = document.RootElement;
+        return new ErasureReceiptDocument(
+            ReceiptJson.Text(root, "receipt_id"), ReceiptJson.Text(root, "region"), ReceiptJson.Text(root, "workspace_id"),
+            ReceiptJson.Text(root, "privacy_request_id"), ReceiptJson.Text(root, "subject_reference"),
+            ReceiptJson.Counts(root, "categories"), ReceiptJson.Strings(root, "destroyed_key_ids"),
+            ReceiptJson.Integer(root, "requested_at"), ReceiptJson.Integer(root, "key_destroyed_at"), ReceiptJson.Integer(root, "completed_at"),
+            ReceiptJson.Integer(root, "activity_log_leaf_index"), ReceiptJson.Text(root, "key_id"), ReceiptJson.Signature(root));
     }
 
-    private static string Text(JsonElement json, string name) =>
-        json.GetProperty(name) is { ValueKind: JsonValueKind.String } value ? value.GetString()! : throw new FormatException($"{name} is not a string");
+    // Members in ordinal order of their names (see Members).
+    private byte[] Write(bool includeSignature) => ReceiptJson.Write(json =>
+    {
+        json.WriteNumber("activity_log_leaf_index", ActivityLogLeafIndex);
+        json.WriteString("algorithm", Algorithm);
+        ReceiptJson.WriteCounts(json, "categories", Categories);
+        json.WriteNumber("completed_at", CompletedAt);
+        ReceiptJson.WriteStrings(json, "destroyed_key_ids", DestroyedKeyIds);
+        json.WriteString("format", Format);
+        json.WriteNumber("key_destroyed_at", KeyDestroyedAt);
+        json.WriteString("key_id", KeyId);
+        json.WriteString("privacy_request_id", PrivacyRequestId);
+        json.WriteString("receipt_id", ReceiptId);
+        json.WriteString("region", Region);
+        json.WriteNumber("requested_at", RequestedAt);
+        if (includeSignature)
+        {
+            json.WriteString("signature", Convert.ToBase64String(Signature));
+        }
 
-    private static long Integer(JsonElement value, string name) =>
-        value.ValueKind == JsonValueKind.Number && value.TryGetInt64(out var number) && value.GetRawText() == number.ToString(System.Globalization.CultureInfo.InvariantCulture)
-            ? number
-            : throw new FormatException($"{name} is not an integer");
+        json.WriteString("subject_reference", SubjectReference);
+        json.WriteString("workspace_id", WorkspaceId);
+    });
 }
