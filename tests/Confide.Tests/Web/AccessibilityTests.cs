@@ -82,6 +82,7 @@ public sealed class AccessibilityTests(Servers servers)
         await ScanAsync("Inbox/Conversation", $"/app/inbox/{closed}{query}");
         await ScanAsync("Activity/Index", $"/app/activity{query}");
         await ScanAsync("Settings/Security", $"/app/settings/security{query}");
+        await ScanAsync("Settings/Deletion", $"/app/settings/deletion{query}");
         await ScanAsync("Settings/Messenger", $"/app/settings/messenger{query}");
         await ScanAsync("Privacy/Index", $"/app/privacy{query}");
         await page.ScreenshotAsync(new() { Path = DocsScreenshots.PathFor("privacy-centre.png"), FullPage = true });
