@@ -7,6 +7,8 @@
 # Target (issue 17): seconds, with memory flat (the parts are streamed, never held whole).
 #
 #   bench/subject-export.sh                                   # ~100,000 parts (seeding takes minutes)
+#   CONVERSATIONS=10000 PARTS_PER_CONVERSATION=10 bench/subject-export.sh  # 100,000 parts, seeded faster
+#                                                                           # (each reply answers with its whole conversation)
 #   CONVERSATIONS=10 PARTS_PER_CONVERSATION=200 bench/subject-export.sh   # quick look
 #
 # Environment: CONVERSATIONS (100), PARTS_PER_CONVERSATION (1000), PORT_BASE (9640), SKIP_BUILD (0).
@@ -45,11 +47,19 @@ seed_conversations confide "$OPENING" "$CONVERSATIONS" ids
 TEXT=$(printf 'Thanks for the details, I have looked into your account and the order is on its way. %.0s' $(seq 1 12) | cut -c1-1000)
 REPLY="{\"message_type\":\"comment\",\"type\":\"admin\",\"admin_id\":\"$(cat "$DIR/owner")\",\"body\":\"$TEXT\"}"
 REPLIES=$((PARTS_PER_CONVERSATION - 1))
+# One curl for every reply (a config file of URLs, 16 in flight): many small conversations would
+# otherwise pay a process and a TLS handshake per conversation.
+BASE=$(cat "$DIR/base")
 while read -r conversation; do
-  curl -s --no-progress-meter --fail --parallel --parallel-max 8 --cacert "$(cat "$DIR/ca")" -X POST \
+  for _ in $(seq 1 "$REPLIES"); do
+    printf 'url = "%s/conversations/%s/reply"\noutput = "/dev/null"\n' "$BASE" "$conversation"
+  done
+done <"$DIR/ids" >"$WORK/replies.curl"
+if [ "$REPLIES" -gt 0 ]; then
+  curl -s --no-progress-meter --fail --parallel --parallel-max 16 --cacert "$(cat "$DIR/ca")" -X POST \
     -H "Authorization: Bearer $(cat "$DIR/token")" -H "Content-Type: application/json" -H "Accept: application/json" \
-    -d "$REPLY" "$(cat "$DIR/base")/conversations/$conversation/reply?n=[1-$REPLIES]" -o /dev/null
-done <"$DIR/ids"
+    -d "$REPLY" -K "$WORK/replies.curl"
+fi
 PARTS=$((CONVERSATIONS * PARTS_PER_CONVERSATION))
 
 REQUEST=$(api confide POST /confide/privacy_requests "{\"kind\":\"access\",\"received_via\":\"api\",\"contact_id\":\"$CONTACT\"}" | jq -r .id)
