@@ -50,6 +50,7 @@ public abstract class ConfideDbContext(DbContextOptions options) : IdentityDbCon
     public DbSet<ErasureReceipt> ErasureReceipts => Set<ErasureReceipt>();
     public DbSet<Job> Jobs => Set<Job>();
     public DbSet<WorkspaceDeletion> WorkspaceDeletions => Set<WorkspaceDeletion>();
+    public DbSet<LegalHold> LegalHolds => Set<LegalHold>();
 
     /// <summary>Runs <paramref name="action"/> once, after this rented context is disposed (a read lane frees its connection).</summary>
     internal void OnDisposed(Action action) => _onDisposed = action;
@@ -317,6 +318,7 @@ public abstract class ConfideDbContext(DbContextOptions options) : IdentityDbCon
         builder.ApplyConfiguration(new Configurations.PrivacyRequestConfiguration());
         builder.ApplyConfiguration(new Configurations.JobConfiguration());
         builder.ApplyConfiguration(new Configurations.WorkspaceDeletionConfiguration());
+        builder.ApplyConfiguration(new Configurations.LegalHoldConfiguration());
     }
 }
 
