@@ -51,6 +51,10 @@ public abstract class ConfideDbContext(DbContextOptions options) : IdentityDbCon
     public DbSet<Job> Jobs => Set<Job>();
     public DbSet<WorkspaceDeletion> WorkspaceDeletions => Set<WorkspaceDeletion>();
     public DbSet<LegalHold> LegalHolds => Set<LegalHold>();
+    public DbSet<RetentionRuleSetting> RetentionRuleSettings => Set<RetentionRuleSetting>();
+    public DbSet<RetentionRun> RetentionRuns => Set<RetentionRun>();
+    public DbSet<RetentionWorkspaceRun> RetentionWorkspaceRuns => Set<RetentionWorkspaceRun>();
+    public DbSet<RetentionControl> RetentionControls => Set<RetentionControl>();
 
     /// <summary>Runs <paramref name="action"/> once, after this rented context is disposed (a read lane frees its connection).</summary>
     internal void OnDisposed(Action action) => _onDisposed = action;
@@ -319,6 +323,10 @@ public abstract class ConfideDbContext(DbContextOptions options) : IdentityDbCon
         builder.ApplyConfiguration(new Configurations.JobConfiguration());
         builder.ApplyConfiguration(new Configurations.WorkspaceDeletionConfiguration());
         builder.ApplyConfiguration(new Configurations.LegalHoldConfiguration());
+        builder.ApplyConfiguration(new Configurations.RetentionRuleSettingConfiguration());
+        builder.ApplyConfiguration(new Configurations.RetentionRunConfiguration());
+        builder.ApplyConfiguration(new Configurations.RetentionWorkspaceRunConfiguration());
+        builder.ApplyConfiguration(new Configurations.RetentionControlConfiguration());
     }
 }
 

@@ -6,6 +6,7 @@ using Confide.Privacy.Erasure;
 using Confide.Data.Jobs;
 using Confide.Privacy.Exports;
 using Confide.Privacy.Requests;
+using Confide.Privacy.Retention;
 using Confide.Privacy.Workspaces;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
@@ -51,6 +52,11 @@ public static class PrivacyModule
         services.AddSingleton<WorkspaceDeletionMail>();
         services.AddSingleton<WorkspaceDeletionCommands>();
         services.AddJobHandler<WorkspaceDeletionJob>();
+        services.AddRetentionEngine();
+        // Retention: the engine (policy, dry run, sweep, pause).
+        // Retention: the contact and conversation rules.
+        // Retention: the workspace rule and the housekeeping.
+        // Legal holds.
         return services;
     }
 
@@ -61,5 +67,6 @@ public static class PrivacyModule
         api.MapErasureEndpoints();
         api.MapSubjectExportEndpoints();
         api.MapWorkspaceDeletionEndpoints();
+        api.MapRetentionPolicyEndpoints();
     }
 }
