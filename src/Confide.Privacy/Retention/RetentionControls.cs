@@ -100,25 +100,26 @@ public sealed partial class RetentionControls(JobQueue jobs, TimeProvider time, 
     }
 
     /// <summary>Queues a sweep of the region now (besides the daily one).</summary>
-    public async Task<RetentionRunRequest> RunNowAsync(CellDatabase cell, CancellationToken ct)
+    /// <returns>What happened, and the queued job's id.</returns>
+    public async Task<(RetentionRunRequest Outcome, string? JobId)> RunNowAsync(CellDatabase cell, CancellationToken ct)
     {
         var outcome = await cell.Writer.WriteAsync(async (db, token) =>
         {
             var region = cell.Region.Code;
             if (await db.RetentionControls.AnyAsync(c => c.Region == region && c.PausedAt != null, token))
             {
-                return RetentionRunRequest.Paused;
+                return (RetentionRunRequest.Paused, (string?)null);
             }
 
             if (await HasActiveSweepAsync(db, token))
             {
-                return RetentionRunRequest.AlreadyActive;
+                return (RetentionRunRequest.AlreadyActive, null);
             }
 
-            await jobs.EnqueueAsync(db, RetentionSweepJob.Manual(time.GetUtcNow()), token);
-            return RetentionRunRequest.Queued;
+            var job = await jobs.EnqueueAsync(db, RetentionSweepJob.Manual(time.GetUtcNow()), token);
+            return (RetentionRunRequest.Queued, job.Id);
         }, ct);
-        if (outcome == RetentionRunRequest.Queued)
+        if (outcome.Item1 == RetentionRunRequest.Queued)
         {
             jobs.Wake(cell);
         }

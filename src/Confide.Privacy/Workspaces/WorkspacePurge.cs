@@ -66,6 +66,8 @@ public static class WorkspacePurge
         new Table<SsoConnection>("sso_connections", (db, w, _) => db.SsoConnections.Where(r => r.WorkspaceId == w).OrderBy(r => r.Id)),
         new Table<MessengerSecret>("messenger_secrets", (db, w, _) => db.MessengerSecrets.Where(r => r.WorkspaceId == w).OrderBy(r => r.Id)),
         new Table<MessengerSettings>("messenger_settings", (db, w, _) => db.MessengerSettings.Where(r => r.WorkspaceId == w).OrderBy(r => r.WorkspaceId)),
+        new Table<RetentionRuleSetting>("retention_rule_settings", (db, w, _) => db.RetentionRuleSettings.Where(r => r.WorkspaceId == w).OrderBy(r => r.Subject)),
+        new Table<RetentionWorkspaceRun>("retention_workspace_runs", (db, w, _) => db.RetentionWorkspaceRuns.Where(r => r.WorkspaceId == w).OrderBy(r => r.RunId)),
         new Table<Job>("jobs", (db, w, job) => db.Jobs.Where(r => r.WorkspaceId == w && r.Id != job).OrderBy(r => r.Id)),
         new Table<ActivityLogEntry>("activity_log_entries", (db, w, _) => db.ActivityLogEntries.Where(r => r.WorkspaceId == w).OrderByDescending(r => r.Sequence)),
         new Table<ActivityLogCheckpoint>("activity_log_checkpoints", (db, w, _) => db.ActivityLogCheckpoints.Where(r => r.WorkspaceId == w).OrderByDescending(r => r.TreeSize)),
