@@ -21,6 +21,7 @@ public static class ConfideCommandLine
         root.Subcommands.Add(KeysCommands.Create());
         root.Subcommands.Add(AuditCommands.Create());
         root.Subcommands.Add(JobsCommands.Create());
+        root.Subcommands.Add(RetentionCommands.Create());
         root.Subcommands.Add(ReceiptsCommands.Create());
         return root;
     }

@@ -18,7 +18,8 @@ public sealed class ServerProcess : IDisposable
     {
         DataDirectory = Directory.CreateTempSubdirectory("confide-proc-").FullName;
         Ports = Region.All.ToDictionary(r => r, _ => FreePorts.Next());
-        ConfigArgs = [.. Ports.Select(p => $"--Confide:Regions:{p.Key.Code}:Port={p.Value}"), .. GenerousRateLimits.Args];
+        // No daily retention sweep unless a test asks for one (Configure replaces it): its activity entries would surprise other tests.
+        ConfigArgs = [.. Ports.Select(p => $"--Confide:Regions:{p.Key.Code}:Port={p.Value}"), .. GenerousRateLimits.Args, "--Confide:Retention:Schedule=false"];
         if (euPostgres is not null)
         {
             ConfigArgs.Add($"--Confide:Regions:eu:Postgres={euPostgres}");

@@ -101,6 +101,7 @@ public sealed class RetentionServers : IAsyncDisposable
     {
         builder.Services.AddRetentionRule<TestTagRule>();
         builder.Services.AddRetentionRule<TestBuiltInRule>();
+        builder.Services.AddRetentionHousekeeping<TestHousekeeping>();
     }
 
     public static Task<TestServer> StartAsync(string provider, IEnumerable<string>? settings = null, string? dataDirectory = null, string? postgres = null, Action<WebApplicationBuilder>? configure = null) =>
