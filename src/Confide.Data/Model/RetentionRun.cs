@@ -55,4 +55,7 @@ public static class RetentionRunStates
     public const string Running = "running";
     public const string Paused = "paused";
     public const string Completed = "completed";
+
+    /// <summary>Not stored: shown for a run whose job failed or was cancelled before it finished.</summary>
+    public const string Failed = "failed";
 }

@@ -79,7 +79,15 @@ public sealed class RetentionStatusQueries(IOptions<RetentionOptions> options, T
         var region = cell.Region.Code;
         var control = await db.RetentionControls.AsNoTracking().FirstOrDefaultAsync(c => c.Region == region, ct);
         var runs = await db.RetentionRuns.AsNoTracking().Where(r => r.Region == region).OrderByDescending(r => r.StartedAt).Take(lastRuns + 1).ToListAsync(ct);
-        var current = runs.FirstOrDefault(r => r.State != RetentionRunStates.Completed);
+        // A run whose job failed or was cancelled never finished: it shows as failed, not as under way.
+        var jobIds = runs.Where(r => r.State == RetentionRunStates.Running).Select(r => r.JobId).ToList();
+        var ended = await db.Jobs.AsNoTracking().Where(j => jobIds.Contains(j.Id) && (j.State == JobStates.Failed || j.State == JobStates.Cancelled)).Select(j => j.Id).ToListAsync(ct);
+        foreach (var run in runs.Where(r => r.State == RetentionRunStates.Running && ended.Contains(r.JobId)))
+        {
+            run.State = RetentionRunStates.Failed;
+        }
+
+        var current = runs.FirstOrDefault(r => r.State is RetentionRunStates.Running or RetentionRunStates.Paused);
         var now = time.GetUtcNow();
         var todayKey = RetentionScheduler.DayKey(DateOnly.FromDateTime(now.UtcDateTime));
         var todayDone = await db.Jobs.AnyAsync(j => j.Kind == RetentionSweepJob.JobKind && j.WorkspaceId == null && j.DeduplicationKey == todayKey, ct);

@@ -83,6 +83,7 @@ public sealed class AccessibilityTests(Servers servers)
         await ScanAsync("Activity/Index", $"/app/activity{query}");
         await ScanAsync("Settings/Security", $"/app/settings/security{query}");
         await ScanAsync("Settings/Deletion", $"/app/settings/deletion{query}");
+        await ScanAsync("Settings/Retention", $"/app/settings/retention{query}");
         await ScanAsync("Settings/Messenger", $"/app/settings/messenger{query}");
         await ScanAsync("Privacy/Index", $"/app/privacy{query}");
         await page.ScreenshotAsync(new() { Path = DocsScreenshots.PathFor("privacy-centre.png"), FullPage = true });

@@ -120,6 +120,8 @@ public abstract class TeammatePageModel(TeammateMemberships memberships, Current
         ViewData["Workspace"] = Current?.WorkspaceId;
         // The privacy centre is in the navigation only for those who may open it.
         ViewData["CanManagePrivacy"] = Can(Permissions.PrivacyRequestsManage);
+        // The retention settings are among the settings only for those who may change them.
+        ViewData["CanManageRetention"] = Can(Permissions.RetentionManage);
         // "Delete workspace" is among the settings only for owners.
         ViewData["CanDeleteWorkspace"] = Current?.Role == TeammateRoles.Owner;
         // Every page of a workspace whose deletion is scheduled says so.
