@@ -64,7 +64,7 @@ public sealed class RetentionPageTests(RetentionServers servers) : IClassFixture
         var agentEmail = (await (await api.GetAsync($"admins/{agent.Str("id")}")).JsonAsync()).Str("email");
         using var browser = server.Browser(Region.Eu, new CookieContainer());
         Assert.Equal(HttpStatusCode.Redirect, (await browser.PostPasswordAsync(agentEmail, await server.JoinByInvitationAsync(Region.Eu, agentEmail))).StatusCode);
-        Assert.DoesNotContain("/app/settings/retention", await browser.HtmlAsync($"app/settings/messenger?workspace={workspace.Id}"), StringComparison.Ordinal);
+        Assert.DoesNotContain("/app/settings/retention", await browser.HtmlAsync($"app/inbox?workspace={workspace.Id}"), StringComparison.Ordinal);
         Assert.Equal(HttpStatusCode.Forbidden, (await browser.GetAsync($"app/settings/retention?workspace={workspace.Id}")).StatusCode);
     }
 
