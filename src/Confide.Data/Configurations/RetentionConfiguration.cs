@@ -42,6 +42,7 @@ internal sealed class RetentionWorkspaceRunConfiguration : IEntityTypeConfigurat
         e.Property(r => r.RunId).HasMaxLength(24);
         e.Property(r => r.Counts).HasMaxLength(8000);
         e.Property(r => r.ActivityEntryId).HasMaxLength(24);
+        e.Property(r => r.SigningKeyId).HasMaxLength(32);
         e.HasOne<Workspace>().WithMany().HasForeignKey(r => r.WorkspaceId).OnDelete(DeleteBehavior.Cascade);
         // A workspace's last run.
         e.HasIndex(r => new { r.WorkspaceId, r.FinishedAt });

@@ -24,4 +24,16 @@ public sealed class RetentionWorkspaceRun
     /// <summary>The id of the workspace's <c>retention_run</c> activity entry.</summary>
     [DataCategory(DataCategories.SystemOperations)]
     public required string ActivityEntryId { get; init; }
+
+    /// <summary>That entry's leaf index in the workspace's activity log.</summary>
+    [DataCategory(DataCategories.SystemOperations)]
+    public required long ActivityLogLeafIndex { get; init; }
+
+    /// <summary>The region's activity-log signing key that signed the run's receipt.</summary>
+    [DataCategory(DataCategories.SystemOperations)]
+    public required string SigningKeyId { get; init; }
+
+    /// <summary>ECDSA P-256 / SHA-256, DER, over the receipt's canonical JSON without the signature (docs/retention.md).</summary>
+    [DataCategory(DataCategories.SystemIntegrity)]
+    public required byte[] Signature { get; init; }
 }

@@ -56,7 +56,7 @@ public sealed record RetentionRunView(string Id, string Trigger, string State, D
 }
 
 /// <summary>What the last run did in one workspace.</summary>
-public sealed record RetentionWorkspaceRunView(string RunId, DateTimeOffset StartedAt, DateTimeOffset FinishedAt, JsonObject Rules)
+public sealed record RetentionWorkspaceRunView(string RunId, DateTimeOffset StartedAt, DateTimeOffset FinishedAt, JsonObject Rules, RetentionReceiptDocument Receipt)
 {
     public JsonObject ToJson() => new()
     {
@@ -64,6 +64,7 @@ public sealed record RetentionWorkspaceRunView(string RunId, DateTimeOffset Star
         ["started_at"] = StartedAt.ToUnixTimeSeconds(),
         ["finished_at"] = FinishedAt.ToUnixTimeSeconds(),
         ["rules"] = Rules.DeepClone(),
+        ["receipt"] = JsonNode.Parse(Receipt.ToJson()),
     };
 
     /// <summary>Items deleted by <paramref name="subject"/> in that run; null when the rule did not run.</summary>
@@ -103,7 +104,7 @@ public sealed class RetentionStatusQueries(IOptions<RetentionOptions> options, T
     {
         await using var db = cell.CreateReadContext();
         var last = await db.RetentionWorkspaceRuns.AsNoTracking().Where(r => r.WorkspaceId == workspaceId).OrderByDescending(r => r.FinishedAt).FirstOrDefaultAsync(ct);
-        return last is null ? null : new RetentionWorkspaceRunView(last.RunId, last.StartedAt, last.FinishedAt, JsonNode.Parse(last.Counts)!.AsObject());
+        return last is null ? null : new RetentionWorkspaceRunView(last.RunId, last.StartedAt, last.FinishedAt, JsonNode.Parse(last.Counts)!.AsObject(), RetentionReceiptDocument.From(last, cell.Region.Code));
     }
 
     /// <summary>Whether a sweep is queued or under way in the region.</summary>

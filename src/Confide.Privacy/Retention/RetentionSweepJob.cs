@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Confide.Audit;
+using Confide.Crypto;
 using Confide.Data;
 using Confide.Data.Jobs;
 using Confide.Data.Model;
@@ -22,7 +23,7 @@ namespace Confide.Privacy.Retention;
 /// its next step, leaving its checkpoint in the run row for the job that resumes it.
 /// </summary>
 internal sealed partial class RetentionSweepJob(
-    RetentionRules rules, IEnumerable<IRetentionHousekeeping> housekeeping, ActivityLog log, IOptions<RetentionOptions> options,
+    RetentionRules rules, IEnumerable<IRetentionHousekeeping> housekeeping, ActivityLog log, RegionSigningKeys signingKeys, IOptions<RetentionOptions> options,
     TimeProvider time, ILogger<RetentionSweepJob> logger) : IJobHandler
 {
     public const string JobKind = "retention.sweep";
@@ -83,7 +84,7 @@ internal sealed partial class RetentionSweepJob(
 
                 if (state.RuleIndex >= state.Rules.Count)
                 {
-                    return FinishWorkspace(context, state, now);
+                    return await FinishWorkspaceAsync(context, state, now, cancellationToken);
                 }
 
                 var step = state.Rules[state.RuleIndex];
@@ -225,9 +226,11 @@ internal sealed partial class RetentionSweepJob(
         return false;
     }
 
-    /// <summary>The workspace's rules are done: its activity entry and run record, committed with the cursor's move.</summary>
-    private JobStepResult FinishWorkspace(JobContext context, SweepCheckpoint state, DateTimeOffset now)
+    /// <summary>The workspace's rules are done: its activity entry and its run record with the signed receipt, committed with the cursor's move.</summary>
+    private async Task<JobStepResult> FinishWorkspaceAsync(JobContext context, SweepCheckpoint state, DateTimeOffset now, CancellationToken ct)
     {
+        // Read before the writer; the signature itself (no I/O) is made in the write, once the entry's id and index are known.
+        var signer = await signingKeys.SignerAsync(context.Cell, SigningKeyPurposes.ActivityLog, ct);
         var workspaceId = state.Workspace!;
         var counts = new JsonObject();
         foreach (var rule in state.Rules)
@@ -249,23 +252,41 @@ internal sealed partial class RetentionSweepJob(
         state.RuleIndex = 0;
         state.WorkspaceCounts = [];
         var cell = context.Cell;
-        return JobStepResult.More(JsonSerializer.Serialize(state), context.ProgressDone, write: async (db, ct) =>
+        return JobStepResult.More(JsonSerializer.Serialize(state), context.ProgressDone, write: async (db, token) =>
         {
             var entry = await log.AppendAsync(db, cell, workspaceId, new ActivityEvent(
                 ActivityTypes.RetentionRun, ActivityActor.Confide,
                 $"The retention policy ran: {deleted} item(s) deleted.",
                 new ActivityTarget("workspace", workspaceId),
-                new JsonObject { ["run_id"] = runId, ["started_at"] = now.ToUnixTimeSeconds(), ["rules"] = JsonNode.Parse(countsJson) }), ct);
+                new JsonObject { ["run_id"] = runId, ["started_at"] = now.ToUnixTimeSeconds(), ["rules"] = JsonNode.Parse(countsJson) }), token);
+            var finished = DateTimeOffset.FromUnixTimeSeconds(time.GetUtcNow().ToUnixTimeSeconds());
+            var started = DateTimeOffset.FromUnixTimeSeconds(now.ToUnixTimeSeconds());
+            var unsigned = new RetentionWorkspaceRun
+            {
+                WorkspaceId = workspaceId,
+                RunId = runId,
+                StartedAt = started,
+                FinishedAt = finished,
+                Counts = countsJson,
+                ActivityEntryId = entry.Id,
+                ActivityLogLeafIndex = entry.Sequence,
+                SigningKeyId = signer.KeyId,
+                Signature = [],
+            };
+            var document = RetentionReceiptDocument.From(unsigned, cell.Region.Code);
             db.RetentionWorkspaceRuns.Add(new RetentionWorkspaceRun
             {
                 WorkspaceId = workspaceId,
                 RunId = runId,
-                StartedAt = now,
-                FinishedAt = time.GetUtcNow(),
+                StartedAt = started,
+                FinishedAt = finished,
                 Counts = countsJson,
                 ActivityEntryId = entry.Id,
+                ActivityLogLeafIndex = entry.Sequence,
+                SigningKeyId = signer.KeyId,
+                Signature = signer.Sign(document.SignedBytes()),
             });
-            await UpdateRunAsync(db, state, RetentionRunStates.Running, null, null, ct);
+            await UpdateRunAsync(db, state, RetentionRunStates.Running, null, null, token);
         });
     }
 

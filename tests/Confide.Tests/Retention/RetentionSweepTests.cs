@@ -74,6 +74,27 @@ public sealed class RetentionSweepTests(RetentionServers servers) : IClassFixtur
         Assert.Equal(run.Id, lastRun.Str("run_id"));
         Assert.Equal(7, lastRun.GetProperty("rules").GetProperty(TestTagRule.Name).GetProperty("deleted").GetInt64());
 
+        // Its signed receipt: the counts, the cutoffs and the activity entry, signed with the region's activity-log key.
+        var receipt = lastRun.GetProperty("receipt");
+        Assert.Equal((RetentionReceiptDocument.Format, swept.Id, run.Id), (receipt.Str("format"), receipt.Str("workspace_id"), receipt.Str("run_id")));
+        Assert.Equal(7, receipt.GetProperty("deleted").GetProperty(TestTagRule.Name).GetInt64());
+        Assert.Equal(run.StartedAt.AddDays(-30).ToUnixTimeSeconds(), receipt.GetProperty("cutoffs").GetProperty(TestTagRule.Name).GetInt64());
+        Assert.Equal(entry.GetProperty("sequence").GetInt64(), receipt.GetProperty("activity_log_leaf_index").GetInt64());
+        RetentionWorkspaceRun stored;
+        await using (var db = cell.CreateReadContext())
+        {
+            stored = await db.RetentionWorkspaceRuns.AsNoTracking().SingleAsync(r => r.WorkspaceId == swept.Id && r.RunId == run.Id);
+        }
+
+        var document = RetentionReceiptDocument.From(stored, "eu");
+        Assert.Equal(Convert.ToBase64String(document.Signature), receipt.Str("signature"));
+        Assert.Equal(stored.ActivityEntryId, receipt.Str("activity_entry_id"));
+        var key = (await Confide.Crypto.RegionSigningKeys.PublicKeysAsync(cell, SigningKeyPurposes.ActivityLog, CancellationToken.None)).Single(k => k.Id == document.KeyId);
+        using var publicKey = System.Security.Cryptography.ECDsa.Create();
+        publicKey.ImportSubjectPublicKeyInfo(key.PublicKey, out _);
+        Assert.True(document.Verify(publicKey));
+        Assert.False((document with { Deleted = new Dictionary<string, long> { [TestTagRule.Name] = 0, [TestBuiltInRule.Name] = 0 } }).Verify(publicKey));
+
         // The next run finds nothing more, and says so in an entry of its own.
         var second = await RunAndWaitAsync(server);
         var entries = await RunEntriesAsync(swept);

@@ -921,6 +921,9 @@ namespace Confide.Data.Migrations.Postgres
                         .HasMaxLength(24)
                         .HasColumnType("character varying(24)");
 
+                    b.Property<long>("ActivityLogLeafIndex")
+                        .HasColumnType("bigint");
+
                     b.Property<string>("Counts")
                         .IsRequired()
                         .HasMaxLength(8000)
@@ -928,6 +931,15 @@ namespace Confide.Data.Migrations.Postgres
 
                     b.Property<DateTimeOffset>("FinishedAt")
                         .HasColumnType("timestamp with time zone");
+
+                    b.Property<byte[]>("Signature")
+                        .IsRequired()
+                        .HasColumnType("bytea");
+
+                    b.Property<string>("SigningKeyId")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)");
 
                     b.Property<DateTimeOffset>("StartedAt")
                         .HasColumnType("timestamp with time zone");

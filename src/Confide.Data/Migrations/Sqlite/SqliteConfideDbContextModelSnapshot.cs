@@ -916,6 +916,9 @@ namespace Confide.Data.Migrations.Sqlite
                         .HasMaxLength(24)
                         .HasColumnType("TEXT");
 
+                    b.Property<long>("ActivityLogLeafIndex")
+                        .HasColumnType("INTEGER");
+
                     b.Property<string>("Counts")
                         .IsRequired()
                         .HasMaxLength(8000)
@@ -923,6 +926,15 @@ namespace Confide.Data.Migrations.Sqlite
 
                     b.Property<long>("FinishedAt")
                         .HasColumnType("INTEGER");
+
+                    b.Property<byte[]>("Signature")
+                        .IsRequired()
+                        .HasColumnType("BLOB");
+
+                    b.Property<string>("SigningKeyId")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT");
 
                     b.Property<long>("StartedAt")
                         .HasColumnType("INTEGER");

@@ -76,7 +76,10 @@ namespace Confide.Data.Migrations.Sqlite
                     StartedAt = table.Column<long>(type: "INTEGER", nullable: false),
                     FinishedAt = table.Column<long>(type: "INTEGER", nullable: false),
                     Counts = table.Column<string>(type: "TEXT", maxLength: 8000, nullable: false),
-                    ActivityEntryId = table.Column<string>(type: "TEXT", maxLength: 24, nullable: false)
+                    ActivityEntryId = table.Column<string>(type: "TEXT", maxLength: 24, nullable: false),
+                    ActivityLogLeafIndex = table.Column<long>(type: "INTEGER", nullable: false),
+                    SigningKeyId = table.Column<string>(type: "TEXT", maxLength: 32, nullable: false),
+                    Signature = table.Column<byte[]>(type: "BLOB", nullable: false)
                 },
                 constraints: table =>
                 {

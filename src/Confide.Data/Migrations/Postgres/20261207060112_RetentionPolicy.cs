@@ -77,7 +77,10 @@ namespace Confide.Data.Migrations.Postgres
                     StartedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
                     FinishedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
                     Counts = table.Column<string>(type: "character varying(8000)", maxLength: 8000, nullable: false),
-                    ActivityEntryId = table.Column<string>(type: "character varying(24)", maxLength: 24, nullable: false)
+                    ActivityEntryId = table.Column<string>(type: "character varying(24)", maxLength: 24, nullable: false),
+                    ActivityLogLeafIndex = table.Column<long>(type: "bigint", nullable: false),
+                    SigningKeyId = table.Column<string>(type: "character varying(32)", maxLength: 32, nullable: false),
+                    Signature = table.Column<byte[]>(type: "bytea", nullable: false)
                 },
                 constraints: table =>
                 {

@@ -12,7 +12,7 @@ using Npgsql.EntityFrameworkCore.PostgreSQL.Metadata;
 namespace Confide.Data.Migrations.Postgres
 {
     [DbContext(typeof(PostgresConfideDbContext))]
-    [Migration("20261207051355_RetentionPolicy")]
+    [Migration("20261207060112_RetentionPolicy")]
     partial class RetentionPolicy
     {
         /// <inheritdoc />
@@ -924,6 +924,9 @@ namespace Confide.Data.Migrations.Postgres
                         .HasMaxLength(24)
                         .HasColumnType("character varying(24)");
 
+                    b.Property<long>("ActivityLogLeafIndex")
+                        .HasColumnType("bigint");
+
                     b.Property<string>("Counts")
                         .IsRequired()
                         .HasMaxLength(8000)
@@ -931,6 +934,15 @@ namespace Confide.Data.Migrations.Postgres
 
                     b.Property<DateTimeOffset>("FinishedAt")
                         .HasColumnType("timestamp with time zone");
+
+                    b.Property<byte[]>("Signature")
+                        .IsRequired()
+                        .HasColumnType("bytea");
+
+                    b.Property<string>("SigningKeyId")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)");
 
                     b.Property<DateTimeOffset>("StartedAt")
                         .HasColumnType("timestamp with time zone");

@@ -11,7 +11,7 @@ using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 namespace Confide.Data.Migrations.Sqlite
 {
     [DbContext(typeof(SqliteConfideDbContext))]
-    [Migration("20261207051329_RetentionPolicy")]
+    [Migration("20261207060033_RetentionPolicy")]
     partial class RetentionPolicy
     {
         /// <inheritdoc />
@@ -919,6 +919,9 @@ namespace Confide.Data.Migrations.Sqlite
                         .HasMaxLength(24)
                         .HasColumnType("TEXT");
 
+                    b.Property<long>("ActivityLogLeafIndex")
+                        .HasColumnType("INTEGER");
+
                     b.Property<string>("Counts")
                         .IsRequired()
                         .HasMaxLength(8000)
@@ -926,6 +929,15 @@ namespace Confide.Data.Migrations.Sqlite
 
                     b.Property<long>("FinishedAt")
                         .HasColumnType("INTEGER");
+
+                    b.Property<byte[]>("Signature")
+                        .IsRequired()
+                        .HasColumnType("BLOB");
+
+                    b.Property<string>("SigningKeyId")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT");
 
                     b.Property<long>("StartedAt")
                         .HasColumnType("INTEGER");
