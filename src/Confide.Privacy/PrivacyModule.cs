@@ -52,11 +52,8 @@ public static class PrivacyModule
         services.AddSingleton<WorkspaceDeletionMail>();
         services.AddSingleton<WorkspaceDeletionCommands>();
         services.AddJobHandler<WorkspaceDeletionJob>();
+        // Retention: the engine (policy, dry run, sweep, pause, run records).
         services.AddRetentionEngine();
-        // Retention: the engine (policy, dry run, sweep, pause).
-        // Retention: the contact and conversation rules.
-        // Retention: the workspace rule and the housekeeping.
-        // Legal holds.
         return services;
     }
 

@@ -41,9 +41,18 @@ public sealed partial class RetentionScheduler(CellRegistry cells, JobQueue jobs
 
         var day = DateOnly.FromDateTime(now.UtcDateTime);
         var region = cell.Region.Code;
+        var key = DayKey(day);
+        // Read first: once the day's job exists (the rest of the day), a check costs no write.
+        await using (var read = cell.CreateReadContext())
+        {
+            if (await read.Jobs.AsNoTracking().FirstOrDefaultAsync(j => j.Kind == RetentionSweepJob.JobKind && j.WorkspaceId == null && j.DeduplicationKey == key, ct) is { } done)
+            {
+                return done;
+            }
+        }
+
         var job = await cell.Writer.WriteAsync(async (db, token) =>
         {
-            var key = DayKey(day);
             var existing = await db.Jobs.FirstOrDefaultAsync(j => j.Kind == RetentionSweepJob.JobKind && j.WorkspaceId == null && j.DeduplicationKey == key, token);
             if (existing is not null)
             {
