@@ -6,6 +6,8 @@ using Confide.Privacy.Erasure;
 using Confide.Data.Jobs;
 using Confide.Privacy.Exports;
 using Confide.Privacy.Requests;
+using Confide.Privacy.Retention;
+using Confide.Privacy.Retention.Rules;
 using Confide.Privacy.Workspaces;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
@@ -51,6 +53,12 @@ public static class PrivacyModule
         services.AddSingleton<WorkspaceDeletionMail>();
         services.AddSingleton<WorkspaceDeletionCommands>();
         services.AddJobHandler<WorkspaceDeletionJob>();
+        // Retention: the contact and conversation rules (docs/retention.md, ADR 0014).
+        services.AddSingleton<RetentionErasure>();
+        services.AddRetentionRule<VisitorRetentionRule>();
+        services.AddRetentionRule<LeadRetentionRule>();
+        services.AddRetentionRule<ClosedConversationRetentionRule>();
+        services.AddRetentionRule<NoteRetentionRule>();
         return services;
     }
 

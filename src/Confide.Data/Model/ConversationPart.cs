@@ -51,6 +51,13 @@ public static class PartTypes
     public const string Open = "open";
     public const string Close = "close";
     public const string Assignment = "assignment";
+
+    /// <summary>
+    /// Left by the <c>conversation_part</c> retention rule where it deleted a conversation's older
+    /// parts (sequence 0, no body, author Confide): readers show "Earlier messages were removed
+    /// under the retention policy".
+    /// </summary>
+    public const string RetentionTombstone = "retention_tombstone";
 }
 
 /// <summary>What an assignment part's <see cref="ConversationPart.AssignedToId"/> names.</summary>

@@ -108,6 +108,7 @@ internal sealed class ConversationCommands(ILookupIndex lookup, ContactKeyRing c
                     var contactReply = Append(db, cipher, conversation, PartTypes.Comment, body, contact.Role, contact.Id, assignedTo: null);
                     // A customer reply re-opens a closed conversation, as in Intercom.
                     conversation.State = ConversationStates.Open;
+                    conversation.ClosedAt = null;
                     contact.LastSeenAt = time.GetUtcNow();
                     await RecordAsync(db, cell, actor, contactReply, ct);
                     break;
@@ -143,10 +144,12 @@ internal sealed class ConversationCommands(ILookupIndex lookup, ContactKeyRing c
             {
                 case PartTypes.Close:
                     conversation.State = ConversationStates.Closed;
+                    conversation.ClosedAt = time.GetUtcNow();
                     part = Append(db, cipher, conversation, PartTypes.Close, body, "admin", admin.Id, assignedTo: null);
                     break;
                 case PartTypes.Open:
                     conversation.State = ConversationStates.Open;
+                    conversation.ClosedAt = null;
                     part = Append(db, cipher, conversation, PartTypes.Open, body, "admin", admin.Id, assignedTo: null);
                     break;
                 case PartTypes.Assignment when input.Type == AssigneeTypes.Team:
