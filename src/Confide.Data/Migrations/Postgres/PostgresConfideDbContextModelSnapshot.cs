@@ -217,6 +217,8 @@ namespace Confide.Data.Migrations.Postgres
 
                     b.HasIndex("WorkspaceId", "Id");
 
+                    b.HasIndex("WorkspaceId", "LastSeenAt");
+
                     b.HasIndex("WorkspaceId", "PhoneLookup");
 
                     b.HasIndex("WorkspaceId", "VisitorLookup")
@@ -256,6 +258,9 @@ namespace Confide.Data.Migrations.Postgres
 
                     b.Property<string>("AdminAssigneeId")
                         .HasColumnType("text");
+
+                    b.Property<DateTimeOffset?>("ClosedAt")
+                        .HasColumnType("timestamp with time zone");
 
                     b.Property<string>("ContactId")
                         .IsRequired()
@@ -358,6 +363,8 @@ namespace Confide.Data.Migrations.Postgres
 
                     b.HasIndex("ConversationId", "Sequence")
                         .IsUnique();
+
+                    b.HasIndex("WorkspaceId", "CreatedAt");
 
                     b.ToTable("ConversationParts");
                 });

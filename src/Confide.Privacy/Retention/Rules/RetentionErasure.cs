@@ -48,7 +48,7 @@ internal sealed class RetentionErasure(ContactKeyRing keys, ContactErasure erasu
         List<Candidate> marked;
         await using (var db = cell.CreateReadContext())
         {
-            marked = Bounded(await WithParts(db, workspaceId, Marked(db, workspaceId)).Take(batchSize).ToListAsync(cancellationToken), partBudget);
+            marked = Bounded(await CandidatesAsync(db, workspaceId, Marked(db, workspaceId), batchSize, cancellationToken), partBudget);
         }
 
         if (marked.Count == 0)
@@ -58,9 +58,10 @@ internal sealed class RetentionErasure(ContactKeyRing keys, ContactErasure erasu
             await using (var db = cell.CreateReadContext())
             {
                 var eligible = Eligible(db, scope, due(db));
-                candidates = Bounded(await WithParts(db, workspaceId, eligible).Where(c => c.Parts <= LargeHistoryParts).Take(batchSize).ToListAsync(cancellationToken), partBudget);
-                large = candidates.Count > 0 ? [] : await WithParts(db, workspaceId, eligible).Where(c => c.Parts > LargeHistoryParts)
-                    .Select(c => c.Id).Take(Math.Clamp(batchSize / 100, 1, 10)).ToListAsync(cancellationToken);
+                var parts = PartsOf(db, workspaceId);
+                candidates = Bounded(await CandidatesAsync(db, workspaceId, eligible.Where(c => parts.Where(v => v.ContactId == c.Id).Sum(v => v.PartCount) <= LargeHistoryParts), batchSize, cancellationToken), partBudget);
+                large = candidates.Count > 0 ? [] : await eligible.Where(c => parts.Where(v => v.ContactId == c.Id).Sum(v => v.PartCount) > LargeHistoryParts)
+                    .OrderBy(c => c.Id).Select(c => c.Id).Take(Math.Clamp(batchSize / 100, 1, 10)).ToListAsync(cancellationToken);
             }
 
             if (candidates.Count == 0)
@@ -131,9 +132,17 @@ internal sealed class RetentionErasure(ContactKeyRing keys, ContactErasure erasu
         return db.Contacts.IgnoreQueryFilters().Where(c => c.WorkspaceId == workspaceId && c.ErasureStartedAt != null && notes.Contains(c.Id));
     }
 
-    private static IQueryable<Candidate> WithParts(ConfideDbContext db, string workspaceId, IQueryable<Contact> contacts) =>
-        contacts.OrderBy(c => c.Id).Select(c => new Candidate(c.Id,
-            db.Conversations.IgnoreQueryFilters().Where(v => v.WorkspaceId == workspaceId && v.ContactId == c.Id).Sum(v => (int?)v.PartCount) ?? 0));
+    private static IQueryable<Conversation> PartsOf(ConfideDbContext db, string workspaceId) =>
+        db.Conversations.IgnoreQueryFilters().Where(v => v.WorkspaceId == workspaceId);
+
+    private static async Task<List<Candidate>> CandidatesAsync(ConfideDbContext db, string workspaceId, IQueryable<Contact> contacts, int batchSize, CancellationToken cancellationToken)
+    {
+        var parts = PartsOf(db, workspaceId);
+        var rows = await contacts.OrderBy(c => c.Id)
+            .Select(c => new { c.Id, Parts = parts.Where(v => v.ContactId == c.Id).Sum(v => v.PartCount) })
+            .Take(batchSize).ToListAsync(cancellationToken);
+        return [.. rows.Select(r => new Candidate(r.Id, r.Parts))];
+    }
 
     /// <summary>The longest prefix within the part budget (at least one contact).</summary>
     private static List<Candidate> Bounded(List<Candidate> candidates, int partBudget)
