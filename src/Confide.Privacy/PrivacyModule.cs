@@ -58,6 +58,7 @@ public static class PrivacyModule
         services.AddRetentionRule<VisitorRetentionRule>();
         services.AddRetentionRule<LeadRetentionRule>();
         services.AddRetentionRule<ClosedConversationRetentionRule>();
+        services.AddRetentionRule<ConversationPartRetentionRule>();
         services.AddRetentionRule<NoteRetentionRule>();
         return services;
     }
