@@ -206,9 +206,9 @@ internal sealed class RetentionErasure(ContactKeyRing keys, ContactErasure erasu
                 await erasure.EraseAsync(scope.Cell, scope.WorkspaceId, contactId, Actor, cancellationToken);
                 erased++;
             }
-            catch (ConfideException e) when (e.Error.Status == System.Net.HttpStatusCode.NotFound)
+            catch (ConfideException e) when (e.Error.Status is System.Net.HttpStatusCode.NotFound or System.Net.HttpStatusCode.Conflict)
             {
-                // Erased meanwhile by someone else.
+                // Erased meanwhile by someone else, or held since it was read: left.
             }
         }
 
