@@ -49,12 +49,14 @@ internal sealed class ClosedConversationRetentionRule : IRetentionRule
         var workspaceId = scope.WorkspaceId;
         if (candidates[0].Parts > partBudget)
         {
-            // One long conversation: its oldest parts first, a bounded number per batch.
+            // One long conversation: its oldest parts first, a bounded number per batch. Its newest
+            // part stays until the conversation goes, so every reader still finds one to show.
             var longId = candidates[0].Id;
             return new RetentionBatch(0, async (db, ct) =>
             {
                 var still = Due(db, scope).Where(c => c.Id == longId).Select(c => c.Id);
-                var oldest = db.ConversationParts.Where(p => p.ConversationId == longId && still.Contains(p.ConversationId))
+                var newest = db.ConversationParts.Where(p => p.ConversationId == longId).Max(p => p.Sequence);
+                var oldest = db.ConversationParts.Where(p => p.ConversationId == longId && still.Contains(p.ConversationId) && p.Sequence < newest)
                     .OrderBy(p => p.Sequence).Take(partBudget).Select(p => p.Id);
                 await db.ConversationParts.Where(p => p.WorkspaceId == workspaceId && oldest.Contains(p.Id)).ExecuteDeleteAsync(ct);
             });
