@@ -55,7 +55,7 @@ internal sealed class ClosedConversationRetentionRule : IRetentionRule
             return new RetentionBatch(0, async (db, ct) =>
             {
                 var still = Due(db, scope).Where(c => c.Id == longId).Select(c => c.Id);
-                var newest = db.ConversationParts.Where(p => p.ConversationId == longId).Max(p => p.Sequence);
+                var newest = await db.ConversationParts.Where(p => p.ConversationId == longId).MaxAsync(p => (int?)p.Sequence, ct);
                 var oldest = db.ConversationParts.Where(p => p.ConversationId == longId && still.Contains(p.ConversationId) && p.Sequence < newest)
                     .OrderBy(p => p.Sequence).Take(partBudget).Select(p => p.Id);
                 await db.ConversationParts.Where(p => p.WorkspaceId == workspaceId && oldest.Contains(p.Id)).ExecuteDeleteAsync(ct);
