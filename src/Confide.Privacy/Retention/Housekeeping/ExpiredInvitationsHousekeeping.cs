@@ -33,7 +33,7 @@ internal sealed class ExpiredInvitationsHousekeeping(WorkspaceKeyRing keys, Acti
         List<Candidate> due;
         await using (var db = cell.CreateReadContext())
         {
-            due = await Due(db, now, cutoff).OrderBy(c => c.WorkspaceId).ThenBy(c => c.TeammateId).Take(batchSize).ToListAsync(cancellationToken);
+            due = await Due(db, now, cutoff, only: null).Take(batchSize).ToListAsync(cancellationToken);
         }
 
         if (due.Count == 0)
@@ -52,7 +52,7 @@ internal sealed class ExpiredInvitationsHousekeeping(WorkspaceKeyRing keys, Acti
         return new RetentionBatch(due.Count, async (db, ct) =>
         {
             // Again in the write: an invitation sent again or accepted since the read stays.
-            var still = await Due(db, now, cutoff).Where(c => teammateIds.Contains(c.TeammateId)).ToListAsync(ct);
+            var still = await Due(db, now, cutoff, teammateIds).ToListAsync(ct);
             foreach (var candidate in still)
             {
                 await log.AppendAsync(db, cell, candidate.WorkspaceId, new ActivityEvent(
@@ -77,12 +77,21 @@ internal sealed class ExpiredInvitationsHousekeeping(WorkspaceKeyRing keys, Acti
         });
     }
 
-    private static IQueryable<Candidate> Due(ConfideDbContext db, DateTimeOffset now, DateTimeOffset cutoff) =>
-        from i in db.TeammateInvitations
-        join t in db.Teammates on i.TeammateId equals t.Id
-        join w in db.Workspaces on i.WorkspaceId equals w.Id
-        where i.ExpiresAt < cutoff && t.AccountId == null && w.DeletedAt == null && w.DeletionDueAt == null
-            && !db.LegalHolds.Any(h => h.WorkspaceId == i.WorkspaceId && h.TargetType == LegalHoldTargets.Workspace && h.ReleasedAt == null && (h.Until == null || h.Until > now))
-            && (t.Role != TeammateRoles.Owner || db.Teammates.Any(o => o.WorkspaceId == i.WorkspaceId && o.Role == TeammateRoles.Owner && o.AccountId != null))
-        select new Candidate(i.WorkspaceId, t.Id, t.Role);
+    private static IQueryable<Candidate> Due(ConfideDbContext db, DateTimeOffset now, DateTimeOffset cutoff, List<string>? only)
+    {
+        var rows =
+            from i in db.TeammateInvitations
+            join t in db.Teammates on i.TeammateId equals t.Id
+            join w in db.Workspaces on i.WorkspaceId equals w.Id
+            where i.ExpiresAt < cutoff && t.AccountId == null && w.DeletedAt == null && w.DeletionDueAt == null
+                && !db.LegalHolds.Any(h => h.WorkspaceId == i.WorkspaceId && h.TargetType == LegalHoldTargets.Workspace && h.ReleasedAt == null && (h.Until == null || h.Until > now))
+                && (t.Role != TeammateRoles.Owner || db.Teammates.Any(o => o.WorkspaceId == i.WorkspaceId && o.Role == TeammateRoles.Owner && o.AccountId != null))
+            select new { i.WorkspaceId, TeammateId = t.Id, t.Role };
+        if (only is not null)
+        {
+            rows = rows.Where(r => only.Contains(r.TeammateId));
+        }
+
+        return rows.OrderBy(r => r.WorkspaceId).ThenBy(r => r.TeammateId).Select(r => new Candidate(r.WorkspaceId, r.TeammateId, r.Role));
+    }
 }
