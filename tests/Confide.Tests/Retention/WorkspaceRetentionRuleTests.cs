@@ -11,6 +11,7 @@ using Confide.Tests.Infrastructure;
 using Confide.Tests.Messenger;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Time.Testing;
 
 namespace Confide.Tests.Retention;
@@ -74,12 +75,12 @@ public sealed class WorkspaceRetentionRuleTests(Servers servers)
         var deletesOn = created.AddDays(AfterDays).UtcDateTime.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
         Assert.All(warnings, m => Assert.Contains(deletesOn, m.Subject, StringComparison.Ordinal));
 
-        // The deletion is the workspace-deletion path's, with its receipt and its mail.
+        // The deletion is the workspace-deletion path's, with its receipt and its mail (the job completes as the receipt is mailed).
         var deletion = await Poll.UntilAsync(
             async () =>
             {
                 await using var db = cell.CreateReadContext();
-                return await db.WorkspaceDeletions.AsNoTracking().FirstOrDefaultAsync(d => d.WorkspaceId == workspace.Id && d.CompletedAt != null);
+                return await db.WorkspaceDeletions.AsNoTracking().FirstOrDefaultAsync(d => d.WorkspaceId == workspace.Id && d.CompletedAt != null && d.EncryptedNotice == null);
             },
             d => d is not null, TimeSpan.FromSeconds(60), "the deletion to complete");
         Assert.NotNull(deletion!.Signature);
@@ -173,6 +174,37 @@ public sealed class WorkspaceRetentionRuleTests(Servers servers)
         Assert.Null(await rule.NextBatchAsync(Scope(cell, workspace.Id, now), 100, CancellationToken.None));
         Assert.Null(await StageAsync(cell, workspace.Id));
         Assert.Empty(mails.New());
+    }
+
+    /// <summary>A warning that reached no owner is not recorded: it is sent, and recorded, at the next run that can mail it.</summary>
+    [Theory, MemberData(nameof(Providers.All), MemberType = typeof(Providers))]
+    public async Task AWarningNoOwnerGot_IsNotRecorded_AndIsSentAtTheNextRun(string provider)
+    {
+        _ = await servers.GetAsync(provider); // skips, visibly, when the provider is not available
+        var logs = new CapturedLogs();
+        await using var server = await TestServer.StartAsync(provider, settings: ["--Confide:Mail:OutboxDirectory=blocked/outbox"],
+            configure: b => b.Logging.AddProvider(logs));
+        var workspace = await server.CreateWorkspaceAsync(Region.Eu, name: "Unreachable");
+        var cell = server.Cell(Region.Eu);
+        var now = WholeMilliseconds(DateTimeOffset.UtcNow);
+        await BackdateAsync(cell, workspace.Id, now.AddDays(-(AfterDays - 90)));
+        // A file where the outbox's parent directory should be: no message can be written.
+        var blocker = Path.Combine(server.DataDirectory, "blocked");
+        await File.WriteAllTextAsync(blocker, "");
+        var rule = Rule(server);
+
+        Assert.Equal((0, 0), await RunAsync(cell, rule, workspace.Id, now));
+        Assert.Null(await StageAsync(cell, workspace.Id));
+        Assert.DoesNotContain(ActivityTypes.WorkspaceInactivityWarning, await TypesAsync(cell, workspace.Id));
+        Assert.Contains(logs.Lines, l => l.Contains("reached none of its owners", StringComparison.Ordinal));
+
+        File.Delete(blocker);
+        Assert.Equal((0, 1), await RunAsync(cell, rule, workspace.Id, now.AddDays(1)));
+        Assert.Equal(90, await StageAsync(cell, workspace.Id));
+        Assert.Single(Directory.GetFiles(Path.Combine(server.DataDirectory, "blocked", "outbox"), "*.eml"));
+        // Sent late by a day: the deletion moved by a day, so the warning still comes 90 days ahead.
+        var forecast = await WorkspaceRetentionRule.ForecastAsync(Scope(cell, workspace.Id, now.AddDays(1)), CancellationToken.None);
+        Assert.Equal(now.AddDays(91), forecast!.DeletesAt);
     }
 
     /// <summary>A workspace created, then backdated so it has been inactive for 300 days, and warned once (90 days ahead).</summary>
