@@ -57,6 +57,9 @@ public static class ActivityTypes
     public const string WorkspaceDeletionCancelled = "workspace_deletion_cancelled";
     public const string WorkspaceDeletionCompleted = "workspace_deletion_completed";
 
+    // Retention: inactive workspaces.
+    public const string WorkspaceInactivityWarning = "workspace_inactivity_warning";
+
     public static IReadOnlyList<string> All { get; } =
     [
         AdminLoginSuccess, AdminLoginFailure, AdminLogout, AppAdminJoin, AdminDeletion, AdminPermissionChange, RoleCreation, RoleDeletion, AdminTwoFactorAuthChange, AdminPasswordChange, SecuritySettingsChange,
@@ -68,5 +71,6 @@ public static class ActivityTypes
         PrivacyRequestCreation, PrivacyRequestStateChange, PrivacyRequestDeadlineExtension, SubjectExportCreation, SubjectExportDownload,
         ContactsBulkDeletion,
         WorkspaceDeletionScheduled, WorkspaceDeletionCancelled, WorkspaceDeletionCompleted,
+        WorkspaceInactivityWarning,
     ];
 }

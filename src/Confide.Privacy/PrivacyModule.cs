@@ -6,6 +6,9 @@ using Confide.Privacy.Erasure;
 using Confide.Data.Jobs;
 using Confide.Privacy.Exports;
 using Confide.Privacy.Requests;
+using Confide.Privacy.Retention;
+using Confide.Privacy.Retention.Housekeeping;
+using Confide.Privacy.Retention.Workspaces;
 using Confide.Privacy.Workspaces;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
@@ -51,6 +54,13 @@ public static class PrivacyModule
         services.AddSingleton<WorkspaceDeletionMail>();
         services.AddSingleton<WorkspaceDeletionCommands>();
         services.AddJobHandler<WorkspaceDeletionJob>();
+        // Retention: the inactive-workspace rule and the region's housekeeping.
+        services.AddSingleton<WorkspaceInactivityMail>();
+        services.AddRetentionRule<WorkspaceRetentionRule>();
+        services.AddRetentionHousekeeping<FinishedJobsHousekeeping>();
+        services.AddRetentionHousekeeping<ExpiredSessionsHousekeeping>();
+        services.AddRetentionHousekeeping<ExpiredInvitationsHousekeeping>();
+        services.AddRetentionHousekeeping<ExpiredSsoAssertionsHousekeeping>();
         return services;
     }
 
