@@ -56,6 +56,8 @@ public static class ActivityTypes
     public const string WorkspaceDeletionScheduled = "workspace_deletion_scheduled";
     public const string WorkspaceDeletionCancelled = "workspace_deletion_cancelled";
     public const string WorkspaceDeletionCompleted = "workspace_deletion_completed";
+    public const string LegalHoldSet = "legal_hold_set";
+    public const string LegalHoldReleased = "legal_hold_released";
 
     public static IReadOnlyList<string> All { get; } =
     [
@@ -68,5 +70,6 @@ public static class ActivityTypes
         PrivacyRequestCreation, PrivacyRequestStateChange, PrivacyRequestDeadlineExtension, SubjectExportCreation, SubjectExportDownload,
         ContactsBulkDeletion,
         WorkspaceDeletionScheduled, WorkspaceDeletionCancelled, WorkspaceDeletionCompleted,
+        LegalHoldSet, LegalHoldReleased,
     ];
 }

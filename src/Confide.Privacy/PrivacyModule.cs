@@ -5,6 +5,7 @@ using Confide.Messaging.Contacts.Erasure;
 using Confide.Privacy.Erasure;
 using Confide.Data.Jobs;
 using Confide.Privacy.Exports;
+using Confide.Privacy.LegalHolds;
 using Confide.Privacy.Requests;
 using Confide.Privacy.Workspaces;
 using Microsoft.AspNetCore.Routing;
@@ -31,7 +32,7 @@ public static class PrivacyModule
         services.AddSingleton<UserDeleteRequests>();
         // Public for the web app's pages, built on the internal erasure path: constructed here.
         services.AddSingleton(sp => new PrivacyRequestErasure(sp.GetRequiredService<ContactErasure>()));
-        services.AddSingleton(sp => new ContactBulkErasure(sp.GetRequiredService<ContactErasure>(), sp.GetRequiredService<ILookupIndex>(), sp.GetRequiredService<ActivityLog>()));
+        services.AddSingleton(sp => new ContactBulkErasure(sp.GetRequiredService<ContactErasure>(), sp.GetRequiredService<ILookupIndex>(), sp.GetRequiredService<ActivityLog>(), sp.GetRequiredService<TimeProvider>()));
         services.AddOptions<SubjectExportOptions>()
             .BindConfiguration(SubjectExportOptions.Section)
             .Validate(o => o.Retention > TimeSpan.Zero, "Confide:Privacy:Export:Retention must be positive.")
@@ -51,6 +52,9 @@ public static class PrivacyModule
         services.AddSingleton<WorkspaceDeletionMail>();
         services.AddSingleton<WorkspaceDeletionCommands>();
         services.AddJobHandler<WorkspaceDeletionJob>();
+        // Retention, legal holds (docs/legal-holds.md).
+        services.AddSingleton<LegalHoldCommands>();
+        services.AddSingleton<LegalHoldReader>();
         return services;
     }
 
@@ -61,5 +65,6 @@ public static class PrivacyModule
         api.MapErasureEndpoints();
         api.MapSubjectExportEndpoints();
         api.MapWorkspaceDeletionEndpoints();
+        api.MapLegalHoldEndpoints();
     }
 }
