@@ -167,6 +167,10 @@ public sealed class RequestModel(
         {
             TempData[MessageKey] = await command();
         }
+        catch (ConfideException refused) when (refused.Error.Code == ConfideError.LegalHoldCode)
+        {
+            TempData[ErrorKey] = $"Nothing was erased. {refused.Error.Message}. The request stays in progress; the privacy centre's legal holds show who set the hold and why.";
+        }
         catch (ConfideException refused)
         {
             TempData[ErrorKey] = refused.Error.Message;
