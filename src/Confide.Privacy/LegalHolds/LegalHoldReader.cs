@@ -29,7 +29,8 @@ public sealed record LegalHoldFilter(string State, string? TargetType, string? T
                 $"target_type must be one of: {LegalHoldTargets.Contact}, {LegalHoldTargets.Conversation}, {LegalHoldTargets.Workspace}"));
         }
 
-        if (targetId is { Length: > 32 })
+        // Ids are lower-case hex, or a workspace's letters, digits and underscore: anything else matches nothing, and is refused before a query.
+        if (targetId is { Length: > 32 } || (targetId is not null && !targetId.All(c => char.IsAsciiLetterOrDigit(c) || c == '_')))
         {
             throw new ConfideException(ConfideError.ParameterInvalid("target_id is not an id"));
         }

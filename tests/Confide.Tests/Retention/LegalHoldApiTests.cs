@@ -148,6 +148,7 @@ public sealed class LegalHoldApiTests(Servers servers)
         await (await api.GetAsync($"{Route}?state=sometimes")).ErrorAsync(HttpStatusCode.BadRequest, "parameter_invalid");
         await (await api.GetAsync($"{Route}?target_type=visitor")).ErrorAsync(HttpStatusCode.BadRequest, "parameter_invalid");
         await (await api.GetAsync($"{Route}?per_page=0")).ErrorAsync(HttpStatusCode.BadRequest, "parameter_invalid");
+        await (await api.GetAsync($"{Route}?target_id=%00abc")).ErrorAsync(HttpStatusCode.BadRequest, "parameter_invalid");
         await (await api.GetAsync($"{Route}?starting_after=xyz")).ErrorAsync(HttpStatusCode.BadRequest, "parameter_invalid");
 
         Assert.Equal(0, (await (await api.GetAsync(Route)).JsonAsync()).GetProperty("total_count").GetInt32());

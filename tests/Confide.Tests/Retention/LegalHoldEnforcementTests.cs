@@ -199,7 +199,7 @@ public sealed class LegalHoldEnforcementTests(Servers servers)
         view.GetProperty("skipped").GetInt32(), view.GetProperty("skipped_legal_hold").GetInt32(), view.GetProperty("erasable").GetInt32());
 
     /// <summary>An owner's token scoped for deleting the workspace (a full token may not schedule it).</summary>
-    private static async Task<HttpClient> DeletionClientAsync(TestWorkspace workspace)
+    internal static async Task<HttpClient> DeletionClientAsync(TestWorkspace workspace)
     {
         await using var scope = workspace.Server.Services.CreateAsyncScope();
         var tokens = scope.ServiceProvider.GetRequiredService<Confide.Identity.ApiTokenAdministration>();

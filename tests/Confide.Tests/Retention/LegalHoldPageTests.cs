@@ -59,6 +59,14 @@ public sealed class LegalHoldPageTests(Servers servers)
         Assert.Contains("Nothing was erased. This contact is under a legal hold", afterErase, StringComparison.Ordinal);
         await (await api.GetAsync($"contacts/{contact}")).JsonAsync();
 
+        // The bulk erase's dry run says the held contact would be skipped, and why.
+        var bulkPath = $"app/privacy/bulk-erase?workspace={workspace.Id}";
+        var bulk = await browser.PostAsync($"{bulkPath}&handler=Preview", TeammateBrowser.Form(page, new() { ["Form.Ids"] = contact }));
+        var bulkHtml = await bulk.Content.ReadAsStringAsync();
+        Assert.Contains("<strong>0</strong> contact(s) would be erased", bulkHtml, StringComparison.Ordinal);
+        Assert.Contains("id=\"bulk-preview-held\"", bulkHtml, StringComparison.Ordinal);
+        Assert.DoesNotContain("id=\"bulk-erase\"", bulkHtml, StringComparison.Ordinal);
+
         // Released, with the box ticked (not without).
         var unticked = await browser.PostAsync($"{path}&handler=Release", TeammateBrowser.Form(page, new() { ["id"] = hold.Str("id") }));
         Assert.Equal(HttpStatusCode.Redirect, unticked.StatusCode);
