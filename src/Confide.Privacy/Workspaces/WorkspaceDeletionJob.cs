@@ -103,6 +103,7 @@ public sealed class WorkspaceDeletionJob(
         var cell = context.Cell;
         var scheduledAt = JsonSerializer.Deserialize<Payload>(context.Payload ?? "{}")?.ScheduledAt;
         List<Guid> keyIds;
+        var held = false;
         await using (var db = cell.CreateReadContext())
         {
             var workspace = await db.Workspaces.AsNoTracking().FirstOrDefaultAsync(w => w.Id == workspaceId, ct);
@@ -112,12 +113,15 @@ public sealed class WorkspaceDeletionJob(
                 return JobStepResult.Completed(0);
             }
 
-            if (await db.ActiveHolds(workspaceId, time.GetUtcNow()).AnyAsync(ct))
-            {
-                return JobStepResult.Completed(0, write: (db, token) => StopForLegalHoldAsync(db, cell, workspaceId, token));
-            }
-
+            held = await db.ActiveHolds(workspaceId, time.GetUtcNow()).AnyAsync(ct);
             keyIds = await db.WorkspaceKeys.Where(k => k.WorkspaceId == workspaceId).Select(k => k.Id).ToListAsync(ct);
+        }
+
+        if (held)
+        {
+            // Mailed before the step commits: should it not (a cancellation by an owner meanwhile), a mail too many.
+            await mail.StoppedByLegalHoldAsync(await commands.ReadNoticeAsync(cell, workspaceId, ct), workspaceId, ct);
+            return JobStepResult.Completed(0, write: (db, token) => StopForLegalHoldAsync(db, cell, workspaceId, token));
         }
 
         // Everything that reads (the owners' addresses, the signing key, the workforce key the last
@@ -179,13 +183,20 @@ public sealed class WorkspaceDeletionJob(
     private async Task<JobStepResult> ShredAsync(JobContext context, string workspaceId, Cursor cursor, CancellationToken ct)
     {
         var cell = context.Cell;
+        var held = false;
         await using (var db = cell.CreateReadContext())
         {
             if (!await db.Workspaces.AnyAsync(w => w.Id == workspaceId && w.DeletedAt != null, ct))
             {
                 // The first step's transaction found a legal hold and cancelled the deletion instead: nothing was destroyed.
-                return JobStepResult.Completed(context.ProgressDone);
+                held = true;
             }
+        }
+
+        if (held)
+        {
+            await mail.StoppedByLegalHoldAsync(await commands.ReadNoticeAsync(cell, workspaceId, ct), workspaceId, ct);
+            return JobStepResult.Completed(context.ProgressDone);
         }
 
         // Harmless when repeated: the keys are gone the second time.

@@ -192,6 +192,8 @@ public sealed class LegalHoldEnforcementTests(Servers servers)
 
         var cancelled = Assert.Single(await ActivityLogTests.AllEntriesAsync(api), e => e.Str("activity_type") == ActivityTypes.WorkspaceDeletionCancelled);
         Assert.Equal(("system", "legal_hold"), (cancelled.GetProperty("performed_by").Str("type"), cancelled.GetProperty("metadata").Str("reason")));
+        var mailed = Assert.Single(Outbox.MessagesTo(server.DataDirectory, workspace.OwnerEmail), m => m.Subject == "The deletion of your workspace Saved by a hold was stopped by a legal hold");
+        Assert.DoesNotContain("Pending litigation", mailed.TextBody, StringComparison.Ordinal);
     }
 
     private static (int Requested, int Matched, int Erased, int Skipped, int SkippedLegalHold, int Erasable) Counts(System.Text.Json.JsonElement view) => (

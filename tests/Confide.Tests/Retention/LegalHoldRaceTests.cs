@@ -89,5 +89,6 @@ public sealed class LegalHoldRaceTests(Servers servers)
         var entries = await ActivityLogTests.AllEntriesAsync(api);
         Assert.DoesNotContain(entries, e => e.Str("activity_type") == ActivityTypes.WorkspaceDeletionCompleted);
         Assert.Equal("legal_hold", Assert.Single(entries, e => e.Str("activity_type") == ActivityTypes.WorkspaceDeletionCancelled).GetProperty("metadata").Str("reason"));
+        Assert.Contains(Outbox.MessagesTo(server.DataDirectory, workspace.OwnerEmail), m => m.Subject == "The deletion of your workspace Raced was stopped by a legal hold");
     }
 }
