@@ -53,6 +53,8 @@ public sealed class LegalHoldPageTests(Servers servers)
         // "Erase now" on the held subject: nothing erased, and the page says why.
         var requestPage = $"app/privacy/requests/{request}?workspace={workspace.Id}";
         var requestHtml = await browser.HtmlAsync(requestPage);
+        Assert.Contains("id=\"erasure-held\"", requestHtml, StringComparison.Ordinal);
+        Assert.DoesNotContain("id=\"erase-now\"", requestHtml, StringComparison.Ordinal);
         var erase = await browser.PostAsync($"{requestPage}&handler=Erase", TeammateBrowser.Form(requestHtml, new() { ["confirm"] = "true" }));
         Assert.Equal(HttpStatusCode.Redirect, erase.StatusCode);
         var afterErase = await browser.HtmlAsync(requestPage);
@@ -78,6 +80,7 @@ public sealed class LegalHoldPageTests(Servers servers)
         Assert.Contains($"Hold {hold.Str("id")} released", page, StringComparison.Ordinal);
         Assert.Contains("id=\"inactive-holds\"", page, StringComparison.Ordinal);
         Assert.False((await (await api.GetAsync($"confide/legal_holds/{hold.Str("id")}")).JsonAsync()).GetProperty("active").GetBoolean());
+        Assert.Contains("id=\"erase-now\"", await browser.HtmlAsync(requestPage), StringComparison.Ordinal);
 
         var entries = (await ActivityLogTests.AllEntriesAsync(api)).Where(e => e.Str("activity_type") is ActivityTypes.LegalHoldSet or ActivityTypes.LegalHoldReleased).ToList();
         Assert.Equal([ActivityTypes.LegalHoldSet, ActivityTypes.LegalHoldReleased], entries.Select(e => e.Str("activity_type")));
