@@ -56,6 +56,8 @@ public static class ActivityTypes
     public const string WorkspaceDeletionScheduled = "workspace_deletion_scheduled";
     public const string WorkspaceDeletionCancelled = "workspace_deletion_cancelled";
     public const string WorkspaceDeletionCompleted = "workspace_deletion_completed";
+    public const string LegalHoldSet = "legal_hold_set";
+    public const string LegalHoldReleased = "legal_hold_released";
 
     // Retention: inactive workspaces.
     public const string WorkspaceInactivityWarning = "workspace_inactivity_warning";
@@ -72,5 +74,6 @@ public static class ActivityTypes
         ContactsBulkDeletion,
         WorkspaceDeletionScheduled, WorkspaceDeletionCancelled, WorkspaceDeletionCompleted,
         WorkspaceInactivityWarning,
+        LegalHoldSet, LegalHoldReleased,
     ];
 }

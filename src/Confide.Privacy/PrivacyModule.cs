@@ -5,6 +5,7 @@ using Confide.Messaging.Contacts.Erasure;
 using Confide.Privacy.Erasure;
 using Confide.Data.Jobs;
 using Confide.Privacy.Exports;
+using Confide.Privacy.LegalHolds;
 using Confide.Privacy.Requests;
 using Confide.Privacy.Retention;
 using Confide.Privacy.Retention.Housekeeping;
@@ -34,7 +35,7 @@ public static class PrivacyModule
         services.AddSingleton<UserDeleteRequests>();
         // Public for the web app's pages, built on the internal erasure path: constructed here.
         services.AddSingleton(sp => new PrivacyRequestErasure(sp.GetRequiredService<ContactErasure>()));
-        services.AddSingleton(sp => new ContactBulkErasure(sp.GetRequiredService<ContactErasure>(), sp.GetRequiredService<ILookupIndex>(), sp.GetRequiredService<ActivityLog>()));
+        services.AddSingleton(sp => new ContactBulkErasure(sp.GetRequiredService<ContactErasure>(), sp.GetRequiredService<ILookupIndex>(), sp.GetRequiredService<ActivityLog>(), sp.GetRequiredService<TimeProvider>()));
         services.AddOptions<SubjectExportOptions>()
             .BindConfiguration(SubjectExportOptions.Section)
             .Validate(o => o.Retention > TimeSpan.Zero, "Confide:Privacy:Export:Retention must be positive.")
@@ -61,6 +62,9 @@ public static class PrivacyModule
         services.AddRetentionHousekeeping<ExpiredSessionsHousekeeping>();
         services.AddRetentionHousekeeping<ExpiredInvitationsHousekeeping>();
         services.AddRetentionHousekeeping<ExpiredSsoAssertionsHousekeeping>();
+        // Retention, legal holds (docs/legal-holds.md).
+        services.AddSingleton<LegalHoldCommands>();
+        services.AddSingleton<LegalHoldReader>();
         return services;
     }
 
@@ -71,5 +75,6 @@ public static class PrivacyModule
         api.MapErasureEndpoints();
         api.MapSubjectExportEndpoints();
         api.MapWorkspaceDeletionEndpoints();
+        api.MapLegalHoldEndpoints();
     }
 }

@@ -43,7 +43,10 @@ public sealed class WorkspaceDeletionCommands(ActivityLog log, JobQueue jobs, Wo
         return new WorkspaceDeletionStatus(workspace.DeletionScheduledAt, workspace.DeletionDueAt);
     }
 
-    /// <summary>Schedules the deletion; a <see cref="ConfideException"/> for a wrong name (400), a grace out of range (400) or one already scheduled (409).</summary>
+    /// <summary>
+    /// Schedules the deletion; a <see cref="ConfideException"/> for a wrong name (400), a grace out
+    /// of range (400), one already scheduled (409) or an active legal hold in the workspace (409 <c>legal_hold</c>).
+    /// </summary>
     public Task<WorkspaceDeletionStatus> ScheduleAsync(CellDatabase cell, string workspaceId, string? confirmName, int? graceDays, ActivityActor actor, CancellationToken ct) =>
         ScheduleAsync(cell, workspaceId, confirmName, graceDays, actor, reason: null, ct);
 
@@ -84,6 +87,12 @@ public sealed class WorkspaceDeletionCommands(ActivityLog log, JobQueue jobs, Wo
             if (workspace.DeletionDueAt is not null || workspace.DeletedAt is not null)
             {
                 throw new ConfideException(ConfideError.Conflict("The workspace's deletion is already scheduled; cancel it first to choose another grace period"));
+            }
+
+            // Any active hold in the workspace, on it or on anything in it, stops its deletion (docs/legal-holds.md).
+            if (await db.ActiveHolds(workspaceId, now).AnyAsync(token))
+            {
+                throw new ConfideException(ConfideError.LegalHold("Data in this workspace"));
             }
 
             workspace.DeletionScheduledAt = now;

@@ -42,6 +42,16 @@ public sealed partial class WorkspaceDeletionMail(IMailSender mail, ILogger<Work
             by one of its owners. Nothing was deleted.
             """, ct);
 
+    /// <summary>The deletion stopped by Confide itself: a legal hold became active during the grace (docs/legal-holds.md). Not the hold's reason.</summary>
+    public Task StoppedByLegalHoldAsync(WorkspaceDeletionNotice notice, string workspaceId, CancellationToken ct) =>
+        SendAsync(notice, CancelledPurpose, $"The deletion of your workspace {notice.WorkspaceName} was stopped by a legal hold", $"""
+            The scheduled deletion of your Confide workspace "{notice.WorkspaceName}" ({workspaceId}) was cancelled
+            when its grace period ended, before anything was deleted: a legal hold protects data in the workspace.
+
+            The privacy centre's legal holds (or GET /confide/legal_holds) show who set it and until when. Once no
+            hold is active, an owner can schedule the deletion again.
+            """, ct);
+
     public Task ReceiptAsync(WorkspaceDeletionNotice notice, string workspaceId, byte[] receipt, CancellationToken ct) =>
         SendAsync(notice, ReceiptPurpose, $"Your workspace {notice.WorkspaceName} has been deleted", $"""
             Your Confide workspace "{notice.WorkspaceName}" ({workspaceId}) has been deleted: its keys were
