@@ -56,6 +56,11 @@ public static class ActivityTypes
     public const string WorkspaceDeletionScheduled = "workspace_deletion_scheduled";
     public const string WorkspaceDeletionCancelled = "workspace_deletion_cancelled";
     public const string WorkspaceDeletionCompleted = "workspace_deletion_completed";
+    public const string LegalHoldSet = "legal_hold_set";
+    public const string LegalHoldReleased = "legal_hold_released";
+
+    // Retention: inactive workspaces.
+    public const string WorkspaceInactivityWarning = "workspace_inactivity_warning";
 
     public static IReadOnlyList<string> All { get; } =
     [
@@ -68,5 +73,7 @@ public static class ActivityTypes
         PrivacyRequestCreation, PrivacyRequestStateChange, PrivacyRequestDeadlineExtension, SubjectExportCreation, SubjectExportDownload,
         ContactsBulkDeletion,
         WorkspaceDeletionScheduled, WorkspaceDeletionCancelled, WorkspaceDeletionCompleted,
+        WorkspaceInactivityWarning,
+        LegalHoldSet, LegalHoldReleased,
     ];
 }

@@ -176,10 +176,17 @@ internal sealed class ConversationCommands(ILookupIndex lookup, ContactKeyRing c
     /// <summary>Intercom's way to leave a conversation without an admin or team assignee.</summary>
     private static bool Unassigns(string? assigneeId) => assigneeId == "0";
 
-    public static async Task DeleteAsync(CellDatabase cell, ActivityLog log, ActivityActor actor, string workspaceId, string conversationId) =>
+    /// <summary>Deletes a conversation with its parts; 409 <c>legal_hold</c> when a legal hold protects it (on itself, its contact or the workspace).</summary>
+    public static async Task DeleteAsync(CellDatabase cell, ActivityLog log, TimeProvider time, ActivityActor actor, string workspaceId, string conversationId) =>
         await cell.Writer.WriteAsync(async (db, ct) =>
         {
             var conversation = await FindAsync(db, workspaceId, conversationId, ct);
+            var now = time.GetUtcNow();
+            if (await db.IsWorkspaceHeldAsync(workspaceId, now, ct) || await db.HeldConversationIds(workspaceId, now).ContainsAsync(conversation.Id, ct))
+            {
+                throw new ConfideException(ConfideError.LegalHold("This conversation"));
+            }
+
             db.Conversations.Remove(conversation);
             await log.AppendAsync(db, cell, workspaceId, new ActivityEvent(
                 ActivityTypes.ConversationDeletion, actor, "A conversation and all its parts were deleted.",

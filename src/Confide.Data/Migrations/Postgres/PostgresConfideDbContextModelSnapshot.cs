@@ -491,6 +491,8 @@ namespace Confide.Data.Migrations.Postgres
                         .IsUnique()
                         .HasFilter("\"DeduplicationKey\" IS NOT NULL AND \"WorkspaceId\" IS NULL");
 
+                    b.HasIndex("State", "CompletedAt");
+
                     b.HasIndex("State", "LeaseExpiresAt");
 
                     b.HasIndex("State", "NotBefore");
@@ -1230,6 +1232,15 @@ namespace Confide.Data.Migrations.Postgres
 
                     b.Property<DateTimeOffset?>("DeletionScheduledAt")
                         .HasColumnType("timestamp with time zone");
+
+                    b.Property<DateTimeOffset?>("InactivityDeletesAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<DateTimeOffset?>("InactivityWarnedFor")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<int?>("InactivityWarningStage")
+                        .HasColumnType("integer");
 
                     b.Property<string>("IpAllowlist")
                         .HasMaxLength(4000)

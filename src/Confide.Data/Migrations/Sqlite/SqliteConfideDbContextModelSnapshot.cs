@@ -486,6 +486,8 @@ namespace Confide.Data.Migrations.Sqlite
                         .IsUnique()
                         .HasFilter("\"DeduplicationKey\" IS NOT NULL AND \"WorkspaceId\" IS NULL");
 
+                    b.HasIndex("State", "CompletedAt");
+
                     b.HasIndex("State", "LeaseExpiresAt");
 
                     b.HasIndex("State", "NotBefore");
@@ -1224,6 +1226,15 @@ namespace Confide.Data.Migrations.Sqlite
                         .HasColumnType("INTEGER");
 
                     b.Property<long?>("DeletionScheduledAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long?>("InactivityDeletesAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long?>("InactivityWarnedFor")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int?>("InactivityWarningStage")
                         .HasColumnType("INTEGER");
 
                     b.Property<string>("IpAllowlist")
