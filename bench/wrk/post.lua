@@ -4,6 +4,8 @@
 --                           each wrk thread walking its own stride of the list round-robin
 --   BENCH_THREADS           the -t value (for the stride)
 --   BENCH_TOKEN, BENCH_ADMIN_ID
+--   BENCH_DELAY_MS          optional: each connection waits this long between requests (a paced,
+--                           open-ended load like a workspace's live traffic, instead of saturation)
 dofile("bench/wrk/report.lua")
 
 local BODY_BYTES = 1024
@@ -45,4 +47,11 @@ function request()
   position = (position or thread_index) + stride
   local id = ids[(position % #ids) + 1]
   return wrk.format(nil, "/conversations/" .. id .. "/reply")
+end
+
+local pause = tonumber(os.getenv("BENCH_DELAY_MS") or "")
+if pause and pause > 0 then
+  function delay()
+    return pause
+  end
 end

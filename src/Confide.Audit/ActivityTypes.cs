@@ -58,6 +58,11 @@ public static class ActivityTypes
     public const string WorkspaceDeletionCompleted = "workspace_deletion_completed";
     public const string RetentionPolicyChange = "retention_policy_change";
     public const string RetentionRun = "retention_run";
+    public const string LegalHoldSet = "legal_hold_set";
+    public const string LegalHoldReleased = "legal_hold_released";
+
+    // Retention: inactive workspaces.
+    public const string WorkspaceInactivityWarning = "workspace_inactivity_warning";
 
     public static IReadOnlyList<string> All { get; } =
     [
@@ -71,5 +76,7 @@ public static class ActivityTypes
         ContactsBulkDeletion,
         WorkspaceDeletionScheduled, WorkspaceDeletionCancelled, WorkspaceDeletionCompleted,
         RetentionPolicyChange, RetentionRun,
+        WorkspaceInactivityWarning,
+        LegalHoldSet, LegalHoldReleased,
     ];
 }

@@ -184,6 +184,19 @@ public sealed class ContactKeyRing(WorkspaceKeyRing workspaceKeys, IOptions<Conf
         return destroyed;
     }
 
+    /// <summary>Crypto-shreds many contacts of a workspace in one go (<see cref="ContactKeyStore.DestroyManyAsync"/>).</summary>
+    public async Task<int> ShredManyAsync(Region region, string workspaceId, IReadOnlyCollection<string> contactIds, CancellationToken cancellationToken)
+    {
+        var store = await StoreAsync(region);
+        var destroyed = await store.DestroyManyAsync(workspaceId, contactIds, cancellationToken);
+        foreach (var contactId in contactIds)
+        {
+            _unwrapped.Remove((region, workspaceId, contactId));
+        }
+
+        return destroyed;
+    }
+
     /// <summary>Binds a wrapped contact key to its contact: copied to another contact's row, it does not unwrap.</summary>
     internal static FieldContext WrapContext(Region region, string workspaceId, string contactId) =>
         new(workspaceId, region.Code, "contact_key", contactId, "key");

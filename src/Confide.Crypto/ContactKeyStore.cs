@@ -236,6 +236,43 @@ public sealed class ContactKeyStore
     }
 
     /// <summary>
+    /// Destroys the keys of many contacts of a workspace at once (a retention batch): one
+    /// transaction and one checkpoint, however many contacts. Safe to repeat.
+    /// </summary>
+    public async Task<int> DestroyManyAsync(string workspaceId, IReadOnlyCollection<string> contactIds, CancellationToken cancellationToken)
+    {
+        if (contactIds.Count == 0)
+        {
+            return 0;
+        }
+
+        await using var connection = await OpenConnectionAsync(cancellationToken);
+        var destroyed = 0;
+        await using (var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken))
+        {
+            foreach (var chunk in contactIds.Chunk(500))
+            {
+                await using var command = connection.CreateCommand();
+                var names = new string[chunk.Length];
+                for (var i = 0; i < chunk.Length; i++)
+                {
+                    names[i] = "$c" + i.ToString(System.Globalization.CultureInfo.InvariantCulture);
+                    command.Parameters.AddWithValue(names[i], chunk[i]);
+                }
+
+                command.CommandText = $"DELETE FROM contact_keys WHERE workspace_id = $w AND contact_id IN ({string.Join(',', names)})";
+                command.Parameters.AddWithValue("$w", workspaceId);
+                destroyed += await command.ExecuteNonQueryAsync(cancellationToken);
+            }
+
+            await transaction.CommitAsync(cancellationToken);
+        }
+
+        await CheckpointAsync(connection, cancellationToken);
+        return destroyed;
+    }
+
+    /// <summary>
     /// After a delete: the zeroed pages reach the main file and the log is emptied, so the old
     /// page images (with the key) do not survive in the -wal file either.
     /// </summary>

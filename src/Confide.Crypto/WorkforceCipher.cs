@@ -52,6 +52,13 @@ public sealed class WorkforceCipher
 
     public string OpenPrivacyRequestField(string requestId, string field, byte[] sealedValue) => _keys.Open(PrivacyRequestContext(requestId, field), sealedValue);
 
+    /// <summary>Seals a legal hold's reason (a matter, a case number: it may name people), bound to the hold.</summary>
+    public byte[] SealLegalHoldReason(string holdId, string reason) => _keys.Seal(LegalHoldContext(holdId), reason);
+
+    public string OpenLegalHoldReason(string holdId, byte[] sealedReason) => _keys.Open(LegalHoldContext(holdId), sealedReason);
+
+    private FieldContext LegalHoldContext(string holdId) => new(_workspaceId, _region.Code, "legal_hold", holdId, "reason");
+
     private FieldContext PrivacyRequestContext(string requestId, string field) => new(_workspaceId, _region.Code, "privacy_request", requestId, field);
 
     private FieldContext MessengerSecretContext(string secretId) => new(_workspaceId, _region.Code, "messenger_secret", secretId, "secret");

@@ -139,6 +139,8 @@ public abstract class ConfideDbContext(DbContextOptions options) : IdentityDbCon
             e.HasIndex(c => new { c.WorkspaceId, c.Id });
             e.HasIndex(c => new { c.WorkspaceId, c.EmailLookup });
             e.HasIndex(c => new { c.WorkspaceId, c.PhoneLookup });
+            // The visitor and lead retention rules: contacts not seen since a cutoff.
+            e.HasIndex(c => new { c.WorkspaceId, c.LastSeenAt });
             e.HasIndex(c => new { c.WorkspaceId, c.VisitorLookup })
                 .IsUnique()
                 .HasFilter("\"VisitorLookup\" IS NOT NULL");
@@ -175,6 +177,8 @@ public abstract class ConfideDbContext(DbContextOptions options) : IdentityDbCon
             e.Property(p => p.Id).HasMaxLength(24);
             e.Property(p => p.AssignedToType).HasMaxLength(8);
             e.HasIndex(p => new { p.ConversationId, p.Sequence }).IsUnique();
+            // The conversation_part retention rule: a workspace's parts older than a cutoff.
+            e.HasIndex(p => new { p.WorkspaceId, p.CreatedAt });
         });
 
         builder.Entity<Tag>(e =>

@@ -21,6 +21,16 @@ public sealed record ConfideError(HttpStatusCode Status, string Code, string Mes
     public static ConfideError Conflict(string message) =>
         new(HttpStatusCode.Conflict, "conflict", message);
 
+    /// <summary>The code of <see cref="LegalHold"/>, for callers that tell this refusal from others.</summary>
+    public const string LegalHoldCode = "legal_hold";
+
+    /// <summary>
+    /// A deletion refused because a legal hold protects what it would delete (docs/legal-holds.md).
+    /// <paramref name="what"/> names the kind of thing only ("This contact"), never a person.
+    /// </summary>
+    public static ConfideError LegalHold(string what) =>
+        new(HttpStatusCode.Conflict, LegalHoldCode, $"{what} is under a legal hold and cannot be deleted until the hold is released or expires");
+
     public static ConfideError Unauthorized() =>
         new(HttpStatusCode.Unauthorized, "unauthorized", "Access Token Invalid");
 

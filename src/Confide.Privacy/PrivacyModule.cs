@@ -5,8 +5,12 @@ using Confide.Messaging.Contacts.Erasure;
 using Confide.Privacy.Erasure;
 using Confide.Data.Jobs;
 using Confide.Privacy.Exports;
+using Confide.Privacy.LegalHolds;
 using Confide.Privacy.Requests;
 using Confide.Privacy.Retention;
+using Confide.Privacy.Retention.Housekeeping;
+using Confide.Privacy.Retention.Rules;
+using Confide.Privacy.Retention.Workspaces;
 using Confide.Privacy.Workspaces;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
@@ -32,7 +36,7 @@ public static class PrivacyModule
         services.AddSingleton<UserDeleteRequests>();
         // Public for the web app's pages, built on the internal erasure path: constructed here.
         services.AddSingleton(sp => new PrivacyRequestErasure(sp.GetRequiredService<ContactErasure>()));
-        services.AddSingleton(sp => new ContactBulkErasure(sp.GetRequiredService<ContactErasure>(), sp.GetRequiredService<ILookupIndex>(), sp.GetRequiredService<ActivityLog>()));
+        services.AddSingleton(sp => new ContactBulkErasure(sp.GetRequiredService<ContactErasure>(), sp.GetRequiredService<ILookupIndex>(), sp.GetRequiredService<ActivityLog>(), sp.GetRequiredService<TimeProvider>()));
         services.AddOptions<SubjectExportOptions>()
             .BindConfiguration(SubjectExportOptions.Section)
             .Validate(o => o.Retention > TimeSpan.Zero, "Confide:Privacy:Export:Retention must be positive.")
@@ -54,6 +58,23 @@ public static class PrivacyModule
         services.AddJobHandler<WorkspaceDeletionJob>();
         // Retention: the engine (policy, dry run, sweep, pause, run records).
         services.AddRetentionEngine();
+        // Retention: the inactive-workspace rule and the region's housekeeping.
+        services.AddSingleton<WorkspaceInactivityMail>();
+        services.AddRetentionRule<WorkspaceRetentionRule>();
+        services.AddRetentionHousekeeping<FinishedJobsHousekeeping>();
+        services.AddRetentionHousekeeping<ExpiredSessionsHousekeeping>();
+        services.AddRetentionHousekeeping<ExpiredInvitationsHousekeeping>();
+        services.AddRetentionHousekeeping<ExpiredSsoAssertionsHousekeeping>();
+        // Retention, legal holds (docs/legal-holds.md).
+        services.AddSingleton<LegalHoldCommands>();
+        services.AddSingleton<LegalHoldReader>();
+        // Retention: the contact and conversation rules (docs/retention.md, ADR 0014).
+        services.AddSingleton<RetentionErasure>();
+        services.AddRetentionRule<VisitorRetentionRule>();
+        services.AddRetentionRule<LeadRetentionRule>();
+        services.AddRetentionRule<ClosedConversationRetentionRule>();
+        services.AddRetentionRule<ConversationPartRetentionRule>();
+        services.AddRetentionRule<NoteRetentionRule>();
         return services;
     }
 
@@ -65,5 +86,6 @@ public static class PrivacyModule
         api.MapSubjectExportEndpoints();
         api.MapWorkspaceDeletionEndpoints();
         api.MapRetentionPolicyEndpoints();
+        api.MapLegalHoldEndpoints();
     }
 }

@@ -18,6 +18,8 @@ internal sealed class JobConfiguration : IEntityTypeConfiguration<Job>
         // What a runner claims: due queued jobs, and running ones whose lease ran out.
         e.HasIndex(j => new { j.State, j.NotBefore });
         e.HasIndex(j => new { j.State, j.LeaseExpiresAt });
+        // What the retention sweep's housekeeping deletes: jobs finished long ago.
+        e.HasIndex(j => new { j.State, j.CompletedAt });
         // The list of a workspace's jobs (the privacy centre), newest first.
         e.HasIndex(j => new { j.WorkspaceId, j.Id });
         // One job per logical key; NULLs are distinct in a unique index on both providers,

@@ -23,6 +23,9 @@ public sealed class JobOptions
     /// <summary>The longest wait between retries.</summary>
     public TimeSpan MaxRetryDelay { get; set; } = TimeSpan.FromMinutes(5);
 
+    /// <summary>Finished jobs (completed, failed, cancelled) are deleted this many days after they finished, by the retention sweep's housekeeping.</summary>
+    public int KeepFinishedDays { get; set; } = 30;
+
     internal TimeSpan RetryDelayFor(int attempts)
     {
         var factor = Math.Pow(2, Math.Clamp(attempts - 1, 0, 30));

@@ -16,6 +16,7 @@ public static class JobsServiceCollectionExtensions
             .Validate(o => o.PollInterval > TimeSpan.Zero && o.PollInterval < o.Lease, "Confide:Jobs:PollInterval must be positive and shorter than the lease.")
             .Validate(o => o.MaxAttempts >= 1, "Confide:Jobs:MaxAttempts must be at least 1.")
             .Validate(o => o.RetryDelay >= TimeSpan.Zero && o.MaxRetryDelay >= o.RetryDelay, "Confide:Jobs:RetryDelay must not be negative nor longer than MaxRetryDelay.")
+            .Validate(o => o.KeepFinishedDays is >= 1 and <= 3650, "Confide:Jobs:KeepFinishedDays must be between 1 and 3650.")
             .ValidateOnStart();
         services.TryAddSingleton<JobSignals>();
         services.TryAddSingleton<JobQueue>();

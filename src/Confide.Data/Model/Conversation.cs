@@ -38,6 +38,13 @@ public sealed class Conversation
     [DataCategory(DataCategories.SystemOperations)]
     public DateTimeOffset UpdatedAt { get; set; }
 
+    /// <summary>
+    /// When the conversation was last closed; null while open (a reopen clears it) and for
+    /// conversations closed before it was recorded (the retention rule then uses <see cref="UpdatedAt"/>).
+    /// </summary>
+    [DataCategory(DataCategories.SystemOperations)]
+    public DateTimeOffset? ClosedAt { get; set; }
+
     /// <summary>Number of parts written so far; orders parts without relying on clock ties.</summary>
     [DataCategory(DataCategories.SystemOperations)]
     public int PartCount { get; set; }

@@ -51,6 +51,28 @@ public static class PartTypes
     public const string Open = "open";
     public const string Close = "close";
     public const string Assignment = "assignment";
+
+    /// <summary>
+    /// Left by the <c>conversation_part</c> retention rule where it deleted a conversation's older
+    /// parts (sequence 0, no body, author Confide): readers show "Earlier messages were removed
+    /// under the retention policy".
+    /// </summary>
+    public const string RetentionTombstone = "retention_tombstone";
+}
+
+/// <summary>The one part left where the <c>conversation_part</c> retention rule deleted a conversation's older parts.</summary>
+public static class RetentionTombstones
+{
+    /// <summary>Before every remaining part.</summary>
+    public const int Sequence = 0;
+
+    /// <summary>Confide itself wrote it, as Intercom's automated parts are authored by a bot.</summary>
+    public const string AuthorType = "bot";
+
+    public const string AuthorId = "confide";
+
+    /// <summary>What every reader shows in its place (the API's body, the inbox, the messenger).</summary>
+    public const string Text = "Earlier messages were removed under the retention policy.";
 }
 
 /// <summary>What an assignment part's <see cref="ConversationPart.AssignedToId"/> names.</summary>

@@ -65,6 +65,22 @@ public sealed class Workspace
     /// </summary>
     [DataCategory(DataCategories.SystemOperations)]
     public DateTimeOffset? DeletedAt { get; set; }
+
+    /// <summary>
+    /// The last inactivity warning the owners were sent under the <c>workspace</c> retention rule,
+    /// as days before the deletion (90, 30 or 7); null when none was sent for the current period
+    /// (docs/retention.md, "Inactive workspaces").
+    /// </summary>
+    [DataCategory(DataCategories.SystemOperations)]
+    public int? InactivityWarningStage { get; set; }
+
+    /// <summary>The last activity the warnings counted from: newer activity starts a new period, and the warnings over.</summary>
+    [DataCategory(DataCategories.SystemOperations)]
+    public DateTimeOffset? InactivityWarnedFor { get; set; }
+
+    /// <summary>The deletion date the last warning announced; the workspace is never deleted before it.</summary>
+    [DataCategory(DataCategories.SystemOperations)]
+    public DateTimeOffset? InactivityDeletesAt { get; set; }
 }
 
 /// <summary>The sign-in methods a workspace can allow: a password (with or without a second factor), a passkey, single sign-on.</summary>

@@ -38,7 +38,8 @@ internal sealed class ContactErasure(ContactKeyRing keys, JobQueue jobs, Activit
     /// <summary>
     /// Step 1: the durable note that this contact is being erased and by whom, its activity-log
     /// entry, the contact hidden and the purge enqueued, in one transaction. 404 for an unknown
-    /// contact or one already being erased.
+    /// contact or one already being erased; 409 <c>legal_hold</c> for a contact a legal hold
+    /// protects (on itself, one of its conversations or the workspace).
     /// </summary>
     internal async Task RecordPendingAsync(CellDatabase cell, string workspaceId, string contactId, ActivityActor actor, CancellationToken cancellationToken)
     {
@@ -50,6 +51,12 @@ internal sealed class ContactErasure(ContactKeyRing keys, JobQueue jobs, Activit
             var contact = await db.Contacts.InWorkspace(workspaceId).FirstOrDefaultAsync(c => c.Id == contactId, ct)
                 ?? throw new ConfideException(ConfideError.NotFound("User"));
             var now = time.GetUtcNow();
+            // Inside the writer: a hold set by a transaction that commits first is seen here (docs/legal-holds.md).
+            if (await db.IsContactHeldAsync(workspaceId, contactId, now, ct))
+            {
+                throw new ConfideException(ConfideError.LegalHold("This contact"));
+            }
+
             // The teammate's act, logged as it happens (with their address, sealed in the entry); the
             // receipt names this entry. A visible contact is not being erased: this is its only entry.
             var entry = await log.AppendAsync(db, cell, workspaceId, new ActivityEvent(

@@ -108,6 +108,7 @@ internal sealed class ConversationCommands(ILookupIndex lookup, ContactKeyRing c
                     var contactReply = Append(db, cipher, conversation, PartTypes.Comment, body, contact.Role, contact.Id, assignedTo: null);
                     // A customer reply re-opens a closed conversation, as in Intercom.
                     conversation.State = ConversationStates.Open;
+                    conversation.ClosedAt = null;
                     contact.LastSeenAt = time.GetUtcNow();
                     await RecordAsync(db, cell, actor, contactReply, ct);
                     break;
@@ -143,10 +144,12 @@ internal sealed class ConversationCommands(ILookupIndex lookup, ContactKeyRing c
             {
                 case PartTypes.Close:
                     conversation.State = ConversationStates.Closed;
+                    conversation.ClosedAt = time.GetUtcNow();
                     part = Append(db, cipher, conversation, PartTypes.Close, body, "admin", admin.Id, assignedTo: null);
                     break;
                 case PartTypes.Open:
                     conversation.State = ConversationStates.Open;
+                    conversation.ClosedAt = null;
                     part = Append(db, cipher, conversation, PartTypes.Open, body, "admin", admin.Id, assignedTo: null);
                     break;
                 case PartTypes.Assignment when input.Type == AssigneeTypes.Team:
@@ -173,10 +176,17 @@ internal sealed class ConversationCommands(ILookupIndex lookup, ContactKeyRing c
     /// <summary>Intercom's way to leave a conversation without an admin or team assignee.</summary>
     private static bool Unassigns(string? assigneeId) => assigneeId == "0";
 
-    public static async Task DeleteAsync(CellDatabase cell, ActivityLog log, ActivityActor actor, string workspaceId, string conversationId) =>
+    /// <summary>Deletes a conversation with its parts; 409 <c>legal_hold</c> when a legal hold protects it (on itself, its contact or the workspace).</summary>
+    public static async Task DeleteAsync(CellDatabase cell, ActivityLog log, TimeProvider time, ActivityActor actor, string workspaceId, string conversationId) =>
         await cell.Writer.WriteAsync(async (db, ct) =>
         {
             var conversation = await FindAsync(db, workspaceId, conversationId, ct);
+            var now = time.GetUtcNow();
+            if (await db.IsWorkspaceHeldAsync(workspaceId, now, ct) || await db.HeldConversationIds(workspaceId, now).ContainsAsync(conversation.Id, ct))
+            {
+                throw new ConfideException(ConfideError.LegalHold("This conversation"));
+            }
+
             db.Conversations.Remove(conversation);
             await log.AppendAsync(db, cell, workspaceId, new ActivityEvent(
                 ActivityTypes.ConversationDeletion, actor, "A conversation and all its parts were deleted.",

@@ -79,9 +79,9 @@ internal static class ConversationEndpoints
         return TypedResults.Ok(await ConversationQueries.GetAsync(db, keys, cell.Database, caller.WorkspaceId, id, ct));
     }
 
-    private static async Task<IResult> DeleteAsync(ApiCaller caller, CurrentCell cell, ActivityLog log, string id)
+    private static async Task<IResult> DeleteAsync(ApiCaller caller, CurrentCell cell, ActivityLog log, TimeProvider time, string id)
     {
-        await ConversationCommands.DeleteAsync(cell.Database, log, caller.Actor, caller.WorkspaceId, id);
+        await ConversationCommands.DeleteAsync(cell.Database, log, time, caller.Actor, caller.WorkspaceId, id);
         return TypedResults.Ok(new ConversationDeletedView(id, true));
     }
 }

@@ -66,7 +66,10 @@ internal static class ConversationQueries
 
         var ids = page.Select(c => c.Id).ToList();
         var contactIds = page.Select(c => c.ContactId).Distinct().ToList();
-        var openings = await db.ConversationParts.Where(p => ids.Contains(p.ConversationId) && p.Sequence == 1).ToDictionaryAsync(p => p.ConversationId, ct);
+        // The opening is part 1, or the retention tombstone (sequence 0) that replaced it.
+        var openings = await db.ConversationParts
+            .Where(p => ids.Contains(p.ConversationId) && p.Sequence == db.ConversationParts.Where(q => q.ConversationId == p.ConversationId).Min(q => q.Sequence))
+            .ToDictionaryAsync(p => p.ConversationId, ct);
         var contacts = await db.Contacts.Where(c => contactIds.Contains(c.Id)).ToDictionaryAsync(c => c.Id, ct);
         var teammates = await TeammateDirectory.LoadAsync(db, keys, cell, workspaceId, TeammateDirectory.AdminAuthorsOf(openings.Values), ct);
         var views = new List<ConversationView>(page.Count);

@@ -113,7 +113,7 @@ internal sealed class ConversationRenderer
             conversation.Read,
             conversation.AdminAssigneeId,
             conversation.TeamAssigneeId,
-            new SourceView(opening.Id, title ?? "", _cipher.Body(opening), Author(opening)),
+            new SourceView(opening.Id, title ?? "", Body(opening), Author(opening)),
             new ContactListRefView([new ContactRefView(_contact.Id, _cipher.ExternalId(_contact))]),
             parts is null ? null : new PartListView(parts, parts.Count));
     }
@@ -121,11 +121,20 @@ internal sealed class ConversationRenderer
     private PartView Part(ConversationPart part)
     {
         var at = Unix.Seconds(part.CreatedAt);
-        return new PartView(part.Id, part.PartType, _cipher.Body(part), at, at, at, part.AssignedToId is null ? null : new AssigneeView(part.AssignedToType ?? AssigneeTypes.Admin, part.AssignedToId), Author(part));
+        return new PartView(part.Id, part.PartType, Body(part), at, at, at, part.AssignedToId is null ? null : new AssigneeView(part.AssignedToType ?? AssigneeTypes.Admin, part.AssignedToId), Author(part));
     }
+
+    /// <summary>The part's text; a retention tombstone's is the notice that stands for the deleted parts.</summary>
+    private string? Body(ConversationPart part) =>
+        part.PartType == PartTypes.RetentionTombstone ? RetentionTombstones.Text : _cipher.Body(part);
 
     private AuthorView Author(ConversationPart part)
     {
+        if (part.PartType == PartTypes.RetentionTombstone)
+        {
+            return new AuthorView(RetentionTombstones.AuthorType, RetentionTombstones.AuthorId, "Confide", null);
+        }
+
         if (part.AuthorType != "admin")
         {
             return new AuthorView(part.AuthorType, part.AuthorId, _contactName, _contactEmail);

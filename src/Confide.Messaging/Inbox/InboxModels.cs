@@ -13,7 +13,7 @@ public sealed record InboxPart(string Id, string PartType, string AuthorType, st
 {
     public bool IsNote => PartType == Data.Model.PartTypes.Note;
 
-    public bool IsFromCustomer => AuthorType != "admin";
+    public bool IsFromCustomer => AuthorType is not ("admin" or Data.Model.RetentionTombstones.AuthorType);
 }
 
 /// <summary>A teammate a conversation can be assigned to.</summary>

@@ -191,8 +191,8 @@ public sealed class InboxService
                 p.Id,
                 p.PartType,
                 p.AuthorType,
-                p.AuthorType == "admin" ? teammates.Find(p.AuthorId)?.Name ?? "Teammate" : contactLabel,
-                cipher.Body(p),
+                p.PartType == PartTypes.RetentionTombstone ? "Confide" : p.AuthorType == "admin" ? teammates.Find(p.AuthorId)?.Name ?? "Teammate" : contactLabel,
+                p.PartType == PartTypes.RetentionTombstone ? null : cipher.Body(p),
                 p.CreatedAt,
                 p.AssignedToId is null ? null : teammates.Find(p.AssignedToId)?.Name,
                 p.PartType == PartTypes.Assignment && p.AssignedToId is null))]);

@@ -10,12 +10,45 @@ namespace Confide.Messaging.Messenger;
 /// The one contact a messenger session may act for. A visitor is found by the keyed hash of
 /// their visitor id (and only ever as a lead); a verified user by user id (or by email when the
 /// proof covered only an email), and only among users. Nothing else can select a contact, so a
-/// session never reaches another contact's conversations.
+/// session never reaches another contact's conversations. Finding the contact is a visit: it
+/// refreshes <see cref="Contact.LastSeenAt"/> (at most once per <see cref="SeenResolution"/>), which
+/// restarts the visitor retention rule's period.
 /// </summary>
-internal sealed class MessengerContacts(ILookupIndex lookup, ContactCommands contacts)
+internal sealed class MessengerContacts(ILookupIndex lookup, ContactCommands contacts, TimeProvider time)
 {
-    /// <summary>The session's contact, or null when they have not written yet.</summary>
+    /// <summary>A visit refreshes the contact's last-seen time when it is older than this: one small write an hour at most per visitor.</summary>
+    public static readonly TimeSpan SeenResolution = TimeSpan.FromHours(1);
+
+    /// <summary>The session's contact, or null when they have not written yet; a found contact was seen now.</summary>
     public async Task<Contact?> FindAsync(CellDatabase cell, MessengerSession session, CancellationToken ct)
+    {
+        var contact = await LookUpAsync(cell, session, ct);
+        if (contact is not null)
+        {
+            await SeenAsync(cell, contact, ct);
+        }
+
+        return contact;
+    }
+
+    private async Task SeenAsync(CellDatabase cell, Contact contact, CancellationToken ct)
+    {
+        var now = time.GetUtcNow();
+        if (contact.LastSeenAt is { } seen && now - seen < SeenResolution)
+        {
+            return;
+        }
+
+        var before = now - SeenResolution;
+        var (workspaceId, contactId) = (contact.WorkspaceId, contact.Id);
+        await cell.Writer.WriteAsync(
+            (db, token) => db.Contacts.Where(c => c.WorkspaceId == workspaceId && c.Id == contactId && (c.LastSeenAt == null || c.LastSeenAt < before))
+                .ExecuteUpdateAsync(s => s.SetProperty(c => c.LastSeenAt, now), token),
+            ct);
+        contact.LastSeenAt = now;
+    }
+
+    private async Task<Contact?> LookUpAsync(CellDatabase cell, MessengerSession session, CancellationToken ct)
     {
         var keys = await lookup.ForWorkspaceAsync(cell, session.WorkspaceId, ct);
         await using var db = cell.CreateReadContext();

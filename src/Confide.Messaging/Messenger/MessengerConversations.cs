@@ -61,8 +61,9 @@ internal sealed class MessengerConversations(ContactKeyRing keys, ConversationCo
         var messages = parts.Select(p => new MessengerMessage(
             p.Id,
             p.PartType == PartTypes.Comment ? Author(p) : p.PartType,
-            p.AuthorType == "admin" ? teammates.Find(p.AuthorId)?.CustomerName ?? Identity.TeammateDisplayNames.CustomerFallback : "You",
-            p.PartType == PartTypes.Comment ? cipher.Body(p) : null,
+            p.PartType == PartTypes.RetentionTombstone ? "Confide"
+                : p.AuthorType == "admin" ? teammates.Find(p.AuthorId)?.CustomerName ?? Identity.TeammateDisplayNames.CustomerFallback : "You",
+            p.PartType == PartTypes.Comment ? cipher.Body(p) : p.PartType == PartTypes.RetentionTombstone ? RetentionTombstones.Text : null,
             Unix.Seconds(p.CreatedAt)));
         return new MessengerThread(conversation.Id, conversation.State, [.. messages], Unread(conversation, parts.Where(p => p.PartType == PartTypes.Comment)));
     }

@@ -19,11 +19,16 @@ public sealed record ContactBulkErasureRequest(IReadOnlyList<string>? Ids, JsonE
 /// <summary>
 /// The answer: counts only. <c>requested</c> is the number of distinct ids given (or of contacts
 /// the query matched); <c>matched</c> the workspace's contacts among them; <c>erased</c> those that
-/// went through the erasure path; <c>skipped</c> those not found (another workspace's, unknown, or
-/// erased meanwhile). A dry run erases nothing: <c>erased</c> is 0.
+/// went through the erasure path; <c>skipped</c> those not erased (another workspace's, unknown,
+/// erased meanwhile, or held); <c>skipped_legal_hold</c> those of the matched that a legal hold
+/// protects (docs/legal-holds.md), which are never erased. A dry run erases nothing: <c>erased</c>
+/// is 0, and <c>skipped</c> counts what the real run would skip.
 /// </summary>
-public sealed record ContactBulkErasureView(bool DryRun, string SelectedBy, int Requested, int Matched, int Erased, int Skipped)
+public sealed record ContactBulkErasureView(bool DryRun, string SelectedBy, int Requested, int Matched, int Erased, int Skipped, int SkippedLegalHold)
 {
+    /// <summary>How many the run erases (a dry run: would erase).</summary>
+    public int Erasable => Matched - SkippedLegalHold;
+
     public string Type { get; } = "contact_bulk_deletion";
 }
 
@@ -31,7 +36,9 @@ public sealed record ContactBulkErasureView(bool DryRun, string SelectedBy, int 
 /// Erases many contacts at once, each through the one erasure path (<see cref="ContactErasure"/>),
 /// so each gets its own <c>contact_deletion</c> entry, completed erasure request and receipt;
 /// then one <c>contacts_bulk_deletion</c> entry records the counts. At most <see cref="MaxContacts"/>
-/// per call: a query that matches more is refused, to be narrowed.
+/// per call: a query that matches more is refused, to be narrowed. Contacts under a legal hold are
+/// skipped and counted, in the dry run as in the real run; one held between the two is refused by
+/// the erasure path itself and counted the same way.
 /// </summary>
 public sealed class ContactBulkErasure
 {
@@ -43,32 +50,41 @@ public sealed class ContactBulkErasure
     private readonly ContactErasure _erasure;
     private readonly ILookupIndex _lookup;
     private readonly ActivityLog _log;
+    private readonly TimeProvider _time;
 
-    internal ContactBulkErasure(ContactErasure erasure, ILookupIndex lookup, ActivityLog log)
+    internal ContactBulkErasure(ContactErasure erasure, ILookupIndex lookup, ActivityLog log, TimeProvider time)
     {
         _erasure = erasure;
         _lookup = lookup;
         _log = log;
+        _time = time;
     }
 
     public async Task<ContactBulkErasureView> RunAsync(CellDatabase cell, string workspaceId, ContactBulkErasureRequest request, ActivityActor actor, CancellationToken ct)
     {
         var (selectedBy, requested, found) = await SelectAsync(cell, workspaceId, request, ct);
+        var held = await HeldAsync(cell, workspaceId, found, ct);
         if (request.DryRun)
         {
-            return new ContactBulkErasureView(true, selectedBy, requested, found.Count, 0, requested - found.Count);
+            return new ContactBulkErasureView(true, selectedBy, requested, found.Count, 0, requested - (found.Count - held.Count), held.Count);
         }
 
         var erased = 0;
+        var skippedHeld = held.Count;
         var finished = false;
         try
         {
-            foreach (var contactId in found)
+            foreach (var contactId in found.Where(id => !held.Contains(id)))
             {
                 try
                 {
                     await _erasure.EraseAsync(cell, workspaceId, contactId, actor, ct);
                     erased++;
+                }
+                catch (ConfideException hold) when (hold.Error.Code == ConfideError.LegalHoldCode)
+                {
+                    // Held since the selection: the erasure path refused it, in its own transaction.
+                    skippedHeld++;
                 }
                 catch (ConfideException notFound) when (notFound.Error.Status == HttpStatusCode.NotFound)
                 {
@@ -82,15 +98,34 @@ public sealed class ContactBulkErasure
         {
             // Recorded even when stopped half-way (a failure, the caller gone): what was erased stays erased.
             await _log.AppendAsync(cell, workspaceId, new ActivityEvent(
-                ActivityTypes.ContactsBulkDeletion, actor, $"Contacts were erased in bulk: {erased} erased, {requested - erased} skipped.", null,
+                ActivityTypes.ContactsBulkDeletion, actor, $"Contacts were erased in bulk: {erased} erased, {requested - erased} skipped ({skippedHeld} under a legal hold).", null,
                 new JsonObject
                 {
                     ["selected_by"] = selectedBy, ["requested"] = requested, ["matched"] = found.Count, ["erased"] = erased,
-                    ["skipped"] = requested - erased, ["finished"] = finished,
+                    ["skipped"] = requested - erased, ["skipped_legal_hold"] = skippedHeld, ["finished"] = finished,
                 }), CancellationToken.None);
         }
 
-        return new ContactBulkErasureView(false, selectedBy, requested, found.Count, erased, requested - erased);
+        return new ContactBulkErasureView(false, selectedBy, requested, found.Count, erased, requested - erased, skippedHeld);
+    }
+
+    /// <summary>Those of <paramref name="found"/> a legal hold protects: all of them while the workspace is held.</summary>
+    private async Task<HashSet<string>> HeldAsync(CellDatabase cell, string workspaceId, List<string> found, CancellationToken ct)
+    {
+        if (found.Count == 0)
+        {
+            return new HashSet<string>(StringComparer.Ordinal);
+        }
+
+        var now = _time.GetUtcNow();
+        await using var db = cell.CreateReadContext();
+        if (await db.IsWorkspaceHeldAsync(workspaceId, now, ct))
+        {
+            return new HashSet<string>(found, StringComparer.Ordinal);
+        }
+
+        var held = db.HeldContactIds(workspaceId, now);
+        return new HashSet<string>(await held.Where(id => found.Contains(id)).ToListAsync(ct), StringComparer.Ordinal);
     }
 
     /// <summary>The workspace's contacts the request names, in id order; validated before anything is erased.</summary>

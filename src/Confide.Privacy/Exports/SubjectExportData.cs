@@ -47,6 +47,37 @@ internal sealed class SubjectExportData(SubjectExportFiles files) : ISubjectData
             .ExecuteUpdateAsync(s => s.SetProperty(j => j.State, JobStates.Cancelled), ct));
     }
 
+    public async Task<Func<ConfideDbContext, CancellationToken, Task>> EraseManyAsync(CellDatabase cell, string workspaceId, IReadOnlyCollection<string> contactIds, CancellationToken cancellationToken)
+    {
+        // A workspace's export jobs are few (they expire); their payload names the contact, matched here.
+        var wanted = contactIds.ToHashSet(StringComparer.Ordinal);
+        await using var db = cell.CreateReadContext();
+        var exports = await db.Jobs.Where(j => j.WorkspaceId == workspaceId && j.Kind == SubjectExportJob.JobKind && j.Payload != null)
+            .Select(j => new { j.Id, j.State, j.Payload }).ToListAsync(cancellationToken);
+        var theirs = exports.Where(e => ContactOf(e.Payload!) is { } contact && wanted.Contains(contact)).ToList();
+        foreach (var export in theirs)
+        {
+            files.Delete(cell.Region, export.Id);
+        }
+
+        var queued = theirs.Where(e => e.State == JobStates.Queued).Select(e => e.Id).ToList();
+        return (w, ct) => queued.Count == 0 ? Task.CompletedTask : w.Jobs.Where(j => queued.Contains(j.Id) && j.State == JobStates.Queued)
+            .ExecuteUpdateAsync(s => s.SetProperty(j => j.State, JobStates.Cancelled), ct);
+    }
+
+    private static string? ContactOf(string payload)
+    {
+        try
+        {
+            using var json = System.Text.Json.JsonDocument.Parse(payload);
+            return json.RootElement.TryGetProperty("contact", out var contact) && contact.ValueKind == System.Text.Json.JsonValueKind.String ? contact.GetString() : null;
+        }
+        catch (System.Text.Json.JsonException)
+        {
+            return null;
+        }
+    }
+
     private static IQueryable<Job> Exports(ConfideDbContext db, string workspaceId, string contactId)
     {
         // The payload holds ids only ({"request":…,"contact":…}); the contact id is matched exactly, quoted.

@@ -30,6 +30,16 @@ internal sealed class PrivacyRequestSubjectData : ISubjectDataHandler
             ct));
     }
 
+    public Task<Func<ConfideDbContext, CancellationToken, Task>> EraseManyAsync(CellDatabase cell, string workspaceId, IReadOnlyCollection<string> contactIds, CancellationToken cancellationToken) =>
+        Task.FromResult<Func<ConfideDbContext, CancellationToken, Task>>((w, ct) => w.PrivacyRequests
+            .Where(r => r.WorkspaceId == workspaceId && r.ContactId != null && contactIds.Contains(r.ContactId)
+                && (r.EncryptedSubjectEmail != null || r.EncryptedSubjectExternalId != null || r.EncryptedSubjectPhone != null))
+            .ExecuteUpdateAsync(
+                s => s.SetProperty(r => r.EncryptedSubjectEmail, (byte[]?)null)
+                    .SetProperty(r => r.EncryptedSubjectExternalId, (byte[]?)null)
+                    .SetProperty(r => r.EncryptedSubjectPhone, (byte[]?)null),
+                ct));
+
     /// <summary>Requests about the contact still holding one of its identifiers, but for open erasure requests (the last step completes those).</summary>
     private static IQueryable<PrivacyRequest> WithIdentifiers(ConfideDbContext db, string workspaceId, string contactId) =>
         db.PrivacyRequests.Where(r => r.WorkspaceId == workspaceId && r.ContactId == contactId

@@ -33,6 +33,9 @@ public sealed class WorkspaceDeletionCommands(ActivityLog log, JobQueue jobs, Wo
 {
     public const int MaxGraceDays = 14;
 
+    /// <summary>The reason of a deletion the retention policy scheduled (docs/retention.md).</summary>
+    public const string RetentionReason = "retention";
+
     public static async Task<WorkspaceDeletionStatus> GetAsync(CellDatabase cell, string workspaceId, CancellationToken ct)
     {
         await using var db = cell.CreateReadContext();
@@ -40,8 +43,18 @@ public sealed class WorkspaceDeletionCommands(ActivityLog log, JobQueue jobs, Wo
         return new WorkspaceDeletionStatus(workspace.DeletionScheduledAt, workspace.DeletionDueAt);
     }
 
-    /// <summary>Schedules the deletion; a <see cref="ConfideException"/> for a wrong name (400), a grace out of range (400) or one already scheduled (409).</summary>
-    public async Task<WorkspaceDeletionStatus> ScheduleAsync(CellDatabase cell, string workspaceId, string? confirmName, int? graceDays, ActivityActor actor, CancellationToken ct)
+    /// <summary>
+    /// Schedules the deletion; a <see cref="ConfideException"/> for a wrong name (400), a grace out
+    /// of range (400), one already scheduled (409) or an active legal hold in the workspace (409 <c>legal_hold</c>).
+    /// </summary>
+    public Task<WorkspaceDeletionStatus> ScheduleAsync(CellDatabase cell, string workspaceId, string? confirmName, int? graceDays, ActivityActor actor, CancellationToken ct) =>
+        ScheduleAsync(cell, workspaceId, confirmName, graceDays, actor, reason: null, ct);
+
+    /// <summary>
+    /// Schedules the deletion for a <paramref name="reason"/> of Confide's own (<see cref="RetentionReason"/>:
+    /// the retention policy's inactive-workspace rule), recorded in the activity entry and told in the owners' mail.
+    /// </summary>
+    public async Task<WorkspaceDeletionStatus> ScheduleAsync(CellDatabase cell, string workspaceId, string? confirmName, int? graceDays, ActivityActor actor, string? reason, CancellationToken ct)
     {
         if (string.IsNullOrEmpty(confirmName))
         {
@@ -76,17 +89,29 @@ public sealed class WorkspaceDeletionCommands(ActivityLog log, JobQueue jobs, Wo
                 throw new ConfideException(ConfideError.Conflict("The workspace's deletion is already scheduled; cancel it first to choose another grace period"));
             }
 
+            // Any active hold in the workspace, on it or on anything in it, stops its deletion (docs/legal-holds.md).
+            if (await db.ActiveHolds(workspaceId, now).AnyAsync(token))
+            {
+                throw new ConfideException(ConfideError.LegalHold("Data in this workspace"));
+            }
+
             workspace.DeletionScheduledAt = now;
             workspace.DeletionDueAt = due;
             await jobs.EnqueueAsync(db, WorkspaceDeletionJob.Request(workspaceId, now, due), token);
+            var metadata = new JsonObject { ["grace_days"] = graceDays.Value, ["deletes_at"] = due.ToUnixTimeSeconds() };
+            if (reason is not null)
+            {
+                metadata["reason"] = reason;
+            }
+
             await log.AppendAsync(db, cell, workspaceId, new ActivityEvent(
                 ActivityTypes.WorkspaceDeletionScheduled, actor,
-                graceDays == 0 ? "The workspace's deletion was scheduled to start at once." : $"The workspace's deletion was scheduled to start after {graceDays} day(s) of grace.",
-                new ActivityTarget("workspace", workspaceId),
-                new JsonObject { ["grace_days"] = graceDays.Value, ["deletes_at"] = due.ToUnixTimeSeconds() }), token);
+                (graceDays == 0 ? "The workspace's deletion was scheduled to start at once." : $"The workspace's deletion was scheduled to start after {graceDays} day(s) of grace.")
+                    + (reason == RetentionReason ? " The retention policy deletes workspaces inactive for longer than its period." : ""),
+                new ActivityTarget("workspace", workspaceId), metadata), token);
         }, ct);
         jobs.Wake(cell);
-        await mail.ScheduledAsync(notice, workspaceId, due, ct);
+        await mail.ScheduledAsync(notice, workspaceId, due, reason, ct);
         return new WorkspaceDeletionStatus(now, due);
     }
 

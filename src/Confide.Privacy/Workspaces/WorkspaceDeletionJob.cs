@@ -6,8 +6,10 @@ using Confide.Data.Jobs;
 using Confide.Data.Model;
 using Confide.Platform;
 using Confide.Privacy.Exports;
+using Confide.Privacy.LegalHolds;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Logging;
 
 namespace Confide.Privacy.Workspaces;
 
@@ -19,7 +21,10 @@ namespace Confide.Privacy.Workspaces;
 /// messenger reaches it), the last activity-log entry is written, every workspace key row is
 /// deleted and the deletion record (<see cref="Confide.Data.Model.WorkspaceDeletion"/>) is added.
 /// Checked against the schedule first: a cancelled or rescheduled deletion does nothing, and a
-/// cancellation that commits first makes this step's result refused.</item>
+/// cancellation that commits first makes this step's result refused. Checked against legal holds
+/// too, before and again inside the transaction: while any hold is active in the workspace, the
+/// deletion is cancelled instead (its schedule cleared, a <c>workspace_deletion_cancelled</c> entry
+/// by Confide with <c>"reason": "legal_hold"</c>, a warning in the log) and nothing is destroyed.</item>
 /// <item>Every contact key of the workspace is destroyed in the key store, its exports' files are
 /// deleted, and the activity log's final tree head is recorded.</item>
 /// <item>The rows of every table are purged, <see cref="WorkspaceDeletionOptions.RowsPerStep"/>
@@ -40,6 +45,7 @@ public sealed class WorkspaceDeletionJob(
     WorkspaceDeletionMail mail,
     IDataProtectionProvider dataProtection,
     Microsoft.Extensions.Options.IOptions<WorkspaceDeletionOptions> options,
+    ILogger<WorkspaceDeletionJob> logger,
     TimeProvider time) : IJobHandler
 {
     public const string JobKind = "workspace.deletion";
@@ -97,6 +103,7 @@ public sealed class WorkspaceDeletionJob(
         var cell = context.Cell;
         var scheduledAt = JsonSerializer.Deserialize<Payload>(context.Payload ?? "{}")?.ScheduledAt;
         List<Guid> keyIds;
+        var held = false;
         await using (var db = cell.CreateReadContext())
         {
             var workspace = await db.Workspaces.AsNoTracking().FirstOrDefaultAsync(w => w.Id == workspaceId, ct);
@@ -106,7 +113,15 @@ public sealed class WorkspaceDeletionJob(
                 return JobStepResult.Completed(0);
             }
 
+            held = await db.ActiveHolds(workspaceId, time.GetUtcNow()).AnyAsync(ct);
             keyIds = await db.WorkspaceKeys.Where(k => k.WorkspaceId == workspaceId).Select(k => k.Id).ToListAsync(ct);
+        }
+
+        if (held)
+        {
+            // Mailed before the step commits: should it not (a cancellation by an owner meanwhile), a mail too many.
+            await mail.StoppedByLegalHoldAsync(await commands.ReadNoticeAsync(cell, workspaceId, ct), workspaceId, ct);
+            return JobStepResult.Completed(0, write: (db, token) => StopForLegalHoldAsync(db, cell, workspaceId, token));
         }
 
         // Everything that reads (the owners' addresses, the signing key, the workforce key the last
@@ -121,6 +136,13 @@ public sealed class WorkspaceDeletionJob(
         return JobStepResult.More(JsonSerializer.Serialize(next), 0, write: async (db, token) =>
         {
             var now = time.GetUtcNow();
+            // Again in the transaction: a hold whose transaction committed after the check above stops it all the same.
+            if (await db.ActiveHolds(workspaceId, now).AnyAsync(token))
+            {
+                await StopForLegalHoldAsync(db, cell, workspaceId, token);
+                return;
+            }
+
             var workspace = await db.Workspaces.FirstAsync(w => w.Id == workspaceId, token);
             workspace.DeletedAt = now;
             var entry = await log.AppendAsync(db, cell, workspaceId, new ActivityEvent(
@@ -139,9 +161,44 @@ public sealed class WorkspaceDeletionJob(
         });
     }
 
+    /// <summary>
+    /// A legal hold stops the deletion for good, rather than holding it back: a hold may stand for
+    /// years, and the owners would not expect a deletion they asked for long before to happen the
+    /// day it is released. They schedule it again once no hold is active.
+    /// </summary>
+    private async Task StopForLegalHoldAsync(ConfideDbContext db, CellDatabase cell, string workspaceId, CancellationToken token)
+    {
+        var workspace = await db.Workspaces.FirstAsync(w => w.Id == workspaceId, token);
+        var due = workspace.DeletionDueAt;
+        workspace.DeletionScheduledAt = null;
+        workspace.DeletionDueAt = null;
+        await log.AppendAsync(db, cell, workspaceId, new ActivityEvent(
+            ActivityTypes.WorkspaceDeletionCancelled, ActivityActor.Confide,
+            "The workspace's scheduled deletion was cancelled: a legal hold protects data in it.",
+            new ActivityTarget("workspace", workspaceId),
+            new System.Text.Json.Nodes.JsonObject { ["deletes_at"] = due?.ToUnixTimeSeconds(), ["reason"] = "legal_hold" }), token);
+        LegalHoldLog.WorkspaceDeletionStopped(logger, workspaceId, cell.Region.Code);
+    }
+
     private async Task<JobStepResult> ShredAsync(JobContext context, string workspaceId, Cursor cursor, CancellationToken ct)
     {
         var cell = context.Cell;
+        var held = false;
+        await using (var db = cell.CreateReadContext())
+        {
+            if (!await db.Workspaces.AnyAsync(w => w.Id == workspaceId && w.DeletedAt != null, ct))
+            {
+                // The first step's transaction found a legal hold and cancelled the deletion instead: nothing was destroyed.
+                held = true;
+            }
+        }
+
+        if (held)
+        {
+            await mail.StoppedByLegalHoldAsync(await commands.ReadNoticeAsync(cell, workspaceId, ct), workspaceId, ct);
+            return JobStepResult.Completed(context.ProgressDone);
+        }
+
         // Harmless when repeated: the keys are gone the second time.
         await contactKeys.ShredAsync(cell.Region, workspaceId, null, ct);
         List<string> exports;

@@ -15,8 +15,17 @@ public sealed partial class WorkspaceDeletionMail(IMailSender mail, ILogger<Work
     public const string CancelledPurpose = "workspace_deletion_cancelled";
     public const string ReceiptPurpose = "workspace_deletion_receipt";
 
-    public Task ScheduledAsync(WorkspaceDeletionNotice notice, string workspaceId, DateTimeOffset deletesAt, CancellationToken ct) =>
-        SendAsync(notice, ScheduledPurpose, $"Your workspace {notice.WorkspaceName} will be deleted", $"""
+    public Task ScheduledAsync(WorkspaceDeletionNotice notice, string workspaceId, DateTimeOffset deletesAt, string? reason, CancellationToken ct) =>
+        reason == WorkspaceDeletionCommands.RetentionReason
+            ? SendAsync(notice, ScheduledPurpose, $"Your workspace {notice.WorkspaceName} is being deleted", $"""
+                Your Confide workspace "{notice.WorkspaceName}" ({workspaceId}) had no teammate sign-in, no API call and no
+                conversation for longer than its retention policy allows, and its owners were warned 90, 30 and 7 days
+                ahead. Its deletion was scheduled under the retention policy to start at {Format(deletesAt)}: every key of
+                the workspace is destroyed, so its data can no longer be read, and all of its data is removed.
+
+                A signed receipt follows when the deletion is done.
+                """, ct)
+            : SendAsync(notice, ScheduledPurpose, $"Your workspace {notice.WorkspaceName} will be deleted", $"""
             The deletion of your Confide workspace "{notice.WorkspaceName}" ({workspaceId}) was scheduled by one of its owners.
 
             It will start at {Format(deletesAt)}. Then every key of the workspace is destroyed at once,
@@ -31,6 +40,16 @@ public sealed partial class WorkspaceDeletionMail(IMailSender mail, ILogger<Work
         SendAsync(notice, CancelledPurpose, $"The deletion of your workspace {notice.WorkspaceName} was cancelled", $"""
             The scheduled deletion of your Confide workspace "{notice.WorkspaceName}" ({workspaceId}) was cancelled
             by one of its owners. Nothing was deleted.
+            """, ct);
+
+    /// <summary>The deletion stopped by Confide itself: a legal hold became active during the grace (docs/legal-holds.md). Not the hold's reason.</summary>
+    public Task StoppedByLegalHoldAsync(WorkspaceDeletionNotice notice, string workspaceId, CancellationToken ct) =>
+        SendAsync(notice, CancelledPurpose, $"The deletion of your workspace {notice.WorkspaceName} was stopped by a legal hold", $"""
+            The scheduled deletion of your Confide workspace "{notice.WorkspaceName}" ({workspaceId}) was cancelled
+            when its grace period ended, before anything was deleted: a legal hold protects data in the workspace.
+
+            The privacy centre's legal holds (or GET /confide/legal_holds) show who set it and until when. Once no
+            hold is active, an owner can schedule the deletion again.
             """, ct);
 
     public Task ReceiptAsync(WorkspaceDeletionNotice notice, string workspaceId, byte[] receipt, CancellationToken ct) =>

@@ -3,7 +3,9 @@ using Confide.Data.Model;
 using Confide.Messaging.Contacts.Erasure;
 using Confide.Platform;
 using Confide.Privacy.Exports;
+using Confide.Privacy.Retention.Rules;
 using Confide.Tests.Infrastructure;
+using Confide.Tests.Retention;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -60,5 +62,47 @@ public sealed class SubjectDataRegistryTests(Servers servers)
         // Each handler claims what it erases once, and names a distinct receipt category.
         Assert.Equal(handlers.Count, handlers.Select(h => h.Category).Distinct().Count());
         Assert.Equal(claimed.Count, handlers.Sum(h => h.Entities.Count));
+    }
+
+    /// <summary>
+    /// The batched erasure (retention, ADR 0014) runs every handler's set-based
+    /// <see cref="ISubjectDataHandler.EraseManyAsync"/>: a visitor with a row in every entity a
+    /// handler claims, erased by the visitor rule, leaves no row that names them (every table of the
+    /// model is scanned, so an entity the batch path misses fails here) and no identifier on their
+    /// privacy requests; and every claimed entity is within the scan's reach.
+    /// </summary>
+    [Fact]
+    public async Task TheBatchedErasure_LeavesNothingOfAnyClaimedEntity()
+    {
+        var server = await servers.GetAsync(Providers.Sqlite);
+        var workspace = await server.CreateWorkspaceAsync(Region.Eu);
+        using var api = workspace.Client();
+        var (visitor, conversation) = await VisitorRuleTests.VisitorAsync(workspace, "every kind of row");
+        await VisitorRuleTests.SeedHistoryAsync(api, workspace, visitor, conversation);
+        var now = DateTimeOffset.UtcNow;
+        await workspace.WriteAsync(db =>
+        {
+            db.PrivacyRequests.Add(new PrivacyRequest
+            {
+                Id = PublicIds.NewEntityId(TimeProvider.System), WorkspaceId = workspace.Id, Kind = PrivacyRequestKinds.Access, State = PrivacyRequestStates.Completed,
+                ReceivedVia = PrivacyRequestChannels.Api, ContactId = visitor, SubjectIdentifierType = Confide.Privacy.Requests.PrivacyRequestFields.ContactId,
+                EncryptedSubjectEmail = [1, 2, 3], EncryptedSubjectExternalId = [4, 5, 6], EncryptedSubjectPhone = [7, 8, 9],
+                ReceivedAt = now, DueAt = now, DeadlineAt = now, CreatedById = workspace.OwnerId, CreatedAt = now, UpdatedAt = now,
+            });
+            return Task.CompletedTask;
+        });
+
+        var rule = server.Rule<VisitorRetentionRule>();
+        Assert.Equal(1, await rule.RunAsync(workspace.Scope(now.AddDays(271), 270)));
+        await VisitorRuleTests.AssertErasedAsync(workspace, [visitor], [conversation]);
+        Assert.True(await workspace.ReadAsync(db => db.PrivacyRequests.Where(r => r.ContactId == visitor)
+            .AllAsync(r => r.EncryptedSubjectEmail == null && r.EncryptedSubjectExternalId == null && r.EncryptedSubjectPhone == null)));
+
+        await using var model = server.Cell(Region.Eu).CreateReadContext();
+        var unreachable = server.Services.GetServices<ISubjectDataHandler>().SelectMany(h => h.Entities)
+            .Where(type => type != typeof(PrivacyRequest) && type != typeof(Contact) && type != typeof(Conversation)
+                && !model.Model.FindEntityType(type)!.GetProperties().Any(p => p.Name is "ContactId" or "ConversationId"))
+            .Select(type => type.Name).ToList();
+        Assert.True(unreachable.Count == 0, "Claimed entities the leftover scan cannot see: " + string.Join(", ", unreachable));
     }
 }

@@ -43,6 +43,10 @@ public sealed class AccessibilityTests(Servers servers)
         await (await api.PostAsync($"confide/privacy_requests/{extended}/start", null)).JsonAsync();
         var refused = (await (await api.PostJsonAsync("confide/privacy_requests", new { kind = "objection", received_via = "phone", phone = "+44 20 7946 0000", record_if_unmatched = true })).JsonAsync()).Str("id");
         await (await api.PostJsonAsync($"confide/privacy_requests/{refused}/refuse", new { reason = "Identity could not be verified" })).JsonAsync();
+        // Legal holds: one standing on a conversation (so its contact is held too), one released.
+        await (await api.PostJsonAsync("confide/legal_holds", new { target_type = "conversation", target_id = closed, reason = "Dispute over order #1042", until = now + (90 * 86_400) })).JsonAsync();
+        var releasedHold = (await (await api.PostJsonAsync("confide/legal_holds", new { target_type = "workspace", target_id = workspace.Id, reason = "Audit 2026" })).JsonAsync()).Str("id");
+        await (await api.DeleteAsync($"confide/legal_holds/{releasedHold}")).JsonAsync();
         // Another workspace invites this owner, so the invitations page has one to answer.
         var inviting = await server.CreateWorkspaceAsync(Region.Eu, "Inviting workspace");
         using (var invitingApi = inviting.Client())
@@ -94,6 +98,7 @@ public sealed class AccessibilityTests(Servers servers)
         await page.ClickAsync("#bulk-preview");
         await page.Locator("#bulk-preview-count").WaitForAsync();
         violations.AddRange(await Axe.SeriousViolationsAsync(page.MainFrame, "/app/privacy/bulk-erase (dry run)"));
+        await ScanAsync("Privacy/LegalHolds", $"/app/privacy/legal-holds{query}");
         await ScanAsync("Reauthenticate", $"/app/reauthenticate");
         await ScanAsync("Error", $"/app/inbox/no-such-conversation{query}");
         await ScanAsync("Invitations", "/app/invitations");

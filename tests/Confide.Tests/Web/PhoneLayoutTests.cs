@@ -37,7 +37,7 @@ public sealed class PhoneLayoutTests(Servers servers)
         await AssertFitsAsync(page, "/app/login");
         await PasskeyTests.SignInWithPasswordAsync(page, workspace.OwnerEmail);
         var query = $"?workspace={workspace.Id}";
-        foreach (var path in new[] { $"/app/inbox{query}", $"/app/activity{query}", $"/app/security{query}", $"/app/settings/security{query}", $"/app/settings/messenger{query}", $"/app/settings/deletion{query}", $"/app/settings/retention{query}", $"/app/privacy{query}", $"/app/privacy/requests/{erasure}{query}", $"/app/privacy/bulk-erase{query}", "/app/no-such-page" })
+        foreach (var path in new[] { $"/app/inbox{query}", $"/app/activity{query}", $"/app/security{query}", $"/app/settings/security{query}", $"/app/settings/messenger{query}", $"/app/settings/deletion{query}", $"/app/settings/retention{query}", $"/app/privacy{query}", $"/app/privacy/requests/{erasure}{query}", $"/app/privacy/bulk-erase{query}", $"/app/privacy/legal-holds{query}", "/app/no-such-page" })
         {
             await page.GotoAsync(path);
             await AssertFitsAsync(page, path);

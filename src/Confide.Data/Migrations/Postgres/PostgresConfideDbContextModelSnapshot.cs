@@ -217,6 +217,8 @@ namespace Confide.Data.Migrations.Postgres
 
                     b.HasIndex("WorkspaceId", "Id");
 
+                    b.HasIndex("WorkspaceId", "LastSeenAt");
+
                     b.HasIndex("WorkspaceId", "PhoneLookup");
 
                     b.HasIndex("WorkspaceId", "VisitorLookup")
@@ -256,6 +258,9 @@ namespace Confide.Data.Migrations.Postgres
 
                     b.Property<string>("AdminAssigneeId")
                         .HasColumnType("text");
+
+                    b.Property<DateTimeOffset?>("ClosedAt")
+                        .HasColumnType("timestamp with time zone");
 
                     b.Property<string>("ContactId")
                         .IsRequired()
@@ -358,6 +363,8 @@ namespace Confide.Data.Migrations.Postgres
 
                     b.HasIndex("ConversationId", "Sequence")
                         .IsUnique();
+
+                    b.HasIndex("WorkspaceId", "CreatedAt");
 
                     b.ToTable("ConversationParts");
                 });
@@ -483,6 +490,8 @@ namespace Confide.Data.Migrations.Postgres
                     b.HasIndex("Kind", "DeduplicationKey")
                         .IsUnique()
                         .HasFilter("\"DeduplicationKey\" IS NOT NULL AND \"WorkspaceId\" IS NULL");
+
+                    b.HasIndex("State", "CompletedAt");
 
                     b.HasIndex("State", "LeaseExpiresAt");
 
@@ -1374,6 +1383,15 @@ namespace Confide.Data.Migrations.Postgres
 
                     b.Property<DateTimeOffset?>("DeletionScheduledAt")
                         .HasColumnType("timestamp with time zone");
+
+                    b.Property<DateTimeOffset?>("InactivityDeletesAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<DateTimeOffset?>("InactivityWarnedFor")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<int?>("InactivityWarningStage")
+                        .HasColumnType("integer");
 
                     b.Property<string>("IpAllowlist")
                         .HasMaxLength(4000)

@@ -212,6 +212,8 @@ namespace Confide.Data.Migrations.Sqlite
 
                     b.HasIndex("WorkspaceId", "Id");
 
+                    b.HasIndex("WorkspaceId", "LastSeenAt");
+
                     b.HasIndex("WorkspaceId", "PhoneLookup");
 
                     b.HasIndex("WorkspaceId", "VisitorLookup")
@@ -251,6 +253,9 @@ namespace Confide.Data.Migrations.Sqlite
 
                     b.Property<string>("AdminAssigneeId")
                         .HasColumnType("TEXT");
+
+                    b.Property<long?>("ClosedAt")
+                        .HasColumnType("INTEGER");
 
                     b.Property<string>("ContactId")
                         .IsRequired()
@@ -353,6 +358,8 @@ namespace Confide.Data.Migrations.Sqlite
 
                     b.HasIndex("ConversationId", "Sequence")
                         .IsUnique();
+
+                    b.HasIndex("WorkspaceId", "CreatedAt");
 
                     b.ToTable("ConversationParts");
                 });
@@ -478,6 +485,8 @@ namespace Confide.Data.Migrations.Sqlite
                     b.HasIndex("Kind", "DeduplicationKey")
                         .IsUnique()
                         .HasFilter("\"DeduplicationKey\" IS NOT NULL AND \"WorkspaceId\" IS NULL");
+
+                    b.HasIndex("State", "CompletedAt");
 
                     b.HasIndex("State", "LeaseExpiresAt");
 
@@ -1368,6 +1377,15 @@ namespace Confide.Data.Migrations.Sqlite
                         .HasColumnType("INTEGER");
 
                     b.Property<long?>("DeletionScheduledAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long?>("InactivityDeletesAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long?>("InactivityWarnedFor")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int?>("InactivityWarningStage")
                         .HasColumnType("INTEGER");
 
                     b.Property<string>("IpAllowlist")

@@ -28,6 +28,16 @@ public interface ISubjectDataHandler
     /// outside the database (files) belongs here, before the write, and must be safe to repeat.
     /// </summary>
     Task<SubjectDataBatch?> NextBatchAsync(CellDatabase cell, string workspaceId, string contactId, int batchSize, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// The batched path (retention, ADR 0014): everything this handler holds about many contacts at
+    /// once, set-based. Work outside the database (files) happens here, before the write, and must be
+    /// safe to repeat; the returned write runs in one transaction with every other handler's (in
+    /// registration order), must be cheap for a bounded batch and safe to repeat. The contacts are
+    /// hidden and their keys destroyed already; their rows and pending notes are deleted after every
+    /// handler's write, by the caller.
+    /// </summary>
+    Task<Func<ConfideDbContext, CancellationToken, Task>> EraseManyAsync(CellDatabase cell, string workspaceId, IReadOnlyCollection<string> contactIds, CancellationToken cancellationToken);
 }
 
 /// <summary>One batch of a handler: how many records it removes and the write that removes them.</summary>

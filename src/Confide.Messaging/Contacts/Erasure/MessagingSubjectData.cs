@@ -23,6 +23,10 @@ internal sealed class ContactProfileData : ISubjectDataHandler
 
     public Task<SubjectDataBatch?> NextBatchAsync(CellDatabase cell, string workspaceId, string contactId, int batchSize, CancellationToken cancellationToken) =>
         Task.FromResult<SubjectDataBatch?>(null);
+
+    /// <summary>The rows and their pending notes are deleted by the batch's caller, after every handler's write.</summary>
+    public Task<Func<ConfideDbContext, CancellationToken, Task>> EraseManyAsync(CellDatabase cell, string workspaceId, IReadOnlyCollection<string> contactIds, CancellationToken cancellationToken) =>
+        Task.FromResult<Func<ConfideDbContext, CancellationToken, Task>>((_, _) => Task.CompletedTask);
 }
 
 /// <summary>Every part of the contact's conversations, in batches along the (conversation, sequence) index.</summary>
@@ -43,6 +47,13 @@ internal sealed class ConversationPartData : ISubjectDataHandler
             .Select(p => p.Id).Take(batchSize).ToListAsync(cancellationToken);
         return ids.Count == 0 ? null : new(ids.Count, (w, ct) => w.ConversationParts.Where(p => ids.Contains(p.Id)).ExecuteDeleteAsync(ct));
     }
+
+    public Task<Func<ConfideDbContext, CancellationToken, Task>> EraseManyAsync(CellDatabase cell, string workspaceId, IReadOnlyCollection<string> contactIds, CancellationToken cancellationToken) =>
+        Task.FromResult<Func<ConfideDbContext, CancellationToken, Task>>(async (w, ct) =>
+        {
+            var conversations = w.Conversations.IgnoreQueryFilters().Where(c => c.WorkspaceId == workspaceId && contactIds.Contains(c.ContactId)).Select(c => c.Id);
+            await w.ConversationParts.Where(p => p.WorkspaceId == workspaceId && conversations.Contains(p.ConversationId)).ExecuteDeleteAsync(ct);
+        });
 
     private static IQueryable<ConversationPart> Parts(ConfideDbContext db, string workspaceId, string contactId)
     {
@@ -69,6 +80,10 @@ internal sealed class ConversationData : ISubjectDataHandler
         return ids.Count == 0 ? null : new(ids.Count, (w, ct) => w.Conversations.IgnoreQueryFilters().Where(c => ids.Contains(c.Id)).ExecuteDeleteAsync(ct));
     }
 
+    public Task<Func<ConfideDbContext, CancellationToken, Task>> EraseManyAsync(CellDatabase cell, string workspaceId, IReadOnlyCollection<string> contactIds, CancellationToken cancellationToken) =>
+        Task.FromResult<Func<ConfideDbContext, CancellationToken, Task>>((w, ct) =>
+            w.Conversations.IgnoreQueryFilters().Where(c => c.WorkspaceId == workspaceId && contactIds.Contains(c.ContactId)).ExecuteDeleteAsync(ct));
+
     private static IQueryable<Conversation> Of(ConfideDbContext db, string workspaceId, string contactId) =>
         db.Conversations.IgnoreQueryFilters().Where(c => c.WorkspaceId == workspaceId && c.ContactId == contactId);
 }
@@ -90,6 +105,10 @@ internal sealed class NoteData : ISubjectDataHandler
             .OrderBy(n => n.Id).Select(n => n.Id).Take(batchSize).ToListAsync(cancellationToken);
         return ids.Count == 0 ? null : new(ids.Count, (w, ct) => w.Notes.Where(n => ids.Contains(n.Id)).ExecuteDeleteAsync(ct));
     }
+
+    public Task<Func<ConfideDbContext, CancellationToken, Task>> EraseManyAsync(CellDatabase cell, string workspaceId, IReadOnlyCollection<string> contactIds, CancellationToken cancellationToken) =>
+        Task.FromResult<Func<ConfideDbContext, CancellationToken, Task>>((w, ct) =>
+            w.Notes.Where(n => n.WorkspaceId == workspaceId && contactIds.Contains(n.ContactId)).ExecuteDeleteAsync(ct));
 }
 
 /// <summary>The tags applied to the contact (the tags themselves are the workspace's).</summary>
@@ -109,4 +128,8 @@ internal sealed class ContactTagData : ISubjectDataHandler
             .OrderBy(t => t.TagId).Select(t => t.TagId).Take(batchSize).ToListAsync(cancellationToken);
         return tagIds.Count == 0 ? null : new(tagIds.Count, (w, ct) => w.ContactTags.Where(t => t.ContactId == contactId && tagIds.Contains(t.TagId)).ExecuteDeleteAsync(ct));
     }
+
+    public Task<Func<ConfideDbContext, CancellationToken, Task>> EraseManyAsync(CellDatabase cell, string workspaceId, IReadOnlyCollection<string> contactIds, CancellationToken cancellationToken) =>
+        Task.FromResult<Func<ConfideDbContext, CancellationToken, Task>>((w, ct) =>
+            w.ContactTags.Where(t => t.WorkspaceId == workspaceId && contactIds.Contains(t.ContactId)).ExecuteDeleteAsync(ct));
 }

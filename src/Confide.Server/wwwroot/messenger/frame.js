@@ -284,6 +284,10 @@
     var messages = el('ol', 'messages');
     messages.setAttribute('aria-label', 'Messages');
     thread.messages.forEach(function (message) {
+      if (message.kind === 'retention_tombstone') {
+        messages.appendChild(el('li', 'event', message.body));
+        return;
+      }
       if (message.kind === 'close' || message.kind === 'open') {
         messages.appendChild(el('li', 'event', message.kind === 'close' ? 'Conversation closed' : 'Conversation reopened'));
         return;

@@ -20,7 +20,7 @@ namespace Confide.Server.Pages.App.Privacy;
 /// </summary>
 [PagePermission(Permissions.PrivacyRequestsManage)]
 public sealed class RequestModel(
-    TeammateMemberships memberships, CurrentCell cell, PrivacyRequestQueries queries, SubjectExportCommands exports, PrivacyRequestErasure erasure)
+    TeammateMemberships memberships, CurrentCell cell, PrivacyRequestQueries queries, SubjectExportCommands exports, PrivacyRequestErasure erasure, TimeProvider time)
     : TeammatePageModel(memberships, cell)
 {
     /// <summary>Where the web app's download links point: <c>/app/privacy/exports/{id}/download?token=…</c>.</summary>
@@ -43,6 +43,9 @@ public sealed class RequestModel(
     public SubjectExportLinkView? Link { get; private set; }
 
     public PrivacyRequestErasureStatus? Erasure { get; private set; }
+
+    /// <summary>The subject is under a legal hold: "Erase now" would be refused, so the page says so instead.</summary>
+    public bool SubjectHeld { get; private set; }
 
     public string? Message { get; private set; }
 
@@ -155,6 +158,11 @@ public sealed class RequestModel(
         if (Details.Kind == PrivacyRequestKinds.Erasure)
         {
             Erasure = await PrivacyRequestErasure.StatusAsync(Cell.Database, Current.WorkspaceId, Id, ct);
+            if (Erasure.CanErase && Details.ContactId is { } contactId)
+            {
+                await using var db = Cell.Database.CreateReadContext();
+                SubjectHeld = await db.IsContactHeldAsync(Current.WorkspaceId, contactId, time.GetUtcNow(), ct);
+            }
         }
 
         return Page();
@@ -166,6 +174,10 @@ public sealed class RequestModel(
         try
         {
             TempData[MessageKey] = await command();
+        }
+        catch (ConfideException refused) when (refused.Error.Code == ConfideError.LegalHoldCode)
+        {
+            TempData[ErrorKey] = $"Nothing was erased. {refused.Error.Message}. The request stays in progress; the privacy centre's legal holds show who set the hold and why.";
         }
         catch (ConfideException refused)
         {

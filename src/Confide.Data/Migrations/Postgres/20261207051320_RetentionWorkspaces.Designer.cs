@@ -12,8 +12,8 @@ using Npgsql.EntityFrameworkCore.PostgreSQL.Metadata;
 namespace Confide.Data.Migrations.Postgres
 {
     [DbContext(typeof(PostgresConfideDbContext))]
-    [Migration("20261207060112_RetentionPolicy")]
-    partial class RetentionPolicy
+    [Migration("20261207051320_RetentionWorkspaces")]
+    partial class RetentionWorkspaces
     {
         /// <inheritdoc />
         protected override void BuildTargetModel(ModelBuilder modelBuilder)
@@ -487,6 +487,8 @@ namespace Confide.Data.Migrations.Postgres
                         .IsUnique()
                         .HasFilter("\"DeduplicationKey\" IS NOT NULL AND \"WorkspaceId\" IS NULL");
 
+                    b.HasIndex("State", "CompletedAt");
+
                     b.HasIndex("State", "LeaseExpiresAt");
 
                     b.HasIndex("State", "NotBefore");
@@ -801,157 +803,6 @@ namespace Confide.Data.Migrations.Postgres
                     b.HasIndex("WorkspaceId", "State", "DeadlineAt", "Id");
 
                     b.ToTable("PrivacyRequests");
-                });
-
-            modelBuilder.Entity("Confide.Data.Model.RetentionControl", b =>
-                {
-                    b.Property<string>("Region")
-                        .HasMaxLength(16)
-                        .HasColumnType("character varying(16)");
-
-                    b.Property<DateTimeOffset?>("PausedAt")
-                        .HasColumnType("timestamp with time zone");
-
-                    b.Property<string>("PausedBy")
-                        .HasMaxLength(32)
-                        .HasColumnType("character varying(32)");
-
-                    b.HasKey("Region");
-
-                    b.ToTable("RetentionControls");
-                });
-
-            modelBuilder.Entity("Confide.Data.Model.RetentionRuleSetting", b =>
-                {
-                    b.Property<string>("WorkspaceId")
-                        .HasMaxLength(32)
-                        .HasColumnType("character varying(32)");
-
-                    b.Property<string>("Subject")
-                        .HasMaxLength(32)
-                        .HasColumnType("character varying(32)");
-
-                    b.Property<int>("AfterDays")
-                        .HasColumnType("integer");
-
-                    b.Property<bool>("Enabled")
-                        .HasColumnType("boolean");
-
-                    b.Property<DateTimeOffset>("UpdatedAt")
-                        .HasColumnType("timestamp with time zone");
-
-                    b.Property<string>("UpdatedById")
-                        .IsRequired()
-                        .HasMaxLength(32)
-                        .HasColumnType("character varying(32)");
-
-                    b.Property<string>("UpdatedByType")
-                        .IsRequired()
-                        .HasMaxLength(16)
-                        .HasColumnType("character varying(16)");
-
-                    b.HasKey("WorkspaceId", "Subject");
-
-                    b.ToTable("RetentionRuleSettings");
-                });
-
-            modelBuilder.Entity("Confide.Data.Model.RetentionRun", b =>
-                {
-                    b.Property<string>("Id")
-                        .HasMaxLength(24)
-                        .HasColumnType("character varying(24)");
-
-                    b.Property<string>("Checkpoint")
-                        .HasMaxLength(16384)
-                        .HasColumnType("character varying(16384)");
-
-                    b.Property<string>("Counts")
-                        .IsRequired()
-                        .HasMaxLength(8000)
-                        .HasColumnType("character varying(8000)");
-
-                    b.Property<DateTimeOffset?>("FinishedAt")
-                        .HasColumnType("timestamp with time zone");
-
-                    b.Property<string>("JobId")
-                        .IsRequired()
-                        .HasMaxLength(24)
-                        .HasColumnType("character varying(24)");
-
-                    b.Property<string>("Region")
-                        .IsRequired()
-                        .HasMaxLength(16)
-                        .HasColumnType("character varying(16)");
-
-                    b.Property<DateTimeOffset>("StartedAt")
-                        .HasColumnType("timestamp with time zone");
-
-                    b.Property<string>("State")
-                        .IsRequired()
-                        .HasMaxLength(16)
-                        .HasColumnType("character varying(16)");
-
-                    b.Property<string>("Trigger")
-                        .IsRequired()
-                        .HasMaxLength(16)
-                        .HasColumnType("character varying(16)");
-
-                    b.Property<long>("WorkspacesDone")
-                        .HasColumnType("bigint");
-
-                    b.Property<long>("WorkspacesHeld")
-                        .HasColumnType("bigint");
-
-                    b.HasKey("Id");
-
-                    b.HasIndex("StartedAt");
-
-                    b.ToTable("RetentionRuns");
-                });
-
-            modelBuilder.Entity("Confide.Data.Model.RetentionWorkspaceRun", b =>
-                {
-                    b.Property<string>("WorkspaceId")
-                        .HasMaxLength(32)
-                        .HasColumnType("character varying(32)");
-
-                    b.Property<string>("RunId")
-                        .HasMaxLength(24)
-                        .HasColumnType("character varying(24)");
-
-                    b.Property<string>("ActivityEntryId")
-                        .IsRequired()
-                        .HasMaxLength(24)
-                        .HasColumnType("character varying(24)");
-
-                    b.Property<long>("ActivityLogLeafIndex")
-                        .HasColumnType("bigint");
-
-                    b.Property<string>("Counts")
-                        .IsRequired()
-                        .HasMaxLength(8000)
-                        .HasColumnType("character varying(8000)");
-
-                    b.Property<DateTimeOffset>("FinishedAt")
-                        .HasColumnType("timestamp with time zone");
-
-                    b.Property<byte[]>("Signature")
-                        .IsRequired()
-                        .HasColumnType("bytea");
-
-                    b.Property<string>("SigningKeyId")
-                        .IsRequired()
-                        .HasMaxLength(32)
-                        .HasColumnType("character varying(32)");
-
-                    b.Property<DateTimeOffset>("StartedAt")
-                        .HasColumnType("timestamp with time zone");
-
-                    b.HasKey("WorkspaceId", "RunId");
-
-                    b.HasIndex("WorkspaceId", "FinishedAt");
-
-                    b.ToTable("RetentionWorkspaceRuns");
                 });
 
             modelBuilder.Entity("Confide.Data.Model.RetiringKey", b =>
@@ -1377,6 +1228,15 @@ namespace Confide.Data.Migrations.Postgres
 
                     b.Property<DateTimeOffset?>("DeletionScheduledAt")
                         .HasColumnType("timestamp with time zone");
+
+                    b.Property<DateTimeOffset?>("InactivityDeletesAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<DateTimeOffset?>("InactivityWarnedFor")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<int?>("InactivityWarningStage")
+                        .HasColumnType("integer");
 
                     b.Property<string>("IpAllowlist")
                         .HasMaxLength(4000)
@@ -1820,24 +1680,6 @@ namespace Confide.Data.Migrations.Postgres
                 });
 
             modelBuilder.Entity("Confide.Data.Model.PrivacyRequest", b =>
-                {
-                    b.HasOne("Confide.Data.Model.Workspace", null)
-                        .WithMany()
-                        .HasForeignKey("WorkspaceId")
-                        .OnDelete(DeleteBehavior.Cascade)
-                        .IsRequired();
-                });
-
-            modelBuilder.Entity("Confide.Data.Model.RetentionRuleSetting", b =>
-                {
-                    b.HasOne("Confide.Data.Model.Workspace", null)
-                        .WithMany()
-                        .HasForeignKey("WorkspaceId")
-                        .OnDelete(DeleteBehavior.Cascade)
-                        .IsRequired();
-                });
-
-            modelBuilder.Entity("Confide.Data.Model.RetentionWorkspaceRun", b =>
                 {
                     b.HasOne("Confide.Data.Model.Workspace", null)
                         .WithMany()

@@ -11,8 +11,8 @@ using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 namespace Confide.Data.Migrations.Sqlite
 {
     [DbContext(typeof(SqliteConfideDbContext))]
-    [Migration("20261207060033_RetentionPolicy")]
-    partial class RetentionPolicy
+    [Migration("20261207051257_RetentionWorkspaces")]
+    partial class RetentionWorkspaces
     {
         /// <inheritdoc />
         protected override void BuildTargetModel(ModelBuilder modelBuilder)
@@ -482,6 +482,8 @@ namespace Confide.Data.Migrations.Sqlite
                         .IsUnique()
                         .HasFilter("\"DeduplicationKey\" IS NOT NULL AND \"WorkspaceId\" IS NULL");
 
+                    b.HasIndex("State", "CompletedAt");
+
                     b.HasIndex("State", "LeaseExpiresAt");
 
                     b.HasIndex("State", "NotBefore");
@@ -796,157 +798,6 @@ namespace Confide.Data.Migrations.Sqlite
                     b.HasIndex("WorkspaceId", "State", "DeadlineAt", "Id");
 
                     b.ToTable("PrivacyRequests");
-                });
-
-            modelBuilder.Entity("Confide.Data.Model.RetentionControl", b =>
-                {
-                    b.Property<string>("Region")
-                        .HasMaxLength(16)
-                        .HasColumnType("TEXT");
-
-                    b.Property<long?>("PausedAt")
-                        .HasColumnType("INTEGER");
-
-                    b.Property<string>("PausedBy")
-                        .HasMaxLength(32)
-                        .HasColumnType("TEXT");
-
-                    b.HasKey("Region");
-
-                    b.ToTable("RetentionControls");
-                });
-
-            modelBuilder.Entity("Confide.Data.Model.RetentionRuleSetting", b =>
-                {
-                    b.Property<string>("WorkspaceId")
-                        .HasMaxLength(32)
-                        .HasColumnType("TEXT");
-
-                    b.Property<string>("Subject")
-                        .HasMaxLength(32)
-                        .HasColumnType("TEXT");
-
-                    b.Property<int>("AfterDays")
-                        .HasColumnType("INTEGER");
-
-                    b.Property<bool>("Enabled")
-                        .HasColumnType("INTEGER");
-
-                    b.Property<long>("UpdatedAt")
-                        .HasColumnType("INTEGER");
-
-                    b.Property<string>("UpdatedById")
-                        .IsRequired()
-                        .HasMaxLength(32)
-                        .HasColumnType("TEXT");
-
-                    b.Property<string>("UpdatedByType")
-                        .IsRequired()
-                        .HasMaxLength(16)
-                        .HasColumnType("TEXT");
-
-                    b.HasKey("WorkspaceId", "Subject");
-
-                    b.ToTable("RetentionRuleSettings");
-                });
-
-            modelBuilder.Entity("Confide.Data.Model.RetentionRun", b =>
-                {
-                    b.Property<string>("Id")
-                        .HasMaxLength(24)
-                        .HasColumnType("TEXT");
-
-                    b.Property<string>("Checkpoint")
-                        .HasMaxLength(16384)
-                        .HasColumnType("TEXT");
-
-                    b.Property<string>("Counts")
-                        .IsRequired()
-                        .HasMaxLength(8000)
-                        .HasColumnType("TEXT");
-
-                    b.Property<long?>("FinishedAt")
-                        .HasColumnType("INTEGER");
-
-                    b.Property<string>("JobId")
-                        .IsRequired()
-                        .HasMaxLength(24)
-                        .HasColumnType("TEXT");
-
-                    b.Property<string>("Region")
-                        .IsRequired()
-                        .HasMaxLength(16)
-                        .HasColumnType("TEXT");
-
-                    b.Property<long>("StartedAt")
-                        .HasColumnType("INTEGER");
-
-                    b.Property<string>("State")
-                        .IsRequired()
-                        .HasMaxLength(16)
-                        .HasColumnType("TEXT");
-
-                    b.Property<string>("Trigger")
-                        .IsRequired()
-                        .HasMaxLength(16)
-                        .HasColumnType("TEXT");
-
-                    b.Property<long>("WorkspacesDone")
-                        .HasColumnType("INTEGER");
-
-                    b.Property<long>("WorkspacesHeld")
-                        .HasColumnType("INTEGER");
-
-                    b.HasKey("Id");
-
-                    b.HasIndex("StartedAt");
-
-                    b.ToTable("RetentionRuns");
-                });
-
-            modelBuilder.Entity("Confide.Data.Model.RetentionWorkspaceRun", b =>
-                {
-                    b.Property<string>("WorkspaceId")
-                        .HasMaxLength(32)
-                        .HasColumnType("TEXT");
-
-                    b.Property<string>("RunId")
-                        .HasMaxLength(24)
-                        .HasColumnType("TEXT");
-
-                    b.Property<string>("ActivityEntryId")
-                        .IsRequired()
-                        .HasMaxLength(24)
-                        .HasColumnType("TEXT");
-
-                    b.Property<long>("ActivityLogLeafIndex")
-                        .HasColumnType("INTEGER");
-
-                    b.Property<string>("Counts")
-                        .IsRequired()
-                        .HasMaxLength(8000)
-                        .HasColumnType("TEXT");
-
-                    b.Property<long>("FinishedAt")
-                        .HasColumnType("INTEGER");
-
-                    b.Property<byte[]>("Signature")
-                        .IsRequired()
-                        .HasColumnType("BLOB");
-
-                    b.Property<string>("SigningKeyId")
-                        .IsRequired()
-                        .HasMaxLength(32)
-                        .HasColumnType("TEXT");
-
-                    b.Property<long>("StartedAt")
-                        .HasColumnType("INTEGER");
-
-                    b.HasKey("WorkspaceId", "RunId");
-
-                    b.HasIndex("WorkspaceId", "FinishedAt");
-
-                    b.ToTable("RetentionWorkspaceRuns");
                 });
 
             modelBuilder.Entity("Confide.Data.Model.RetiringKey", b =>
@@ -1371,6 +1222,15 @@ namespace Confide.Data.Migrations.Sqlite
                         .HasColumnType("INTEGER");
 
                     b.Property<long?>("DeletionScheduledAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long?>("InactivityDeletesAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long?>("InactivityWarnedFor")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int?>("InactivityWarningStage")
                         .HasColumnType("INTEGER");
 
                     b.Property<string>("IpAllowlist")
@@ -1811,24 +1671,6 @@ namespace Confide.Data.Migrations.Sqlite
                 });
 
             modelBuilder.Entity("Confide.Data.Model.PrivacyRequest", b =>
-                {
-                    b.HasOne("Confide.Data.Model.Workspace", null)
-                        .WithMany()
-                        .HasForeignKey("WorkspaceId")
-                        .OnDelete(DeleteBehavior.Cascade)
-                        .IsRequired();
-                });
-
-            modelBuilder.Entity("Confide.Data.Model.RetentionRuleSetting", b =>
-                {
-                    b.HasOne("Confide.Data.Model.Workspace", null)
-                        .WithMany()
-                        .HasForeignKey("WorkspaceId")
-                        .OnDelete(DeleteBehavior.Cascade)
-                        .IsRequired();
-                });
-
-            modelBuilder.Entity("Confide.Data.Model.RetentionWorkspaceRun", b =>
                 {
                     b.HasOne("Confide.Data.Model.Workspace", null)
                         .WithMany()
