@@ -53,7 +53,7 @@ public sealed class RetentionRules(IEnumerable<IRetentionRule> rules, IOptions<R
         "workspace" => "A workspace with no teammate sign-in, API call or conversation for this long is deleted; its owners are warned 90, 30 and 7 days ahead.",
         "closed_conversation" => "Conversations closed this long ago are deleted.",
         "conversation_part" => "Messages older than this are deleted; the thread keeps a marker that earlier messages were removed.",
-        "lead" => "Leads never converted to users are deleted this long after they were created.",
+        "lead" => "Leads never converted to users, created and last seen longer ago than this, are erased.",
         "note" => "Notes on contacts are deleted this long after they were written.",
         _ => null,
     };
