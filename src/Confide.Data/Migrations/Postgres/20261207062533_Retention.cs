@@ -6,11 +6,35 @@ using Microsoft.EntityFrameworkCore.Migrations;
 namespace Confide.Data.Migrations.Postgres
 {
     /// <inheritdoc />
-    public partial class RetentionPolicy : Migration
+    public partial class Retention : Migration
     {
         /// <inheritdoc />
         protected override void Up(MigrationBuilder migrationBuilder)
         {
+            migrationBuilder.AddColumn<DateTimeOffset>(
+                name: "InactivityDeletesAt",
+                table: "Workspaces",
+                type: "timestamp with time zone",
+                nullable: true);
+
+            migrationBuilder.AddColumn<DateTimeOffset>(
+                name: "InactivityWarnedFor",
+                table: "Workspaces",
+                type: "timestamp with time zone",
+                nullable: true);
+
+            migrationBuilder.AddColumn<int>(
+                name: "InactivityWarningStage",
+                table: "Workspaces",
+                type: "integer",
+                nullable: true);
+
+            migrationBuilder.AddColumn<DateTimeOffset>(
+                name: "ClosedAt",
+                table: "Conversations",
+                type: "timestamp with time zone",
+                nullable: true);
+
             migrationBuilder.CreateTable(
                 name: "RetentionControls",
                 columns: table => new
@@ -94,6 +118,21 @@ namespace Confide.Data.Migrations.Postgres
                 });
 
             migrationBuilder.CreateIndex(
+                name: "IX_Jobs_State_CompletedAt",
+                table: "Jobs",
+                columns: new[] { "State", "CompletedAt" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_ConversationParts_WorkspaceId_CreatedAt",
+                table: "ConversationParts",
+                columns: new[] { "WorkspaceId", "CreatedAt" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_Contacts_WorkspaceId_LastSeenAt",
+                table: "Contacts",
+                columns: new[] { "WorkspaceId", "LastSeenAt" });
+
+            migrationBuilder.CreateIndex(
                 name: "IX_RetentionRuns_StartedAt",
                 table: "RetentionRuns",
                 column: "StartedAt");
@@ -118,6 +157,34 @@ namespace Confide.Data.Migrations.Postgres
 
             migrationBuilder.DropTable(
                 name: "RetentionWorkspaceRuns");
+
+            migrationBuilder.DropIndex(
+                name: "IX_Jobs_State_CompletedAt",
+                table: "Jobs");
+
+            migrationBuilder.DropIndex(
+                name: "IX_ConversationParts_WorkspaceId_CreatedAt",
+                table: "ConversationParts");
+
+            migrationBuilder.DropIndex(
+                name: "IX_Contacts_WorkspaceId_LastSeenAt",
+                table: "Contacts");
+
+            migrationBuilder.DropColumn(
+                name: "InactivityDeletesAt",
+                table: "Workspaces");
+
+            migrationBuilder.DropColumn(
+                name: "InactivityWarnedFor",
+                table: "Workspaces");
+
+            migrationBuilder.DropColumn(
+                name: "InactivityWarningStage",
+                table: "Workspaces");
+
+            migrationBuilder.DropColumn(
+                name: "ClosedAt",
+                table: "Conversations");
         }
     }
 }

@@ -5,11 +5,35 @@
 namespace Confide.Data.Migrations.Sqlite
 {
     /// <inheritdoc />
-    public partial class RetentionPolicy : Migration
+    public partial class Retention : Migration
     {
         /// <inheritdoc />
         protected override void Up(MigrationBuilder migrationBuilder)
         {
+            migrationBuilder.AddColumn<long>(
+                name: "InactivityDeletesAt",
+                table: "Workspaces",
+                type: "INTEGER",
+                nullable: true);
+
+            migrationBuilder.AddColumn<long>(
+                name: "InactivityWarnedFor",
+                table: "Workspaces",
+                type: "INTEGER",
+                nullable: true);
+
+            migrationBuilder.AddColumn<int>(
+                name: "InactivityWarningStage",
+                table: "Workspaces",
+                type: "INTEGER",
+                nullable: true);
+
+            migrationBuilder.AddColumn<long>(
+                name: "ClosedAt",
+                table: "Conversations",
+                type: "INTEGER",
+                nullable: true);
+
             migrationBuilder.CreateTable(
                 name: "RetentionControls",
                 columns: table => new
@@ -93,6 +117,21 @@ namespace Confide.Data.Migrations.Sqlite
                 });
 
             migrationBuilder.CreateIndex(
+                name: "IX_Jobs_State_CompletedAt",
+                table: "Jobs",
+                columns: new[] { "State", "CompletedAt" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_ConversationParts_WorkspaceId_CreatedAt",
+                table: "ConversationParts",
+                columns: new[] { "WorkspaceId", "CreatedAt" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_Contacts_WorkspaceId_LastSeenAt",
+                table: "Contacts",
+                columns: new[] { "WorkspaceId", "LastSeenAt" });
+
+            migrationBuilder.CreateIndex(
                 name: "IX_RetentionRuns_StartedAt",
                 table: "RetentionRuns",
                 column: "StartedAt");
@@ -117,6 +156,34 @@ namespace Confide.Data.Migrations.Sqlite
 
             migrationBuilder.DropTable(
                 name: "RetentionWorkspaceRuns");
+
+            migrationBuilder.DropIndex(
+                name: "IX_Jobs_State_CompletedAt",
+                table: "Jobs");
+
+            migrationBuilder.DropIndex(
+                name: "IX_ConversationParts_WorkspaceId_CreatedAt",
+                table: "ConversationParts");
+
+            migrationBuilder.DropIndex(
+                name: "IX_Contacts_WorkspaceId_LastSeenAt",
+                table: "Contacts");
+
+            migrationBuilder.DropColumn(
+                name: "InactivityDeletesAt",
+                table: "Workspaces");
+
+            migrationBuilder.DropColumn(
+                name: "InactivityWarnedFor",
+                table: "Workspaces");
+
+            migrationBuilder.DropColumn(
+                name: "InactivityWarningStage",
+                table: "Workspaces");
+
+            migrationBuilder.DropColumn(
+                name: "ClosedAt",
+                table: "Conversations");
         }
     }
 }
