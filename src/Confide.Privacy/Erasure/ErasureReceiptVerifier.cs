@@ -5,7 +5,7 @@ using Confide.Crypto;
 namespace Confide.Privacy.Erasure;
 
 /// <summary>
-/// Checks an erasure receipt (or a workspace-deletion receipt) offline against the keys a region publishes
+/// Checks an erasure receipt (or a workspace-deletion or retention receipt) offline against the keys a region publishes
 /// (<c>/.well-known/confide/activity-log-keys</c>): the receipt must be well formed, name a key
 /// among the trusted ones (of its own region, when the keys say which), and carry that key's
 /// signature over its canonical form. Needs no database and no configuration.
@@ -16,14 +16,44 @@ public static class ErasureReceiptVerifier
     public sealed record TrustedKey(string KeyId, string? Region, byte[] PublicKey);
 
     /// <param name="WorkspaceDeletion">Set instead of <paramref name="Receipt"/> for a workspace-deletion receipt.</param>
-    public sealed record Result(bool Ok, string Message, ErasureReceiptDocument? Receipt, Workspaces.WorkspaceDeletionReceiptDocument? WorkspaceDeletion = null);
+    /// <param name="Retention">Set instead of <paramref name="Receipt"/> for a retention run's receipt.</param>
+    public sealed record Result(
+        bool Ok, string Message, ErasureReceiptDocument? Receipt, Workspaces.WorkspaceDeletionReceiptDocument? WorkspaceDeletion = null,
+        Retention.RetentionReceiptDocument? Retention = null);
 
-    /// <summary>Checks an erasure receipt or a workspace-deletion receipt (told apart by their <c>format</c>).</summary>
+    /// <summary>Checks an erasure, a workspace-deletion or a retention receipt (told apart by their <c>format</c>).</summary>
     public static Result Verify(ReadOnlySpan<byte> file, IReadOnlyList<TrustedKey> trusted)
     {
-        if (FormatOf(file) == Workspaces.WorkspaceDeletionReceiptDocument.Format)
+        switch (FormatOf(file))
         {
-            return VerifyWorkspaceDeletion(file, trusted);
+            case Workspaces.WorkspaceDeletionReceiptDocument.Format:
+                Workspaces.WorkspaceDeletionReceiptDocument deletion;
+                try
+                {
+                    deletion = Workspaces.WorkspaceDeletionReceiptDocument.Parse(file);
+                }
+                catch (FormatException ex)
+                {
+                    return new Result(false, $"not a workspace-deletion receipt: {ex.Message}", null);
+                }
+
+                var (deletionOk, deletionMessage) = Check(trusted, deletion.KeyId, deletion.Region, deletion.Verify,
+                    $"workspace-deletion receipt {deletion.ReceiptId} (workspace {deletion.WorkspaceId}, region {deletion.Region})");
+                return new Result(deletionOk, deletionMessage, null, deletion);
+            case Retention.RetentionReceiptDocument.Format:
+                Retention.RetentionReceiptDocument retention;
+                try
+                {
+                    retention = Retention.RetentionReceiptDocument.Parse(file);
+                }
+                catch (FormatException ex)
+                {
+                    return new Result(false, $"not a retention receipt: {ex.Message}", null);
+                }
+
+                var (retentionOk, retentionMessage) = Check(trusted, retention.KeyId, retention.Region, retention.Verify,
+                    $"retention receipt of run {retention.RunId} (workspace {retention.WorkspaceId}, region {retention.Region})");
+                return new Result(retentionOk, retentionMessage, null, Retention: retention);
         }
 
         ErasureReceiptDocument receipt;
@@ -36,52 +66,30 @@ public static class ErasureReceiptVerifier
             return new Result(false, $"not an erasure receipt: {ex.Message}", null);
         }
 
-        var key = trusted.FirstOrDefault(k => k.KeyId == receipt.KeyId);
-        if (key is null)
-        {
-            return new Result(false, $"signed by key {receipt.KeyId}, which is not among the trusted keys ({string.Join(", ", trusted.Select(k => k.KeyId))})", receipt);
-        }
-
-        if (key.Region is not null && key.Region != receipt.Region)
-        {
-            return new Result(false, $"the receipt says region {receipt.Region} but key {key.KeyId} is region {key.Region}'s", receipt);
-        }
-
-        using var publicKey = ECDsa.Create();
-        publicKey.ImportSubjectPublicKeyInfo(key.PublicKey, out _);
-        return receipt.Verify(publicKey)
-            ? new Result(true, $"OK: erasure receipt {receipt.ReceiptId} (privacy request {receipt.PrivacyRequestId}, workspace {receipt.WorkspaceId}, region {receipt.Region}) is signed by key {receipt.KeyId}", receipt)
-            : new Result(false, $"the signature does not match the receipt's contents under key {receipt.KeyId}: it was changed after signing", receipt);
+        var (ok, message) = Check(trusted, receipt.KeyId, receipt.Region, receipt.Verify,
+            $"erasure receipt {receipt.ReceiptId} (privacy request {receipt.PrivacyRequestId}, workspace {receipt.WorkspaceId}, region {receipt.Region})");
+        return new Result(ok, message, receipt);
     }
 
-    private static Result VerifyWorkspaceDeletion(ReadOnlySpan<byte> file, IReadOnlyList<TrustedKey> trusted)
+    /// <summary>The one signature check of every receipt: a trusted key of the receipt's region, and its signature over the contents.</summary>
+    private static (bool Ok, string Message) Check(IReadOnlyList<TrustedKey> trusted, string keyId, string region, Func<ECDsa, bool> verify, string described)
     {
-        Workspaces.WorkspaceDeletionReceiptDocument receipt;
-        try
-        {
-            receipt = Workspaces.WorkspaceDeletionReceiptDocument.Parse(file);
-        }
-        catch (FormatException ex)
-        {
-            return new Result(false, $"not a workspace-deletion receipt: {ex.Message}", null);
-        }
-
-        var key = trusted.FirstOrDefault(k => k.KeyId == receipt.KeyId);
+        var key = trusted.FirstOrDefault(k => k.KeyId == keyId);
         if (key is null)
         {
-            return new Result(false, $"signed by key {receipt.KeyId}, which is not among the trusted keys ({string.Join(", ", trusted.Select(k => k.KeyId))})", null, receipt);
+            return (false, $"signed by key {keyId}, which is not among the trusted keys ({string.Join(", ", trusted.Select(k => k.KeyId))})");
         }
 
-        if (key.Region is not null && key.Region != receipt.Region)
+        if (key.Region is not null && key.Region != region)
         {
-            return new Result(false, $"the receipt says region {receipt.Region} but key {key.KeyId} is region {key.Region}'s", null, receipt);
+            return (false, $"the receipt says region {region} but key {key.KeyId} is region {key.Region}'s");
         }
 
         using var publicKey = ECDsa.Create();
         publicKey.ImportSubjectPublicKeyInfo(key.PublicKey, out _);
-        return receipt.Verify(publicKey)
-            ? new Result(true, $"OK: workspace-deletion receipt {receipt.ReceiptId} (workspace {receipt.WorkspaceId}, region {receipt.Region}) is signed by key {receipt.KeyId}", null, receipt)
-            : new Result(false, $"the signature does not match the receipt's contents under key {receipt.KeyId}: it was changed after signing", null, receipt);
+        return verify(publicKey)
+            ? (true, $"OK: {described} is signed by key {keyId}")
+            : (false, $"the signature does not match the receipt's contents under key {keyId}: it was changed after signing");
     }
 
     /// <summary>The document's <c>format</c> member when it is a JSON object that has one as a string; null otherwise.</summary>

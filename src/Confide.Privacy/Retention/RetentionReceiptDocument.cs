@@ -27,6 +27,12 @@ public sealed record RetentionReceiptDocument(
     public const string Format = "confide-retention-receipt/v1";
     public const string Algorithm = ReceiptJson.Algorithm;
 
+    private static readonly string[] Members =
+    [
+        "activity_entry_id", "activity_log_leaf_index", "algorithm", "cutoffs", "deleted", "finished_at", "format",
+        "key_id", "region", "run_id", "signature", "started_at", "workspace_id",
+    ];
+
     /// <summary>The receipt stored with a workspace's run.</summary>
     public static RetentionReceiptDocument From(RetentionWorkspaceRun row, string region)
     {
@@ -36,6 +42,19 @@ public sealed record RetentionReceiptDocument(
             rules.ToDictionary(r => r.Key, r => r.Value!["deleted"]!.GetValue<long>(), StringComparer.Ordinal),
             rules.ToDictionary(r => r.Key, r => r.Value!["cutoff"]!.GetValue<long>(), StringComparer.Ordinal),
             row.StartedAt.ToUnixTimeSeconds(), row.FinishedAt.ToUnixTimeSeconds(), row.ActivityEntryId, row.ActivityLogLeafIndex, row.SigningKeyId, row.Signature);
+    }
+
+    /// <summary>Reads a receipt file; a <see cref="FormatException"/> naming what is wrong when it is not one.</summary>
+    public static RetentionReceiptDocument Parse(ReadOnlySpan<byte> utf8)
+    {
+        using var document = ReceiptJson.Open(utf8, Members, Format);
+        var root = document.RootElement;
+        return new RetentionReceiptDocument(
+            ReceiptJson.Text(root, "run_id"), ReceiptJson.Text(root, "region"), ReceiptJson.Text(root, "workspace_id"),
+            ReceiptJson.Counts(root, "deleted"), ReceiptJson.Counts(root, "cutoffs"),
+            ReceiptJson.Integer(root, "started_at"), ReceiptJson.Integer(root, "finished_at"),
+            ReceiptJson.Text(root, "activity_entry_id"), ReceiptJson.Integer(root, "activity_log_leaf_index"),
+            ReceiptJson.Text(root, "key_id"), ReceiptJson.Signature(root));
     }
 
     /// <summary>The exact bytes signed.</summary>

@@ -95,6 +95,20 @@ public sealed class RetentionSweepTests(RetentionServers servers) : IClassFixtur
         Assert.True(document.Verify(publicKey));
         Assert.False((document with { Deleted = new Dictionary<string, long> { [TestTagRule.Name] = 0, [TestBuiltInRule.Name] = 0 } }).Verify(publicKey));
 
+        // Offline, as `confide receipts verify` checks it: the receipt as served, against the region's published keys.
+        using (var anonymous = server.Client(Region.Eu))
+        {
+            var published = Confide.Privacy.Erasure.ErasureReceiptVerifier.FromKeysDocument(
+                await anonymous.GetByteArrayAsync(ActivityLogKeyEndpoints.Path.TrimStart('/')));
+            var served = System.Text.Encoding.UTF8.GetBytes(receipt.GetRawText());
+            var verdict = Confide.Privacy.Erasure.ErasureReceiptVerifier.Verify(served, published);
+            Assert.True(verdict.Ok, verdict.Message);
+            Assert.Equal(run.Id, verdict.Retention?.RunId);
+            var tampered = System.Text.Encoding.UTF8.GetBytes(receipt.GetRawText().Replace($"\"{TestTagRule.Name}\":7", $"\"{TestTagRule.Name}\":6", StringComparison.Ordinal));
+            Assert.NotEqual(served, tampered);
+            Assert.False(Confide.Privacy.Erasure.ErasureReceiptVerifier.Verify(tampered, published).Ok);
+        }
+
         // The next run finds nothing more, and says so in an entry of its own.
         var second = await RunAndWaitAsync(server);
         var entries = await RunEntriesAsync(swept);
