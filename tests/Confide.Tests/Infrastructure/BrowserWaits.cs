@@ -19,7 +19,7 @@ public static class BrowserWaits
         try
         {
             await Assertions.Expect(page).ToHaveURLAsync(PathPattern(path), new() { Timeout = timeoutMs });
-            await page.WaitForFunctionAsync("document.readyState !== 'loading'", null, new() { Timeout = timeoutMs });
+            await page.WaitForFunctionAsync("() => document.readyState !== 'loading'", null, new() { Timeout = timeoutMs });
             return true;
         }
         catch (PlaywrightException)
@@ -45,12 +45,14 @@ public static class BrowserWaits
     public static async Task WaitForAddressAsync(this IPage page, Func<string, bool> matches, string what, float timeoutMs = 20_000)
     {
         await Poll.UntilAsync(() => matches(page.Url), TimeSpan.FromMilliseconds(timeoutMs), what);
-        await page.WaitForFunctionAsync("document.readyState !== 'loading'", null, new() { Timeout = timeoutMs });
+        // A function, not a bare expression: Playwright polls an expression with eval(), which the
+        // pages' Content-Security-Policy refuses (seen when the document was still loading).
+        await page.WaitForFunctionAsync("() => document.readyState !== 'loading'", null, new() { Timeout = timeoutMs });
     }
 
     /// <summary>Waits until the document has finished loading, as the page itself reports it.</summary>
     public static Task SettledAsync(this IPage page) =>
-        page.WaitForFunctionAsync("document.readyState === 'complete'");
+        page.WaitForFunctionAsync("() => document.readyState === 'complete'");
 
     private static Regex PathPattern(string path) => new($"^https?://[^/]+{Regex.Escape(path)}(?:[?#].*)?$");
 }
