@@ -22,6 +22,9 @@ public interface IRetentionRule
     /// <summary>The default period in days: a built-in rule's setting, or the value offered for a workspace rule.</summary>
     int DefaultAfterDays { get; }
 
+    /// <summary>The shortest period a workspace may choose (the workspace rule needs room for its 90-day warning).</summary>
+    int MinimumAfterDays => 1;
+
     /// <summary>What the rule would delete now: the count and up to <paramref name="sampleSize"/> ids. Reads only.</summary>
     Task<RetentionPreview> PreviewAsync(RetentionScope scope, int sampleSize, CancellationToken cancellationToken);
 

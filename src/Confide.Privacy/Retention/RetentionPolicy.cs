@@ -123,9 +123,10 @@ public sealed class RetentionRules(IEnumerable<IRetentionRule> rules, IOptions<R
             var was = result[rule.Subject];
             var days = item.AfterDays ?? was.AfterDays;
             var enabled = item.Enabled ?? was.Enabled;
-            if (days is < MinAfterDays or > MaxAfterDays)
+            var minimum = Math.Max(MinAfterDays, rule.MinimumAfterDays);
+            if (days < minimum || days > MaxAfterDays)
             {
-                errors.Add(new("parameter_invalid", $"rules[{i}].after_days must be between {MinAfterDays} and {MaxAfterDays}"));
+                errors.Add(new("parameter_invalid", $"rules[{i}].after_days must be between {minimum} and {MaxAfterDays} for {rule.Subject}"));
                 continue;
             }
 

@@ -152,6 +152,37 @@ public sealed class RetentionPolicyApiTests(RetentionServers servers) : IClassFi
         Assert.Equal(15, await TestTagRule.CountAsync(cell, workspace.Id));
     }
 
+    /// <summary>A rule's own minimum bounds the period (the workspace rule's 120 days leave room for its 90-day warning).</summary>
+    [Fact]
+    public void RuleMinimum_RefusesAShorterPeriod()
+    {
+        var rules = new RetentionRules([new TestTagRule(), new MinimumRule()], Options.Create(new RetentionOptions()));
+        var current = rules.Resolve([]);
+        var error = Assert.Single(rules.Apply(current, [new RetentionRuleInput(MinimumRule.Name, 119, true)]).Errors);
+        Assert.Contains("between 120 and 3650", error.Message, StringComparison.Ordinal);
+        Assert.Empty(rules.Apply(current, [new RetentionRuleInput(MinimumRule.Name, 120, true)]).Errors);
+        Assert.Empty(rules.Apply(current, [new RetentionRuleInput(TestTagRule.Name, 1, true)]).Errors);
+    }
+
+    private sealed class MinimumRule : IRetentionRule
+    {
+        public const string Name = "test_minimum";
+
+        public string Subject => Name;
+
+        public bool BuiltIn => false;
+
+        public int DefaultAfterDays => 365;
+
+        public int MinimumAfterDays => 120;
+
+        public Task<RetentionPreview> PreviewAsync(RetentionScope scope, int sampleSize, CancellationToken cancellationToken) =>
+            Task.FromResult(new RetentionPreview(0, []));
+
+        public Task<RetentionBatch?> NextBatchAsync(RetentionScope scope, int batchSize, CancellationToken cancellationToken) =>
+            Task.FromResult<RetentionBatch?>(null);
+    }
+
     /// <summary>The operator's default for a built-in rule replaces the rule's own, and bounds what a workspace may choose.</summary>
     [Fact]
     public void OperatorDefault_ReplacesTheBuiltInDefault_AndBoundsTheWorkspace()

@@ -35,6 +35,8 @@ public sealed partial class WorkspaceRetentionRule(
 
     public int DefaultAfterDays => 395;
 
+    public int MinimumAfterDays => WorkspaceInactivity.MinimumAfterDays;
+
     /// <summary>1 when the workspace has been inactive for longer than the period (it is deleted once its owners have been warned), else 0; the sample is the workspace's id.</summary>
     public async Task<RetentionPreview> PreviewAsync(RetentionScope scope, int sampleSize, CancellationToken cancellationToken)
     {
