@@ -22,7 +22,10 @@
 # live replies' p50/p99 without and during the purge. Medians over the rounds.
 #
 # Environment: PROVIDERS ("sqlite postgres"), VISITORS (1000000), TEMPLATES (1000), ROUNDS (3),
-# THREADS (2), CONNECTIONS (4), DELAY_MS (20), DURATION (20s), LIVE_CONVERSATIONS (2000),
+# THREADS (2), CONNECTIONS (4), DELAY_MS (20), DURATION (20s), LIVE_CONVERSATIONS (2000, for the
+# replies without a purge), PURGE_CONVERSATIONS (20000, for the replies during it: enough that
+# each gets few replies, so a reply's answer — the whole conversation — stays as large as without),
+# CONFIDE_SETTINGS (e.g. "Confide__Retention__BatchSize=100 Confide__Retention__StepPause=00:00:00.020"),
 # POLL_INTERVAL (1), PORT_BASE (9760), SKIP_BUILD (0), and for PostgreSQL the test cluster of
 # scripts/postgres-test-cluster.sh (started if needed). Prints the summary as Markdown.
 set -euo pipefail
@@ -38,12 +41,14 @@ CONNECTIONS=${CONNECTIONS:-4}
 DELAY_MS=${DELAY_MS:-20}
 DURATION=${DURATION:-20s}
 LIVE_CONVERSATIONS=${LIVE_CONVERSATIONS:-2000}
+PURGE_CONVERSATIONS=${PURGE_CONVERSATIONS:-20000}
+CONFIDE_SETTINGS=${CONFIDE_SETTINGS:-}
 POLL_INTERVAL=${POLL_INTERVAL:-1}
 PORT_BASE=${PORT_BASE:-9760}
 SKIP_BUILD=${SKIP_BUILD:-0}
 REPLY_CONVERSATIONS=$LIVE_CONVERSATIONS
 CONFIDE_DLL=src/Confide.Server/bin/Release/net10.0/confide.dll
-COMMAND="$0 (PROVIDERS=\"$PROVIDERS\" VISITORS=$VISITORS TEMPLATES=$TEMPLATES ROUNDS=$ROUNDS CONNECTIONS=$CONNECTIONS DELAY_MS=$DELAY_MS DURATION=$DURATION)"
+COMMAND="$0 (PROVIDERS=\"$PROVIDERS\" VISITORS=$VISITORS TEMPLATES=$TEMPLATES ROUNDS=$ROUNDS CONNECTIONS=$CONNECTIONS DELAY_MS=$DELAY_MS DURATION=$DURATION PURGE_CONVERSATIONS=$PURGE_CONVERSATIONS${CONFIDE_SETTINGS:+ CONFIDE_SETTINGS=\"$CONFIDE_SETTINGS\"})"
 [ $((VISITORS % TEMPLATES)) = 0 ] || { echo "VISITORS must be a multiple of TEMPLATES" >&2; exit 1; }
 COPIES=$((VISITORS / TEMPLATES))
 
@@ -60,6 +65,8 @@ fi
 
 # Far above the defaults: one address boots every visitor.
 LIMITS=("Confide__RateLimits__MessengerWritesPerWindow=100000000")
+read -r -a SETTINGS <<<"$CONFIDE_SETTINGS"
+LIMITS+=("${SETTINGS[@]}")
 
 if [[ " $PROVIDERS " == *" postgres "* ]]; then
   command -v psql >/dev/null || { echo "the benchmark needs psql (apt-get install postgresql-client)" >&2; exit 1; }
@@ -184,7 +191,7 @@ for provider in $PROVIDERS; do
     OPENING="{\"from\":{\"type\":\"user\",\"id\":\"$LIVE\"},\"body\":\"Hello, I have a question about my order.\"}"
     seed_conversations "$NAME" "$OPENING" 300 live-warmup
     seed_conversations "$NAME" "$OPENING" "$LIVE_CONVERSATIONS" live-quiet
-    seed_conversations "$NAME" "$OPENING" "$LIVE_CONVERSATIONS" live-purge
+    seed_conversations "$NAME" "$OPENING" "$PURGE_CONVERSATIONS" live-purge
     seq 1 "$TEMPLATES" | xargs -P 8 -I{} bash -c 'boot_and_write {}'
     stop_confide
 

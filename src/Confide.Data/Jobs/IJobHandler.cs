@@ -25,4 +25,10 @@ public interface IJobHandler
     /// when the process stops: the job is then handed back and resumes from the last checkpoint.
     /// </summary>
     Task<JobStepResult> RunStepAsync(JobContext context, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// How long the runner waits before the next step, given how long this one took (its run and
+    /// its commit): a handler that must yield to live traffic paces itself here. None by default.
+    /// </summary>
+    TimeSpan PauseAfterStep(TimeSpan stepTook) => TimeSpan.Zero;
 }

@@ -188,6 +188,7 @@ public sealed partial class JobRunner : BackgroundService
             var handler = _handlers.Get(job.Kind);
             while (true)
             {
+                var started = _time.GetTimestamp();
                 var step = await handler.RunStepAsync(context, stopping);
                 if (step.FailureCode is { } code)
                 {
@@ -208,6 +209,11 @@ public sealed partial class JobRunner : BackgroundService
                 }
 
                 context = context with { Checkpoint = step.Checkpoint, ProgressDone = step.ProgressDone, ProgressTotal = step.ProgressTotal };
+                var pause = handler.PauseAfterStep(_time.GetElapsedTime(started));
+                if (pause > TimeSpan.Zero)
+                {
+                    await Task.Delay(pause, _time, stopping);
+                }
             }
         }
         catch (OperationCanceledException) when (stopping.IsCancellationRequested)

@@ -11,11 +11,31 @@ public sealed class RetentionOptions
     /// <summary>The time of day (UTC) from which the day's sweep is enqueued.</summary>
     public TimeSpan RunAt { get; set; } = TimeSpan.FromHours(2);
 
-    /// <summary>Items a rule deletes per job step.</summary>
-    public int BatchSize { get; set; } = 500;
+    /// <summary>
+    /// Items a rule deletes per job step. Small, because a step's deletion is one transaction of the
+    /// region's writer that live writes queue behind (docs/benchmarks.md, "Retention").
+    /// </summary>
+    public int BatchSize { get; set; } = 25;
 
-    /// <summary>A pause before each step of a sweep, so live writes go first; zero for none.</summary>
+    /// <summary>The least pause between two steps of a sweep; zero for none.</summary>
     public TimeSpan StepPause { get; set; } = TimeSpan.Zero;
+
+    /// <summary>
+    /// The share of wall time a sweep may be busy (0.05–1): after a step that took <c>t</c>, it
+    /// waits <c>t × (1 − share) / share</c> before the next, so live requests find the database
+    /// and the cores free most of the time. 1 runs the steps back to back.
+    /// </summary>
+    public double BusyShare { get; set; } = 0.5;
+
+    /// <summary>The longest pause between two steps, well inside the job lease that each step's commit renews.</summary>
+    public static readonly TimeSpan MaxPause = TimeSpan.FromSeconds(10);
+
+    /// <summary>The rest after a step that took <paramref name="stepTook"/>: the busy-share pause, at least <see cref="StepPause"/>, at most <see cref="MaxPause"/>.</summary>
+    public TimeSpan PauseAfter(TimeSpan stepTook)
+    {
+        var yielding = stepTook * ((1 - BusyShare) / BusyShare);
+        return TimeSpan.FromTicks(Math.Clamp(Math.Max(yielding.Ticks, StepPause.Ticks), 0, MaxPause.Ticks));
+    }
 
     /// <summary>How often the scheduler looks whether the day's sweep is due.</summary>
     public TimeSpan CheckInterval { get; set; } = TimeSpan.FromMinutes(1);

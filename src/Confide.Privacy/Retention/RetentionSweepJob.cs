@@ -35,6 +35,9 @@ internal sealed partial class RetentionSweepJob(
 
     public string Kind => JobKind;
 
+    /// <summary>Yields to live traffic: the sweep is busy at most <see cref="RetentionOptions.BusyShare"/> of the time.</summary>
+    public TimeSpan PauseAfterStep(TimeSpan stepTook) => options.Value.PauseAfter(stepTook);
+
     public static JobRequest Scheduled(DateOnly day) =>
         new(JobKind, Payload: """{"trigger":"schedule"}""", DeduplicationKey: $"retention:{day:yyyy-MM-dd}");
 
@@ -50,11 +53,6 @@ internal sealed partial class RetentionSweepJob(
         if (context.Checkpoint is null)
         {
             return await StartAsync(context, cancellationToken);
-        }
-
-        if (options.Value.StepPause > TimeSpan.Zero)
-        {
-            await Task.Delay(options.Value.StepPause, time, cancellationToken);
         }
 
         var state = JsonSerializer.Deserialize<SweepCheckpoint>(context.Checkpoint)!;
