@@ -10,7 +10,7 @@ public static class RetentionEngineRegistration
     {
         services.AddOptions<RetentionOptions>()
             .BindConfiguration(RetentionOptions.Section)
-            .Validate(o => o.BatchSize is >= 1 and <= 10_000, "Confide:Retention:BatchSize must be between 1 and 10000.")
+            .Validate(o => o.BatchSize is null or (>= 1 and <= 10_000), "Confide:Retention:BatchSize must be between 1 and 10000.")
             .Validate(o => o.RunAt >= TimeSpan.Zero && o.RunAt < TimeSpan.FromDays(1), "Confide:Retention:RunAt must be a time of day (00:00:00 to 23:59:59, UTC).")
             .Validate(o => o.StepPause >= TimeSpan.Zero && o.StepPause <= TimeSpan.FromSeconds(10), "Confide:Retention:StepPause must be between 0 and 10 seconds (a step must stay well inside the job lease).")
             .Validate(o => o.BusyShare is >= 0.05 and <= 1, "Confide:Retention:BusyShare must be between 0.05 and 1.")

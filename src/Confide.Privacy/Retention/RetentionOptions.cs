@@ -1,3 +1,5 @@
+using Confide.Data;
+
 namespace Confide.Privacy.Retention;
 
 /// <summary>The retention engine's settings, <c>Confide:Retention:*</c> (docs/retention.md).</summary>
@@ -12,10 +14,22 @@ public sealed class RetentionOptions
     public TimeSpan RunAt { get; set; } = TimeSpan.FromHours(2);
 
     /// <summary>
-    /// Items a rule deletes per job step. Small, because a step's deletion is one transaction of the
-    /// region's writer that live writes queue behind (docs/benchmarks.md, "Retention").
+    /// Items a rule deletes per job step; unset, <see cref="SqliteBatchSize"/> or
+    /// <see cref="PostgresBatchSize"/> by the region's database. Small, because a step's deletion is
+    /// one transaction of the region's writer that live writes queue behind (docs/benchmarks.md,
+    /// "Retention").
     /// </summary>
-    public int BatchSize { get; set; } = 25;
+    public int? BatchSize { get; set; }
+
+    /// <summary>An SQLite step holds the file's one write lock: short steps.</summary>
+    public const int SqliteBatchSize = 25;
+
+    /// <summary>A PostgreSQL step costs round trips and a commit whatever its size, and readers never wait for it: larger steps.</summary>
+    public const int PostgresBatchSize = 100;
+
+    /// <summary>Items a rule deletes per step in a cell on <paramref name="provider"/>.</summary>
+    public int BatchSizeFor(DatabaseProvider provider) =>
+        BatchSize ?? (provider == DatabaseProvider.Postgres ? PostgresBatchSize : SqliteBatchSize);
 
     /// <summary>The least pause between two steps of a sweep; zero for none.</summary>
     public TimeSpan StepPause { get; set; } = TimeSpan.Zero;

@@ -64,7 +64,7 @@ internal sealed partial class RetentionSweepJob(
         }
 
         var now = DateTimeOffset.FromUnixTimeMilliseconds(state.StartedAt);
-        var batchSize = options.Value.BatchSize;
+        var batchSize = options.Value.BatchSizeFor(cell.Provider);
         for (var moves = 0; moves < MaxIdleMovesPerStep; moves++)
         {
             if (state.Phase == SweepCheckpoint.Workspaces)

@@ -1,3 +1,4 @@
+using Confide.Data;
 using Confide.Privacy.Retention;
 
 namespace Confide.Tests.Retention;
@@ -20,5 +21,13 @@ public sealed class RetentionPacingTests
 
         Assert.Equal(expectedMs, pause.TotalMilliseconds, precision: 3);
         Assert.True(pause <= RetentionOptions.MaxPause);
+    }
+
+    [Fact]
+    public void BatchSize_DefaultsByTheRegionsDatabase_UnlessSet()
+    {
+        Assert.Equal(25, new RetentionOptions().BatchSizeFor(DatabaseProvider.Sqlite));
+        Assert.Equal(100, new RetentionOptions().BatchSizeFor(DatabaseProvider.Postgres));
+        Assert.Equal(7, new RetentionOptions { BatchSize = 7 }.BatchSizeFor(DatabaseProvider.Postgres));
     }
 }
