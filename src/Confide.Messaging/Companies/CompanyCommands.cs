@@ -159,7 +159,7 @@ internal sealed class CompanyCommands(WorkspaceKeyRing keys, ActivityLog log, Ti
     }
 
     /// <summary>Detaches the contact from the company; a contact that was not attached stays so.</summary>
-    public async Task DetachAsync(CellDatabase cell, string workspaceId, string contactId, string companyId, CancellationToken cancellationToken) =>
+    public static async Task DetachAsync(CellDatabase cell, string workspaceId, string contactId, string companyId, CancellationToken cancellationToken) =>
         await cell.Writer.WriteAsync(async (db, ct) =>
         {
             await EnsureExistAsync(db, workspaceId, contactId, companyId, ct);

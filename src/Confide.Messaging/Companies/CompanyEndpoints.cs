@@ -198,9 +198,9 @@ internal static class CompanyEndpoints
         return await CurrentViewAsync(caller, cell, keys, input!.Id!.Trim(), ct);
     }
 
-    private static async Task<Ok<CompanyView>> DetachAsync(ApiCaller caller, CurrentCell cell, CompanyCommands commands, WorkspaceKeyRing keys, string contactId, string id, CancellationToken ct)
+    private static async Task<Ok<CompanyView>> DetachAsync(ApiCaller caller, CurrentCell cell, WorkspaceKeyRing keys, string contactId, string id, CancellationToken ct)
     {
-        await commands.DetachAsync(cell.Database, caller.WorkspaceId, contactId, id, ct);
+        await CompanyCommands.DetachAsync(cell.Database, caller.WorkspaceId, contactId, id, ct);
         return await CurrentViewAsync(caller, cell, keys, id, ct);
     }
 

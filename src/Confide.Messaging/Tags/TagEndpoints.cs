@@ -74,7 +74,7 @@ internal static class TagEndpoints
             var created = new Tag { Id = PublicIds.NewEntityId(time), WorkspaceId = caller.WorkspaceId, Name = name, CreatedAt = time.GetUtcNow() };
             db.Tags.Add(created);
             return created;
-        });
+        }, cancellationToken);
         return TypedResults.Ok(TagView.From(tag));
     }
 

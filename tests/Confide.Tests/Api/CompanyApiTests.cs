@@ -248,7 +248,7 @@ public sealed class CompanyApiTests(Servers servers)
         await (await client.GetAsync("companies?page=abc")).ErrorAsync(HttpStatusCode.BadRequest, "parameter_invalid");
         // Nothing of the refused requests was written.
         var stored = await (await client.GetAsync($"companies/{id}")).JsonAsync();
-        Assert.Equal(0, stored.GetProperty("custom_attributes").EnumerateObject().Count());
+        Assert.Empty(stored.GetProperty("custom_attributes").EnumerateObject());
     }
 
     /// <summary>
