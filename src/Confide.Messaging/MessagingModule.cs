@@ -30,6 +30,7 @@ public static class MessagingModule
         services.AddSubjectDataHandler<ConversationData>();
         services.AddSubjectDataHandler<NoteData>();
         services.AddSubjectDataHandler<ContactTagData>();
+        services.AddSubjectDataHandler<Companies.ContactCompanyData>();
         services.AddSubjectDataHandler<ContactProfileData>();
         services.AddJobHandler<ContactErasureJob>();
         services.AddOptions<ContactErasureOptions>()
@@ -37,6 +38,8 @@ public static class MessagingModule
             .Validate(o => o.PurgeBatchSize is >= 1 and <= 10_000, "Confide:Erasure:PurgeBatchSize must be between 1 and 10000.")
             .ValidateOnStart();
         services.AddSingleton<ConversationCommands>();
+        services.AddSingleton<Companies.CompanyCommands>();
+        services.AddSingleton<Companies.CompanyTagging>();
         services.AddSingleton<TeamCommands>();
         services.AddSingleton<MessengerSecrets>();
         services.AddSingleton<MessengerSettingsCommands>();
@@ -64,6 +67,7 @@ public static class MessagingModule
         api.MapNoteEndpoints();
         api.MapMessengerSettingsEndpoints();
         api.MapIdentityEndpoints();
+        Companies.CompanyEndpoints.MapCompanyEndpoints(api);
         return api;
     }
 }

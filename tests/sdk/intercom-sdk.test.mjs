@@ -564,6 +564,90 @@ describe('notes', () => {
   });
 });
 
+describe('companies', () => {
+  sdkTest('companies.createOrUpdate creates by company_id, then updates the same company', async () => {
+    const company = await client.companies.createOrUpdate({
+      company_id: `co-${RUN}`,
+      name: `Acme ${RUN}`,
+      plan: 'pro',
+      size: 40,
+      monthly_spend: 155.98,
+      custom_attributes: { account_manager: 'Ada', seats: 9 },
+    });
+    assert.equal(company.type, 'company');
+    assert.match(company.id, HEX_ID);
+    assert.equal(company.company_id, `co-${RUN}`);
+    assert.equal(company.monthly_spend, 155);
+    assert.equal(company.user_count, 0);
+    assert.equal(company.plan.name, 'pro');
+    assert.equal(company.custom_attributes.account_manager, 'Ada');
+    assert.equal(company.tags.type, 'tag.list');
+    const again = await client.companies.createOrUpdate({ company_id: `co-${RUN}`, industry: 'Robotics' });
+    assert.equal(again.id, company.id);
+    assert.equal(again.industry, 'Robotics');
+    assert.equal(again.custom_attributes.seats, 9, 'custom attributes merge');
+    state.company = company;
+    state.companyContact = await client.contacts.create({ role: 'user', email: email('company-user') });
+  });
+
+  sdkTest('companies.find, retrieve by company_id and name, update', async () => {
+    assert.equal((await client.companies.find({ company_id: state.company.id })).id, state.company.id);
+    assert.equal((await client.companies.retrieve({ company_id: `co-${RUN}` })).id, state.company.id);
+    assert.equal((await client.companies.retrieve({ name: `Acme ${RUN}` })).id, state.company.id);
+    const updated = await client.companies.update({ company_id: state.company.id, body: { website: 'https://acme.example' } });
+    assert.equal(updated.website, 'https://acme.example');
+    await expectSdkError(client.companies.find({ company_id: '0'.repeat(24) }), 404);
+    const error = await expectSdkError(client.companies.retrieve({ company_id: `nobody-${RUN}` }), 404);
+    assert.equal(error.body.errors[0].code, 'company_not_found');
+  });
+
+  sdkTest('companies.attachContact, contacts.listAttachedCompanies, companies.listAttachedContacts', async () => {
+    const attached = await client.companies.attachContact({ contact_id: state.companyContact.id, id: state.company.id });
+    assert.equal(attached.id, state.company.id);
+    assert.equal(attached.user_count, 1);
+    const contact = await client.contacts.find({ contact_id: state.companyContact.id });
+    assert.equal(contact.companies.total_count, 1);
+    assert.equal(contact.companies.data[0].id, state.company.id);
+    const { items } = await collectPages(await client.contacts.listAttachedCompanies({ contact_id: state.companyContact.id }), 15);
+    assert.deepEqual(items.map((c) => c.id), [state.company.id]);
+    const contacts = await client.companies.listAttachedContacts({ company_id: state.company.id });
+    assert.equal(contacts.type, 'list');
+    assert.deepEqual(contacts.data.map((c) => c.id), [state.companyContact.id]);
+  });
+
+  sdkTest('companies.list and companies.scroll return every company once', async () => {
+    const more = [];
+    for (let i = 0; i < 3; i += 1) {
+      more.push((await client.companies.createOrUpdate({ company_id: `co-${i}-${RUN}`, name: `Company ${i} ${RUN}` })).id);
+    }
+    const expected = [state.company.id, ...more];
+    const listed = await collectPages(await client.companies.list({ per_page: 2 }), 2);
+    assertSeenOnce(listed.items, expected, 'company');
+    assertNewestFirst(listed.items, 'company');
+    const scrolled = await collectPages(await client.companies.scroll(), 50);
+    assertSeenOnce(scrolled.items, expected, 'company');
+  });
+
+  sdkTest('tags.create with companies tags and untags them', async () => {
+    const tag = await client.tags.create({ name: `account-${RUN}`, companies: [{ id: state.company.id }] });
+    assert.equal(tag.type, 'tag');
+    const tagged = await client.companies.find({ company_id: state.company.id });
+    assert.deepEqual(tagged.tags.tags.map((t) => t.id), [tag.id]);
+    await client.tags.create({ name: `account-${RUN}`, companies: [{ id: state.company.id, company_id: `co-${RUN}`, untag: true }] });
+    assert.deepEqual((await client.companies.find({ company_id: state.company.id })).tags.tags, []);
+    await client.tags.delete({ tag_id: tag.id });
+  });
+
+  sdkTest('companies.detachContact and companies.delete', async () => {
+    const detached = await client.companies.detachContact({ contact_id: state.companyContact.id, company_id: state.company.id });
+    assert.equal(detached.user_count, 0);
+    const deleted = await client.companies.delete({ company_id: state.company.id });
+    assert.deepEqual(deleted, { id: state.company.id, object: 'company', deleted: true });
+    await expectSdkError(client.companies.find({ company_id: state.company.id }), 404);
+    await expectSdkError(client.companies.attachContact({ contact_id: state.companyContact.id, id: state.company.id }), 404);
+  });
+});
+
 describe('activity logs', () => {
   sdkTest('admins.listAllActivityLogs lists the contact deletion done above, by the token owner', async () => {
     const since = String(Math.floor(Date.now() / 1000) - 3600);

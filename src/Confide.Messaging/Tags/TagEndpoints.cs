@@ -3,6 +3,7 @@ using Confide.Data.Model;
 using Confide.Identity;
 using Confide.Identity.Authorization;
 using Confide.Messaging.Api;
+using Confide.Messaging.Companies;
 using Confide.Messaging.Contacts;
 using Confide.Platform;
 using Microsoft.AspNetCore.Builder;
@@ -37,10 +38,16 @@ internal static class TagEndpoints
         public string Type { get; } = "list";
     }
 
-    internal sealed record TagInput(string? Name, string? Id);
+    /// <param name="Companies">Tags (or, with <c>untag</c>, untags) these companies instead of creating or renaming the tag.</param>
+    internal sealed record TagInput(string? Name, string? Id, IReadOnlyList<CompanyTagItem?>? Companies = null);
 
-    private static async Task<IResult> CreateOrUpdateAsync(ApiCaller caller, CurrentCell cell, TimeProvider time, TagInput input)
+    private static async Task<IResult> CreateOrUpdateAsync(ApiCaller caller, CurrentCell cell, TimeProvider time, CompanyTagging companyTagging, TagInput input, CancellationToken cancellationToken)
     {
+        if (input.Companies is { } companies)
+        {
+            return TypedResults.Ok(TagView.From(await companyTagging.TagAsync(cell.Database, caller.WorkspaceId, input.Name, companies, cancellationToken)));
+        }
+
         var name = Text.Required(input.Name, "name", 255);
         var tag = await cell.Database.Writer.WriteAsync(async (db, ct) =>
         {
@@ -67,7 +74,7 @@ internal static class TagEndpoints
             var created = new Tag { Id = PublicIds.NewEntityId(time), WorkspaceId = caller.WorkspaceId, Name = name, CreatedAt = time.GetUtcNow() };
             db.Tags.Add(created);
             return created;
-        });
+        }, cancellationToken);
         return TypedResults.Ok(TagView.From(tag));
     }
 

@@ -45,6 +45,14 @@ public sealed class SubjectExportReader(ContactKeyRing contactKeys, WorkspaceKey
         records.AddRange(tags.Select(t => ExportRecord.Of(typeof(ContactTag), t.applied.TagId, [new("name", t.Name)],
             (nameof(ContactTag.TagId), ExportRecord.Text(t.applied.TagId)), (nameof(ContactTag.CreatedAt), ExportRecord.Time(t.applied.CreatedAt)))));
 
+        // The companies the subject is attached to, named as the workspace knows them (the company's custom attributes are the workspace's, not the subject's).
+        var companies = await db.ContactCompanies.AsNoTracking().Where(l => l.WorkspaceId == workspaceId && l.ContactId == contactId)
+            .Join(db.Companies.Where(c => c.WorkspaceId == workspaceId), l => l.CompanyId, c => c.Id, (link, company) => new { link, company.ExternalId, company.Name })
+            .OrderBy(c => c.link.CompanyId).ToListAsync(ct);
+        records.AddRange(companies.Select(c => ExportRecord.Of(typeof(ContactCompany), c.link.CompanyId,
+            [new("external_company_id", c.ExternalId), new("name", c.Name)],
+            (nameof(ContactCompany.CompanyId), ExportRecord.Text(c.link.CompanyId)), (nameof(ContactCompany.CreatedAt), ExportRecord.Time(c.link.CreatedAt)))));
+
         var notes = await db.Notes.AsNoTracking().Where(n => n.WorkspaceId == workspaceId && n.ContactId == contactId).OrderBy(n => n.Id).ToListAsync(ct);
         records.AddRange(notes.Select(n => ExportRecord.Of(typeof(Note), n.Id,
             [new("author_id", n.AuthorId), new("created_at", ExportRecord.Time(n.CreatedAt))],

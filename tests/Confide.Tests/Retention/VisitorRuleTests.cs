@@ -186,6 +186,8 @@ public sealed class VisitorRuleTests(Servers servers)
         await (await api.PostJsonAsync($"contacts/{contactId}/notes", new { body = "a note", admin_id = workspace.OwnerId })).JsonAsync();
         var tag = (await (await api.PostJsonAsync("tags", new { name = $"tag-{Guid.NewGuid():N}" })).JsonAsync()).Str("id");
         await (await api.PostJsonAsync($"contacts/{contactId}/tags", new { id = tag })).JsonAsync();
+        var company = (await (await api.PostJsonAsync("companies", new { company_id = $"co-{Guid.NewGuid():N}", name = "Visited" })).JsonAsync()).Str("id");
+        await (await api.PostJsonAsync($"contacts/{contactId}/companies", new { id = company })).JsonAsync();
     }
 
     internal static Task<string> ContactOfAsync(TestWorkspace workspace, string conversationId) =>
