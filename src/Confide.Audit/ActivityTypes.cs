@@ -60,6 +60,9 @@ public static class ActivityTypes
     public const string RetentionRun = "retention_run";
     public const string LegalHoldSet = "legal_hold_set";
     public const string LegalHoldReleased = "legal_hold_released";
+    public const string ConversationTagCreation = "conversation_tag_creation";
+    public const string ConversationTagDeletion = "conversation_tag_deletion";
+    public const string ConversationPriorityChange = "conversation_priority_change";
 
     // Retention: inactive workspaces.
     public const string WorkspaceInactivityWarning = "workspace_inactivity_warning";
@@ -78,5 +81,6 @@ public static class ActivityTypes
         RetentionPolicyChange, RetentionRun,
         WorkspaceInactivityWarning,
         LegalHoldSet, LegalHoldReleased,
+        ConversationTagCreation, ConversationTagDeletion, ConversationPriorityChange,
     ];
 }

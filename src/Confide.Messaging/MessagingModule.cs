@@ -27,6 +27,7 @@ public static class MessagingModule
         services.AddSingleton<ContactErasure>();
         // The subject's data, in the order the purge erases it: parts before their conversations.
         services.AddSubjectDataHandler<ConversationPartData>();
+        services.AddSubjectDataHandler<ConversationTagData>();
         services.AddSubjectDataHandler<ConversationData>();
         services.AddSubjectDataHandler<NoteData>();
         services.AddSubjectDataHandler<ContactTagData>();
@@ -37,6 +38,8 @@ public static class MessagingModule
             .Validate(o => o.PurgeBatchSize is >= 1 and <= 10_000, "Confide:Erasure:PurgeBatchSize must be between 1 and 10000.")
             .ValidateOnStart();
         services.AddSingleton<ConversationCommands>();
+        services.AddSingleton<ConversationTagCommands>();
+        services.AddSingleton<ConversationUpdateCommands>();
         services.AddSingleton<TeamCommands>();
         services.AddSingleton<MessengerSecrets>();
         services.AddSingleton<MessengerSettingsCommands>();

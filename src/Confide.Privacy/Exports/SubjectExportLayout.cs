@@ -43,6 +43,8 @@ internal static class SubjectExportLayout
         new(typeof(Contact), nameof(Contact.UpdatedAt), "updated_at"),
         new(typeof(ContactTag), nameof(ContactTag.TagId), "tag_id"),
         new(typeof(ContactTag), nameof(ContactTag.CreatedAt), "applied_at"),
+        new(typeof(ConversationTag), nameof(ConversationTag.TagId), "tag_id"),
+        new(typeof(ConversationTag), nameof(ConversationTag.CreatedAt), "applied_at"),
         new(typeof(Note), nameof(Note.EncryptedBody), "body"),
         new(typeof(Conversation), nameof(Conversation.EncryptedTitle), "title"),
         new(typeof(ConversationPart), nameof(ConversationPart.EncryptedBody), "body"),
@@ -62,6 +64,7 @@ internal static class SubjectExportLayout
     {
         nameof(Contact) => "contact",
         nameof(ContactTag) => "contact_tag",
+        nameof(ConversationTag) => "conversation_tag",
         nameof(Note) => "note",
         nameof(Conversation) => "conversation",
         nameof(ConversationPart) => "conversation_part",

@@ -186,6 +186,7 @@ public sealed class VisitorRuleTests(Servers servers)
         await (await api.PostJsonAsync($"contacts/{contactId}/notes", new { body = "a note", admin_id = workspace.OwnerId })).JsonAsync();
         var tag = (await (await api.PostJsonAsync("tags", new { name = $"tag-{Guid.NewGuid():N}" })).JsonAsync()).Str("id");
         await (await api.PostJsonAsync($"contacts/{contactId}/tags", new { id = tag })).JsonAsync();
+        await (await api.PostJsonAsync($"conversations/{conversationId}/tags", new { id = tag, admin_id = workspace.OwnerId })).JsonAsync();
     }
 
     internal static Task<string> ContactOfAsync(TestWorkspace workspace, string conversationId) =>
