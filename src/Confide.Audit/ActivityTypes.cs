@@ -63,6 +63,9 @@ public static class ActivityTypes
     public const string CompanyCreation = "company_creation";
     public const string CompanyUpdate = "company_update";
     public const string CompanyDeletion = "company_deletion";
+    public const string ConversationTagCreation = "conversation_tag_creation";
+    public const string ConversationTagDeletion = "conversation_tag_deletion";
+    public const string ConversationPriorityChange = "conversation_priority_change";
 
     // Retention: inactive workspaces.
     public const string WorkspaceInactivityWarning = "workspace_inactivity_warning";
@@ -82,5 +85,6 @@ public static class ActivityTypes
         WorkspaceInactivityWarning,
         LegalHoldSet, LegalHoldReleased,
         CompanyCreation, CompanyUpdate, CompanyDeletion,
+        ConversationTagCreation, ConversationTagDeletion, ConversationPriorityChange,
     ];
 }

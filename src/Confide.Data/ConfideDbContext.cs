@@ -24,6 +24,7 @@ public abstract class ConfideDbContext(DbContextOptions options) : IdentityDbCon
     public DbSet<ConversationPart> ConversationParts => Set<ConversationPart>();
     public DbSet<Tag> Tags => Set<Tag>();
     public DbSet<ContactTag> ContactTags => Set<ContactTag>();
+    public DbSet<ConversationTag> ConversationTags => Set<ConversationTag>();
     public DbSet<Note> Notes => Set<Note>();
     public DbSet<WorkspaceKey> WorkspaceKeys => Set<WorkspaceKey>();
     public DbSet<ActivityLogEntry> ActivityLogEntries => Set<ActivityLogEntry>();
@@ -195,6 +196,16 @@ public abstract class ConfideDbContext(DbContextOptions options) : IdentityDbCon
         builder.Entity<ContactTag>(e =>
         {
             e.HasKey(t => new { t.ContactId, t.TagId });
+            e.HasOne<Tag>().WithMany().HasForeignKey(t => t.TagId).OnDelete(DeleteBehavior.Cascade);
+        });
+
+        builder.Entity<ConversationTag>(e =>
+        {
+            e.HasKey(t => new { t.ConversationId, t.TagId });
+            e.Property(t => t.AppliedById).HasMaxLength(24);
+            // Search by tag (tag_ids) and a tag's deletion.
+            e.HasIndex(t => new { t.WorkspaceId, t.TagId });
+            e.HasOne<Conversation>().WithMany().HasForeignKey(t => t.ConversationId).OnDelete(DeleteBehavior.Cascade);
             e.HasOne<Tag>().WithMany().HasForeignKey(t => t.TagId).OnDelete(DeleteBehavior.Cascade);
         });
 

@@ -27,6 +27,7 @@ public static class MessagingModule
         services.AddSingleton<ContactErasure>();
         // The subject's data, in the order the purge erases it: parts before their conversations.
         services.AddSubjectDataHandler<ConversationPartData>();
+        services.AddSubjectDataHandler<ConversationTagData>();
         services.AddSubjectDataHandler<ConversationData>();
         services.AddSubjectDataHandler<NoteData>();
         services.AddSubjectDataHandler<ContactTagData>();
@@ -40,6 +41,8 @@ public static class MessagingModule
         services.AddSingleton<ConversationCommands>();
         services.AddSingleton<Companies.CompanyCommands>();
         services.AddSingleton<Companies.CompanyTagging>();
+        services.AddSingleton<ConversationTagCommands>();
+        services.AddSingleton<ConversationUpdateCommands>();
         services.AddSingleton<TeamCommands>();
         services.AddSingleton<MessengerSecrets>();
         services.AddSingleton<MessengerSettingsCommands>();

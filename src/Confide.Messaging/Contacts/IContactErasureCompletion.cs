@@ -54,4 +54,5 @@ public static class ErasedCategories
     public const string Conversations = "conversations";
     public const string ConversationParts = "conversation_parts";
     public const string Companies = "companies";
+    public const string ConversationTags = "conversation_tags";
 }

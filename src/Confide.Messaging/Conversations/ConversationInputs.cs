@@ -13,3 +13,16 @@ internal sealed record ReplyInput(string? MessageType, string? Type, string? Adm
 /// admin or a team; <c>"0"</c> unassigns, as in Intercom.
 /// </summary>
 internal sealed record ManageInput(string? MessageType, string? Type, string? AdminId, string? AssigneeId, string? Body);
+
+/// <summary>Body of <c>PUT /conversations/{id}</c>: <c>read</c> and <c>priority</c> (absent ones unchanged).</summary>
+internal sealed record UpdateConversationInput(bool? Read, string? Priority, System.Text.Json.JsonElement? CustomAttributes);
+
+/// <summary>Body of <c>POST /conversations/{id}/tags</c>: the tag and the teammate it is applied as.</summary>
+internal sealed record ConversationTagInput(string? Id, string? AdminId);
+
+/// <summary>Intercom's values of a conversation's <c>priority</c>.</summary>
+internal static class ConversationPriorities
+{
+    public const string Priority = "priority";
+    public const string NotPriority = "not_priority";
+}

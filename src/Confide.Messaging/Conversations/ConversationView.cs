@@ -22,22 +22,43 @@ internal sealed record ConversationView(
     public string Type { get; } = "conversation";
     public long? WaitingSince { get; }
     public long? SnoozedUntil { get; }
-    public string Priority { get; } = "not_priority";
-    public object Tags { get; } = new { type = "tag.list", tags = Array.Empty<object>() };
+    public string Priority { get; init; } = ConversationPriorities.NotPriority;
+    public ConversationTagListView Tags { get; init; } = new([]);
     public object Teammates { get; } = new { type = "admin.list", admins = Array.Empty<object>() };
     public object? Statistics { get; }
 }
 
 internal sealed record SourceView(string Id, string? Subject, string? Body, AuthorView Author)
 {
-    public string Type { get; } = "conversation";
-    public string DeliveredAs { get; } = "customer_initiated";
+    /// <summary>The one kind of source Confide has: a conversation a contact started.</summary>
+    public const string SourceType = "conversation";
+    public const string CustomerInitiated = "customer_initiated";
+
+    public string Type { get; } = SourceType;
+    public string DeliveredAs { get; } = CustomerInitiated;
     public object[] Attachments { get; } = [];
     public string? Url { get; }
     public bool Redacted { get; }
 }
 
 internal sealed record AuthorView(string Type, string Id, string? Name, string? Email);
+
+/// <summary>The conversation's tags (Intercom's <c>tag.list</c>), in the order they were applied.</summary>
+internal sealed record ConversationTagListView(IReadOnlyList<AppliedTagView> Tags)
+{
+    public string Type { get; } = "tag.list";
+}
+
+/// <summary>A tag as applied to a conversation: when, and as which teammate (<c>applied_by</c>); both null in the answer to removing a tag that was not applied.</summary>
+internal sealed record AppliedTagView(string Id, string Name, long? AppliedAt, AdminRefView? AppliedBy)
+{
+    public string Type { get; } = "tag";
+}
+
+internal sealed record AdminRefView(string Id)
+{
+    public string Type { get; } = "admin";
+}
 
 internal sealed record ContactListRefView(IReadOnlyList<ContactRefView> Contacts)
 {
@@ -99,7 +120,7 @@ internal sealed class ConversationRenderer
         _contactEmail = cipher.Email(contact);
     }
 
-    public ConversationView Render(Conversation conversation, ConversationPart opening, IReadOnlyList<ConversationPart>? laterParts)
+    public ConversationView Render(Conversation conversation, ConversationPart opening, IReadOnlyList<ConversationPart>? laterParts, IReadOnlyList<AppliedTagView> tags)
     {
         var parts = laterParts?.Select(Part).ToList();
         var title = _cipher.Title(conversation);
@@ -115,7 +136,11 @@ internal sealed class ConversationRenderer
             conversation.TeamAssigneeId,
             new SourceView(opening.Id, title ?? "", Body(opening), Author(opening)),
             new ContactListRefView([new ContactRefView(_contact.Id, _cipher.ExternalId(_contact))]),
-            parts is null ? null : new PartListView(parts, parts.Count));
+            parts is null ? null : new PartListView(parts, parts.Count))
+        {
+            Priority = conversation.Priority ? ConversationPriorities.Priority : ConversationPriorities.NotPriority,
+            Tags = new ConversationTagListView(tags),
+        };
     }
 
     private PartView Part(ConversationPart part)

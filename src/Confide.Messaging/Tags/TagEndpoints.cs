@@ -99,6 +99,8 @@ internal static class TagEndpoints
         {
             var tag = await db.Tags.FirstOrDefaultAsync(t => t.WorkspaceId == caller.WorkspaceId && t.Id == id, ct)
                 ?? throw new ConfideException(ConfideError.NotFound("Tag"));
+            // Its links go with it (the model cascades too): the conversations it was on lose it.
+            await db.ConversationTags.Where(l => l.WorkspaceId == caller.WorkspaceId && l.TagId == id).ExecuteDeleteAsync(ct);
             db.Tags.Remove(tag);
         });
         return TypedResults.Ok();

@@ -52,6 +52,13 @@ public sealed class SubjectExportReader(ContactKeyRing contactKeys, WorkspaceKey
         records.AddRange(companies.Select(c => ExportRecord.Of(typeof(ContactCompany), c.link.CompanyId,
             [new("external_company_id", c.ExternalId), new("name", c.Name)],
             (nameof(ContactCompany.CompanyId), ExportRecord.Text(c.link.CompanyId)), (nameof(ContactCompany.CreatedAt), ExportRecord.Time(c.link.CreatedAt)))));
+        var conversationTags = await db.ConversationTags.AsNoTracking()
+            .Where(t => t.WorkspaceId == workspaceId && db.Conversations.Any(c => c.Id == t.ConversationId && c.WorkspaceId == workspaceId && c.ContactId == contactId))
+            .Join(db.Tags.Where(t => t.WorkspaceId == workspaceId), link => link.TagId, t => t.Id, (applied, tag) => new { applied, tag.Name })
+            .OrderBy(t => t.applied.ConversationId).ThenBy(t => t.applied.TagId).ToListAsync(ct);
+        records.AddRange(conversationTags.Select(t => ExportRecord.Of(typeof(ConversationTag), t.applied.TagId,
+            [new("name", t.Name), new("conversation_id", t.applied.ConversationId)],
+            (nameof(ConversationTag.TagId), ExportRecord.Text(t.applied.TagId)), (nameof(ConversationTag.CreatedAt), ExportRecord.Time(t.applied.CreatedAt)))));
 
         var notes = await db.Notes.AsNoTracking().Where(n => n.WorkspaceId == workspaceId && n.ContactId == contactId).OrderBy(n => n.Id).ToListAsync(ct);
         records.AddRange(notes.Select(n => ExportRecord.Of(typeof(Note), n.Id,

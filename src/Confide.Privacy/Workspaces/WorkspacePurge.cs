@@ -48,6 +48,7 @@ public static class WorkspacePurge
     public static IReadOnlyList<Table> Tables { get; } =
     [
         new Table<ConversationPart>("conversation_parts", (db, w, _) => db.ConversationParts.Where(r => r.WorkspaceId == w).OrderBy(r => r.Id)),
+        new Table<ConversationTag>("conversation_tags", (db, w, _) => db.ConversationTags.Where(r => r.WorkspaceId == w).OrderBy(r => r.ConversationId).ThenBy(r => r.TagId)),
         new Table<Conversation>("conversations", (db, w, _) => db.Conversations.IgnoreQueryFilters().Where(r => r.WorkspaceId == w).OrderBy(r => r.Id)),
         new Table<Note>("notes", (db, w, _) => db.Notes.Where(r => r.WorkspaceId == w).OrderBy(r => r.Id)),
         new Table<ContactTag>("contact_tags", (db, w, _) => db.ContactTags.Where(r => r.WorkspaceId == w).OrderBy(r => r.ContactId).ThenBy(r => r.TagId)),

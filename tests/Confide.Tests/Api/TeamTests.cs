@@ -193,6 +193,10 @@ public sealed class TeamTests(Servers servers)
         var listed = await (await api.GetAsync("conversations")).JsonAsync();
         Assert.Equal(visible.Order(StringComparer.Ordinal), listed.GetProperty("conversations").EnumerateArray().Select(c => c.Str("id")).Order(StringComparer.Ordinal));
         Assert.Equal(visible.Length, listed.GetProperty("total_count").GetInt32());
+        // A search sees the same conversations, and counts only those.
+        var searched = await (await api.PostJsonAsync("conversations/search", new { query = new { field = "open", @operator = "=", value = true } })).JsonAsync();
+        Assert.Equal(visible.Order(StringComparer.Ordinal), searched.GetProperty("conversations").EnumerateArray().Select(c => c.Str("id")).Order(StringComparer.Ordinal));
+        Assert.Equal(visible.Length, searched.GetProperty("total_count").GetInt32());
         foreach (var id in visible)
         {
             await (await api.GetAsync($"conversations/{id}")).JsonAsync();

@@ -240,6 +240,9 @@ public sealed class AuthorizationMatrixTests(Servers servers)
             ("POST", "/conversations") => new { from = new { type = "user", id = ids.ContactId }, body = "Hi" },
             ("POST", "/conversations/{id}/reply") => new { type = "admin", admin_id = teammateId, message_type = "comment", body = "Reply" },
             ("POST", "/conversations/{id}/parts") => new { type = "admin", admin_id = teammateId, message_type = "close" },
+            ("POST", "/conversations/search") => new { query = new { field = "open", @operator = "=", value = true } },
+            ("PUT", "/conversations/{id}") => new { priority = "priority" },
+            ("POST", "/conversations/{id}/tags") => new { id = ids.TagId, admin_id = teammateId },
             ("POST", "/tags") => new { name = "t-" + Guid.NewGuid().ToString("N") },
             ("POST", "/contacts/{contactId}/tags") => new { id = ids.TagId },
             ("POST", "/contacts/{contactId}/notes") => new { body = "Note", admin_id = teammateId },
@@ -280,6 +283,7 @@ public sealed class AuthorizationMatrixTests(Servers servers)
         .Replace("{contactId}", ids.ContactId, StringComparison.Ordinal)
         .Replace("/contacts/{id}", $"/contacts/{ids.ContactId}", StringComparison.Ordinal)
         .Replace("/conversations/{id}", $"/conversations/{ids.ConversationId}", StringComparison.Ordinal)
+        .Replace("{tagId}", ids.TagId, StringComparison.Ordinal)
         .Replace("/tags/{id}", $"/tags/{ids.TagId}", StringComparison.Ordinal)
         .Replace("/companies/{id}", $"/companies/{ids.CompanyId}", StringComparison.Ordinal)
         .Replace("/notes/{id}", $"/notes/{ids.NoteId}", StringComparison.Ordinal)

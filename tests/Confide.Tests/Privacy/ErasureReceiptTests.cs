@@ -286,7 +286,7 @@ public sealed class ErasureReceiptTests(Servers servers)
             },
             bytes => bytes is not null, TimeSpan.FromSeconds(90), "the erasure's receipt"))!;
 
-    /// <summary>A contact with custom attributes, a company, two tags, a note and two conversations with a reply each.</summary>
+    /// <summary>A contact with custom attributes, a company, two tags, a note and two conversations with a reply and a tag each.</summary>
     private static async Task<(string ContactId, string Email)> SeededContactAsync(HttpClient api, string ownerId)
     {
         var email = $"erase-me-{Guid.NewGuid():N}@example.com";
@@ -299,6 +299,7 @@ public sealed class ErasureReceiptTests(Servers servers)
             await (await api.PostJsonAsync($"contacts/{contactId}/tags", new { id = tagId })).JsonAsync();
             var conversationId = (await (await api.PostJsonAsync("conversations", new { from = new { type = "user", id = contactId }, body = "Hello" })).JsonAsync()).Str("conversation_id");
             await (await api.PostJsonAsync($"conversations/{conversationId}/reply", new { type = "admin", admin_id = ownerId, message_type = "comment", body = "Hi back" })).JsonAsync();
+            await (await api.PostJsonAsync($"conversations/{conversationId}/tags", new { id = tagId, admin_id = ownerId })).JsonAsync();
         }
 
         await (await api.PostJsonAsync($"contacts/{contactId}/notes", new { body = "A note", admin_id = ownerId })).JsonAsync();
@@ -319,10 +320,11 @@ public sealed class ErasureReceiptTests(Servers servers)
             [ErasedCategories.Notes] = await db.Notes.CountAsync(n => n.ContactId == contactId),
             [ErasedCategories.Conversations] = conversationIds.Count,
             [ErasedCategories.ConversationParts] = await db.ConversationParts.CountAsync(p => conversationIds.Contains(p.ConversationId)),
+            [ErasedCategories.ConversationTags] = await db.ConversationTags.CountAsync(t => conversationIds.Contains(t.ConversationId)),
             ["subject_exports"] = 0,
             ["privacy_request_identifiers"] = 0,
         };
-        Assert.Equal((2, 1, 2, 1), (counts[ErasedCategories.Tags], counts[ErasedCategories.Notes], counts[ErasedCategories.Conversations], counts[ErasedCategories.Companies]));
+        Assert.Equal((2, 1, 2, 1, 2), (counts[ErasedCategories.Tags], counts[ErasedCategories.Notes], counts[ErasedCategories.Conversations], counts[ErasedCategories.Companies], counts[ErasedCategories.ConversationTags]));
         Assert.True(counts[ErasedCategories.ConversationParts] >= 4);
         return counts;
     }

@@ -188,6 +188,7 @@ public sealed class VisitorRuleTests(Servers servers)
         await (await api.PostJsonAsync($"contacts/{contactId}/tags", new { id = tag })).JsonAsync();
         var company = (await (await api.PostJsonAsync("companies", new { company_id = $"co-{Guid.NewGuid():N}", name = "Visited" })).JsonAsync()).Str("id");
         await (await api.PostJsonAsync($"contacts/{contactId}/companies", new { id = company })).JsonAsync();
+        await (await api.PostJsonAsync($"conversations/{conversationId}/tags", new { id = tag, admin_id = workspace.OwnerId })).JsonAsync();
     }
 
     internal static Task<string> ContactOfAsync(TestWorkspace workspace, string conversationId) =>

@@ -393,6 +393,9 @@ namespace Confide.Data.Migrations.Postgres
                     b.Property<int>("PartCount")
                         .HasColumnType("integer");
 
+                    b.Property<bool>("Priority")
+                        .HasColumnType("boolean");
+
                     b.Property<bool>("Read")
                         .HasColumnType("boolean");
 
@@ -479,6 +482,35 @@ namespace Confide.Data.Migrations.Postgres
                     b.HasIndex("WorkspaceId", "CreatedAt");
 
                     b.ToTable("ConversationParts");
+                });
+
+            modelBuilder.Entity("Confide.Data.Model.ConversationTag", b =>
+                {
+                    b.Property<string>("ConversationId")
+                        .HasColumnType("character varying(24)");
+
+                    b.Property<string>("TagId")
+                        .HasColumnType("character varying(24)");
+
+                    b.Property<string>("AppliedById")
+                        .IsRequired()
+                        .HasMaxLength(24)
+                        .HasColumnType("character varying(24)");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("WorkspaceId")
+                        .IsRequired()
+                        .HasColumnType("text");
+
+                    b.HasKey("ConversationId", "TagId");
+
+                    b.HasIndex("TagId");
+
+                    b.HasIndex("WorkspaceId", "TagId");
+
+                    b.ToTable("ConversationTags");
                 });
 
             modelBuilder.Entity("Confide.Data.Model.ErasureReceipt", b =>
@@ -1936,6 +1968,21 @@ namespace Confide.Data.Migrations.Postgres
                     b.HasOne("Confide.Data.Model.Conversation", null)
                         .WithMany("Parts")
                         .HasForeignKey("ConversationId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Confide.Data.Model.ConversationTag", b =>
+                {
+                    b.HasOne("Confide.Data.Model.Conversation", null)
+                        .WithMany()
+                        .HasForeignKey("ConversationId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.HasOne("Confide.Data.Model.Tag", null)
+                        .WithMany()
+                        .HasForeignKey("TagId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
                 });

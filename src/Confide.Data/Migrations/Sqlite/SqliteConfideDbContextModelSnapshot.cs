@@ -388,6 +388,9 @@ namespace Confide.Data.Migrations.Sqlite
                     b.Property<int>("PartCount")
                         .HasColumnType("INTEGER");
 
+                    b.Property<bool>("Priority")
+                        .HasColumnType("INTEGER");
+
                     b.Property<bool>("Read")
                         .HasColumnType("INTEGER");
 
@@ -474,6 +477,35 @@ namespace Confide.Data.Migrations.Sqlite
                     b.HasIndex("WorkspaceId", "CreatedAt");
 
                     b.ToTable("ConversationParts");
+                });
+
+            modelBuilder.Entity("Confide.Data.Model.ConversationTag", b =>
+                {
+                    b.Property<string>("ConversationId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("TagId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("AppliedById")
+                        .IsRequired()
+                        .HasMaxLength(24)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("CreatedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("WorkspaceId")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("ConversationId", "TagId");
+
+                    b.HasIndex("TagId");
+
+                    b.HasIndex("WorkspaceId", "TagId");
+
+                    b.ToTable("ConversationTags");
                 });
 
             modelBuilder.Entity("Confide.Data.Model.ErasureReceipt", b =>
@@ -1927,6 +1959,21 @@ namespace Confide.Data.Migrations.Sqlite
                     b.HasOne("Confide.Data.Model.Conversation", null)
                         .WithMany("Parts")
                         .HasForeignKey("ConversationId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Confide.Data.Model.ConversationTag", b =>
+                {
+                    b.HasOne("Confide.Data.Model.Conversation", null)
+                        .WithMany()
+                        .HasForeignKey("ConversationId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.HasOne("Confide.Data.Model.Tag", null)
+                        .WithMany()
+                        .HasForeignKey("TagId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
                 });
