@@ -64,6 +64,10 @@ public static class ActivityTypes
     // Retention: inactive workspaces.
     public const string WorkspaceInactivityWarning = "workspace_inactivity_warning";
 
+    // Custom data attributes (workspace configuration).
+    public const string DataAttributeCreation = "data_attribute_creation";
+    public const string DataAttributeChange = "data_attribute_change";
+
     public static IReadOnlyList<string> All { get; } =
     [
         AdminLoginSuccess, AdminLoginFailure, AdminLogout, AppAdminJoin, AdminDeletion, AdminPermissionChange, RoleCreation, RoleDeletion, AdminTwoFactorAuthChange, AdminPasswordChange, SecuritySettingsChange,
@@ -78,5 +82,6 @@ public static class ActivityTypes
         RetentionPolicyChange, RetentionRun,
         WorkspaceInactivityWarning,
         LegalHoldSet, LegalHoldReleased,
+        DataAttributeCreation, DataAttributeChange,
     ];
 }

@@ -55,6 +55,8 @@ public abstract class ConfideDbContext(DbContextOptions options) : IdentityDbCon
     public DbSet<RetentionRun> RetentionRuns => Set<RetentionRun>();
     public DbSet<RetentionWorkspaceRun> RetentionWorkspaceRuns => Set<RetentionWorkspaceRun>();
     public DbSet<RetentionControl> RetentionControls => Set<RetentionControl>();
+    public DbSet<DataEvent> DataEvents => Set<DataEvent>();
+    public DbSet<DataAttribute> DataAttributes => Set<DataAttribute>();
 
     /// <summary>Runs <paramref name="action"/> once, after this rented context is disposed (a read lane frees its connection).</summary>
     internal void OnDisposed(Action action) => _onDisposed = action;
@@ -331,6 +333,8 @@ public abstract class ConfideDbContext(DbContextOptions options) : IdentityDbCon
         builder.ApplyConfiguration(new Configurations.RetentionRunConfiguration());
         builder.ApplyConfiguration(new Configurations.RetentionWorkspaceRunConfiguration());
         builder.ApplyConfiguration(new Configurations.RetentionControlConfiguration());
+        builder.ApplyConfiguration(new Configurations.DataEventConfiguration());
+        builder.ApplyConfiguration(new Configurations.DataAttributeConfiguration());
     }
 }
 

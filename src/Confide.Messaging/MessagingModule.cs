@@ -7,6 +7,8 @@ using Confide.Data.Jobs;
 using Confide.Messaging.Contacts;
 using Confide.Messaging.Contacts.Erasure;
 using Confide.Messaging.Conversations;
+using Confide.Messaging.DataAttributes;
+using Confide.Messaging.DataEvents;
 using Confide.Messaging.Messenger.Settings;
 using Confide.Messaging.Messenger.Verification;
 using Confide.Messaging.Notes;
@@ -30,6 +32,7 @@ public static class MessagingModule
         services.AddSubjectDataHandler<ConversationData>();
         services.AddSubjectDataHandler<NoteData>();
         services.AddSubjectDataHandler<ContactTagData>();
+        services.AddSubjectDataHandler<DataEventSubjectData>();
         services.AddSubjectDataHandler<ContactProfileData>();
         services.AddJobHandler<ContactErasureJob>();
         services.AddOptions<ContactErasureOptions>()
@@ -37,6 +40,8 @@ public static class MessagingModule
             .Validate(o => o.PurgeBatchSize is >= 1 and <= 10_000, "Confide:Erasure:PurgeBatchSize must be between 1 and 10000.")
             .ValidateOnStart();
         services.AddSingleton<ConversationCommands>();
+        services.AddSingleton<DataEventCommands>();
+        services.AddSingleton<DataAttributeCommands>();
         services.AddSingleton<TeamCommands>();
         services.AddSingleton<MessengerSecrets>();
         services.AddSingleton<MessengerSettingsCommands>();
@@ -62,6 +67,8 @@ public static class MessagingModule
         api.MapTagEndpoints();
         api.MapTeamEndpoints();
         api.MapNoteEndpoints();
+        api.MapDataEventEndpoints();
+        api.MapDataAttributeEndpoints();
         api.MapMessengerSettingsEndpoints();
         api.MapIdentityEndpoints();
         return api;

@@ -300,6 +300,12 @@ public sealed class ErasureReceiptTests(Servers servers)
         }
 
         await (await api.PostJsonAsync($"contacts/{contactId}/notes", new { body = "A note", admin_id = ownerId })).JsonAsync();
+        for (var i = 0; i < 2; i++)
+        {
+            using var tracked = await api.PostJsonAsync("events", new { event_name = "placed-order", created_at = 1_700_000_000 + i, id = contactId, metadata = new { order = i } });
+            Assert.Equal(HttpStatusCode.Accepted, tracked.StatusCode);
+        }
+
         return (contactId, email);
     }
 
@@ -316,11 +322,13 @@ public sealed class ErasureReceiptTests(Servers servers)
             [ErasedCategories.Notes] = await db.Notes.CountAsync(n => n.ContactId == contactId),
             [ErasedCategories.Conversations] = conversationIds.Count,
             [ErasedCategories.ConversationParts] = await db.ConversationParts.CountAsync(p => conversationIds.Contains(p.ConversationId)),
+            [ErasedCategories.DataEvents] = await db.DataEvents.CountAsync(e => e.ContactId == contactId),
             ["subject_exports"] = 0,
             ["privacy_request_identifiers"] = 0,
         };
         Assert.Equal((2, 1, 2), (counts[ErasedCategories.Tags], counts[ErasedCategories.Notes], counts[ErasedCategories.Conversations]));
         Assert.True(counts[ErasedCategories.ConversationParts] >= 4);
+        Assert.Equal(2, counts[ErasedCategories.DataEvents]);
         return counts;
     }
 
