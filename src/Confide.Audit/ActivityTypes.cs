@@ -70,6 +70,10 @@ public static class ActivityTypes
     // Retention: inactive workspaces.
     public const string WorkspaceInactivityWarning = "workspace_inactivity_warning";
 
+    // Custom data attributes (workspace configuration).
+    public const string DataAttributeCreation = "data_attribute_creation";
+    public const string DataAttributeChange = "data_attribute_change";
+
     public static IReadOnlyList<string> All { get; } =
     [
         AdminLoginSuccess, AdminLoginFailure, AdminLogout, AppAdminJoin, AdminDeletion, AdminPermissionChange, RoleCreation, RoleDeletion, AdminTwoFactorAuthChange, AdminPasswordChange, SecuritySettingsChange,
@@ -86,5 +90,6 @@ public static class ActivityTypes
         LegalHoldSet, LegalHoldReleased,
         CompanyCreation, CompanyUpdate, CompanyDeletion,
         ConversationTagCreation, ConversationTagDeletion, ConversationPriorityChange,
+        DataAttributeCreation, DataAttributeChange,
     ];
 }

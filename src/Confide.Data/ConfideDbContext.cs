@@ -59,6 +59,8 @@ public abstract class ConfideDbContext(DbContextOptions options) : IdentityDbCon
     public DbSet<Company> Companies => Set<Company>();
     public DbSet<ContactCompany> ContactCompanies => Set<ContactCompany>();
     public DbSet<CompanyTag> CompanyTags => Set<CompanyTag>();
+    public DbSet<DataEvent> DataEvents => Set<DataEvent>();
+    public DbSet<DataAttribute> DataAttributes => Set<DataAttribute>();
 
     /// <summary>Runs <paramref name="action"/> once, after this rented context is disposed (a read lane frees its connection).</summary>
     internal void OnDisposed(Action action) => _onDisposed = action;
@@ -348,6 +350,8 @@ public abstract class ConfideDbContext(DbContextOptions options) : IdentityDbCon
         builder.ApplyConfiguration(new Configurations.CompanyConfiguration());
         builder.ApplyConfiguration(new Configurations.ContactCompanyConfiguration());
         builder.ApplyConfiguration(new Configurations.CompanyTagConfiguration());
+        builder.ApplyConfiguration(new Configurations.DataEventConfiguration());
+        builder.ApplyConfiguration(new Configurations.DataAttributeConfiguration());
     }
 }
 

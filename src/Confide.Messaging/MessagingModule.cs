@@ -7,6 +7,8 @@ using Confide.Data.Jobs;
 using Confide.Messaging.Contacts;
 using Confide.Messaging.Contacts.Erasure;
 using Confide.Messaging.Conversations;
+using Confide.Messaging.DataAttributes;
+using Confide.Messaging.DataEvents;
 using Confide.Messaging.Messenger.Settings;
 using Confide.Messaging.Messenger.Verification;
 using Confide.Messaging.Notes;
@@ -32,6 +34,7 @@ public static class MessagingModule
         services.AddSubjectDataHandler<NoteData>();
         services.AddSubjectDataHandler<ContactTagData>();
         services.AddSubjectDataHandler<Companies.ContactCompanyData>();
+        services.AddSubjectDataHandler<DataEventSubjectData>();
         services.AddSubjectDataHandler<ContactProfileData>();
         services.AddJobHandler<ContactErasureJob>();
         services.AddOptions<ContactErasureOptions>()
@@ -43,6 +46,8 @@ public static class MessagingModule
         services.AddSingleton<Companies.CompanyTagging>();
         services.AddSingleton<ConversationTagCommands>();
         services.AddSingleton<ConversationUpdateCommands>();
+        services.AddSingleton<DataEventCommands>();
+        services.AddSingleton<DataAttributeCommands>();
         services.AddSingleton<TeamCommands>();
         services.AddSingleton<MessengerSecrets>();
         services.AddSingleton<MessengerSettingsCommands>();
@@ -68,6 +73,8 @@ public static class MessagingModule
         api.MapTagEndpoints();
         api.MapTeamEndpoints();
         api.MapNoteEndpoints();
+        api.MapDataEventEndpoints();
+        api.MapDataAttributeEndpoints();
         api.MapMessengerSettingsEndpoints();
         api.MapIdentityEndpoints();
         Companies.CompanyEndpoints.MapCompanyEndpoints(api);

@@ -669,6 +669,61 @@ describe('activity logs', () => {
   });
 });
 
+describe('data events and data attributes', () => {
+  sdkTest('events.create, events.list and events.summaries record and read back a contact\'s events', async () => {
+    const userId = externalId('events');
+    const contact = await client.contacts.create({ email: email('events'), external_id: userId });
+    await client.events.create({ event_name: 'placed-order', created_at: NOW - 60, user_id: userId, metadata: { order: 'A-1' } });
+    await client.events.create({ event_name: 'placed-order', created_at: NOW, id: contact.id });
+    // The same contact, name and second again: accepted, stored once.
+    await client.events.create({ event_name: 'placed-order', created_at: NOW, email: email('events') });
+
+    const list = await client.events.list({ type: 'user', intercom_user_id: contact.id });
+    assert.equal(list.type, 'event.list');
+    assert.deepEqual(list.events.map((e) => e.event_name), ['placed-order', 'placed-order']);
+    assert.deepEqual(list.events.map((e) => e.created_at), [NOW, NOW - 60]);
+    assert.equal(list.events[1].metadata.order, 'A-1');
+    assert.equal(list.events[1].user_id, userId);
+
+    await client.events.summaries({ user_id: userId, event_summaries: { event_name: 'logged-in', count: 3, first: NOW - DAY, last: NOW } });
+    const summary = await client.events.list({ type: 'user', user_id: userId, summary: true });
+    assert.equal(summary.type, 'event.summary');
+    assert.equal(summary.intercom_user_id, contact.id);
+    const counts = Object.fromEntries(summary.events.map((e) => [e.name, e.count]));
+    assert.deepEqual(counts, { 'logged-in': 3, 'placed-order': 2 });
+
+    await expectSdkError(client.events.create({ event_name: 'x', created_at: NOW, id: '0'.repeat(24) }), 404);
+    await expectSdkError(client.events.create({ event_name: 'x', created_at: NOW, id: contact.id, metadata: Object.fromEntries([...Array(11).keys()].map((i) => [`k${i}`, 'v'])) }), 400);
+  });
+
+  sdkTest('dataAttributes.list, create and update: built-in and custom attributes, with Intercom\'s errors', async () => {
+    const contactAttributes = await client.dataAttributes.list({ model: 'contact' });
+    assert.equal(contactAttributes.type, 'list');
+    assert.ok(contactAttributes.data.some((a) => a.name === 'email' && a.custom === false && a.data_type === 'string'));
+
+    // A company attribute: a contact attribute would switch the shared workspace's contacts to checked attributes.
+    const name = `Ring ${RUN}`;
+    const created = await client.dataAttributes.create({ name, model: 'company', data_type: 'string', description: 'One ring' });
+    assert.equal(created.type, 'data_attribute');
+    assert.equal(typeof created.id, 'number');
+    assert.equal(created.full_name, `custom_attributes.${name}`);
+    assert.equal(created.custom, true);
+    assert.equal(created.admin_id, OWNER_ID);
+
+    const updated = await client.dataAttributes.update({ data_attribute_id: created.id, body: { description: 'Just a plain old ring', options: [{ value: '1-10' }, { value: '11-20' }] } });
+    assert.deepEqual(updated.options, ['1-10', '11-20']);
+    assert.equal(updated.description, 'Just a plain old ring');
+    const archived = await client.dataAttributes.update({ data_attribute_id: created.id, body: { archived: true } });
+    assert.equal(archived.archived, true);
+    const listed = await client.dataAttributes.list({ model: 'company', include_archived: true });
+    assert.ok(listed.data.some((a) => a.id === created.id && a.archived === true));
+
+    await expectSdkError(client.dataAttributes.create({ name, model: 'company', data_type: 'string' }), 400);
+    await expectSdkError(client.dataAttributes.create({ name: `Ring two ${RUN}`, model: 'company', data_type: 'mithril' }), 400);
+    await expectSdkError(client.dataAttributes.update({ data_attribute_id: 987654321, body: { description: 'x' } }), 404);
+  });
+});
+
 describe('errors', () => {
   sdkTest('a bad token is a 401 error.list', async () => {
     const stranger = new IntercomClient({ token: 'not-a-token', baseUrl: BASE_URL });

@@ -55,4 +55,5 @@ public static class ErasedCategories
     public const string ConversationParts = "conversation_parts";
     public const string Companies = "companies";
     public const string ConversationTags = "conversation_tags";
+    public const string DataEvents = "data_events";
 }

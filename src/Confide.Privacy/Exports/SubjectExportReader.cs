@@ -70,6 +70,16 @@ public sealed class SubjectExportReader(ContactKeyRing contactKeys, WorkspaceKey
             [new("state", c.State), new("created_at", ExportRecord.Time(c.CreatedAt)), new("parts", c.PartCount)],
             (nameof(Conversation.EncryptedTitle), ExportRecord.Text(cipher.Title(c))))));
 
+        // Data events and summaries, oldest first: the name and time, how many, and the opened metadata.
+        var events = await db.DataEvents.AsNoTracking().Where(e => e.WorkspaceId == workspaceId && e.ContactId == contactId)
+            .OrderBy(e => e.OccurredAt).ThenBy(e => e.Id).ToListAsync(ct);
+        records.AddRange(events.Select(e => ExportRecord.Of(typeof(DataEvent), e.Id, [new("stored_at", ExportRecord.Time(e.CreatedAt))],
+            (nameof(DataEvent.Name), ExportRecord.Text(e.Name)),
+            (nameof(DataEvent.OccurredAt), ExportRecord.Time(e.OccurredAt)),
+            (nameof(DataEvent.FirstOccurredAt), ExportRecord.Time(e.FirstOccurredAt)),
+            (nameof(DataEvent.Count), JsonValue.Create(e.Count)),
+            (nameof(DataEvent.EncryptedMetadata), ExportRecord.Json(cipher.Metadata(e))))));
+
         var requests = await db.PrivacyRequests.AsNoTracking().Where(r => r.WorkspaceId == workspaceId && r.ContactId == contactId).OrderBy(r => r.Id).ToListAsync(ct);
         records.AddRange(requests.Select(r => ExportRecord.Of(typeof(PrivacyRequest), r.Id,
             [new("kind", r.Kind), new("state", r.State), new("received_at", ExportRecord.Time(r.ReceivedAt)), new("due_at", ExportRecord.Time(r.DeadlineAt))],

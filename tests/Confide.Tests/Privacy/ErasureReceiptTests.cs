@@ -286,7 +286,7 @@ public sealed class ErasureReceiptTests(Servers servers)
             },
             bytes => bytes is not null, TimeSpan.FromSeconds(90), "the erasure's receipt"))!;
 
-    /// <summary>A contact with custom attributes, a company, two tags, a note and two conversations with a reply and a tag each.</summary>
+    /// <summary>A contact with custom attributes, a company, two tags, a note, two data events and two conversations with a reply and a tag each.</summary>
     private static async Task<(string ContactId, string Email)> SeededContactAsync(HttpClient api, string ownerId)
     {
         var email = $"erase-me-{Guid.NewGuid():N}@example.com";
@@ -303,6 +303,12 @@ public sealed class ErasureReceiptTests(Servers servers)
         }
 
         await (await api.PostJsonAsync($"contacts/{contactId}/notes", new { body = "A note", admin_id = ownerId })).JsonAsync();
+        for (var i = 0; i < 2; i++)
+        {
+            using var tracked = await api.PostJsonAsync("events", new { event_name = "placed-order", created_at = 1_700_000_000 + i, id = contactId, metadata = new { order = i } });
+            Assert.Equal(HttpStatusCode.Accepted, tracked.StatusCode);
+        }
+
         return (contactId, email);
     }
 
@@ -321,11 +327,13 @@ public sealed class ErasureReceiptTests(Servers servers)
             [ErasedCategories.Conversations] = conversationIds.Count,
             [ErasedCategories.ConversationParts] = await db.ConversationParts.CountAsync(p => conversationIds.Contains(p.ConversationId)),
             [ErasedCategories.ConversationTags] = await db.ConversationTags.CountAsync(t => conversationIds.Contains(t.ConversationId)),
+            [ErasedCategories.DataEvents] = await db.DataEvents.CountAsync(e => e.ContactId == contactId),
             ["subject_exports"] = 0,
             ["privacy_request_identifiers"] = 0,
         };
         Assert.Equal((2, 1, 2, 1, 2), (counts[ErasedCategories.Tags], counts[ErasedCategories.Notes], counts[ErasedCategories.Conversations], counts[ErasedCategories.Companies], counts[ErasedCategories.ConversationTags]));
         Assert.True(counts[ErasedCategories.ConversationParts] >= 4);
+        Assert.Equal(2, counts[ErasedCategories.DataEvents]);
         return counts;
     }
 
