@@ -44,7 +44,7 @@ internal static class ConversationQueries
 
         var teammates = await TeammateDirectory.LoadAsync(db, keys, cell, workspaceId, TeammateDirectory.AdminAuthorsOf(parts), ct);
         var cipher = await keys.ForContactAsync(cell, workspaceId, contact.Id, ct);
-        return new ConversationRenderer(contact, cipher, teammates).Render(conversation, parts[0], parts[1..]);
+        return new ConversationRenderer(contact, cipher, teammates).Render(conversation, parts[0], parts[1..], [.. parts.Select(PartFacts.Of)]);
     }
 
     public static async Task<ConversationListView> PageAsync(ConfideDbContext db, ContactKeyRing keys, CellDatabase cell, string workspaceId, int perPage, string? after, CancellationToken ct, ConversationScope? scope = null)
@@ -71,6 +71,12 @@ internal static class ConversationQueries
             .Where(p => ids.Contains(p.ConversationId) && p.Sequence == db.ConversationParts.Where(q => q.ConversationId == p.ConversationId).Min(q => q.Sequence))
             .ToDictionaryAsync(p => p.ConversationId, ct);
         var contacts = await db.Contacts.Where(c => contactIds.Contains(c.Id)).ToDictionaryAsync(c => c.Id, ct);
+        // The parts without their bodies: what each conversation's statistics and teammates come from.
+        var facts = (await db.ConversationParts
+            .Where(p => ids.Contains(p.ConversationId))
+            .Select(p => new { p.ConversationId, p.Sequence, p.PartType, p.AuthorType, p.AuthorId, p.CreatedAt })
+            .ToListAsync(ct))
+            .ToLookup(p => p.ConversationId, p => new PartFacts(p.ConversationId, p.Sequence, p.PartType, p.AuthorType, p.AuthorId, p.CreatedAt));
         var teammates = await TeammateDirectory.LoadAsync(db, keys, cell, workspaceId, TeammateDirectory.AdminAuthorsOf(openings.Values), ct);
         var views = new List<ConversationView>(page.Count);
         foreach (var conversation in page)
@@ -78,7 +84,7 @@ internal static class ConversationQueries
             // Conversations of an erased contact (left by a crash or a restored backup) are not listed.
             if (await keys.TryForContactAsync(cell, workspaceId, conversation.ContactId, ct) is { } cipher)
             {
-                views.Add(new ConversationRenderer(contacts[conversation.ContactId], cipher, teammates).Render(conversation, openings[conversation.Id], laterParts: null));
+                views.Add(new ConversationRenderer(contacts[conversation.ContactId], cipher, teammates).Render(conversation, openings[conversation.Id], laterParts: null, [.. facts[conversation.Id]]));
             }
         }
 
