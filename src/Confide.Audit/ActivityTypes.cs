@@ -45,6 +45,7 @@ public static class ActivityTypes
     public const string MessengerApiSecretDeletion = "messenger_api_secret_deletion";
     public const string AdminInvitationAcceptance = "admin_invitation_acceptance";
     public const string AdminNameChange = "admin_name_change";
+    public const string AdminAwayModeChange = "admin_away_mode_change";
     public const string ConversationPartCreation = "conversation_part_creation";
     public const string ContactNoteCreation = "contact_note_creation";
     public const string PrivacyRequestCreation = "privacy_request_creation";
@@ -81,7 +82,7 @@ public static class ActivityTypes
         WorkspaceCreation, ContactDeletion, ConversationDeletion, ActivityLogExport,
         MasterKeyRotation, WorkspaceKeyRotation, ContactKeyRotation, ApiTokenCreation, ApiTokenRevocation,
         AdminReauthentication, AdminPasskeyAdded, AdminPasskeyRemoved, AdminSessionRevocation, SsoConnectionChange, SsoConnectionDeletion, TeamNameChange,
-        MessengerApiSecretDeletion, AdminInvitationAcceptance, AdminNameChange, ConversationPartCreation, ContactNoteCreation,
+        MessengerApiSecretDeletion, AdminInvitationAcceptance, AdminNameChange, AdminAwayModeChange, ConversationPartCreation, ContactNoteCreation,
         PrivacyRequestCreation, PrivacyRequestStateChange, PrivacyRequestDeadlineExtension, SubjectExportCreation, SubjectExportDownload,
         ContactsBulkDeletion,
         WorkspaceDeletionScheduled, WorkspaceDeletionCancelled, WorkspaceDeletionCompleted,

@@ -198,6 +198,7 @@ public abstract class ConfideDbContext(DbContextOptions options) : IdentityDbCon
         builder.Entity<ContactTag>(e =>
         {
             e.HasKey(t => new { t.ContactId, t.TagId });
+            e.Property(t => t.AppliedById).HasMaxLength(24);
             e.HasOne<Tag>().WithMany().HasForeignKey(t => t.TagId).OnDelete(DeleteBehavior.Cascade);
         });
 

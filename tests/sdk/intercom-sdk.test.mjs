@@ -731,6 +731,55 @@ describe('errors', () => {
   });
 });
 
+describe('compatibility', () => {
+  sdkTest('the SDK\'s default Intercom-Version and 2.11 are served; Unstable is refused with intercom_version_invalid', async () => {
+    assert.equal((await client.admins.identify()).id, OWNER_ID);
+    assert.equal((await client.admins.identify({ version: '2.11' })).id, OWNER_ID);
+    const error = await expectSdkError(client.admins.identify({ version: 'Unstable' }), 400);
+    assert.equal(error.body.errors[0].code, 'intercom_version_invalid');
+  });
+
+  sdkTest('an Intercom endpoint Confide does not serve is a 404 that says so', async () => {
+    const error = await expectSdkError(client.articles.list(), 404);
+    assert.match(error.body.errors[0].message, /not supported by Confide/);
+    assert.match(error.body.errors[0].message, /docs\/api\.md/);
+  });
+
+  sdkTest('admins.away sets and clears the away mode', async () => {
+    const away = await client.admins.away({ admin_id: OWNER_ID, away_mode_enabled: true, away_mode_reassign: true });
+    assert.equal(away.id, OWNER_ID);
+    assert.equal(away.away_mode_enabled, true);
+    assert.equal(away.away_mode_reassign, true);
+    assert.equal((await client.admins.find({ admin_id: OWNER_ID })).away_mode_enabled, true);
+    const back = await client.admins.away({ admin_id: OWNER_ID, away_mode_enabled: false, away_mode_reassign: false });
+    assert.equal(back.away_mode_enabled, false);
+    assert.equal(back.away_mode_reassign, false);
+    assert.equal(typeof back.job_title, 'string');
+    assert.ok(Array.isArray(back.team_ids));
+  });
+
+  sdkTest('conversations.find carries teammates, statistics, custom_attributes and topics', async () => {
+    const conversation = await client.conversations.find({ conversation_id: state.conversationId });
+    assert.deepEqual(conversation.custom_attributes, {});
+    assert.deepEqual(conversation.topics, {});
+    assert.equal(conversation.teammates.type, 'admin.list');
+    assert.deepEqual(conversation.teammates.admins.map((a) => a.id), [OWNER_ID]);
+    assert.equal(conversation.statistics.type, 'conversation_statistics');
+    assert.equal(conversation.statistics.count_conversation_parts, conversation.conversation_parts.total_count);
+    assert.equal(conversation.statistics.last_closed_by_id, OWNER_ID);
+  });
+
+  sdkTest('notes.find has the author as a full admin; contacts have browser_version and browser_language', async () => {
+    const note = await client.notes.find({ note_id: state.notes[0] });
+    assert.equal(note.author.id, OWNER_ID);
+    assert.equal(typeof note.author.job_title, 'string');
+    assert.equal(typeof note.author.away_mode_enabled, 'boolean');
+    assert.ok(Array.isArray(note.author.team_ids));
+    const contact = await client.contacts.find({ contact_id: state.user.id });
+    assert.ok('browser_version' in contact && 'browser_language' in contact);
+  });
+});
+
 before(() => {
   // Fail fast with a clear message when the server is not there.
   return client.admins.identify().catch((error) => {

@@ -38,6 +38,8 @@ internal sealed record ContactView(
     public long? LastEmailClickedAt { get; }
     public string? LanguageOverride { get; }
     public string? Browser { get; }
+    public string? BrowserVersion { get; }
+    public string? BrowserLanguage { get; }
     public string? Os { get; }
     public LocationView Location { get; } = new();
 

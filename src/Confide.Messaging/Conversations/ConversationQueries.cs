@@ -59,7 +59,7 @@ internal static class ConversationQueries
             tags.Add(row.View());
         }
 
-        return new ConversationRenderer(contact, cipher, teammates).Render(conversation, parts[0], parts[1..], tags);
+        return new ConversationRenderer(contact, cipher, teammates).Render(conversation, parts[0], parts[1..], tags, [.. parts.Select(PartFacts.Of)]);
     }
 
     /// <summary>
@@ -95,6 +95,12 @@ internal static class ConversationQueries
             .Where(p => ids.Contains(p.ConversationId) && p.Sequence == db.ConversationParts.Where(q => q.ConversationId == p.ConversationId).Min(q => q.Sequence))
             .ToDictionaryAsync(p => p.ConversationId, ct);
         var contacts = await db.Contacts.Where(c => contactIds.Contains(c.Id)).ToDictionaryAsync(c => c.Id, ct);
+        // The parts without their bodies: what each conversation's statistics and teammates come from.
+        var facts = (await db.ConversationParts
+            .Where(p => ids.Contains(p.ConversationId))
+            .Select(p => new { p.ConversationId, p.Sequence, p.PartType, p.AuthorType, p.AuthorId, p.CreatedAt })
+            .ToListAsync(ct))
+            .ToLookup(p => p.ConversationId, p => new PartFacts(p.ConversationId, p.Sequence, p.PartType, p.AuthorType, p.AuthorId, p.CreatedAt));
         var teammates = await TeammateDirectory.LoadAsync(db, keys, cell, workspaceId, TeammateDirectory.AdminAuthorsOf(openings.Values), ct);
         var tags = await TagsAsync(db, ids, ct);
         var views = new List<ConversationView>(page.Count);
@@ -103,7 +109,7 @@ internal static class ConversationQueries
             // Conversations of an erased contact (left by a crash or a restored backup) are not listed.
             if (await keys.TryForContactAsync(cell, workspaceId, conversation.ContactId, ct) is { } cipher)
             {
-                views.Add(new ConversationRenderer(contacts[conversation.ContactId], cipher, teammates).Render(conversation, openings[conversation.Id], laterParts: null, [.. tags[conversation.Id]]));
+                views.Add(new ConversationRenderer(contacts[conversation.ContactId], cipher, teammates).Render(conversation, openings[conversation.Id], laterParts: null, [.. tags[conversation.Id]], [.. facts[conversation.Id]]));
             }
         }
 

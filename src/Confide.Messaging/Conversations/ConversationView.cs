@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using Confide.Crypto;
 using Confide.Data.Model;
 using Confide.Messaging.Api;
@@ -17,15 +18,23 @@ internal sealed record ConversationView(
     string? TeamAssigneeId,
     SourceView Source,
     ContactListRefView Contacts,
-    PartListView? ConversationParts)
+    PartListView? ConversationParts,
+    TeammatesView Teammates,
+    StatisticsView Statistics)
 {
+    private static readonly IReadOnlyDictionary<string, object> Empty = new Dictionary<string, object>();
+
     public string Type { get; } = "conversation";
     public long? WaitingSince { get; }
     public long? SnoozedUntil { get; }
     public string Priority { get; init; } = ConversationPriorities.NotPriority;
     public ConversationTagListView Tags { get; init; } = new([]);
-    public object Teammates { get; } = new { type = "admin.list", admins = Array.Empty<object>() };
-    public object? Statistics { get; }
+
+    /// <summary>Confide keeps no custom attributes on conversations yet: always <c>{}</c>.</summary>
+    public IReadOnlyDictionary<string, object> CustomAttributes { get; } = Empty;
+
+    /// <summary>Intercom's topics (a reporting feature Confide does not have): <c>{}</c>, as in Intercom's own examples.</summary>
+    public IReadOnlyDictionary<string, object> Topics { get; } = Empty;
 }
 
 internal sealed record SourceView(string Id, string? Subject, string? Body, AuthorView Author)
@@ -75,7 +84,8 @@ internal sealed record PartListView(IReadOnlyList<PartView> ConversationParts, i
     public string Type { get; } = "conversation_part.list";
 }
 
-internal sealed record PartView(string Id, string PartType, string? Body, long CreatedAt, long UpdatedAt, long NotifiedAt, AssigneeView? AssignedTo, AuthorView Author)
+/// <param name="AssignedTo">Only on assignment parts (left out elsewhere, where Intercom's types have no null).</param>
+internal sealed record PartView(string Id, string PartType, string? Body, long CreatedAt, long UpdatedAt, long NotifiedAt, [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] AssigneeView? AssignedTo, AuthorView Author)
 {
     public string Type { get; } = "conversation_part";
     public object[] Attachments { get; } = [];
@@ -83,8 +93,23 @@ internal sealed record PartView(string Id, string PartType, string? Body, long C
     public bool Redacted { get; }
 }
 
-/// <summary>Who an assignment part assigned the conversation to: <c>admin</c> or <c>team</c>.</summary>
-internal sealed record AssigneeView(string Type, string Id);
+/// <summary>
+/// Who an assignment part assigned the conversation to: <c>admin</c> or <c>team</c> with its id.
+/// A part that removed the assignee names no id: <c>nobody_admin</c> (Intercom's word) for the
+/// teammate, <c>team</c> for the team.
+/// </summary>
+internal sealed record AssigneeView(string Type, [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Id)
+{
+    public const string NobodyAdmin = "nobody_admin";
+
+    public static AssigneeView? Of(ConversationPart part) => part switch
+    {
+        { PartType: not PartTypes.Assignment } => null,
+        { AssignedToId: { } id } => new AssigneeView(part.AssignedToType ?? AssigneeTypes.Admin, id),
+        { AssignedToType: AssigneeTypes.Team } => new AssigneeView(AssigneeTypes.Team, null),
+        _ => new AssigneeView(NobodyAdmin, null),
+    };
+}
 
 internal sealed record ConversationListView(IReadOnlyList<ConversationView> Conversations, int TotalCount, PagesView Pages)
 {
@@ -120,7 +145,9 @@ internal sealed class ConversationRenderer
         _contactEmail = cipher.Email(contact);
     }
 
-    public ConversationView Render(Conversation conversation, ConversationPart opening, IReadOnlyList<ConversationPart>? laterParts, IReadOnlyList<AppliedTagView> tags)
+    /// <param name="tags">The tags applied to the conversation.</param>
+    /// <param name="facts">Every part of the conversation (the opening included), for its statistics and teammates.</param>
+    public ConversationView Render(Conversation conversation, ConversationPart opening, IReadOnlyList<ConversationPart>? laterParts, IReadOnlyList<AppliedTagView> tags, IReadOnlyCollection<PartFacts> facts)
     {
         var parts = laterParts?.Select(Part).ToList();
         var title = _cipher.Title(conversation);
@@ -136,7 +163,9 @@ internal sealed class ConversationRenderer
             conversation.TeamAssigneeId,
             new SourceView(opening.Id, title ?? "", Body(opening), Author(opening)),
             new ContactListRefView([new ContactRefView(_contact.Id, _cipher.ExternalId(_contact))]),
-            parts is null ? null : new PartListView(parts, parts.Count))
+            parts is null ? null : new PartListView(parts, parts.Count),
+            TeammatesView.From(facts),
+            StatisticsView.From(conversation.CreatedAt, facts))
         {
             Priority = conversation.Priority ? ConversationPriorities.Priority : ConversationPriorities.NotPriority,
             Tags = new ConversationTagListView(tags),
@@ -146,7 +175,7 @@ internal sealed class ConversationRenderer
     private PartView Part(ConversationPart part)
     {
         var at = Unix.Seconds(part.CreatedAt);
-        return new PartView(part.Id, part.PartType, Body(part), at, at, at, part.AssignedToId is null ? null : new AssigneeView(part.AssignedToType ?? AssigneeTypes.Admin, part.AssignedToId), Author(part));
+        return new PartView(part.Id, part.PartType, Body(part), at, at, at, AssigneeView.Of(part), Author(part));
     }
 
     /// <summary>The part's text; a retention tombstone's is the notice that stands for the deleted parts.</summary>

@@ -127,7 +127,9 @@ public sealed class TeamTests(Servers servers)
         Assert.Equal(["assignment", "assignment", "assignment"], parts.Select(p => p.Str("part_type")));
         Assert.Equal(("team", teamId), (parts[0].GetProperty("assigned_to").Str("type"), parts[0].GetProperty("assigned_to").Str("id")));
         Assert.Equal(("admin", workspace.OwnerId), (parts[1].GetProperty("assigned_to").Str("type"), parts[1].GetProperty("assigned_to").Str("id")));
-        Assert.Equal(JsonValueKind.Null, parts[2].GetProperty("assigned_to").ValueKind);
+        // The team removed: the type, no id (Intercom's reference has no null id).
+        Assert.Equal("team", parts[2].GetProperty("assigned_to").Str("type"));
+        Assert.False(parts[2].GetProperty("assigned_to").TryGetProperty("id", out _));
         Assert.All(parts, p => Assert.Equal(workspace.OwnerId, p.GetProperty("author").Str("id")));
     }
 

@@ -348,6 +348,10 @@ namespace Confide.Data.Migrations.Postgres
                     b.Property<string>("TagId")
                         .HasColumnType("character varying(24)");
 
+                    b.Property<string>("AppliedById")
+                        .HasMaxLength(24)
+                        .HasColumnType("character varying(24)");
+
                     b.Property<DateTimeOffset>("CreatedAt")
                         .HasColumnType("timestamp with time zone");
 
@@ -1332,6 +1336,9 @@ namespace Confide.Data.Migrations.Postgres
                         .HasColumnType("text");
 
                     b.Property<bool>("AwayMode")
+                        .HasColumnType("boolean");
+
+                    b.Property<bool>("AwayModeReassign")
                         .HasColumnType("boolean");
 
                     b.Property<DateTimeOffset>("CreatedAt")

@@ -343,6 +343,10 @@ namespace Confide.Data.Migrations.Sqlite
                     b.Property<string>("TagId")
                         .HasColumnType("TEXT");
 
+                    b.Property<string>("AppliedById")
+                        .HasMaxLength(24)
+                        .HasColumnType("TEXT");
+
                     b.Property<long>("CreatedAt")
                         .HasColumnType("INTEGER");
 
@@ -1327,6 +1331,9 @@ namespace Confide.Data.Migrations.Sqlite
                         .HasColumnType("TEXT");
 
                     b.Property<bool>("AwayMode")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<bool>("AwayModeReassign")
                         .HasColumnType("INTEGER");
 
                     b.Property<long>("CreatedAt")
