@@ -45,6 +45,7 @@ public static class ActivityTypes
     public const string MessengerApiSecretDeletion = "messenger_api_secret_deletion";
     public const string AdminInvitationAcceptance = "admin_invitation_acceptance";
     public const string AdminNameChange = "admin_name_change";
+    public const string AdminAwayModeChange = "admin_away_mode_change";
     public const string ConversationPartCreation = "conversation_part_creation";
     public const string ContactNoteCreation = "contact_note_creation";
     public const string PrivacyRequestCreation = "privacy_request_creation";
@@ -60,9 +61,19 @@ public static class ActivityTypes
     public const string RetentionRun = "retention_run";
     public const string LegalHoldSet = "legal_hold_set";
     public const string LegalHoldReleased = "legal_hold_released";
+    public const string CompanyCreation = "company_creation";
+    public const string CompanyUpdate = "company_update";
+    public const string CompanyDeletion = "company_deletion";
+    public const string ConversationTagCreation = "conversation_tag_creation";
+    public const string ConversationTagDeletion = "conversation_tag_deletion";
+    public const string ConversationPriorityChange = "conversation_priority_change";
 
     // Retention: inactive workspaces.
     public const string WorkspaceInactivityWarning = "workspace_inactivity_warning";
+
+    // Custom data attributes (workspace configuration).
+    public const string DataAttributeCreation = "data_attribute_creation";
+    public const string DataAttributeChange = "data_attribute_change";
 
     public static IReadOnlyList<string> All { get; } =
     [
@@ -71,12 +82,15 @@ public static class ActivityTypes
         WorkspaceCreation, ContactDeletion, ConversationDeletion, ActivityLogExport,
         MasterKeyRotation, WorkspaceKeyRotation, ContactKeyRotation, ApiTokenCreation, ApiTokenRevocation,
         AdminReauthentication, AdminPasskeyAdded, AdminPasskeyRemoved, AdminSessionRevocation, SsoConnectionChange, SsoConnectionDeletion, TeamNameChange,
-        MessengerApiSecretDeletion, AdminInvitationAcceptance, AdminNameChange, ConversationPartCreation, ContactNoteCreation,
+        MessengerApiSecretDeletion, AdminInvitationAcceptance, AdminNameChange, AdminAwayModeChange, ConversationPartCreation, ContactNoteCreation,
         PrivacyRequestCreation, PrivacyRequestStateChange, PrivacyRequestDeadlineExtension, SubjectExportCreation, SubjectExportDownload,
         ContactsBulkDeletion,
         WorkspaceDeletionScheduled, WorkspaceDeletionCancelled, WorkspaceDeletionCompleted,
         RetentionPolicyChange, RetentionRun,
         WorkspaceInactivityWarning,
         LegalHoldSet, LegalHoldReleased,
+        CompanyCreation, CompanyUpdate, CompanyDeletion,
+        ConversationTagCreation, ConversationTagDeletion, ConversationPriorityChange,
+        DataAttributeCreation, DataAttributeChange,
     ];
 }

@@ -57,6 +57,16 @@ public sealed class WorkforceCipher
 
     public string OpenLegalHoldReason(string holdId, byte[] sealedReason) => _keys.Open(LegalHoldContext(holdId), sealedReason);
 
+    /// <summary>
+    /// Seals a company's custom attributes (a JSON object), bound to the company: a workspace-level
+    /// record, so under the workspace key; free-form, so they may name people.
+    /// </summary>
+    public byte[] SealCompanyAttributes(string companyId, string json) => _keys.Seal(CompanyContext(companyId), json);
+
+    public string OpenCompanyAttributes(string companyId, byte[] sealedAttributes) => _keys.Open(CompanyContext(companyId), sealedAttributes);
+
+    private FieldContext CompanyContext(string companyId) => new(_workspaceId, _region.Code, "company", companyId, "custom_attributes");
+
     private FieldContext LegalHoldContext(string holdId) => new(_workspaceId, _region.Code, "legal_hold", holdId, "reason");
 
     private FieldContext PrivacyRequestContext(string requestId, string field) => new(_workspaceId, _region.Code, "privacy_request", requestId, field);

@@ -24,6 +24,7 @@ public abstract class ConfideDbContext(DbContextOptions options) : IdentityDbCon
     public DbSet<ConversationPart> ConversationParts => Set<ConversationPart>();
     public DbSet<Tag> Tags => Set<Tag>();
     public DbSet<ContactTag> ContactTags => Set<ContactTag>();
+    public DbSet<ConversationTag> ConversationTags => Set<ConversationTag>();
     public DbSet<Note> Notes => Set<Note>();
     public DbSet<WorkspaceKey> WorkspaceKeys => Set<WorkspaceKey>();
     public DbSet<ActivityLogEntry> ActivityLogEntries => Set<ActivityLogEntry>();
@@ -55,6 +56,11 @@ public abstract class ConfideDbContext(DbContextOptions options) : IdentityDbCon
     public DbSet<RetentionRun> RetentionRuns => Set<RetentionRun>();
     public DbSet<RetentionWorkspaceRun> RetentionWorkspaceRuns => Set<RetentionWorkspaceRun>();
     public DbSet<RetentionControl> RetentionControls => Set<RetentionControl>();
+    public DbSet<Company> Companies => Set<Company>();
+    public DbSet<ContactCompany> ContactCompanies => Set<ContactCompany>();
+    public DbSet<CompanyTag> CompanyTags => Set<CompanyTag>();
+    public DbSet<DataEvent> DataEvents => Set<DataEvent>();
+    public DbSet<DataAttribute> DataAttributes => Set<DataAttribute>();
 
     /// <summary>Runs <paramref name="action"/> once, after this rented context is disposed (a read lane frees its connection).</summary>
     internal void OnDisposed(Action action) => _onDisposed = action;
@@ -192,6 +198,17 @@ public abstract class ConfideDbContext(DbContextOptions options) : IdentityDbCon
         builder.Entity<ContactTag>(e =>
         {
             e.HasKey(t => new { t.ContactId, t.TagId });
+            e.Property(t => t.AppliedById).HasMaxLength(24);
+            e.HasOne<Tag>().WithMany().HasForeignKey(t => t.TagId).OnDelete(DeleteBehavior.Cascade);
+        });
+
+        builder.Entity<ConversationTag>(e =>
+        {
+            e.HasKey(t => new { t.ConversationId, t.TagId });
+            e.Property(t => t.AppliedById).HasMaxLength(24);
+            // Search by tag (tag_ids) and a tag's deletion.
+            e.HasIndex(t => new { t.WorkspaceId, t.TagId });
+            e.HasOne<Conversation>().WithMany().HasForeignKey(t => t.ConversationId).OnDelete(DeleteBehavior.Cascade);
             e.HasOne<Tag>().WithMany().HasForeignKey(t => t.TagId).OnDelete(DeleteBehavior.Cascade);
         });
 
@@ -331,6 +348,11 @@ public abstract class ConfideDbContext(DbContextOptions options) : IdentityDbCon
         builder.ApplyConfiguration(new Configurations.RetentionRunConfiguration());
         builder.ApplyConfiguration(new Configurations.RetentionWorkspaceRunConfiguration());
         builder.ApplyConfiguration(new Configurations.RetentionControlConfiguration());
+        builder.ApplyConfiguration(new Configurations.CompanyConfiguration());
+        builder.ApplyConfiguration(new Configurations.ContactCompanyConfiguration());
+        builder.ApplyConfiguration(new Configurations.CompanyTagConfiguration());
+        builder.ApplyConfiguration(new Configurations.DataEventConfiguration());
+        builder.ApplyConfiguration(new Configurations.DataAttributeConfiguration());
     }
 }
 

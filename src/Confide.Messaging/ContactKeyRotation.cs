@@ -8,7 +8,7 @@ namespace Confide.Messaging;
 /// <summary>
 /// Rotates contact keys while servers keep serving: stores a new key version for the contact,
 /// re-encrypts everything sealed under an older one (profile, conversation titles and parts,
-/// notes) in small batches, then destroys the older versions once nothing names them. Each
+/// notes, data events' metadata) in small batches, then destroys the older versions once nothing names them. Each
 /// batch is one transaction; running it again after a crash continues (a contact holding more
 /// than one key version has an unfinished rotation). The old versions are marked as retiring in
 /// the <see cref="SealedKeyFence"/> before the re-sealing pass, so a server that still holds an
@@ -145,6 +145,35 @@ public sealed class ContactKeyRotation(ContactKeyRing contactKeys, TimeProvider 
                 }
 
                 return (Last: parts.Count == 0 ? null : parts[^1].Id, Changed: changed);
+            }, cancellationToken);
+            count += batch.Changed;
+            if (batch.Last is null)
+            {
+                break;
+            }
+
+            after = batch.Last;
+        }
+
+        // Data events too: their metadata is sealed under the contact's key.
+        after = null;
+        while (true)
+        {
+            var batch = await cell.Writer.WriteAsync(async (db, ct) =>
+            {
+                var events = await db.DataEvents.AsTracking()
+                    .Where(e => e.WorkspaceId == workspaceId && e.ContactId == contactId && (after == null || string.Compare(e.Id, after) > 0))
+                    .OrderBy(e => e.Id)
+                    .Take(BatchSize)
+                    .ToListAsync(ct);
+                var changed = 0;
+                foreach (var dataEvent in events.Where(e => cipher.NeedsResealing(e.EncryptedMetadata)))
+                {
+                    db.Entry(dataEvent).Property(e => e.EncryptedMetadata).CurrentValue = cipher.SealEventMetadata(dataEvent.Id, cipher.Metadata(dataEvent));
+                    changed++;
+                }
+
+                return (Last: events.Count == 0 ? null : events[^1].Id, Changed: changed);
             }, cancellationToken);
             count += batch.Changed;
             if (batch.Last is null)

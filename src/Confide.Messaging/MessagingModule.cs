@@ -7,6 +7,8 @@ using Confide.Data.Jobs;
 using Confide.Messaging.Contacts;
 using Confide.Messaging.Contacts.Erasure;
 using Confide.Messaging.Conversations;
+using Confide.Messaging.DataAttributes;
+using Confide.Messaging.DataEvents;
 using Confide.Messaging.Messenger.Settings;
 using Confide.Messaging.Messenger.Verification;
 using Confide.Messaging.Notes;
@@ -27,9 +29,12 @@ public static class MessagingModule
         services.AddSingleton<ContactErasure>();
         // The subject's data, in the order the purge erases it: parts before their conversations.
         services.AddSubjectDataHandler<ConversationPartData>();
+        services.AddSubjectDataHandler<ConversationTagData>();
         services.AddSubjectDataHandler<ConversationData>();
         services.AddSubjectDataHandler<NoteData>();
         services.AddSubjectDataHandler<ContactTagData>();
+        services.AddSubjectDataHandler<Companies.ContactCompanyData>();
+        services.AddSubjectDataHandler<DataEventSubjectData>();
         services.AddSubjectDataHandler<ContactProfileData>();
         services.AddJobHandler<ContactErasureJob>();
         services.AddOptions<ContactErasureOptions>()
@@ -37,6 +42,12 @@ public static class MessagingModule
             .Validate(o => o.PurgeBatchSize is >= 1 and <= 10_000, "Confide:Erasure:PurgeBatchSize must be between 1 and 10000.")
             .ValidateOnStart();
         services.AddSingleton<ConversationCommands>();
+        services.AddSingleton<Companies.CompanyCommands>();
+        services.AddSingleton<Companies.CompanyTagging>();
+        services.AddSingleton<ConversationTagCommands>();
+        services.AddSingleton<ConversationUpdateCommands>();
+        services.AddSingleton<DataEventCommands>();
+        services.AddSingleton<DataAttributeCommands>();
         services.AddSingleton<TeamCommands>();
         services.AddSingleton<MessengerSecrets>();
         services.AddSingleton<MessengerSettingsCommands>();
@@ -62,8 +73,11 @@ public static class MessagingModule
         api.MapTagEndpoints();
         api.MapTeamEndpoints();
         api.MapNoteEndpoints();
+        api.MapDataEventEndpoints();
+        api.MapDataAttributeEndpoints();
         api.MapMessengerSettingsEndpoints();
         api.MapIdentityEndpoints();
+        Companies.CompanyEndpoints.MapCompanyEndpoints(api);
         return api;
     }
 }

@@ -14,6 +14,7 @@ internal static class SealedFields
     private const string ConversationEntity = "conversation";
     private const string PartEntity = "conversation_part";
     private const string NoteEntity = "note";
+    private const string DataEventEntity = "data_event";
 
     public static string? ExternalId(this ContactCipher cipher, Contact contact) => cipher.Open(ContactEntity, contact.Id, "external_id", contact.EncryptedExternalId);
 
@@ -59,4 +60,11 @@ internal static class SealedFields
 
     public static byte[] SealNoteBody(this ContactCipher cipher, string noteId, string body) =>
         cipher.Seal(NoteEntity, noteId, "body", body)!;
+
+    /// <summary>A data event's metadata as a JSON object, or null when none was sent.</summary>
+    public static string? Metadata(this ContactCipher cipher, DataEvent dataEvent) =>
+        cipher.Open(DataEventEntity, dataEvent.Id, "metadata", dataEvent.EncryptedMetadata);
+
+    public static byte[]? SealEventMetadata(this ContactCipher cipher, string eventId, string? json) =>
+        cipher.Seal(DataEventEntity, eventId, "metadata", json);
 }

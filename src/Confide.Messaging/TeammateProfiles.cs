@@ -9,14 +9,15 @@ namespace Confide.Messaging;
 /// <summary>A teammate with their sealed fields opened, for rendering.</summary>
 /// <param name="Name">Their display name, or (for colleagues and the API, who see the email anyway) their email when they have none.</param>
 /// <param name="CustomerName">What customers see: the display name, or a neutral word, never the email or the role.</param>
-internal sealed record TeammateProfile(string Id, string Name, string Email, bool AwayMode, string CustomerName)
+/// <param name="AwayModeReassign">While away, new replies go back to the unassigned inbox (stored and shown; Intercom's <c>away_mode_reassign</c>).</param>
+internal sealed record TeammateProfile(string Id, string Name, string Email, bool AwayMode, string CustomerName, bool AwayModeReassign = false)
 {
     public static TeammateProfile From(Teammate teammate, WorkforceCipher cipher)
     {
         var name = cipher.Name(teammate);
         var email = cipher.Email(teammate);
         return new(teammate.Id, TeammateDisplayNames.OrFallback(name, email), email, teammate.AwayMode,
-            TeammateDisplayNames.OrFallback(name, TeammateDisplayNames.CustomerFallback));
+            TeammateDisplayNames.OrFallback(name, TeammateDisplayNames.CustomerFallback), teammate.AwayModeReassign);
     }
 }
 

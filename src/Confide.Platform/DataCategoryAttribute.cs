@@ -33,4 +33,13 @@ public static class DataCategories
     public const string EmployeePhone = "user.workforce.contact.phone_number";
     public const string EmployeeActivity = "user.workforce.activity";
     public const string WorkspaceSetting = "system.workspace.setting";
+
+    /// <summary>The id a workspace gave one of its customers' companies (Intercom's <c>company_id</c>): a business's record, not a person's.</summary>
+    public const string OrganizationId = "organization.unique_id";
+
+    /// <summary>A company's name, website, industry, plan, size and spend: a business's record, kept in clear for lookups and lists.</summary>
+    public const string OrganizationProfile = "organization.profile";
+
+    /// <summary>A company's custom attributes: free-form, so they may name people; sealed under the workspace key.</summary>
+    public const string OrganizationCustom = "organization.custom";
 }

@@ -147,6 +147,8 @@ public static class ConfideHost
         app.UseMiddleware<RegionGuardMiddleware>();
         app.UseAuthentication();
         app.UseAuthorization();
+        // After authorization: only a caller with a valid token is told which versions are served.
+        app.UseMiddleware<IntercomVersionMiddleware>();
         app.UseAntiforgery();
         app.MapRazorPages();
         app.MapSsoEndpoints();

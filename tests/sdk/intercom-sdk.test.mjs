@@ -564,6 +564,90 @@ describe('notes', () => {
   });
 });
 
+describe('companies', () => {
+  sdkTest('companies.createOrUpdate creates by company_id, then updates the same company', async () => {
+    const company = await client.companies.createOrUpdate({
+      company_id: `co-${RUN}`,
+      name: `Acme ${RUN}`,
+      plan: 'pro',
+      size: 40,
+      monthly_spend: 155.98,
+      custom_attributes: { account_manager: 'Ada', seats: 9 },
+    });
+    assert.equal(company.type, 'company');
+    assert.match(company.id, HEX_ID);
+    assert.equal(company.company_id, `co-${RUN}`);
+    assert.equal(company.monthly_spend, 155);
+    assert.equal(company.user_count, 0);
+    assert.equal(company.plan.name, 'pro');
+    assert.equal(company.custom_attributes.account_manager, 'Ada');
+    assert.equal(company.tags.type, 'tag.list');
+    const again = await client.companies.createOrUpdate({ company_id: `co-${RUN}`, industry: 'Robotics' });
+    assert.equal(again.id, company.id);
+    assert.equal(again.industry, 'Robotics');
+    assert.equal(again.custom_attributes.seats, 9, 'custom attributes merge');
+    state.company = company;
+    state.companyContact = await client.contacts.create({ role: 'user', email: email('company-user') });
+  });
+
+  sdkTest('companies.find, retrieve by company_id and name, update', async () => {
+    assert.equal((await client.companies.find({ company_id: state.company.id })).id, state.company.id);
+    assert.equal((await client.companies.retrieve({ company_id: `co-${RUN}` })).id, state.company.id);
+    assert.equal((await client.companies.retrieve({ name: `Acme ${RUN}` })).id, state.company.id);
+    const updated = await client.companies.update({ company_id: state.company.id, body: { website: 'https://acme.example' } });
+    assert.equal(updated.website, 'https://acme.example');
+    await expectSdkError(client.companies.find({ company_id: '0'.repeat(24) }), 404);
+    const error = await expectSdkError(client.companies.retrieve({ company_id: `nobody-${RUN}` }), 404);
+    assert.equal(error.body.errors[0].code, 'company_not_found');
+  });
+
+  sdkTest('companies.attachContact, contacts.listAttachedCompanies, companies.listAttachedContacts', async () => {
+    const attached = await client.companies.attachContact({ contact_id: state.companyContact.id, id: state.company.id });
+    assert.equal(attached.id, state.company.id);
+    assert.equal(attached.user_count, 1);
+    const contact = await client.contacts.find({ contact_id: state.companyContact.id });
+    assert.equal(contact.companies.total_count, 1);
+    assert.equal(contact.companies.data[0].id, state.company.id);
+    const { items } = await collectPages(await client.contacts.listAttachedCompanies({ contact_id: state.companyContact.id }), 15);
+    assert.deepEqual(items.map((c) => c.id), [state.company.id]);
+    const contacts = await client.companies.listAttachedContacts({ company_id: state.company.id });
+    assert.equal(contacts.type, 'list');
+    assert.deepEqual(contacts.data.map((c) => c.id), [state.companyContact.id]);
+  });
+
+  sdkTest('companies.list and companies.scroll return every company once', async () => {
+    const more = [];
+    for (let i = 0; i < 3; i += 1) {
+      more.push((await client.companies.createOrUpdate({ company_id: `co-${i}-${RUN}`, name: `Company ${i} ${RUN}` })).id);
+    }
+    const expected = [state.company.id, ...more];
+    const listed = await collectPages(await client.companies.list({ per_page: 2 }), 2);
+    assertSeenOnce(listed.items, expected, 'company');
+    assertNewestFirst(listed.items, 'company');
+    const scrolled = await collectPages(await client.companies.scroll(), 50);
+    assertSeenOnce(scrolled.items, expected, 'company');
+  });
+
+  sdkTest('tags.create with companies tags and untags them', async () => {
+    const tag = await client.tags.create({ name: `account-${RUN}`, companies: [{ id: state.company.id }] });
+    assert.equal(tag.type, 'tag');
+    const tagged = await client.companies.find({ company_id: state.company.id });
+    assert.deepEqual(tagged.tags.tags.map((t) => t.id), [tag.id]);
+    await client.tags.create({ name: `account-${RUN}`, companies: [{ id: state.company.id, company_id: `co-${RUN}`, untag: true }] });
+    assert.deepEqual((await client.companies.find({ company_id: state.company.id })).tags.tags, []);
+    await client.tags.delete({ tag_id: tag.id });
+  });
+
+  sdkTest('companies.detachContact and companies.delete', async () => {
+    const detached = await client.companies.detachContact({ contact_id: state.companyContact.id, company_id: state.company.id });
+    assert.equal(detached.user_count, 0);
+    const deleted = await client.companies.delete({ company_id: state.company.id });
+    assert.deepEqual(deleted, { id: state.company.id, object: 'company', deleted: true });
+    await expectSdkError(client.companies.find({ company_id: state.company.id }), 404);
+    await expectSdkError(client.companies.attachContact({ contact_id: state.companyContact.id, id: state.company.id }), 404);
+  });
+});
+
 describe('activity logs', () => {
   sdkTest('admins.listAllActivityLogs lists the contact deletion done above, by the token owner', async () => {
     const since = String(Math.floor(Date.now() / 1000) - 3600);
@@ -585,10 +669,114 @@ describe('activity logs', () => {
   });
 });
 
+describe('data events and data attributes', () => {
+  sdkTest('events.create, events.list and events.summaries record and read back a contact\'s events', async () => {
+    const userId = externalId('events');
+    const contact = await client.contacts.create({ email: email('events'), external_id: userId });
+    await client.events.create({ event_name: 'placed-order', created_at: NOW - 60, user_id: userId, metadata: { order: 'A-1' } });
+    await client.events.create({ event_name: 'placed-order', created_at: NOW, id: contact.id });
+    // The same contact, name and second again: accepted, stored once.
+    await client.events.create({ event_name: 'placed-order', created_at: NOW, email: email('events') });
+
+    const list = await client.events.list({ type: 'user', intercom_user_id: contact.id });
+    assert.equal(list.type, 'event.list');
+    assert.deepEqual(list.events.map((e) => e.event_name), ['placed-order', 'placed-order']);
+    assert.deepEqual(list.events.map((e) => e.created_at), [NOW, NOW - 60]);
+    assert.equal(list.events[1].metadata.order, 'A-1');
+    assert.equal(list.events[1].user_id, userId);
+
+    await client.events.summaries({ user_id: userId, event_summaries: { event_name: 'logged-in', count: 3, first: NOW - DAY, last: NOW } });
+    const summary = await client.events.list({ type: 'user', user_id: userId, summary: true });
+    assert.equal(summary.type, 'event.summary');
+    assert.equal(summary.intercom_user_id, contact.id);
+    const counts = Object.fromEntries(summary.events.map((e) => [e.name, e.count]));
+    assert.deepEqual(counts, { 'logged-in': 3, 'placed-order': 2 });
+
+    await expectSdkError(client.events.create({ event_name: 'x', created_at: NOW, id: '0'.repeat(24) }), 404);
+    await expectSdkError(client.events.create({ event_name: 'x', created_at: NOW, id: contact.id, metadata: Object.fromEntries([...Array(11).keys()].map((i) => [`k${i}`, 'v'])) }), 400);
+  });
+
+  sdkTest('dataAttributes.list, create and update: built-in and custom attributes, with Intercom\'s errors', async () => {
+    const contactAttributes = await client.dataAttributes.list({ model: 'contact' });
+    assert.equal(contactAttributes.type, 'list');
+    assert.ok(contactAttributes.data.some((a) => a.name === 'email' && a.custom === false && a.data_type === 'string'));
+
+    // A company attribute: a contact attribute would switch the shared workspace's contacts to checked attributes.
+    const name = `Ring ${RUN}`;
+    const created = await client.dataAttributes.create({ name, model: 'company', data_type: 'string', description: 'One ring' });
+    assert.equal(created.type, 'data_attribute');
+    assert.equal(typeof created.id, 'number');
+    assert.equal(created.full_name, `custom_attributes.${name}`);
+    assert.equal(created.custom, true);
+    assert.equal(created.admin_id, OWNER_ID);
+
+    const updated = await client.dataAttributes.update({ data_attribute_id: created.id, body: { description: 'Just a plain old ring', options: [{ value: '1-10' }, { value: '11-20' }] } });
+    assert.deepEqual(updated.options, ['1-10', '11-20']);
+    assert.equal(updated.description, 'Just a plain old ring');
+    const archived = await client.dataAttributes.update({ data_attribute_id: created.id, body: { archived: true } });
+    assert.equal(archived.archived, true);
+    const listed = await client.dataAttributes.list({ model: 'company', include_archived: true });
+    assert.ok(listed.data.some((a) => a.id === created.id && a.archived === true));
+
+    await expectSdkError(client.dataAttributes.create({ name, model: 'company', data_type: 'string' }), 400);
+    await expectSdkError(client.dataAttributes.create({ name: `Ring two ${RUN}`, model: 'company', data_type: 'mithril' }), 400);
+    await expectSdkError(client.dataAttributes.update({ data_attribute_id: 987654321, body: { description: 'x' } }), 404);
+  });
+});
+
 describe('errors', () => {
   sdkTest('a bad token is a 401 error.list', async () => {
     const stranger = new IntercomClient({ token: 'not-a-token', baseUrl: BASE_URL });
     await expectSdkError(stranger.contacts.find({ contact_id: '0'.repeat(24) }), 401);
+  });
+});
+
+describe('compatibility', () => {
+  sdkTest('the SDK\'s default Intercom-Version and 2.11 are served; Unstable is refused with intercom_version_invalid', async () => {
+    assert.equal((await client.admins.identify()).id, OWNER_ID);
+    assert.equal((await client.admins.identify({ version: '2.11' })).id, OWNER_ID);
+    const error = await expectSdkError(client.admins.identify({ version: 'Unstable' }), 400);
+    assert.equal(error.body.errors[0].code, 'intercom_version_invalid');
+  });
+
+  sdkTest('an Intercom endpoint Confide does not serve is a 404 that says so', async () => {
+    const error = await expectSdkError(client.articles.list(), 404);
+    assert.match(error.body.errors[0].message, /not supported by Confide/);
+    assert.match(error.body.errors[0].message, /docs\/api\.md/);
+  });
+
+  sdkTest('admins.away sets and clears the away mode', async () => {
+    const away = await client.admins.away({ admin_id: OWNER_ID, away_mode_enabled: true, away_mode_reassign: true });
+    assert.equal(away.id, OWNER_ID);
+    assert.equal(away.away_mode_enabled, true);
+    assert.equal(away.away_mode_reassign, true);
+    assert.equal((await client.admins.find({ admin_id: OWNER_ID })).away_mode_enabled, true);
+    const back = await client.admins.away({ admin_id: OWNER_ID, away_mode_enabled: false, away_mode_reassign: false });
+    assert.equal(back.away_mode_enabled, false);
+    assert.equal(back.away_mode_reassign, false);
+    assert.equal(typeof back.job_title, 'string');
+    assert.ok(Array.isArray(back.team_ids));
+  });
+
+  sdkTest('conversations.find carries teammates, statistics, custom_attributes and topics', async () => {
+    const conversation = await client.conversations.find({ conversation_id: state.conversationId });
+    assert.deepEqual(conversation.custom_attributes, {});
+    assert.deepEqual(conversation.topics, {});
+    assert.equal(conversation.teammates.type, 'admin.list');
+    assert.deepEqual(conversation.teammates.admins.map((a) => a.id), [OWNER_ID]);
+    assert.equal(conversation.statistics.type, 'conversation_statistics');
+    assert.equal(conversation.statistics.count_conversation_parts, conversation.conversation_parts.total_count);
+    assert.equal(conversation.statistics.last_closed_by_id, OWNER_ID);
+  });
+
+  sdkTest('notes.find has the author as a full admin; contacts have browser_version and browser_language', async () => {
+    const note = await client.notes.find({ note_id: state.notes[0] });
+    assert.equal(note.author.id, OWNER_ID);
+    assert.equal(typeof note.author.job_title, 'string');
+    assert.equal(typeof note.author.away_mode_enabled, 'boolean');
+    assert.ok(Array.isArray(note.author.team_ids));
+    const contact = await client.contacts.find({ contact_id: state.user.id });
+    assert.ok('browser_version' in contact && 'browser_language' in contact);
   });
 });
 

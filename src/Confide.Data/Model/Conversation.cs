@@ -32,6 +32,10 @@ public sealed class Conversation
     [DataCategory(DataCategories.SystemOperations)]
     public bool Read { get; set; }
 
+    /// <summary>Marked as a priority (Intercom's <c>priority</c>: <c>priority</c> or <c>not_priority</c>).</summary>
+    [DataCategory(DataCategories.SystemOperations)]
+    public bool Priority { get; set; }
+
     [DataCategory(DataCategories.SystemOperations)]
     public DateTimeOffset CreatedAt { get; init; }
 

@@ -29,6 +29,11 @@ public sealed class ContactTag
     [DataCategory(DataCategories.SystemOperations)]
     public required string TagId { get; init; }
 
+    /// <summary>When the tag was applied (Intercom's <c>applied_at</c>).</summary>
     [DataCategory(DataCategories.SystemOperations)]
     public DateTimeOffset CreatedAt { get; init; }
+
+    /// <summary>The teammate whose request applied the tag (Intercom's <c>applied_by</c>); null for tags applied before it was recorded.</summary>
+    [DataCategory(DataCategories.SystemOperations)]
+    public string? AppliedById { get; init; }
 }

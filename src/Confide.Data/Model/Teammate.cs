@@ -31,8 +31,13 @@ public sealed class Teammate
     [DataCategory(DataCategories.SystemOperations)]
     public required string Role { get; set; }
 
+    /// <summary>Away in the inbox (Intercom's <c>away_mode_enabled</c>).</summary>
     [DataCategory(DataCategories.SystemOperations)]
     public bool AwayMode { get; set; }
+
+    /// <summary>While away, replies to the teammate's conversations go back to the unassigned inbox (Intercom's <c>away_mode_reassign</c>); stored and shown, not yet acted on.</summary>
+    [DataCategory(DataCategories.SystemOperations)]
+    public bool AwayModeReassign { get; set; }
 
     [DataCategory(DataCategories.SystemOperations)]
     public DateTimeOffset CreatedAt { get; init; }

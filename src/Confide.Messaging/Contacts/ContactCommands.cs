@@ -38,6 +38,7 @@ internal sealed class ContactCommands(ILookupIndex lookup, ContactKeyRing contac
         var changes = Validate(input);
         // Custom attributes are validated while merged; do it before a key is stored for nothing.
         MergeCustomAttributes("{}", changes.CustomAttributes);
+        await DataAttributes.DataAttributeSchema.ValidateAsync(cell, workspaceId, DataAttributeModels.Contact, changes.CustomAttributes, cancellationToken);
         var keys = await lookup.ForWorkspaceAsync(cell, workspaceId, cancellationToken);
         var now = time.GetUtcNow();
         var contact = new Contact { Id = PublicIds.NewEntityId(time), WorkspaceId = workspaceId, Role = role, CreatedAt = now, UpdatedAt = now };
@@ -87,6 +88,7 @@ internal sealed class ContactCommands(ILookupIndex lookup, ContactKeyRing contac
         }
 
         var changes = Validate(input);
+        await DataAttributes.DataAttributeSchema.ValidateAsync(cell, workspaceId, DataAttributeModels.Contact, changes.CustomAttributes, cancellationToken);
         var keys = await lookup.ForWorkspaceAsync(cell, workspaceId, cancellationToken);
         return await cell.Writer.WriteAsync(async (db, ct) =>
         {

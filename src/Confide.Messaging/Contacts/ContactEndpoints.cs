@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Confide.Crypto;
 using Confide.Data;
 using Confide.Data.Model;
@@ -22,6 +21,7 @@ internal static class ContactEndpoints
         contacts.MapPost("", CreateAsync).RequirePermission(Permissions.ContactsWrite);
         contacts.MapGet("", ListAsync).RequirePermission(Permissions.ContactsRead);
         contacts.MapPost("/search", SearchAsync).RequirePermission(Permissions.ContactsRead);
+        contacts.MapPost("/merge", MergeNotSupported).RequirePermission(Permissions.ContactsWrite);
         contacts.MapGet("/find_by_external_id/{externalId}", FindByExternalIdAsync).RequirePermission(Permissions.ContactsRead);
         contacts.MapGet("/{id}", GetAsync).RequirePermission(Permissions.ContactsRead);
         contacts.MapPut("/{id}", UpdateAsync).RequirePermission(Permissions.ContactsWrite);
@@ -69,10 +69,6 @@ internal static class ContactEndpoints
         return TypedResults.Ok(await ContactQueries.PageAsync(db, keys, cell.Database, db.Contacts.InWorkspace(caller.WorkspaceId), size, after, ct));
     }
 
-    internal sealed record SearchRequest(JsonElement? Query, SearchPagination? Pagination);
-
-    internal sealed record SearchPagination(int? PerPage, string? StartingAfter);
-
     private static async Task<IResult> SearchAsync(ApiCaller caller, CurrentCell cell, ContactKeyRing keys, ILookupIndex lookup, SearchRequest request, CancellationToken ct)
     {
         if (request.Query is not { } query)
@@ -86,6 +82,11 @@ internal static class ContactEndpoints
         await using var db = cell.Database.CreateReadContext();
         return TypedResults.Ok(await ContactQueries.PageAsync(db, keys, cell.Database, db.Contacts.InWorkspace(caller.WorkspaceId).Where(predicate), size, after, ct));
     }
+
+    /// <summary>Intercom's lead-into-user merge is not built yet: a clear 404 rather than the 405 the <c>{id}</c> routes would answer.</summary>
+    private static IResult MergeNotSupported() =>
+        throw new ConfideException(new ConfideError(System.Net.HttpStatusCode.NotFound, "not_found",
+            "POST /contacts/merge is not supported by Confide yet; docs/api.md lists the Intercom endpoints Confide serves"));
 
     /// <summary>
     /// Erases the contact: when this answers, its key is destroyed and it is gone from every

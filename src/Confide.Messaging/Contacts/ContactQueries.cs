@@ -1,6 +1,7 @@
 using Confide.Crypto;
 using Confide.Data;
 using Confide.Data.Model;
+using Confide.Messaging.Companies;
 using Microsoft.EntityFrameworkCore;
 
 namespace Confide.Messaging.Contacts;
@@ -25,7 +26,8 @@ internal static class ContactQueries
     {
         var cipher = await keys.ForContactAsync(cell, contact.WorkspaceId, contact.Id, ct);
         var tags = await TagIdsAsync(db, [contact.Id], ct);
-        return ContactView.From(contact, cipher, [.. tags[contact.Id]]);
+        var companies = await CompanyQueries.CompanyIdsAsync(db, [contact.Id], ct);
+        return ContactView.From(contact, cipher, [.. tags[contact.Id]], [.. companies[contact.Id]]);
     }
 
     public static async Task<ContactListView> PageAsync(ConfideDbContext db, ContactKeyRing keys, CellDatabase cell, IQueryable<Contact> filtered, int perPage, string? after, CancellationToken ct)
@@ -40,13 +42,14 @@ internal static class ContactQueries
         }
 
         var tags = await TagIdsAsync(db, [.. page.Select(c => c.Id)], ct);
+        var companies = await CompanyQueries.CompanyIdsAsync(db, [.. page.Select(c => c.Id)], ct);
         var views = new List<ContactView>(page.Count);
         foreach (var contact in page)
         {
             // Rows of an erased contact (left by a crash or a restored backup) are not listed.
             if (await keys.TryForContactAsync(cell, contact.WorkspaceId, contact.Id, ct) is { } cipher)
             {
-                views.Add(ContactView.From(contact, cipher, [.. tags[contact.Id]]));
+                views.Add(ContactView.From(contact, cipher, [.. tags[contact.Id]], [.. companies[contact.Id]]));
             }
         }
 

@@ -2,6 +2,7 @@ using System.Text.Json;
 using Confide.Crypto;
 using Confide.Data.Model;
 using Confide.Messaging.Api;
+using Confide.Messaging.Companies;
 
 namespace Confide.Messaging.Contacts;
 
@@ -37,11 +38,15 @@ internal sealed record ContactView(
     public long? LastEmailClickedAt { get; }
     public string? LanguageOverride { get; }
     public string? Browser { get; }
+    public string? BrowserVersion { get; }
+    public string? BrowserLanguage { get; }
     public string? Os { get; }
     public LocationView Location { get; } = new();
 
-    public static ContactView From(Contact contact, ContactCipher cipher, IReadOnlyList<string> tagIds)
+    /// <param name="companyIds">The contact's companies in the order they were attached; the first ten are listed.</param>
+    public static ContactView From(Contact contact, ContactCipher cipher, IReadOnlyList<string> tagIds, IReadOnlyList<string>? companyIds = null)
     {
+        companyIds ??= [];
         using var attributes = JsonDocument.Parse(cipher.CustomAttributes(contact));
         return new ContactView(
             contact.Id,
@@ -59,7 +64,9 @@ internal sealed record ContactView(
             attributes.RootElement.Clone(),
             new ListView<TagRefView>([.. tagIds.Select(id => new TagRefView(id, $"/tags/{id}"))], $"/contacts/{contact.Id}/tags", tagIds.Count, false),
             ListView<object>.Empty($"/contacts/{contact.Id}/notes"),
-            ListView<object>.Empty($"/contacts/{contact.Id}/companies"));
+            new ListView<object>(
+                [.. companyIds.Take(CompanyQueries.ContactListed).Select(id => (object)new CompanyRefView(id, $"/companies/{id}"))],
+                $"/contacts/{contact.Id}/companies", companyIds.Count, companyIds.Count > CompanyQueries.ContactListed));
     }
 }
 

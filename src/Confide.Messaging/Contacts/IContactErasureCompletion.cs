@@ -53,4 +53,7 @@ public static class ErasedCategories
     public const string Notes = "notes";
     public const string Conversations = "conversations";
     public const string ConversationParts = "conversation_parts";
+    public const string Companies = "companies";
+    public const string ConversationTags = "conversation_tags";
+    public const string DataEvents = "data_events";
 }

@@ -187,6 +187,7 @@ internal sealed class ConversationCommands(ILookupIndex lookup, ContactKeyRing c
                 throw new ConfideException(ConfideError.LegalHold("This conversation"));
             }
 
+            await db.ConversationTags.Where(t => t.WorkspaceId == workspaceId && t.ConversationId == conversation.Id).ExecuteDeleteAsync(ct);
             db.Conversations.Remove(conversation);
             await log.AppendAsync(db, cell, workspaceId, new ActivityEvent(
                 ActivityTypes.ConversationDeletion, actor, "A conversation and all its parts were deleted.",

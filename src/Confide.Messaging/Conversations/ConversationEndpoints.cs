@@ -5,9 +5,11 @@ using Confide.Identity;
 using Confide.Identity.Authorization;
 using Confide.Messaging.Admins;
 using Confide.Messaging.Api;
+using Confide.Platform;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Mvc.ModelBinding;
 using Microsoft.AspNetCore.Routing;
 
 namespace Confide.Messaging.Conversations;
@@ -19,7 +21,11 @@ internal static class ConversationEndpoints
         var conversations = api.MapGroup("/conversations");
         conversations.MapPost("", CreateAsync).RequirePermission(Permissions.ConversationsReply);
         conversations.MapGet("", ListAsync).RequirePermission(Permissions.ConversationsReadAssigned);
+        conversations.MapPost("/search", SearchAsync).RequirePermission(Permissions.ConversationsReadAssigned);
         conversations.MapGet("/{id}", GetAsync).RequirePermission(Permissions.ConversationsReadAssigned);
+        conversations.MapPut("/{id}", UpdateAsync).RequirePermission(Permissions.ConversationsReply);
+        conversations.MapPost("/{id}/tags", TagAsync).RequirePermission(Permissions.ConversationsReply);
+        conversations.MapDelete("/{id}/tags/{tagId}", UntagAsync).RequirePermission(Permissions.ConversationsReply);
         conversations.MapPost("/{id}/reply", ReplyAsync).RequirePermission(Permissions.ConversationsReply);
         conversations.MapPost("/{id}/parts", ManageAsync).RequirePermission(Permissions.ConversationsReply);
         conversations.MapDelete("/{id}", DeleteAsync).RequirePermission(Permissions.ConversationsDelete);
@@ -37,6 +43,21 @@ internal static class ConversationEndpoints
         var after = Cursor.Decode(startingAfter);
         await using var db = cell.Database.CreateReadContext();
         return TypedResults.Ok(await ConversationQueries.PageAsync(db, keys, cell.Database, caller.WorkspaceId, size, after, ct, ScopeOf(caller)));
+    }
+
+    /// <summary>Intercom's conversation search (<see cref="ConversationSearchQuery"/>), over the conversations the caller may read.</summary>
+    private static async Task<IResult> SearchAsync(ApiCaller caller, CurrentCell cell, ContactKeyRing keys, SearchRequest request, CancellationToken ct)
+    {
+        if (request.Query is not { } query)
+        {
+            throw new ConfideException(ConfideError.ParameterMissing("query"));
+        }
+
+        var size = PageSize.Resolve(request.Pagination?.PerPage, 20);
+        var after = Cursor.Decode(request.Pagination?.StartingAfter);
+        await using var db = cell.Database.CreateReadContext();
+        var predicate = ConversationSearchQuery.Compile(query, db);
+        return TypedResults.Ok(await ConversationQueries.PageAsync(db, keys, cell.Database, caller.WorkspaceId, size, after, ct, ScopeOf(caller), predicate));
     }
 
     private static async Task<IResult> GetAsync(ApiCaller caller, CurrentCell cell, ContactKeyRing keys, string id, CancellationToken ct)
@@ -77,6 +98,31 @@ internal static class ConversationEndpoints
         await commands.ManageAsync(cell.Database, caller.WorkspaceId, id, input, caller.Actor);
         await using var db = cell.Database.CreateReadContext();
         return TypedResults.Ok(await ConversationQueries.GetAsync(db, keys, cell.Database, caller.WorkspaceId, id, ct));
+    }
+
+    private static async Task<IResult> UpdateAsync(ApiCaller caller, CurrentCell cell, ConversationUpdateCommands commands, ContactKeyRing keys, string id, UpdateConversationInput input, CancellationToken ct)
+    {
+        await EnsureVisibleAsync(caller, cell, keys, id, ct);
+        await commands.UpdateAsync(cell.Database, caller.WorkspaceId, id, input, caller.Actor);
+        await using var db = cell.Database.CreateReadContext();
+        return TypedResults.Ok(await ConversationQueries.GetAsync(db, keys, cell.Database, caller.WorkspaceId, id, ct, ScopeOf(caller)));
+    }
+
+    private static async Task<IResult> TagAsync(ApiCaller caller, CurrentCell cell, ConversationTagCommands commands, ContactKeyRing keys, string id, ConversationTagInput input, CancellationToken ct)
+    {
+        await EnsureVisibleAsync(caller, cell, keys, id, ct);
+        await ActingAdmin.EnsureAllowedAsync(caller, cell.Database, input.AdminId, ct);
+        return TypedResults.Ok(await commands.TagAsync(cell.Database, caller.WorkspaceId, id, input, caller.Actor));
+    }
+
+    /// <summary>Intercom sends <c>{"admin_id"}</c> as the body of this DELETE; Confide also takes none.</summary>
+    private static async Task<IResult> UntagAsync(ApiCaller caller, CurrentCell cell, ConversationTagCommands commands, ContactKeyRing keys, string id, string tagId,
+        [FromBody(EmptyBodyBehavior = EmptyBodyBehavior.Allow)] ConversationTagInput? input, CancellationToken ct)
+    {
+        await EnsureVisibleAsync(caller, cell, keys, id, ct);
+        var adminId = Text.Optional(input?.AdminId, "admin_id", 64);
+        await ActingAdmin.EnsureAllowedAsync(caller, cell.Database, adminId, ct);
+        return TypedResults.Ok(await commands.UntagAsync(cell.Database, caller.WorkspaceId, id, tagId, adminId, caller.Actor));
     }
 
     private static async Task<IResult> DeleteAsync(ApiCaller caller, CurrentCell cell, ActivityLog log, TimeProvider time, string id)

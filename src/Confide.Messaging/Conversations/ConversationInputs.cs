@@ -1,3 +1,6 @@
+using System.Text.Json.Serialization;
+using Confide.Messaging.Api;
+
 namespace Confide.Messaging.Conversations;
 
 internal sealed record CreateConversationInput(ContactReference? From, string? Body, string? Subject);
@@ -5,11 +8,29 @@ internal sealed record CreateConversationInput(ContactReference? From, string? B
 internal sealed record ContactReference(string? Type, string? Id);
 
 /// <summary>Body of <c>POST /conversations/{id}/reply</c>: an admin (admin_id) or the contact (intercom_user_id, user_id or email).</summary>
-internal sealed record ReplyInput(string? MessageType, string? Type, string? AdminId, string? IntercomUserId, string? UserId, string? Email, string? Body);
+internal sealed record ReplyInput(string? MessageType, string? Type, [property: JsonConverter(typeof(IntercomIdConverter))] string? AdminId, string? IntercomUserId, string? UserId, string? Email, string? Body);
 
 /// <summary>
 /// Body of <c>POST /conversations/{id}/parts</c>: close, open or assignment by an admin
 /// (<c>admin_id</c>). For an assignment, <c>type</c> says what <c>assignee_id</c> names: an
-/// admin or a team; <c>"0"</c> unassigns, as in Intercom.
+/// admin or a team; <c>"0"</c> unassigns, as in Intercom. Ids may be sent as JSON numbers, as Intercom takes them.
 /// </summary>
-internal sealed record ManageInput(string? MessageType, string? Type, string? AdminId, string? AssigneeId, string? Body);
+internal sealed record ManageInput(
+    string? MessageType,
+    string? Type,
+    [property: JsonConverter(typeof(IntercomIdConverter))] string? AdminId,
+    [property: JsonConverter(typeof(IntercomIdConverter))] string? AssigneeId,
+    string? Body);
+
+/// <summary>Body of <c>PUT /conversations/{id}</c>: <c>read</c> and <c>priority</c> (absent ones unchanged).</summary>
+internal sealed record UpdateConversationInput(bool? Read, string? Priority, System.Text.Json.JsonElement? CustomAttributes);
+
+/// <summary>Body of <c>POST /conversations/{id}/tags</c>: the tag and the teammate it is applied as.</summary>
+internal sealed record ConversationTagInput(string? Id, [property: JsonConverter(typeof(IntercomIdConverter))] string? AdminId);
+
+/// <summary>Intercom's values of a conversation's <c>priority</c>.</summary>
+internal static class ConversationPriorities
+{
+    public const string Priority = "priority";
+    public const string NotPriority = "not_priority";
+}

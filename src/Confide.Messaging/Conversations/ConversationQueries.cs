@@ -1,3 +1,4 @@
+using System.Linq.Expressions;
 using Confide.Crypto;
 using Confide.Data;
 using Confide.Data.Model;
@@ -24,6 +25,14 @@ internal static class ConversationQueries
                 .Where(p => p.ConversationId == conversationId)
                 .OrderBy(p => p.Sequence)));
 
+    private static readonly CompiledPerProvider<Func<ConfideDbContext, string, IAsyncEnumerable<AppliedTagRow>>> TagsInOrder = new(() =>
+        EF.CompileAsyncQuery<ConfideDbContext, string, AppliedTagRow>((db, conversationId) =>
+            from link in db.ConversationTags.AsNoTracking()
+            where link.ConversationId == conversationId
+            join tag in db.Tags on link.TagId equals tag.Id
+            orderby link.CreatedAt, link.TagId
+            select new AppliedTagRow(link.ConversationId, link.TagId, tag.Name, link.CreatedAt, link.AppliedById)));
+
     /// <summary>One conversation with all its parts, or a 404 when it is not in this workspace (or not within <paramref name="scope"/>).</summary>
     public static async Task<ConversationView> GetAsync(ConfideDbContext db, ContactKeyRing keys, CellDatabase cell, string workspaceId, string conversationId, CancellationToken ct, ConversationScope? scope = null)
     {
@@ -44,15 +53,30 @@ internal static class ConversationQueries
 
         var teammates = await TeammateDirectory.LoadAsync(db, keys, cell, workspaceId, TeammateDirectory.AdminAuthorsOf(parts), ct);
         var cipher = await keys.ForContactAsync(cell, workspaceId, contact.Id, ct);
-        return new ConversationRenderer(contact, cipher, teammates).Render(conversation, parts[0], parts[1..]);
+        var tags = new List<AppliedTagView>();
+        await foreach (var row in TagsInOrder.For(db)(db, conversation.Id).WithCancellation(ct))
+        {
+            tags.Add(row.View());
+        }
+
+        return new ConversationRenderer(contact, cipher, teammates).Render(conversation, parts[0], parts[1..], tags, [.. parts.Select(PartFacts.Of)]);
     }
 
-    public static async Task<ConversationListView> PageAsync(ConfideDbContext db, ContactKeyRing keys, CellDatabase cell, string workspaceId, int perPage, string? after, CancellationToken ct, ConversationScope? scope = null)
+    /// <summary>
+    /// A page of the workspace's conversations, newest first; with <paramref name="predicate"/>
+    /// (a search), only those it matches. <c>total_count</c> counts all of them.
+    /// </summary>
+    public static async Task<ConversationListView> PageAsync(ConfideDbContext db, ContactKeyRing keys, CellDatabase cell, string workspaceId, int perPage, string? after, CancellationToken ct, ConversationScope? scope = null, Expression<Func<Conversation, bool>>? predicate = null)
     {
         var all = db.Conversations.Where(c => c.WorkspaceId == workspaceId);
         if (scope is not null)
         {
             all = scope.Apply(all, db);
+        }
+
+        if (predicate is not null)
+        {
+            all = all.Where(predicate);
         }
 
         var total = await all.CountAsync(ct);
@@ -71,18 +95,42 @@ internal static class ConversationQueries
             .Where(p => ids.Contains(p.ConversationId) && p.Sequence == db.ConversationParts.Where(q => q.ConversationId == p.ConversationId).Min(q => q.Sequence))
             .ToDictionaryAsync(p => p.ConversationId, ct);
         var contacts = await db.Contacts.Where(c => contactIds.Contains(c.Id)).ToDictionaryAsync(c => c.Id, ct);
+        // The parts without their bodies: what each conversation's statistics and teammates come from.
+        var facts = (await db.ConversationParts
+            .Where(p => ids.Contains(p.ConversationId))
+            .Select(p => new { p.ConversationId, p.Sequence, p.PartType, p.AuthorType, p.AuthorId, p.CreatedAt })
+            .ToListAsync(ct))
+            .ToLookup(p => p.ConversationId, p => new PartFacts(p.ConversationId, p.Sequence, p.PartType, p.AuthorType, p.AuthorId, p.CreatedAt));
         var teammates = await TeammateDirectory.LoadAsync(db, keys, cell, workspaceId, TeammateDirectory.AdminAuthorsOf(openings.Values), ct);
+        var tags = await TagsAsync(db, ids, ct);
         var views = new List<ConversationView>(page.Count);
         foreach (var conversation in page)
         {
             // Conversations of an erased contact (left by a crash or a restored backup) are not listed.
             if (await keys.TryForContactAsync(cell, workspaceId, conversation.ContactId, ct) is { } cipher)
             {
-                views.Add(new ConversationRenderer(contacts[conversation.ContactId], cipher, teammates).Render(conversation, openings[conversation.Id], laterParts: null));
+                views.Add(new ConversationRenderer(contacts[conversation.ContactId], cipher, teammates).Render(conversation, openings[conversation.Id], laterParts: null, [.. tags[conversation.Id]], [.. facts[conversation.Id]]));
             }
         }
 
         return new ConversationListView(views, total, PagesView.For(views, perPage, total, hasMore, v => v.Id));
+    }
+
+    /// <summary>The tags of each conversation of a page, in the order they were applied, with one query.</summary>
+    private static async Task<ILookup<string, AppliedTagView>> TagsAsync(ConfideDbContext db, IReadOnlyCollection<string> conversationIds, CancellationToken ct)
+    {
+        var rows = await (
+            from link in db.ConversationTags.AsNoTracking()
+            where conversationIds.Contains(link.ConversationId)
+            join tag in db.Tags on link.TagId equals tag.Id
+            orderby link.CreatedAt, link.TagId
+            select new AppliedTagRow(link.ConversationId, link.TagId, tag.Name, link.CreatedAt, link.AppliedById)).ToListAsync(ct);
+        return rows.ToLookup(r => r.ConversationId, r => r.View());
+    }
+
+    private sealed record AppliedTagRow(string ConversationId, string TagId, string Name, DateTimeOffset AppliedAt, string AppliedById)
+    {
+        public AppliedTagView View() => new(TagId, Name, Unix.Seconds(AppliedAt), new AdminRefView(AppliedById));
     }
 
     private sealed record ConversationWithContact(Conversation Conversation, Contact Contact);

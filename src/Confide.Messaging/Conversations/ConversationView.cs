@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using Confide.Crypto;
 using Confide.Data.Model;
 using Confide.Messaging.Api;
@@ -17,27 +18,56 @@ internal sealed record ConversationView(
     string? TeamAssigneeId,
     SourceView Source,
     ContactListRefView Contacts,
-    PartListView? ConversationParts)
+    PartListView? ConversationParts,
+    TeammatesView Teammates,
+    StatisticsView Statistics)
 {
+    private static readonly IReadOnlyDictionary<string, object> Empty = new Dictionary<string, object>();
+
     public string Type { get; } = "conversation";
     public long? WaitingSince { get; }
     public long? SnoozedUntil { get; }
-    public string Priority { get; } = "not_priority";
-    public object Tags { get; } = new { type = "tag.list", tags = Array.Empty<object>() };
-    public object Teammates { get; } = new { type = "admin.list", admins = Array.Empty<object>() };
-    public object? Statistics { get; }
+    public string Priority { get; init; } = ConversationPriorities.NotPriority;
+    public ConversationTagListView Tags { get; init; } = new([]);
+
+    /// <summary>Confide keeps no custom attributes on conversations yet: always <c>{}</c>.</summary>
+    public IReadOnlyDictionary<string, object> CustomAttributes { get; } = Empty;
+
+    /// <summary>Intercom's topics (a reporting feature Confide does not have): <c>{}</c>, as in Intercom's own examples.</summary>
+    public IReadOnlyDictionary<string, object> Topics { get; } = Empty;
 }
 
 internal sealed record SourceView(string Id, string? Subject, string? Body, AuthorView Author)
 {
-    public string Type { get; } = "conversation";
-    public string DeliveredAs { get; } = "customer_initiated";
+    /// <summary>The one kind of source Confide has: a conversation a contact started.</summary>
+    public const string SourceType = "conversation";
+    public const string CustomerInitiated = "customer_initiated";
+
+    public string Type { get; } = SourceType;
+    public string DeliveredAs { get; } = CustomerInitiated;
     public object[] Attachments { get; } = [];
     public string? Url { get; }
     public bool Redacted { get; }
 }
 
 internal sealed record AuthorView(string Type, string Id, string? Name, string? Email);
+
+/// <summary>The conversation's tags (Intercom's <c>tag.list</c>), in the order they were applied.</summary>
+internal sealed record ConversationTagListView(IReadOnlyList<AppliedTagView> Tags)
+{
+    public string Type { get; } = "tag.list";
+}
+
+/// <summary>A tag as applied to a conversation: when, and as which teammate (<c>applied_by</c>); both null in the answer to removing a tag that was not applied.</summary>
+internal sealed record AppliedTagView(string Id, string Name, long? AppliedAt, AdminRefView? AppliedBy)
+{
+    public string Type { get; } = "tag";
+}
+
+internal sealed record AdminRefView(string Id)
+{
+    public string Type { get; } = "admin";
+}
 
 internal sealed record ContactListRefView(IReadOnlyList<ContactRefView> Contacts)
 {
@@ -54,7 +84,8 @@ internal sealed record PartListView(IReadOnlyList<PartView> ConversationParts, i
     public string Type { get; } = "conversation_part.list";
 }
 
-internal sealed record PartView(string Id, string PartType, string? Body, long CreatedAt, long UpdatedAt, long NotifiedAt, AssigneeView? AssignedTo, AuthorView Author)
+/// <param name="AssignedTo">Only on assignment parts (left out elsewhere, where Intercom's types have no null).</param>
+internal sealed record PartView(string Id, string PartType, string? Body, long CreatedAt, long UpdatedAt, long NotifiedAt, [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] AssigneeView? AssignedTo, AuthorView Author)
 {
     public string Type { get; } = "conversation_part";
     public object[] Attachments { get; } = [];
@@ -62,8 +93,23 @@ internal sealed record PartView(string Id, string PartType, string? Body, long C
     public bool Redacted { get; }
 }
 
-/// <summary>Who an assignment part assigned the conversation to: <c>admin</c> or <c>team</c>.</summary>
-internal sealed record AssigneeView(string Type, string Id);
+/// <summary>
+/// Who an assignment part assigned the conversation to: <c>admin</c> or <c>team</c> with its id.
+/// A part that removed the assignee names no id: <c>nobody_admin</c> (Intercom's word) for the
+/// teammate, <c>team</c> for the team.
+/// </summary>
+internal sealed record AssigneeView(string Type, [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Id)
+{
+    public const string NobodyAdmin = "nobody_admin";
+
+    public static AssigneeView? Of(ConversationPart part) => part switch
+    {
+        { PartType: not PartTypes.Assignment } => null,
+        { AssignedToId: { } id } => new AssigneeView(part.AssignedToType ?? AssigneeTypes.Admin, id),
+        { AssignedToType: AssigneeTypes.Team } => new AssigneeView(AssigneeTypes.Team, null),
+        _ => new AssigneeView(NobodyAdmin, null),
+    };
+}
 
 internal sealed record ConversationListView(IReadOnlyList<ConversationView> Conversations, int TotalCount, PagesView Pages)
 {
@@ -99,7 +145,9 @@ internal sealed class ConversationRenderer
         _contactEmail = cipher.Email(contact);
     }
 
-    public ConversationView Render(Conversation conversation, ConversationPart opening, IReadOnlyList<ConversationPart>? laterParts)
+    /// <param name="tags">The tags applied to the conversation.</param>
+    /// <param name="facts">Every part of the conversation (the opening included), for its statistics and teammates.</param>
+    public ConversationView Render(Conversation conversation, ConversationPart opening, IReadOnlyList<ConversationPart>? laterParts, IReadOnlyList<AppliedTagView> tags, IReadOnlyCollection<PartFacts> facts)
     {
         var parts = laterParts?.Select(Part).ToList();
         var title = _cipher.Title(conversation);
@@ -115,13 +163,19 @@ internal sealed class ConversationRenderer
             conversation.TeamAssigneeId,
             new SourceView(opening.Id, title ?? "", Body(opening), Author(opening)),
             new ContactListRefView([new ContactRefView(_contact.Id, _cipher.ExternalId(_contact))]),
-            parts is null ? null : new PartListView(parts, parts.Count));
+            parts is null ? null : new PartListView(parts, parts.Count),
+            TeammatesView.From(facts),
+            StatisticsView.From(conversation.CreatedAt, facts))
+        {
+            Priority = conversation.Priority ? ConversationPriorities.Priority : ConversationPriorities.NotPriority,
+            Tags = new ConversationTagListView(tags),
+        };
     }
 
     private PartView Part(ConversationPart part)
     {
         var at = Unix.Seconds(part.CreatedAt);
-        return new PartView(part.Id, part.PartType, Body(part), at, at, at, part.AssignedToId is null ? null : new AssigneeView(part.AssignedToType ?? AssigneeTypes.Admin, part.AssignedToId), Author(part));
+        return new PartView(part.Id, part.PartType, Body(part), at, at, at, AssigneeView.Of(part), Author(part));
     }
 
     /// <summary>The part's text; a retention tombstone's is the notice that stands for the deleted parts.</summary>

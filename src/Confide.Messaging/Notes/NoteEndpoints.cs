@@ -8,6 +8,7 @@ using Confide.Identity.Authorization;
 using Confide.Messaging.Admins;
 using Confide.Messaging.Api;
 using Confide.Messaging.Contacts;
+using Confide.Messaging.Teams;
 using Confide.Platform;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -26,7 +27,8 @@ internal static class NoteEndpoints
         api.MapGet("/notes/{id}", GetAsync).RequirePermission(Permissions.ContactsRead);
     }
 
-    internal sealed record NoteView(string Id, long CreatedAt, NoteContactView Contact, NoteAuthorView Author, string Body)
+    /// <summary>Intercom's note; its author is the full admin object, as Intercom's description has it.</summary>
+    internal sealed record NoteView(string Id, long CreatedAt, NoteContactView Contact, AdminEndpoints.AdminView Author, string Body)
     {
         public string Type { get; } = "note";
     }
@@ -34,11 +36,6 @@ internal static class NoteEndpoints
     internal sealed record NoteContactView(string Id)
     {
         public string Type { get; } = "contact";
-    }
-
-    internal sealed record NoteAuthorView(string Id, string? Name, string? Email)
-    {
-        public string Type { get; } = "admin";
     }
 
     /// <summary>Notes are paged by page number, as Intercom's SDK expects for this list.</summary>
@@ -53,7 +50,7 @@ internal static class NoteEndpoints
         public string Type { get; } = "list";
     }
 
-    internal sealed record NoteInput(string? Body, string? AdminId);
+    internal sealed record NoteInput(string? Body, [property: System.Text.Json.Serialization.JsonConverter(typeof(IntercomIdConverter))] string? AdminId);
 
     private static async Task<IResult> CreateAsync(ApiCaller caller, CurrentCell cell, ContactKeyRing keys, ActivityLog log, TimeProvider time, string contactId, NoteInput input, CancellationToken ct)
     {
@@ -83,7 +80,8 @@ internal static class NoteEndpoints
             return (created, cipher);
         }, ct);
         await using var read = cell.Database.CreateReadContext();
-        return TypedResults.Ok(View(note.created, note.cipher, await TeammateDirectory.LoadAsync(read, keys, cell.Database, caller.WorkspaceId, [note.created.AuthorId], ct)));
+        var authors = await TeammateDirectory.LoadAsync(read, keys, cell.Database, caller.WorkspaceId, [note.created.AuthorId], ct);
+        return TypedResults.Ok(View(note.created, note.cipher, authors, await TeamQueries.TeamsOfTeammatesAsync(read, caller.WorkspaceId, ct)));
     }
 
     private static async Task<IResult> ListAsync(ApiCaller caller, CurrentCell cell, ContactKeyRing keys, string contactId, int? page, [FromQuery(Name = "per_page")] int? perPage, CancellationToken ct)
@@ -108,7 +106,8 @@ internal static class NoteEndpoints
         var rows = offset >= total ? [] : await notes.OrderByDescending(n => n.Id).Skip(offset).Take(size).ToListAsync(ct);
         var authors = await TeammateDirectory.LoadAsync(db, keys, cell.Database, caller.WorkspaceId, rows.Select(n => n.AuthorId), ct);
         var cipher = await keys.ForContactAsync(cell.Database, caller.WorkspaceId, contactId, ct);
-        var views = rows.Select(n => View(n, cipher, authors)).ToList();
+        var teams = await TeamQueries.TeamsOfTeammatesAsync(db, caller.WorkspaceId, ct);
+        var views = rows.Select(n => View(n, cipher, authors, teams)).ToList();
         return TypedResults.Ok(new NoteListView(views, total, new NotePagesView(number, size, Math.Max(1, (int)Math.Ceiling(total / (double)size)))));
     }
 
@@ -118,12 +117,13 @@ internal static class NoteEndpoints
         var note = await db.Notes.FirstOrDefaultAsync(n => n.WorkspaceId == caller.WorkspaceId && n.Id == id, ct)
             ?? throw new ConfideException(ConfideError.NotFound("Note"));
         var cipher = await keys.ForContactAsync(cell.Database, caller.WorkspaceId, note.ContactId, ct);
-        return TypedResults.Ok(View(note, cipher, await TeammateDirectory.LoadAsync(db, keys, cell.Database, caller.WorkspaceId, [note.AuthorId], ct)));
+        var authors = await TeammateDirectory.LoadAsync(db, keys, cell.Database, caller.WorkspaceId, [note.AuthorId], ct);
+        return TypedResults.Ok(View(note, cipher, authors, await TeamQueries.TeamsOfTeammatesAsync(db, caller.WorkspaceId, ct)));
     }
 
-    private static NoteView View(Note note, ContactCipher cipher, TeammateDirectory authors)
+    private static NoteView View(Note note, ContactCipher cipher, TeammateDirectory authors, ILookup<string, string> teams)
     {
-        var author = authors.Find(note.AuthorId);
-        return new NoteView(note.Id, Unix.Seconds(note.CreatedAt), new NoteContactView(note.ContactId), new NoteAuthorView(note.AuthorId, author?.Name, author?.Email), cipher.Body(note));
+        var author = authors.Find(note.AuthorId) is { } profile ? AdminEndpoints.AdminView.From(profile, teams[profile.Id]) : AdminEndpoints.AdminView.Removed(note.AuthorId);
+        return new NoteView(note.Id, Unix.Seconds(note.CreatedAt), new NoteContactView(note.ContactId), author, cipher.Body(note));
     }
 }

@@ -3,6 +3,7 @@ using Confide.Data.Model;
 using Confide.Identity;
 using Confide.Identity.Authorization;
 using Confide.Messaging.Api;
+using Confide.Messaging.Companies;
 using Confide.Messaging.Contacts;
 using Confide.Platform;
 using Microsoft.AspNetCore.Builder;
@@ -37,10 +38,35 @@ internal static class TagEndpoints
         public string Type { get; } = "list";
     }
 
-    internal sealed record TagInput(string? Name, string? Id);
-
-    private static async Task<IResult> CreateOrUpdateAsync(ApiCaller caller, CurrentCell cell, TimeProvider time, TagInput input)
+    /// <summary>A tag as applied to a contact: when, and by which teammate's request (absent for tags applied before Confide recorded it).</summary>
+    internal sealed record AppliedTagView(string Id, string Name, long AppliedAt, [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)] AdminRefView? AppliedBy)
     {
+        public string Type { get; } = "tag";
+
+        public static AppliedTagView From(Tag tag, ContactTag link) =>
+            new(tag.Id, tag.Name, Unix.Seconds(link.CreatedAt), link.AppliedById is { } by ? new AdminRefView(by) : null);
+    }
+
+    internal sealed record AdminRefView(string Id)
+    {
+        public string Type { get; } = "admin";
+    }
+
+    internal sealed record AppliedTagListView(IReadOnlyList<AppliedTagView> Data)
+    {
+        public string Type { get; } = "list";
+    }
+
+    /// <param name="Companies">Tags (or, with <c>untag</c>, untags) these companies instead of creating or renaming the tag.</param>
+    internal sealed record TagInput(string? Name, string? Id, IReadOnlyList<CompanyTagItem?>? Companies = null);
+
+    private static async Task<IResult> CreateOrUpdateAsync(ApiCaller caller, CurrentCell cell, TimeProvider time, CompanyTagging companyTagging, TagInput input, CancellationToken cancellationToken)
+    {
+        if (input.Companies is { } companies)
+        {
+            return TypedResults.Ok(TagView.From(await companyTagging.TagAsync(cell.Database, caller.WorkspaceId, input.Name, companies, cancellationToken)));
+        }
+
         var name = Text.Required(input.Name, "name", 255);
         var tag = await cell.Database.Writer.WriteAsync(async (db, ct) =>
         {
@@ -67,7 +93,7 @@ internal static class TagEndpoints
             var created = new Tag { Id = PublicIds.NewEntityId(time), WorkspaceId = caller.WorkspaceId, Name = name, CreatedAt = time.GetUtcNow() };
             db.Tags.Add(created);
             return created;
-        });
+        }, cancellationToken);
         return TypedResults.Ok(TagView.From(tag));
     }
 
@@ -92,6 +118,8 @@ internal static class TagEndpoints
         {
             var tag = await db.Tags.FirstOrDefaultAsync(t => t.WorkspaceId == caller.WorkspaceId && t.Id == id, ct)
                 ?? throw new ConfideException(ConfideError.NotFound("Tag"));
+            // Its links go with it (the model cascades too): the conversations it was on lose it.
+            await db.ConversationTags.Where(l => l.WorkspaceId == caller.WorkspaceId && l.TagId == id).ExecuteDeleteAsync(ct);
             db.Tags.Remove(tag);
         });
         return TypedResults.Ok();
@@ -105,28 +133,32 @@ internal static class TagEndpoints
             throw new ConfideException(ConfideError.NotFound("User"));
         }
 
-        var tags = await db.ContactTags
+        var applied = await db.ContactTags
             .Where(ct => ct.WorkspaceId == caller.WorkspaceId && ct.ContactId == contactId)
-            .Join(db.Tags, link => link.TagId, tag => tag.Id, (link, tag) => tag)
-            .OrderBy(t => t.Name)
+            .Join(db.Tags, link => link.TagId, tag => tag.Id, (link, tag) => new { link, tag })
+            .OrderBy(t => t.tag.Name)
             .ToListAsync(ct);
-        return TypedResults.Ok(new TagListView([.. tags.Select(TagView.From)]));
+        return TypedResults.Ok(new AppliedTagListView([.. applied.Select(a => AppliedTagView.From(a.tag, a.link))]));
     }
 
     private static async Task<IResult> TagContactAsync(ApiCaller caller, CurrentCell cell, TimeProvider time, string contactId, TagInput input)
     {
         var tagId = Text.Required(input.Id, "id", 64);
-        var tag = await cell.Database.Writer.WriteAsync(async (db, ct) =>
+        var (tag, link) = await cell.Database.Writer.WriteAsync(async (db, ct) =>
         {
             var (_, tag) = await FindContactAndTagAsync(db, caller.WorkspaceId, contactId, tagId, ct);
-            if (!await db.ContactTags.AnyAsync(l => l.ContactId == contactId && l.TagId == tagId, ct))
+            // Tagging again keeps the first application (when, and by whom).
+            var existing = await db.ContactTags.AsNoTracking().FirstOrDefaultAsync(l => l.ContactId == contactId && l.TagId == tagId, ct);
+            if (existing is not null)
             {
-                db.ContactTags.Add(new ContactTag { WorkspaceId = caller.WorkspaceId, ContactId = contactId, TagId = tagId, CreatedAt = time.GetUtcNow() });
+                return (tag, existing);
             }
 
-            return tag;
+            var created = new ContactTag { WorkspaceId = caller.WorkspaceId, ContactId = contactId, TagId = tagId, CreatedAt = time.GetUtcNow(), AppliedById = caller.TeammateId };
+            db.ContactTags.Add(created);
+            return (tag, created);
         });
-        return TypedResults.Ok(TagView.From(tag));
+        return TypedResults.Ok(AppliedTagView.From(tag, link));
     }
 
     private static async Task<IResult> UntagContactAsync(ApiCaller caller, CurrentCell cell, string contactId, string id)

@@ -45,6 +45,21 @@ public sealed class SubjectExportReader(ContactKeyRing contactKeys, WorkspaceKey
         records.AddRange(tags.Select(t => ExportRecord.Of(typeof(ContactTag), t.applied.TagId, [new("name", t.Name)],
             (nameof(ContactTag.TagId), ExportRecord.Text(t.applied.TagId)), (nameof(ContactTag.CreatedAt), ExportRecord.Time(t.applied.CreatedAt)))));
 
+        // The companies the subject is attached to, named as the workspace knows them (the company's custom attributes are the workspace's, not the subject's).
+        var companies = await db.ContactCompanies.AsNoTracking().Where(l => l.WorkspaceId == workspaceId && l.ContactId == contactId)
+            .Join(db.Companies.Where(c => c.WorkspaceId == workspaceId), l => l.CompanyId, c => c.Id, (link, company) => new { link, company.ExternalId, company.Name })
+            .OrderBy(c => c.link.CompanyId).ToListAsync(ct);
+        records.AddRange(companies.Select(c => ExportRecord.Of(typeof(ContactCompany), c.link.CompanyId,
+            [new("external_company_id", c.ExternalId), new("name", c.Name)],
+            (nameof(ContactCompany.CompanyId), ExportRecord.Text(c.link.CompanyId)), (nameof(ContactCompany.CreatedAt), ExportRecord.Time(c.link.CreatedAt)))));
+        var conversationTags = await db.ConversationTags.AsNoTracking()
+            .Where(t => t.WorkspaceId == workspaceId && db.Conversations.Any(c => c.Id == t.ConversationId && c.WorkspaceId == workspaceId && c.ContactId == contactId))
+            .Join(db.Tags.Where(t => t.WorkspaceId == workspaceId), link => link.TagId, t => t.Id, (applied, tag) => new { applied, tag.Name })
+            .OrderBy(t => t.applied.ConversationId).ThenBy(t => t.applied.TagId).ToListAsync(ct);
+        records.AddRange(conversationTags.Select(t => ExportRecord.Of(typeof(ConversationTag), t.applied.TagId,
+            [new("name", t.Name), new("conversation_id", t.applied.ConversationId)],
+            (nameof(ConversationTag.TagId), ExportRecord.Text(t.applied.TagId)), (nameof(ConversationTag.CreatedAt), ExportRecord.Time(t.applied.CreatedAt)))));
+
         var notes = await db.Notes.AsNoTracking().Where(n => n.WorkspaceId == workspaceId && n.ContactId == contactId).OrderBy(n => n.Id).ToListAsync(ct);
         records.AddRange(notes.Select(n => ExportRecord.Of(typeof(Note), n.Id,
             [new("author_id", n.AuthorId), new("created_at", ExportRecord.Time(n.CreatedAt))],
@@ -54,6 +69,16 @@ public sealed class SubjectExportReader(ContactKeyRing contactKeys, WorkspaceKey
         records.AddRange(conversations.Select(c => ExportRecord.Of(typeof(Conversation), c.Id,
             [new("state", c.State), new("created_at", ExportRecord.Time(c.CreatedAt)), new("parts", c.PartCount)],
             (nameof(Conversation.EncryptedTitle), ExportRecord.Text(cipher.Title(c))))));
+
+        // Data events and summaries, oldest first: the name and time, how many, and the opened metadata.
+        var events = await db.DataEvents.AsNoTracking().Where(e => e.WorkspaceId == workspaceId && e.ContactId == contactId)
+            .OrderBy(e => e.OccurredAt).ThenBy(e => e.Id).ToListAsync(ct);
+        records.AddRange(events.Select(e => ExportRecord.Of(typeof(DataEvent), e.Id, [new("stored_at", ExportRecord.Time(e.CreatedAt))],
+            (nameof(DataEvent.Name), ExportRecord.Text(e.Name)),
+            (nameof(DataEvent.OccurredAt), ExportRecord.Time(e.OccurredAt)),
+            (nameof(DataEvent.FirstOccurredAt), ExportRecord.Time(e.FirstOccurredAt)),
+            (nameof(DataEvent.Count), JsonValue.Create(e.Count)),
+            (nameof(DataEvent.EncryptedMetadata), ExportRecord.Json(cipher.Metadata(e))))));
 
         var requests = await db.PrivacyRequests.AsNoTracking().Where(r => r.WorkspaceId == workspaceId && r.ContactId == contactId).OrderBy(r => r.Id).ToListAsync(ct);
         records.AddRange(requests.Select(r => ExportRecord.Of(typeof(PrivacyRequest), r.Id,

@@ -36,6 +36,8 @@ internal static class StatusCodePages
             403 when http.User.HasClaim(Identity.ApiTokenAuthenticationHandler.TwoFactorRequiredClaim, "true") =>
                 ("two_factor_required", "This workspace requires two-factor sign-in: turn it on in the web app (Security) before using the API"),
             403 => ("forbidden", "The token is not allowed to perform this action"),
+            // No endpoint matched: an Intercom endpoint Confide does not serve, said as such.
+            404 when http.GetEndpoint() is null && UnsupportedRoutes.MessageFor(http.Request.Path) is { } unsupported => ("not_found", unsupported),
             404 => ("not_found", "Resource Not Found"),
             405 => ("method_not_allowed", "The method is not allowed for this resource"),
             413 => ("request_too_large", "The request body is larger than the limit"),

@@ -32,6 +32,8 @@ public sealed class BadInputTests(Servers servers)
         { "contacts", "{\"custom_attributes\": {\"\\ud800\": \"pro\"}}" },
         { "contacts/search", "{\"query\": {\"field\": \"email\", \"operator\": \"=\", \"value\": \"\\ud800\"}}" },
         { "contacts/search", "{\"query\": {\"\\ud800\": \"email\"}}" },
+        { "conversations/search", "{\"query\": \"open\"}" },
+        { "conversations/search", "{\"query\": {\"field\": \"open\", \"operator\": \"=\", \"value\": true, \"value\": false}}" },
         { "tags", "{\"name\": \"\\ud800\"}" },
     };
 

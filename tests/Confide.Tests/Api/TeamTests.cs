@@ -127,7 +127,9 @@ public sealed class TeamTests(Servers servers)
         Assert.Equal(["assignment", "assignment", "assignment"], parts.Select(p => p.Str("part_type")));
         Assert.Equal(("team", teamId), (parts[0].GetProperty("assigned_to").Str("type"), parts[0].GetProperty("assigned_to").Str("id")));
         Assert.Equal(("admin", workspace.OwnerId), (parts[1].GetProperty("assigned_to").Str("type"), parts[1].GetProperty("assigned_to").Str("id")));
-        Assert.Equal(JsonValueKind.Null, parts[2].GetProperty("assigned_to").ValueKind);
+        // The team removed: the type, no id (Intercom's reference has no null id).
+        Assert.Equal("team", parts[2].GetProperty("assigned_to").Str("type"));
+        Assert.False(parts[2].GetProperty("assigned_to").TryGetProperty("id", out _));
         Assert.All(parts, p => Assert.Equal(workspace.OwnerId, p.GetProperty("author").Str("id")));
     }
 
@@ -193,6 +195,10 @@ public sealed class TeamTests(Servers servers)
         var listed = await (await api.GetAsync("conversations")).JsonAsync();
         Assert.Equal(visible.Order(StringComparer.Ordinal), listed.GetProperty("conversations").EnumerateArray().Select(c => c.Str("id")).Order(StringComparer.Ordinal));
         Assert.Equal(visible.Length, listed.GetProperty("total_count").GetInt32());
+        // A search sees the same conversations, and counts only those.
+        var searched = await (await api.PostJsonAsync("conversations/search", new { query = new { field = "open", @operator = "=", value = true } })).JsonAsync();
+        Assert.Equal(visible.Order(StringComparer.Ordinal), searched.GetProperty("conversations").EnumerateArray().Select(c => c.Str("id")).Order(StringComparer.Ordinal));
+        Assert.Equal(visible.Length, searched.GetProperty("total_count").GetInt32());
         foreach (var id in visible)
         {
             await (await api.GetAsync($"conversations/{id}")).JsonAsync();

@@ -28,7 +28,7 @@ public sealed class AuthorizationMatrixTests(Servers servers)
         public string Key => $"{Method} {Pattern}";
     }
 
-    private sealed record Fixtures(string ContactId, string ExternalId, string ConversationId, string TagId, string NoteId, string TeammateId, string TokenId, string TeamId, string MessengerSecretId, string PrivacyRequestId);
+    private sealed record Fixtures(string ContactId, string ExternalId, string ConversationId, string TagId, string NoteId, string TeammateId, string TokenId, string TeamId, string MessengerSecretId, string PrivacyRequestId, string CompanyId);
 
     /// <param name="Name">The caller's column in the table.</param>
     private sealed record Caller(string Name, HttpClient Client, string TeammateId);
@@ -174,7 +174,7 @@ public sealed class AuthorizationMatrixTests(Servers servers)
         return new Caller(name, server.Client(Region.Eu, token.Secret), teammate.Str("id"));
     }
 
-    /// <summary>A contact (with external id), its conversation, a tag on it, a note, a teammate, an API token, a team, an active messenger secret and a privacy request, made by the workspace's owner.</summary>
+    /// <summary>A contact (with external id), its conversation, a tag on it, a note, a teammate, an API token, a team, an active messenger secret, a privacy request and a company the contact is attached to, made by the workspace's owner.</summary>
     private static async Task<Fixtures> FixturesAsync(HttpClient owner, string ownerId)
     {
         var externalId = "ext-" + Guid.NewGuid().ToString("N");
@@ -187,7 +187,9 @@ public sealed class AuthorizationMatrixTests(Servers servers)
         var tokenId = (await (await owner.PostJsonAsync("confide/api_tokens", new { name = "fixture" })).JsonAsync()).GetProperty("token").Str("id");
         var teamId = (await (await owner.PostJsonAsync("confide/teams", new { name = "team-" + Guid.NewGuid().ToString("N"), admin_ids = new[] { teammateId } })).JsonAsync()).Str("id");
         var privacyRequestId = (await (await owner.PostJsonAsync("confide/privacy_requests", new { kind = "access", received_via = "email", contact_id = contactId })).JsonAsync()).Str("id");
-        return new Fixtures(contactId, externalId, conversationId, tagId, noteId, teammateId, tokenId, teamId, await ActiveMessengerSecretAsync(owner), privacyRequestId);
+        var companyId = (await (await owner.PostJsonAsync("companies", new { company_id = "co-" + Guid.NewGuid().ToString("N"), name = "Fixture" })).JsonAsync()).Str("id");
+        await (await owner.PostJsonAsync($"contacts/{contactId}/companies", new { id = companyId })).JsonAsync();
+        return new Fixtures(contactId, externalId, conversationId, tagId, noteId, teammateId, tokenId, teamId, await ActiveMessengerSecretAsync(owner), privacyRequestId, companyId);
     }
 
     /// <summary>A new secret, or (at the limit of two active, left by earlier callers) one of the active ones.</summary>
@@ -238,6 +240,9 @@ public sealed class AuthorizationMatrixTests(Servers servers)
             ("POST", "/conversations") => new { from = new { type = "user", id = ids.ContactId }, body = "Hi" },
             ("POST", "/conversations/{id}/reply") => new { type = "admin", admin_id = teammateId, message_type = "comment", body = "Reply" },
             ("POST", "/conversations/{id}/parts") => new { type = "admin", admin_id = teammateId, message_type = "close" },
+            ("POST", "/conversations/search") => new { query = new { field = "open", @operator = "=", value = true } },
+            ("PUT", "/conversations/{id}") => new { priority = "priority" },
+            ("POST", "/conversations/{id}/tags") => new { id = ids.TagId, admin_id = teammateId },
             ("POST", "/tags") => new { name = "t-" + Guid.NewGuid().ToString("N") },
             ("POST", "/contacts/{contactId}/tags") => new { id = ids.TagId },
             ("POST", "/contacts/{contactId}/notes") => new { body = "Note", admin_id = teammateId },
@@ -247,6 +252,8 @@ public sealed class AuthorizationMatrixTests(Servers servers)
             ("POST", "/confide/teams") => new { name = "team-" + Guid.NewGuid().ToString("N"), admin_ids = new[] { teammateId } },
             ("PUT", "/confide/teams/{id}") => new { name = "renamed-" + Guid.NewGuid().ToString("N") },
             ("PUT", "/confide/messenger_settings") => new { jwt_max_lifetime_seconds = 3600 },
+            ("POST", "/companies") => new { company_id = "co-" + Guid.NewGuid().ToString("N"), name = "Matrix" },
+            ("POST", "/contacts/{contactId}/companies") => new { id = ids.CompanyId },
             ("POST", "/confide/privacy_requests") => new { kind = "access", received_via = "email", contact_id = ids.ContactId },
             ("POST", "/confide/privacy_requests/{id}/refuse") or ("POST", "/confide/privacy_requests/{id}/extend") => new { reason = "Given in the matrix" },
             ("POST", _) or ("PUT", _) => new { },
@@ -276,7 +283,9 @@ public sealed class AuthorizationMatrixTests(Servers servers)
         .Replace("{contactId}", ids.ContactId, StringComparison.Ordinal)
         .Replace("/contacts/{id}", $"/contacts/{ids.ContactId}", StringComparison.Ordinal)
         .Replace("/conversations/{id}", $"/conversations/{ids.ConversationId}", StringComparison.Ordinal)
+        .Replace("{tagId}", ids.TagId, StringComparison.Ordinal)
         .Replace("/tags/{id}", $"/tags/{ids.TagId}", StringComparison.Ordinal)
+        .Replace("/companies/{id}", $"/companies/{ids.CompanyId}", StringComparison.Ordinal)
         .Replace("/notes/{id}", $"/notes/{ids.NoteId}", StringComparison.Ordinal)
         .Replace("/confide/teammates/{id}", $"/confide/teammates/{ids.TeammateId}", StringComparison.Ordinal)
         .Replace("/confide/api_tokens/{id}", $"/confide/api_tokens/{ids.TokenId}", StringComparison.Ordinal)

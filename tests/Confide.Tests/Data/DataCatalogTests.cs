@@ -21,8 +21,9 @@ public sealed class DataCatalogTests
 
     /// <summary>
     /// Personal data is stored only encrypted: every persisted property in a <c>user.*</c>
-    /// category (end users and teammates) is a ciphertext column, except keyed lookup hashes,
-    /// the timestamps that range searches need, and ASP.NET Core Identity's sign-in columns.
+    /// category (end users and teammates), and companies' free-form custom attributes, which may
+    /// name people, is a ciphertext column, except keyed lookup hashes, the timestamps that range
+    /// searches need, and ASP.NET Core Identity's sign-in columns.
     /// </summary>
     [Fact]
     public void EveryPersonalField_IsStoredEncrypted()
@@ -32,7 +33,7 @@ public sealed class DataCatalogTests
 
         var personal = db.Model.GetEntityTypes()
             .SelectMany(entity => entity.GetProperties().Select(property => (entity, property, category: DataCatalog.CategoryOf(property)!)))
-            .Where(p => p.category.StartsWith("user.", StringComparison.Ordinal))
+            .Where(p => p.category.StartsWith("user.", StringComparison.Ordinal) || p.category == Confide.Platform.DataCategories.OrganizationCustom)
             // Sign-in data lives in ASP.NET Core Identity's columns, which sign-in must be able to query.
             .Where(p => (p.property.PropertyInfo?.DeclaringType ?? p.entity.ClrType).Namespace?.StartsWith("Microsoft.AspNetCore.Identity", StringComparison.Ordinal) != true)
             .ToList();

@@ -64,6 +64,7 @@ public sealed class ErasurePurgeTests(Servers servers)
         Assert.Equal(1, categories[ErasedCategories.Conversations]);
         Assert.Equal(1, categories[ErasedCategories.Notes]);
         Assert.Equal(1, categories[ErasedCategories.Tags]);
+        Assert.Equal(1, categories[ErasedCategories.ConversationTags]);
     }
 
     [Theory, MemberData(nameof(Providers.All), MemberType = typeof(Providers))]
@@ -172,7 +173,7 @@ public sealed class ErasurePurgeTests(Servers servers)
         }
     }
 
-    /// <summary>A contact with a custom attribute, a tag, a note and a conversation with <paramref name="replies"/> replies.</summary>
+    /// <summary>A contact with a custom attribute, a tag, a note and a conversation (with the same tag) with <paramref name="replies"/> replies.</summary>
     internal static async Task<(string ContactId, string ConversationId)> SeededContactAsync(HttpClient api, string ownerId, string email, int replies)
     {
         var contactId = (await (await api.PostJsonAsync("contacts", new { email, name = "Purge Subject", custom_attributes = new { plan = "pro" } })).JsonAsync()).Str("id");
@@ -180,6 +181,7 @@ public sealed class ErasurePurgeTests(Servers servers)
         await (await api.PostJsonAsync($"contacts/{contactId}/tags", new { id = tagId })).JsonAsync();
         await (await api.PostJsonAsync($"contacts/{contactId}/notes", new { body = "A note", admin_id = ownerId })).JsonAsync();
         var conversationId = (await (await api.PostJsonAsync("conversations", new { from = new { type = "user", id = contactId }, body = "Hello" })).JsonAsync()).Str("conversation_id");
+        await (await api.PostJsonAsync($"conversations/{conversationId}/tags", new { id = tagId, admin_id = ownerId })).JsonAsync();
         for (var i = 0; i < replies; i++)
         {
             await (await api.PostJsonAsync($"conversations/{conversationId}/reply", new { type = "admin", admin_id = ownerId, message_type = "comment", body = $"Reply {i}" })).JsonAsync();
@@ -197,6 +199,7 @@ public sealed class ErasurePurgeTests(Servers servers)
         Assert.False(await db.ConversationParts.AnyAsync(p => conversations.Contains(p.ConversationId)));
         Assert.False(await db.Notes.AnyAsync(n => n.ContactId == contactId));
         Assert.False(await db.ContactTags.AnyAsync(t => t.ContactId == contactId));
+        Assert.False(await db.ConversationTags.AnyAsync(t => t.WorkspaceId == workspaceId));
         Assert.False(await db.PendingContactErasures.AnyAsync(p => p.ContactId == contactId));
     }
 

@@ -286,20 +286,29 @@ public sealed class ErasureReceiptTests(Servers servers)
             },
             bytes => bytes is not null, TimeSpan.FromSeconds(90), "the erasure's receipt"))!;
 
-    /// <summary>A contact with custom attributes, two tags, a note and two conversations with a reply each.</summary>
+    /// <summary>A contact with custom attributes, a company, two tags, a note, two data events and two conversations with a reply and a tag each.</summary>
     private static async Task<(string ContactId, string Email)> SeededContactAsync(HttpClient api, string ownerId)
     {
         var email = $"erase-me-{Guid.NewGuid():N}@example.com";
         var contactId = (await (await api.PostJsonAsync("contacts", new { email, custom_attributes = new { plan = "pro" } })).JsonAsync()).Str("id");
+        var companyId = (await (await api.PostJsonAsync("companies", new { company_id = $"co-{Guid.NewGuid():N}", name = "Acme" })).JsonAsync()).Str("id");
+        await (await api.PostJsonAsync($"contacts/{contactId}/companies", new { id = companyId })).JsonAsync();
         for (var i = 0; i < 2; i++)
         {
             var tagId = (await (await api.PostJsonAsync("tags", new { name = $"tag-{Guid.NewGuid():N}" })).JsonAsync()).Str("id");
             await (await api.PostJsonAsync($"contacts/{contactId}/tags", new { id = tagId })).JsonAsync();
             var conversationId = (await (await api.PostJsonAsync("conversations", new { from = new { type = "user", id = contactId }, body = "Hello" })).JsonAsync()).Str("conversation_id");
             await (await api.PostJsonAsync($"conversations/{conversationId}/reply", new { type = "admin", admin_id = ownerId, message_type = "comment", body = "Hi back" })).JsonAsync();
+            await (await api.PostJsonAsync($"conversations/{conversationId}/tags", new { id = tagId, admin_id = ownerId })).JsonAsync();
         }
 
         await (await api.PostJsonAsync($"contacts/{contactId}/notes", new { body = "A note", admin_id = ownerId })).JsonAsync();
+        for (var i = 0; i < 2; i++)
+        {
+            using var tracked = await api.PostJsonAsync("events", new { event_name = "placed-order", created_at = 1_700_000_000 + i, id = contactId, metadata = new { order = i } });
+            Assert.Equal(HttpStatusCode.Accepted, tracked.StatusCode);
+        }
+
         return (contactId, email);
     }
 
@@ -313,14 +322,18 @@ public sealed class ErasureReceiptTests(Servers servers)
             [ErasedCategories.ContactProfile] = 1,
             [ErasedCategories.CustomAttributes] = 1,
             [ErasedCategories.Tags] = await db.ContactTags.CountAsync(t => t.ContactId == contactId),
+            [ErasedCategories.Companies] = await db.ContactCompanies.CountAsync(l => l.ContactId == contactId),
             [ErasedCategories.Notes] = await db.Notes.CountAsync(n => n.ContactId == contactId),
             [ErasedCategories.Conversations] = conversationIds.Count,
             [ErasedCategories.ConversationParts] = await db.ConversationParts.CountAsync(p => conversationIds.Contains(p.ConversationId)),
+            [ErasedCategories.ConversationTags] = await db.ConversationTags.CountAsync(t => conversationIds.Contains(t.ConversationId)),
+            [ErasedCategories.DataEvents] = await db.DataEvents.CountAsync(e => e.ContactId == contactId),
             ["subject_exports"] = 0,
             ["privacy_request_identifiers"] = 0,
         };
-        Assert.Equal((2, 1, 2), (counts[ErasedCategories.Tags], counts[ErasedCategories.Notes], counts[ErasedCategories.Conversations]));
+        Assert.Equal((2, 1, 2, 1, 2), (counts[ErasedCategories.Tags], counts[ErasedCategories.Notes], counts[ErasedCategories.Conversations], counts[ErasedCategories.Companies], counts[ErasedCategories.ConversationTags]));
         Assert.True(counts[ErasedCategories.ConversationParts] >= 4);
+        Assert.Equal(2, counts[ErasedCategories.DataEvents]);
         return counts;
     }
 

@@ -36,6 +36,9 @@ public sealed class SubjectExportApiTests(Servers servers)
             canaries["note"], [canaries["message_1"], canaries["message_2"], canaries["message_3"]]);
         var tagId = (await (await api.PostJsonAsync("tags", new { name = "tag-" + Guid.NewGuid().ToString("N") })).JsonAsync()).Str("id");
         await (await api.PostJsonAsync($"contacts/{subject}/tags", new { id = tagId })).JsonAsync();
+        var subjectConversation = (await (await api.PostJsonAsync("conversations/search", new { query = new { field = "contact_ids", @operator = "=", value = subject } })).JsonAsync())
+            .GetProperty("conversations")[0].Str("id");
+        await (await api.PostJsonAsync($"conversations/{subjectConversation}/tags", new { id = tagId, admin_id = workspace.OwnerId })).JsonAsync();
         // Look-alikes: the same name and a similar email here, the same email in another workspace.
         await CreateContactAsync(api, workspace.OwnerId, new { email = "x" + email, name, external_id = canaries["lookalike_external_id"] },
             canaries["lookalike_note"], [canaries["lookalike_message"]]);
@@ -62,6 +65,8 @@ public sealed class SubjectExportApiTests(Servers servers)
         Assert.Equal(canaries["note"], Only(categories, DataCategories.UserNote, "note").Str("body"));
         Assert.Equal(email, Only(categories, DataCategories.UserEmail, "privacy_request").Str("subject_email"));
         Assert.Equal(tagId, Only(categories, DataCategories.SystemOperations, "contact_tag").Str("tag_id"));
+        var conversationTag = Only(categories, DataCategories.SystemOperations, "conversation_tag");
+        Assert.Equal((tagId, subjectConversation), (conversationTag.Str("tag_id"), conversationTag.Str("conversation_id")));
         var parts = categories.GetProperty(DataCategories.UserMessage).GetProperty("conversation_part").EnumerateArray().ToList();
         Assert.Equal([canaries["message_1"], canaries["message_2"], canaries["message_3"]], parts.Select(p => p.Str("body")));
         Assert.Equal(parts.Count, parts.Select(p => p.Str("id")).Distinct().Count());

@@ -361,6 +361,8 @@ public sealed class WorkspaceDeletionTests(Servers servers)
             {
                 await (await api.PostJsonAsync($"contacts/{contactId}/tags", new { id = tagId })).JsonAsync();
                 await (await api.PostJsonAsync($"contacts/{contactId}/notes", new { body = "Seeded note", admin_id = workspace.OwnerId })).JsonAsync();
+                using var tracked = await api.PostJsonAsync("events", new { event_name = "seeded-event", created_at = 1_700_000_000, id = contactId, metadata = new { seeded = true } });
+                Assert.Equal(HttpStatusCode.Accepted, tracked.StatusCode);
             }
 
             if (i == 0)
@@ -369,6 +371,7 @@ public sealed class WorkspaceDeletionTests(Servers servers)
             }
         }
 
+        await (await api.PostJsonAsync("data_attributes", new { name = "seeded " + Guid.NewGuid().ToString("N"), model = "contact", data_type = "string" })).JsonAsync();
         var teammateId = (await (await api.PostJsonAsync("confide/teammates", new { email = $"t-{Guid.NewGuid():N}@example.com", role = "agent" })).JsonAsync()).Str("id");
         await (await api.PostJsonAsync("confide/teams", new { name = "team-" + Guid.NewGuid().ToString("N"), admin_ids = new[] { teammateId } })).JsonAsync();
         await (await api.PostJsonAsync("confide/api_tokens", new { name = "seeded" })).JsonAsync();

@@ -9,7 +9,7 @@ namespace Confide.Tests.Retention;
 
 /// <summary>
 /// The closed-conversation rule: closed longer than the period (ClosedAt, or UpdatedAt for one
-/// closed before ClosedAt existed) goes with its parts, in batches bounded by parts; a reopened or held one, and the contact, stay.
+/// closed before ClosedAt existed) goes with its parts and tag links, in batches bounded by parts; a reopened or held one, and the contact, stay.
 /// </summary>
 public sealed class ClosedConversationRuleTests(Servers servers)
 {
@@ -31,6 +31,12 @@ public sealed class ClosedConversationRuleTests(Servers servers)
         }
 
         await StateAsync(api, workspace, reopened, "open");
+        var tag = (await (await api.PostJsonAsync("tags", new { name = $"tag-{Guid.NewGuid():N}" })).JsonAsync()).Str("id");
+        foreach (var id in (string[])[closed, held])
+        {
+            await (await api.PostJsonAsync($"conversations/{id}/tags", new { id = tag, admin_id = workspace.OwnerId })).JsonAsync();
+        }
+
         await workspace.HoldAsync(LegalHoldTargets.Conversation, held);
         var closedAt = await workspace.ReadAsync(db => db.Conversations.Where(c => c.Id == closed).Select(c => c.ClosedAt).SingleAsync());
         Assert.NotNull(closedAt);
@@ -54,6 +60,7 @@ public sealed class ClosedConversationRuleTests(Servers servers)
         var left = await workspace.ReadAsync(db => db.Conversations.Where(c => c.WorkspaceId == workspace.Id).Select(c => c.Id).ToListAsync());
         Assert.Equal(new[] { reopened, held, open }.Order(), left.Order());
         Assert.Equal(0, await workspace.ReadAsync(db => db.ConversationParts.CountAsync(p => p.ConversationId == closed || p.ConversationId == legacy)));
+        Assert.Equal([held], await workspace.ReadAsync(db => db.ConversationTags.Where(t => t.TagId == tag).Select(t => t.ConversationId).ToListAsync()));
         await (await api.GetAsync($"contacts/{contact}")).JsonAsync();
         await (await api.GetAsync($"conversations/{held}")).JsonAsync();
     }

@@ -178,7 +178,7 @@ public sealed class VisitorRuleTests(Servers servers)
         return (await ContactOfAsync(workspace, conversationId), conversationId);
     }
 
-    /// <summary>A teammate's reply and internal note, a note on the contact and a tag: every kind of row about a contact.</summary>
+    /// <summary>A teammate's reply and internal note, a note on the contact, a tag on the contact and on the conversation, a company and a data event: every kind of row about a contact.</summary>
     internal static async Task SeedHistoryAsync(HttpClient api, TestWorkspace workspace, string contactId, string conversationId)
     {
         await (await api.PostJsonAsync($"conversations/{conversationId}/reply", new { type = "admin", admin_id = workspace.OwnerId, message_type = "comment", body = "a reply" })).JsonAsync();
@@ -186,6 +186,11 @@ public sealed class VisitorRuleTests(Servers servers)
         await (await api.PostJsonAsync($"contacts/{contactId}/notes", new { body = "a note", admin_id = workspace.OwnerId })).JsonAsync();
         var tag = (await (await api.PostJsonAsync("tags", new { name = $"tag-{Guid.NewGuid():N}" })).JsonAsync()).Str("id");
         await (await api.PostJsonAsync($"contacts/{contactId}/tags", new { id = tag })).JsonAsync();
+        var company = (await (await api.PostJsonAsync("companies", new { company_id = $"co-{Guid.NewGuid():N}", name = "Visited" })).JsonAsync()).Str("id");
+        await (await api.PostJsonAsync($"contacts/{contactId}/companies", new { id = company })).JsonAsync();
+        await (await api.PostJsonAsync($"conversations/{conversationId}/tags", new { id = tag, admin_id = workspace.OwnerId })).JsonAsync();
+        using var tracked = await api.PostJsonAsync("events", new { event_name = "viewed-pricing", created_at = 1_700_000_000, id = contactId, metadata = new { plan = "pro" } });
+        Assert.Equal(System.Net.HttpStatusCode.Accepted, tracked.StatusCode);
     }
 
     internal static Task<string> ContactOfAsync(TestWorkspace workspace, string conversationId) =>

@@ -148,6 +148,93 @@ namespace Confide.Data.Migrations.Postgres
                     b.ToTable("ApiTokens");
                 });
 
+            modelBuilder.Entity("Confide.Data.Model.Company", b =>
+                {
+                    b.Property<string>("Id")
+                        .HasMaxLength(24)
+                        .HasColumnType("character varying(24)");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<byte[]>("EncryptedCustomAttributes")
+                        .HasColumnType("bytea");
+
+                    b.Property<string>("ExternalId")
+                        .IsRequired()
+                        .HasMaxLength(255)
+                        .HasColumnType("character varying(255)");
+
+                    b.Property<string>("Industry")
+                        .HasMaxLength(255)
+                        .HasColumnType("character varying(255)");
+
+                    b.Property<int>("MonthlySpend")
+                        .HasColumnType("integer");
+
+                    b.Property<string>("Name")
+                        .HasMaxLength(255)
+                        .HasColumnType("character varying(255)");
+
+                    b.Property<string>("Plan")
+                        .HasMaxLength(255)
+                        .HasColumnType("character varying(255)");
+
+                    b.Property<DateTimeOffset?>("RemoteCreatedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<int?>("Size")
+                        .HasColumnType("integer");
+
+                    b.Property<DateTimeOffset>("UpdatedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("Website")
+                        .HasMaxLength(2048)
+                        .HasColumnType("character varying(2048)");
+
+                    b.Property<string>("WorkspaceId")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("WorkspaceId", "ExternalId")
+                        .IsUnique();
+
+                    b.HasIndex("WorkspaceId", "Id");
+
+                    b.HasIndex("WorkspaceId", "Name");
+
+                    b.ToTable("Companies");
+                });
+
+            modelBuilder.Entity("Confide.Data.Model.CompanyTag", b =>
+                {
+                    b.Property<string>("CompanyId")
+                        .HasMaxLength(24)
+                        .HasColumnType("character varying(24)");
+
+                    b.Property<string>("TagId")
+                        .HasMaxLength(24)
+                        .HasColumnType("character varying(24)");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("WorkspaceId")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)");
+
+                    b.HasKey("CompanyId", "TagId");
+
+                    b.HasIndex("TagId");
+
+                    b.ToTable("CompanyTags");
+                });
+
             modelBuilder.Entity("Confide.Data.Model.Contact", b =>
                 {
                     b.Property<string>("Id")
@@ -228,12 +315,41 @@ namespace Confide.Data.Migrations.Postgres
                     b.ToTable("Contacts");
                 });
 
+            modelBuilder.Entity("Confide.Data.Model.ContactCompany", b =>
+                {
+                    b.Property<string>("ContactId")
+                        .HasMaxLength(24)
+                        .HasColumnType("character varying(24)");
+
+                    b.Property<string>("CompanyId")
+                        .HasMaxLength(24)
+                        .HasColumnType("character varying(24)");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("WorkspaceId")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)");
+
+                    b.HasKey("ContactId", "CompanyId");
+
+                    b.HasIndex("CompanyId");
+
+                    b.ToTable("ContactCompanies");
+                });
+
             modelBuilder.Entity("Confide.Data.Model.ContactTag", b =>
                 {
                     b.Property<string>("ContactId")
                         .HasColumnType("character varying(24)");
 
                     b.Property<string>("TagId")
+                        .HasColumnType("character varying(24)");
+
+                    b.Property<string>("AppliedById")
+                        .HasMaxLength(24)
                         .HasColumnType("character varying(24)");
 
                     b.Property<DateTimeOffset>("CreatedAt")
@@ -280,6 +396,9 @@ namespace Confide.Data.Migrations.Postgres
 
                     b.Property<int>("PartCount")
                         .HasColumnType("integer");
+
+                    b.Property<bool>("Priority")
+                        .HasColumnType("boolean");
 
                     b.Property<bool>("Read")
                         .HasColumnType("boolean");
@@ -367,6 +486,134 @@ namespace Confide.Data.Migrations.Postgres
                     b.HasIndex("WorkspaceId", "CreatedAt");
 
                     b.ToTable("ConversationParts");
+                });
+
+            modelBuilder.Entity("Confide.Data.Model.ConversationTag", b =>
+                {
+                    b.Property<string>("ConversationId")
+                        .HasColumnType("character varying(24)");
+
+                    b.Property<string>("TagId")
+                        .HasColumnType("character varying(24)");
+
+                    b.Property<string>("AppliedById")
+                        .IsRequired()
+                        .HasMaxLength(24)
+                        .HasColumnType("character varying(24)");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("WorkspaceId")
+                        .IsRequired()
+                        .HasColumnType("text");
+
+                    b.HasKey("ConversationId", "TagId");
+
+                    b.HasIndex("TagId");
+
+                    b.HasIndex("WorkspaceId", "TagId");
+
+                    b.ToTable("ConversationTags");
+                });
+
+            modelBuilder.Entity("Confide.Data.Model.DataAttribute", b =>
+                {
+                    b.Property<string>("WorkspaceId")
+                        .HasColumnType("character varying(32)");
+
+                    b.Property<long>("Id")
+                        .HasColumnType("bigint");
+
+                    b.Property<string>("AdminId")
+                        .HasMaxLength(24)
+                        .HasColumnType("character varying(24)");
+
+                    b.Property<bool>("Archived")
+                        .HasColumnType("boolean");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("DataType")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)");
+
+                    b.Property<string>("Description")
+                        .HasMaxLength(1000)
+                        .HasColumnType("character varying(1000)");
+
+                    b.Property<bool>("MessengerWritable")
+                        .HasColumnType("boolean");
+
+                    b.Property<string>("Model")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(190)
+                        .HasColumnType("character varying(190)");
+
+                    b.Property<string>("Options")
+                        .HasMaxLength(40000)
+                        .HasColumnType("character varying(40000)");
+
+                    b.Property<DateTimeOffset>("UpdatedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.HasKey("WorkspaceId", "Id");
+
+                    b.HasIndex("WorkspaceId", "Model", "Name")
+                        .IsUnique();
+
+                    b.ToTable("DataAttributes");
+                });
+
+            modelBuilder.Entity("Confide.Data.Model.DataEvent", b =>
+                {
+                    b.Property<string>("Id")
+                        .HasMaxLength(24)
+                        .HasColumnType("character varying(24)");
+
+                    b.Property<string>("ContactId")
+                        .IsRequired()
+                        .HasMaxLength(24)
+                        .HasColumnType("character varying(24)");
+
+                    b.Property<long>("Count")
+                        .HasColumnType("bigint");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<byte[]>("EncryptedMetadata")
+                        .HasColumnType("bytea");
+
+                    b.Property<DateTimeOffset?>("FirstOccurredAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(255)
+                        .HasColumnType("character varying(255)");
+
+                    b.Property<DateTimeOffset>("OccurredAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("WorkspaceId")
+                        .IsRequired()
+                        .HasColumnType("character varying(32)");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("ContactId");
+
+                    b.HasIndex("WorkspaceId", "ContactId", "OccurredAt", "Id");
+
+                    b.ToTable("DataEvents");
                 });
 
             modelBuilder.Entity("Confide.Data.Model.ErasureReceipt", b =>
@@ -1190,6 +1437,9 @@ namespace Confide.Data.Migrations.Postgres
                     b.Property<bool>("AwayMode")
                         .HasColumnType("boolean");
 
+                    b.Property<bool>("AwayModeReassign")
+                        .HasColumnType("boolean");
+
                     b.Property<DateTimeOffset>("CreatedAt")
                         .HasColumnType("timestamp with time zone");
 
@@ -1741,11 +1991,50 @@ namespace Confide.Data.Migrations.Postgres
                         .IsRequired();
                 });
 
+            modelBuilder.Entity("Confide.Data.Model.Company", b =>
+                {
+                    b.HasOne("Confide.Data.Model.Workspace", null)
+                        .WithMany()
+                        .HasForeignKey("WorkspaceId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Confide.Data.Model.CompanyTag", b =>
+                {
+                    b.HasOne("Confide.Data.Model.Company", null)
+                        .WithMany()
+                        .HasForeignKey("CompanyId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.HasOne("Confide.Data.Model.Tag", null)
+                        .WithMany()
+                        .HasForeignKey("TagId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
             modelBuilder.Entity("Confide.Data.Model.Contact", b =>
                 {
                     b.HasOne("Confide.Data.Model.Workspace", null)
                         .WithMany()
                         .HasForeignKey("WorkspaceId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Confide.Data.Model.ContactCompany", b =>
+                {
+                    b.HasOne("Confide.Data.Model.Company", null)
+                        .WithMany()
+                        .HasForeignKey("CompanyId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.HasOne("Confide.Data.Model.Contact", null)
+                        .WithMany()
+                        .HasForeignKey("ContactId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
                 });
@@ -1785,6 +2074,45 @@ namespace Confide.Data.Migrations.Postgres
                     b.HasOne("Confide.Data.Model.Conversation", null)
                         .WithMany("Parts")
                         .HasForeignKey("ConversationId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Confide.Data.Model.ConversationTag", b =>
+                {
+                    b.HasOne("Confide.Data.Model.Conversation", null)
+                        .WithMany()
+                        .HasForeignKey("ConversationId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.HasOne("Confide.Data.Model.Tag", null)
+                        .WithMany()
+                        .HasForeignKey("TagId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Confide.Data.Model.DataAttribute", b =>
+                {
+                    b.HasOne("Confide.Data.Model.Workspace", null)
+                        .WithMany()
+                        .HasForeignKey("WorkspaceId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Confide.Data.Model.DataEvent", b =>
+                {
+                    b.HasOne("Confide.Data.Model.Contact", null)
+                        .WithMany()
+                        .HasForeignKey("ContactId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.HasOne("Confide.Data.Model.Workspace", null)
+                        .WithMany()
+                        .HasForeignKey("WorkspaceId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
                 });

@@ -62,6 +62,46 @@ internal sealed class ConversationPartData : ISubjectDataHandler
     }
 }
 
+/// <summary>The tags applied to the contact's conversations (the tags themselves are the workspace's), before the conversations go.</summary>
+internal sealed class ConversationTagData : ISubjectDataHandler
+{
+    public string Category => ErasedCategories.ConversationTags;
+
+    public IReadOnlyCollection<Type> Entities { get; } = [typeof(ConversationTag)];
+
+    public async Task CountAsync(ConfideDbContext db, string workspaceId, string contactId, IDictionary<string, long> counts, CancellationToken cancellationToken) =>
+        counts[Category] = await Of(db, workspaceId, contactId).LongCountAsync(cancellationToken);
+
+    public async Task<SubjectDataBatch?> NextBatchAsync(CellDatabase cell, string workspaceId, string contactId, int batchSize, CancellationToken cancellationToken)
+    {
+        await using var db = cell.CreateReadContext();
+        var links = await Of(db, workspaceId, contactId).OrderBy(t => t.ConversationId).ThenBy(t => t.TagId)
+            .Select(t => new { t.ConversationId, t.TagId }).Take(batchSize).ToListAsync(cancellationToken);
+        if (links.Count == 0)
+        {
+            return null;
+        }
+
+        // Every link of these conversations is the contact's: deleting by both id lists is exact enough and repeatable.
+        var conversationIds = links.Select(l => l.ConversationId).Distinct().ToList();
+        var tagIds = links.Select(l => l.TagId).Distinct().ToList();
+        return new(links.Count, (w, ct) => w.ConversationTags.Where(t => conversationIds.Contains(t.ConversationId) && tagIds.Contains(t.TagId)).ExecuteDeleteAsync(ct));
+    }
+
+    public Task<Func<ConfideDbContext, CancellationToken, Task>> EraseManyAsync(CellDatabase cell, string workspaceId, IReadOnlyCollection<string> contactIds, CancellationToken cancellationToken) =>
+        Task.FromResult<Func<ConfideDbContext, CancellationToken, Task>>(async (w, ct) =>
+        {
+            var conversations = w.Conversations.IgnoreQueryFilters().Where(c => c.WorkspaceId == workspaceId && contactIds.Contains(c.ContactId)).Select(c => c.Id);
+            await w.ConversationTags.Where(t => t.WorkspaceId == workspaceId && conversations.Contains(t.ConversationId)).ExecuteDeleteAsync(ct);
+        });
+
+    private static IQueryable<ConversationTag> Of(ConfideDbContext db, string workspaceId, string contactId)
+    {
+        var conversations = db.Conversations.IgnoreQueryFilters().Where(c => c.WorkspaceId == workspaceId && c.ContactId == contactId).Select(c => c.Id);
+        return db.ConversationTags.Where(t => t.WorkspaceId == workspaceId && conversations.Contains(t.ConversationId));
+    }
+}
+
 /// <summary>The contact's conversations, once their parts are gone.</summary>
 internal sealed class ConversationData : ISubjectDataHandler
 {

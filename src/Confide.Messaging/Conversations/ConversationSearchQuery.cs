@@ -1,0 +1,101 @@
+using System.Linq.Expressions;
+using System.Text.Json;
+using Confide.Data;
+using Confide.Data.Model;
+using Confide.Messaging.Api;
+
+namespace Confide.Messaging.Conversations;
+
+/// <summary>
+/// The fields of Intercom's conversation search (<see cref="SearchQuery"/>) that Confide has:
+/// the conversation's own columns, its opening part's ids, the teammates who wrote in it, its
+/// tags, and the statistics its parts record (first and last admin reply, contact reply, close
+/// and assignment; counts). The message text, the subject and authors' names and emails are
+/// stored only encrypted and are refused; what Confide does not record is refused as such.
+/// </summary>
+internal static class ConversationSearchQuery
+{
+    private const string NotRecorded = "is not recorded by Confide";
+    private const string Admin = "admin";
+
+    /// <summary>The predicate for <paramref name="query"/>; it reads <paramref name="db"/>'s parts and tags, so run it on the same context.</summary>
+    public static Expression<Func<Conversation, bool>> Compile(JsonElement query, ConfideDbContext db)
+    {
+        IQueryable<ConversationPart> parts = db.ConversationParts;
+        IQueryable<ConversationTag> tags = db.ConversationTags;
+
+        // Whether the conversation has a part of a kind whose time meets a condition (none: any such part).
+        Func<Func<Expression, Expression>?, Expression<Func<Conversation, bool>>> Has(Expression<Func<ConversationPart, bool>> kind) => condition =>
+        {
+            var conversation = Expression.Parameter(typeof(Conversation), "c");
+            var part = Expression.Parameter(typeof(ConversationPart), "p");
+            Expression match = Expression.AndAlso(
+                Expression.Equal(Expression.Property(part, nameof(ConversationPart.ConversationId)), Expression.Property(conversation, nameof(Conversation.Id))),
+                new Rebinder(kind.Parameters[0], part).Visit(kind.Body));
+            if (condition is not null)
+            {
+                match = Expression.AndAlso(match, condition(Expression.Property(part, nameof(ConversationPart.CreatedAt))));
+            }
+
+            Expression<Func<IQueryable<ConversationPart>>> source = () => parts;
+            var any = Expression.Call(typeof(Queryable), nameof(Queryable.Any), [typeof(ConversationPart)], source.Body,
+                Expression.Quote(Expression.Lambda<Func<ConversationPart, bool>>(match, part)));
+            return Expression.Lambda<Func<Conversation, bool>>(any, conversation);
+        };
+
+        var adminReplies = Has(p => p.AuthorType == Admin && p.PartType == PartTypes.Comment);
+        var contactReplies = Has(p => p.AuthorType != Admin && p.PartType == PartTypes.Comment);
+        var closes = Has(p => p.PartType == PartTypes.Close);
+        var assignments = Has(p => p.PartType == PartTypes.Assignment);
+        var priority = new Dictionary<string, Expression<Func<Conversation, bool>>>(StringComparer.Ordinal)
+        {
+            [ConversationPriorities.Priority] = c => c.Priority,
+            [ConversationPriorities.NotPriority] = c => !c.Priority,
+        };
+
+        return SearchQuery.Compile(query, new SearchFields<Conversation>()
+            .Add("id", f => SearchFilters.Text<Conversation>(f, c => c.Id, numbers: true))
+            .Add("created_at", f => SearchFilters.Time<Conversation, DateTimeOffset>(f, c => c.CreatedAt))
+            .Add("updated_at", f => SearchFilters.Time<Conversation, DateTimeOffset>(f, c => c.UpdatedAt))
+            .Add("state", f => SearchFilters.Text<Conversation>(f, c => c.State))
+            .Add("open", f => SearchFilters.Flag<Conversation>(f, c => c.State == ConversationStates.Open))
+            .Add("read", f => SearchFilters.Flag<Conversation>(f, c => c.Read))
+            .Add("priority", f => SearchFilters.OneOf(f, priority))
+            .Add("waiting_since", SearchFilters.NeverSet<Conversation>)
+            .Add("snoozed_until", SearchFilters.NeverSet<Conversation>)
+            .Add("admin_assignee_id", f => SearchFilters.Text<Conversation>(f, c => c.AdminAssigneeId, numbers: true))
+            .Add("team_assignee_id", f => SearchFilters.Text<Conversation>(f, c => c.TeamAssigneeId, numbers: true))
+            .Add("contact_ids", f => SearchFilters.AnyOf<Conversation>(f, (c, ids) => ids.Contains(c.ContactId)))
+            .Add("teammate_ids", f => SearchFilters.AnyOf<Conversation>(f, (c, ids) =>
+                parts.Any(p => p.ConversationId == c.Id && p.AuthorType == Admin && ids.Contains(p.AuthorId))))
+            .Add("tag_ids", f => SearchFilters.AnyOf<Conversation>(f, (c, ids) => tags.Any(t => t.ConversationId == c.Id && ids.Contains(t.TagId))))
+            .Add("source.type", f => SearchFilters.Fixed<Conversation>(f, SourceView.SourceType))
+            .Add("source.delivered_as", f => SearchFilters.Fixed<Conversation>(f, SourceView.CustomerInitiated))
+            .Add("source.id", f => SearchFilters.AnyOf<Conversation>(f, (c, ids) => parts.Any(p => p.ConversationId == c.Id && p.Sequence == 1 && ids.Contains(p.Id))))
+            .Add("source.author.id", f => SearchFilters.AnyOf<Conversation>(f, (c, ids) => parts.Any(p => p.ConversationId == c.Id && p.Sequence == 1 && ids.Contains(p.AuthorId))))
+            .Add("source.author.type", f => SearchFilters.AnyOf<Conversation>(f, (c, types) => parts.Any(p => p.ConversationId == c.Id && p.Sequence == 1 && types.Contains(p.AuthorType))))
+            .Add("statistics.first_contact_reply_at", f => SearchFilters.Extreme(f, contactReplies, latest: false))
+            .Add("statistics.last_contact_reply_at", f => SearchFilters.Extreme(f, contactReplies, latest: true))
+            .Add("statistics.first_admin_reply_at", f => SearchFilters.Extreme(f, adminReplies, latest: false))
+            .Add("statistics.last_admin_reply_at", f => SearchFilters.Extreme(f, adminReplies, latest: true))
+            .Add("statistics.first_close_at", f => SearchFilters.Extreme(f, closes, latest: false))
+            .Add("statistics.last_close_at", f => SearchFilters.Extreme(f, closes, latest: true))
+            .Add("statistics.first_assignment_at", f => SearchFilters.Extreme(f, assignments, latest: false))
+            .Add("statistics.last_assignment_at", f => SearchFilters.Extreme(f, assignments, latest: true))
+            .Add("statistics.count_assignments", f => SearchFilters.Number<Conversation>(f, c => parts.Count(p => p.ConversationId == c.Id && p.PartType == PartTypes.Assignment)))
+            // The parts after the opening message, as conversation_parts.total_count counts them.
+            .Add("statistics.count_conversation_parts", f => SearchFilters.Number<Conversation>(f, c => parts.Count(p => p.ConversationId == c.Id) - 1))
+            .Refuse("source.body", SearchQuery.EncryptedReason)
+            .Refuse("source.subject", SearchQuery.EncryptedReason)
+            .Refuse("title", SearchQuery.EncryptedReason)
+            .Refuse("source.author.email", SearchQuery.EncryptedReason)
+            .Refuse("source.author.name", SearchQuery.EncryptedReason)
+            .Refuse("custom_attributes.", "is not searchable: conversations have no custom attributes in Confide yet")
+            .Refuse("statistics.", NotRecorded)
+            .Refuse("conversation_rating.", NotRecorded)
+            .Refuse("ai_agent.", NotRecorded)
+            .Refuse("ai_agent_participated", NotRecorded)
+            .Refuse("channel_initiated", NotRecorded)
+            .Refuse("source.url", NotRecorded));
+    }
+}
