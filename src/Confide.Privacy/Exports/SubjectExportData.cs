@@ -28,7 +28,16 @@ internal sealed class SubjectExportData(SubjectExportFiles files) : ISubjectData
         await using var db = cell.CreateReadContext();
         foreach (var id in await Exports(db, workspaceId, contactId).Select(j => j.Id).ToListAsync(cancellationToken))
         {
-            files.Delete(cell.Region, id);
+            try
+            {
+                files.Delete(cell.Region, id);
+            }
+            catch (IOException)
+            {
+                // Still being written after every retry: the erasure is not refused for it. The
+                // purge deletes the files again (NextBatchAsync), and the export job, finding its
+                // subject erased, deletes them too.
+            }
         }
     }
 

@@ -17,6 +17,8 @@ public sealed class SubjectExportFiles(WorkspaceKeyRing workspaceKeys, IOptions<
 {
     public const string ArchiveName = "archive.zip.sealed";
 
+    private const int DeleteAttempts = 5;
+
     public string Directory(Region region, string exportId) =>
         Path.Combine(options.Value.DataDirectoryFullPath, "exports", region.Code, exportId);
 
@@ -70,17 +72,36 @@ public sealed class SubjectExportFiles(WorkspaceKeyRing workspaceKeys, IOptions<
     internal static OpeningStream OpenSealed(string path, string exportId, byte[] key) =>
         new(new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16), exportId, key);
 
-    /// <summary>Deletes an export's files; true when there was something to delete.</summary>
+    /// <summary>
+    /// Deletes an export's files; true when there was something to delete. A running export job
+    /// may be writing a segment into the directory at that moment (a recursive delete then finds
+    /// it not empty): the delete is retried a few times, and the job, finding its subject erased,
+    /// deletes what it wrote itself.
+    /// </summary>
     public bool Delete(Region region, string exportId)
     {
         var directory = Directory(region, exportId);
-        if (!System.IO.Directory.Exists(directory))
+        for (var attempt = 1; ; attempt++)
         {
-            return false;
-        }
+            if (!System.IO.Directory.Exists(directory))
+            {
+                return attempt > 1;
+            }
 
-        System.IO.Directory.Delete(directory, recursive: true);
-        return true;
+            try
+            {
+                System.IO.Directory.Delete(directory, recursive: true);
+                return true;
+            }
+            catch (DirectoryNotFoundException)
+            {
+                return true;
+            }
+            catch (IOException) when (attempt < DeleteAttempts)
+            {
+                Thread.Sleep(TimeSpan.FromMilliseconds(20 * attempt));
+            }
+        }
     }
 
     private static FieldContext WrapContext(Region region, string workspaceId, string exportId) =>
