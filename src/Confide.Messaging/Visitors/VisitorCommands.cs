@@ -120,15 +120,14 @@ internal sealed class VisitorCommands(ILookupIndex lookup, ContactKeyRing keys, 
             });
     }
 
-    /// <summary>The user a conversion names: by Confide id (404 when it is no user here), else by user id, else by email.</summary>
+    /// <summary>The user a conversion names, if there is one: by Confide id, else by user id, else by email.</summary>
     private async Task<string?> ExistingUserAsync(CellDatabase cell, string workspaceId, string? id, string? externalId, string? email, CancellationToken ct)
     {
         await using var db = cell.CreateReadContext();
         var users = db.Contacts.InWorkspace(workspaceId).Where(c => c.Role == ContactRoles.User);
-        if (id is not null)
+        if (id is not null && await users.Where(c => c.Id == id).Select(c => c.Id).FirstOrDefaultAsync(ct) is { } byId)
         {
-            return await users.Where(c => c.Id == id).Select(c => c.Id).FirstOrDefaultAsync(ct)
-                ?? throw new ConfideException(ConfideError.NotFound("User"));
+            return byId;
         }
 
         var lookupKeys = await lookup.ForWorkspaceAsync(cell, workspaceId, ct);

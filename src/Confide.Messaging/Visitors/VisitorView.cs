@@ -8,12 +8,12 @@ namespace Confide.Messaging.Visitors;
 /// <summary>
 /// Intercom's visitor object for a messenger visitor (a lead the messenger created for an
 /// anonymous browser). Confide keeps only the keyed hash of the visitor's id, so <c>user_id</c> is
-/// the one the request named, and null when the visitor was found by its Confide id. Fields Confide
+/// the one the request named, and empty when the visitor was found by its Confide id. Fields Confide
 /// does not keep (location, sessions, segments, social profiles) have their empty values.
 /// </summary>
 internal sealed record VisitorView(
     string Id,
-    string? UserId,
+    string UserId,
     string AppId,
     string Email,
     string? Phone,
@@ -33,6 +33,9 @@ internal sealed record VisitorView(
     public VisitorAvatarView Avatar { get; } = new();
     public IReadOnlyDictionary<string, object> LocationData { get; } = new Dictionary<string, object>();
     public long RemoteCreatedAt => CreatedAt;
+
+    /// <summary>The description's (and the SDK's) spelling of <see cref="LastRequestAt"/>, which Intercom's examples use.</summary>
+    public long? LasRequestAt => LastRequestAt;
     public long SignedUpAt => CreatedAt;
     public int SessionCount { get; }
     public VisitorSocialProfilesView SocialProfiles { get; } = new();
@@ -54,7 +57,7 @@ internal sealed record VisitorView(
         using var attributes = JsonDocument.Parse(cipher.CustomAttributes(contact));
         return new VisitorView(
             contact.Id,
-            userId,
+            userId ?? "",
             contact.WorkspaceId,
             cipher.Email(contact) ?? "",
             cipher.Phone(contact),
