@@ -87,7 +87,8 @@ internal sealed class VisitorCommands(ILookupIndex lookup, ContactKeyRing keys, 
         var role = input.Type switch
         {
             null => throw new ConfideException(ConfideError.ParameterMissing("type")),
-            ContactRoles.User or ContactRoles.Lead => input.Type,
+            ContactRoles.User => ContactRoles.User,
+            ContactRoles.Lead => ContactRoles.Lead,
             _ => throw new ConfideException(ConfideError.ParameterInvalid("type must be 'user' or 'lead'")),
         };
         var target = input.User ?? throw new ConfideException(ConfideError.ParameterMissing("user"));

@@ -1,5 +1,5 @@
 using System.Net;
-using System.Text.Json;
+using System.Net.Http.Json;
 using Confide.Audit;
 using Confide.Crypto;
 using Confide.Messaging.Contacts;
@@ -43,7 +43,7 @@ public sealed class ContactMergeTests(Servers servers)
         using var api = workspace.Client();
         var (lead, conversation) = await VisitorRuleTests.VisitorAsync(workspace, "Hello from a visitor");
         await VisitorRuleTests.SeedHistoryAsync(api, workspace, lead, conversation);
-        await (await api.PutAsync($"contacts/{lead}", JsonContent(new { name = "Lena Lead", phone = "+441234567890", custom_attributes = new { plan = "lead-plan", referrer = "ad" } }))).JsonAsync();
+        await (await api.PutAsJsonAsync($"contacts/{lead}", new { name = "Lena Lead", phone = "+441234567890", custom_attributes = new { plan = "lead-plan", referrer = "ad" } })).JsonAsync();
         var email = $"merge-{Guid.NewGuid():N}@example.com";
         var user = (await (await api.PostJsonAsync("contacts", new { email, external_id = $"u-{Guid.NewGuid():N}", custom_attributes = new { plan = "user-plan" } })).JsonAsync()).Str("id");
 
@@ -161,7 +161,4 @@ public sealed class ContactMergeTests(Servers servers)
 
         return counts;
     }
-
-    private static StringContent JsonContent(object body) =>
-        new(JsonSerializer.Serialize(body), System.Text.Encoding.UTF8, "application/json");
 }

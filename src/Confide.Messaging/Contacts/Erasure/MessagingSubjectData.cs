@@ -39,9 +39,9 @@ internal sealed class ContactProfileData : ISubjectDataHandler
         var lead = await db.Contacts.AsTracking().FirstAsync(c => c.WorkspaceId == merge.WorkspaceId && c.Id == merge.LeadId, cancellationToken);
         var user = await db.Contacts.AsTracking().FirstAsync(c => c.WorkspaceId == merge.WorkspaceId && c.Id == merge.UserId, cancellationToken);
         var attributes = System.Text.Json.Nodes.JsonNode.Parse(merge.Lead.CustomAttributes(lead))!.AsObject();
-        foreach (var (name, value) in System.Text.Json.Nodes.JsonNode.Parse(merge.User.CustomAttributes(user))!.AsObject())
+        foreach (var (key, node) in System.Text.Json.Nodes.JsonNode.Parse(merge.User.CustomAttributes(user))!.AsObject())
         {
-            attributes[name] = value?.DeepClone();
+            attributes[key] = node?.DeepClone();
         }
 
         if (attributes.Count > 0)
