@@ -147,6 +147,40 @@ public sealed class ContactMergeTests(Servers servers)
         await (await api.PostJsonAsync("contacts/merge", new { from = lead, into = user })).ErrorAsync(HttpStatusCode.NotFound, "not_found");
     }
 
+    /// <summary>
+    /// A merge that fails half-way — here the lead's event metadata no longer authenticates, and the
+    /// events are moved after the conversations, notes, tags and companies — changes nothing: the
+    /// one transaction rolls back, the lead keeps its records, sealed under its own key, and its key.
+    /// </summary>
+    [Theory, MemberData(nameof(Providers.All), MemberType = typeof(Providers))]
+    public async Task Merge_FailingHalfWay_RollsEverythingBack(string provider)
+    {
+        var server = await servers.GetAsync(provider);
+        var workspace = await server.CreateWorkspaceAsync(Region.Eu);
+        using var api = workspace.Client();
+        var (lead, conversation) = await VisitorRuleTests.VisitorAsync(workspace, "Half-way");
+        await VisitorRuleTests.SeedHistoryAsync(api, workspace, lead, conversation);
+        var user = (await (await api.PostJsonAsync("contacts", new { email = $"half-{Guid.NewGuid():N}@example.com" })).JsonAsync()).Str("id");
+        var sealedMetadata = await workspace.ReadAsync(db => db.DataEvents.Where(e => e.ContactId == lead).Select(e => e.EncryptedMetadata!).SingleAsync());
+        var corrupted = sealedMetadata.ToArray();
+        corrupted[^1] ^= 0x01;
+        await workspace.WriteAsync(db => db.DataEvents.Where(e => e.ContactId == lead).ExecuteUpdateAsync(s => s.SetProperty(e => e.EncryptedMetadata, corrupted)));
+        var handlers = server.Services.GetServices<ISubjectDataHandler>().ToList();
+        var leadBefore = await CountsAsync(server, workspace, handlers, lead);
+
+        await (await api.PostJsonAsync("contacts/merge", new { from = lead, into = user })).ErrorAsync(HttpStatusCode.InternalServerError, "integrity_error");
+
+        Assert.Equal(leadBefore, await CountsAsync(server, workspace, handlers, lead));
+        Assert.Equal(lead, await VisitorRuleTests.ContactOfAsync(workspace, conversation));
+        Assert.Equal(lead, (await (await api.GetAsync($"contacts/{lead}")).JsonAsync()).Str("id"));
+        Assert.Equal(0, (await (await api.GetAsync($"contacts/{user}")).JsonAsync()).GetProperty("tags").GetProperty("total_count").GetInt32());
+        var leadKey = Assert.Single(await (await server.Services.GetRequiredService<ContactKeyRing>().StoreAsync(Region.Eu)).GetAsync(workspace.Id, lead, CancellationToken.None)).KeyId;
+        var parts = await workspace.ReadAsync(db => db.ConversationParts.Where(p => p.ConversationId == conversation && p.EncryptedBody != null).Select(p => p.EncryptedBody!).ToListAsync());
+        Assert.All(parts, body => Assert.Equal(leadKey, FieldCipher.KeyIdOf(body)));
+        var log = (await (await api.GetAsync("admins/activity_logs?created_at_after=0&per_page=150")).JsonAsync()).GetProperty("activity_logs").EnumerateArray();
+        Assert.DoesNotContain(log, e => e.Str("activity_type") is ActivityTypes.ContactMerge or ActivityTypes.ContactDeletion);
+    }
+
     private static async Task<string> HoldAsync(HttpClient api, string targetType, string targetId) =>
         (await (await api.PostJsonAsync("confide/legal_holds", new { target_type = targetType, target_id = targetId, reason = "Merge test" })).JsonAsync()).Str("id");
 
