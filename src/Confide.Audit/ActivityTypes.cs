@@ -68,6 +68,11 @@ public static class ActivityTypes
     public const string ConversationTagDeletion = "conversation_tag_deletion";
     public const string ConversationPriorityChange = "conversation_priority_change";
 
+    // Contact merge, outbound messages and visitors.
+    public const string ContactMerge = "contact_merge";
+    public const string MessageCreation = "message_creation";
+    public const string VisitorConversion = "visitor_conversion";
+
     // Retention: inactive workspaces.
     public const string WorkspaceInactivityWarning = "workspace_inactivity_warning";
 
@@ -92,5 +97,6 @@ public static class ActivityTypes
         CompanyCreation, CompanyUpdate, CompanyDeletion,
         ConversationTagCreation, ConversationTagDeletion, ConversationPriorityChange,
         DataAttributeCreation, DataAttributeChange,
+        ContactMerge, MessageCreation, VisitorConversion,
     ];
 }

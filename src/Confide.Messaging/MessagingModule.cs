@@ -27,6 +27,7 @@ public static class MessagingModule
         services.AddSingleton<Live.ConversationSignals>();
         services.AddSingleton<ContactCommands>();
         services.AddSingleton<ContactErasure>();
+        services.AddSingleton<ContactMerging>();
         // The subject's data, in the order the purge erases it: parts before their conversations.
         services.AddSubjectDataHandler<ConversationPartData>();
         services.AddSubjectDataHandler<ConversationTagData>();
@@ -42,6 +43,8 @@ public static class MessagingModule
             .Validate(o => o.PurgeBatchSize is >= 1 and <= 10_000, "Confide:Erasure:PurgeBatchSize must be between 1 and 10000.")
             .ValidateOnStart();
         services.AddSingleton<ConversationCommands>();
+        services.AddSingleton<Messages.OutboundMessages>();
+        services.AddSingleton<Visitors.VisitorCommands>();
         services.AddSingleton<Companies.CompanyCommands>();
         services.AddSingleton<Companies.CompanyTagging>();
         services.AddSingleton<ConversationTagCommands>();
@@ -78,6 +81,8 @@ public static class MessagingModule
         api.MapMessengerSettingsEndpoints();
         api.MapIdentityEndpoints();
         Companies.CompanyEndpoints.MapCompanyEndpoints(api);
+        Messages.MessageEndpoints.MapMessageEndpoints(api);
+        Visitors.VisitorEndpoints.MapVisitorEndpoints(api);
         return api;
     }
 }

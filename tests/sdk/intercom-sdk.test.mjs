@@ -783,6 +783,110 @@ describe('compatibility', () => {
   });
 });
 
+/** A messenger visitor's first message, through the messenger's own API (not the SDK's): its visitor id and the lead it created. */
+async function messengerVisitor(appId, body) {
+  const boot = await fetch(`${BASE_URL.replace(/\/$/, '')}/messenger/v1/boot?app_id=${appId}`, {
+    method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}',
+  });
+  assert.equal(boot.status, 200, `messenger boot: ${await boot.clone().text()}`);
+  const cookie = boot.headers.getSetCookie().find((c) => c.startsWith(`confide_visitor_${appId}=`)).split(';')[0];
+  const { session } = await boot.json();
+  const started = await fetch(`${BASE_URL.replace(/\/$/, '')}/messenger/v1/conversations`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'Confide-Messenger-Session': session, cookie },
+    body: JSON.stringify({ body }),
+  });
+  assert.equal(started.status, 200, `messenger start: ${await started.clone().text()}`);
+  const conversationId = (await started.json()).id;
+  const conversation = await client.conversations.find({ conversation_id: conversationId });
+  return { visitorId: cookie.split('=')[1], leadId: conversation.contacts.contacts[0].id, conversationId };
+}
+
+describe('merge, messages and visitors', () => {
+  sdkTest('contacts.mergeLeadInUser moves the lead\'s conversation and tags to the user, and refuses a user as the lead', async () => {
+    const lead = await client.contacts.create({ role: 'lead', name: `Merged lead ${RUN}` });
+    const user = await client.contacts.create({ email: email('merge-into'), external_id: externalId('merge-into') });
+    const started = await client.conversations.create({ from: { type: 'lead', id: lead.id }, body: 'Written as a lead' });
+    const tag = await client.tags.create({ name: `merged-${RUN}` });
+    await client.tags.tagContact({ contact_id: lead.id, id: tag.id });
+
+    const merged = await client.contacts.mergeLeadInUser({ from: lead.id, into: user.id });
+    assert.equal(merged.type, 'contact');
+    assert.equal(merged.id, user.id);
+    assert.equal(merged.role, 'user');
+    assert.equal(merged.name, `Merged lead ${RUN}`);
+    assert.deepEqual(merged.tags.data.map((t) => t.id), [tag.id]);
+    const conversation = await client.conversations.find({ conversation_id: started.conversation_id });
+    assert.equal(conversation.contacts.contacts[0].id, user.id);
+    await expectSdkError(client.contacts.find({ contact_id: lead.id }), 404);
+
+    const other = await client.contacts.create({ email: email('merge-other') });
+    await expectSdkError(client.contacts.mergeLeadInUser({ from: other.id, into: user.id }), 400);
+    await expectSdkError(client.contacts.mergeLeadInUser({ from: '0'.repeat(24), into: user.id }), 404);
+  });
+
+  sdkTest('messages.create starts an admin-initiated conversation, in-app or by email', async () => {
+    const user = await client.contacts.create({ email: email('outbound'), external_id: externalId('outbound') });
+    const inapp = await client.messages.create({
+      message_type: 'inapp', body: 'Can we help?', from: { type: 'admin', id: OWNER_ID }, to: { type: 'user', id: user.id },
+      create_conversation_without_contact_reply: true,
+    });
+    assert.equal(inapp.type, 'admin_message');
+    assert.equal(inapp.message_type, 'inapp');
+    assert.equal(inapp.body, 'Can we help?');
+    const conversation = await client.conversations.find({ conversation_id: inapp.conversation_id });
+    assert.equal(conversation.source.delivered_as, 'admin_initiated');
+    assert.equal(conversation.source.author.id, OWNER_ID);
+    assert.equal(conversation.state, 'open');
+
+    const mailed = await client.messages.create({
+      message_type: 'email', subject: 'Your invoice', body: 'Attached.', template: 'plain',
+      from: { type: 'admin', id: OWNER_ID }, to: { type: 'user', id: user.id },
+    });
+    assert.equal(mailed.message_type, 'email');
+    assert.equal(mailed.subject, 'Your invoice');
+    assert.equal((await client.conversations.find({ conversation_id: mailed.conversation_id })).state, 'closed');
+
+    const lead = await client.contacts.create({ role: 'lead' });
+    await expectSdkError(client.messages.create({
+      message_type: 'email', subject: 'No address', body: 'x', template: 'plain', from: { type: 'admin', id: OWNER_ID }, to: { type: 'lead', id: lead.id },
+    }), 400);
+    const noSubject = await expectSdkError(client.messages.create({
+      message_type: 'email', body: 'x', template: 'plain', from: { type: 'admin', id: OWNER_ID }, to: { type: 'user', id: user.id },
+    }), 422);
+    assert.equal(noSubject.body.errors[0].code, 'parameter_not_found');
+  });
+
+  sdkTest('visitors.find, update and mergeToContact work on the messenger\'s visitors', async () => {
+    const me = await client.admins.identify();
+    const first = await messengerVisitor(me.app.id_code, 'Just browsing');
+    const found = await client.visitors.find({ user_id: first.visitorId });
+    assert.equal(found.type, 'visitor');
+    assert.equal(found.id, first.leadId);
+    assert.equal(found.user_id, first.visitorId);
+    assert.equal(found.anonymous, true);
+
+    const updated = await client.visitors.update({ user_id: first.visitorId, name: `Vera ${RUN}`, custom_attributes: { source: 'pricing' } });
+    assert.equal(updated.name, `Vera ${RUN}`);
+    assert.equal(updated.custom_attributes.source, 'pricing');
+
+    const converted = await client.visitors.mergeToContact({ type: 'user', user: { email: email('visitor-user') }, visitor: { user_id: first.visitorId } });
+    assert.equal(converted.type, 'contact');
+    assert.equal(converted.id, first.leadId);
+    assert.equal(converted.role, 'user');
+    assert.equal(converted.email, email('visitor-user'));
+    await expectSdkError(client.visitors.find({ user_id: first.visitorId }), 404);
+
+    const second = await messengerVisitor(me.app.id_code, 'Back again');
+    const merged = await client.visitors.mergeToContact({ type: 'user', user: { email: email('visitor-user') }, visitor: { id: second.leadId } });
+    assert.equal(merged.id, first.leadId);
+    assert.equal((await client.conversations.find({ conversation_id: second.conversationId })).contacts.contacts[0].id, first.leadId);
+
+    await expectSdkError(client.visitors.find({ user_id: `nobody-${RUN}` }), 404);
+    await expectSdkError(client.visitors.update({ id: '0'.repeat(24), name: 'x' }), 404);
+  });
+});
+
 before(() => {
   // Fail fast with a clear message when the server is not there.
   return client.admins.identify().catch((error) => {

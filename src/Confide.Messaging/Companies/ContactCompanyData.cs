@@ -28,4 +28,16 @@ internal sealed class ContactCompanyData : ISubjectDataHandler
     public Task<Func<ConfideDbContext, CancellationToken, Task>> EraseManyAsync(CellDatabase cell, string workspaceId, IReadOnlyCollection<string> contactIds, CancellationToken cancellationToken) =>
         Task.FromResult<Func<ConfideDbContext, CancellationToken, Task>>((w, ct) =>
             w.ContactCompanies.Where(l => l.WorkspaceId == workspaceId && contactIds.Contains(l.ContactId)).ExecuteDeleteAsync(ct));
+
+    /// <summary>The lead's companies become the user's (a company both belong to stays once); nothing is sealed.</summary>
+    public async Task MergeAsync(ConfideDbContext db, ContactMerge merge, CancellationToken cancellationToken)
+    {
+        var theirs = await db.ContactCompanies.Where(l => l.WorkspaceId == merge.WorkspaceId && l.ContactId == merge.UserId).Select(l => l.CompanyId).ToListAsync(cancellationToken);
+        foreach (var link in await db.ContactCompanies.AsNoTracking().Where(l => l.WorkspaceId == merge.WorkspaceId && l.ContactId == merge.LeadId && !theirs.Contains(l.CompanyId)).ToListAsync(cancellationToken))
+        {
+            db.ContactCompanies.Add(new ContactCompany { WorkspaceId = link.WorkspaceId, ContactId = merge.UserId, CompanyId = link.CompanyId, CreatedAt = link.CreatedAt });
+        }
+
+        await db.ContactCompanies.Where(l => l.WorkspaceId == merge.WorkspaceId && l.ContactId == merge.LeadId).ExecuteDeleteAsync(cancellationToken);
+    }
 }

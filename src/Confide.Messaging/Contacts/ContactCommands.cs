@@ -80,7 +80,9 @@ internal sealed class ContactCommands(ILookupIndex lookup, ContactKeyRing contac
         }, cancellationToken);
     }
 
-    public async Task<Contact> UpdateAsync(CellDatabase cell, string workspaceId, string contactId, ContactInput input, CancellationToken cancellationToken)
+    /// <param name="alsoInTransaction">More of the same change, in its transaction, after the contact was updated and checked (a visitor's conversion).</param>
+    public async Task<Contact> UpdateAsync(CellDatabase cell, string workspaceId, string contactId, ContactInput input, CancellationToken cancellationToken,
+        Func<ConfideDbContext, Contact, CancellationToken, Task>? alsoInTransaction = null)
     {
         if (input.Role is not null && !ContactRoles.IsValid(input.Role))
         {
@@ -99,6 +101,11 @@ internal sealed class ContactCommands(ILookupIndex lookup, ContactKeyRing contac
             Apply(contact, changes, keys, cipher);
             contact.UpdatedAt = time.GetUtcNow();
             await EnsureUniqueAsync(db, contact, ct);
+            if (alsoInTransaction is not null)
+            {
+                await alsoInTransaction(db, contact, ct);
+            }
+
             return contact;
         }, cancellationToken);
     }

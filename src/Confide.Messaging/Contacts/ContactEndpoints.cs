@@ -21,7 +21,7 @@ internal static class ContactEndpoints
         contacts.MapPost("", CreateAsync).RequirePermission(Permissions.ContactsWrite);
         contacts.MapGet("", ListAsync).RequirePermission(Permissions.ContactsRead);
         contacts.MapPost("/search", SearchAsync).RequirePermission(Permissions.ContactsRead);
-        contacts.MapPost("/merge", MergeNotSupported).RequirePermission(Permissions.ContactsWrite);
+        contacts.MapPost("/merge", MergeAsync).RequirePermission(Permissions.ContactsWrite);
         contacts.MapGet("/find_by_external_id/{externalId}", FindByExternalIdAsync).RequirePermission(Permissions.ContactsRead);
         contacts.MapGet("/{id}", GetAsync).RequirePermission(Permissions.ContactsRead);
         contacts.MapPut("/{id}", UpdateAsync).RequirePermission(Permissions.ContactsWrite);
@@ -83,10 +83,17 @@ internal static class ContactEndpoints
         return TypedResults.Ok(await ContactQueries.PageAsync(db, keys, cell.Database, db.Contacts.InWorkspace(caller.WorkspaceId).Where(predicate), size, after, ct));
     }
 
-    /// <summary>Intercom's lead-into-user merge is not built yet: a clear 404 rather than the 405 the <c>{id}</c> routes would answer.</summary>
-    private static IResult MergeNotSupported() =>
-        throw new ConfideException(new ConfideError(System.Net.HttpStatusCode.NotFound, "not_found",
-            "POST /contacts/merge is not supported by Confide yet; docs/api.md lists the Intercom endpoints Confide serves"));
+    /// <summary>
+    /// Merges a lead into a user (<see cref="ContactMerging"/>): the lead's records become the user's
+    /// and the lead is erased. Nothing is lost (the lead's records live on as the user's), so the
+    /// permission to write contacts is enough, as merging leads is everyday work. Answers the user.
+    /// </summary>
+    private static async Task<IResult> MergeAsync(ApiCaller caller, CurrentCell cell, ContactMerging merging, ContactKeyRing keys, MergeContactsInput input, CancellationToken ct)
+    {
+        var user = await merging.MergeAsync(cell.Database, caller.WorkspaceId, input.From, input.Into, caller.Actor, ct);
+        await using var db = cell.Database.CreateReadContext();
+        return TypedResults.Ok(await ContactQueries.ViewAsync(db, keys, cell.Database, user, ct));
+    }
 
     /// <summary>
     /// Erases the contact: when this answers, its key is destroyed and it is gone from every
@@ -112,3 +119,6 @@ internal static class ContactEndpoints
         return TypedResults.Ok(result);
     }
 }
+
+/// <summary>Body of <c>POST /contacts/merge</c>: the lead's id (<c>from</c>) and the user's (<c>into</c>).</summary>
+internal sealed record MergeContactsInput(string? From, string? Into);

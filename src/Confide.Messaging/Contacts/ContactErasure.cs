@@ -25,6 +25,17 @@ internal sealed class ContactErasure(ContactKeyRing keys, JobQueue jobs, Activit
     {
         var externalId = await ExternalIdAsync(cell, workspaceId, contactId, cancellationToken);
         await RecordPendingAsync(cell, workspaceId, contactId, actor, cancellationToken);
+        await AcknowledgeAsync(cell, workspaceId, contactId, cancellationToken);
+        return externalId;
+    }
+
+    /// <summary>
+    /// Step 2, once step 1 committed: the key is destroyed, what must not wait for the purge is done
+    /// (<see cref="IContactErasureCompletion.AcknowledgedAsync"/>) and the purge is woken. Safe to
+    /// repeat; the purge's first step destroys the key too, should the process die before this.
+    /// </summary>
+    internal async Task AcknowledgeAsync(CellDatabase cell, string workspaceId, string contactId, CancellationToken cancellationToken)
+    {
         await keys.ShredAsync(cell.Region, workspaceId, contactId, cancellationToken);
         foreach (var completion in completions)
         {
@@ -32,8 +43,12 @@ internal sealed class ContactErasure(ContactKeyRing keys, JobQueue jobs, Activit
         }
 
         jobs.Wake(cell);
-        return externalId;
     }
+
+    /// <summary>The contact's key versions as the receipt names them, read before the key goes (after a crash the key store no longer knows them).</summary>
+    internal async Task<string> KeyIdsAsync(CellDatabase cell, string workspaceId, string contactId, CancellationToken cancellationToken) =>
+        string.Join(',', (await (await keys.StoreAsync(cell.Region)).GetAsync(workspaceId, contactId, cancellationToken))
+            .Select(k => k.KeyId.ToString()).Order(StringComparer.Ordinal));
 
     /// <summary>
     /// Step 1: the durable note that this contact is being erased and by whom, its activity-log
@@ -43,50 +58,55 @@ internal sealed class ContactErasure(ContactKeyRing keys, JobQueue jobs, Activit
     /// </summary>
     internal async Task RecordPendingAsync(CellDatabase cell, string workspaceId, string contactId, ActivityActor actor, CancellationToken cancellationToken)
     {
-        // Read before the key goes, for the receipt; after a crash the key store no longer knows them.
-        var keyIds = string.Join(',', (await (await keys.StoreAsync(cell.Region)).GetAsync(workspaceId, contactId, cancellationToken))
-            .Select(k => k.KeyId.ToString()).Order(StringComparer.Ordinal));
-        await cell.Writer.WriteAsync(async (db, ct) =>
+        var keyIds = await KeyIdsAsync(cell, workspaceId, contactId, cancellationToken);
+        await cell.Writer.WriteAsync((db, ct) => RecordPendingAsync(db, cell, workspaceId, contactId, actor, keyIds, ct), cancellationToken);
+    }
+
+    /// <summary>
+    /// Step 1 inside a caller's transaction (a lead merged into a user ends with it, in the merge's
+    /// transaction); <paramref name="keyIds"/> from <see cref="KeyIdsAsync"/>, <paramref name="description"/>
+    /// the entry's text when the erasure is part of something else. The caller runs <see cref="AcknowledgeAsync"/> once it committed.
+    /// </summary>
+    internal async Task RecordPendingAsync(ConfideDbContext db, CellDatabase cell, string workspaceId, string contactId, ActivityActor actor, string keyIds, CancellationToken ct, string? description = null)
+    {
+        var contact = await db.Contacts.InWorkspace(workspaceId).FirstOrDefaultAsync(c => c.Id == contactId, ct)
+            ?? throw new ConfideException(ConfideError.NotFound("User"));
+        var now = time.GetUtcNow();
+        // Inside the writer: a hold set by a transaction that commits first is seen here (docs/legal-holds.md).
+        if (await db.IsContactHeldAsync(workspaceId, contactId, now, ct))
         {
-            var contact = await db.Contacts.InWorkspace(workspaceId).FirstOrDefaultAsync(c => c.Id == contactId, ct)
-                ?? throw new ConfideException(ConfideError.NotFound("User"));
-            var now = time.GetUtcNow();
-            // Inside the writer: a hold set by a transaction that commits first is seen here (docs/legal-holds.md).
-            if (await db.IsContactHeldAsync(workspaceId, contactId, now, ct))
-            {
-                throw new ConfideException(ConfideError.LegalHold("This contact"));
-            }
+            throw new ConfideException(ConfideError.LegalHold("This contact"));
+        }
 
-            // The teammate's act, logged as it happens (with their address, sealed in the entry); the
-            // receipt names this entry. A visible contact is not being erased: this is its only entry.
-            var entry = await log.AppendAsync(db, cell, workspaceId, new ActivityEvent(
-                ActivityTypes.ContactDeletion, actor, "A contact was erased: its key was destroyed, and its records are deleted by a durable purge.",
-                new ActivityTarget("contact", contactId)), ct);
-            if (await db.PendingContactErasures.FirstOrDefaultAsync(p => p.ContactId == contactId, ct) is { } earlier)
+        // The teammate's act, logged as it happens (with their address, sealed in the entry); the
+        // receipt names this entry. A visible contact is not being erased: this is its only entry.
+        var entry = await log.AppendAsync(db, cell, workspaceId, new ActivityEvent(
+            ActivityTypes.ContactDeletion, actor, description ?? "A contact was erased: its key was destroyed, and its records are deleted by a durable purge.",
+            new ActivityTarget("contact", contactId)), ct);
+        if (await db.PendingContactErasures.FirstOrDefaultAsync(p => p.ContactId == contactId, ct) is { } earlier)
+        {
+            earlier.LogEntry ??= entry.Sequence; // left by an erasure interrupted before this version hid contacts
+        }
+        else
+        {
+            db.PendingContactErasures.Add(new PendingContactErasure
             {
-                earlier.LogEntry ??= entry.Sequence; // left by an erasure interrupted before this version hid contacts
-            }
-            else
-            {
-                db.PendingContactErasures.Add(new PendingContactErasure
-                {
-                    ContactId = contactId, WorkspaceId = workspaceId, RequestedAt = now,
-                    ActorType = actor.Type, ActorId = actor.Id, ActorVia = actor.Via, ActorTokenId = actor.TokenId, ContactKeyIds = keyIds,
-                    LogEntry = entry.Sequence,
-                });
-            }
+                ContactId = contactId, WorkspaceId = workspaceId, RequestedAt = now,
+                ActorType = actor.Type, ActorId = actor.Id, ActorVia = actor.Via, ActorTokenId = actor.TokenId, ContactKeyIds = keyIds,
+                LogEntry = entry.Sequence,
+            });
+        }
 
-            // Gone for every reader from this commit on; its email or user id can be used by a new contact at once.
-            contact.ErasureStartedAt = now;
-            contact.EmailLookup = contact.ExternalIdLookup = contact.PhoneLookup = contact.VisitorLookup = null;
-            await db.Conversations.Where(c => c.WorkspaceId == workspaceId && c.ContactId == contactId)
-                .ExecuteUpdateAsync(s => s.SetProperty(c => c.ErasureStartedAt, now), ct);
-            await jobs.EnqueueAsync(db, ContactErasureJob.Request(workspaceId, contactId), ct);
-            foreach (var completion in completions)
-            {
-                await completion.StartAsync(db, cell, workspaceId, contactId, actor, ct);
-            }
-        }, cancellationToken);
+        // Gone for every reader from this commit on; its email or user id can be used by a new contact at once.
+        contact.ErasureStartedAt = now;
+        contact.EmailLookup = contact.ExternalIdLookup = contact.PhoneLookup = contact.VisitorLookup = null;
+        await db.Conversations.Where(c => c.WorkspaceId == workspaceId && c.ContactId == contactId)
+            .ExecuteUpdateAsync(s => s.SetProperty(c => c.ErasureStartedAt, now), ct);
+        await jobs.EnqueueAsync(db, ContactErasureJob.Request(workspaceId, contactId), ct);
+        foreach (var completion in completions)
+        {
+            await completion.StartAsync(db, cell, workspaceId, contactId, actor, ct);
+        }
     }
 
     /// <summary>

@@ -220,7 +220,7 @@ internal sealed class ConversationCommands(ILookupIndex lookup, ContactKeyRing c
             new ActivityTarget("conversation", part.ConversationId), metadata), ct);
     }
 
-    private ConversationPart Append(ConfideDbContext db, ContactCipher cipher, Conversation conversation, string partType, string? body, string authorType, string authorId, string? assignedTo, string? assignedToType = null)
+    internal ConversationPart Append(ConfideDbContext db, ContactCipher cipher, Conversation conversation, string partType, string? body, string authorType, string authorId, string? assignedTo, string? assignedToType = null)
     {
         var now = time.GetUtcNow();
         conversation.PartCount++;
@@ -247,7 +247,7 @@ internal sealed class ConversationCommands(ILookupIndex lookup, ContactKeyRing c
         await ConversationById.For(db)(db, workspaceId, conversationId, ct)
             ?? throw new ConfideException(ConfideError.NotFound("Conversation"));
 
-    private static async Task<Teammate> FindAdminAsync(ConfideDbContext db, string workspaceId, string? adminId, CancellationToken ct, string field = "admin_id")
+    internal static async Task<Teammate> FindAdminAsync(ConfideDbContext db, string workspaceId, string? adminId, CancellationToken ct, string field = "admin_id")
     {
         if (string.IsNullOrEmpty(adminId))
         {

@@ -43,8 +43,11 @@ internal sealed record SourceView(string Id, string? Subject, string? Body, Auth
     public const string SourceType = "conversation";
     public const string CustomerInitiated = "customer_initiated";
 
+    /// <summary>A conversation a teammate started (<c>POST /messages</c>): its opening part is the teammate's.</summary>
+    public const string AdminInitiated = "admin_initiated";
+
     public string Type { get; } = SourceType;
-    public string DeliveredAs { get; } = CustomerInitiated;
+    public string DeliveredAs { get; init; } = CustomerInitiated;
     public object[] Attachments { get; } = [];
     public string? Url { get; }
     public bool Redacted { get; }
@@ -161,7 +164,10 @@ internal sealed class ConversationRenderer
             conversation.Read,
             conversation.AdminAssigneeId,
             conversation.TeamAssigneeId,
-            new SourceView(opening.Id, title ?? "", Body(opening), Author(opening)),
+            new SourceView(opening.Id, title ?? "", Body(opening), Author(opening))
+            {
+                DeliveredAs = opening.AuthorType == "admin" && opening.PartType == PartTypes.Comment ? SourceView.AdminInitiated : SourceView.CustomerInitiated,
+            },
             new ContactListRefView([new ContactRefView(_contact.Id, _cipher.ExternalId(_contact))]),
             parts is null ? null : new PartListView(parts, parts.Count),
             TeammatesView.From(facts),

@@ -27,4 +27,16 @@ internal sealed class DataEventSubjectData : ISubjectDataHandler
     public Task<Func<ConfideDbContext, CancellationToken, Task>> EraseManyAsync(CellDatabase cell, string workspaceId, IReadOnlyCollection<string> contactIds, CancellationToken cancellationToken) =>
         Task.FromResult<Func<ConfideDbContext, CancellationToken, Task>>((w, ct) =>
             w.DataEvents.Where(e => e.WorkspaceId == workspaceId && contactIds.Contains(e.ContactId)).ExecuteDeleteAsync(ct));
+
+    /// <summary>The lead's events are the user's now, their metadata re-sealed under the user's key.</summary>
+    public async Task MergeAsync(ConfideDbContext db, ContactMerge merge, CancellationToken cancellationToken)
+    {
+        var events = db.DataEvents.Where(e => e.WorkspaceId == merge.WorkspaceId && e.ContactId == merge.LeadId);
+        foreach (var dataEvent in await events.AsTracking().Where(e => e.EncryptedMetadata != null).ToListAsync(cancellationToken))
+        {
+            db.Entry(dataEvent).Property(e => e.EncryptedMetadata).CurrentValue = merge.User.SealEventMetadata(dataEvent.Id, merge.Lead.Metadata(dataEvent));
+        }
+
+        await events.ExecuteUpdateAsync(s => s.SetProperty(e => e.ContactId, merge.UserId), cancellationToken);
+    }
 }

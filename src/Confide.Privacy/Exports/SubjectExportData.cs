@@ -74,6 +74,12 @@ internal sealed class SubjectExportData(SubjectExportFiles files) : ISubjectData
             .ExecuteUpdateAsync(s => s.SetProperty(j => j.State, JobStates.Cancelled), ct);
     }
 
+    /// <summary>
+    /// The lead's exports are not moved: they are the lead's own archives (sealed under the workspace's
+    /// key), deleted when the merge acknowledges the lead's erasure (<see cref="AcknowledgedAsync"/>).
+    /// </summary>
+    public Task MergeAsync(ConfideDbContext db, ContactMerge merge, CancellationToken cancellationToken) => Task.CompletedTask;
+
     private static string? ContactOf(string payload)
     {
         try

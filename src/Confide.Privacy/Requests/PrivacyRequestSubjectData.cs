@@ -40,6 +40,12 @@ internal sealed class PrivacyRequestSubjectData : ISubjectDataHandler
                     .SetProperty(r => r.EncryptedSubjectPhone, (byte[]?)null),
                 ct));
 
+    /// <summary>
+    /// A privacy request stays the lead's: it was made about that record, and the lead's erasure
+    /// (which the merge starts) clears its identifiers and completes its open erasure requests.
+    /// </summary>
+    public Task MergeAsync(ConfideDbContext db, ContactMerge merge, CancellationToken cancellationToken) => Task.CompletedTask;
+
     /// <summary>Requests about the contact still holding one of its identifiers, but for open erasure requests (the last step completes those).</summary>
     private static IQueryable<PrivacyRequest> WithIdentifiers(ConfideDbContext db, string workspaceId, string contactId) =>
         db.PrivacyRequests.Where(r => r.WorkspaceId == workspaceId && r.ContactId == contactId

@@ -194,8 +194,9 @@ public sealed class ConversationSearchTests(Servers servers)
         using var client = workspace.Client();
         var search = await (await client.PostJsonAsync("conversations/search", new { query = new { field = "open", @operator = "=", value = true } })).JsonAsync();
         Assert.Equal(0, search.GetProperty("total_count").GetInt32());
+        // The merge answers itself: unknown contacts are a 404 of the merge, not a 405 of /contacts/{id}.
         var merge = await (await client.PostJsonAsync("contacts/merge", new { from = "a", into = "b" })).ErrorAsync(HttpStatusCode.NotFound, "not_found");
-        Assert.Contains("not supported", merge.GetProperty("errors")[0].Str("message"), StringComparison.Ordinal);
+        Assert.DoesNotContain("not supported", merge.GetProperty("errors")[0].Str("message"), StringComparison.Ordinal);
     }
 
     internal static async Task<string> ContactAsync(HttpClient client, string name) =>

@@ -1,3 +1,4 @@
+using Confide.Crypto;
 using Confide.Data;
 
 namespace Confide.Messaging.Contacts.Erasure;
@@ -38,7 +39,19 @@ public interface ISubjectDataHandler
     /// handler's write, by the caller.
     /// </summary>
     Task<Func<ConfideDbContext, CancellationToken, Task>> EraseManyAsync(CellDatabase cell, string workspaceId, IReadOnlyCollection<string> contactIds, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// A lead merged into a user (<c>POST /contacts/merge</c>, docs/contacts-merge.md): moves what
+    /// this handler holds about <see cref="ContactMerge.LeadId"/> to <see cref="ContactMerge.UserId"/>,
+    /// re-sealing every value sealed under the lead's key with the user's, so nothing stays readable
+    /// only with the lead's key (destroyed right after). Runs inside the merge's one transaction, in
+    /// registration order; what a handler leaves with the lead is erased with it, as an erasure does.
+    /// </summary>
+    Task MergeAsync(ConfideDbContext db, ContactMerge merge, CancellationToken cancellationToken);
 }
+
+/// <summary>One lead-into-user merge as the handlers see it: both contacts and both ciphers (the lead's opens, the user's seals).</summary>
+public sealed record ContactMerge(string WorkspaceId, string LeadId, string UserId, ContactCipher Lead, ContactCipher User, LookupKeys Lookup, DateTimeOffset Now);
 
 /// <summary>One batch of a handler: how many records it removes and the write that removes them.</summary>
 public sealed record SubjectDataBatch(int Count, Func<ConfideDbContext, CancellationToken, Task> Write);

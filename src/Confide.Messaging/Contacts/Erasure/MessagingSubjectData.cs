@@ -27,6 +27,54 @@ internal sealed class ContactProfileData : ISubjectDataHandler
     /// <summary>The rows and their pending notes are deleted by the batch's caller, after every handler's write.</summary>
     public Task<Func<ConfideDbContext, CancellationToken, Task>> EraseManyAsync(CellDatabase cell, string workspaceId, IReadOnlyCollection<string> contactIds, CancellationToken cancellationToken) =>
         Task.FromResult<Func<ConfideDbContext, CancellationToken, Task>>((_, _) => Task.CompletedTask);
+
+    /// <summary>
+    /// The profiles become one: the user's custom attributes win where both have a value, the
+    /// lead's fill the rest; the lead's name, phone and email fill the user's where the user has
+    /// none (an email only when no other user holds it: users are unique by email). The lead's row
+    /// itself goes with its erasure, which clears its lookups in this same transaction.
+    /// </summary>
+    public async Task MergeAsync(ConfideDbContext db, ContactMerge merge, CancellationToken cancellationToken)
+    {
+        var lead = await db.Contacts.AsTracking().FirstAsync(c => c.WorkspaceId == merge.WorkspaceId && c.Id == merge.LeadId, cancellationToken);
+        var user = await db.Contacts.AsTracking().FirstAsync(c => c.WorkspaceId == merge.WorkspaceId && c.Id == merge.UserId, cancellationToken);
+        var attributes = System.Text.Json.Nodes.JsonNode.Parse(merge.Lead.CustomAttributes(lead))!.AsObject();
+        foreach (var (key, node) in System.Text.Json.Nodes.JsonNode.Parse(merge.User.CustomAttributes(user))!.AsObject())
+        {
+            attributes[key] = node?.DeepClone();
+        }
+
+        if (attributes.Count > 0)
+        {
+            merge.User.SetCustomAttributes(user, attributes.ToJsonString());
+        }
+
+        if (user.EncryptedName is null && merge.Lead.Name(lead) is { } name)
+        {
+            merge.User.SetName(user, name);
+        }
+
+        if (user.EncryptedPhone is null && merge.Lead.Phone(lead) is { } phone)
+        {
+            merge.User.SetPhone(user, phone);
+            user.PhoneLookup = merge.Lookup.Phone(phone);
+        }
+
+        if (user.EncryptedEmail is null && merge.Lead.Email(lead) is { } email)
+        {
+            var emailLookup = merge.Lookup.Email(email);
+            if (!await db.Contacts.AnyAsync(c => c.WorkspaceId == merge.WorkspaceId && c.Role == ContactRoles.User && c.EmailLookup == emailLookup && c.Id != user.Id, cancellationToken))
+            {
+                merge.User.SetEmail(user, email);
+                user.EmailLookup = emailLookup;
+            }
+        }
+
+        user.LastSeenAt = Latest(user.LastSeenAt, lead.LastSeenAt);
+        user.UpdatedAt = merge.Now;
+    }
+
+    private static DateTimeOffset? Latest(DateTimeOffset? a, DateTimeOffset? b) => a is null ? b : b is null ? a : a > b ? a : b;
 }
 
 /// <summary>Every part of the contact's conversations, in batches along the (conversation, sequence) index.</summary>
@@ -54,6 +102,19 @@ internal sealed class ConversationPartData : ISubjectDataHandler
             var conversations = w.Conversations.IgnoreQueryFilters().Where(c => c.WorkspaceId == workspaceId && contactIds.Contains(c.ContactId)).Select(c => c.Id);
             await w.ConversationParts.Where(p => p.WorkspaceId == workspaceId && conversations.Contains(p.ConversationId)).ExecuteDeleteAsync(ct);
         });
+
+    /// <summary>The parts of the lead's conversations, re-sealed under the user's key (before the conversations move); the lead's own parts are the user's.</summary>
+    public async Task MergeAsync(ConfideDbContext db, ContactMerge merge, CancellationToken cancellationToken)
+    {
+        var conversations = db.Conversations.IgnoreQueryFilters().Where(c => c.WorkspaceId == merge.WorkspaceId && c.ContactId == merge.LeadId).Select(c => c.Id);
+        foreach (var part in await db.ConversationParts.AsTracking().Where(p => conversations.Contains(p.ConversationId)).ToListAsync(cancellationToken))
+        {
+            merge.User.SetBody(part, merge.Lead.Body(part));
+        }
+
+        await db.ConversationParts.Where(p => p.WorkspaceId == merge.WorkspaceId && p.AuthorId == merge.LeadId && p.AuthorType != "admin")
+            .ExecuteUpdateAsync(s => s.SetProperty(p => p.AuthorId, merge.UserId).SetProperty(p => p.AuthorType, ContactRoles.User), cancellationToken);
+    }
 
     private static IQueryable<ConversationPart> Parts(ConfideDbContext db, string workspaceId, string contactId)
     {
@@ -95,6 +156,9 @@ internal sealed class ConversationTagData : ISubjectDataHandler
             await w.ConversationTags.Where(t => t.WorkspaceId == workspaceId && conversations.Contains(t.ConversationId)).ExecuteDeleteAsync(ct);
         });
 
+    /// <summary>Nothing to move or re-seal: the links name the conversations, which move to the user.</summary>
+    public Task MergeAsync(ConfideDbContext db, ContactMerge merge, CancellationToken cancellationToken) => Task.CompletedTask;
+
     private static IQueryable<ConversationTag> Of(ConfideDbContext db, string workspaceId, string contactId)
     {
         var conversations = db.Conversations.IgnoreQueryFilters().Where(c => c.WorkspaceId == workspaceId && c.ContactId == contactId).Select(c => c.Id);
@@ -124,6 +188,17 @@ internal sealed class ConversationData : ISubjectDataHandler
         Task.FromResult<Func<ConfideDbContext, CancellationToken, Task>>((w, ct) =>
             w.Conversations.IgnoreQueryFilters().Where(c => c.WorkspaceId == workspaceId && contactIds.Contains(c.ContactId)).ExecuteDeleteAsync(ct));
 
+    /// <summary>The lead's conversations become the user's, their titles re-sealed under the user's key.</summary>
+    public async Task MergeAsync(ConfideDbContext db, ContactMerge merge, CancellationToken cancellationToken)
+    {
+        foreach (var conversation in await Of(db, merge.WorkspaceId, merge.LeadId).AsTracking().ToListAsync(cancellationToken))
+        {
+            merge.User.SetTitle(conversation, merge.Lead.Title(conversation));
+        }
+
+        await Of(db, merge.WorkspaceId, merge.LeadId).ExecuteUpdateAsync(s => s.SetProperty(c => c.ContactId, merge.UserId), cancellationToken);
+    }
+
     private static IQueryable<Conversation> Of(ConfideDbContext db, string workspaceId, string contactId) =>
         db.Conversations.IgnoreQueryFilters().Where(c => c.WorkspaceId == workspaceId && c.ContactId == contactId);
 }
@@ -149,6 +224,18 @@ internal sealed class NoteData : ISubjectDataHandler
     public Task<Func<ConfideDbContext, CancellationToken, Task>> EraseManyAsync(CellDatabase cell, string workspaceId, IReadOnlyCollection<string> contactIds, CancellationToken cancellationToken) =>
         Task.FromResult<Func<ConfideDbContext, CancellationToken, Task>>((w, ct) =>
             w.Notes.Where(n => n.WorkspaceId == workspaceId && contactIds.Contains(n.ContactId)).ExecuteDeleteAsync(ct));
+
+    /// <summary>Notes about the lead are about the user now, re-sealed under the user's key.</summary>
+    public async Task MergeAsync(ConfideDbContext db, ContactMerge merge, CancellationToken cancellationToken)
+    {
+        var notes = db.Notes.Where(n => n.WorkspaceId == merge.WorkspaceId && n.ContactId == merge.LeadId);
+        foreach (var note in await notes.AsTracking().ToListAsync(cancellationToken))
+        {
+            db.Entry(note).Property(n => n.EncryptedBody).CurrentValue = merge.User.SealNoteBody(note.Id, merge.Lead.Body(note));
+        }
+
+        await notes.ExecuteUpdateAsync(s => s.SetProperty(n => n.ContactId, merge.UserId), cancellationToken);
+    }
 }
 
 /// <summary>The tags applied to the contact (the tags themselves are the workspace's).</summary>
@@ -172,4 +259,16 @@ internal sealed class ContactTagData : ISubjectDataHandler
     public Task<Func<ConfideDbContext, CancellationToken, Task>> EraseManyAsync(CellDatabase cell, string workspaceId, IReadOnlyCollection<string> contactIds, CancellationToken cancellationToken) =>
         Task.FromResult<Func<ConfideDbContext, CancellationToken, Task>>((w, ct) =>
             w.ContactTags.Where(t => t.WorkspaceId == workspaceId && contactIds.Contains(t.ContactId)).ExecuteDeleteAsync(ct));
+
+    /// <summary>The lead's tags are applied to the user (a tag both have stays once, as the user's); nothing is sealed.</summary>
+    public async Task MergeAsync(ConfideDbContext db, ContactMerge merge, CancellationToken cancellationToken)
+    {
+        var theirs = await db.ContactTags.Where(t => t.WorkspaceId == merge.WorkspaceId && t.ContactId == merge.UserId).Select(t => t.TagId).ToListAsync(cancellationToken);
+        foreach (var link in await db.ContactTags.AsNoTracking().Where(t => t.WorkspaceId == merge.WorkspaceId && t.ContactId == merge.LeadId && !theirs.Contains(t.TagId)).ToListAsync(cancellationToken))
+        {
+            db.ContactTags.Add(new ContactTag { WorkspaceId = link.WorkspaceId, ContactId = merge.UserId, TagId = link.TagId, CreatedAt = link.CreatedAt, AppliedById = link.AppliedById });
+        }
+
+        await db.ContactTags.Where(t => t.WorkspaceId == merge.WorkspaceId && t.ContactId == merge.LeadId).ExecuteDeleteAsync(cancellationToken);
+    }
 }
