@@ -5,7 +5,7 @@
 // any later run, reuses the file.
 
 import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, renameSync, writeFileSync, existsSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
@@ -108,7 +108,12 @@ export async function loadSchemas(expressions) {
   const workDir = path.join(dir, `work-${key}-${process.pid}`);
   mkdirSync(workDir, { recursive: true });
   const started = Date.now();
-  const generated = await generate(wanted, workDir);
+  let generated;
+  try {
+    generated = await generate(wanted, workDir);
+  } finally {
+    rmSync(workDir, { recursive: true, force: true });
+  }
   const result = { sdk: sdk.version, generatedInMs: Date.now() - started, ...generated };
   const temp = `${file}.${process.pid}.tmp`;
   writeFileSync(temp, JSON.stringify(result));
