@@ -13,15 +13,26 @@
 
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { before, describe, test } from 'node:test';
+import { afterEach, before, describe, test } from 'node:test';
 import { IntercomClient, IntercomError } from 'intercom-client';
+import { createShapeChecker } from './shapes/shapes.mjs';
+import { describeResponseShapes } from './shapes/walk.mjs';
 
 const BASE_URL = required('CONFIDE_BASE_URL');
 const TOKEN = required('CONFIDE_TOKEN');
 const OWNER_ID = required('CONFIDE_OWNER_ID');
 required('NODE_EXTRA_CA_CERTS');
 
-const client = new IntercomClient({ token: TOKEN, baseUrl: BASE_URL });
+// Every 2xx body this client receives is checked against the type the SDK declares for the
+// operation (tests/sdk/shapes): after each test, a body that does not match fails that test.
+const shapes = createShapeChecker({ baseUrl: BASE_URL });
+const client = new IntercomClient({ token: TOKEN, baseUrl: BASE_URL, fetch: shapes.fetch });
+before(async () => {
+  const schemas = await shapes.prepare();
+  const failed = Object.keys(schemas.errors);
+  process.stderr.write(`# SDK response schemas: ${schemas.types} types, ${schemas.cached ? 'from the cache' : `generated in ${schemas.generatedInMs} ms`}${failed.length > 0 ? `; not generated: ${failed.join(', ')}` : ''}\n`);
+}, { timeout: 180_000 });
+afterEach(() => shapes.assertPending());
 
 const RUN = `${Date.now().toString(36)}${randomBytes(4).toString('hex')}`;
 const HEX_ID = /^[0-9a-f]{24}$/;
@@ -886,6 +897,8 @@ describe('merge, messages and visitors', () => {
     await expectSdkError(client.visitors.update({ id: '0'.repeat(24), name: 'x' }), 404);
   });
 });
+
+describeResponseShapes({ client, shapes, baseUrl: BASE_URL, token: TOKEN, ownerId: OWNER_ID, run: RUN });
 
 before(() => {
   // Fail fast with a clear message when the server is not there.

@@ -12,7 +12,7 @@ internal sealed record CompanyView(
     string Id,
     string CompanyId,
     string AppId,
-    string? Name,
+    string Name,
     long? RemoteCreatedAt,
     long CreatedAt,
     long UpdatedAt,
@@ -41,7 +41,8 @@ internal sealed record CompanyView(
             company.Id,
             company.ExternalId,
             company.WorkspaceId,
-            company.Name,
+            // The SDK types a company's name as a string, never null: a company without one has "".
+            company.Name ?? "",
             Unix.Seconds(company.RemoteCreatedAt),
             Unix.Seconds(company.CreatedAt),
             Unix.Seconds(company.UpdatedAt),
