@@ -35,6 +35,7 @@ public static class MessagingModule
         services.AddSubjectDataHandler<ContactTagData>();
         services.AddSubjectDataHandler<Companies.ContactCompanyData>();
         services.AddSubjectDataHandler<DataEventSubjectData>();
+        services.AddSubjectDataHandler<Subscriptions.SubscriptionSubjectData>();
         services.AddSubjectDataHandler<ContactProfileData>();
         services.AddJobHandler<ContactErasureJob>();
         services.AddOptions<ContactErasureOptions>()
@@ -48,6 +49,9 @@ public static class MessagingModule
         services.AddSingleton<ConversationUpdateCommands>();
         services.AddSingleton<DataEventCommands>();
         services.AddSingleton<DataAttributeCommands>();
+        services.AddSingleton<Subscriptions.SubscriptionTypeCommands>();
+        services.AddSingleton<Subscriptions.ContactSubscriptionCommands>();
+        services.AddSingleton<Segments.SegmentCommands>();
         services.AddSingleton<TeamCommands>();
         services.AddSingleton<MessengerSecrets>();
         services.AddSingleton<MessengerSettingsCommands>();
@@ -78,6 +82,8 @@ public static class MessagingModule
         api.MapMessengerSettingsEndpoints();
         api.MapIdentityEndpoints();
         Companies.CompanyEndpoints.MapCompanyEndpoints(api);
+        Subscriptions.SubscriptionEndpoints.MapSubscriptionEndpoints(api);
+        Segments.SegmentEndpoints.MapSegmentEndpoints(api);
         return api;
     }
 }
