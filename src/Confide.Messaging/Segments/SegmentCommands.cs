@@ -69,27 +69,27 @@ internal sealed class SegmentCommands(ActivityLog log, WorkspaceKeyRing keys, IL
         var sealedQuery = query is { } q ? workforce.SealSegmentQuery(id, q.GetRawText()) : null;
         var segment = await cell.Writer.WriteAsync(async (db, ct) =>
         {
-            var segment = await db.Segments.AsTracking().FirstOrDefaultAsync(s => s.WorkspaceId == caller.WorkspaceId && s.Id == id, ct)
+            var row = await db.Segments.AsTracking().FirstOrDefaultAsync(s => s.WorkspaceId == caller.WorkspaceId && s.Id == id, ct)
                 ?? throw NotFound();
-            if (name is not null && name != segment.Name && await db.Segments.AnyAsync(s => s.WorkspaceId == caller.WorkspaceId && s.Name == name, ct))
+            if (name is not null && name != row.Name && await db.Segments.AnyAsync(s => s.WorkspaceId == caller.WorkspaceId && s.Name == name, ct))
             {
                 throw new ConfideException(ConfideError.Conflict("A segment with this name already exists"));
             }
 
-            var before = new JsonObject { ["name"] = segment.Name, ["person_type"] = segment.PersonType };
-            segment.Name = name ?? segment.Name;
-            segment.PersonType = personType ?? segment.PersonType;
-            segment.EncryptedQuery = sealedQuery ?? segment.EncryptedQuery;
-            var after = new JsonObject { ["name"] = segment.Name, ["person_type"] = segment.PersonType };
+            var before = new JsonObject { ["name"] = row.Name, ["person_type"] = row.PersonType };
+            row.Name = name ?? row.Name;
+            row.PersonType = personType ?? row.PersonType;
+            row.EncryptedQuery = sealedQuery ?? row.EncryptedQuery;
+            var after = new JsonObject { ["name"] = row.Name, ["person_type"] = row.PersonType };
             if (sealedQuery is not null || before.ToJsonString() != after.ToJsonString())
             {
-                segment.UpdatedAt = time.GetUtcNow();
+                row.UpdatedAt = time.GetUtcNow();
                 await log.AppendAsync(db, cell, caller.WorkspaceId, new ActivityEvent(
                     ActivityTypes.SegmentChange, caller.Actor, "A segment was changed.",
                     new ActivityTarget("segment", id), new JsonObject { ["before"] = before, ["after"] = after, ["query_changed"] = sealedQuery is not null }), ct);
             }
 
-            return segment;
+            return row;
         }, cancellationToken);
         return (segment, query ?? Parse(workforce.OpenSegmentQuery(segment.Id, segment.EncryptedQuery)));
     }

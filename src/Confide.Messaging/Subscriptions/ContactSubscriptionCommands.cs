@@ -3,6 +3,7 @@ using Confide.Audit;
 using Confide.Data;
 using Confide.Data.Model;
 using Confide.Identity;
+using Confide.Identity;
 using Confide.Messaging.Contacts;
 using Confide.Platform;
 using Microsoft.EntityFrameworkCore;
@@ -28,7 +29,8 @@ internal sealed class ContactSubscriptionCommands(ActivityLog log, TimeProvider 
         var consentType = input.ConsentType switch
         {
             null or "" => throw new ConfideException(ConfideError.ParameterMissing("consent_type")),
-            ConsentTypes.OptIn or ConsentTypes.OptOut => input.ConsentType,
+            ConsentTypes.OptIn => ConsentTypes.OptIn,
+            ConsentTypes.OptOut => ConsentTypes.OptOut,
             _ => throw new ConfideException(ConfideError.ParameterInvalid("consent_type must be 'opt_in' or 'opt_out'")),
         };
         var typeId = SubscriptionTypeCommands.ParseId(input.Id.Trim());

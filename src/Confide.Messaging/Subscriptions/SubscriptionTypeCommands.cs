@@ -30,7 +30,8 @@ internal sealed class SubscriptionTypeCommands(ActivityLog log, TimeProvider tim
         var consentType = input.ConsentType switch
         {
             null or "" => throw new ConfideException(ConfideError.ParameterMissing("consent_type")),
-            ConsentTypes.OptIn or ConsentTypes.OptOut => input.ConsentType,
+            ConsentTypes.OptIn => ConsentTypes.OptIn,
+            ConsentTypes.OptOut => ConsentTypes.OptOut,
             _ => throw new ConfideException(ConfideError.ParameterInvalid("consent_type must be 'opt_in' or 'opt_out'")),
         };
         var state = ValidState(input.State) ?? SubscriptionTypeStates.Live;

@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text;
 using Confide.Audit;
+using Confide.Platform;
 using Confide.Tests.Audit;
 using Confide.Tests.Infrastructure;
 using Confide.Tests.Retention;
