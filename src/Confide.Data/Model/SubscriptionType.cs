@@ -120,5 +120,5 @@ public static class SubscriptionTypeTranslations
         System.Text.Json.JsonSerializer.Serialize(translations, Options);
 
     /// <summary>The default translation's name (the first one's).</summary>
-    public static string? DefaultName(string json) => Read(json).FirstOrDefault()?.Name;
+    public static string? DefaultName(string json) => Read(json) is { Count: > 0 } translations ? translations[0].Name : null;
 }

@@ -3,7 +3,6 @@ using Confide.Audit;
 using Confide.Data;
 using Confide.Data.Model;
 using Confide.Identity;
-using Confide.Identity;
 using Confide.Messaging.Contacts;
 using Confide.Platform;
 using Microsoft.EntityFrameworkCore;
