@@ -80,6 +80,16 @@ public static class ActivityTypes
     public const string DataAttributeCreation = "data_attribute_creation";
     public const string DataAttributeChange = "data_attribute_change";
 
+    // Subscription types, contacts' subscriptions (consent records) and segments.
+    public const string SubscriptionTypeCreation = "subscription_type_creation";
+    public const string SubscriptionTypeChange = "subscription_type_change";
+    public const string SubscriptionTypeDeletion = "subscription_type_deletion";
+    public const string ContactSubscriptionAdded = "contact_subscription_added";
+    public const string ContactSubscriptionRemoved = "contact_subscription_removed";
+    public const string SegmentCreation = "segment_creation";
+    public const string SegmentChange = "segment_change";
+    public const string SegmentDeletion = "segment_deletion";
+
     public static IReadOnlyList<string> All { get; } =
     [
         AdminLoginSuccess, AdminLoginFailure, AdminLogout, AppAdminJoin, AdminDeletion, AdminPermissionChange, RoleCreation, RoleDeletion, AdminTwoFactorAuthChange, AdminPasswordChange, SecuritySettingsChange,
@@ -98,5 +108,7 @@ public static class ActivityTypes
         ConversationTagCreation, ConversationTagDeletion, ConversationPriorityChange,
         DataAttributeCreation, DataAttributeChange,
         ContactMerge, MessageCreation, VisitorConversion,
+        SubscriptionTypeCreation, SubscriptionTypeChange, SubscriptionTypeDeletion, ContactSubscriptionAdded, ContactSubscriptionRemoved,
+        SegmentCreation, SegmentChange, SegmentDeletion,
     ];
 }

@@ -65,6 +65,16 @@ public sealed class WorkforceCipher
 
     public string OpenCompanyAttributes(string companyId, byte[] sealedAttributes) => _keys.Open(CompanyContext(companyId), sealedAttributes);
 
+    /// <summary>
+    /// Seals a segment's search query (JSON), bound to the segment: workspace configuration, but a
+    /// filter's value may name a person (an email), so it is never stored in clear.
+    /// </summary>
+    public byte[] SealSegmentQuery(string segmentId, string json) => _keys.Seal(SegmentContext(segmentId), json);
+
+    public string OpenSegmentQuery(string segmentId, byte[] sealedQuery) => _keys.Open(SegmentContext(segmentId), sealedQuery);
+
+    private FieldContext SegmentContext(string segmentId) => new(_workspaceId, _region.Code, "segment", segmentId, "query");
+
     private FieldContext CompanyContext(string companyId) => new(_workspaceId, _region.Code, "company", companyId, "custom_attributes");
 
     private FieldContext LegalHoldContext(string holdId) => new(_workspaceId, _region.Code, "legal_hold", holdId, "reason");

@@ -36,6 +36,7 @@ public static class MessagingModule
         services.AddSubjectDataHandler<ContactTagData>();
         services.AddSubjectDataHandler<Companies.ContactCompanyData>();
         services.AddSubjectDataHandler<DataEventSubjectData>();
+        services.AddSubjectDataHandler<Subscriptions.SubscriptionSubjectData>();
         services.AddSubjectDataHandler<ContactProfileData>();
         services.AddJobHandler<ContactErasureJob>();
         services.AddOptions<ContactErasureOptions>()
@@ -51,6 +52,9 @@ public static class MessagingModule
         services.AddSingleton<ConversationUpdateCommands>();
         services.AddSingleton<DataEventCommands>();
         services.AddSingleton<DataAttributeCommands>();
+        services.AddSingleton<Subscriptions.SubscriptionTypeCommands>();
+        services.AddSingleton<Subscriptions.ContactSubscriptionCommands>();
+        services.AddSingleton<Segments.SegmentCommands>();
         services.AddSingleton<TeamCommands>();
         services.AddSingleton<MessengerSecrets>();
         services.AddSingleton<MessengerSettingsCommands>();
@@ -83,6 +87,8 @@ public static class MessagingModule
         Companies.CompanyEndpoints.MapCompanyEndpoints(api);
         Messages.MessageEndpoints.MapMessageEndpoints(api);
         Visitors.VisitorEndpoints.MapVisitorEndpoints(api);
+        Subscriptions.SubscriptionEndpoints.MapSubscriptionEndpoints(api);
+        Segments.SegmentEndpoints.MapSegmentEndpoints(api);
         return api;
     }
 }

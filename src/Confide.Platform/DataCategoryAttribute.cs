@@ -25,6 +25,9 @@ public static class DataCategories
     public const string UserPhone = "user.contact.phone_number";
     public const string UserCustom = "user.custom";
     public const string UserBehavior = "user.behavior";
+
+    /// <summary>A contact's choices about what they receive (opting in to or out of a subscription type): the consent records.</summary>
+    public const string UserPrivacyPreferences = "user.privacy_preferences";
     public const string UserMessage = "user.content.message";
     public const string UserNote = "user.content.note";
     public const string UserDerivedIndex = "user.derived.blind_index";

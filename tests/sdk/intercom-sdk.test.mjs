@@ -738,6 +738,84 @@ describe('data events and data attributes', () => {
   });
 });
 
+/** Calls one of Confide's own endpoints (not in Intercom's API, so not in the SDK) with the same token. */
+async function confide(method, path, body) {
+  const response = await fetch(`${BASE_URL}/confide/${path}`, {
+    method,
+    headers: { Authorization: `Bearer ${TOKEN}`, 'Content-Type': 'application/json', Accept: 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const json = await response.json();
+  assert.equal(response.status, 200, `${method} /confide/${path}: ${JSON.stringify(json)}`);
+  return json;
+}
+
+describe('subscription types and segments', () => {
+  sdkTest('subscriptionTypes.list and a contact\'s subscriptions: attach, list, detach, with Intercom\'s errors', async () => {
+    const optIn = await confide('POST', 'subscription_types', { consent_type: 'opt_in', content_types: ['email'], default_translation: { name: `Newsletter ${RUN}`, description: 'Monthly', locale: 'en' } });
+    const optOut = await confide('POST', 'subscription_types', { consent_type: 'opt_out', default_translation: { name: `Offers ${RUN}`, description: 'Now and then', locale: 'en' } });
+    const types = await client.subscriptionTypes.list();
+    assert.equal(types.type, 'list');
+    const listed = types.data.find((t) => t.id === optIn.id);
+    assert.ok(listed, 'the new type is listed');
+    assert.equal(listed.type, 'subscription');
+    assert.equal(listed.consent_type, 'opt_in');
+    assert.equal(listed.state, 'live');
+    assert.equal(listed.default_translation.name, `Newsletter ${RUN}`);
+    assert.deepEqual(listed.content_types, ['email']);
+
+    const contact = await client.contacts.create({ email: email('subscriber') });
+    const attached = await client.contacts.attachSubscription({ contact_id: contact.id, id: optIn.id, consent_type: 'opt_in' });
+    assert.equal(attached.id, optIn.id);
+    await client.contacts.attachSubscription({ contact_id: contact.id, id: optOut.id, consent_type: 'opt_out' });
+    const subscriptions = await client.contacts.listAttachedSubscriptions({ contact_id: contact.id });
+    assert.equal(subscriptions.type, 'list');
+    assert.deepEqual(subscriptions.data.map((t) => t.id), [optIn.id, optOut.id]);
+
+    const detached = await client.contacts.detachSubscription({ contact_id: contact.id, subscription_id: optIn.id });
+    assert.equal(detached.id, optIn.id);
+    assert.deepEqual((await client.contacts.listAttachedSubscriptions({ contact_id: contact.id })).data.map((t) => t.id), [optOut.id]);
+
+    await expectSdkError(client.contacts.attachSubscription({ contact_id: contact.id, id: 'invalid_id', consent_type: 'opt_in' }), 404);
+    await expectSdkError(client.contacts.attachSubscription({ contact_id: '0'.repeat(24), id: optIn.id, consent_type: 'opt_in' }), 404);
+    await expectSdkError(client.contacts.attachSubscription({ contact_id: contact.id, id: optIn.id, consent_type: 'opt_out' }), 400);
+    await expectSdkError(client.contacts.listAttachedSubscriptions({ contact_id: '0'.repeat(24) }), 404);
+  });
+
+  sdkTest('segments.list (with include_count), segments.find and contacts.listAttachedSegments read saved filters', async () => {
+    const vip = await client.contacts.create({ email: email('segment-vip'), external_id: externalId('segment-vip') });
+    const segment = await confide('POST', 'segments', { name: `VIPs ${RUN}`, query: { field: 'external_id', operator: '=', value: externalId('segment-vip') } });
+    const list = await client.segments.list();
+    assert.equal(list.type, 'segment.list');
+    const listed = list.segments.find((s) => s.id === segment.id);
+    assert.ok(listed, 'the new segment is listed');
+    assert.equal(listed.type, 'segment');
+    assert.equal(listed.person_type, 'user');
+    assert.equal(listed.count, undefined);
+    const counted = (await client.segments.list({ include_count: true })).segments.find((s) => s.id === segment.id);
+    assert.equal(counted.count, 1);
+
+    const found = await client.segments.find({ segment_id: segment.id });
+    assert.equal(found.name, `VIPs ${RUN}`);
+    assert.equal(typeof found.created_at, 'number');
+    const ofVip = await client.contacts.listAttachedSegments({ contact_id: vip.id });
+    assert.equal(ofVip.type, 'list');
+    assert.ok(ofVip.data.some((s) => s.id === segment.id));
+    const other = await client.contacts.create({ email: email('segment-other') });
+    assert.ok(!(await client.contacts.listAttachedSegments({ contact_id: other.id })).data.some((s) => s.id === segment.id));
+
+    await expectSdkError(client.segments.find({ segment_id: '0'.repeat(24) }), 404);
+    await expectSdkError(client.contacts.listAttachedSegments({ contact_id: '0'.repeat(24) }), 404);
+  });
+
+  sdkTest('dataExport is not served: a 404 that names the family', async () => {
+    const error = await expectSdkError(client.dataExport.create({ created_at_after: NOW - DAY, created_at_before: NOW }), 404);
+    assert.match(error.body.errors[0].message, /Data Export endpoints are not supported by Confide/);
+    await expectSdkError(client.dataExport.find({ job_identifier: 'no-such-job' }), 404);
+    await expectSdkError(client.dataExport.cancel({ job_identifier: 'no-such-job' }), 404);
+  });
+});
+
 describe('errors', () => {
   sdkTest('a bad token is a 401 error.list', async () => {
     const stranger = new IntercomClient({ token: 'not-a-token', baseUrl: BASE_URL });

@@ -17,13 +17,14 @@ internal static class SubjectExportLayout
     [
         DataCategories.UserId, DataCategories.UserName, DataCategories.UserEmail, DataCategories.UserPhone,
         DataCategories.UserCustom, DataCategories.UserBehavior, DataCategories.UserNote, DataCategories.UserMessage,
+        DataCategories.UserPrivacyPreferences,
     ];
 
     /// <summary>The order of the categories in the export; <see cref="DataCategories.UserMessage"/> and the activity log last, because conversation parts and log entries are streamed after everything else.</summary>
     public static IReadOnlyList<string> CategoryOrder { get; } =
     [
         DataCategories.UserId, DataCategories.UserName, DataCategories.UserEmail, DataCategories.UserPhone,
-        DataCategories.UserCustom, DataCategories.UserBehavior, DataCategories.UserNote, DataCategories.SystemOperations,
+        DataCategories.UserCustom, DataCategories.UserBehavior, DataCategories.UserPrivacyPreferences, DataCategories.UserNote, DataCategories.SystemOperations,
         DataCategories.UserMessage, DataCategories.EmployeeActivity,
     ];
 
@@ -54,6 +55,10 @@ internal static class SubjectExportLayout
         new(typeof(DataEvent), nameof(DataEvent.FirstOccurredAt), "first"),
         new(typeof(DataEvent), nameof(DataEvent.Count), "count"),
         new(typeof(DataEvent), nameof(DataEvent.EncryptedMetadata), "metadata"),
+        new(typeof(ContactSubscriptionChange), nameof(ContactSubscriptionChange.SubscriptionTypeId), "subscription_type_id"),
+        new(typeof(ContactSubscriptionChange), nameof(ContactSubscriptionChange.ConsentType), "consent_type"),
+        new(typeof(ContactSubscriptionChange), nameof(ContactSubscriptionChange.Attached), "attached"),
+        new(typeof(ContactSubscriptionChange), nameof(ContactSubscriptionChange.ChangedAt), "changed_at"),
         new(typeof(ConversationPart), nameof(ConversationPart.EncryptedBody), "body"),
         new(typeof(PrivacyRequest), nameof(PrivacyRequest.EncryptedSubjectEmail), "subject_email"),
         new(typeof(PrivacyRequest), nameof(PrivacyRequest.EncryptedSubjectExternalId), "subject_external_id"),
@@ -77,6 +82,7 @@ internal static class SubjectExportLayout
         nameof(Conversation) => "conversation",
         nameof(ConversationPart) => "conversation_part",
         nameof(DataEvent) => "data_event",
+        nameof(ContactSubscriptionChange) => "subscription_change",
         nameof(PrivacyRequest) => "privacy_request",
         nameof(ActivityLogEntry) => "activity_log_entry",
         _ => throw new ArgumentOutOfRangeException(nameof(entity), entity.Name, "Not an exported entity."),

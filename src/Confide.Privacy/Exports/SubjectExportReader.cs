@@ -80,6 +80,17 @@ public sealed class SubjectExportReader(ContactKeyRing contactKeys, WorkspaceKey
             (nameof(DataEvent.Count), JsonValue.Create(e.Count)),
             (nameof(DataEvent.EncryptedMetadata), ExportRecord.Json(cipher.Metadata(e))))));
 
+        // The consent records: every change of the subject's subscriptions, oldest first, with the type's name and who made it.
+        var consents = await db.ContactSubscriptionChanges.AsNoTracking().Where(c => c.WorkspaceId == workspaceId && c.ContactId == contactId)
+            .OrderBy(c => c.ChangedAt).ThenBy(c => c.Id).ToListAsync(ct);
+        var typeNames = await SubscriptionTypeNamesAsync(db, workspaceId, [.. consents.Select(c => c.SubscriptionTypeId).Distinct()], ct);
+        records.AddRange(consents.Select(c => ExportRecord.Of(typeof(ContactSubscriptionChange), c.Id,
+            [new("subscription_type_name", typeNames.GetValueOrDefault(c.SubscriptionTypeId)), new("changed_by_type", c.ActorType), new("changed_by_id", c.ActorId), new("via", c.Via)],
+            (nameof(ContactSubscriptionChange.SubscriptionTypeId), ExportRecord.Text(c.SubscriptionTypeId.ToString(System.Globalization.CultureInfo.InvariantCulture))),
+            (nameof(ContactSubscriptionChange.ConsentType), ExportRecord.Text(c.ConsentType)),
+            (nameof(ContactSubscriptionChange.Attached), JsonValue.Create(c.Attached)),
+            (nameof(ContactSubscriptionChange.ChangedAt), ExportRecord.Time(c.ChangedAt)))));
+
         var requests = await db.PrivacyRequests.AsNoTracking().Where(r => r.WorkspaceId == workspaceId && r.ContactId == contactId).OrderBy(r => r.Id).ToListAsync(ct);
         records.AddRange(requests.Select(r => ExportRecord.Of(typeof(PrivacyRequest), r.Id,
             [new("kind", r.Kind), new("state", r.State), new("received_at", ExportRecord.Time(r.ReceivedAt)), new("due_at", ExportRecord.Time(r.DeadlineAt))],
@@ -91,6 +102,13 @@ public sealed class SubjectExportReader(ContactKeyRing contactKeys, WorkspaceKey
 
         var partCount = await Parts(db, workspaceId, contactId).LongCountAsync(ct);
         return (records, partCount);
+    }
+
+    /// <summary>The default name of each subscription type, by id (the workspace's own words, shown so the subject can read the record).</summary>
+    private static async Task<Dictionary<long, string?>> SubscriptionTypeNamesAsync(ConfideDbContext db, string workspaceId, IReadOnlyCollection<long> ids, CancellationToken ct)
+    {
+        var types = await db.SubscriptionTypes.AsNoTracking().Where(t => t.WorkspaceId == workspaceId && ids.Contains(t.Id)).ToListAsync(ct);
+        return types.ToDictionary(t => t.Id, t => SubscriptionTypeTranslations.DefaultName(t.Translations));
     }
 
     /// <summary>The next parts after (<paramref name="afterConversation"/>, <paramref name="afterSequence"/>), opened.</summary>

@@ -29,7 +29,8 @@ public sealed class DataCatalogTests
     public void EveryPersonalField_IsStoredEncrypted()
     {
         using var db = new SqliteConfideDbContext(new DbContextOptionsBuilder<SqliteConfideDbContext>().UseSqlite("Data Source=:memory:").Options);
-        string[] allowedInClear = [Confide.Platform.DataCategories.UserDerivedIndex, Confide.Platform.DataCategories.UserBehavior];
+        // Consent records stay in clear (a type id, a flag, a time) so sending can be checked against them; they say nothing else.
+        string[] allowedInClear = [Confide.Platform.DataCategories.UserDerivedIndex, Confide.Platform.DataCategories.UserBehavior, Confide.Platform.DataCategories.UserPrivacyPreferences];
 
         var personal = db.Model.GetEntityTypes()
             .SelectMany(entity => entity.GetProperties().Select(property => (entity, property, category: DataCatalog.CategoryOf(property)!)))

@@ -286,7 +286,7 @@ public sealed class ErasureReceiptTests(Servers servers)
             },
             bytes => bytes is not null, TimeSpan.FromSeconds(90), "the erasure's receipt"))!;
 
-    /// <summary>A contact with custom attributes, a company, two tags, a note, two data events and two conversations with a reply and a tag each.</summary>
+    /// <summary>A contact with custom attributes, a company, two tags, a note, two data events, a subscription and two conversations with a reply and a tag each.</summary>
     private static async Task<(string ContactId, string Email)> SeededContactAsync(HttpClient api, string ownerId)
     {
         var email = $"erase-me-{Guid.NewGuid():N}@example.com";
@@ -309,6 +309,8 @@ public sealed class ErasureReceiptTests(Servers servers)
             Assert.Equal(HttpStatusCode.Accepted, tracked.StatusCode);
         }
 
+        var subscriptionTypeId = (await Api.SubscriptionApiTests.CreateTypeAsync(api, "opt_in", "Newsletter " + Guid.NewGuid().ToString("N"))).Str("id");
+        await (await api.PostJsonAsync($"contacts/{contactId}/subscriptions", new { id = subscriptionTypeId, consent_type = "opt_in" })).JsonAsync();
         return (contactId, email);
     }
 
@@ -328,12 +330,14 @@ public sealed class ErasureReceiptTests(Servers servers)
             [ErasedCategories.ConversationParts] = await db.ConversationParts.CountAsync(p => conversationIds.Contains(p.ConversationId)),
             [ErasedCategories.ConversationTags] = await db.ConversationTags.CountAsync(t => conversationIds.Contains(t.ConversationId)),
             [ErasedCategories.DataEvents] = await db.DataEvents.CountAsync(e => e.ContactId == contactId),
+            [ErasedCategories.SubscriptionChanges] = await db.ContactSubscriptionChanges.CountAsync(c => c.ContactId == contactId),
             ["subject_exports"] = 0,
             ["privacy_request_identifiers"] = 0,
         };
         Assert.Equal((2, 1, 2, 1, 2), (counts[ErasedCategories.Tags], counts[ErasedCategories.Notes], counts[ErasedCategories.Conversations], counts[ErasedCategories.Companies], counts[ErasedCategories.ConversationTags]));
         Assert.True(counts[ErasedCategories.ConversationParts] >= 4);
         Assert.Equal(2, counts[ErasedCategories.DataEvents]);
+        Assert.Equal(1, counts[ErasedCategories.SubscriptionChanges]);
         return counts;
     }
 

@@ -31,6 +31,7 @@ public sealed class SubjectDataRegistryTests(Servers servers)
     [
         DataCategories.UserId, DataCategories.UserName, DataCategories.UserEmail, DataCategories.UserPhone, DataCategories.UserCustom,
         DataCategories.UserBehavior, DataCategories.UserMessage, DataCategories.UserNote, DataCategories.UserDerivedIndex,
+        DataCategories.UserPrivacyPreferences,
     ];
 
     [Fact]

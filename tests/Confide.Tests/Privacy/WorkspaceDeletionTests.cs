@@ -351,6 +351,8 @@ public sealed class WorkspaceDeletionTests(Servers servers)
     {
         using var api = workspace.Client();
         var tagId = (await (await api.PostJsonAsync("tags", new { name = "tag-" + Guid.NewGuid().ToString("N") })).JsonAsync()).Str("id");
+        var subscriptionTypeId = (await Api.SubscriptionApiTests.CreateTypeAsync(api, "opt_in", "Seeded newsletter")).Str("id");
+        await (await api.PostJsonAsync("confide/segments", new { name = "seeded " + Guid.NewGuid().ToString("N"), query = new { field = "role", @operator = "=", value = "user" } })).JsonAsync();
         for (var i = 0; i < conversations; i++)
         {
             var contactId = (await (await api.PostJsonAsync("contacts", new { email = $"seed-{Guid.NewGuid():N}@example.com", name = "Seeded Person" })).JsonAsync()).Str("id");
@@ -363,6 +365,7 @@ public sealed class WorkspaceDeletionTests(Servers servers)
                 await (await api.PostJsonAsync($"contacts/{contactId}/notes", new { body = "Seeded note", admin_id = workspace.OwnerId })).JsonAsync();
                 using var tracked = await api.PostJsonAsync("events", new { event_name = "seeded-event", created_at = 1_700_000_000, id = contactId, metadata = new { seeded = true } });
                 Assert.Equal(HttpStatusCode.Accepted, tracked.StatusCode);
+                await (await api.PostJsonAsync($"contacts/{contactId}/subscriptions", new { id = subscriptionTypeId, consent_type = "opt_in" })).JsonAsync();
             }
 
             if (i == 0)

@@ -191,6 +191,8 @@ public sealed class VisitorRuleTests(Servers servers)
         await (await api.PostJsonAsync($"conversations/{conversationId}/tags", new { id = tag, admin_id = workspace.OwnerId })).JsonAsync();
         using var tracked = await api.PostJsonAsync("events", new { event_name = "viewed-pricing", created_at = 1_700_000_000, id = contactId, metadata = new { plan = "pro" } });
         Assert.Equal(System.Net.HttpStatusCode.Accepted, tracked.StatusCode);
+        var subscriptionTypeId = (await Api.SubscriptionApiTests.CreateTypeAsync(api, "opt_out", $"offers-{Guid.NewGuid():N}")).Str("id");
+        await (await api.PostJsonAsync($"contacts/{contactId}/subscriptions", new { id = subscriptionTypeId, consent_type = "opt_out" })).JsonAsync();
     }
 
     internal static Task<string> ContactOfAsync(TestWorkspace workspace, string conversationId) =>

@@ -340,6 +340,60 @@ namespace Confide.Data.Migrations.Postgres
                     b.ToTable("ContactCompanies");
                 });
 
+            modelBuilder.Entity("Confide.Data.Model.ContactSubscriptionChange", b =>
+                {
+                    b.Property<string>("Id")
+                        .HasMaxLength(24)
+                        .HasColumnType("character varying(24)");
+
+                    b.Property<string>("ActorId")
+                        .HasMaxLength(24)
+                        .HasColumnType("character varying(24)");
+
+                    b.Property<string>("ActorType")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)");
+
+                    b.Property<bool>("Attached")
+                        .HasColumnType("boolean");
+
+                    b.Property<DateTimeOffset>("ChangedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("ConsentType")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)");
+
+                    b.Property<string>("ContactId")
+                        .IsRequired()
+                        .HasMaxLength(24)
+                        .HasColumnType("character varying(24)");
+
+                    b.Property<long>("SubscriptionTypeId")
+                        .HasColumnType("bigint");
+
+                    b.Property<string>("Via")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)");
+
+                    b.Property<string>("WorkspaceId")
+                        .IsRequired()
+                        .HasColumnType("character varying(32)");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("ContactId");
+
+                    b.HasIndex("WorkspaceId", "SubscriptionTypeId");
+
+                    b.HasIndex("WorkspaceId", "ContactId", "SubscriptionTypeId", "ChangedAt");
+
+                    b.ToTable("ContactSubscriptionChanges");
+                });
+
             modelBuilder.Entity("Confide.Data.Model.ContactTag", b =>
                 {
                     b.Property<string>("ContactId")
@@ -1223,6 +1277,48 @@ namespace Confide.Data.Migrations.Postgres
                     b.ToTable("RetiringKeys");
                 });
 
+            modelBuilder.Entity("Confide.Data.Model.Segment", b =>
+                {
+                    b.Property<string>("Id")
+                        .HasMaxLength(24)
+                        .HasColumnType("character varying(24)");
+
+                    b.Property<string>("AdminId")
+                        .HasMaxLength(24)
+                        .HasColumnType("character varying(24)");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<byte[]>("EncryptedQuery")
+                        .IsRequired()
+                        .HasColumnType("bytea");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(255)
+                        .HasColumnType("character varying(255)");
+
+                    b.Property<string>("PersonType")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)");
+
+                    b.Property<DateTimeOffset>("UpdatedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("WorkspaceId")
+                        .IsRequired()
+                        .HasColumnType("character varying(32)");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("WorkspaceId", "Name")
+                        .IsUnique();
+
+                    b.ToTable("Segments");
+                });
+
             modelBuilder.Entity("Confide.Data.Model.SigningKey", b =>
                 {
                     b.Property<string>("Id")
@@ -1352,6 +1448,49 @@ namespace Confide.Data.Migrations.Postgres
                     b.HasIndex("WorkspaceId");
 
                     b.ToTable("SsoConsumedAssertions");
+                });
+
+            modelBuilder.Entity("Confide.Data.Model.SubscriptionType", b =>
+                {
+                    b.Property<string>("WorkspaceId")
+                        .HasColumnType("character varying(32)");
+
+                    b.Property<long>("Id")
+                        .HasColumnType("bigint");
+
+                    b.Property<string>("AdminId")
+                        .HasMaxLength(24)
+                        .HasColumnType("character varying(24)");
+
+                    b.Property<string>("ConsentType")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)");
+
+                    b.Property<string>("ContentTypes")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("State")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)");
+
+                    b.Property<string>("Translations")
+                        .IsRequired()
+                        .HasMaxLength(40000)
+                        .HasColumnType("character varying(40000)");
+
+                    b.Property<DateTimeOffset>("UpdatedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.HasKey("WorkspaceId", "Id");
+
+                    b.ToTable("SubscriptionTypes");
                 });
 
             modelBuilder.Entity("Confide.Data.Model.Tag", b =>
@@ -2039,6 +2178,21 @@ namespace Confide.Data.Migrations.Postgres
                         .IsRequired();
                 });
 
+            modelBuilder.Entity("Confide.Data.Model.ContactSubscriptionChange", b =>
+                {
+                    b.HasOne("Confide.Data.Model.Contact", null)
+                        .WithMany()
+                        .HasForeignKey("ContactId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.HasOne("Confide.Data.Model.Workspace", null)
+                        .WithMany()
+                        .HasForeignKey("WorkspaceId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
             modelBuilder.Entity("Confide.Data.Model.ContactTag", b =>
                 {
                     b.HasOne("Confide.Data.Model.Contact", null)
@@ -2189,6 +2343,15 @@ namespace Confide.Data.Migrations.Postgres
                         .IsRequired();
                 });
 
+            modelBuilder.Entity("Confide.Data.Model.Segment", b =>
+                {
+                    b.HasOne("Confide.Data.Model.Workspace", null)
+                        .WithMany()
+                        .HasForeignKey("WorkspaceId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
             modelBuilder.Entity("Confide.Data.Model.SsoConnection", b =>
                 {
                     b.HasOne("Confide.Data.Model.Workspace", null)
@@ -2199,6 +2362,15 @@ namespace Confide.Data.Migrations.Postgres
                 });
 
             modelBuilder.Entity("Confide.Data.Model.SsoConsumedAssertion", b =>
+                {
+                    b.HasOne("Confide.Data.Model.Workspace", null)
+                        .WithMany()
+                        .HasForeignKey("WorkspaceId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Confide.Data.Model.SubscriptionType", b =>
                 {
                     b.HasOne("Confide.Data.Model.Workspace", null)
                         .WithMany()
