@@ -30,6 +30,7 @@ public static class MessagingModule
         // The subject's data, in the order the purge erases it: parts before their conversations.
         services.AddSubjectDataHandler<ConversationPartData>();
         services.AddSubjectDataHandler<ConversationTagData>();
+        services.AddSubjectDataHandler<ConversationParticipantData>();
         services.AddSubjectDataHandler<ConversationData>();
         services.AddSubjectDataHandler<NoteData>();
         services.AddSubjectDataHandler<ContactTagData>();
@@ -42,6 +43,9 @@ public static class MessagingModule
             .Validate(o => o.PurgeBatchSize is >= 1 and <= 10_000, "Confide:Erasure:PurgeBatchSize must be between 1 and 10000.")
             .ValidateOnStart();
         services.AddSingleton<ConversationCommands>();
+        services.AddJobHandler<ConversationUnsnoozeJob>();
+        services.AddSingleton<ConversationRedaction>();
+        services.AddSingleton<ConversationCustomerCommands>();
         services.AddSingleton<Companies.CompanyCommands>();
         services.AddSingleton<Companies.CompanyTagging>();
         services.AddSingleton<ConversationTagCommands>();
