@@ -67,6 +67,11 @@ public static class ActivityTypes
     public const string ConversationTagCreation = "conversation_tag_creation";
     public const string ConversationTagDeletion = "conversation_tag_deletion";
     public const string ConversationPriorityChange = "conversation_priority_change";
+    public const string ConversationSnoozeEnded = "conversation_snooze_ended";
+    public const string ConversationPartRedaction = "conversation_part_redaction";
+    public const string ConversationCustomAttributesChange = "conversation_custom_attributes_change";
+    public const string ConversationContactAttachment = "conversation_contact_attachment";
+    public const string ConversationContactDetachment = "conversation_contact_detachment";
 
     // Contact merge, outbound messages and visitors.
     public const string ContactMerge = "contact_merge";
@@ -106,6 +111,7 @@ public static class ActivityTypes
         LegalHoldSet, LegalHoldReleased,
         CompanyCreation, CompanyUpdate, CompanyDeletion,
         ConversationTagCreation, ConversationTagDeletion, ConversationPriorityChange,
+        ConversationSnoozeEnded, ConversationPartRedaction, ConversationCustomAttributesChange, ConversationContactAttachment, ConversationContactDetachment,
         DataAttributeCreation, DataAttributeChange,
         ContactMerge, MessageCreation, VisitorConversion,
         SubscriptionTypeCreation, SubscriptionTypeChange, SubscriptionTypeDeletion, ContactSubscriptionAdded, ContactSubscriptionRemoved,

@@ -25,6 +25,7 @@ public abstract class ConfideDbContext(DbContextOptions options) : IdentityDbCon
     public DbSet<Tag> Tags => Set<Tag>();
     public DbSet<ContactTag> ContactTags => Set<ContactTag>();
     public DbSet<ConversationTag> ConversationTags => Set<ConversationTag>();
+    public DbSet<ConversationParticipant> ConversationParticipants => Set<ConversationParticipant>();
     public DbSet<Note> Notes => Set<Note>();
     public DbSet<WorkspaceKey> WorkspaceKeys => Set<WorkspaceKey>();
     public DbSet<ActivityLogEntry> ActivityLogEntries => Set<ActivityLogEntry>();
@@ -213,6 +214,16 @@ public abstract class ConfideDbContext(DbContextOptions options) : IdentityDbCon
             e.HasIndex(t => new { t.WorkspaceId, t.TagId });
             e.HasOne<Conversation>().WithMany().HasForeignKey(t => t.ConversationId).OnDelete(DeleteBehavior.Cascade);
             e.HasOne<Tag>().WithMany().HasForeignKey(t => t.TagId).OnDelete(DeleteBehavior.Cascade);
+        });
+
+        builder.Entity<ConversationParticipant>(e =>
+        {
+            e.HasKey(p => new { p.ConversationId, p.ContactId });
+            e.Property(p => p.AddedById).HasMaxLength(24);
+            // An attached contact's erasure, and search by contact_ids.
+            e.HasIndex(p => new { p.WorkspaceId, p.ContactId });
+            e.HasOne<Conversation>().WithMany().HasForeignKey(p => p.ConversationId).OnDelete(DeleteBehavior.Cascade);
+            e.HasOne<Contact>().WithMany().HasForeignKey(p => p.ContactId).OnDelete(DeleteBehavior.Cascade);
         });
 
         builder.Entity<WorkspaceKey>(e =>

@@ -31,6 +31,7 @@ public static class MessagingModule
         // The subject's data, in the order the purge erases it: parts before their conversations.
         services.AddSubjectDataHandler<ConversationPartData>();
         services.AddSubjectDataHandler<ConversationTagData>();
+        services.AddSubjectDataHandler<ConversationParticipantData>();
         services.AddSubjectDataHandler<ConversationData>();
         services.AddSubjectDataHandler<NoteData>();
         services.AddSubjectDataHandler<ContactTagData>();
@@ -46,6 +47,9 @@ public static class MessagingModule
         services.AddSingleton<ConversationCommands>();
         services.AddSingleton<Messages.OutboundMessages>();
         services.AddSingleton<Visitors.VisitorCommands>();
+        services.AddJobHandler<ConversationUnsnoozeJob>();
+        services.AddSingleton<ConversationRedaction>();
+        services.AddSingleton<ConversationCustomerCommands>();
         services.AddSingleton<Companies.CompanyCommands>();
         services.AddSingleton<Companies.CompanyTagging>();
         services.AddSingleton<ConversationTagCommands>();

@@ -49,6 +49,20 @@ internal static class SealedFields
     public static void SetTitle(this ContactCipher cipher, Conversation conversation, string? value) =>
         conversation.EncryptedTitle = cipher.Seal(ConversationEntity, conversation.Id, "title", value);
 
+    /// <summary>The conversation's custom attributes as a JSON object (<c>{}</c> when there are none).</summary>
+    public static string CustomAttributes(this ContactCipher cipher, Conversation conversation) =>
+        cipher.Open(ConversationEntity, conversation.Id, "custom_attributes", conversation.EncryptedCustomAttributes) ?? "{}";
+
+    public static void SetCustomAttributes(this ContactCipher cipher, Conversation conversation, string json) =>
+        conversation.EncryptedCustomAttributes = cipher.Seal(ConversationEntity, conversation.Id, "custom_attributes", json);
+
+    /// <summary>The remark of the contact's rating; null without a rating or a remark.</summary>
+    public static string? RatingRemark(this ContactCipher cipher, Conversation conversation) =>
+        cipher.Open(ConversationEntity, conversation.Id, "rating_remark", conversation.EncryptedRatingRemark);
+
+    public static void SetRatingRemark(this ContactCipher cipher, Conversation conversation, string? value) =>
+        conversation.EncryptedRatingRemark = cipher.Seal(ConversationEntity, conversation.Id, "rating_remark", value);
+
     public static string? Body(this ContactCipher cipher, ConversationPart part) =>
         cipher.Open(PartEntity, part.Id, "body", part.EncryptedBody);
 

@@ -816,6 +816,92 @@ describe('subscription types and segments', () => {
   });
 });
 
+describe('conversations: snooze, custom attributes, redaction, customers, assignment rules', () => {
+  sdkTest('conversations.manage snoozes until a time and reopens; search finds snoozed conversations', async () => {
+    const contact = await client.contacts.create({ email: email('snooze') });
+    const message = await client.conversations.create({ from: { type: 'user', id: contact.id }, body: `Snooze me ${RUN}` });
+    const until = Math.floor(Date.now() / 1000) + DAY;
+    const snoozed = await client.conversations.manage({
+      conversation_id: message.conversation_id,
+      body: { message_type: 'snoozed', admin_id: OWNER_ID, snoozed_until: until },
+    });
+    assert.equal(snoozed.state, 'snoozed');
+    assert.equal(snoozed.snoozed_until, until);
+    assert.equal(snoozed.conversation_parts.conversation_parts.at(-1).part_type, 'snoozed');
+
+    const found = await client.conversations.search({
+      query: { operator: 'AND', value: [{ field: 'state', operator: '=', value: 'snoozed' }, { field: 'snoozed_until', operator: '=', value: until }] },
+    });
+    assert.ok(found.data.some((c) => c.id === message.conversation_id));
+
+    const opened = await client.conversations.manage({ conversation_id: message.conversation_id, body: { message_type: 'open', admin_id: OWNER_ID } });
+    assert.equal(opened.state, 'open');
+    assert.equal(opened.snoozed_until, null);
+    await expectSdkError(client.conversations.manage({
+      conversation_id: message.conversation_id,
+      body: { message_type: 'snoozed', admin_id: OWNER_ID, snoozed_until: NOW - DAY },
+    }), 400);
+    state.completeConversation = { id: message.conversation_id, contact: contact.id };
+  });
+
+  sdkTest('conversations.update sets custom_attributes, shown on the conversation', async () => {
+    const updated = await client.conversations.update({
+      conversation_id: state.completeConversation.id,
+      custom_attributes: { order: `A-${RUN}`, items: 2 },
+    });
+    assert.equal(updated.custom_attributes.order, `A-${RUN}`);
+    assert.equal(updated.custom_attributes.items, 2);
+    const merged = await client.conversations.update({ conversation_id: state.completeConversation.id, custom_attributes: { items: 3 } });
+    assert.deepEqual(merged.custom_attributes, { order: `A-${RUN}`, items: 3 });
+    assert.deepEqual((await client.conversations.find({ conversation_id: state.completeConversation.id })).custom_attributes, merged.custom_attributes);
+  });
+
+  sdkTest('conversations.redactConversationPart destroys a part\'s text and the source\'s', async () => {
+    const id = state.completeConversation.id;
+    const replied = await client.conversations.reply({
+      conversation_id: id,
+      body: { message_type: 'comment', type: 'admin', admin_id: OWNER_ID, body: `Secret ${RUN}` },
+    });
+    const reply = replied.conversation_parts.conversation_parts.at(-1);
+    const redacted = await client.conversations.redactConversationPart({ type: 'conversation_part', conversation_id: id, conversation_part_id: reply.id });
+    const part = redacted.conversation_parts.conversation_parts.find((p) => p.id === reply.id);
+    assert.equal(part.redacted, true);
+    assert.equal(part.body, '');
+    const source = await client.conversations.redactConversationPart({ type: 'source', conversation_id: id, source_id: redacted.source.id });
+    assert.equal(source.source.redacted, true);
+    assert.equal(source.source.body, '');
+    const missing = await expectSdkError(client.conversations.redactConversationPart({ type: 'conversation_part', conversation_id: id, conversation_part_id: '0'.repeat(24) }), 404);
+    assert.equal(missing.body.errors[0].code, 'conversation_part_or_message_not_found');
+  });
+
+  sdkTest('conversations.attachContactAsAdmin and detachContactAsAdmin list another contact on the conversation', async () => {
+    const guest = await client.contacts.create({ email: email('guest') });
+    const attached = await client.conversations.attachContactAsAdmin({
+      conversation_id: state.completeConversation.id,
+      admin_id: OWNER_ID,
+      customer: { intercom_user_id: guest.id },
+    });
+    assert.deepEqual(attached.contacts.contacts.map((c) => c.id), [state.completeConversation.contact, guest.id]);
+    const detached = await client.conversations.detachContactAsAdmin({
+      conversation_id: state.completeConversation.id,
+      contact_id: guest.id,
+      admin_id: OWNER_ID,
+    });
+    assert.deepEqual(detached.contacts.contacts.map((c) => c.id), [state.completeConversation.contact]);
+    await expectSdkError(client.conversations.attachContactAsAdmin({
+      conversation_id: state.completeConversation.id,
+      admin_id: OWNER_ID,
+      customer: { email: email('nobody') },
+    }), 404);
+  });
+
+  sdkTest('conversations.runAssignmentRules is a documented 422', async () => {
+    const error = await expectSdkError(client.conversations.runAssignmentRules({ conversation_id: state.completeConversation.id }), 422);
+    assert.equal(error.body.errors[0].code, 'assignment_rules_not_supported');
+    await expectSdkError(client.conversations.runAssignmentRules({ conversation_id: '0'.repeat(24) }), 404);
+  });
+});
+
 describe('errors', () => {
   sdkTest('a bad token is a 401 error.list', async () => {
     const stranger = new IntercomClient({ token: 'not-a-token', baseUrl: BASE_URL });

@@ -18,9 +18,36 @@ public sealed class Conversation
     [DataCategory(DataCategories.UserMessage)]
     public byte[]? EncryptedTitle { get; set; }
 
-    /// <summary><c>open</c> or <c>closed</c>.</summary>
+    /// <summary><c>open</c>, <c>closed</c> or <c>snoozed</c> (see <see cref="ConversationStates"/>).</summary>
     [DataCategory(DataCategories.SystemOperations)]
     public required string State { get; set; }
+
+    /// <summary>
+    /// While <see cref="State"/> is <c>snoozed</c>: when it reopens by itself (a durable job,
+    /// <c>conversations.unsnooze</c>, is queued for that instant); null otherwise.
+    /// </summary>
+    [DataCategory(DataCategories.SystemOperations)]
+    public DateTimeOffset? SnoozedUntil { get; set; }
+
+    /// <summary>The conversation's custom attributes as a JSON object, encrypted under the contact's key; null means none.</summary>
+    [DataCategory(DataCategories.UserCustom)]
+    public byte[]? EncryptedCustomAttributes { get; set; }
+
+    /// <summary>The contact's rating of the conversation (1 to 5, Intercom's <c>conversation_rating.rating</c>); null until rated.</summary>
+    [DataCategory(DataCategories.UserBehavior)]
+    public int? Rating { get; set; }
+
+    /// <summary>The remark the contact added to the rating, encrypted under the contact's key.</summary>
+    [DataCategory(DataCategories.UserMessage)]
+    public byte[]? EncryptedRatingRemark { get; set; }
+
+    /// <summary>When the contact rated the conversation.</summary>
+    [DataCategory(DataCategories.UserBehavior)]
+    public DateTimeOffset? RatedAt { get; set; }
+
+    /// <summary>The teammate the rating is about: the admin assignee when the contact rated.</summary>
+    [DataCategory(DataCategories.SystemOperations)]
+    public string? RatingTeammateId { get; set; }
 
     [DataCategory(DataCategories.SystemOperations)]
     public string? AdminAssigneeId { get; set; }
@@ -68,4 +95,7 @@ public static class ConversationStates
 {
     public const string Open = "open";
     public const string Closed = "closed";
+
+    /// <summary>Put aside until <see cref="Conversation.SnoozedUntil"/>; then open again.</summary>
+    public const string Snoozed = "snoozed";
 }

@@ -42,6 +42,10 @@ public sealed class ConversationPart
 
     [DataCategory(DataCategories.SystemOperations)]
     public DateTimeOffset CreatedAt { get; init; }
+
+    /// <summary>The body was destroyed (<c>POST /conversations/redact</c>): <see cref="EncryptedBody"/> is null and stays so.</summary>
+    [DataCategory(DataCategories.SystemOperations)]
+    public bool Redacted { get; set; }
 }
 
 public static class PartTypes
@@ -51,6 +55,12 @@ public static class PartTypes
     public const string Open = "open";
     public const string Close = "close";
     public const string Assignment = "assignment";
+
+    /// <summary>A teammate snoozed the conversation (Intercom's part type).</summary>
+    public const string Snoozed = "snoozed";
+
+    /// <summary>The conversation reopened by itself when its snooze ended (Intercom's part type; author Confide).</summary>
+    public const string TimerUnsnooze = "timer_unsnooze";
 
     /// <summary>
     /// Left by the <c>conversation_part</c> retention rule where it deleted a conversation's older

@@ -55,6 +55,7 @@ public static class ErasedCategories
     public const string ConversationParts = "conversation_parts";
     public const string Companies = "companies";
     public const string ConversationTags = "conversation_tags";
+    public const string ConversationParticipants = "conversation_participants";
     public const string DataEvents = "data_events";
     public const string SubscriptionChanges = "subscription_changes";
 }

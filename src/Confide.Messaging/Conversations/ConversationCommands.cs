@@ -1,6 +1,7 @@
 using Confide.Audit;
 using Confide.Crypto;
 using Confide.Data;
+using Confide.Data.Jobs;
 using Confide.Data.Model;
 using Confide.Messaging.Api;
 using Confide.Messaging.Contacts;
@@ -15,7 +16,7 @@ namespace Confide.Messaging.Conversations;
 /// transaction. A part a teammate or an API token adds is also an activity-log entry in that
 /// transaction; an end user's own messenger messages are not (the log is the workspace's).
 /// </summary>
-internal sealed class ConversationCommands(ILookupIndex lookup, ContactKeyRing contactKeys, ConversationSignals signals, ActivityLog log, TimeProvider time)
+internal sealed class ConversationCommands(ILookupIndex lookup, ContactKeyRing contactKeys, ConversationSignals signals, ActivityLog log, JobQueue jobs, TimeProvider time)
 {
     private const int MaxBodyLength = 65_536;
 
@@ -106,9 +107,11 @@ internal sealed class ConversationCommands(ILookupIndex lookup, ContactKeyRing c
                     }
 
                     var contactReply = Append(db, cipher, conversation, PartTypes.Comment, body, contact.Role, contact.Id, assignedTo: null);
-                    // A customer reply re-opens a closed conversation, as in Intercom.
+                    // A customer reply re-opens a closed or snoozed conversation, as in Intercom
+                    // (a snooze's job then finds nothing to do).
                     conversation.State = ConversationStates.Open;
                     conversation.ClosedAt = null;
+                    conversation.SnoozedUntil = null;
                     contact.LastSeenAt = time.GetUtcNow();
                     await RecordAsync(db, cell, actor, contactReply, ct);
                     break;
@@ -134,23 +137,38 @@ internal sealed class ConversationCommands(ILookupIndex lookup, ContactKeyRing c
         }
 
         var body = Text.Optional(input.Body, "body", MaxBodyLength);
+        var snoozedUntil = input.MessageType == PartTypes.Snoozed ? SnoozeEnd(input.SnoozedUntil) : (DateTimeOffset?)null;
         var contactId = await cell.Writer.WriteAsync(async (db, ct) =>
         {
             var conversation = await FindAsync(db, workspaceId, conversationId, ct);
             var cipher = await contactKeys.ForContactAsync(cell, workspaceId, conversation.ContactId, ct);
             var admin = await FindAdminAsync(db, workspaceId, input.AdminId, ct);
             ConversationPart part;
+            System.Text.Json.Nodes.JsonObject? extra = null;
             switch (input.MessageType)
             {
                 case PartTypes.Close:
                     conversation.State = ConversationStates.Closed;
                     conversation.ClosedAt = time.GetUtcNow();
+                    conversation.SnoozedUntil = null;
                     part = Append(db, cipher, conversation, PartTypes.Close, body, "admin", admin.Id, assignedTo: null);
                     break;
                 case PartTypes.Open:
                     conversation.State = ConversationStates.Open;
                     conversation.ClosedAt = null;
+                    conversation.SnoozedUntil = null;
                     part = Append(db, cipher, conversation, PartTypes.Open, body, "admin", admin.Id, assignedTo: null);
+                    break;
+                case PartTypes.Snoozed:
+                    // The job that reopens it commits with the snooze, or neither does; a later
+                    // open, close, reply or snooze leaves that job nothing to do when it runs.
+                    var until = snoozedUntil!.Value;
+                    conversation.State = ConversationStates.Snoozed;
+                    conversation.SnoozedUntil = until;
+                    conversation.ClosedAt = null;
+                    part = Append(db, cipher, conversation, PartTypes.Snoozed, body, "admin", admin.Id, assignedTo: null);
+                    await jobs.EnqueueAsync(db, ConversationUnsnoozeJob.Request(workspaceId, conversation.Id, part.Id, until), ct);
+                    extra = new System.Text.Json.Nodes.JsonObject { ["snoozed_until"] = until.ToUnixTimeSeconds() };
                     break;
                 case PartTypes.Assignment when input.Type == AssigneeTypes.Team:
                     // The team assignee is independent of the admin assignee, as in Intercom.
@@ -164,13 +182,29 @@ internal sealed class ConversationCommands(ILookupIndex lookup, ContactKeyRing c
                     part = Append(db, cipher, conversation, PartTypes.Assignment, body, "admin", admin.Id, assignee?.Id, AssigneeTypes.Admin);
                     break;
                 default:
-                    throw new ConfideException(ConfideError.ParameterInvalid("message_type must be 'close', 'open' or 'assignment'"));
+                    throw new ConfideException(ConfideError.ParameterInvalid("message_type must be 'close', 'snoozed', 'open' or 'assignment'"));
             }
 
-            await RecordAsync(db, cell, actor, part, ct);
+            await RecordAsync(db, cell, actor, part, ct, extra);
             return conversation.ContactId;
         });
         signals.Publish(new ConversationChanged(workspaceId, conversationId, contactId));
+    }
+
+    /// <summary>When a snooze ends: <c>snoozed_until</c>, Unix seconds, later than now (400 otherwise).</summary>
+    private DateTimeOffset SnoozeEnd(long? snoozedUntil)
+    {
+        if (snoozedUntil is not { } seconds)
+        {
+            throw new ConfideException(ConfideError.ParameterMissing("snoozed_until"));
+        }
+
+        if (seconds <= time.GetUtcNow().ToUnixTimeSeconds() || seconds > UnixSeconds.Max)
+        {
+            throw new ConfideException(ConfideError.ParameterInvalid("snoozed_until must be a Unix timestamp in seconds in the future"));
+        }
+
+        return DateTimeOffset.FromUnixTimeSeconds(seconds);
     }
 
     /// <summary>Intercom's way to leave a conversation without an admin or team assignee.</summary>
@@ -188,6 +222,7 @@ internal sealed class ConversationCommands(ILookupIndex lookup, ContactKeyRing c
             }
 
             await db.ConversationTags.Where(t => t.WorkspaceId == workspaceId && t.ConversationId == conversation.Id).ExecuteDeleteAsync(ct);
+            await db.ConversationParticipants.Where(p => p.WorkspaceId == workspaceId && p.ConversationId == conversation.Id).ExecuteDeleteAsync(ct);
             db.Conversations.Remove(conversation);
             await log.AppendAsync(db, cell, workspaceId, new ActivityEvent(
                 ActivityTypes.ConversationDeletion, actor, "A conversation and all its parts were deleted.",
@@ -196,7 +231,7 @@ internal sealed class ConversationCommands(ILookupIndex lookup, ContactKeyRing c
         });
 
     /// <summary>The part as an activity-log entry: ids and the part's type only, never its body.</summary>
-    private async Task RecordAsync(ConfideDbContext db, CellDatabase cell, ActivityActor? actor, ConversationPart part, CancellationToken ct)
+    private async Task RecordAsync(ConfideDbContext db, CellDatabase cell, ActivityActor? actor, ConversationPart part, CancellationToken ct, System.Text.Json.Nodes.JsonObject? extra = null)
     {
         if (actor is null)
         {
@@ -213,6 +248,14 @@ internal sealed class ConversationCommands(ILookupIndex lookup, ContactKeyRing c
         if (part.AssignedToId is not null)
         {
             metadata["assigned_to"] = new System.Text.Json.Nodes.JsonObject { ["type"] = part.AssignedToType, ["id"] = part.AssignedToId };
+        }
+
+        if (extra is not null)
+        {
+            foreach (var (name, value) in extra)
+            {
+                metadata[name] = value?.DeepClone();
+            }
         }
 
         await log.AppendAsync(db, cell, part.WorkspaceId, new ActivityEvent(

@@ -22,12 +22,17 @@ internal static class ConversationEndpoints
         conversations.MapPost("", CreateAsync).RequirePermission(Permissions.ConversationsReply);
         conversations.MapGet("", ListAsync).RequirePermission(Permissions.ConversationsReadAssigned);
         conversations.MapPost("/search", SearchAsync).RequirePermission(Permissions.ConversationsReadAssigned);
+        // Destroys a message's text, as deleting it would: the permission to delete conversations.
+        conversations.MapPost("/redact", RedactAsync).RequirePermission(Permissions.ConversationsDelete);
         conversations.MapGet("/{id}", GetAsync).RequirePermission(Permissions.ConversationsReadAssigned);
         conversations.MapPut("/{id}", UpdateAsync).RequirePermission(Permissions.ConversationsReply);
         conversations.MapPost("/{id}/tags", TagAsync).RequirePermission(Permissions.ConversationsReply);
         conversations.MapDelete("/{id}/tags/{tagId}", UntagAsync).RequirePermission(Permissions.ConversationsReply);
         conversations.MapPost("/{id}/reply", ReplyAsync).RequirePermission(Permissions.ConversationsReply);
         conversations.MapPost("/{id}/parts", ManageAsync).RequirePermission(Permissions.ConversationsReply);
+        conversations.MapPost("/{id}/run_assignment_rules", RunAssignmentRulesAsync).RequirePermission(Permissions.ConversationsReply);
+        conversations.MapPost("/{id}/customers", AttachCustomerAsync).RequirePermission(Permissions.ConversationsReply);
+        conversations.MapDelete("/{id}/customers/{contactId}", DetachCustomerAsync).RequirePermission(Permissions.ConversationsReply);
         conversations.MapDelete("/{id}", DeleteAsync).RequirePermission(Permissions.ConversationsDelete);
     }
 
@@ -103,7 +108,7 @@ internal static class ConversationEndpoints
     private static async Task<IResult> UpdateAsync(ApiCaller caller, CurrentCell cell, ConversationUpdateCommands commands, ContactKeyRing keys, string id, UpdateConversationInput input, CancellationToken ct)
     {
         await EnsureVisibleAsync(caller, cell, keys, id, ct);
-        await commands.UpdateAsync(cell.Database, caller.WorkspaceId, id, input, caller.Actor);
+        await commands.UpdateAsync(cell.Database, caller.WorkspaceId, id, input, caller.Actor, ct);
         await using var db = cell.Database.CreateReadContext();
         return TypedResults.Ok(await ConversationQueries.GetAsync(db, keys, cell.Database, caller.WorkspaceId, id, ct, ScopeOf(caller)));
     }
@@ -123,6 +128,53 @@ internal static class ConversationEndpoints
         var adminId = Text.Optional(input?.AdminId, "admin_id", 64);
         await ActingAdmin.EnsureAllowedAsync(caller, cell.Database, adminId, ct);
         return TypedResults.Ok(await commands.UntagAsync(cell.Database, caller.WorkspaceId, id, tagId, adminId, caller.Actor));
+    }
+
+    /// <summary>Destroys the text of a part or of the opening message (<see cref="ConversationRedaction"/>); answers the conversation.</summary>
+    private static async Task<IResult> RedactAsync(ApiCaller caller, CurrentCell cell, ConversationRedaction redaction, ContactKeyRing keys, RedactInput input, CancellationToken ct)
+    {
+        var (conversationId, _, _) = ConversationRedaction.Target(input);
+        await EnsureVisibleAsync(caller, cell, keys, conversationId, ct);
+        await redaction.RedactAsync(cell.Database, caller.WorkspaceId, input, caller.Actor);
+        await using var db = cell.Database.CreateReadContext();
+        return TypedResults.Ok(await ConversationQueries.GetAsync(db, keys, cell.Database, caller.WorkspaceId, conversationId, ct, ScopeOf(caller)));
+    }
+
+    /// <summary>Attaches a contact to the conversation (<see cref="ConversationCustomerCommands"/>); answers the conversation.</summary>
+    private static async Task<IResult> AttachCustomerAsync(ApiCaller caller, CurrentCell cell, ConversationCustomerCommands commands, ContactKeyRing keys, string id, AttachCustomerInput input, CancellationToken ct)
+    {
+        await EnsureVisibleAsync(caller, cell, keys, id, ct);
+        await ActingAdmin.EnsureAllowedAsync(caller, cell.Database, input.AdminId, ct);
+        await commands.AttachAsync(cell.Database, caller.WorkspaceId, id, input, caller.Actor);
+        await using var db = cell.Database.CreateReadContext();
+        return TypedResults.Ok(await ConversationQueries.GetAsync(db, keys, cell.Database, caller.WorkspaceId, id, ct, ScopeOf(caller)));
+    }
+
+    /// <summary>Intercom sends <c>{"admin_id"}</c> as the body of this DELETE, as for tags.</summary>
+    private static async Task<IResult> DetachCustomerAsync(ApiCaller caller, CurrentCell cell, ConversationCustomerCommands commands, ContactKeyRing keys, string id, string contactId,
+        [FromBody(EmptyBodyBehavior = EmptyBodyBehavior.Allow)] DetachCustomerInput? input, CancellationToken ct)
+    {
+        await EnsureVisibleAsync(caller, cell, keys, id, ct);
+        var adminId = Text.Optional(input?.AdminId, "admin_id", 64);
+        await ActingAdmin.EnsureAllowedAsync(caller, cell.Database, adminId, ct);
+        await commands.DetachAsync(cell.Database, caller.WorkspaceId, id, contactId, adminId, caller.Actor);
+        await using var db = cell.Database.CreateReadContext();
+        return TypedResults.Ok(await ConversationQueries.GetAsync(db, keys, cell.Database, caller.WorkspaceId, id, ct, ScopeOf(caller)));
+    }
+
+    /// <summary>
+    /// Confide has no assignment rules: for a conversation the caller may see, a documented 422
+    /// <c>assignment_rules_not_supported</c> (404 as for any other route when it is not theirs).
+    /// </summary>
+    private static async Task<IResult> RunAssignmentRulesAsync(ApiCaller caller, CurrentCell cell, ContactKeyRing keys, string id, CancellationToken ct)
+    {
+        await using (var db = cell.Database.CreateReadContext())
+        {
+            await ConversationQueries.GetAsync(db, keys, cell.Database, caller.WorkspaceId, id, ct, ScopeOf(caller));
+        }
+
+        throw new ConfideException(new ConfideError(System.Net.HttpStatusCode.UnprocessableEntity, "assignment_rules_not_supported",
+            "Confide has no assignment rules; assign the conversation with POST /conversations/{id}/parts (message_type 'assignment'). See docs/api.md"));
     }
 
     private static async Task<IResult> DeleteAsync(ApiCaller caller, CurrentCell cell, ActivityLog log, TimeProvider time, string id)

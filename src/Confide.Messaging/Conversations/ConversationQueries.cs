@@ -59,7 +59,8 @@ internal static class ConversationQueries
             tags.Add(row.View());
         }
 
-        return new ConversationRenderer(contact, cipher, teammates).Render(conversation, parts[0], parts[1..], tags, [.. parts.Select(PartFacts.Of)]);
+        var participants = await ParticipantsAsync(db, keys, cell, workspaceId, [conversation.Id], ct);
+        return new ConversationRenderer(contact, cipher, teammates).Render(conversation, parts[0], parts[1..], tags, [.. parts.Select(PartFacts.Of)], participants[conversation.Id]);
     }
 
     /// <summary>
@@ -103,13 +104,14 @@ internal static class ConversationQueries
             .ToLookup(p => p.ConversationId, p => new PartFacts(p.ConversationId, p.Sequence, p.PartType, p.AuthorType, p.AuthorId, p.CreatedAt));
         var teammates = await TeammateDirectory.LoadAsync(db, keys, cell, workspaceId, TeammateDirectory.AdminAuthorsOf(openings.Values), ct);
         var tags = await TagsAsync(db, ids, ct);
+        var participants = await ParticipantsAsync(db, keys, cell, workspaceId, ids, ct);
         var views = new List<ConversationView>(page.Count);
         foreach (var conversation in page)
         {
             // Conversations of an erased contact (left by a crash or a restored backup) are not listed.
             if (await keys.TryForContactAsync(cell, workspaceId, conversation.ContactId, ct) is { } cipher)
             {
-                views.Add(new ConversationRenderer(contacts[conversation.ContactId], cipher, teammates).Render(conversation, openings[conversation.Id], laterParts: null, [.. tags[conversation.Id]], [.. facts[conversation.Id]]));
+                views.Add(new ConversationRenderer(contacts[conversation.ContactId], cipher, teammates).Render(conversation, openings[conversation.Id], laterParts: null, [.. tags[conversation.Id]], [.. facts[conversation.Id]], participants[conversation.Id]));
             }
         }
 
@@ -126,6 +128,31 @@ internal static class ConversationQueries
             orderby link.CreatedAt, link.TagId
             select new AppliedTagRow(link.ConversationId, link.TagId, tag.Name, link.CreatedAt, link.AppliedById)).ToListAsync(ct);
         return rows.ToLookup(r => r.ConversationId, r => r.View());
+    }
+
+    /// <summary>
+    /// The contacts attached to each conversation (besides the one who started it), in the order
+    /// they were attached; a contact being erased, or whose key is gone, is left out.
+    /// </summary>
+    private static async Task<ILookup<string, ContactRefView>> ParticipantsAsync(ConfideDbContext db, ContactKeyRing keys, CellDatabase cell, string workspaceId, IReadOnlyCollection<string> conversationIds, CancellationToken ct)
+    {
+        var ids = conversationIds.ToList();
+        var rows = await (
+            from link in db.ConversationParticipants.AsNoTracking()
+            where link.WorkspaceId == workspaceId && ids.Contains(link.ConversationId)
+            join contact in db.Contacts.AsNoTracking() on link.ContactId equals contact.Id
+            orderby link.CreatedAt, link.ContactId
+            select new { link.ConversationId, Contact = contact }).ToListAsync(ct);
+        var views = new List<(string ConversationId, ContactRefView Contact)>(rows.Count);
+        foreach (var row in rows)
+        {
+            if (await keys.TryForContactAsync(cell, workspaceId, row.Contact.Id, ct) is { } cipher)
+            {
+                views.Add((row.ConversationId, new ContactRefView(row.Contact.Id, cipher.ExternalId(row.Contact))));
+            }
+        }
+
+        return views.ToLookup(v => v.ConversationId, v => v.Contact);
     }
 
     private sealed record AppliedTagRow(string ConversationId, string TagId, string Name, DateTimeOffset AppliedAt, string AppliedById)

@@ -23,6 +23,7 @@ internal static class ConversationSearchQuery
     {
         IQueryable<ConversationPart> parts = db.ConversationParts;
         IQueryable<ConversationTag> tags = db.ConversationTags;
+        IQueryable<ConversationParticipant> participants = db.ConversationParticipants;
 
         // Whether the conversation has a part of a kind whose time meets a condition (none: any such part).
         Func<Func<Expression, Expression>?, Expression<Func<Conversation, bool>>> Has(Expression<Func<ConversationPart, bool>> kind) => condition =>
@@ -62,10 +63,13 @@ internal static class ConversationSearchQuery
             .Add("read", f => SearchFilters.Flag<Conversation>(f, c => c.Read))
             .Add("priority", f => SearchFilters.OneOf(f, priority))
             .Add("waiting_since", SearchFilters.NeverSet<Conversation>)
-            .Add("snoozed_until", SearchFilters.NeverSet<Conversation>)
+            .Add("snoozed_until", f => f.Value.ValueKind == JsonValueKind.Null
+                ? SearchFilters.Flag<Conversation>(f with { Value = JsonSerializer.SerializeToElement(true) }, c => c.SnoozedUntil == null)
+                : SearchFilters.Time<Conversation, DateTimeOffset?>(f, c => c.SnoozedUntil))
             .Add("admin_assignee_id", f => SearchFilters.Text<Conversation>(f, c => c.AdminAssigneeId, numbers: true))
             .Add("team_assignee_id", f => SearchFilters.Text<Conversation>(f, c => c.TeamAssigneeId, numbers: true))
-            .Add("contact_ids", f => SearchFilters.AnyOf<Conversation>(f, (c, ids) => ids.Contains(c.ContactId)))
+            .Add("contact_ids", f => SearchFilters.AnyOf<Conversation>(f, (c, ids) => ids.Contains(c.ContactId)
+                || participants.Any(p => p.ConversationId == c.Id && ids.Contains(p.ContactId))))
             .Add("teammate_ids", f => SearchFilters.AnyOf<Conversation>(f, (c, ids) =>
                 parts.Any(p => p.ConversationId == c.Id && p.AuthorType == Admin && ids.Contains(p.AuthorId))))
             .Add("tag_ids", f => SearchFilters.AnyOf<Conversation>(f, (c, ids) => tags.Any(t => t.ConversationId == c.Id && ids.Contains(t.TagId))))
@@ -90,7 +94,7 @@ internal static class ConversationSearchQuery
             .Refuse("title", SearchQuery.EncryptedReason)
             .Refuse("source.author.email", SearchQuery.EncryptedReason)
             .Refuse("source.author.name", SearchQuery.EncryptedReason)
-            .Refuse("custom_attributes.", "is not searchable: conversations have no custom attributes in Confide yet")
+            .Refuse("custom_attributes.", SearchQuery.EncryptedReason)
             .Refuse("statistics.", NotRecorded)
             .Refuse("conversation_rating.", NotRecorded)
             .Refuse("ai_agent.", NotRecorded)

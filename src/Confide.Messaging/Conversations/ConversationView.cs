@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
 using Confide.Crypto;
 using Confide.Data.Model;
@@ -26,12 +27,19 @@ internal sealed record ConversationView(
 
     public string Type { get; } = "conversation";
     public long? WaitingSince { get; }
-    public long? SnoozedUntil { get; }
+
+    /// <summary>While the conversation is snoozed: when it reopens by itself (Unix seconds); null otherwise.</summary>
+    public long? SnoozedUntil { get; init; }
+
     public string Priority { get; init; } = ConversationPriorities.NotPriority;
     public ConversationTagListView Tags { get; init; } = new([]);
 
-    /// <summary>Confide keeps no custom attributes on conversations yet: always <c>{}</c>.</summary>
-    public IReadOnlyDictionary<string, object> CustomAttributes { get; } = Empty;
+    /// <summary>The conversation's custom attributes (opened from their sealed JSON object); <c>{}</c> when none were set.</summary>
+    public JsonObject CustomAttributes { get; init; } = new();
+
+    /// <summary>The contact's rating, once they rated the conversation in the messenger; left out before (Intercom's type has no null).</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public ConversationRatingView? ConversationRating { get; init; }
 
     /// <summary>Intercom's topics (a reporting feature Confide does not have): <c>{}</c>, as in Intercom's own examples.</summary>
     public IReadOnlyDictionary<string, object> Topics { get; } = Empty;
@@ -50,10 +58,21 @@ internal sealed record SourceView(string Id, string? Subject, string? Body, Auth
     public string DeliveredAs { get; init; } = CustomerInitiated;
     public object[] Attachments { get; } = [];
     public string? Url { get; }
-    public bool Redacted { get; }
+
+    /// <summary>The opening message's text was destroyed by <c>POST /conversations/redact</c> (<c>type: source</c>).</summary>
+    public bool Redacted { get; init; }
 }
 
 internal sealed record AuthorView(string Type, string Id, string? Name, string? Email);
+
+/// <summary>Intercom's <c>conversation_rating</c>: the contact's 1 to 5, their remark (<c>""</c> without one), when, and the teammate it rates.</summary>
+internal sealed record ConversationRatingView(int Rating, string Remark, long CreatedAt, ContactRefView Contact, RatedTeammateView Teammate);
+
+/// <summary>The teammate a rating is about; no id when nobody was assigned and no teammate had replied.</summary>
+internal sealed record RatedTeammateView(string? Id)
+{
+    public string Type { get; } = "admin";
+}
 
 /// <summary>The conversation's tags (Intercom's <c>tag.list</c>), in the order they were applied.</summary>
 internal sealed record ConversationTagListView(IReadOnlyList<AppliedTagView> Tags)
@@ -93,7 +112,9 @@ internal sealed record PartView(string Id, string PartType, string? Body, long C
     public string Type { get; } = "conversation_part";
     public object[] Attachments { get; } = [];
     public string? ExternalId { get; }
-    public bool Redacted { get; }
+
+    /// <summary>The part's text was destroyed by <c>POST /conversations/redact</c>; its body is then <c>""</c>.</summary>
+    public bool Redacted { get; init; }
 }
 
 /// <summary>
@@ -150,10 +171,12 @@ internal sealed class ConversationRenderer
 
     /// <param name="tags">The tags applied to the conversation.</param>
     /// <param name="facts">Every part of the conversation (the opening included), for its statistics and teammates.</param>
-    public ConversationView Render(Conversation conversation, ConversationPart opening, IReadOnlyList<ConversationPart>? laterParts, IReadOnlyList<AppliedTagView> tags, IReadOnlyCollection<PartFacts> facts)
+    /// <param name="participants">The contacts attached to the conversation besides its own, listed after it in <c>contacts</c>.</param>
+    public ConversationView Render(Conversation conversation, ConversationPart opening, IReadOnlyList<ConversationPart>? laterParts, IReadOnlyList<AppliedTagView> tags, IReadOnlyCollection<PartFacts> facts, IEnumerable<ContactRefView>? participants = null)
     {
         var parts = laterParts?.Select(Part).ToList();
         var title = _cipher.Title(conversation);
+        var contactRef = new ContactRefView(_contact.Id, _cipher.ExternalId(_contact));
         return new ConversationView(
             conversation.Id,
             title,
@@ -167,30 +190,36 @@ internal sealed class ConversationRenderer
             new SourceView(opening.Id, title ?? "", Body(opening), Author(opening))
             {
                 DeliveredAs = opening.AuthorType == "admin" && opening.PartType == PartTypes.Comment ? SourceView.AdminInitiated : SourceView.CustomerInitiated,
+                Redacted = opening.Redacted,
             },
-            new ContactListRefView([new ContactRefView(_contact.Id, _cipher.ExternalId(_contact))]),
+            new ContactListRefView([contactRef, .. participants ?? []]),
             parts is null ? null : new PartListView(parts, parts.Count),
             TeammatesView.From(facts),
             StatisticsView.From(conversation.CreatedAt, facts))
         {
             Priority = conversation.Priority ? ConversationPriorities.Priority : ConversationPriorities.NotPriority,
             Tags = new ConversationTagListView(tags),
+            SnoozedUntil = conversation.SnoozedUntil is { } until ? Unix.Seconds(until) : null,
+            CustomAttributes = JsonNode.Parse(_cipher.CustomAttributes(conversation))!.AsObject(),
+            ConversationRating = conversation is { Rating: { } rating, RatedAt: { } ratedAt }
+                ? new ConversationRatingView(rating, _cipher.RatingRemark(conversation) ?? "", Unix.Seconds(ratedAt), contactRef, new RatedTeammateView(conversation.RatingTeammateId))
+                : null,
         };
     }
 
     private PartView Part(ConversationPart part)
     {
         var at = Unix.Seconds(part.CreatedAt);
-        return new PartView(part.Id, part.PartType, Body(part), at, at, at, AssigneeView.Of(part), Author(part));
+        return new PartView(part.Id, part.PartType, Body(part), at, at, at, AssigneeView.Of(part), Author(part)) { Redacted = part.Redacted };
     }
 
-    /// <summary>The part's text; a retention tombstone's is the notice that stands for the deleted parts.</summary>
+    /// <summary>The part's text; a retention tombstone's is the notice that stands for the deleted parts, a redacted part's is empty.</summary>
     private string? Body(ConversationPart part) =>
-        part.PartType == PartTypes.RetentionTombstone ? RetentionTombstones.Text : _cipher.Body(part);
+        part.PartType == PartTypes.RetentionTombstone ? RetentionTombstones.Text : part.Redacted ? "" : _cipher.Body(part);
 
     private AuthorView Author(ConversationPart part)
     {
-        if (part.PartType == PartTypes.RetentionTombstone)
+        if (part.AuthorType == RetentionTombstones.AuthorType)
         {
             return new AuthorView(RetentionTombstones.AuthorType, RetentionTombstones.AuthorId, "Confide", null);
         }

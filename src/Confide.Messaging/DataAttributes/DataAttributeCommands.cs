@@ -32,7 +32,8 @@ internal sealed class DataAttributeCommands(ActivityLog log, TimeProvider time)
             null or "" => throw new ConfideException(ConfideError.ParameterMissing("model")),
             DataAttributeModels.Contact => DataAttributeModels.Contact,
             DataAttributeModels.Company => DataAttributeModels.Company,
-            _ => throw new ConfideException(ConfideError.ParameterInvalid("model must be 'contact' or 'company'")),
+            DataAttributeModels.Conversation => DataAttributeModels.Conversation,
+            _ => throw new ConfideException(ConfideError.ParameterInvalid("model must be 'contact', 'company' or 'conversation'")),
         };
         if (string.IsNullOrEmpty(input.DataType))
         {

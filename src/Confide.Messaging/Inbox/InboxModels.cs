@@ -1,11 +1,13 @@
 namespace Confide.Messaging.Inbox;
 
-public sealed record InboxRow(string Id, string State, string ContactLabel, string? Snippet, DateTimeOffset UpdatedAt, string? AssigneeName);
+/// <param name="SnoozedUntil">While snoozed: when the conversation reopens by itself.</param>
+public sealed record InboxRow(string Id, string State, string ContactLabel, string? Snippet, DateTimeOffset UpdatedAt, string? AssigneeName, DateTimeOffset? SnoozedUntil = null);
 
 /// <param name="ContactRole">The contact's role: <c>user</c> or <c>lead</c>.</param>
 /// <param name="AssigneeId">The teammate the conversation is assigned to; null when unassigned.</param>
+/// <param name="SnoozedUntil">While snoozed: when the conversation reopens by itself.</param>
 public sealed record InboxThread(
-    string Id, string State, string ContactLabel, string? ContactName, string? ContactEmail, string ContactRole, string? AssigneeId, string? AssigneeName, IReadOnlyList<InboxPart> Parts);
+    string Id, string State, string ContactLabel, string? ContactName, string? ContactEmail, string ContactRole, string? AssigneeId, string? AssigneeName, IReadOnlyList<InboxPart> Parts, DateTimeOffset? SnoozedUntil = null);
 
 /// <param name="Id">The part's id, stable across reads: live views append only the parts they do not show yet.</param>
 /// <param name="AssignedToNobody">An assignment part that removed the assignee.</param>
@@ -14,6 +16,9 @@ public sealed record InboxPart(string Id, string PartType, string AuthorType, st
     public bool IsNote => PartType == Data.Model.PartTypes.Note;
 
     public bool IsFromCustomer => AuthorType is not ("admin" or Data.Model.RetentionTombstones.AuthorType);
+
+    /// <summary>A part whose text was destroyed (<c>POST /conversations/redact</c>).</summary>
+    public bool Redacted { get; init; }
 }
 
 /// <summary>A teammate a conversation can be assigned to.</summary>
@@ -29,6 +34,9 @@ public enum InboxFilter
     /// <summary>Open and assigned to no teammate (a team assignee does not count).</summary>
     Unassigned,
     Closed,
+
+    /// <summary>Snoozed: put aside until a time, when each reopens by itself.</summary>
+    Snoozed,
     All,
 }
 

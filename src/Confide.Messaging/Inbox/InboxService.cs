@@ -64,7 +64,8 @@ public sealed class InboxService
 
             inbox.Add(new InboxRow(
                 row.Conversation.Id, row.Conversation.State, Label(cipher.Name(row.Contact), cipher.Email(row.Contact)), Text.Snippet(row.Last is null ? null : cipher.Body(row.Last), SnippetLength), row.Conversation.UpdatedAt,
-                row.Conversation.AdminAssigneeId is null ? null : teammates.Find(row.Conversation.AdminAssigneeId)?.Name));
+                row.Conversation.AdminAssigneeId is null ? null : teammates.Find(row.Conversation.AdminAssigneeId)?.Name,
+                row.Conversation.SnoozedUntil));
         }
 
         // Cursors come from the rows read, erased ones included, so no row is skipped or repeated.
@@ -111,6 +112,7 @@ public sealed class InboxService
             InboxFilter.Mine => conversations.Where(c => c.State == ConversationStates.Open && c.AdminAssigneeId == teammateId),
             InboxFilter.Unassigned => conversations.Where(c => c.State == ConversationStates.Open && c.AdminAssigneeId == null),
             InboxFilter.Closed => conversations.Where(c => c.State == ConversationStates.Closed),
+            InboxFilter.Snoozed => conversations.Where(c => c.State == ConversationStates.Snoozed),
             _ => conversations,
         };
     }
@@ -191,11 +193,12 @@ public sealed class InboxService
                 p.Id,
                 p.PartType,
                 p.AuthorType,
-                p.PartType == PartTypes.RetentionTombstone ? "Confide" : p.AuthorType == "admin" ? teammates.Find(p.AuthorId)?.Name ?? "Teammate" : contactLabel,
+                p.AuthorType == RetentionTombstones.AuthorType ? "Confide" : p.AuthorType == "admin" ? teammates.Find(p.AuthorId)?.Name ?? "Teammate" : contactLabel,
                 p.PartType == PartTypes.RetentionTombstone ? null : cipher.Body(p),
                 p.CreatedAt,
                 p.AssignedToId is null ? null : teammates.Find(p.AssignedToId)?.Name,
-                p.PartType == PartTypes.Assignment && p.AssignedToId is null))]);
+                p.PartType == PartTypes.Assignment && p.AssignedToId is null) { Redacted = p.Redacted })],
+            conversation.SnoozedUntil);
     }
 
     /// <param name="ip">The teammate's address, for the activity-log entry.</param>
@@ -206,6 +209,11 @@ public sealed class InboxService
     public Task SetStateAsync(string workspaceId, string teammateId, string? ip, string conversationId, bool open) =>
         _commands.ManageAsync(_cell.Database, workspaceId, conversationId, new ManageInput(
             open ? PartTypes.Open : PartTypes.Close, "admin", teammateId, null, null), Actor(teammateId, ip));
+
+    /// <summary>Snoozes the conversation until <paramref name="until"/> (in the future); it reopens by itself then.</summary>
+    public Task SnoozeAsync(string workspaceId, string teammateId, string? ip, string conversationId, DateTimeOffset until) =>
+        _commands.ManageAsync(_cell.Database, workspaceId, conversationId, new ManageInput(
+            PartTypes.Snoozed, "admin", teammateId, null, null, until.ToUnixTimeSeconds()), Actor(teammateId, ip));
 
     /// <summary>Assigns the conversation to <paramref name="assigneeId"/>, a teammate of the workspace, or to nobody when null.</summary>
     public Task AssignAsync(string workspaceId, string teammateId, string? ip, string conversationId, string? assigneeId) =>

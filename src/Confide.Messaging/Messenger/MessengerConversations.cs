@@ -11,10 +11,13 @@ namespace Confide.Messaging.Messenger;
 /// <summary>
 /// The conversations of one messenger contact. Every query is filtered by that contact's id;
 /// a conversation of anyone else is "not found", exactly like one that does not exist.
-/// Customers see comments and state changes, never internal notes or assignments.
+/// Customers see comments and state changes, never internal notes, assignments or snoozes (a
+/// snoozed conversation is open to them).
 /// </summary>
-internal sealed class MessengerConversations(ContactKeyRing keys, ConversationCommands commands)
+internal sealed class MessengerConversations(ContactKeyRing keys, ConversationCommands commands, Live.ConversationSignals signals, TimeProvider time)
 {
+    public const int MaxRemarkLength = 1000;
+
     private const int SnippetLength = 120;
     private const int ListLimit = 50;
 
@@ -40,7 +43,7 @@ internal sealed class MessengerConversations(ContactKeyRing keys, ConversationCo
         var cipher = await keys.ForContactAsync(cell, contact.WorkspaceId, contact.Id, ct);
         var summaries = rows.Select(row => new MessengerConversationSummary(
             row.Conversation.Id,
-            row.Conversation.State,
+            StateShown(row.Conversation),
             row.Last is null ? null : Text.Snippet(cipher.Body(row.Last), SnippetLength),
             row.Last is null ? "user" : Author(row.Last),
             Unix.Seconds(row.Conversation.UpdatedAt),
@@ -53,7 +56,8 @@ internal sealed class MessengerConversations(ContactKeyRing keys, ConversationCo
         await using var db = cell.CreateReadContext();
         var conversation = await OwnAsync(db, contact, conversationId, ct);
         var parts = await db.ConversationParts
-            .Where(p => p.ConversationId == conversation.Id && p.PartType != PartTypes.Note && p.PartType != PartTypes.Assignment)
+            .Where(p => p.ConversationId == conversation.Id && p.PartType != PartTypes.Note && p.PartType != PartTypes.Assignment
+                && p.PartType != PartTypes.Snoozed && p.PartType != PartTypes.TimerUnsnooze)
             .OrderBy(p => p.Sequence)
             .ToListAsync(ct);
         var cipher = await keys.ForContactAsync(cell, contact.WorkspaceId, contact.Id, ct);
@@ -65,8 +69,52 @@ internal sealed class MessengerConversations(ContactKeyRing keys, ConversationCo
                 : p.AuthorType == "admin" ? teammates.Find(p.AuthorId)?.CustomerName ?? Identity.TeammateDisplayNames.CustomerFallback : "You",
             p.PartType == PartTypes.Comment ? cipher.Body(p) : p.PartType == PartTypes.RetentionTombstone ? RetentionTombstones.Text : null,
             Unix.Seconds(p.CreatedAt)));
-        return new MessengerThread(conversation.Id, conversation.State, [.. messages], Unread(conversation, parts.Where(p => p.PartType == PartTypes.Comment)));
+        return new MessengerThread(conversation.Id, StateShown(conversation), [.. messages], Unread(conversation, parts.Where(p => p.PartType == PartTypes.Comment)))
+        {
+            Rating = conversation is { Rating: { } rating, RatedAt: { } ratedAt } ? new MessengerRating(rating, cipher.RatingRemark(conversation), Unix.Seconds(ratedAt)) : null,
+        };
     }
+
+    /// <summary>
+    /// The contact rates one of their own conversations (Intercom's <c>conversation_rating</c>):
+    /// 1 to 5 and an optional remark, sealed under their key. Rating again replaces the rating.
+    /// The teammate rated is the admin assignee, or else the last teammate who replied.
+    /// An end user's own action in the messenger: not an activity-log entry (the log is the workspace's).
+    /// </summary>
+    public async Task RateAsync(CellDatabase cell, Contact contact, string conversationId, MessengerRatingInput input, CancellationToken ct)
+    {
+        if (input.Rating is not { } rating)
+        {
+            throw new ConfideException(ConfideError.ParameterMissing("rating"));
+        }
+
+        if (rating is < 1 or > 5)
+        {
+            throw new ConfideException(ConfideError.ParameterInvalid("rating must be a whole number from 1 to 5"));
+        }
+
+        var remark = Text.Optional(input.Remark, "remark", MaxRemarkLength);
+        await cell.Writer.WriteAsync(async (db, token) =>
+        {
+            var conversation = await db.Conversations.AsTracking()
+                .FirstOrDefaultAsync(c => c.WorkspaceId == contact.WorkspaceId && c.ContactId == contact.Id && c.Id == conversationId, token)
+                ?? throw new ConfideException(ConfideError.NotFound("Conversation"));
+            var cipher = await keys.ForContactAsync(cell, contact.WorkspaceId, contact.Id, token);
+            var now = time.GetUtcNow();
+            conversation.Rating = rating;
+            conversation.RatedAt = now;
+            conversation.RatingTeammateId = conversation.AdminAssigneeId
+                ?? await db.ConversationParts.Where(p => p.ConversationId == conversation.Id && p.AuthorType == "admin" && p.PartType == PartTypes.Comment)
+                    .OrderByDescending(p => p.Sequence).Select(p => p.AuthorId).FirstOrDefaultAsync(token);
+            cipher.SetRatingRemark(conversation, remark);
+            conversation.UpdatedAt = now;
+        }, ct);
+        signals.Publish(new Live.ConversationChanged(contact.WorkspaceId, conversationId, contact.Id));
+    }
+
+    /// <summary>A snoozed conversation is open to the contact: the snooze is the team's own business.</summary>
+    private static string StateShown(Conversation conversation) =>
+        conversation.State == ConversationStates.Snoozed ? ConversationStates.Open : conversation.State;
 
     public async Task<string> StartAsync(CellDatabase cell, Contact contact, MessengerMessageInput input)
     {

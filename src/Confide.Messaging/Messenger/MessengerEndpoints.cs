@@ -32,6 +32,7 @@ internal static class MessengerEndpoints
         messenger.MapGet("/conversations/{id}", GetAsync);
         messenger.MapPost("/conversations/{id}/reply", ReplyAsync);
         messenger.MapPost("/conversations/{id}/read", ReadAsync);
+        messenger.MapPost("/conversations/{id}/rating", RateAsync);
         messenger.MapGet("/events", Events);
     }
 
@@ -109,6 +110,14 @@ internal static class MessengerEndpoints
         var contact = await ContactAsync(request, cell, sessions, contacts, ct);
         await MessengerConversations.MarkReadAsync(cell.Database, contact, id, ct);
         return TypedResults.NoContent();
+    }
+
+    /// <summary>The session's contact rates one of their own conversations; answers the thread with the rating.</summary>
+    private static async Task<IResult> RateAsync(HttpRequest request, CurrentCell cell, MessengerSessions sessions, MessengerContacts contacts, MessengerConversations conversations, string id, MessengerRatingInput input, CancellationToken ct)
+    {
+        var contact = await ContactAsync(request, cell, sessions, contacts, ct);
+        await conversations.RateAsync(cell.Database, contact, id, input, ct);
+        return TypedResults.Ok(await conversations.GetAsync(cell.Database, contact, id, ct));
     }
 
     /// <summary>

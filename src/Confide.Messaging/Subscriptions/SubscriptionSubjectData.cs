@@ -31,4 +31,17 @@ internal sealed class SubscriptionSubjectData : ISubjectDataHandler
     public Task<Func<ConfideDbContext, CancellationToken, Task>> EraseManyAsync(CellDatabase cell, string workspaceId, IReadOnlyCollection<string> contactIds, CancellationToken cancellationToken) =>
         Task.FromResult<Func<ConfideDbContext, CancellationToken, Task>>((w, ct) =>
             w.ContactSubscriptionChanges.Where(c => c.WorkspaceId == workspaceId && contactIds.Contains(c.ContactId)).ExecuteDeleteAsync(ct));
+
+    /// <summary>
+    /// The lead's consent records move to the user for the subscription types the user has made no
+    /// choice about; where the user has, the user's choice stands (as their attributes do) and the
+    /// lead's records are erased with the lead.
+    /// </summary>
+    public Task MergeAsync(ConfideDbContext db, ContactMerge merge, CancellationToken cancellationToken)
+    {
+        var usersTypes = db.ContactSubscriptionChanges.Where(c => c.WorkspaceId == merge.WorkspaceId && c.ContactId == merge.UserId).Select(c => c.SubscriptionTypeId);
+        return db.ContactSubscriptionChanges
+            .Where(c => c.WorkspaceId == merge.WorkspaceId && c.ContactId == merge.LeadId && !usersTypes.Contains(c.SubscriptionTypeId))
+            .ExecuteUpdateAsync(s => s.SetProperty(c => c.ContactId, merge.UserId), cancellationToken);
+    }
 }

@@ -140,7 +140,7 @@ internal static class SubjectExportDocument
                 : string.Empty;
             html.Write($"<tr><td>{E(context.GetValueOrDefault("conversation_id"))}</td><td>{E(context.GetValueOrDefault("sequence"))}</td><td>{E(created)}</td>"
                 + $"<td>{E(context.GetValueOrDefault("author_type"))} {E(context.GetValueOrDefault("author_id"))}</td><td>{E(context.GetValueOrDefault("part_type"))}</td>"
-                + $"<td><pre>{E(Display(part.Values.Count > 0 ? part.Values[0].Value : null))}</pre></td></tr>\n");
+                + $"<td><pre>{E(context.GetValueOrDefault("redacted") == "true" ? "(redacted)" : Display(part.Values.Count > 0 ? part.Values[0].Value : null))}</pre></td></tr>\n");
         }
     }
 

@@ -60,6 +60,12 @@ public sealed class SubjectExportReader(ContactKeyRing contactKeys, WorkspaceKey
             [new("name", t.Name), new("conversation_id", t.applied.ConversationId)],
             (nameof(ConversationTag.TagId), ExportRecord.Text(t.applied.TagId)), (nameof(ConversationTag.CreatedAt), ExportRecord.Time(t.applied.CreatedAt)))));
 
+        // Other contacts' conversations the subject was attached to (their own conversations are below).
+        var attached = await db.ConversationParticipants.AsNoTracking().Where(p => p.WorkspaceId == workspaceId && p.ContactId == contactId)
+            .OrderBy(p => p.ConversationId).ToListAsync(ct);
+        records.AddRange(attached.Select(p => ExportRecord.Of(typeof(ConversationParticipant), p.ConversationId, [new("admin_id", p.AddedById)],
+            (nameof(ConversationParticipant.ConversationId), ExportRecord.Text(p.ConversationId)), (nameof(ConversationParticipant.CreatedAt), ExportRecord.Time(p.CreatedAt)))));
+
         var notes = await db.Notes.AsNoTracking().Where(n => n.WorkspaceId == workspaceId && n.ContactId == contactId).OrderBy(n => n.Id).ToListAsync(ct);
         records.AddRange(notes.Select(n => ExportRecord.Of(typeof(Note), n.Id,
             [new("author_id", n.AuthorId), new("created_at", ExportRecord.Time(n.CreatedAt))],
@@ -68,7 +74,11 @@ public sealed class SubjectExportReader(ContactKeyRing contactKeys, WorkspaceKey
         var conversations = await db.Conversations.AsNoTracking().Where(c => c.WorkspaceId == workspaceId && c.ContactId == contactId).OrderBy(c => c.Id).ToListAsync(ct);
         records.AddRange(conversations.Select(c => ExportRecord.Of(typeof(Conversation), c.Id,
             [new("state", c.State), new("created_at", ExportRecord.Time(c.CreatedAt)), new("parts", c.PartCount)],
-            (nameof(Conversation.EncryptedTitle), ExportRecord.Text(cipher.Title(c))))));
+            (nameof(Conversation.EncryptedTitle), ExportRecord.Text(cipher.Title(c))),
+            (nameof(Conversation.EncryptedCustomAttributes), ExportRecord.Json(c.EncryptedCustomAttributes is null ? null : cipher.CustomAttributes(c))),
+            (nameof(Conversation.Rating), c.Rating is { } rating ? JsonValue.Create(rating) : null),
+            (nameof(Conversation.EncryptedRatingRemark), ExportRecord.Text(cipher.RatingRemark(c))),
+            (nameof(Conversation.RatedAt), ExportRecord.Time(c.RatedAt)))));
 
         // Data events and summaries, oldest first: the name and time, how many, and the opened metadata.
         var events = await db.DataEvents.AsNoTracking().Where(e => e.WorkspaceId == workspaceId && e.ContactId == contactId)
@@ -127,6 +137,7 @@ public sealed class SubjectExportReader(ContactKeyRing contactKeys, WorkspaceKey
             [
                 new("conversation_id", p.ConversationId), new("sequence", p.Sequence), new("part_type", p.PartType),
                 new("author_type", p.AuthorType), new("author_id", p.AuthorId), new("created_at", ExportRecord.Time(p.CreatedAt)),
+                new("redacted", p.Redacted),
             ],
             (nameof(ConversationPart.EncryptedBody), ExportRecord.Text(cipher.Body(p)))))];
     }

@@ -49,6 +49,7 @@ public static class WorkspacePurge
     [
         new Table<ConversationPart>("conversation_parts", (db, w, _) => db.ConversationParts.Where(r => r.WorkspaceId == w).OrderBy(r => r.Id)),
         new Table<ConversationTag>("conversation_tags", (db, w, _) => db.ConversationTags.Where(r => r.WorkspaceId == w).OrderBy(r => r.ConversationId).ThenBy(r => r.TagId)),
+        new Table<ConversationParticipant>("conversation_participants", (db, w, _) => db.ConversationParticipants.Where(r => r.WorkspaceId == w).OrderBy(r => r.ConversationId).ThenBy(r => r.ContactId)),
         new Table<Conversation>("conversations", (db, w, _) => db.Conversations.IgnoreQueryFilters().Where(r => r.WorkspaceId == w).OrderBy(r => r.Id)),
         new Table<Note>("notes", (db, w, _) => db.Notes.Where(r => r.WorkspaceId == w).OrderBy(r => r.Id)),
         new Table<DataEvent>("data_events", (db, w, _) => db.DataEvents.Where(r => r.WorkspaceId == w).OrderBy(r => r.Id)),

@@ -80,7 +80,7 @@ public sealed class ConversationTagTests(Servers servers)
         Assert.Equal(0, await workspace.ReadAsync(db => db.ConversationTags.CountAsync(t => t.ConversationId == conversation)));
 
         await (await client.PutAsJsonAsync($"conversations/{conversation}", new { priority = "urgent" })).ErrorAsync(HttpStatusCode.BadRequest, "parameter_invalid");
-        await (await client.PutAsJsonAsync($"conversations/{conversation}", new { custom_attributes = new { plan = "pro" } })).ErrorAsync(HttpStatusCode.BadRequest, "parameter_invalid");
+        await (await client.PutAsJsonAsync($"conversations/{conversation}", new { custom_attributes = new { plan = new { tier = "pro" } } })).ErrorAsync(HttpStatusCode.BadRequest, "parameter_invalid");
         await (await client.PutAsJsonAsync($"conversations/{unknown}", new { priority = "priority" })).ErrorAsync(HttpStatusCode.NotFound, "not_found");
     }
 

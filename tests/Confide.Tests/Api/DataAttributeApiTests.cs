@@ -74,7 +74,7 @@ public sealed class DataAttributeApiTests(Servers servers)
         await (await api.PostJsonAsync("data_attributes", new { name = "!nv@l!d n@me", model = "company", data_type = "string" })).ErrorAsync(HttpStatusCode.BadRequest, "parameter_invalid");
         await (await api.PostJsonAsync("data_attributes", new { name = "a.b", model = "contact", data_type = "string" })).ErrorAsync(HttpStatusCode.BadRequest, "parameter_invalid");
         await (await api.PostJsonAsync("data_attributes", new { name = "The Second Ring", model = "company", data_type = "mithril" })).ErrorAsync(HttpStatusCode.BadRequest, "parameter_invalid");
-        await (await api.PostJsonAsync("data_attributes", new { name = "Ring", model = "conversation", data_type = "string" })).ErrorAsync(HttpStatusCode.BadRequest, "parameter_invalid");
+        await (await api.PostJsonAsync("data_attributes", new { name = "Ring", model = "ticket", data_type = "string" })).ErrorAsync(HttpStatusCode.BadRequest, "parameter_invalid");
         await (await api.PostJsonAsync("data_attributes", new { name = "Ring", model = "contact", data_type = "options" })).ErrorAsync(HttpStatusCode.BadRequest, "parameter_invalid");
         await (await api.PostJsonAsync("data_attributes", new { description = "Just a plain old ring", options = new[] { new { value = "1-10" } } })).ErrorAsync(HttpStatusCode.BadRequest, "parameter_not_found");
         await (await api.PostJsonAsync("data_attributes", new { name = "Ring", model = "contact", data_type = "string", options = new[] { "only one" } })).ErrorAsync(HttpStatusCode.BadRequest, "parameter_invalid");

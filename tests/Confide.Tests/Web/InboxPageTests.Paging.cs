@@ -118,12 +118,12 @@ public sealed partial class InboxPageTests
         using var samBrowser = server.Browser(Region.Eu, new CookieContainer());
         Assert.Equal(HttpStatusCode.Redirect, (await samBrowser.PostPasswordAsync(scoped.Email, scoped.Password)).StatusCode);
         Assert.Equal(
-            new Dictionary<string, string> { ["open"] = "1", ["mine"] = "1", ["unassigned"] = "0", ["closed"] = "1", ["all"] = "2" },
+            new Dictionary<string, string> { ["open"] = "1", ["mine"] = "1", ["unassigned"] = "0", ["closed"] = "1", ["snoozed"] = "0", ["all"] = "2" },
             CountsIn(await samBrowser.HtmlAsync($"app/inbox?workspace={workspace.Id}")));
         using var ownerBrowser = server.Browser(Region.Eu, new CookieContainer());
         Assert.Equal(HttpStatusCode.Redirect, (await ownerBrowser.PostPasswordAsync(workspace.OwnerEmail)).StatusCode);
         Assert.Equal(
-            new Dictionary<string, string> { ["open"] = "3", ["mine"] = "1", ["unassigned"] = "1", ["closed"] = "1", ["all"] = "4" },
+            new Dictionary<string, string> { ["open"] = "3", ["mine"] = "1", ["unassigned"] = "1", ["closed"] = "1", ["snoozed"] = "0", ["all"] = "4" },
             CountsIn(await ownerBrowser.HtmlAsync($"app/inbox?workspace={workspace.Id}")));
     }
 

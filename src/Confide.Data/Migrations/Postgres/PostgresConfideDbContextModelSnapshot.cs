@@ -442,6 +442,12 @@ namespace Confide.Data.Migrations.Postgres
                     b.Property<DateTimeOffset>("CreatedAt")
                         .HasColumnType("timestamp with time zone");
 
+                    b.Property<byte[]>("EncryptedCustomAttributes")
+                        .HasColumnType("bytea");
+
+                    b.Property<byte[]>("EncryptedRatingRemark")
+                        .HasColumnType("bytea");
+
                     b.Property<byte[]>("EncryptedTitle")
                         .HasColumnType("bytea");
 
@@ -454,8 +460,20 @@ namespace Confide.Data.Migrations.Postgres
                     b.Property<bool>("Priority")
                         .HasColumnType("boolean");
 
+                    b.Property<DateTimeOffset?>("RatedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<int?>("Rating")
+                        .HasColumnType("integer");
+
+                    b.Property<string>("RatingTeammateId")
+                        .HasColumnType("text");
+
                     b.Property<bool>("Read")
                         .HasColumnType("boolean");
+
+                    b.Property<DateTimeOffset?>("SnoozedUntil")
+                        .HasColumnType("timestamp with time zone");
 
                     b.Property<string>("State")
                         .IsRequired()
@@ -525,6 +543,9 @@ namespace Confide.Data.Migrations.Postgres
                         .IsRequired()
                         .HasColumnType("text");
 
+                    b.Property<bool>("Redacted")
+                        .HasColumnType("boolean");
+
                     b.Property<int>("Sequence")
                         .HasColumnType("integer");
 
@@ -540,6 +561,35 @@ namespace Confide.Data.Migrations.Postgres
                     b.HasIndex("WorkspaceId", "CreatedAt");
 
                     b.ToTable("ConversationParts");
+                });
+
+            modelBuilder.Entity("Confide.Data.Model.ConversationParticipant", b =>
+                {
+                    b.Property<string>("ConversationId")
+                        .HasColumnType("character varying(24)");
+
+                    b.Property<string>("ContactId")
+                        .HasColumnType("character varying(24)");
+
+                    b.Property<string>("AddedById")
+                        .IsRequired()
+                        .HasMaxLength(24)
+                        .HasColumnType("character varying(24)");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("WorkspaceId")
+                        .IsRequired()
+                        .HasColumnType("text");
+
+                    b.HasKey("ConversationId", "ContactId");
+
+                    b.HasIndex("ContactId");
+
+                    b.HasIndex("WorkspaceId", "ContactId");
+
+                    b.ToTable("ConversationParticipants");
                 });
 
             modelBuilder.Entity("Confide.Data.Model.ConversationTag", b =>
@@ -2227,6 +2277,21 @@ namespace Confide.Data.Migrations.Postgres
                 {
                     b.HasOne("Confide.Data.Model.Conversation", null)
                         .WithMany("Parts")
+                        .HasForeignKey("ConversationId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Confide.Data.Model.ConversationParticipant", b =>
+                {
+                    b.HasOne("Confide.Data.Model.Contact", null)
+                        .WithMany()
+                        .HasForeignKey("ContactId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.HasOne("Confide.Data.Model.Conversation", null)
+                        .WithMany()
                         .HasForeignKey("ConversationId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();

@@ -437,6 +437,12 @@ namespace Confide.Data.Migrations.Sqlite
                     b.Property<long>("CreatedAt")
                         .HasColumnType("INTEGER");
 
+                    b.Property<byte[]>("EncryptedCustomAttributes")
+                        .HasColumnType("BLOB");
+
+                    b.Property<byte[]>("EncryptedRatingRemark")
+                        .HasColumnType("BLOB");
+
                     b.Property<byte[]>("EncryptedTitle")
                         .HasColumnType("BLOB");
 
@@ -449,7 +455,19 @@ namespace Confide.Data.Migrations.Sqlite
                     b.Property<bool>("Priority")
                         .HasColumnType("INTEGER");
 
+                    b.Property<long?>("RatedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int?>("Rating")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("RatingTeammateId")
+                        .HasColumnType("TEXT");
+
                     b.Property<bool>("Read")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long?>("SnoozedUntil")
                         .HasColumnType("INTEGER");
 
                     b.Property<string>("State")
@@ -520,6 +538,9 @@ namespace Confide.Data.Migrations.Sqlite
                         .IsRequired()
                         .HasColumnType("TEXT");
 
+                    b.Property<bool>("Redacted")
+                        .HasColumnType("INTEGER");
+
                     b.Property<int>("Sequence")
                         .HasColumnType("INTEGER");
 
@@ -535,6 +556,35 @@ namespace Confide.Data.Migrations.Sqlite
                     b.HasIndex("WorkspaceId", "CreatedAt");
 
                     b.ToTable("ConversationParts");
+                });
+
+            modelBuilder.Entity("Confide.Data.Model.ConversationParticipant", b =>
+                {
+                    b.Property<string>("ConversationId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("ContactId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("AddedById")
+                        .IsRequired()
+                        .HasMaxLength(24)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("CreatedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("WorkspaceId")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("ConversationId", "ContactId");
+
+                    b.HasIndex("ContactId");
+
+                    b.HasIndex("WorkspaceId", "ContactId");
+
+                    b.ToTable("ConversationParticipants");
                 });
 
             modelBuilder.Entity("Confide.Data.Model.ConversationTag", b =>
@@ -2218,6 +2268,21 @@ namespace Confide.Data.Migrations.Sqlite
                 {
                     b.HasOne("Confide.Data.Model.Conversation", null)
                         .WithMany("Parts")
+                        .HasForeignKey("ConversationId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Confide.Data.Model.ConversationParticipant", b =>
+                {
+                    b.HasOne("Confide.Data.Model.Contact", null)
+                        .WithMany()
+                        .HasForeignKey("ContactId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.HasOne("Confide.Data.Model.Conversation", null)
+                        .WithMany()
                         .HasForeignKey("ConversationId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();

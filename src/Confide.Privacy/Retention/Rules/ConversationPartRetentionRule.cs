@@ -83,7 +83,8 @@ internal sealed class ConversationPartRetentionRule(TimeProvider time) : IRetent
         var workspaceHeld = db.ActiveHolds(workspaceId, scope.Now).Any(h => h.TargetType == LegalHoldTargets.Workspace);
         // The model's filter leaves out conversations being erased.
         var conversations = db.Conversations.Where(c => c.WorkspaceId == workspaceId && !held.Contains(c.Id));
-        var open = db.Conversations.Where(c => c.WorkspaceId == workspaceId && c.State == ConversationStates.Open);
+        // Open or snoozed (open again later): the latest part stays.
+        var open = db.Conversations.Where(c => c.WorkspaceId == workspaceId && (c.State == ConversationStates.Open || c.State == ConversationStates.Snoozed));
         return db.ConversationParts.Where(p => p.WorkspaceId == workspaceId && p.CreatedAt < cutoff && !workspaceHeld
             && p.PartType != PartTypes.RetentionTombstone
             && conversations.Any(c => c.Id == p.ConversationId)

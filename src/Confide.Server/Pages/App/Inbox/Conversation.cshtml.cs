@@ -8,7 +8,7 @@ using Microsoft.AspNetCore.Mvc;
 namespace Confide.Server.Pages.App.Inbox;
 
 [PagePermission(Permissions.ConversationsReadAssigned)]
-public sealed class ConversationModel(TeammateMemberships memberships, CurrentCell cell, InboxService inbox)
+public sealed class ConversationModel(TeammateMemberships memberships, CurrentCell cell, InboxService inbox, TimeProvider time)
     : TeammatePageModel(memberships, cell)
 {
     [FromRoute]
@@ -56,6 +56,15 @@ public sealed class ConversationModel(TeammateMemberships memberships, CurrentCe
 
     public Task<IActionResult> OnPostCloseAsync(CancellationToken ct) =>
         ActAsync(() => inbox.SetStateAsync(Current!.WorkspaceId, Current.TeammateId, ClientIp, Id, open: false), ct);
+
+    /// <summary>How long the snooze control offers to snooze for, in hours.</summary>
+    public static IReadOnlyList<(int Hours, string Label)> SnoozeChoices { get; } = [(1, "1 hour"), (4, "4 hours"), (24, "1 day"), (24 * 7, "1 week")];
+
+    /// <param name="hours">One of <see cref="SnoozeChoices"/>; anything else is refused as a message.</param>
+    public Task<IActionResult> OnPostSnoozeAsync(int? hours, CancellationToken ct) =>
+        ActAsync(() => SnoozeChoices.Any(c => c.Hours == hours)
+            ? inbox.SnoozeAsync(Current!.WorkspaceId, Current.TeammateId, ClientIp, Id, time.GetUtcNow().AddHours(hours!.Value))
+            : throw new ConfideException(ConfideError.ParameterInvalid("Choose how long to snooze the conversation for.")), ct);
 
     public Task<IActionResult> OnPostReopenAsync(CancellationToken ct) =>
         ActAsync(() => inbox.SetStateAsync(Current!.WorkspaceId, Current.TeammateId, ClientIp, Id, open: true), ct);

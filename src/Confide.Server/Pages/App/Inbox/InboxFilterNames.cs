@@ -6,7 +6,7 @@ namespace Confide.Server.Pages.App.Inbox;
 public static class InboxFilterNames
 {
     /// <summary>The order the filters are listed in.</summary>
-    public static IReadOnlyList<InboxFilter> Listed { get; } = [InboxFilter.Open, InboxFilter.Mine, InboxFilter.Unassigned, InboxFilter.Closed, InboxFilter.All];
+    public static IReadOnlyList<InboxFilter> Listed { get; } = [InboxFilter.Open, InboxFilter.Mine, InboxFilter.Unassigned, InboxFilter.Closed, InboxFilter.Snoozed, InboxFilter.All];
 
     public static string QueryValue(this InboxFilter filter) => filter.ToString().ToLowerInvariant();
 

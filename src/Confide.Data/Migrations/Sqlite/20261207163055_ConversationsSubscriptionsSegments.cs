@@ -5,11 +5,54 @@
 namespace Confide.Data.Migrations.Sqlite
 {
     /// <inheritdoc />
-    public partial class SubscriptionsAndSegments : Migration
+    public partial class ConversationsSubscriptionsSegments : Migration
     {
         /// <inheritdoc />
         protected override void Up(MigrationBuilder migrationBuilder)
         {
+            migrationBuilder.AddColumn<byte[]>(
+                name: "EncryptedCustomAttributes",
+                table: "Conversations",
+                type: "BLOB",
+                nullable: true);
+
+            migrationBuilder.AddColumn<byte[]>(
+                name: "EncryptedRatingRemark",
+                table: "Conversations",
+                type: "BLOB",
+                nullable: true);
+
+            migrationBuilder.AddColumn<long>(
+                name: "RatedAt",
+                table: "Conversations",
+                type: "INTEGER",
+                nullable: true);
+
+            migrationBuilder.AddColumn<int>(
+                name: "Rating",
+                table: "Conversations",
+                type: "INTEGER",
+                nullable: true);
+
+            migrationBuilder.AddColumn<string>(
+                name: "RatingTeammateId",
+                table: "Conversations",
+                type: "TEXT",
+                nullable: true);
+
+            migrationBuilder.AddColumn<long>(
+                name: "SnoozedUntil",
+                table: "Conversations",
+                type: "INTEGER",
+                nullable: true);
+
+            migrationBuilder.AddColumn<bool>(
+                name: "Redacted",
+                table: "ConversationParts",
+                type: "INTEGER",
+                nullable: false,
+                defaultValue: false);
+
             migrationBuilder.CreateTable(
                 name: "ContactSubscriptionChanges",
                 columns: table => new
@@ -38,6 +81,33 @@ namespace Confide.Data.Migrations.Sqlite
                         name: "FK_ContactSubscriptionChanges_Workspaces_WorkspaceId",
                         column: x => x.WorkspaceId,
                         principalTable: "Workspaces",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Cascade);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "ConversationParticipants",
+                columns: table => new
+                {
+                    ConversationId = table.Column<string>(type: "TEXT", nullable: false),
+                    ContactId = table.Column<string>(type: "TEXT", nullable: false),
+                    WorkspaceId = table.Column<string>(type: "TEXT", nullable: false),
+                    AddedById = table.Column<string>(type: "TEXT", maxLength: 24, nullable: false),
+                    CreatedAt = table.Column<long>(type: "INTEGER", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_ConversationParticipants", x => new { x.ConversationId, x.ContactId });
+                    table.ForeignKey(
+                        name: "FK_ConversationParticipants_Contacts_ContactId",
+                        column: x => x.ContactId,
+                        principalTable: "Contacts",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Cascade);
+                    table.ForeignKey(
+                        name: "FK_ConversationParticipants_Conversations_ConversationId",
+                        column: x => x.ConversationId,
+                        principalTable: "Conversations",
                         principalColumn: "Id",
                         onDelete: ReferentialAction.Cascade);
                 });
@@ -107,6 +177,16 @@ namespace Confide.Data.Migrations.Sqlite
                 columns: new[] { "WorkspaceId", "SubscriptionTypeId" });
 
             migrationBuilder.CreateIndex(
+                name: "IX_ConversationParticipants_ContactId",
+                table: "ConversationParticipants",
+                column: "ContactId");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_ConversationParticipants_WorkspaceId_ContactId",
+                table: "ConversationParticipants",
+                columns: new[] { "WorkspaceId", "ContactId" });
+
+            migrationBuilder.CreateIndex(
                 name: "IX_Segments_WorkspaceId_Name",
                 table: "Segments",
                 columns: new[] { "WorkspaceId", "Name" },
@@ -120,10 +200,41 @@ namespace Confide.Data.Migrations.Sqlite
                 name: "ContactSubscriptionChanges");
 
             migrationBuilder.DropTable(
+                name: "ConversationParticipants");
+
+            migrationBuilder.DropTable(
                 name: "Segments");
 
             migrationBuilder.DropTable(
                 name: "SubscriptionTypes");
+
+            migrationBuilder.DropColumn(
+                name: "EncryptedCustomAttributes",
+                table: "Conversations");
+
+            migrationBuilder.DropColumn(
+                name: "EncryptedRatingRemark",
+                table: "Conversations");
+
+            migrationBuilder.DropColumn(
+                name: "RatedAt",
+                table: "Conversations");
+
+            migrationBuilder.DropColumn(
+                name: "Rating",
+                table: "Conversations");
+
+            migrationBuilder.DropColumn(
+                name: "RatingTeammateId",
+                table: "Conversations");
+
+            migrationBuilder.DropColumn(
+                name: "SnoozedUntil",
+                table: "Conversations");
+
+            migrationBuilder.DropColumn(
+                name: "Redacted",
+                table: "ConversationParts");
         }
     }
 }
