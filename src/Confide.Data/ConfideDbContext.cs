@@ -61,6 +61,7 @@ public abstract class ConfideDbContext(DbContextOptions options) : IdentityDbCon
     public DbSet<CompanyTag> CompanyTags => Set<CompanyTag>();
     public DbSet<DataEvent> DataEvents => Set<DataEvent>();
     public DbSet<DataAttribute> DataAttributes => Set<DataAttribute>();
+    public DbSet<SearchToken> SearchTokens => Set<SearchToken>();
 
     /// <summary>Runs <paramref name="action"/> once, after this rented context is disposed (a read lane frees its connection).</summary>
     internal void OnDisposed(Action action) => _onDisposed = action;
@@ -353,6 +354,7 @@ public abstract class ConfideDbContext(DbContextOptions options) : IdentityDbCon
         builder.ApplyConfiguration(new Configurations.CompanyTagConfiguration());
         builder.ApplyConfiguration(new Configurations.DataEventConfiguration());
         builder.ApplyConfiguration(new Configurations.DataAttributeConfiguration());
+        builder.ApplyConfiguration(new Configurations.SearchTokenConfiguration());
     }
 }
 

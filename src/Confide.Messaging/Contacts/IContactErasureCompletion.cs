@@ -56,4 +56,5 @@ public static class ErasedCategories
     public const string Companies = "companies";
     public const string ConversationTags = "conversation_tags";
     public const string DataEvents = "data_events";
+    public const string SearchTokens = "search_tokens";
 }

@@ -51,6 +51,7 @@ public static class WorkspacePurge
         new Table<ConversationTag>("conversation_tags", (db, w, _) => db.ConversationTags.Where(r => r.WorkspaceId == w).OrderBy(r => r.ConversationId).ThenBy(r => r.TagId)),
         new Table<Conversation>("conversations", (db, w, _) => db.Conversations.IgnoreQueryFilters().Where(r => r.WorkspaceId == w).OrderBy(r => r.Id)),
         new Table<Note>("notes", (db, w, _) => db.Notes.Where(r => r.WorkspaceId == w).OrderBy(r => r.Id)),
+        new Table<SearchToken>("search_tokens", (db, w, _) => db.SearchTokens.Where(r => r.WorkspaceId == w).OrderBy(r => r.Kind).ThenBy(r => r.Token).ThenBy(r => r.OwnerId)),
         new Table<DataEvent>("data_events", (db, w, _) => db.DataEvents.Where(r => r.WorkspaceId == w).OrderBy(r => r.Id)),
         new Table<ContactTag>("contact_tags", (db, w, _) => db.ContactTags.Where(r => r.WorkspaceId == w).OrderBy(r => r.ContactId).ThenBy(r => r.TagId)),
         new Table<ContactCompany>("contact_companies", (db, w, _) => db.ContactCompanies.Where(r => r.WorkspaceId == w).OrderBy(r => r.ContactId).ThenBy(r => r.CompanyId)),

@@ -328,12 +328,14 @@ public sealed class ErasureReceiptTests(Servers servers)
             [ErasedCategories.ConversationParts] = await db.ConversationParts.CountAsync(p => conversationIds.Contains(p.ConversationId)),
             [ErasedCategories.ConversationTags] = await db.ConversationTags.CountAsync(t => conversationIds.Contains(t.ConversationId)),
             [ErasedCategories.DataEvents] = await db.DataEvents.CountAsync(e => e.ContactId == contactId),
+            [ErasedCategories.SearchTokens] = await db.SearchTokens.CountAsync(t => t.WorkspaceId == workspaceId && t.ContactId == contactId),
             ["subject_exports"] = 0,
             ["privacy_request_identifiers"] = 0,
         };
         Assert.Equal((2, 1, 2, 1, 2), (counts[ErasedCategories.Tags], counts[ErasedCategories.Notes], counts[ErasedCategories.Conversations], counts[ErasedCategories.Companies], counts[ErasedCategories.ConversationTags]));
         Assert.True(counts[ErasedCategories.ConversationParts] >= 4);
         Assert.Equal(2, counts[ErasedCategories.DataEvents]);
+        Assert.True(counts[ErasedCategories.SearchTokens] > 0);
         return counts;
     }
 
