@@ -14,8 +14,9 @@ internal sealed class SearchTokenConfiguration : IEntityTypeConfiguration<Search
         e.Property(t => t.Token).HasMaxLength(24);
         e.Property(t => t.OwnerId).HasMaxLength(24);
         e.Property(t => t.ContactId).HasMaxLength(24);
-        // Erasure and update: every token about a contact (its own and its conversations').
-        e.HasIndex(t => new { t.WorkspaceId, t.ContactId, t.OwnerId });
+        // Erasure and update: every token about a contact (its own and its conversations'); also the
+        // contact foreign key's index. Contact ids are unique across workspaces.
+        e.HasIndex(t => new { t.ContactId, t.OwnerId });
         e.HasOne<Workspace>().WithMany().HasForeignKey(t => t.WorkspaceId);
         e.HasOne<Contact>().WithMany().HasForeignKey(t => t.ContactId).OnDelete(DeleteBehavior.Cascade);
     }

@@ -4,7 +4,6 @@ using Confide.Crypto;
 using Confide.Data;
 using Confide.Data.Model;
 using Confide.Messaging.Api;
-using Confide.Platform;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 
@@ -27,7 +26,7 @@ internal sealed class EncryptedSearch(ContactKeyRing contactKeys, IOptions<Searc
     private static readonly string[] TextOperators = ["=", "!=", "IN", "NIN", "~", "!~", "^", "$"];
 
     /// <summary>Reads the plaintext of a field for candidate records: id → value (absent: no value, or the record is gone).</summary>
-    public delegate Task<Dictionary<string, string>> ValueReader(ConfideDbContext db, string[] ids, CancellationToken ct);
+    public delegate Task<Dictionary<string, string>> ValueReader(ConfideDbContext db, List<string> ids, CancellationToken ct);
 
     /// <summary>One searchable encrypted field of one kind of record (<see cref="SearchTokenKinds"/>).</summary>
     /// <param name="Name">The field as its tokens are keyed.</param>
@@ -151,7 +150,7 @@ internal sealed class EncryptedSearch(ContactKeyRing contactKeys, IOptions<Searc
             candidates.UnionWith(owners);
             if (candidates.Count > max)
             {
-                throw SearchQuery.Invalid($"the text filter on {SearchQuery.Truncate(filter.Field)} matches too many records to check; add a longer text or another filter");
+                throw SearchQuery.Invalid($"the text filter on {SearchQuery.Truncate(filter.Field)} matches too many records to check; use a longer or more distinctive text");
             }
         }
 
@@ -159,7 +158,7 @@ internal sealed class EncryptedSearch(ContactKeyRing contactKeys, IOptions<Searc
         var matches = new List<string>();
         foreach (var chunk in candidates.Order(StringComparer.Ordinal).Chunk(ChunkSize))
         {
-            var values = await field.Read(db, chunk, ct);
+            var values = await field.Read(db, [.. chunk], ct);
             foreach (var (id, value) in values)
             {
                 var normalized = SearchText.Normalize(value);

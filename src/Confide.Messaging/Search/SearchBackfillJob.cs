@@ -64,12 +64,11 @@ internal sealed class SearchBackfillJob(ILookupIndex lookup, ContactKeyRing cont
     {
         var cell = context.Cell;
         List<Contact> page;
-        HashSet<string> indexed;
+        List<string> indexed;
         await using (var db = cell.CreateReadContext())
         {
             page = await db.Contacts.Where(c => c.Id.CompareTo(after) > 0).OrderBy(c => c.Id).Take(PageSize).ToListAsync(ct);
-            var ids = page.Select(c => c.Id).ToList();
-            indexed = [.. await db.SearchTokens.Where(t => ids.Contains(t.ContactId) && ids.Contains(t.OwnerId)).Select(t => t.OwnerId).Distinct().ToListAsync(ct)];
+            indexed = await IndexedAsync(db, [.. page.Select(c => (c.WorkspaceId, c.Id, c.Id))], ct);
         }
 
         if (page.Count == 0)
@@ -86,36 +85,39 @@ internal sealed class SearchBackfillJob(ILookupIndex lookup, ContactKeyRing cont
             }
         }
 
-        return JobStepResult.More(Serialize(new BackfillCheckpoint(Contacts, page[^1].Id)), context.ProgressDone + page.Count, write: rows.Count == 0 ? null : async (db, token) =>
+        Func<ConfideDbContext, CancellationToken, Task>? write = null;
+        if (rows.Count > 0)
         {
-            var ids = rows.Select(r => r.Contact.Id).ToList();
-            var current = await db.Contacts.Where(c => ids.Contains(c.Id)).Select(c => new { c.Id, c.UpdatedAt }).ToDictionaryAsync(c => c.Id, c => c.UpdatedAt, token);
-            var done = await db.SearchTokens.Where(t => ids.Contains(t.ContactId) && ids.Contains(t.OwnerId)).Select(t => t.OwnerId).Distinct().ToListAsync(token);
-            foreach (var (contact, tokens) in rows)
+            write = async (db, token) =>
             {
-                if (current.TryGetValue(contact.Id, out var updatedAt) && updatedAt == contact.UpdatedAt && !done.Contains(contact.Id))
+                var ids = rows.Select(r => r.Contact.Id).ToList();
+                var current = await db.Contacts.Where(c => ids.Contains(c.Id)).Select(c => new { c.Id, c.UpdatedAt }).ToDictionaryAsync(c => c.Id, c => c.UpdatedAt, token);
+                var done = await IndexedAsync(db, [.. rows.Select(r => (r.Contact.WorkspaceId, r.Contact.Id, r.Contact.Id))], token);
+                foreach (var (contact, tokens) in rows)
                 {
-                    db.SearchTokens.AddRange(tokens);
+                    if (current.TryGetValue(contact.Id, out var updatedAt) && updatedAt == contact.UpdatedAt && !done.Contains(contact.Id))
+                    {
+                        db.SearchTokens.AddRange(tokens);
+                    }
                 }
-            }
-        });
+            };
+        }
+
+        return JobStepResult.More(Serialize(new BackfillCheckpoint(Contacts, page[^1].Id)), context.ProgressDone + page.Count, write: write);
     }
 
     private async Task<JobStepResult> ConversationsAsync(JobContext context, string after, CancellationToken ct)
     {
         var cell = context.Cell;
-        var page = new List<(Conversation Conversation, ConversationPart? Opening, bool Indexed)>();
+        List<Conversation> page;
+        Dictionary<string, ConversationPart> openings;
+        List<string> indexed;
         await using (var db = cell.CreateReadContext())
         {
-            var rows = await db.Conversations.Where(c => c.Id.CompareTo(after) > 0).OrderBy(c => c.Id).Take(PageSize)
-                .Select(c => new
-                {
-                    Conversation = c,
-                    Opening = db.ConversationParts.FirstOrDefault(p => p.ConversationId == c.Id && p.Sequence == 1),
-                    Indexed = db.SearchTokens.Any(t => t.WorkspaceId == c.WorkspaceId && t.ContactId == c.ContactId && t.OwnerId == c.Id),
-                })
-                .ToListAsync(ct);
-            page.AddRange(rows.Select(r => (r.Conversation, r.Opening, r.Indexed)));
+            page = await db.Conversations.Where(c => c.Id.CompareTo(after) > 0).OrderBy(c => c.Id).Take(PageSize).ToListAsync(ct);
+            var ids = page.Select(c => c.Id).ToList();
+            openings = await db.ConversationParts.Where(p => ids.Contains(p.ConversationId) && p.Sequence == 1).ToDictionaryAsync(p => p.ConversationId, ct);
+            indexed = await IndexedAsync(db, [.. page.Select(c => (c.WorkspaceId, c.ContactId, c.Id))], ct);
         }
 
         if (page.Count == 0)
@@ -124,24 +126,46 @@ internal sealed class SearchBackfillJob(ILookupIndex lookup, ContactKeyRing cont
         }
 
         var tokens = new List<SearchToken>();
-        foreach (var (conversation, opening, _) in page.Where(p => !p.Indexed))
+        foreach (var conversation in page.Where(c => !indexed.Contains(c.Id)))
         {
             if (await contactKeys.TryForContactAsync(cell, conversation.WorkspaceId, conversation.ContactId, ct) is { } cipher)
             {
                 var keys = await lookup.ForWorkspaceAsync(cell, conversation.WorkspaceId, ct);
-                tokens.AddRange(SearchIndex.Rows(SearchIndex.ConversationTokens(keys, cipher.Title(conversation), opening is null ? null : cipher.Body(opening)), conversation));
+                var body = openings.TryGetValue(conversation.Id, out var opening) ? cipher.Body(opening) : null;
+                tokens.AddRange(SearchIndex.Rows(SearchIndex.ConversationTokens(keys, cipher.Title(conversation), body), conversation));
             }
         }
 
-        return JobStepResult.More(Serialize(new BackfillCheckpoint(Conversations, page[^1].Conversation.Id)), context.ProgressDone + page.Count, write: tokens.Count == 0 ? null : async (db, token) =>
+        Func<ConfideDbContext, CancellationToken, Task>? write = null;
+        if (tokens.Count > 0)
         {
-            // The subject and the opening message never change: only a conversation indexed meanwhile (or gone) is skipped.
-            var owners = tokens.Select(t => t.OwnerId).Distinct().ToList();
-            var contacts = tokens.Select(t => t.ContactId).Distinct().ToList();
-            var present = await db.Conversations.Where(c => owners.Contains(c.Id)).Select(c => c.Id).ToListAsync(token);
-            var done = await db.SearchTokens.Where(t => contacts.Contains(t.ContactId) && owners.Contains(t.OwnerId)).Select(t => t.OwnerId).Distinct().ToListAsync(token);
-            db.SearchTokens.AddRange(tokens.Where(t => present.Contains(t.OwnerId) && !done.Contains(t.OwnerId)));
-        });
+            write = async (db, token) =>
+            {
+                // The subject and the opening message never change: only a conversation indexed meanwhile (or gone) is skipped.
+                var owners = tokens.Select(t => (t.WorkspaceId, t.ContactId, t.OwnerId)).Distinct().ToList();
+                var ids = owners.Select(o => o.OwnerId).ToList();
+                var present = await db.Conversations.Where(c => ids.Contains(c.Id)).Select(c => c.Id).ToListAsync(token);
+                var done = await IndexedAsync(db, owners, token);
+                db.SearchTokens.AddRange(tokens.Where(t => present.Contains(t.OwnerId) && !done.Contains(t.OwnerId)));
+            };
+        }
+
+        return JobStepResult.More(Serialize(new BackfillCheckpoint(Conversations, page[^1].Id)), context.ProgressDone + page.Count, write: write);
+    }
+
+    /// <summary>Which of these owners already have a token (along the erasure index: workspace, contact, owner).</summary>
+    private static async Task<List<string>> IndexedAsync(ConfideDbContext db, List<(string WorkspaceId, string ContactId, string OwnerId)> owners, CancellationToken ct)
+    {
+        if (owners.Count == 0)
+        {
+            return [];
+        }
+
+        var workspaces = owners.Select(o => o.WorkspaceId).Distinct().ToList();
+        var contacts = owners.Select(o => o.ContactId).Distinct().ToList();
+        var ids = owners.Select(o => o.OwnerId).Distinct().ToList();
+        return await db.SearchTokens.Where(t => workspaces.Contains(t.WorkspaceId) && contacts.Contains(t.ContactId) && ids.Contains(t.OwnerId))
+            .Select(t => t.OwnerId).Distinct().ToListAsync(ct);
     }
 
     private static string Serialize(BackfillCheckpoint checkpoint) => JsonSerializer.Serialize(checkpoint);

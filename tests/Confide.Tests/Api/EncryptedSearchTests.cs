@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.Http.Json;
 using System.Text.Json;
 using Confide.Data;
 using Confide.Data.Jobs;
@@ -267,6 +268,32 @@ public sealed class EncryptedSearchTests(Servers servers)
             found => found.Length == 1, TimeSpan.FromSeconds(60), "the backfill to index the conversation");
         Assert.Equal([contact], await SearchAsync(client, "contacts/search", "data", new { field = "name", @operator = "~", value = "backfilled" }));
         Assert.Equal([conversation], await SearchAsync(client, "conversations/search", "conversations", new { field = "source.body", @operator = "~", value = "old message" }));
+    }
+
+    /// <summary>
+    /// The search key derives from the lookup-index key, which neither rotation changes: after the
+    /// workspace's data key and the contact's key are rotated (values resealed), the tokens still
+    /// find the values and the new ciphertexts verify them.
+    /// </summary>
+    [Theory, MemberData(nameof(Providers.All), MemberType = typeof(Providers))]
+    public async Task KeyRotations_LeaveTheTokensValid(string provider)
+    {
+        var server = await servers.GetAsync(provider);
+        var workspace = await server.CreateWorkspaceAsync(Region.Eu);
+        using var client = workspace.Client();
+        var contact = await ContactAsync(client, new { role = "lead", name = "Rotated Person" });
+        var conversation = await ConversationAsync(client, contact, "A message sealed before the rotation", "Rotation subject");
+        var before = await TokensAsync(workspace, contact);
+        var cell = server.Cell(Region.Eu);
+        var contactKeys = server.Services.GetRequiredService<Confide.Crypto.ContactKeyRing>();
+        await new Confide.Crypto.WorkspaceDataKeyRotation(server.Services.GetRequiredService<Confide.Crypto.WorkspaceKeyRing>(), contactKeys, TimeProvider.System) { GracePeriod = TimeSpan.FromMilliseconds(50) }
+            .RunAsync(cell, workspace.Id, null, CancellationToken.None);
+        await new Confide.Messaging.ContactKeyRotation(contactKeys, TimeProvider.System) { GracePeriod = TimeSpan.FromMilliseconds(50) }
+            .RunAsync(cell, workspace.Id, contact, null, CancellationToken.None);
+
+        Assert.Equal(before.Order(), (await TokensAsync(workspace, contact)).Order());
+        Assert.Equal([contact], await SearchAsync(client, "contacts/search", "data", new { field = "name", @operator = "~", value = "rotated" }));
+        Assert.Equal([conversation], await SearchAsync(client, "conversations/search", "conversations", new { field = "source.body", @operator = "~", value = "sealed before" }));
     }
 
     [Fact]
