@@ -1,11 +1,10 @@
 using System.Globalization;
-using System.Text;
 
 namespace Confide.Messaging.Search;
 
 /// <summary>
-/// How an encrypted value becomes search grams (ADR 0015). A value is normalised (NFKC,
-/// lower-cased with the invariant culture, trimmed), then framed by a start and an end sentinel;
+/// How an encrypted value becomes search grams (ADR 0015). A value is normalised (lower-cased
+/// with the invariant culture, trimmed), then framed by a start and an end sentinel;
 /// its grams are every three consecutive characters of the framed value plus the two characters
 /// at each end, and one token stands for the whole value. Characters are Unicode scalar values,
 /// so a surrogate pair is one character. Matching is on normalised text: case-insensitive.
@@ -34,7 +33,12 @@ internal static class SearchText
     private const string Start = "\u0002";
     private const string End = "\u0003";
 
-    public static string Normalize(string value) => value.Normalize(NormalizationForm.FormKC).ToLowerInvariant().Trim();
+    /// <summary>
+    /// Lower case (invariant culture, full Unicode case mapping) and trimmed. No Unicode
+    /// normalisation form: the process runs with invariant globalization, where it would be a
+    /// no-op, and tokens must not change if that setting ever does.
+    /// </summary>
+    public static string Normalize(string value) => value.ToLowerInvariant().Trim();
 
     /// <summary>
     /// Every gram stored for a normalised value, without duplicates. Only the first

@@ -305,10 +305,10 @@ public sealed class EncryptedSearchTests(Servers servers)
         Assert.Subset(grams, SearchText.StartsWithGrams("å").ToHashSet());
         Assert.Subset(grams, SearchText.StartsWithGrams("åd").ToHashSet());
         Assert.Subset(grams, SearchText.EndsWithGrams("a").ToHashSet());
-        Assert.Subset(grams, SearchText.EndsWithGrams("ada").ToHashSet());
-        // A surrogate pair is one character; NFKC folds compatibility forms (ﬁ → fi).
+        Assert.Subset(grams, SearchText.EndsWithGrams("da").ToHashSet());
+        // A surrogate pair is one character; case folding covers more than ASCII.
         Assert.Equal(3, SearchText.Length("a😀b"));
-        Assert.Equal("fine", SearchText.Normalize("ﬁne"));
+        Assert.Equal("ärger", SearchText.Normalize(" ÄRGER "));
         // A value longer than what is indexed has no end grams: it is never a candidate for $.
         var longValue = new string('x', 300) + "end";
         Assert.DoesNotContain("nd\u0003", SearchText.Grams(longValue, 255));
