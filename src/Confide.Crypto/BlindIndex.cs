@@ -12,6 +12,11 @@ namespace Confide.Crypto;
 /// </summary>
 internal sealed class BlindIndex(byte[] key) : LookupKeys
 {
+    private readonly byte[] _lookupKey = key;
+
+    /// <summary>The search-token key: HMAC of a fixed label under the lookup key, so a token and a lookup key never share a key.</summary>
+    private readonly byte[] _searchKey = HMACSHA256.HashData(key, "confide search tokens v1"u8);
+
     public override string Email(string email) => Compute("email", NormalizeEmail(email));
 
     public override string ExternalId(string externalId) => Compute("external_id", externalId);
@@ -22,10 +27,18 @@ internal sealed class BlindIndex(byte[] key) : LookupKeys
 
     public override string ContactId(string contactId) => Compute("contact_id", contactId);
 
+    public override string SearchToken(char kind, string field, string text)
+    {
+        var input = Encoding.UTF8.GetBytes($"{kind}\0{field}\0{text}");
+        Span<byte> mac = stackalloc byte[HMACSHA256.HashSizeInBytes];
+        HMACSHA256.HashData(_searchKey, input, mac);
+        return Base64Url.EncodeToString(mac[..16]);
+    }
+
     private string Compute(string field, string value)
     {
         var input = Encoding.UTF8.GetBytes($"{field}\0{value}");
-        var mac = HMACSHA256.HashData(key, input);
+        var mac = HMACSHA256.HashData(_lookupKey, input);
         return "h1:" + Base64Url.EncodeToString(mac);
     }
 }

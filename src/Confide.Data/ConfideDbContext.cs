@@ -65,6 +65,7 @@ public abstract class ConfideDbContext(DbContextOptions options) : IdentityDbCon
     public DbSet<SubscriptionType> SubscriptionTypes => Set<SubscriptionType>();
     public DbSet<ContactSubscriptionChange> ContactSubscriptionChanges => Set<ContactSubscriptionChange>();
     public DbSet<Segment> Segments => Set<Segment>();
+    public DbSet<SearchToken> SearchTokens => Set<SearchToken>();
 
     /// <summary>Runs <paramref name="action"/> once, after this rented context is disposed (a read lane frees its connection).</summary>
     internal void OnDisposed(Action action) => _onDisposed = action;
@@ -370,6 +371,7 @@ public abstract class ConfideDbContext(DbContextOptions options) : IdentityDbCon
         builder.ApplyConfiguration(new Configurations.SubscriptionTypeConfiguration());
         builder.ApplyConfiguration(new Configurations.ContactSubscriptionChangeConfiguration());
         builder.ApplyConfiguration(new Configurations.SegmentConfiguration());
+        builder.ApplyConfiguration(new Configurations.SearchTokenConfiguration());
     }
 }
 

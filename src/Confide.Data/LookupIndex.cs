@@ -25,6 +25,13 @@ public abstract class LookupKeys
     /// <summary>A contact's id, keyed: how an erasure receipt names its subject without naming them.</summary>
     public abstract string ContactId(string contactId);
 
+    /// <summary>
+    /// A search token (ADR 0015): the first 16 bytes of a keyed hash of <paramref name="text"/> (a
+    /// gram or a whole normalised value, per <paramref name="kind"/>) of <paramref name="field"/>,
+    /// under the workspace's search key — a key derived from the lookup key for this use alone.
+    /// </summary>
+    public abstract string SearchToken(char kind, string field, string text);
+
     /// <summary>Emails match case-insensitively and ignoring surrounding spaces.</summary>
     protected static string NormalizeEmail(string email) => email.Trim().ToLowerInvariant();
 

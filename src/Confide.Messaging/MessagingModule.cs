@@ -38,11 +38,18 @@ public static class MessagingModule
         services.AddSubjectDataHandler<Companies.ContactCompanyData>();
         services.AddSubjectDataHandler<DataEventSubjectData>();
         services.AddSubjectDataHandler<Subscriptions.SubscriptionSubjectData>();
+        services.AddSubjectDataHandler<Search.SearchTokenSubjectData>();
         services.AddSubjectDataHandler<ContactProfileData>();
         services.AddJobHandler<ContactErasureJob>();
         services.AddOptions<ContactErasureOptions>()
             .BindConfiguration(ContactErasureOptions.Section)
             .Validate(o => o.PurgeBatchSize is >= 1 and <= 10_000, "Confide:Erasure:PurgeBatchSize must be between 1 and 10000.")
+            .ValidateOnStart();
+        services.AddSingleton<Search.EncryptedSearch>();
+        services.AddJobHandler<Search.SearchBackfillJob>();
+        services.AddOptions<Search.SearchOptions>()
+            .BindConfiguration(Search.SearchOptions.Section)
+            .Validate(o => o.MaxCandidates is >= 1 and <= 100_000, "Confide:Search:MaxCandidates must be between 1 and 100000.")
             .ValidateOnStart();
         services.AddSingleton<ConversationCommands>();
         services.AddSingleton<Messages.OutboundMessages>();
@@ -69,6 +76,10 @@ public static class MessagingModule
         services.AddScoped(sp => new InboxService(sp.GetRequiredService<CurrentCell>(), sp.GetRequiredService<ConversationCommands>(), sp.GetRequiredService<Crypto.ContactKeyRing>()));
         return services;
     }
+
+    /// <summary>At start-up: queues the search index's backfill (ADR 0015) if some record was written before the index existed.</summary>
+    public static Task PrepareCellAsync(IServiceProvider services, CellDatabase cell, CancellationToken cancellationToken) =>
+        services.GetService<JobQueue>() is { } jobs ? Search.SearchBackfillJob.EnqueueIfNeededAsync(jobs, cell, cancellationToken) : Task.CompletedTask;
 
     /// <summary>The website messenger's own API (<c>/messenger/v1</c>), apart from the REST API.</summary>
     public static void MapMessengerApi(this IEndpointRouteBuilder endpoints) => Messenger.MessengerEndpoints.MapMessengerApi(endpoints);

@@ -36,7 +36,7 @@ public static class PrivacyModule
         services.AddSingleton<UserDeleteRequests>();
         // Public for the web app's pages, built on the internal erasure path: constructed here.
         services.AddSingleton(sp => new PrivacyRequestErasure(sp.GetRequiredService<ContactErasure>()));
-        services.AddSingleton(sp => new ContactBulkErasure(sp.GetRequiredService<ContactErasure>(), sp.GetRequiredService<ILookupIndex>(), sp.GetRequiredService<ActivityLog>(), sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton(sp => new ContactBulkErasure(sp.GetRequiredService<ContactErasure>(), sp.GetRequiredService<ILookupIndex>(), sp.GetRequiredService<Confide.Messaging.Search.EncryptedSearch>(), sp.GetRequiredService<ActivityLog>(), sp.GetRequiredService<TimeProvider>()));
         services.AddOptions<SubjectExportOptions>()
             .BindConfiguration(SubjectExportOptions.Section)
             .Validate(o => o.Retention > TimeSpan.Zero, "Confide:Privacy:Export:Retention must be positive.")

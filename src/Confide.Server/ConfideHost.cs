@@ -185,5 +185,6 @@ public static class ConfideHost
         await cell.MigrateAsync(cancellationToken);
         await CryptoModule.PrepareCellAsync(services, cell, cancellationToken);
         await AuditModule.PrepareCellAsync(services, cell, cancellationToken);
+        await MessagingModule.PrepareCellAsync(services, cell, cancellationToken);
     }
 }

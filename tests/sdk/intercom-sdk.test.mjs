@@ -268,6 +268,18 @@ describe('contacts', () => {
     assert.deepEqual(ids, [state.user.id]);
   });
 
+  sdkTest('contacts.search by name ~ and ^ (the name is stored only encrypted)', async () => {
+    const leads = await searchIds({ field: 'name', operator: '~', value: `ead ${RUN}` });
+    assert.deepEqual(leads, [state.lead.id]);
+    const kings = await searchIds({ operator: 'AND', value: [
+      { field: 'name', operator: '^', value: 'ada ki' },
+      { field: 'email', operator: '=', value: email('user') },
+    ] });
+    assert.deepEqual(kings, [state.user.id]);
+    const error = await expectSdkError(client.contacts.search({ query: { field: 'name', operator: '~', value: 'ad' } }), 400);
+    assert.equal(error.body.errors[0].code, 'parameter_invalid');
+  });
+
   sdkTest('contacts.search with role = nested in AND/OR', async () => {
     const ours = { operator: 'OR', value: [
       { field: 'id', operator: '=', value: state.user.id },

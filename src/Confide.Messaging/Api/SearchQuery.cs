@@ -29,11 +29,30 @@ internal static class SearchQuery
     /// <summary>Why a field stored only encrypted cannot be searched (yet): no lookup key stands for it.</summary>
     public const string EncryptedReason = "is stored only encrypted and is not searchable yet";
 
-    public static Expression<Func<T, bool>> Compile<T>(JsonElement query, SearchFields<T> fields)
+    /// <summary>
+    /// The query as one predicate. Fields of encrypted values resolve their filters against the
+    /// search index first (<see cref="SearchFields{T}.AddResolved"/>), so this is asynchronous; the
+    /// whole query is checked before any of them runs.
+    /// </summary>
+    public static async Task<Expression<Func<T, bool>>> CompileAsync<T>(JsonElement query, SearchFields<T> fields, CancellationToken cancellationToken)
     {
         var subject = Expression.Parameter(typeof(T), "x");
         var filters = 0;
-        return Expression.Lambda<Func<T, bool>>(Node(query, depth: 1), subject);
+        var pending = new List<(SearchFilter Filter, Func<SearchFilter, CancellationToken, Task<Expression<Func<T, bool>>>> Resolve, ParameterExpression Placeholder)>();
+        var body = Node(query, depth: 1);
+        if (pending.Count == 0)
+        {
+            return Expression.Lambda<Func<T, bool>>(body, subject);
+        }
+
+        var resolved = new Dictionary<ParameterExpression, Expression>();
+        foreach (var (filter, resolve, placeholder) in pending)
+        {
+            var predicate = await resolve(filter, cancellationToken);
+            resolved[placeholder] = new Rebinder(predicate.Parameters[0], subject).Visit(predicate.Body);
+        }
+
+        return Expression.Lambda<Func<T, bool>>(new Substitution(resolved).Visit(body), subject);
 
         Expression Node(JsonElement node, int depth)
         {
@@ -70,9 +89,25 @@ internal static class SearchQuery
                 throw Invalid("value is required");
             }
 
-            var predicate = fields.Build(new SearchFilter(field, op, value));
+            var filter = new SearchFilter(field, op, value);
+            if (fields.Resolver(filter) is { } resolver)
+            {
+                // Checked now, resolved once the whole query is known to be valid.
+                resolver.Check(filter);
+                var placeholder = Expression.Parameter(typeof(bool), $"resolved{pending.Count}");
+                pending.Add((filter, resolver.Resolve, placeholder));
+                return placeholder;
+            }
+
+            var predicate = fields.Build(filter);
             return new Rebinder(predicate.Parameters[0], subject).Visit(predicate.Body);
         }
+    }
+
+    /// <summary>Replaces the placeholders of resolved filters with their predicates.</summary>
+    private sealed class Substitution(Dictionary<ParameterExpression, Expression> resolved) : ExpressionVisitor
+    {
+        protected override Expression VisitParameter(ParameterExpression node) => resolved.TryGetValue(node, out var predicate) ? predicate : base.VisitParameter(node);
     }
 
     internal static string Truncate(string value) => value.Length > 40 ? value[..40] : value;
@@ -92,12 +127,42 @@ internal sealed class SearchFields<T>
     private readonly Dictionary<string, Func<SearchFilter, Expression<Func<T, bool>>>> _fields = new(StringComparer.Ordinal);
     private readonly List<string> _names = [];
     private readonly List<(string Name, string Reason)> _refused = [];
+    private readonly List<(string Name, SearchResolver<T> Resolver)> _resolved = [];
 
     public SearchFields<T> Add(string name, Func<SearchFilter, Expression<Func<T, bool>>> build)
     {
         _fields.Add(name, build);
         _names.Add(name);
         return this;
+    }
+
+    /// <summary>
+    /// A field whose filters are answered from outside the query (the encrypted-field index): a
+    /// name ending with <c>.</c> stands for every field under it. Checked while the query is read,
+    /// resolved after.
+    /// </summary>
+    public SearchFields<T> AddResolved(string name, SearchResolver<T> resolver)
+    {
+        _resolved.Add((name, resolver));
+        if (!name.EndsWith('.'))
+        {
+            _names.Add(name);
+        }
+
+        return this;
+    }
+
+    internal SearchResolver<T>? Resolver(SearchFilter filter)
+    {
+        foreach (var (name, resolver) in _resolved)
+        {
+            if (name.EndsWith('.') ? filter.Field.StartsWith(name, StringComparison.Ordinal) && filter.Field.Length > name.Length : filter.Field == name)
+            {
+                return resolver;
+            }
+        }
+
+        return null;
     }
 
     /// <summary>A field the search refuses, with the reason; a name ending with <c>.</c> stands for every field under it.</summary>
@@ -125,6 +190,12 @@ internal sealed class SearchFields<T>
         throw SearchQuery.Invalid($"field '{SearchQuery.Truncate(filter.Field)}' is not searchable; use one of {string.Join(", ", _names)}");
     }
 }
+
+/// <summary>
+/// How a filter on a field answered from outside the query becomes a predicate: <see cref="Check"/>
+/// refuses a bad filter (synchronously, while the query is read), <see cref="Resolve"/> builds it.
+/// </summary>
+internal sealed record SearchResolver<T>(Action<SearchFilter> Check, Func<SearchFilter, CancellationToken, Task<Expression<Func<T, bool>>>> Resolve);
 
 /// <summary>How a filter on a field of each kind (text, time, flag, count, set) becomes a predicate, with Intercom's operators.</summary>
 internal static class SearchFilters

@@ -5,14 +5,15 @@ using Confide.Data;
 using Confide.Data.Model;
 using Confide.Identity;
 using Confide.Messaging.Api;
+using Confide.Messaging.Search;
 using Confide.Platform;
 using Microsoft.EntityFrameworkCore;
 
 namespace Confide.Messaging.Contacts;
 
 /// <summary>
-/// Create and update of contacts: validation, uniqueness, lookup keys and encryption in one
-/// place. A new contact's key is stored before its row, and only once its input is valid.
+/// Create and update of contacts: validation, uniqueness, lookup keys, search tokens and
+/// encryption in one place. A new contact's key is stored before its row, and only once its input is valid.
 /// </summary>
 internal sealed class ContactCommands(ILookupIndex lookup, ContactKeyRing contactKeys, TimeProvider time)
 {
@@ -44,11 +45,13 @@ internal sealed class ContactCommands(ILookupIndex lookup, ContactKeyRing contac
         var contact = new Contact { Id = PublicIds.NewEntityId(time), WorkspaceId = workspaceId, Role = role, CreatedAt = now, UpdatedAt = now };
         var cipher = await contactKeys.CreateAsync(cell, workspaceId, contact.Id, cancellationToken);
         Apply(contact, changes, keys, cipher);
+        var tokens = SearchIndex.ForContact(keys, cipher, contact);
 
         return await cell.Writer.WriteAsync(async (db, ct) =>
         {
             await EnsureUniqueAsync(db, contact, ct);
             db.Contacts.Add(contact);
+            db.SearchTokens.AddRange(tokens);
             return contact;
         }, cancellationToken);
     }
@@ -101,6 +104,11 @@ internal sealed class ContactCommands(ILookupIndex lookup, ContactKeyRing contac
             Apply(contact, changes, keys, cipher);
             contact.UpdatedAt = time.GetUtcNow();
             await EnsureUniqueAsync(db, contact, ct);
+            if (changes.SetName || changes.SetEmail || changes.CustomAttributes is not null)
+            {
+                await SearchIndex.ReplaceForContactAsync(db, keys, cipher, contact, ct);
+            }
+
             if (alsoInTransaction is not null)
             {
                 await alsoInTransaction(db, contact, ct);

@@ -69,14 +69,14 @@ internal static class ContactEndpoints
         return TypedResults.Ok(await ContactQueries.PageAsync(db, keys, cell.Database, db.Contacts.InWorkspace(caller.WorkspaceId), size, after, ct));
     }
 
-    private static async Task<IResult> SearchAsync(ApiCaller caller, CurrentCell cell, ContactKeyRing keys, ILookupIndex lookup, SearchRequest request, CancellationToken ct)
+    private static async Task<IResult> SearchAsync(ApiCaller caller, CurrentCell cell, ContactKeyRing keys, ILookupIndex lookup, Search.EncryptedSearch search, SearchRequest request, CancellationToken ct)
     {
         if (request.Query is not { } query)
         {
             throw new ConfideException(ConfideError.ParameterMissing("query"));
         }
 
-        var predicate = new ContactSearchQuery(await lookup.ForWorkspaceAsync(cell.Database, caller.WorkspaceId, ct)).Compile(query);
+        var predicate = await new ContactSearchQuery(await lookup.ForWorkspaceAsync(cell.Database, caller.WorkspaceId, ct), search, cell.Database, caller.WorkspaceId).CompileAsync(query, ct);
         var size = PageSize.Resolve(request.Pagination?.PerPage, 50);
         var after = Cursor.Decode(request.Pagination?.StartingAfter);
         await using var db = cell.Database.CreateReadContext();

@@ -69,6 +69,10 @@ internal sealed class ContactMerging(ContactKeyRing keys, ILookupIndex lookup, C
                 await handler.MergeAsync(db, merge, ct);
             }
 
+            // The user's name, email and attributes may have taken the lead's: their search tokens follow.
+            var merged = await db.Contacts.AsTracking().FirstAsync(c => c.WorkspaceId == workspaceId && c.Id == userId, ct);
+            await Search.SearchIndex.ReplaceForContactAsync(db, lookupKeys, userCipher, merged, ct);
+
             await log.AppendAsync(db, cell, workspaceId, new ActivityEvent(
                 ActivityTypes.ContactMerge, actor, "A lead was merged into a user: its records moved to the user, re-encrypted under the user's key, and the lead was erased.",
                 new ActivityTarget("contact", userId), new JsonObject { ["from"] = leadId, ["into"] = userId }), ct);

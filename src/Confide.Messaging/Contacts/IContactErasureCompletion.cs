@@ -58,4 +58,5 @@ public static class ErasedCategories
     public const string ConversationParticipants = "conversation_participants";
     public const string DataEvents = "data_events";
     public const string SubscriptionChanges = "subscription_changes";
+    public const string SearchTokens = "search_tokens";
 }

@@ -44,6 +44,9 @@ internal sealed class ConversationCommands(ILookupIndex lookup, ContactKeyRing c
 
         var body = Text.Required(input.Body, "body", MaxBodyLength);
         var subject = Text.Optional(input.Subject, "subject", 255);
+        // The search tokens are computed before the single writer; only their rows are written in it.
+        var conversationId = PublicIds.NewEntityId(time);
+        var tokens = Search.SearchIndex.ConversationTokens(await lookup.ForWorkspaceAsync(cell, workspaceId, CancellationToken.None), subject, body);
         var created = await cell.Writer.WriteAsync(async (db, ct) =>
         {
             var contact = await db.Contacts.InWorkspace(workspaceId).FirstOrDefaultAsync(c => c.Id == contactId, ct)
@@ -52,7 +55,7 @@ internal sealed class ConversationCommands(ILookupIndex lookup, ContactKeyRing c
             var now = time.GetUtcNow();
             var conversation = new Conversation
             {
-                Id = PublicIds.NewEntityId(time),
+                Id = conversationId,
                 WorkspaceId = workspaceId,
                 ContactId = contact.Id,
                 State = ConversationStates.Open,
@@ -62,6 +65,7 @@ internal sealed class ConversationCommands(ILookupIndex lookup, ContactKeyRing c
             cipher.SetTitle(conversation, subject);
             db.Conversations.Add(conversation);
             var opening = Append(db, cipher, conversation, PartTypes.Comment, body, contact.Role, contact.Id, assignedTo: null);
+            db.SearchTokens.AddRange(Search.SearchIndex.Rows(tokens, conversation));
             contact.LastSeenAt = now;
             return (conversation, opening, subject, body);
         });

@@ -51,7 +51,7 @@ internal static class ConversationEndpoints
     }
 
     /// <summary>Intercom's conversation search (<see cref="ConversationSearchQuery"/>), over the conversations the caller may read.</summary>
-    private static async Task<IResult> SearchAsync(ApiCaller caller, CurrentCell cell, ContactKeyRing keys, SearchRequest request, CancellationToken ct)
+    private static async Task<IResult> SearchAsync(ApiCaller caller, CurrentCell cell, ContactKeyRing keys, ILookupIndex lookup, Search.EncryptedSearch search, SearchRequest request, CancellationToken ct)
     {
         if (request.Query is not { } query)
         {
@@ -61,7 +61,8 @@ internal static class ConversationEndpoints
         var size = PageSize.Resolve(request.Pagination?.PerPage, 20);
         var after = Cursor.Decode(request.Pagination?.StartingAfter);
         await using var db = cell.Database.CreateReadContext();
-        var predicate = ConversationSearchQuery.Compile(query, db);
+        var lookupKeys = await lookup.ForWorkspaceAsync(cell.Database, caller.WorkspaceId, ct);
+        var predicate = await ConversationSearchQuery.CompileAsync(query, db, search, lookupKeys, cell.Database, caller.WorkspaceId, ct);
         return TypedResults.Ok(await ConversationQueries.PageAsync(db, keys, cell.Database, caller.WorkspaceId, size, after, ct, ScopeOf(caller), predicate));
     }
 

@@ -2,7 +2,10 @@ using System.Linq.Expressions;
 using System.Text.Json;
 using Confide.Data;
 using Confide.Data.Model;
+using Confide.Crypto;
 using Confide.Messaging.Api;
+using Confide.Messaging.Search;
+using Microsoft.EntityFrameworkCore;
 
 namespace Confide.Messaging.Conversations;
 
@@ -10,16 +13,21 @@ namespace Confide.Messaging.Conversations;
 /// The fields of Intercom's conversation search (<see cref="SearchQuery"/>) that Confide has:
 /// the conversation's own columns, its opening part's ids, the teammates who wrote in it, its
 /// tags, and the statistics its parts record (first and last admin reply, contact reply, close
-/// and assignment; counts). The message text, the subject and authors' names and emails are
-/// stored only encrypted and are refused; what Confide does not record is refused as such.
+/// and assignment; counts); the opening message, the subject and the author's name and email,
+/// stored only encrypted, through the encrypted-field search index (ADR 0015). What Confide does
+/// not record is refused as such.
 /// </summary>
 internal static class ConversationSearchQuery
 {
     private const string NotRecorded = "is not recorded by Confide";
     private const string Admin = "admin";
 
-    /// <summary>The predicate for <paramref name="query"/>; it reads <paramref name="db"/>'s parts and tags, so run it on the same context.</summary>
-    public static Expression<Func<Conversation, bool>> Compile(JsonElement query, ConfideDbContext db)
+    /// <summary>
+    /// The predicate for <paramref name="query"/>; it reads <paramref name="db"/>'s parts and tags, so run it on the same context.
+    /// Filters on the opening message, the subject and the author's name and email are answered by
+    /// the encrypted-field search index first (<see cref="EncryptedSearch"/>).
+    /// </summary>
+    public static Task<Expression<Func<Conversation, bool>>> CompileAsync(JsonElement query, ConfideDbContext db, EncryptedSearch search, LookupKeys lookup, CellDatabase cell, string workspaceId, CancellationToken ct)
     {
         IQueryable<ConversationPart> parts = db.ConversationParts;
         IQueryable<ConversationTag> tags = db.ConversationTags;
@@ -54,7 +62,11 @@ internal static class ConversationSearchQuery
             [ConversationPriorities.NotPriority] = c => !c.Priority,
         };
 
-        return SearchQuery.Compile(query, new SearchFields<Conversation>()
+        var body = Opening(search, cell, workspaceId);
+        var subject = Subject(search, cell, workspaceId);
+        var authorEmail = ContactField(search, cell, workspaceId, SearchIndex.Email, (cipher, contact) => cipher.Email(contact));
+        var authorName = ContactField(search, cell, workspaceId, SearchIndex.Name, (cipher, contact) => cipher.Name(contact));
+        return SearchQuery.CompileAsync(query, new SearchFields<Conversation>()
             .Add("id", f => SearchFilters.Text<Conversation>(f, c => c.Id, numbers: true))
             .Add("created_at", f => SearchFilters.Time<Conversation, DateTimeOffset>(f, c => c.CreatedAt))
             .Add("updated_at", f => SearchFilters.Time<Conversation, DateTimeOffset>(f, c => c.UpdatedAt))
@@ -89,17 +101,71 @@ internal static class ConversationSearchQuery
             .Add("statistics.count_assignments", f => SearchFilters.Number<Conversation>(f, c => parts.Count(p => p.ConversationId == c.Id && p.PartType == PartTypes.Assignment)))
             // The parts after the opening message, as conversation_parts.total_count counts them.
             .Add("statistics.count_conversation_parts", f => SearchFilters.Number<Conversation>(f, c => parts.Count(p => p.ConversationId == c.Id) - 1))
-            .Refuse("source.body", SearchQuery.EncryptedReason)
-            .Refuse("source.subject", SearchQuery.EncryptedReason)
-            .Refuse("title", SearchQuery.EncryptedReason)
-            .Refuse("source.author.email", SearchQuery.EncryptedReason)
-            .Refuse("source.author.name", SearchQuery.EncryptedReason)
+            .AddResolved("source.body", search.Resolver<Conversation>(cell, workspaceId, lookup, _ => body, c => c.Id))
+            .AddResolved("source.subject", search.Resolver<Conversation>(cell, workspaceId, lookup, _ => subject, c => c.Id, nulls: c => c.EncryptedTitle == null))
+            .AddResolved("title", search.Resolver<Conversation>(cell, workspaceId, lookup, _ => subject, c => c.Id, nulls: c => c.EncryptedTitle == null))
+            // The opening message's author is the conversation's contact: their own tokens answer these.
+            .AddResolved("source.author.email", search.Resolver<Conversation>(cell, workspaceId, lookup, _ => authorEmail, c => c.ContactId))
+            .AddResolved("source.author.name", search.Resolver<Conversation>(cell, workspaceId, lookup, _ => authorName, c => c.ContactId))
             .Refuse("custom_attributes.", SearchQuery.EncryptedReason)
             .Refuse("statistics.", NotRecorded)
             .Refuse("conversation_rating.", NotRecorded)
             .Refuse("ai_agent.", NotRecorded)
             .Refuse("ai_agent_participated", NotRecorded)
             .Refuse("channel_initiated", NotRecorded)
-            .Refuse("source.url", NotRecorded));
+            .Refuse("source.url", NotRecorded), ct);
     }
+
+    /// <summary>The opening message's body: its first part, sealed under the conversation's contact's key.</summary>
+    private static EncryptedSearch.EncryptedField Opening(EncryptedSearch search, CellDatabase cell, string workspaceId) =>
+        new(SearchTokenKinds.Conversation, SearchIndex.Body, async (db, ids, ct) =>
+        {
+            var openings = await db.Conversations.Where(c => c.WorkspaceId == workspaceId && ids.Contains(c.Id))
+                .Join(db.ConversationParts.Where(p => p.Sequence == 1), c => c.Id, p => p.ConversationId, (c, p) => new { c.ContactId, Part = p })
+                .ToListAsync(ct);
+            var values = new Dictionary<string, string>(StringComparer.Ordinal);
+            foreach (var opening in openings)
+            {
+                if (await search.CipherAsync(cell, workspaceId, opening.ContactId, ct) is { } cipher && cipher.Body(opening.Part) is { } text)
+                {
+                    values[opening.Part.ConversationId] = text;
+                }
+            }
+
+            return values;
+        });
+
+    /// <summary>The subject (Confide's title of a conversation is its subject).</summary>
+    private static EncryptedSearch.EncryptedField Subject(EncryptedSearch search, CellDatabase cell, string workspaceId) =>
+        new(SearchTokenKinds.Conversation, SearchIndex.Subject, async (db, ids, ct) =>
+        {
+            var conversations = await db.Conversations.Where(c => c.WorkspaceId == workspaceId && ids.Contains(c.Id) && c.EncryptedTitle != null).ToListAsync(ct);
+            var values = new Dictionary<string, string>(StringComparer.Ordinal);
+            foreach (var conversation in conversations)
+            {
+                if (await search.CipherAsync(cell, workspaceId, conversation.ContactId, ct) is { } cipher && cipher.Title(conversation) is { } text)
+                {
+                    values[conversation.Id] = text;
+                }
+            }
+
+            return values;
+        });
+
+    /// <summary>A field of the conversation's contact, found through the contact's own tokens.</summary>
+    private static EncryptedSearch.EncryptedField ContactField(EncryptedSearch search, CellDatabase cell, string workspaceId, string field, Func<ContactCipher, Contact, string?> value) =>
+        new(SearchTokenKinds.Contact, field, async (db, ids, ct) =>
+        {
+            var contacts = await db.Contacts.Where(c => c.WorkspaceId == workspaceId && ids.Contains(c.Id)).ToListAsync(ct);
+            var values = new Dictionary<string, string>(StringComparer.Ordinal);
+            foreach (var contact in contacts)
+            {
+                if (await search.CipherAsync(cell, workspaceId, contact.Id, ct) is { } cipher && value(cipher, contact) is { } text)
+                {
+                    values[contact.Id] = text;
+                }
+            }
+
+            return values;
+        });
 }

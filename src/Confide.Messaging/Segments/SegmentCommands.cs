@@ -20,7 +20,7 @@ namespace Confide.Messaging.Segments;
 /// filter's value may name a person): the log records the name, the person type and whether
 /// the query changed.
 /// </summary>
-internal sealed class SegmentCommands(ActivityLog log, WorkspaceKeyRing keys, ILookupIndex lookup, TimeProvider time)
+internal sealed class SegmentCommands(ActivityLog log, WorkspaceKeyRing keys, ILookupIndex lookup, Search.EncryptedSearch search, TimeProvider time)
 {
     public const int MaxPerWorkspace = 250;
     public const int MaxNameLength = 255;
@@ -114,10 +114,10 @@ internal sealed class SegmentCommands(ActivityLog log, WorkspaceKeyRing keys, IL
     }
 
     /// <summary>The contacts of a segment: the person type's role, and the query, as a contact search reads it.</summary>
-    public static IQueryable<Contact> Members(IQueryable<Contact> contacts, Segment segment, LookupKeys lookupKeys, JsonElement query)
+    public static async Task<IQueryable<Contact>> MembersAsync(IQueryable<Contact> contacts, Segment segment, ContactSearchQuery search, JsonElement query, CancellationToken ct)
     {
         var role = segment.PersonType == SegmentPersonTypes.Lead ? ContactRoles.Lead : ContactRoles.User;
-        Expression<Func<Contact, bool>> predicate = new ContactSearchQuery(lookupKeys).Compile(query);
+        Expression<Func<Contact, bool>> predicate = await search.CompileAsync(query, ct);
         return contacts.Where(c => c.Role == role).Where(predicate);
     }
 
@@ -141,7 +141,7 @@ internal sealed class SegmentCommands(ActivityLog log, WorkspaceKeyRing keys, IL
             throw new ConfideException(ConfideError.ParameterInvalid($"query must be at most {MaxQueryLength} characters of JSON"));
         }
 
-        _ = new ContactSearchQuery(await lookup.ForWorkspaceAsync(cell, workspaceId, ct)).Compile(query);
+        _ = await new ContactSearchQuery(await lookup.ForWorkspaceAsync(cell, workspaceId, ct), search, cell, workspaceId).CompileAsync(query, ct);
         return query.Clone();
     }
 }

@@ -36,7 +36,7 @@ internal static class SegmentEndpoints
 
     /// <summary>Every segment, oldest first; with <c>include_count=true</c>, how many contacts each holds now.</summary>
     private static async Task<IResult> ListAsync(
-        ApiCaller caller, CurrentCell cell, WorkspaceKeyRing keys, ILookupIndex lookup, [FromQuery(Name = "include_count")] bool? includeCount, CancellationToken ct)
+        ApiCaller caller, CurrentCell cell, WorkspaceKeyRing keys, ILookupIndex lookup, Search.EncryptedSearch search, [FromQuery(Name = "include_count")] bool? includeCount, CancellationToken ct)
     {
         await using var db = cell.Database.CreateReadContext();
         var segments = await db.Segments.Where(s => s.WorkspaceId == caller.WorkspaceId).OrderBy(s => s.CreatedAt).ThenBy(s => s.Id).ToListAsync(ct);
@@ -46,12 +46,12 @@ internal static class SegmentEndpoints
         }
 
         var workforce = await keys.WorkforceAsync(cell.Database, caller.WorkspaceId, ct);
-        var lookupKeys = await lookup.ForWorkspaceAsync(cell.Database, caller.WorkspaceId, ct);
+        var contactSearch = new ContactSearchQuery(await lookup.ForWorkspaceAsync(cell.Database, caller.WorkspaceId, ct), search, cell.Database, caller.WorkspaceId);
         var views = new List<SegmentView>(segments.Count);
         foreach (var segment in segments)
         {
             var query = SegmentCommands.Parse(workforce.OpenSegmentQuery(segment.Id, segment.EncryptedQuery));
-            var members = SegmentCommands.Members(db.Contacts.InWorkspace(caller.WorkspaceId), segment, lookupKeys, query);
+            var members = await SegmentCommands.MembersAsync(db.Contacts.InWorkspace(caller.WorkspaceId), segment, contactSearch, query, ct);
             views.Add(SegmentView.From(segment, await members.Take(CountLimit).CountAsync(ct)));
         }
 
@@ -74,7 +74,7 @@ internal static class SegmentEndpoints
     }
 
     /// <summary>The segments of the contact's person type whose query matches the contact, oldest first.</summary>
-    private static async Task<IResult> ListForContactAsync(ApiCaller caller, CurrentCell cell, WorkspaceKeyRing keys, ILookupIndex lookup, string contactId, CancellationToken ct)
+    private static async Task<IResult> ListForContactAsync(ApiCaller caller, CurrentCell cell, WorkspaceKeyRing keys, ILookupIndex lookup, Search.EncryptedSearch search, string contactId, CancellationToken ct)
     {
         await using var db = cell.Database.CreateReadContext();
         var role = await db.Contacts.InWorkspace(caller.WorkspaceId).Where(c => c.Id == contactId).Select(c => c.Role).FirstOrDefaultAsync(ct)
@@ -86,12 +86,12 @@ internal static class SegmentEndpoints
         if (segments.Count > 0)
         {
             var workforce = await keys.WorkforceAsync(cell.Database, caller.WorkspaceId, ct);
-            var lookupKeys = await lookup.ForWorkspaceAsync(cell.Database, caller.WorkspaceId, ct);
+            var contactSearch = new ContactSearchQuery(await lookup.ForWorkspaceAsync(cell.Database, caller.WorkspaceId, ct), search, cell.Database, caller.WorkspaceId);
             var contact = db.Contacts.InWorkspace(caller.WorkspaceId).Where(c => c.Id == contactId);
             foreach (var segment in segments)
             {
                 var query = SegmentCommands.Parse(workforce.OpenSegmentQuery(segment.Id, segment.EncryptedQuery));
-                if (await SegmentCommands.Members(contact, segment, lookupKeys, query).AnyAsync(ct))
+                if (await (await SegmentCommands.MembersAsync(contact, segment, contactSearch, query, ct)).AnyAsync(ct))
                 {
                     matched.Add(SegmentView.From(segment));
                 }

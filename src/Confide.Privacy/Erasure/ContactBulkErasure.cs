@@ -5,6 +5,7 @@ using Confide.Audit;
 using Confide.Data;
 using Confide.Data.Model;
 using Confide.Messaging.Contacts;
+using Confide.Messaging.Search;
 using Confide.Platform;
 using Microsoft.EntityFrameworkCore;
 
@@ -49,13 +50,15 @@ public sealed class ContactBulkErasure
 
     private readonly ContactErasure _erasure;
     private readonly ILookupIndex _lookup;
+    private readonly EncryptedSearch _search;
     private readonly ActivityLog _log;
     private readonly TimeProvider _time;
 
-    internal ContactBulkErasure(ContactErasure erasure, ILookupIndex lookup, ActivityLog log, TimeProvider time)
+    internal ContactBulkErasure(ContactErasure erasure, ILookupIndex lookup, EncryptedSearch search, ActivityLog log, TimeProvider time)
     {
         _erasure = erasure;
         _lookup = lookup;
+        _search = search;
         _log = log;
         _time = time;
     }
@@ -166,7 +169,7 @@ public sealed class ContactBulkErasure
 
         if (request.Query is { } query)
         {
-            var predicate = new ContactSearchQuery(await _lookup.ForWorkspaceAsync(cell, workspaceId, ct)).Compile(query);
+            var predicate = await new ContactSearchQuery(await _lookup.ForWorkspaceAsync(cell, workspaceId, ct), _search, cell, workspaceId).CompileAsync(query, ct);
             await using var db = cell.CreateReadContext();
             var matching = NotBeingErased(db, db.Contacts.InWorkspace(workspaceId).Where(predicate));
             var count = await matching.CountAsync(ct);

@@ -52,6 +52,7 @@ public static class WorkspacePurge
         new Table<ConversationParticipant>("conversation_participants", (db, w, _) => db.ConversationParticipants.Where(r => r.WorkspaceId == w).OrderBy(r => r.ConversationId).ThenBy(r => r.ContactId)),
         new Table<Conversation>("conversations", (db, w, _) => db.Conversations.IgnoreQueryFilters().Where(r => r.WorkspaceId == w).OrderBy(r => r.Id)),
         new Table<Note>("notes", (db, w, _) => db.Notes.Where(r => r.WorkspaceId == w).OrderBy(r => r.Id)),
+        new Table<SearchToken>("search_tokens", (db, w, _) => db.SearchTokens.Where(r => r.WorkspaceId == w).OrderBy(r => r.Kind).ThenBy(r => r.Token).ThenBy(r => r.OwnerId)),
         new Table<DataEvent>("data_events", (db, w, _) => db.DataEvents.Where(r => r.WorkspaceId == w).OrderBy(r => r.Id)),
         new Table<ContactSubscriptionChange>("contact_subscription_changes", (db, w, _) => db.ContactSubscriptionChanges.Where(r => r.WorkspaceId == w).OrderBy(r => r.Id)),
         new Table<ContactTag>("contact_tags", (db, w, _) => db.ContactTags.Where(r => r.WorkspaceId == w).OrderBy(r => r.ContactId).ThenBy(r => r.TagId)),

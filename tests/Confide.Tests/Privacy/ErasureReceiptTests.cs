@@ -331,6 +331,7 @@ public sealed class ErasureReceiptTests(Servers servers)
             [ErasedCategories.ConversationTags] = await db.ConversationTags.CountAsync(t => conversationIds.Contains(t.ConversationId)),
             [ErasedCategories.DataEvents] = await db.DataEvents.CountAsync(e => e.ContactId == contactId),
             [ErasedCategories.SubscriptionChanges] = await db.ContactSubscriptionChanges.CountAsync(c => c.ContactId == contactId),
+            [ErasedCategories.SearchTokens] = await db.SearchTokens.CountAsync(t => t.WorkspaceId == workspaceId && t.ContactId == contactId),
             ["subject_exports"] = 0,
             ["privacy_request_identifiers"] = 0,
         };
@@ -338,6 +339,7 @@ public sealed class ErasureReceiptTests(Servers servers)
         Assert.True(counts[ErasedCategories.ConversationParts] >= 4);
         Assert.Equal(2, counts[ErasedCategories.DataEvents]);
         Assert.Equal(1, counts[ErasedCategories.SubscriptionChanges]);
+        Assert.True(counts[ErasedCategories.SearchTokens] > 0);
         return counts;
     }
 

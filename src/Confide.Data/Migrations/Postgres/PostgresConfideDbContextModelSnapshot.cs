@@ -1327,6 +1327,35 @@ namespace Confide.Data.Migrations.Postgres
                     b.ToTable("RetiringKeys");
                 });
 
+            modelBuilder.Entity("Confide.Data.Model.SearchToken", b =>
+                {
+                    b.Property<string>("WorkspaceId")
+                        .HasColumnType("character varying(32)");
+
+                    b.Property<string>("Kind")
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)");
+
+                    b.Property<string>("Token")
+                        .HasMaxLength(24)
+                        .HasColumnType("character varying(24)");
+
+                    b.Property<string>("OwnerId")
+                        .HasMaxLength(24)
+                        .HasColumnType("character varying(24)");
+
+                    b.Property<string>("ContactId")
+                        .IsRequired()
+                        .HasMaxLength(24)
+                        .HasColumnType("character varying(24)");
+
+                    b.HasKey("WorkspaceId", "Kind", "Token", "OwnerId");
+
+                    b.HasIndex("ContactId", "OwnerId");
+
+                    b.ToTable("SearchTokens");
+                });
+
             modelBuilder.Entity("Confide.Data.Model.Segment", b =>
                 {
                     b.Property<string>("Id")
@@ -2401,6 +2430,21 @@ namespace Confide.Data.Migrations.Postgres
 
             modelBuilder.Entity("Confide.Data.Model.RetentionWorkspaceRun", b =>
                 {
+                    b.HasOne("Confide.Data.Model.Workspace", null)
+                        .WithMany()
+                        .HasForeignKey("WorkspaceId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Confide.Data.Model.SearchToken", b =>
+                {
+                    b.HasOne("Confide.Data.Model.Contact", null)
+                        .WithMany()
+                        .HasForeignKey("ContactId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
                     b.HasOne("Confide.Data.Model.Workspace", null)
                         .WithMany()
                         .HasForeignKey("WorkspaceId")

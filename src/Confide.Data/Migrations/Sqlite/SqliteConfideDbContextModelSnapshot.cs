@@ -1322,6 +1322,35 @@ namespace Confide.Data.Migrations.Sqlite
                     b.ToTable("RetiringKeys");
                 });
 
+            modelBuilder.Entity("Confide.Data.Model.SearchToken", b =>
+                {
+                    b.Property<string>("WorkspaceId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Kind")
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Token")
+                        .HasMaxLength(24)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("OwnerId")
+                        .HasMaxLength(24)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("ContactId")
+                        .IsRequired()
+                        .HasMaxLength(24)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("WorkspaceId", "Kind", "Token", "OwnerId");
+
+                    b.HasIndex("ContactId", "OwnerId");
+
+                    b.ToTable("SearchTokens");
+                });
+
             modelBuilder.Entity("Confide.Data.Model.Segment", b =>
                 {
                     b.Property<string>("Id")
@@ -2392,6 +2421,21 @@ namespace Confide.Data.Migrations.Sqlite
 
             modelBuilder.Entity("Confide.Data.Model.RetentionWorkspaceRun", b =>
                 {
+                    b.HasOne("Confide.Data.Model.Workspace", null)
+                        .WithMany()
+                        .HasForeignKey("WorkspaceId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Confide.Data.Model.SearchToken", b =>
+                {
+                    b.HasOne("Confide.Data.Model.Contact", null)
+                        .WithMany()
+                        .HasForeignKey("ContactId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
                     b.HasOne("Confide.Data.Model.Workspace", null)
                         .WithMany()
                         .HasForeignKey("WorkspaceId")

@@ -7,7 +7,7 @@ namespace Confide.Privacy.Retention.Rules;
 /// <summary>
 /// Optional (docs/retention.md): conversations closed more than <see cref="RetentionScope.AfterDays"/>
 /// days ago (<see cref="Conversation.ClosedAt"/>; <see cref="Conversation.UpdatedAt"/> for one
-/// closed before that was recorded) are deleted with their parts and tag links; the contact stays. A reopened
+/// closed before that was recorded) are deleted with their parts, tag links and search tokens; the contact stays. A reopened
 /// conversation is not closed, and a held one (or one of a held contact) is left. Batches are
 /// bounded by parts: a conversation longer than a batch loses its parts a batch at a time, then goes.
 /// </summary>
@@ -79,6 +79,7 @@ internal sealed class ClosedConversationRetentionRule : IRetentionRule
         {
             // Still due inside the write: reopened or held meanwhile, it stays.
             var still = Due(db, scope).Where(c => ids.Contains(c.Id)).Select(c => c.Id);
+            await db.SearchTokens.Where(t => t.WorkspaceId == workspaceId && t.Kind == SearchTokenKinds.Conversation && still.Contains(t.OwnerId)).ExecuteDeleteAsync(ct);
             await db.ConversationTags.Where(t => t.WorkspaceId == workspaceId && still.Contains(t.ConversationId)).ExecuteDeleteAsync(ct);
             await db.ConversationParticipants.Where(p => p.WorkspaceId == workspaceId && still.Contains(p.ConversationId)).ExecuteDeleteAsync(ct);
             await db.ConversationParts.Where(p => p.WorkspaceId == workspaceId && still.Contains(p.ConversationId)).ExecuteDeleteAsync(ct);
