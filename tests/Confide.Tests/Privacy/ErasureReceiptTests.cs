@@ -330,6 +330,7 @@ public sealed class ErasureReceiptTests(Servers servers)
             [ErasedCategories.ConversationParts] = await db.ConversationParts.CountAsync(p => conversationIds.Contains(p.ConversationId)),
             [ErasedCategories.ConversationTags] = await db.ConversationTags.CountAsync(t => conversationIds.Contains(t.ConversationId)),
             [ErasedCategories.DataEvents] = await db.DataEvents.CountAsync(e => e.ContactId == contactId),
+            [ErasedCategories.ConversationParticipants] = await db.ConversationParticipants.CountAsync(p => p.WorkspaceId == workspaceId && (p.ContactId == contactId || conversationIds.Contains(p.ConversationId))),
             [ErasedCategories.SubscriptionChanges] = await db.ContactSubscriptionChanges.CountAsync(c => c.ContactId == contactId),
             [ErasedCategories.SearchTokens] = await db.SearchTokens.CountAsync(t => t.WorkspaceId == workspaceId && t.ContactId == contactId),
             ["subject_exports"] = 0,

@@ -178,7 +178,7 @@ public sealed class VisitorRuleTests(Servers servers)
         return (await ContactOfAsync(workspace, conversationId), conversationId);
     }
 
-    /// <summary>A teammate's reply and internal note, a note on the contact, a tag on the contact and on the conversation, a company and a data event: every kind of row about a contact.</summary>
+    /// <summary>A teammate's reply and internal note, a note on the contact, a tag on the contact and on the conversation, a company, a place on another contact's conversation, a data event and a consent record: every kind of row about a contact.</summary>
     internal static async Task SeedHistoryAsync(HttpClient api, TestWorkspace workspace, string contactId, string conversationId)
     {
         await (await api.PostJsonAsync($"conversations/{conversationId}/reply", new { type = "admin", admin_id = workspace.OwnerId, message_type = "comment", body = "a reply" })).JsonAsync();
@@ -189,6 +189,10 @@ public sealed class VisitorRuleTests(Servers servers)
         var company = (await (await api.PostJsonAsync("companies", new { company_id = $"co-{Guid.NewGuid():N}", name = "Visited" })).JsonAsync()).Str("id");
         await (await api.PostJsonAsync($"contacts/{contactId}/companies", new { id = company })).JsonAsync();
         await (await api.PostJsonAsync($"conversations/{conversationId}/tags", new { id = tag, admin_id = workspace.OwnerId })).JsonAsync();
+        // The contact attached to someone else's conversation (a conversation participant).
+        var other = (await (await api.PostJsonAsync("contacts", new { email = $"other-{Guid.NewGuid():N}@example.com" })).JsonAsync()).Str("id");
+        var othersConversation = (await (await api.PostJsonAsync("conversations", new { from = new { type = "user", id = other }, body = "Another thread" })).JsonAsync()).Str("conversation_id");
+        await (await api.PostJsonAsync($"conversations/{othersConversation}/customers", new { admin_id = workspace.OwnerId, customer = new { intercom_user_id = contactId } })).JsonAsync();
         using var tracked = await api.PostJsonAsync("events", new { event_name = "viewed-pricing", created_at = 1_700_000_000, id = contactId, metadata = new { plan = "pro" } });
         Assert.Equal(System.Net.HttpStatusCode.Accepted, tracked.StatusCode);
         var subscriptionTypeId = (await Api.SubscriptionApiTests.CreateTypeAsync(api, "opt_out", $"offers-{Guid.NewGuid():N}")).Str("id");
