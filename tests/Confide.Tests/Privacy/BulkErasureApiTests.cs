@@ -181,7 +181,7 @@ public sealed class BulkErasureApiTests(Servers servers)
             """{"dry_run":false,"ids":[""]}""",
             $$$"""{"dry_run":false,"ids":["{{{contact}}}"],"query":{"field":"role","operator":"=","value":"user"}}""",
             """{"dry_run":false,"query":"role = user"}""",
-            """{"dry_run":false,"query":{"field":"name","operator":"=","value":"x"}}""",
+            """{"dry_run":false,"query":{"field":"name","operator":">","value":"x"}}""",
             """{"dry_run":false,"query":{"field":"email","operator":"~","value":"x"}}""",
         ];
         foreach (var body in bodies)
