@@ -101,6 +101,7 @@ internal sealed partial class RetentionSweepJob(
 
             if (state.HousekeepingIndex >= _housekeeping.Count)
             {
+                await DeletedDataScrub.RunAsync(cell, logger, cancellationToken);
                 LogCompleted(logger, cell.Region.Code, state.Run, state.WorkspacesDone, context.ProgressDone);
                 return JobStepResult.Completed(context.ProgressDone, write: (db, ct) => UpdateRunAsync(db, state, RetentionRunStates.Completed, null, time.GetUtcNow(), ct));
             }

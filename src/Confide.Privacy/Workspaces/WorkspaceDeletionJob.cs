@@ -283,6 +283,8 @@ public sealed class WorkspaceDeletionJob(
 
     private async Task<JobStepResult> MailReceiptAsync(JobContext context, string workspaceId, CancellationToken ct)
     {
+        // The purge is complete: what it deleted in clear (search tokens, hashes, ids) leaves the files too.
+        await DeletedDataScrub.RunAsync(context.Cell, logger, ct);
         Confide.Data.Model.WorkspaceDeletion deletion;
         await using (var db = context.Cell.CreateReadContext())
         {

@@ -23,6 +23,7 @@ public static class ConfideCommandLine
         root.Subcommands.Add(JobsCommands.Create());
         root.Subcommands.Add(RetentionCommands.Create());
         root.Subcommands.Add(ReceiptsCommands.Create());
+        root.Subcommands.Add(CellsCommands.Create());
         return root;
     }
 

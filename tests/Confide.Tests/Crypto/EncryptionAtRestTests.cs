@@ -59,25 +59,10 @@ public sealed class EncryptionAtRestTests(Servers servers)
             Assert.Contains(markers[name], thread, StringComparison.Ordinal);
         }
 
-        var storage = new List<(string Source, byte[] Bytes)>();
-        foreach (var file in Directory.EnumerateFiles(server.DataDirectory, "*", SearchOption.AllDirectories))
-        {
-            storage.Add((Path.GetRelativePath(server.DataDirectory, file), await ReadSharedAsync(file)));
-        }
-
-        if (provider == Providers.Postgres)
-        {
-            storage.Add(("pg_dump", Encoding.UTF8.GetBytes(await TestPostgres.DumpAsync(server.PostgresConnectionString!))));
-        }
-
-        Assert.Contains(storage, s => s.Bytes.AsSpan().IndexOf(Encoding.UTF8.GetBytes(control)) >= 0);
-        Assert.Contains(storage, s => s.Source.EndsWith("-wal", StringComparison.Ordinal));
-        var found = (
-            from s in storage
-            from marker in markers.All
-            from encoding in CanaryMarkers.Encodings(marker.Value)
-            where s.Bytes.AsSpan().IndexOf(encoding.Bytes) >= 0
-            select $"{marker.Key} as {encoding.Name} in {s.Source}").ToList();
+        var storage = await RawStorage.ReadAsync(server);
+        Assert.True(storage.Contains(control), "The scan found not even the control.");
+        Assert.Contains(storage.Sources, s => s.EndsWith("-wal", StringComparison.Ordinal));
+        var found = storage.Find(markers);
         Assert.True(found.Count == 0, "Personal data found in storage: " + string.Join("; ", found));
     }
 

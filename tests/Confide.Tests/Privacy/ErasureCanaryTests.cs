@@ -126,7 +126,8 @@ public sealed class ErasureCanaryTests(Servers servers)
 
     /// <summary>
     /// A contact with a canary in every field a person can fill: profile, custom attribute, a note,
-    /// a conversation (from the messenger when a visitor is given) with a reply and an internal note.
+    /// a data event's metadata, a conversation (from the messenger when a visitor is given) with a
+    /// reply, an internal note and a custom attribute.
     /// </summary>
     private static async Task<(string ContactId, string ConversationId)> SeedAsync(HttpClient api, string ownerId, CanaryMarkers markers, MessengerVisitor? visitor)
     {
@@ -154,6 +155,9 @@ public sealed class ErasureCanaryTests(Servers servers)
         await (await api.PostJsonAsync($"conversations/{conversationId}/reply", new { type = "admin", admin_id = ownerId, message_type = "comment", body = markers["reply"] })).JsonAsync();
         await (await api.PostJsonAsync($"conversations/{conversationId}/reply", new { type = "admin", admin_id = ownerId, message_type = "note", body = markers["internal_note"] })).JsonAsync();
         await (await api.PostJsonAsync($"contacts/{contactId}/notes", new { body = markers["contact_note"], admin_id = ownerId })).JsonAsync();
+        await (await api.PutAsJsonAsync($"conversations/{conversationId}", new { custom_attributes = new { order = markers["conversation_attribute"] } })).JsonAsync();
+        using var accepted = await api.PostJsonAsync("events", new { event_name = "placed-order", created_at = 1_700_000_000, id = contactId, metadata = new { note = markers["event_metadata"] } });
+        Assert.Equal(HttpStatusCode.Accepted, accepted.StatusCode);
         return (contactId, conversationId);
     }
 
@@ -168,7 +172,7 @@ public sealed class ErasureCanaryTests(Servers servers)
 
         foreach (var id in ids)
         {
-            foreach (var path in (string[])[$"contacts/{id}", $"conversations/{id}", $"contacts/{id}/notes"])
+            foreach (var path in (string[])[$"contacts/{id}", $"conversations/{id}", $"contacts/{id}/notes", $"events?type=user&intercom_user_id={id}"])
             {
                 shown.Append(await (await api.GetAsync(path)).Content.ReadAsStringAsync());
             }

@@ -90,7 +90,8 @@ public sealed class ErasurePurgeTests(Servers servers)
         Assert.Equal(JobStates.Queued, queued.State);
         var job = new ContactErasureJob(
             server.Services.GetRequiredService<ContactKeyRing>(), server.Services.GetRequiredService<ILookupIndex>(), erasure,
-            server.Services.GetServices<ISubjectDataHandler>(), Options.Create(new ContactErasureOptions { PurgeBatchSize = 2 }), TimeProvider.System);
+            server.Services.GetServices<ISubjectDataHandler>(), Options.Create(new ContactErasureOptions { PurgeBatchSize = 2 }), TimeProvider.System,
+            Microsoft.Extensions.Logging.Abstractions.NullLogger<ContactErasureJob>.Instance);
         var context = new JobContext { Cell = cell, JobId = queued.Id, Kind = ContactErasureJob.JobKind, WorkspaceId = workspace.Id, Payload = queued.Payload, Attempt = 1 };
 
         var steps = 0;

@@ -159,6 +159,14 @@ public sealed class WorkspaceDeletionTests(Servers servers)
             await db.Conversations.Where(c => c.ContactId == hidden).ExecuteUpdateAsync(u => u.SetProperty(c => c.ErasureStartedAt, DateTimeOffset.UtcNow));
         }
 
+        // The search index of the workspace's names, emails and messages: kept in clear as keyed tokens.
+        List<string> tokens;
+        await using (var db = cell.CreateReadContext())
+        {
+            tokens = await db.SearchTokens.Where(t => t.WorkspaceId == workspace.Id).Select(t => t.Token).Distinct().ToListAsync();
+        }
+
+        Assert.NotEmpty(tokens);
         using var owner = await DeletionClientAsync(workspace);
         await (await owner.PostJsonAsync(Route, new { confirm_name = "Doomed", grace_days = 0 })).JsonAsync();
         await Poll.UntilAsync(async () => (await full.GetAsync("contacts")).StatusCode, s => s == HttpStatusCode.Unauthorized, TimeSpan.FromSeconds(30), "the token to be refused");
@@ -375,6 +383,9 @@ public sealed class WorkspaceDeletionTests(Servers servers)
         }
 
         await (await api.PostJsonAsync("data_attributes", new { name = "seeded " + Guid.NewGuid().ToString("N"), model = "contact", data_type = "string" })).JsonAsync();
+        var companyId = (await (await api.PostJsonAsync("companies", new { company_id = "seeded-" + Guid.NewGuid().ToString("N"), name = "Seeded Company", custom_attributes = new { account_manager = "Seeded Manager" } })).JsonAsync()).Str("id");
+        var firstContact = (await (await api.GetAsync("contacts")).JsonAsync()).GetProperty("data")[0].Str("id");
+        await (await api.PostJsonAsync($"contacts/{firstContact}/companies", new { id = companyId })).JsonAsync();
         var teammateId = (await (await api.PostJsonAsync("confide/teammates", new { email = $"t-{Guid.NewGuid():N}@example.com", role = "agent" })).JsonAsync()).Str("id");
         await (await api.PostJsonAsync("confide/teams", new { name = "team-" + Guid.NewGuid().ToString("N"), admin_ids = new[] { teammateId } })).JsonAsync();
         await (await api.PostJsonAsync("confide/api_tokens", new { name = "seeded" })).JsonAsync();

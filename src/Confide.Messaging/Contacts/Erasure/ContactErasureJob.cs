@@ -3,6 +3,7 @@ using System.Text.Json.Serialization;
 using Confide.Crypto;
 using Confide.Data;
 using Confide.Data.Jobs;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace Confide.Messaging.Contacts.Erasure;
@@ -16,7 +17,8 @@ namespace Confide.Messaging.Contacts.Erasure;
 /// in the checkpoint, each batch deletes by id, and only the final transaction logs.
 /// </summary>
 internal sealed class ContactErasureJob(
-    ContactKeyRing keys, ILookupIndex lookup, ContactErasure erasure, IEnumerable<ISubjectDataHandler> handlers, IOptions<ContactErasureOptions> options, TimeProvider time) : IJobHandler
+    ContactKeyRing keys, ILookupIndex lookup, ContactErasure erasure, IEnumerable<ISubjectDataHandler> handlers, IOptions<ContactErasureOptions> options, TimeProvider time,
+    ILogger<ContactErasureJob> logger) : IJobHandler
 {
     public const string JobKind = "contacts.erasure";
 
@@ -59,6 +61,8 @@ internal sealed class ContactErasureJob(
             }
         }
 
+        // Everything of the subject is deleted now; the search tokens and hashes among it leave the files too.
+        await DeletedDataScrub.RunAsync(cell, logger, cancellationToken);
         var reference = (await lookup.ForWorkspaceAsync(cell, workspaceId, cancellationToken)).ContactId(contactId);
         var finish = await erasure.PrepareFinishAsync(cell, cancellationToken);
         var erased = new ErasureFacts(workspaceId, contactId, reference, checkpoint.Counts, DateTimeOffset.FromUnixTimeMilliseconds(checkpoint.KeyDestroyedAt));
