@@ -3,6 +3,7 @@ using Confide.Crypto;
 using Confide.Data;
 using Confide.Data.Model;
 using Confide.Messaging.Api;
+using Confide.Messaging.Tags;
 using Confide.Platform;
 using Microsoft.EntityFrameworkCore;
 

@@ -5,6 +5,7 @@ using Confide.Data;
 using Confide.Data.Model;
 using Confide.Messaging.Api;
 using Confide.Messaging.Live;
+using Confide.Messaging.Tags;
 using Confide.Platform;
 using Microsoft.EntityFrameworkCore;
 

@@ -3,6 +3,7 @@ using System.Text.Json.Serialization;
 using Confide.Crypto;
 using Confide.Data.Model;
 using Confide.Messaging.Api;
+using Confide.Messaging.Tags;
 
 namespace Confide.Messaging.Conversations;
 
@@ -78,17 +79,6 @@ internal sealed record RatedTeammateView(string? Id)
 internal sealed record ConversationTagListView(IReadOnlyList<AppliedTagView> Tags)
 {
     public string Type { get; } = "tag.list";
-}
-
-/// <summary>A tag as applied to a conversation: when, and as which teammate (<c>applied_by</c>); both null in the answer to removing a tag that was not applied.</summary>
-internal sealed record AppliedTagView(string Id, string Name, long? AppliedAt, AdminRefView? AppliedBy)
-{
-    public string Type { get; } = "tag";
-}
-
-internal sealed record AdminRefView(string Id)
-{
-    public string Type { get; } = "admin";
 }
 
 internal sealed record ContactListRefView(IReadOnlyList<ContactRefView> Contacts)

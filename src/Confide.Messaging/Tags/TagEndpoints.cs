@@ -38,20 +38,6 @@ internal static class TagEndpoints
         public string Type { get; } = "list";
     }
 
-    /// <summary>A tag as applied to a contact: when, and by which teammate's request (absent for tags applied before Confide recorded it).</summary>
-    internal sealed record AppliedTagView(string Id, string Name, long AppliedAt, [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)] AdminRefView? AppliedBy)
-    {
-        public string Type { get; } = "tag";
-
-        public static AppliedTagView From(Tag tag, ContactTag link) =>
-            new(tag.Id, tag.Name, Unix.Seconds(link.CreatedAt), link.AppliedById is { } by ? new AdminRefView(by) : null);
-    }
-
-    internal sealed record AdminRefView(string Id)
-    {
-        public string Type { get; } = "admin";
-    }
-
     internal sealed record AppliedTagListView(IReadOnlyList<AppliedTagView> Data)
     {
         public string Type { get; } = "list";
