@@ -110,6 +110,12 @@ public sealed class ContactKeyRotation(ContactKeyRing contactKeys, TimeProvider 
                     cipher.SetTitle(conversation, cipher.Title(conversation));
                     changed++;
                 }
+
+                if (cipher.NeedsResealing(conversation.EncryptedCustomAttributes))
+                {
+                    cipher.SetCustomAttributes(conversation, cipher.CustomAttributes(conversation));
+                    changed++;
+                }
             }
 
             foreach (var note in await db.Notes.AsTracking().Where(n => n.WorkspaceId == workspaceId && n.ContactId == contactId).ToListAsync(ct))

@@ -867,6 +867,12 @@ describe('conversations: snooze, custom attributes, redaction, customers, assign
     const merged = await client.conversations.update({ conversation_id: state.completeConversation.id, custom_attributes: { items: 3 } });
     assert.deepEqual(merged.custom_attributes, { order: `A-${RUN}`, items: 3 });
     assert.deepEqual((await client.conversations.find({ conversation_id: state.completeConversation.id })).custom_attributes, merged.custom_attributes);
+    // Sealed, yet searchable through the encrypted-field index; the old value is no longer found.
+    const found = await client.conversations.search({ query: { field: 'custom_attributes.order', operator: '=', value: `A-${RUN}` } });
+    assert.deepEqual(found.data.map((c) => c.id), [state.completeConversation.id]);
+    const byCount = await client.conversations.search({ query: { field: 'custom_attributes.items', operator: '=', value: 3 } });
+    assert.ok(byCount.data.some((c) => c.id === state.completeConversation.id));
+    assert.equal((await client.conversations.search({ query: { field: 'custom_attributes.items', operator: '=', value: 2 } })).data.some((c) => c.id === state.completeConversation.id), false);
   });
 
   sdkTest('conversations.redactConversationPart destroys a part\'s text and the source\'s', async () => {
@@ -1053,6 +1059,11 @@ describe('merge, messages and visitors', () => {
     assert.equal(found.id, first.leadId);
     assert.equal(found.user_id, first.visitorId);
     assert.equal(found.anonymous, true);
+
+    // Named by its Confide id, the visitor answers that id as its user_id, which finds it again.
+    const byId = await client.visitors.find({ user_id: first.leadId });
+    assert.equal(byId.id, first.leadId);
+    assert.equal(byId.user_id, first.leadId);
 
     const updated = await client.visitors.update({ user_id: first.visitorId, name: `Vera ${RUN}`, custom_attributes: { source: 'pricing' } });
     assert.equal(updated.name, `Vera ${RUN}`);

@@ -14,7 +14,10 @@ public sealed class SearchToken
     [DataCategory(DataCategories.SystemOperations)]
     public required string WorkspaceId { get; init; }
 
-    /// <summary>What <see cref="OwnerId"/> names: <see cref="SearchTokenKinds.Contact"/> or <see cref="SearchTokenKinds.Conversation"/>.</summary>
+    /// <summary>
+    /// What <see cref="OwnerId"/> names and which of its values the token is of: <see cref="SearchTokenKinds.Contact"/>,
+    /// <see cref="SearchTokenKinds.Conversation"/> (subject, opening message) or <see cref="SearchTokenKinds.ConversationAttributes"/>.
+    /// </summary>
     [DataCategory(DataCategories.SystemOperations)]
     public required string Kind { get; init; }
 
@@ -35,4 +38,7 @@ public static class SearchTokenKinds
 {
     public const string Contact = "contact";
     public const string Conversation = "conversation";
+
+    /// <summary>A conversation's custom attributes: replaced whenever they change, apart from its other tokens.</summary>
+    public const string ConversationAttributes = "conv_attributes";
 }

@@ -214,7 +214,7 @@ internal sealed class ConversationCommands(ILookupIndex lookup, ContactKeyRing c
     /// <summary>Intercom's way to leave a conversation without an admin or team assignee.</summary>
     private static bool Unassigns(string? assigneeId) => assigneeId == "0";
 
-    /// <summary>Deletes a conversation with its parts; 409 <c>legal_hold</c> when a legal hold protects it (on itself, its contact or the workspace).</summary>
+    /// <summary>Deletes a conversation with its parts and search tokens; 409 <c>legal_hold</c> when a legal hold protects it (on itself, its contact or the workspace).</summary>
     public static async Task DeleteAsync(CellDatabase cell, ActivityLog log, TimeProvider time, ActivityActor actor, string workspaceId, string conversationId) =>
         await cell.Writer.WriteAsync(async (db, ct) =>
         {
@@ -227,6 +227,8 @@ internal sealed class ConversationCommands(ILookupIndex lookup, ContactKeyRing c
 
             await db.ConversationTags.Where(t => t.WorkspaceId == workspaceId && t.ConversationId == conversation.Id).ExecuteDeleteAsync(ct);
             await db.ConversationParticipants.Where(p => p.WorkspaceId == workspaceId && p.ConversationId == conversation.Id).ExecuteDeleteAsync(ct);
+            // Its search tokens (subject, opening message, custom attributes) stand for its values: they go with it.
+            await db.SearchTokens.Where(t => t.WorkspaceId == workspaceId && t.ContactId == conversation.ContactId && t.OwnerId == conversation.Id).ExecuteDeleteAsync(ct);
             db.Conversations.Remove(conversation);
             await log.AppendAsync(db, cell, workspaceId, new ActivityEvent(
                 ActivityTypes.ConversationDeletion, actor, "A conversation and all its parts were deleted.",

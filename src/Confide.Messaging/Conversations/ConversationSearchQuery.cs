@@ -4,6 +4,7 @@ using Confide.Data;
 using Confide.Data.Model;
 using Confide.Crypto;
 using Confide.Messaging.Api;
+using Confide.Messaging.DataAttributes;
 using Confide.Messaging.Search;
 using Microsoft.EntityFrameworkCore;
 
@@ -13,9 +14,9 @@ namespace Confide.Messaging.Conversations;
 /// The fields of Intercom's conversation search (<see cref="SearchQuery"/>) that Confide has:
 /// the conversation's own columns, its opening part's ids, the teammates who wrote in it, its
 /// tags, and the statistics its parts record (first and last admin reply, contact reply, close
-/// and assignment; counts); the opening message, the subject and the author's name and email,
-/// stored only encrypted, through the encrypted-field search index (ADR 0015). What Confide does
-/// not record is refused as such.
+/// and assignment; counts); the opening message, the subject, the custom attributes and the
+/// author's name and email, stored only encrypted, through the encrypted-field search index
+/// (ADR 0015). What Confide does not record is refused as such.
 /// </summary>
 internal static class ConversationSearchQuery
 {
@@ -27,8 +28,10 @@ internal static class ConversationSearchQuery
     /// Filters on the opening message, the subject and the author's name and email are answered by
     /// the encrypted-field search index first (<see cref="EncryptedSearch"/>).
     /// </summary>
-    public static Task<Expression<Func<Conversation, bool>>> CompileAsync(JsonElement query, ConfideDbContext db, EncryptedSearch search, LookupKeys lookup, CellDatabase cell, string workspaceId, CancellationToken ct)
+    public static async Task<Expression<Func<Conversation, bool>>> CompileAsync(JsonElement query, ConfideDbContext db, EncryptedSearch search, LookupKeys lookup, CellDatabase cell, string workspaceId, CancellationToken ct)
     {
+        // A workspace with conversation data attributes has only those: another name is a 400, as setting it would be.
+        var attributes = await DataAttributeSchema.LoadAsync(cell, workspaceId, DataAttributeModels.Conversation, ct);
         IQueryable<ConversationPart> parts = db.ConversationParts;
         IQueryable<ConversationTag> tags = db.ConversationTags;
         IQueryable<ConversationParticipant> participants = db.ConversationParticipants;
@@ -66,7 +69,8 @@ internal static class ConversationSearchQuery
         var subject = Subject(search, cell, workspaceId);
         var authorEmail = ContactField(search, cell, workspaceId, SearchIndex.Email, (cipher, contact) => cipher.Email(contact));
         var authorName = ContactField(search, cell, workspaceId, SearchIndex.Name, (cipher, contact) => cipher.Name(contact));
-        return SearchQuery.CompileAsync(query, new SearchFields<Conversation>()
+        var customAttributes = search.Resolver<Conversation>(cell, workspaceId, lookup, f => CustomAttribute(search, cell, workspaceId, f), c => c.Id);
+        return await SearchQuery.CompileAsync(query, new SearchFields<Conversation>()
             .Add("id", f => SearchFilters.Text<Conversation>(f, c => c.Id, numbers: true))
             .Add("created_at", f => SearchFilters.Time<Conversation, DateTimeOffset>(f, c => c.CreatedAt))
             .Add("updated_at", f => SearchFilters.Time<Conversation, DateTimeOffset>(f, c => c.UpdatedAt))
@@ -107,7 +111,19 @@ internal static class ConversationSearchQuery
             // The opening message's author is the conversation's contact: their own tokens answer these.
             .AddResolved("source.author.email", search.Resolver<Conversation>(cell, workspaceId, lookup, _ => authorEmail, c => c.ContactId))
             .AddResolved("source.author.name", search.Resolver<Conversation>(cell, workspaceId, lookup, _ => authorName, c => c.ContactId))
-            .Refuse("custom_attributes.", SearchQuery.EncryptedReason)
+            .AddResolved(SearchIndex.CustomAttributePrefix, customAttributes with
+            {
+                Check = f =>
+                {
+                    if (attributes?.Defines(f.Field[SearchIndex.CustomAttributePrefix.Length..]) == false)
+                    {
+                        // Attribute names are the workspace's own configuration, so the message may name them.
+                        throw SearchQuery.Invalid($"{SearchQuery.Truncate(f.Field)} is not a conversation data attribute of this workspace");
+                    }
+
+                    customAttributes.Check(f);
+                },
+            })
             .Refuse("statistics.", NotRecorded)
             .Refuse("conversation_rating.", NotRecorded)
             .Refuse("ai_agent.", NotRecorded)
@@ -134,6 +150,30 @@ internal static class ConversationSearchQuery
 
             return values;
         });
+
+    /// <summary><c>custom_attributes.&lt;name&gt;</c>, as a contact's: text, numbers and booleans by equality, text also by <c>~</c>, <c>^</c>, <c>$</c>.</summary>
+    private static EncryptedSearch.EncryptedField CustomAttribute(EncryptedSearch search, CellDatabase cell, string workspaceId, SearchFilter filter)
+    {
+        var attribute = filter.Field[SearchIndex.CustomAttributePrefix.Length..];
+        return new(SearchTokenKinds.ConversationAttributes, filter.Field, async (db, ids, ct) =>
+        {
+            var conversations = await db.Conversations.Where(c => c.WorkspaceId == workspaceId && ids.Contains(c.Id) && c.EncryptedCustomAttributes != null).ToListAsync(ct);
+            var values = new Dictionary<string, string>(StringComparer.Ordinal);
+            foreach (var conversation in conversations)
+            {
+                if (await search.CipherAsync(cell, workspaceId, conversation.ContactId, ct) is { } cipher)
+                {
+                    using var json = JsonDocument.Parse(cipher.CustomAttributes(conversation));
+                    if (json.RootElement.TryGetProperty(attribute, out var value) && SearchIndex.AttributeValue(value) is { } text)
+                    {
+                        values[conversation.Id] = text;
+                    }
+                }
+            }
+
+            return values;
+        }, Scalars: true);
+    }
 
     /// <summary>The subject (Confide's title of a conversation is its subject).</summary>
     private static EncryptedSearch.EncryptedField Subject(EncryptedSearch search, CellDatabase cell, string workspaceId) =>

@@ -17,9 +17,10 @@ namespace Confide.Messaging.Conversations;
 /// activity-log entry in the same transaction (the attributes' names, never their values); the
 /// read mark is not (it is not logged when a reply clears it either). Custom attributes are
 /// checked against the workspace's <c>conversation</c> data attributes, merged by name, and
-/// sealed under the key of the conversation's contact: exported and erased with them.
+/// sealed under the key of the conversation's contact: exported and erased with them. Their
+/// search tokens (ADR 0015) are replaced in the same transaction.
 /// </summary>
-internal sealed class ConversationUpdateCommands(ConversationSignals signals, ActivityLog log, ContactKeyRing contactKeys, TimeProvider time)
+internal sealed class ConversationUpdateCommands(ConversationSignals signals, ActivityLog log, ContactKeyRing contactKeys, ILookupIndex lookup, TimeProvider time)
 {
     private const int MaxCustomAttributes = 100;
 
@@ -35,6 +36,8 @@ internal sealed class ConversationUpdateCommands(ConversationSignals signals, Ac
             ConversationPriorities.NotPriority => false,
             _ => throw new ConfideException(ConfideError.ParameterInvalid("priority must be 'priority' or 'not_priority'")),
         };
+        // The workspace's keys are fetched before the single writer; the tokens are computed in it, from the merged attributes.
+        var keys = attributes is null ? null : await lookup.ForWorkspaceAsync(cell, workspaceId, cancellationToken);
         var contactId = await cell.Writer.WriteAsync(async (db, ct) =>
         {
             var conversation = await db.Conversations.AsTracking().FirstOrDefaultAsync(c => c.WorkspaceId == workspaceId && c.Id == conversationId, ct)
@@ -52,6 +55,7 @@ internal sealed class ConversationUpdateCommands(ConversationSignals signals, Ac
                 if (merged != before)
                 {
                     cipher.SetCustomAttributes(conversation, merged);
+                    await Search.SearchIndex.ReplaceForConversationAttributesAsync(db, keys!, conversation, merged, ct);
                     conversation.UpdatedAt = time.GetUtcNow();
                     await log.AppendAsync(db, cell, workspaceId, new ActivityEvent(
                         ActivityTypes.ConversationCustomAttributesChange, actor, "A conversation's custom attributes were changed.",

@@ -47,6 +47,9 @@ internal sealed class DataAttributeSchema
         return definitions.Count == 0 ? null : new DataAttributeSchema(model, definitions);
     }
 
+    /// <summary>Whether the model has an attribute of this name (archived or not: its values stay, and can be searched).</summary>
+    public bool Defines(string name) => _byName.ContainsKey(name);
+
     public void Validate(JsonElement attributes)
     {
         foreach (var property in attributes.EnumerateObject())

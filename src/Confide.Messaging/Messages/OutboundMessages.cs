@@ -24,7 +24,7 @@ namespace Confide.Messaging.Messages;
 /// goes to the contact's address through the mail sender (the outbox in the embedded mode, SMTP
 /// when configured); its address and text are never logged.
 /// </summary>
-internal sealed partial class OutboundMessages(ContactKeyRing contactKeys, ConversationCommands conversations, ConversationSignals signals, ActivityLog log, IMailSender mail, TimeProvider time, ILogger<OutboundMessages> logger)
+internal sealed partial class OutboundMessages(ContactKeyRing contactKeys, ILookupIndex lookup, ConversationCommands conversations, ConversationSignals signals, ActivityLog log, IMailSender mail, TimeProvider time, ILogger<OutboundMessages> logger)
 {
     public const string MailPurpose = "outbound_message";
     public const string InApp = "inapp";
@@ -65,6 +65,8 @@ internal sealed partial class OutboundMessages(ContactKeyRing contactKeys, Conve
 
         var adminId = input.From.Id;
         var waitsForReply = input.CreateConversationWithoutContactReply != true;
+        // Its subject and opening message are searchable as any conversation's (ADR 0015): tokens computed before the single writer.
+        var tokens = Search.SearchIndex.ConversationTokens(await lookup.ForWorkspaceAsync(cell, workspaceId, cancellationToken), subject, body);
         var created = await cell.Writer.WriteAsync(async (db, ct) =>
         {
             var admin = await ConversationCommands.FindAdminAsync(db, workspaceId, adminId, ct, field: "from.id");
@@ -90,6 +92,7 @@ internal sealed partial class OutboundMessages(ContactKeyRing contactKeys, Conve
             cipher.SetTitle(conversation, subject);
             db.Conversations.Add(conversation);
             var opening = conversations.Append(db, cipher, conversation, PartTypes.Comment, body, "admin", admin.Id, assignedTo: null);
+            db.SearchTokens.AddRange(Search.SearchIndex.Rows(tokens, conversation));
             await log.AppendAsync(db, cell, workspaceId, new ActivityEvent(
                 ActivityTypes.MessageCreation, actor, $"An admin-initiated message ({messageType}) was sent to a contact.",
                 new ActivityTarget("conversation", conversation.Id),

@@ -9,7 +9,9 @@ namespace Confide.Messaging.Search;
 /// <summary>
 /// The searchable encrypted fields (ADR 0015) and the tokens each value stands for. Tokens are
 /// written in the transaction that writes the value: a contact's are replaced whole whenever the
-/// contact is written; a conversation's (its subject and opening message, which never change) once.
+/// contact is written; a conversation's subject and opening message, which never change, once;
+/// a conversation's custom attributes (their own kind of token, so they are replaced apart from
+/// the rest) whenever they change.
 /// </summary>
 internal static class SearchIndex
 {
@@ -62,21 +64,54 @@ internal static class SearchIndex
             tokens.UnionWith(Tokens(keys, Email, SearchText.Normalize(email)));
         }
 
-        using (var attributes = JsonDocument.Parse(customAttributesJson))
-        {
-            foreach (var attribute in attributes.RootElement.EnumerateObject())
-            {
-                if (AttributeValue(attribute.Value) is { } value)
-                {
-                    tokens.UnionWith(Tokens(keys, CustomAttributePrefix + attribute.Name, value, grams: attribute.Value.ValueKind == JsonValueKind.String));
-                }
-            }
-        }
-
+        tokens.UnionWith(AttributeTokens(keys, customAttributesJson));
         return [.. tokens.Select(token => new SearchToken
         {
             WorkspaceId = contact.WorkspaceId, Kind = SearchTokenKinds.Contact, Token = token, OwnerId = contact.Id, ContactId = contact.Id,
         })];
+    }
+
+    /// <summary>The tokens of a set of custom attributes (a JSON object of flat values): text, numbers and booleans; nulls give none.</summary>
+    private static List<string> AttributeTokens(LookupKeys keys, string customAttributesJson)
+    {
+        using var attributes = JsonDocument.Parse(customAttributesJson);
+        var tokens = new List<string>();
+        foreach (var attribute in attributes.RootElement.EnumerateObject())
+        {
+            if (AttributeValue(attribute.Value) is { } value)
+            {
+                tokens.AddRange(Tokens(keys, CustomAttributePrefix + attribute.Name, value, grams: attribute.Value.ValueKind == JsonValueKind.String));
+            }
+        }
+
+        return tokens;
+    }
+
+    /// <summary>
+    /// The rows of a conversation's custom attributes: the marker (the conversation's attributes
+    /// are indexed, even when none of them gives a token) and each attribute's tokens.
+    /// </summary>
+    public static List<SearchToken> ForConversationAttributes(LookupKeys keys, Conversation conversation, string customAttributesJson)
+    {
+        var tokens = new HashSet<string>(StringComparer.Ordinal) { keys.SearchToken(SearchText.MarkerKind, "", "") };
+        tokens.UnionWith(AttributeTokens(keys, customAttributesJson));
+        return [.. tokens.Select(token => new SearchToken
+        {
+            WorkspaceId = conversation.WorkspaceId, Kind = SearchTokenKinds.ConversationAttributes, Token = token, OwnerId = conversation.Id, ContactId = conversation.ContactId,
+        })];
+    }
+
+    /// <summary>
+    /// Replaces a conversation's custom-attribute tokens with those of <paramref name="customAttributesJson"/>,
+    /// inside the writer's transaction (the delete runs at once, the inserts with the save); its
+    /// subject's and opening message's tokens stay.
+    /// </summary>
+    public static async Task ReplaceForConversationAttributesAsync(ConfideDbContext db, LookupKeys keys, Conversation conversation, string customAttributesJson, CancellationToken ct)
+    {
+        await db.SearchTokens.Where(t => t.WorkspaceId == conversation.WorkspaceId && t.ContactId == conversation.ContactId && t.OwnerId == conversation.Id
+                && t.Kind == SearchTokenKinds.ConversationAttributes)
+            .ExecuteDeleteAsync(ct);
+        db.SearchTokens.AddRange(ForConversationAttributes(keys, conversation, customAttributesJson));
     }
 
     /// <summary>Every token of a conversation's subject and opening message.</summary>

@@ -18,6 +18,7 @@ internal static class SearchText
     /// <summary>
     /// One token every indexed contact has (the same for all of a workspace's contacts, so it says
     /// nothing of any): it marks the contact as indexed, even when none of its values gives a token.
+    /// A conversation's custom attributes have it too, once indexed.
     /// </summary>
     public const char MarkerKind = 'm';
 

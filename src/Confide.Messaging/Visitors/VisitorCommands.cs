@@ -15,7 +15,8 @@ namespace Confide.Messaging.Visitors;
 /// Intercom's visitors, as Confide has them (docs/visitors.md): the leads the website messenger
 /// creates for an anonymous browser, known by the keyed hash of the random visitor id the browser
 /// holds (<see cref="Contact.VisitorLookup"/>). A visitor is found by its Confide id, by that
-/// visitor id (Intercom's <c>user_id</c>) or by an email it was given; updated like a contact;
+/// visitor id or its Confide id given as Intercom's <c>user_id</c>, or by an email it was given;
+/// updated like a contact;
 /// and converted into a user or a lead — merged into an existing user through the one merge
 /// (<see cref="ContactMerging"/>), or turned into one in place, when it stops being a visitor.
 /// </summary>
@@ -42,8 +43,10 @@ internal sealed class VisitorCommands(ILookupIndex lookup, ContactKeyRing keys, 
         }
         else if (userId is not null)
         {
+            // The browser's visitor id, or the Confide id the visitor object answers as its user_id (the visitor id cannot be given back).
             var key = lookupKeys.VisitorId(userId);
-            visitor = await visitors.FirstOrDefaultAsync(c => c.VisitorLookup == key, ct);
+            visitor = await visitors.FirstOrDefaultAsync(c => c.VisitorLookup == key, ct)
+                ?? await visitors.FirstOrDefaultAsync(c => c.Id == userId, ct);
         }
         else
         {

@@ -8,8 +8,9 @@ namespace Confide.Messaging.Visitors;
 /// <summary>
 /// Intercom's visitor object for a messenger visitor (a lead the messenger created for an
 /// anonymous browser). Confide keeps only the keyed hash of the visitor's id, so <c>user_id</c> is
-/// the one the request named, and empty when the visitor was found by its Confide id. Fields Confide
-/// does not keep (location, sessions, segments, social profiles) have their empty values.
+/// the one the request named, else the visitor's Confide id: either way a value that finds the
+/// visitor again (<c>GET /visitors?user_id=</c> takes both). Fields Confide does not keep
+/// (location, sessions, segments, social profiles) have their empty values.
 /// </summary>
 internal sealed record VisitorView(
     string Id,
@@ -57,7 +58,7 @@ internal sealed record VisitorView(
         using var attributes = JsonDocument.Parse(cipher.CustomAttributes(contact));
         return new VisitorView(
             contact.Id,
-            userId ?? "",
+            userId ?? contact.Id,
             contact.WorkspaceId,
             cipher.Email(contact) ?? "",
             cipher.Phone(contact),

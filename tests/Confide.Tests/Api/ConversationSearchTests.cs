@@ -166,7 +166,7 @@ public sealed class ConversationSearchTests(Servers servers)
         [
             new { query = new { field = "password", @operator = "=", value = "x" } },
             new { query = new { field = "statistics.time_to_admin_reply", @operator = ">", value = 5 } },
-            new { query = new { field = "custom_attributes.plan", @operator = "=", value = "pro" } },
+            new { query = new { field = "custom_attributes.plan", @operator = ">", value = "pro" } },
             new { query = new { field = "open", @operator = "=", value = "maybe" } },
             new { query = new { field = "open", @operator = ">", value = true } },
             new { query = new { field = "created_at", @operator = ">", value = "yesterday" } },

@@ -272,7 +272,10 @@ public sealed class EncryptedSearchTests(Servers servers)
         using var client = workspace.Client();
         var contact = await ContactAsync(client, new { role = "lead", name = "Backfilled Person" });
         var conversation = await ConversationAsync(client, contact, "An old message from before the index", null);
+        var attributed = await ConversationAsync(client, contact, "A second conversation, with attributes", null);
+        await (await client.PutAsJsonAsync($"conversations/{attributed}", new { custom_attributes = new { topic = "Legacy attribute" } })).JsonAsync();
         await workspace.WriteAsync(db => db.SearchTokens.Where(t => t.WorkspaceId == workspace.Id && t.ContactId == contact).ExecuteDeleteAsync());
+        Assert.Empty(await SearchAsync(client, "conversations/search", "conversations", new { field = "custom_attributes.topic", @operator = "~", value = "legacy" }));
         Assert.Empty(await SearchAsync(client, "contacts/search", "data", new { field = "name", @operator = "~", value = "backfilled" }));
 
         var cell = server.Cell(Region.Eu);
@@ -283,6 +286,8 @@ public sealed class EncryptedSearchTests(Servers servers)
             found => found.Length == 1, TimeSpan.FromSeconds(60), "the backfill to index the conversation");
         Assert.Equal([contact], await SearchAsync(client, "contacts/search", "data", new { field = "name", @operator = "~", value = "backfilled" }));
         Assert.Equal([conversation], await SearchAsync(client, "conversations/search", "conversations", new { field = "source.body", @operator = "~", value = "old message" }));
+        Assert.Equal([attributed], await SearchAsync(client, "conversations/search", "conversations", new { field = "custom_attributes.topic", @operator = "~", value = "legacy" }));
+        Assert.Equal([attributed], await SearchAsync(client, "conversations/search", "conversations", new { field = "source.body", @operator = "^", value = "a second" }));
     }
 
     /// <summary>

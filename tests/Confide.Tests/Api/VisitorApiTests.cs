@@ -30,8 +30,12 @@ public sealed class VisitorApiTests(Servers servers)
 
         var updated = await (await api.PutAsJsonAsync("visitors", new { user_id = visitorId, name = "Vera Visitor", custom_attributes = new { source = "pricing-page" } })).JsonAsync();
         Assert.Equal(("Vera Visitor", "pricing-page"), (updated.Str("name"), updated.GetProperty("custom_attributes").Str("source")));
+        // Named by its Confide id, the visitor answers that id as its user_id — a value it is found by again.
         var byId = await (await api.PutAsJsonAsync("visitors", new { id = lead, name = "Vera V." })).JsonAsync();
-        Assert.Equal(("Vera V.", ""), (byId.Str("name"), byId.Str("user_id")));
+        Assert.Equal(("Vera V.", lead), (byId.Str("name"), byId.Str("user_id")));
+        var byConfideId = await (await api.GetAsync($"visitors?user_id={byId.Str("user_id")}")).JsonAsync();
+        Assert.Equal((lead, lead, "Vera V."), (byConfideId.Str("id"), byConfideId.Str("user_id"), byConfideId.Str("name")));
+        Assert.Equal(lead, (await (await api.PutAsJsonAsync("visitors", new { user_id = lead, name = "Vera V." })).JsonAsync()).Str("user_id"));
         Assert.Equal("Vera V.", (await (await api.GetAsync($"contacts/{lead}")).JsonAsync()).Str("name"));
 
         var tag = (await (await api.PostJsonAsync("tags", new { name = $"visited-{Guid.NewGuid():N}" })).JsonAsync()).Str("id");
@@ -60,6 +64,10 @@ public sealed class VisitorApiTests(Servers servers)
         await (await api.PutAsJsonAsync("visitors", new { name = "x" })).ErrorAsync(HttpStatusCode.BadRequest, "parameter_not_found");
         await (await api.PutAsJsonAsync("visitors", new { id = lead, custom_attributes = new { nested = new { no = 1 } } })).ErrorAsync(HttpStatusCode.BadRequest, "parameter_invalid");
         await (await otherApi.GetAsync($"visitors?user_id={visitorId}")).ErrorAsync(HttpStatusCode.NotFound, "not_found");
+        // A Confide id finds only a visitor, and only in its own workspace.
+        await (await otherApi.GetAsync($"visitors?user_id={lead}")).ErrorAsync(HttpStatusCode.NotFound, "not_found");
+        await (await api.GetAsync($"visitors?user_id={apiLead}")).ErrorAsync(HttpStatusCode.NotFound, "not_found");
+        await (await api.GetAsync($"visitors?user_id={user}")).ErrorAsync(HttpStatusCode.NotFound, "not_found");
         await (await otherApi.PutAsJsonAsync("visitors", new { id = lead, name = "x" })).ErrorAsync(HttpStatusCode.NotFound, "not_found");
 
         await (await api.PostJsonAsync("visitors/convert", new { user = new { email = "a@example.com" }, visitor = new { id = lead } })).ErrorAsync(HttpStatusCode.BadRequest, "parameter_not_found");

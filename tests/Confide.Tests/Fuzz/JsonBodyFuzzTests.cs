@@ -21,7 +21,24 @@ public sealed class JsonBodyFuzzTests(Servers servers)
         using var client = workspace.Client();
         var contactId = (await (await client.PostJsonAsync("contacts", new { email = "fuzz@example.com" })).JsonAsync()).Str("id");
         var conversationId = (await (await client.PostJsonAsync("conversations", new { from = new { type = "user", id = contactId }, body = "Fuzz" })).JsonAsync()).Str("conversation_id");
-        (string Placeholder, string Value)[] ids = [("{contact}", contactId), ("{conversation}", conversationId), ("{owner}", workspace.OwnerId), ("{workspace}", workspace.Id)];
+        var replied = await (await client.PostJsonAsync($"conversations/{conversationId}/reply", new { type = "admin", admin_id = workspace.OwnerId, message_type = "comment", body = "Fuzz reply" })).JsonAsync();
+        var partId = replied.GetProperty("conversation_parts").GetProperty("conversation_parts")[0].Str("id");
+        var sourceId = replied.GetProperty("source").Str("id");
+        foreach (var (name, type) in new[] { ("plan", "string"), ("seats", "integer"), ("vip", "boolean"), ("note", "string") })
+        {
+            await (await client.PostJsonAsync("data_attributes", new { name, model = "conversation", data_type = type })).JsonAsync();
+        }
+
+        var segmentId = (await (await client.PostJsonAsync("confide/segments", new { name = "Fuzz", query = new { field = "created_at", @operator = ">", value = 0 } })).JsonAsync()).Str("id");
+        var subscriptionId = (await Api.SubscriptionApiTests.CreateTypeAsync(client, "opt_in", "Fuzz news")).Str("id");
+        // Two messenger visitors: one the update seeds name, one the conversion seed turns into a user.
+        var visitorId = await VisitorAsync(server, workspace);
+        var convertedId = await VisitorAsync(server, workspace);
+        (string Placeholder, string Value)[] ids =
+        [
+            ("{contact}", contactId), ("{conversation}", conversationId), ("{part}", partId), ("{source}", sourceId), ("{segment}", segmentId),
+            ("{subscription}", subscriptionId), ("{visitor}", visitorId), ("{converted}", convertedId), ("{owner}", workspace.OwnerId), ("{workspace}", workspace.Id),
+        ];
         string Fill(string text) => ids.Aggregate(text, (filled, id) => filled.Replace(id.Placeholder, id.Value, StringComparison.Ordinal));
 
         await Fuzzer.RunAsync("json-bodies", async (input, _) =>
@@ -41,6 +58,14 @@ public sealed class JsonBodyFuzzTests(Servers servers)
                 await response.JsonAsync(response.StatusCode);
             }
         }, iterations: 1_500, mutate: MutateBody);
+    }
+
+    /// <summary>A messenger visitor (the lead the messenger makes for an anonymous browser's first message): its Confide id.</summary>
+    private static async Task<string> VisitorAsync(TestServer server, TestWorkspace workspace)
+    {
+        using var visitor = new Messenger.MessengerVisitor(server, workspace.Region, workspace.Id);
+        await (await visitor.BootAsync()).JsonAsync();
+        return await Retention.VisitorRuleTests.ContactOfAsync(workspace, await visitor.StartAsync("Fuzz visitor"));
     }
 
     /// <summary>The placeholders replaced byte-wise: a mutated body need not be valid UTF-8.</summary>

@@ -188,12 +188,19 @@ internal sealed class ConversationData : ISubjectDataHandler
         Task.FromResult<Func<ConfideDbContext, CancellationToken, Task>>((w, ct) =>
             w.Conversations.IgnoreQueryFilters().Where(c => c.WorkspaceId == workspaceId && contactIds.Contains(c.ContactId)).ExecuteDeleteAsync(ct));
 
-    /// <summary>The lead's conversations become the user's, their titles re-sealed under the user's key.</summary>
+    /// <summary>
+    /// The lead's conversations become the user's, their titles and custom attributes re-sealed
+    /// under the user's key (their search tokens, keyed by the workspace, move as they are).
+    /// </summary>
     public async Task MergeAsync(ConfideDbContext db, ContactMerge merge, CancellationToken cancellationToken)
     {
         foreach (var conversation in await Of(db, merge.WorkspaceId, merge.LeadId).AsTracking().ToListAsync(cancellationToken))
         {
             merge.User.SetTitle(conversation, merge.Lead.Title(conversation));
+            if (conversation.EncryptedCustomAttributes is not null)
+            {
+                merge.User.SetCustomAttributes(conversation, merge.Lead.CustomAttributes(conversation));
+            }
         }
 
         await Of(db, merge.WorkspaceId, merge.LeadId).ExecuteUpdateAsync(s => s.SetProperty(c => c.ContactId, merge.UserId), cancellationToken);

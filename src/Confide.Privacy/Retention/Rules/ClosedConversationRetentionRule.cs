@@ -79,7 +79,7 @@ internal sealed class ClosedConversationRetentionRule : IRetentionRule
         {
             // Still due inside the write: reopened or held meanwhile, it stays.
             var still = Due(db, scope).Where(c => ids.Contains(c.Id)).Select(c => c.Id);
-            await db.SearchTokens.Where(t => t.WorkspaceId == workspaceId && t.Kind == SearchTokenKinds.Conversation && still.Contains(t.OwnerId)).ExecuteDeleteAsync(ct);
+            await db.SearchTokens.Where(t => t.WorkspaceId == workspaceId && (t.Kind == SearchTokenKinds.Conversation || t.Kind == SearchTokenKinds.ConversationAttributes) && still.Contains(t.OwnerId)).ExecuteDeleteAsync(ct);
             await db.ConversationTags.Where(t => t.WorkspaceId == workspaceId && still.Contains(t.ConversationId)).ExecuteDeleteAsync(ct);
             await db.ConversationParticipants.Where(p => p.WorkspaceId == workspaceId && still.Contains(p.ConversationId)).ExecuteDeleteAsync(ct);
             await db.ConversationParts.Where(p => p.WorkspaceId == workspaceId && still.Contains(p.ConversationId)).ExecuteDeleteAsync(ct);
