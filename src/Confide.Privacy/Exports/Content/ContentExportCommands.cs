@@ -75,17 +75,27 @@ public sealed class ContentExportCommands(JobQueue jobs, SubjectExportFiles file
         var view = View(cell, job, "");
         if (!view.Downloadable)
         {
-            throw new ConfideException(view.Status == ContentExportView.Completed
-                ? new ConfideError(HttpStatusCode.Gone, "gone", "This data export has expired and its file was deleted; start a new export")
-                : ConfideError.Conflict($"This data export is {view.Status}; it has no file to download"));
+            throw new ConfideException(view.Status == ContentExportView.Completed ? Expired : ConfideError.Conflict($"This data export is {view.Status}; it has no file to download"));
         }
 
-        var key = await files.KeyAsync(cell, workspaceId, job.Id, create: false, ct);
-        var file = SubjectExportFiles.OpenSealed(ContentExportArchive.ArchivePath(files.Directory(cell.Region, job.Id)), job.Id, key);
+        Stream file;
+        try
+        {
+            var key = await files.KeyAsync(cell, workspaceId, job.Id, create: false, ct);
+            file = SubjectExportFiles.OpenSealed(ContentExportArchive.ArchivePath(files.Directory(cell.Region, job.Id)), job.Id, key);
+        }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException or ConfideException)
+        {
+            // Deleted at its expiry since it was looked at.
+            throw new ConfideException(Expired);
+        }
+
         await log.AppendAsync(cell, workspaceId, new ActivityEvent(
             ActivityTypes.DataExportDownload, actor, "A data export of outbound messages was downloaded.", new ActivityTarget("data_export", job.Id), null), ct);
         return file;
     }
+
+    private static ConfideError Expired => new(HttpStatusCode.Gone, "gone", "This data export has expired and its file was deleted; start a new export");
 
     private ContentExportView View(CellDatabase cell, Job job, string downloadBase) =>
         ContentExportView.From(job, File.Exists(ContentExportArchive.ArchivePath(files.Directory(cell.Region, job.Id))), time.GetUtcNow(), downloadBase);
