@@ -281,6 +281,19 @@ public sealed class DataExportApiTests(Servers servers)
 
         var (_, rows) = ParseCsv(Encoding.UTF8.GetString(csv.ToArray()));
         Assert.Equal(sent, rows.Select(r => r["ruleset_id"]));
+
+        // An empty range: the last step deletes the key; repeated, it still ends with no data.
+        var empty = context with { JobId = PublicIds.NewEntityId(TimeProvider.System), Checkpoint = null, ProgressDone = 0, Payload = """{"after":1600000000,"before":1600086400}""" };
+        JobStepResult last;
+        while (!(last = await job.RunStepAsync(empty, CancellationToken.None)).Finished)
+        {
+            empty = empty with { Checkpoint = last.Checkpoint };
+        }
+
+        var repeated = await job.RunStepAsync(empty, CancellationToken.None);
+        Assert.True(repeated.Finished);
+        Assert.Equal((0, 0), (last.ProgressDone, repeated.ProgressDone));
+        Assert.False(Directory.Exists(files.Directory(Region.Eu, empty.JobId)));
     }
 
     internal sealed record Sent(string MessageId, string ConversationId, long CreatedAt);

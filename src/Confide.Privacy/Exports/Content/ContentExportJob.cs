@@ -54,6 +54,11 @@ internal sealed partial class ContentExportJob(
             return More(new ContentExportCheckpoint(ContentExportCheckpoint.Read), 0);
         }
 
+        if (checkpoint.Phase != ContentExportCheckpoint.Read && !Directory.Exists(directory))
+        {
+            return NoData(context.JobId, workspaceId, checkpoint); // a repeat of a last step that found no rows and deleted the key
+        }
+
         var key = await files.KeyAsync(cell, workspaceId, context.JobId, create: false, cancellationToken);
         if (checkpoint.Phase == ContentExportCheckpoint.Read)
         {
@@ -88,8 +93,7 @@ internal sealed partial class ContentExportJob(
         {
             // Intercom's no_data: nothing to download, so nothing is kept.
             files.Delete(cell.Region, context.JobId);
-            LogFinished(logger, context.JobId, workspaceId, 0);
-            return JobStepResult.Completed(0, 0, checkpoint: JsonSerializer.Serialize(checkpoint with { Phase = ContentExportCheckpoint.Done, Rows = 0 }));
+            return NoData(context.JobId, workspaceId, checkpoint);
         }
 
         var expiresAt = time.GetUtcNow() + options.Value.Retention;
@@ -99,6 +103,12 @@ internal sealed partial class ContentExportJob(
             kept,
             (db, ct) => jobs.EnqueueAsync(db, SubjectExportExpiryJob.Request(workspaceId, context.JobId, expiresAt), ct),
             JsonSerializer.Serialize(checkpoint with { Phase = ContentExportCheckpoint.Done, Rows = kept, ExpiresAt = expiresAt.ToUnixTimeSeconds() }));
+    }
+
+    private JobStepResult NoData(string exportId, string workspaceId, ContentExportCheckpoint checkpoint)
+    {
+        LogFinished(logger, exportId, workspaceId, 0);
+        return JobStepResult.Completed(0, 0, checkpoint: JsonSerializer.Serialize(checkpoint with { Phase = ContentExportCheckpoint.Done, Rows = 0 }));
     }
 
     private static JobStepResult More(ContentExportCheckpoint checkpoint, long done) =>
