@@ -296,6 +296,58 @@ public sealed class DataExportApiTests(Servers servers)
         Assert.False(Directory.Exists(files.Directory(Region.Eu, empty.JobId)));
     }
 
+    [Theory, MemberData(nameof(Providers.All), MemberType = typeof(Providers))]
+    public async Task ContactsErasedWhileAnExportRuns_OrInABatch_LeaveNoRow(string provider)
+    {
+        var server = await servers.GetAsync(provider);
+        var workspace = await server.CreateWorkspaceAsync(Region.Eu);
+        using var api = workspace.Client();
+        var ids = new List<string>();
+        for (var i = 0; i < 3; i++)
+        {
+            ids.Add((await (await api.PostJsonAsync("contacts", new { email = $"w{i}-{Guid.NewGuid():N}@example.com" })).JsonAsync()).Str("id"));
+            await SendAsync(api, workspace.OwnerId, ids[i], null, $"Message {i}", "inapp");
+        }
+
+        var cell = server.Cell(Region.Eu);
+        var files = server.Services.GetRequiredService<SubjectExportFiles>();
+        var job = new ContentExportJob(
+            server.Services.GetRequiredService<ContentExportReader>(), files, server.Services.GetRequiredService<JobQueue>(),
+            Options.Create(new SubjectExportOptions { ContentRowsPerStep = 1 }), TimeProvider.System, NullLogger<ContentExportJob>.Instance);
+        var now = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
+        var context = new JobContext
+        {
+            Cell = cell, JobId = PublicIds.NewEntityId(TimeProvider.System), Kind = ContentExportJob.JobKind, WorkspaceId = workspace.Id, Attempt = 1,
+            Payload = $$"""{"after":{{now - 3600}},"before":{{now + 3600}}}""",
+        };
+
+        // Every row is read and written to a segment; then the first contact is erased before the segments are joined.
+        JobStepResult step;
+        while (JsonDocument.Parse((step = await job.RunStepAsync(context, CancellationToken.None)).Checkpoint!).RootElement.GetProperty("phase").GetString() != "assemble")
+        {
+            context = context with { Checkpoint = step.Checkpoint };
+        }
+
+        await (await api.DeleteAsync($"contacts/{ids[0]}")).JsonAsync();
+        Assert.True((await job.RunStepAsync(context with { Checkpoint = step.Checkpoint }, CancellationToken.None)).Finished);
+        Assert.Equal(ids[1..].Order(StringComparer.Ordinal), await RowsOnDiskAsync(context.JobId));
+
+        // The batched erasure (retention's) removes the second from a finished export's file.
+        var jobId = (await (await api.PostJsonAsync("export/content/data", new { created_at_after = now - 3600, created_at_before = now + 3600 })).JsonAsync()).Str("job_identifier");
+        await FinishedAsync(api, jobId);
+        Assert.Equal(ids[1..].Order(StringComparer.Ordinal), await RowsOnDiskAsync(jobId));
+        var handler = server.Services.GetServices<Confide.Messaging.Contacts.Erasure.ISubjectDataHandler>().OfType<ContentExportData>().Single();
+        await cell.Writer.WriteAsync(await handler.EraseManyAsync(cell, workspace.Id, [ids[1]], CancellationToken.None), CancellationToken.None);
+        Assert.Equal(ids[2..], await RowsOnDiskAsync(jobId));
+
+        async Task<List<string>> RowsOnDiskAsync(string jobId)
+        {
+            var key = await files.KeyAsync(cell, workspace.Id, jobId, create: false, CancellationToken.None);
+            using var reader = new StreamReader(new GZipStream(new OpeningStream(File.OpenRead(ContentExportArchive.ArchivePath(files.Directory(Region.Eu, jobId))), jobId, key), CompressionMode.Decompress));
+            return [.. ParseCsv(await reader.ReadToEndAsync()).Rows.Select(r => r["user_id"]).Order(StringComparer.Ordinal)];
+        }
+    }
+
     internal sealed record Sent(string MessageId, string ConversationId, long CreatedAt);
 
     internal static async Task<Sent> SendAsync(HttpClient api, string adminId, string contactId, string? subject, string body, string messageType)
