@@ -46,6 +46,7 @@ public static class ActivityTypes
     public const string AdminInvitationAcceptance = "admin_invitation_acceptance";
     public const string AdminNameChange = "admin_name_change";
     public const string AdminAwayModeChange = "admin_away_mode_change";
+    public const string AppDataExport = "app_data_export";
     public const string ConversationPartCreation = "conversation_part_creation";
     public const string ContactNoteCreation = "contact_note_creation";
     public const string PrivacyRequestCreation = "privacy_request_creation";
@@ -72,6 +73,10 @@ public static class ActivityTypes
     public const string ConversationCustomAttributesChange = "conversation_custom_attributes_change";
     public const string ConversationContactAttachment = "conversation_contact_attachment";
     public const string ConversationContactDetachment = "conversation_contact_detachment";
+
+    // Data exports of outbound messages (Intercom's /export/content/data; the start is Intercom's app_data_export).
+    public const string DataExportCancellation = "data_export_cancellation";
+    public const string DataExportDownload = "data_export_download";
 
     // Contact merge, outbound messages and visitors.
     public const string ContactMerge = "contact_merge";
@@ -104,6 +109,7 @@ public static class ActivityTypes
         AdminReauthentication, AdminPasskeyAdded, AdminPasskeyRemoved, AdminSessionRevocation, SsoConnectionChange, SsoConnectionDeletion, TeamNameChange,
         MessengerApiSecretDeletion, AdminInvitationAcceptance, AdminNameChange, AdminAwayModeChange, ConversationPartCreation, ContactNoteCreation,
         PrivacyRequestCreation, PrivacyRequestStateChange, PrivacyRequestDeadlineExtension, SubjectExportCreation, SubjectExportDownload,
+        AppDataExport, DataExportCancellation, DataExportDownload,
         ContactsBulkDeletion,
         WorkspaceDeletionScheduled, WorkspaceDeletionCancelled, WorkspaceDeletionCompleted,
         RetentionPolicyChange, RetentionRun,

@@ -5,6 +5,7 @@ using Confide.Messaging.Contacts.Erasure;
 using Confide.Privacy.Erasure;
 using Confide.Data.Jobs;
 using Confide.Privacy.Exports;
+using Confide.Privacy.Exports.Content;
 using Confide.Privacy.LegalHolds;
 using Confide.Privacy.Requests;
 using Confide.Privacy.Retention;
@@ -19,7 +20,7 @@ namespace Confide.Privacy;
 
 /// <summary>
 /// Privacy operations: data-subject requests with their legal deadlines (docs/privacy-operations.md).
-/// Access/portability exports of a subject (Exports/); erasure receipts, an erasure request's erasure and bulk erasure (Erasure/).
+/// Access/portability exports of a subject (Exports/) and Intercom's data export (Exports/Content); erasure receipts, an erasure request's erasure and bulk erasure (Erasure/).
 /// </summary>
 public static class PrivacyModule
 {
@@ -43,12 +44,20 @@ public static class PrivacyModule
             .Validate(o => o.LinkLifetime > TimeSpan.Zero && o.LinkLifetime <= TimeSpan.FromDays(1), "Confide:Privacy:Export:LinkLifetime must be positive and at most a day.")
             .Validate(o => o.PartsPerStep is >= 1 and <= 100_000, "Confide:Privacy:Export:PartsPerStep must be between 1 and 100000.")
             .Validate(o => o.ActivityEntriesPerStep is >= 1 and <= 100_000, "Confide:Privacy:Export:ActivityEntriesPerStep must be between 1 and 100000.")
+            .Validate(o => o.ContentRowsPerStep is >= 1 and <= 100_000, "Confide:Privacy:Export:ContentRowsPerStep must be between 1 and 100000.")
             .ValidateOnStart();
         services.AddSingleton<SubjectExportFiles>();
         services.AddSingleton<SubjectExportReader>();
         services.AddSingleton<SubjectExportCommands>();
         services.AddJobHandler<SubjectExportJob>();
         services.AddJobHandler<SubjectExportExpiryJob>();
+        // Intercom's data export of outbound messages (Exports/Content), in the subject exports' files and expiry.
+        services.AddSingleton<ContentExportReader>();
+        services.AddSingleton<ContentExportCommands>();
+        services.AddJobHandler<ContentExportJob>();
+        services.AddSingleton<ContentExportData>();
+        services.AddSingleton<ISubjectDataHandler>(sp => sp.GetRequiredService<ContentExportData>());
+        services.AddSingleton<IContactErasureCompletion>(sp => sp.GetRequiredService<ContentExportData>());
         services.AddOptions<WorkspaceDeletionOptions>()
             .BindConfiguration(WorkspaceDeletionOptions.Section)
             .Validate(o => o.RowsPerStep is >= 1 and <= 10_000, "Confide:Privacy:WorkspaceDeletion:RowsPerStep must be between 1 and 10000.")
@@ -84,6 +93,7 @@ public static class PrivacyModule
         api.MapPrivacyRequestEndpoints();
         api.MapErasureEndpoints();
         api.MapSubjectExportEndpoints();
+        api.MapContentExportEndpoints();
         api.MapWorkspaceDeletionEndpoints();
         api.MapRetentionPolicyEndpoints();
         api.MapLegalHoldEndpoints();

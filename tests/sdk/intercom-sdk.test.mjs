@@ -13,8 +13,12 @@
 
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { gunzipSync } from 'node:zlib';
 import { afterEach, before, describe, test } from 'node:test';
 import { IntercomClient, IntercomError } from 'intercom-client';
+import { sdkPackage } from './shapes/operations.mjs';
 import { createShapeChecker } from './shapes/shapes.mjs';
 import { describeResponseShapes } from './shapes/walk.mjs';
 
@@ -120,6 +124,24 @@ async function searchIds(query, perPage = 50) {
   const first = await client.contacts.search({ query, pagination: { per_page: perPage } });
   const { items } = await collectPages(first, perPage);
   return items.map((c) => c.id);
+}
+
+/** Polls a data export until it is finished (every 200 ms, at most 30 s). */
+async function dataExportFinished(jobIdentifier) {
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    const job = await client.dataExport.find({ job_identifier: jobIdentifier });
+    if (['completed', 'no_data', 'failed', 'canceled'].includes(job.status) || Date.now() > deadline) {
+      return job;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
+
+/** The members of the SDK's DataExportCsv, in their declared order: the columns of Intercom's receipts file. */
+function sdkCsvColumns() {
+  const declaration = readFileSync(path.join(sdkPackage().dir, 'dist', 'cjs', 'api', 'types', 'DataExportCsv.d.ts'), 'utf8');
+  return [...declaration.matchAll(/^ {4}(\w+)\?:/gm)].map((m) => m[1]);
 }
 
 /** node:test's test() with a time limit. */
@@ -821,11 +843,41 @@ describe('subscription types and segments', () => {
     await expectSdkError(client.contacts.listAttachedSegments({ contact_id: '0'.repeat(24) }), 404);
   });
 
-  sdkTest('dataExport is not served: a 404 that names the family', async () => {
-    const error = await expectSdkError(client.dataExport.create({ created_at_after: NOW - DAY, created_at_before: NOW }), 404);
-    assert.match(error.body.errors[0].message, /Data Export endpoints are not supported by Confide/);
+  sdkTest('dataExport: create, find until completed, download the gzipped CSV in the SDK\'s columns, cancel', async () => {
+    const contact = await client.contacts.create({ email: email('data-export'), name: `Export ${RUN}` });
+    const sent = await client.messages.create({
+      message_type: 'inapp', body: `Exported ${RUN}`, from: { type: 'admin', id: OWNER_ID }, to: { type: 'user', id: contact.id },
+    });
+    const range = { created_at_after: NOW - DAY, created_at_before: Math.floor(Date.now() / 1000) + 60 };
+    const created = await client.dataExport.create(range);
+    assert.match(created.job_identifier, HEX_ID);
+    assert.ok(['pending', 'in_progress', 'completed'].includes(created.status), created.status);
+    const job = await dataExportFinished(created.job_identifier);
+    assert.equal(job.status, 'completed');
+    assert.equal(job.download_url, `${BASE_URL.replace(/\/$/, '')}/download/content/data/${created.job_identifier}`);
+    assert.match(job.download_expires_at, /^[0-9]+$/);
+
+    const downloaded = await client.dataExport.download({ job_identifier: created.job_identifier }).withRawResponse();
+    assert.equal(downloaded.rawResponse.headers.get('content-type'), 'application/octet-stream');
+    const response = await fetch(job.download_url, { headers: { authorization: `Bearer ${TOKEN}`, accept: 'application/octet-stream' } });
+    assert.equal(response.status, 200);
+    const [header, ...rows] = gunzipSync(Buffer.from(await response.arrayBuffer())).toString('utf8').trimEnd().split('\n');
+    assert.deepEqual(header.split(','), sdkCsvColumns(), "the CSV's columns are the SDK's DataExportCsv members, in order");
+    const row = rows.map((r) => r.split(',')).find((r) => r[5] === sent.id);
+    assert.ok(row, 'the message has its row');
+    assert.equal(row[0], contact.id);
+    assert.equal(row[3], email('data-export'));
+
+    // Cancelling a finished export answers it unchanged; unknown jobs and bad ranges are Intercom errors.
+    assert.equal((await client.dataExport.cancel({ job_identifier: created.job_identifier })).status, 'completed');
+    const empty = await client.dataExport.create({ created_at_after: 1_600_000_000, created_at_before: 1_600_000_000 + DAY });
+    const cancelled = await client.dataExport.cancel({ job_identifier: empty.job_identifier });
+    assert.ok(['canceled', 'no_data'].includes(cancelled.status), cancelled.status);
+    await dataExportFinished(empty.job_identifier);
     await expectSdkError(client.dataExport.find({ job_identifier: 'no-such-job' }), 404);
-    await expectSdkError(client.dataExport.cancel({ job_identifier: 'no-such-job' }), 404);
+    await expectSdkError(client.dataExport.cancel({ job_identifier: '0'.repeat(24) }), 404);
+    await expectSdkError(client.dataExport.download({ job_identifier: '0'.repeat(24) }), 404);
+    await expectSdkError(client.dataExport.create({ created_at_after: NOW, created_at_before: NOW - DAY }), 400);
   });
 });
 

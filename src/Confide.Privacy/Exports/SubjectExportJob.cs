@@ -112,8 +112,7 @@ internal sealed class SubjectExportJob(
             return JobStepResult.Completed(
                 context.ProgressDone,
                 context.ProgressDone,
-                (db, ct) => jobs.EnqueueAsync(db, new JobRequest(SubjectExportExpiryJob.JobKind, workspaceId,
-                    Payload: $$"""{"export":"{{context.JobId}}"}""", DeduplicationKey: $"export-expiry:{context.JobId}", NotBefore: expiresAt), ct),
+                (db, ct) => jobs.EnqueueAsync(db, SubjectExportExpiryJob.Request(workspaceId, context.JobId, expiresAt), ct),
                 JsonSerializer.Serialize(checkpoint with { Phase = "done", ExpiresAt = expiresAt.ToUnixTimeSeconds() }));
         }
         catch (ContactErasedException)

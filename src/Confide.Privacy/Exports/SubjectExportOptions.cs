@@ -1,6 +1,6 @@
 namespace Confide.Privacy.Exports;
 
-/// <summary><c>Confide:Privacy:Export</c>: how long an export's archive is kept, how long a download link works, and the step size.</summary>
+/// <summary><c>Confide:Privacy:Export</c>: how long an export's archive is kept, how long a download link works, and the step sizes; data exports share the retention.</summary>
 public sealed class SubjectExportOptions
 {
     public const string Section = "Confide:Privacy:Export";
@@ -16,4 +16,7 @@ public sealed class SubjectExportOptions
 
     /// <summary>Activity-log entries read and opened per job step, looking for those that name the subject.</summary>
     public int ActivityEntriesPerStep { get; set; } = 5000;
+
+    /// <summary>Outbound messages read, opened and written per step of a data export (Intercom's <c>/export/content/data</c>).</summary>
+    public int ContentRowsPerStep { get; set; } = 2000;
 }

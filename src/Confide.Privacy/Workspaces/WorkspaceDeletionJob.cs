@@ -6,6 +6,7 @@ using Confide.Data.Jobs;
 using Confide.Data.Model;
 using Confide.Platform;
 using Confide.Privacy.Exports;
+using Confide.Privacy.Exports.Content;
 using Confide.Privacy.LegalHolds;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.EntityFrameworkCore;
@@ -204,7 +205,7 @@ public sealed class WorkspaceDeletionJob(
         List<string> exports;
         await using (var db = cell.CreateReadContext())
         {
-            exports = await db.Jobs.Where(j => j.WorkspaceId == workspaceId && j.Kind == SubjectExportJob.JobKind).Select(j => j.Id).ToListAsync(ct);
+            exports = await db.Jobs.Where(j => j.WorkspaceId == workspaceId && (j.Kind == SubjectExportJob.JobKind || j.Kind == ContentExportJob.JobKind)).Select(j => j.Id).ToListAsync(ct);
         }
 
         foreach (var export in exports)

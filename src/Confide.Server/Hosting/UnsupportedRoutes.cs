@@ -23,10 +23,6 @@ internal static class UnsupportedRoutes
         ["custom_object_instances"] = "Custom objects",
         ["ai"] = "AI content",
         ["internal_articles"] = "Internal articles",
-        // Intercom's data export is of outbound messages' delivery and engagement (opens, clicks),
-        // which Confide neither sends nor tracks; a subject's data is exported per contact instead.
-        ["export"] = "Data Export",
-        ["download"] = "Data Export",
     };
 
     /// <summary>Paths that belong to Confide itself (pages, the messenger, its own API, health): their 404s keep the plain message.</summary>

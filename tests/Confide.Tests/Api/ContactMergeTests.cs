@@ -26,6 +26,7 @@ public sealed class ContactMergeTests(Servers servers)
         [ErasedCategories.ContactProfile] = "the two profiles become one: the user's",
         [ErasedCategories.CustomAttributes] = "merged into the user's one set",
         ["subject_exports"] = "the lead's own archives, deleted with its erasure",
+        ["data_export_rows"] = "rows record who received a message: the lead's leave the files with its erasure",
         ["privacy_request_identifiers"] = "a request about the lead stays the lead's, and its erasure clears it",
         [ErasedCategories.SearchTokens] = "derived: the lead's conversations' tokens move with them, the user's own are rebuilt from the merged profile",
     };

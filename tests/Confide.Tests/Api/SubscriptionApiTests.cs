@@ -197,32 +197,6 @@ public sealed class SubscriptionApiTests(Servers servers)
         Assert.Equal((0, 1), (await workspace.ReadAsync(db => db.ContactSubscriptionChanges.CountAsync(c => c.ContactId == erased)), await workspace.ReadAsync(db => db.ContactSubscriptionChanges.CountAsync(c => c.ContactId == kept))));
     }
 
-    /// <summary>Data export: Intercom's is of outbound messages' delivery statistics, which Confide neither sends nor tracks; its paths answer the unserved-endpoint 404 naming the family.</summary>
-    [Theory, MemberData(nameof(Providers.All), MemberType = typeof(Providers))]
-    public async Task IntercomsDataExport_IsAnUnservedFamily_Answering404SayingSo(string provider)
-    {
-        var workspace = await (await servers.GetAsync(provider)).CreateWorkspaceAsync(Region.Eu);
-        using var api = workspace.Client();
-        (HttpMethod Method, string Path)[] paths =
-        [
-            (HttpMethod.Post, "export/content/data"), (HttpMethod.Get, "export/content/data/job-canary"),
-            (HttpMethod.Post, "export/cancel/job-canary"), (HttpMethod.Get, "download/content/data/job-canary"),
-        ];
-        foreach (var (method, path) in paths)
-        {
-            using var request = new HttpRequestMessage(method, path);
-            if (method == HttpMethod.Post)
-            {
-                request.Content = JsonContent.Create(new { created_at_after = 1_700_000_000, created_at_before = 1_700_086_400 });
-            }
-
-            var message = (await (await api.SendAsync(request)).ErrorAsync(HttpStatusCode.NotFound, "not_found")).GetProperty("errors")[0].Str("message");
-            Assert.Contains("Data Export endpoints are not supported by Confide", message, StringComparison.Ordinal);
-            Assert.Contains("docs/api.md", message, StringComparison.Ordinal);
-            Assert.DoesNotContain("canary", message, StringComparison.Ordinal);
-        }
-    }
-
     internal static async Task<JsonElement> CreateTypeAsync(HttpClient api, string consentType, string name, string[]? contentTypes = null, params object[] translations)
     {
         object body = translations.Length == 0

@@ -334,6 +334,7 @@ public sealed class ErasureReceiptTests(Servers servers)
             [ErasedCategories.SubscriptionChanges] = await db.ContactSubscriptionChanges.CountAsync(c => c.ContactId == contactId),
             [ErasedCategories.SearchTokens] = await db.SearchTokens.CountAsync(t => t.WorkspaceId == workspaceId && t.ContactId == contactId),
             ["subject_exports"] = 0,
+            ["data_export_rows"] = 0,
             ["privacy_request_identifiers"] = 0,
         };
         Assert.Equal((2, 1, 2, 1, 2), (counts[ErasedCategories.Tags], counts[ErasedCategories.Notes], counts[ErasedCategories.Conversations], counts[ErasedCategories.Companies], counts[ErasedCategories.ConversationTags]));

@@ -23,4 +23,5 @@ export const claimed = [
   'messages.create',
   'segments.list', 'segments.find', 'subscriptionTypes.list',
   'visitors.find', 'visitors.update', 'visitors.mergeToContact',
+  'dataExport.create', 'dataExport.find', 'dataExport.cancel', 'dataExport.download',
 ];

@@ -2,6 +2,7 @@ using Confide.Data;
 using Confide.Data.Jobs;
 using Confide.Data.Model;
 using Confide.Privacy.Exports;
+using Confide.Privacy.Exports.Content;
 using Confide.Privacy.Workspaces;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
@@ -13,7 +14,7 @@ namespace Confide.Privacy.Retention.Housekeeping;
 /// <see cref="JobOptions.KeepFinishedDays"/> days ago (docs/jobs.md), except:
 /// <list type="bullet">
 /// <item>the completed <c>workspace.deletion</c> row of a deleted workspace, kept for ever with its receipt (ADR 0013);</item>
-/// <item>an export's row while its archive may still exist (<see cref="SubjectExportOptions.Retention"/> after it finished, and a day more): the row holds the archive's id;</item>
+/// <item>an export's row (a subject's or a data export's) while its file may still exist (<see cref="SubjectExportOptions.Retention"/> after it finished, and a day more): the row holds the archive's id;</item>
 /// <item>the rows of a workspace under a legal hold.</item>
 /// </list>
 /// Once a row is gone its deduplication key is free again; every key in use names something that
@@ -51,7 +52,7 @@ internal sealed class FinishedJobsHousekeeping(IOptions<JobOptions> jobs, IOptio
         db.Jobs.Where(j =>
             (j.State == JobStates.Completed || j.State == JobStates.Failed || j.State == JobStates.Cancelled)
             && j.CompletedAt < cutoff
-            && !(j.Kind == SubjectExportJob.JobKind && j.CompletedAt >= exportCutoff)
+            && !((j.Kind == SubjectExportJob.JobKind || j.Kind == ContentExportJob.JobKind) && j.CompletedAt >= exportCutoff)
             && !(j.Kind == WorkspaceDeletionJob.JobKind && j.State == JobStates.Completed && db.WorkspaceDeletions.Any(d => d.WorkspaceId == j.WorkspaceId))
             && !db.LegalHolds.Any(h => h.WorkspaceId == j.WorkspaceId && h.TargetType == LegalHoldTargets.Workspace && h.ReleasedAt == null && (h.Until == null || h.Until > now)));
 }
