@@ -7,7 +7,9 @@ namespace Confide.Privacy.Exports.Content;
 /// The CSV of a data export: Intercom's receipt columns in Intercom's order (the SDK's
 /// <c>DataExportCsv</c>), one row per outbound message a contact received. <c>user_id</c> is
 /// first and is always a contact id (hex, never quoted): erasure finds a contact's rows by it.
-/// Fields are quoted when they hold a comma, a quote or a line break (RFC 4180).
+/// Fields are quoted when they hold a comma, a quote or a line break (RFC 4180). Text a contact or
+/// a teammate wrote that a spreadsheet would run as a formula (starting with <c>= + - @</c>, a tab
+/// or a carriage return) is prefixed with <c>'</c>, so opening the file runs nothing.
 /// </summary>
 internal static class ContentExportCsv
 {
@@ -29,7 +31,7 @@ internal static class ContentExportCsv
     {
         string?[] values =
         [
-            row.ContactId, row.ExternalId, None, row.Email, row.Name, row.MessageId, row.MessageId, null, row.Title,
+            row.ContactId, Text(row.ExternalId), None, Text(row.Email), Text(row.Name), row.MessageId, row.MessageId, null, Text(row.Title),
             null, row.ConversationId, Seconds(row.ReceivedAt), None, null, null, Seconds(row.FirstReply), null,
             null, null, null, null, null, null,
             null, null, null,
@@ -78,6 +80,10 @@ internal static class ContentExportCsv
             throw new InvalidDataException("A data export segment ends inside a record.");
         }
     }
+
+    /// <summary>Free text, neutralised against spreadsheet formulas (OWASP's CSV injection advice).</summary>
+    internal static string? Text(string? value) =>
+        value is { Length: > 0 } && value[0] is '=' or '+' or '-' or '@' or '\t' or '\r' ? "'" + value : value;
 
     private static string? Seconds(DateTimeOffset? value) => value?.ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture);
 
