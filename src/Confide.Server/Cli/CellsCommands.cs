@@ -40,12 +40,8 @@ internal static class CellsCommands
             var builder = ConfideHost.CreateBuilder(result.UnmatchedTokens.ToArray());
             await using var app = builder.Build();
             var registry = app.Services.GetRequiredService<CellRegistry>();
-            var regions = result.GetValue(region) is { } code
-                ? (Region.TryParse(code, out var only) && registry.Serves(only) ? [only] : null)
-                : registry.Regions.OrderBy(r => r.Code, StringComparer.Ordinal).ToList();
-            if (regions is null)
+            if (await CliRegions.SelectAsync(registry, result.GetValue(region)) is not { } regions)
             {
-                await Console.Error.WriteLineAsync("Unknown or unserved region. Use one of: " + string.Join(", ", registry.Regions));
                 return 2;
             }
 

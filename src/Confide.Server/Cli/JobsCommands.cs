@@ -46,12 +46,8 @@ internal static class JobsCommands
             var builder = ConfideHost.CreateBuilder(result.UnmatchedTokens.ToArray());
             await using var app = builder.Build();
             var cells = app.Services.GetRequiredService<CellRegistry>();
-            var regions = result.GetValue(region) is { } code
-                ? (Region.TryParse(code, out var only) && cells.Serves(only) ? [only] : null)
-                : cells.Regions.OrderBy(r => r.Code, StringComparer.Ordinal).ToList();
-            if (regions is null)
+            if (await CliRegions.SelectAsync(cells, result.GetValue(region)) is not { } regions)
             {
-                await Console.Error.WriteLineAsync("Unknown or unserved region. Use one of: " + string.Join(", ", cells.Regions));
                 return 2;
             }
 
