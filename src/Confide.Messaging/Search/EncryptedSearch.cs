@@ -22,6 +22,9 @@ internal sealed class EncryptedSearch(ContactKeyRing contactKeys, IOptions<Searc
     /// <summary>Candidates are read and decrypted this many at a time.</summary>
     private const int ChunkSize = 500;
 
+    /// <summary>A gram with at most this many owners is selective enough to search on (<see cref="SelectiveAsync"/>).</summary>
+    private const int SelectiveGramBound = 1000;
+
     private static readonly string[] EqualityOperators = ["=", "!=", "IN", "NIN"];
     private static readonly string[] TextOperators = ["=", "!=", "IN", "NIN", "~", "!~", "^", "$"];
 
@@ -139,6 +142,7 @@ internal sealed class EncryptedSearch(ContactKeyRing contactKeys, IOptions<Searc
             var tokens = grams is null
                 ? new List<string> { keys.SearchToken(SearchText.ExactKind, field.Name, text) }
                 : grams.Select(gram => keys.SearchToken(SearchText.GramKind, field.Name, gram)).ToList();
+            tokens = await SelectiveAsync(db, workspaceId, field.Kind, tokens, max, ct);
             var n = tokens.Count;
             var owners = await db.SearchTokens
                 .Where(t => t.WorkspaceId == workspaceId && t.Kind == field.Kind && tokens.Contains(t.Token))
@@ -170,6 +174,39 @@ internal sealed class EncryptedSearch(ContactKeyRing contactKeys, IOptions<Searc
         }
 
         return matches;
+    }
+
+    /// <summary>
+    /// The grams worth selecting on. Every candidate is decrypted and checked, so any of a text's
+    /// grams narrows correctly; a common one (a mail domain's <c>exa</c>) would only make the query
+    /// read most of the workspace's tokens. Each gram's posting list is counted up to a bound (one
+    /// short range scan of the key); when some are rarer than that, only those are used, and the
+    /// candidates stay under the cap. A gram nobody has answers at once: nothing matches.
+    /// </summary>
+    private static async Task<List<string>> SelectiveAsync(ConfideDbContext db, string workspaceId, string kind, List<string> tokens, int maxCandidates, CancellationToken ct)
+    {
+        if (tokens.Count <= 1)
+        {
+            return tokens;
+        }
+
+        var bound = Math.Min(SelectiveGramBound, maxCandidates);
+        var rare = new List<string>();
+        foreach (var token in tokens)
+        {
+            var owners = await db.SearchTokens.Where(t => t.WorkspaceId == workspaceId && t.Kind == kind && t.Token == token).Take(bound + 1).CountAsync(ct);
+            if (owners == 0)
+            {
+                return [token];
+            }
+
+            if (owners <= bound)
+            {
+                rare.Add(token);
+            }
+        }
+
+        return rare.Count > 0 ? rare : tokens;
     }
 
     /// <summary>The contact's cipher, or null once it is erased (its values are gone: it matches nothing).</summary>
