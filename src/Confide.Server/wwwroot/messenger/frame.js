@@ -312,7 +312,12 @@
       children.push(rating);
     }
     children.push(form);
+    // Moving an element out and back in takes the keyboard from it: a live update gives it back.
+    var focused = document.activeElement;
     root.replaceChildren.apply(root, children);
+    if (focused && focused !== document.activeElement && root.contains(focused)) {
+      focused.focus();
+    }
     messages.scrollTop = messages.scrollHeight;
     if (visible && thread.unread > 0) {
       return api('POST', '/conversations/' + encodeURIComponent(thread.id) + '/read').then(refreshUnread);
