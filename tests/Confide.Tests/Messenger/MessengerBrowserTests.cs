@@ -93,6 +93,75 @@ public sealed class MessengerBrowserTests(Servers servers)
         await Assertions.Expect(teammate.Locator("main img")).ToHaveCountAsync(0);
     }
 
+    [Theory, MemberData(nameof(Providers.All), MemberType = typeof(Providers))]
+    public async Task TeammateCloses_RatingControlAppearsLive_VisitorRates_AndRatingAgainReplacesIt(string provider)
+    {
+        var server = await servers.GetAsync(provider);
+        var workspace = await server.CreateWorkspaceAsync(Region.Eu);
+        using var api = workspace.Client();
+        await using var website = await CompanyWebsite.StartAsync();
+        await MessengerSetup.AllowOriginsAsync(server, workspace, website.OriginText);
+        await using var chromium = await HeadlessChromium.LaunchAsync();
+        var visitor = await chromium.NewPageAsync(website.Origin);
+        await visitor.GotoAsync(website.AddPage(server.BaseUrl(Region.Eu), workspace.Id).ToString());
+        var widget = await OpenWidgetAsync(visitor);
+        await widget.Locator("#new-conversation").ClickAsync();
+        await SendAsync(widget, "My parcel is late");
+        await Assertions.Expect(widget.Locator(".message.user .body")).ToHaveTextAsync("My parcel is late");
+        var conversation = await widget.Locator("#messenger").GetAttributeAsync("data-thread");
+        Assert.NotNull(conversation);
+        await Assertions.Expect(widget.Locator(".rating")).ToHaveCountAsync(0);
+
+        // The teammate closes it through the API; the open thread learns of it live.
+        await (await api.PostJsonAsync($"conversations/{conversation}/parts", new { message_type = "close", type = "admin", admin_id = workspace.OwnerId, body = "It is on its way." })).JsonAsync();
+        await Assertions.Expect(widget.GetByText("How would you rate this conversation?")).ToBeVisibleAsync();
+
+        // Sending without a choice says what is missing, in the frame.
+        await widget.GetByRole(AriaRole.Button, new() { Name = "Send rating" }).ClickAsync();
+        await Assertions.Expect(widget.Locator(".rating [role=alert]")).ToHaveTextAsync("Choose a rating from 1 to 5 first.");
+
+        // The API's refusal shows as a message in the frame (the box's own limit taken away to reach it).
+        const string Remark = "<b>Quick</b> and kind <img src=x onerror=\"window.__xss=1\">";
+        await widget.GetByRole(AriaRole.Button, new() { Name = "Rate 4 of 5" }).ClickAsync();
+        await Assertions.Expect(widget.GetByRole(AriaRole.Button, new() { Name = "Rate 4 of 5" })).ToHaveAttributeAsync("aria-pressed", "true");
+        var remark = widget.GetByRole(AriaRole.Textbox, new() { Name = "Remark (optional)" });
+        await Assertions.Expect(remark).ToHaveAttributeAsync("maxlength", "1000");
+        await remark.EvaluateAsync("box => box.removeAttribute('maxlength')");
+        await remark.FillAsync(new string('x', 1001));
+        await widget.GetByRole(AriaRole.Button, new() { Name = "Send rating" }).ClickAsync();
+        await Assertions.Expect(widget.Locator(".rating [role=alert]")).ToHaveTextAsync("remark must be at most 1000 characters");
+
+        await remark.FillAsync(Remark);
+        await widget.GetByRole(AriaRole.Button, new() { Name = "Send rating" }).ClickAsync();
+        await Assertions.Expect(widget.Locator(".rating .given")).ToHaveTextAsync("You rated this conversation 4/5");
+        await Assertions.Expect(widget.Locator(".rating .remark")).ToHaveTextAsync("Your remark: " + Remark);
+        await Assertions.Expect(widget.Locator(".rating .remark").Locator("b, img")).ToHaveCountAsync(0);
+        await Assertions.Expect(widget.GetByRole(AriaRole.Button, new() { Name = "Change rating" })).ToBeFocusedAsync();
+        Assert.Null(await FrameOf(visitor).EvaluateAsync<object?>("() => window.__xss"));
+        var rating = (await (await api.GetAsync($"conversations/{conversation}")).JsonAsync()).GetProperty("conversation_rating");
+        Assert.Equal((4, Remark), (rating.GetProperty("rating").GetInt32(), rating.Str("remark")));
+
+        // Changing it, with the keyboard: the choice and the remark start as they were; the new rating replaces the old.
+        await visitor.Keyboard.PressAsync("Enter");
+        await Assertions.Expect(widget.GetByRole(AriaRole.Button, new() { Name = "Rate 4 of 5" })).ToBeFocusedAsync();
+        await Assertions.Expect(remark).ToHaveValueAsync(Remark);
+        await visitor.Keyboard.PressAsync("Shift+Tab");
+        await visitor.Keyboard.PressAsync("Enter");
+        await Assertions.Expect(widget.GetByRole(AriaRole.Button, new() { Name = "Rate 3 of 5" })).ToHaveAttributeAsync("aria-pressed", "true");
+        await remark.FillAsync("");
+        await widget.GetByRole(AriaRole.Button, new() { Name = "Send rating" }).ClickAsync();
+        await Assertions.Expect(widget.Locator(".rating .given")).ToHaveTextAsync("You rated this conversation 3/5");
+        await Assertions.Expect(widget.Locator(".rating .remark")).ToHaveCountAsync(0);
+        rating = (await (await api.GetAsync($"conversations/{conversation}")).JsonAsync()).GetProperty("conversation_rating");
+        Assert.Equal((3, ""), (rating.GetProperty("rating").GetInt32(), rating.Str("remark")));
+
+        // A returning visitor sees the rating the read gives.
+        await visitor.ReloadAsync();
+        widget = await OpenWidgetAsync(visitor);
+        await widget.Locator($"[data-conversation-id='{conversation}']").ClickAsync();
+        await Assertions.Expect(widget.Locator(".rating .given")).ToHaveTextAsync("You rated this conversation 3/5");
+    }
+
     [Fact]
     public async Task Messenger_WorksWithTheKeyboardAlone_AndNamesItsControls()
     {

@@ -131,6 +131,13 @@ public sealed class AccessibilityTests(Servers servers)
         await MessengerBrowserTests.SendAsync(widget, "Do you ship to Norway?");
         await Assertions.Expect(widget.Locator(".message.user .body")).ToHaveTextAsync("Do you ship to Norway?");
         violations.AddRange(await Axe.SeriousViolationsAsync(frame, "messenger (a conversation)"));
+        var thread = await widget.Locator("#messenger").GetAttributeAsync("data-thread");
+        await (await api.PostJsonAsync($"conversations/{thread}/parts", new { message_type = "close", type = "admin", admin_id = workspace.OwnerId })).JsonAsync();
+        await widget.GetByRole(AriaRole.Button, new() { Name = "Rate 4 of 5" }).ClickAsync();
+        violations.AddRange(await Axe.SeriousViolationsAsync(frame, "messenger (rating a closed conversation)"));
+        await widget.GetByRole(AriaRole.Button, new() { Name = "Send rating" }).ClickAsync();
+        await Assertions.Expect(widget.Locator(".rating .given")).ToBeVisibleAsync();
+        violations.AddRange(await Axe.SeriousViolationsAsync(frame, "messenger (a rated conversation)"));
 
         Assert.Equal(RazorPages().Except(NotPages.Keys).Order(StringComparer.Ordinal), scanned.Order(StringComparer.Ordinal));
         Assert.True(violations.Count == 0, string.Join("\n", violations));

@@ -300,12 +300,24 @@
       item.appendChild(body);
       messages.appendChild(item);
     });
+    var sameThread = root.getAttribute('data-thread') === thread.id;
     var existing = root.querySelector('.composer');
-    var form = existing && root.getAttribute('data-thread') === thread.id ? existing : composer(function (text) {
+    var form = existing && sameThread ? existing : composer(function (text) {
       return api('POST', '/conversations/' + encodeURIComponent(thread.id) + '/reply', { body: text }).then(showThread);
     });
     root.setAttribute('data-thread', thread.id);
-    root.replaceChildren(header('Conversation', true), messages, form);
+    var children = [header('Conversation', true), messages];
+    var rating = ratingPanel(thread, sameThread ? root.querySelector('.rating') : null);
+    if (rating) {
+      children.push(rating);
+    }
+    children.push(form);
+    // Moving an element out and back in takes the keyboard from it: a live update gives it back.
+    var focused = document.activeElement;
+    root.replaceChildren.apply(root, children);
+    if (focused && focused !== document.activeElement && root.contains(focused)) {
+      focused.focus();
+    }
     messages.scrollTop = messages.scrollHeight;
     if (visible && thread.unread > 0) {
       return api('POST', '/conversations/' + encodeURIComponent(thread.id) + '/read').then(refreshUnread);
@@ -313,10 +325,122 @@
     return refreshUnread();
   }
 
+  // The visitor's rating of a closed conversation (or of one they rated before): 1 to 5 and an
+  // optional remark. Rating again replaces the rating, as the API does.
+  var RemarkLimit = 1000; // the API's limit for a remark
+  var ratingEditing = null; // the id of the thread whose rating the visitor chose to change
+
+  function ratingPanel(thread, existing) {
+    var rated = thread.rating;
+    if (thread.state !== 'closed' && !rated) {
+      return null;
+    }
+    var editing = !rated || ratingEditing === thread.id;
+    // A live update while the visitor is choosing keeps their choice and their remark.
+    if (editing && existing && existing.getAttribute('data-mode') === 'form') {
+      return existing;
+    }
+    // The same rating read again keeps its element, and so the keyboard where it was.
+    if (!editing && existing && existing.getAttribute('data-rated-at') === String(rated.created_at)) {
+      return existing;
+    }
+    return editing ? ratingForm(thread) : ratingSummary(thread);
+  }
+
+  function ratingSummary(thread) {
+    var section = el('section', 'rating');
+    section.setAttribute('data-mode', 'summary');
+    section.setAttribute('data-rated-at', String(thread.rating.created_at));
+    section.setAttribute('aria-label', 'Your rating');
+    var given = el('p', 'given', 'You rated this conversation ' + thread.rating.rating + '/5');
+    given.setAttribute('role', 'status');
+    section.appendChild(given);
+    if (thread.rating.remark) {
+      // The remark is the visitor's own text: shown as text, never as HTML.
+      section.appendChild(el('p', 'remark', 'Your remark: ' + thread.rating.remark));
+    }
+    var change = el('button', 'link change-rating', 'Change rating');
+    change.type = 'button';
+    change.addEventListener('click', function () {
+      ratingEditing = thread.id;
+      var form = ratingForm(thread);
+      section.replaceWith(form);
+      (form.querySelector('[aria-pressed=true]') || form.querySelector('.stars button')).focus();
+    });
+    section.appendChild(change);
+    return section;
+  }
+
+  function ratingForm(thread) {
+    var chosen = thread.rating ? thread.rating.rating : null;
+    var form = el('form', 'rating');
+    form.setAttribute('data-mode', 'form');
+    var question = el('p', 'question', 'How would you rate this conversation?');
+    question.id = 'rating-question';
+    var stars = el('div', 'stars');
+    stars.setAttribute('role', 'group');
+    stars.setAttribute('aria-labelledby', 'rating-question');
+    var buttons = [1, 2, 3, 4, 5].map(function (value) {
+      var button = el('button', null, String(value));
+      button.type = 'button';
+      button.setAttribute('aria-label', 'Rate ' + value + ' of 5');
+      button.setAttribute('aria-pressed', String(value === chosen));
+      button.setAttribute('data-rating', String(value));
+      button.addEventListener('click', function () {
+        chosen = value;
+        buttons.forEach(function (other) { other.setAttribute('aria-pressed', String(other === button)); });
+      });
+      stars.appendChild(button);
+      return button;
+    });
+    var label = el('label', null, 'Remark (optional)');
+    label.htmlFor = 'rating-remark';
+    var remark = el('textarea');
+    remark.id = 'rating-remark';
+    remark.rows = 2;
+    remark.maxLength = RemarkLimit;
+    remark.value = thread.rating && thread.rating.remark ? thread.rating.remark : '';
+    var send = el('button', 'primary', 'Send rating');
+    send.type = 'submit';
+    form.addEventListener('submit', function (event) {
+      event.preventDefault();
+      form.querySelectorAll('.error').forEach(function (old) { old.remove(); });
+      if (!chosen) {
+        problem('Choose a rating from 1 to 5 first.');
+        buttons[0].focus();
+        return;
+      }
+      send.disabled = true;
+      var body = { rating: chosen };
+      if (remark.value.trim()) {
+        body.remark = remark.value.trim();
+      }
+      api('POST', '/conversations/' + encodeURIComponent(thread.id) + '/rating', body).then(function (rated) {
+        ratingEditing = null;
+        return showThread(rated).then(function () {
+          var change = root.querySelector('.change-rating');
+          if (change) {
+            change.focus();
+          }
+        });
+      }, function (error) {
+        send.disabled = false;
+        problem(error instanceof Unavailable ? 'Not sent. ' + error.message : error.message);
+      });
+    });
+    function problem(text) {
+      var message = el('p', 'error', text);
+      message.setAttribute('role', 'alert');
+      form.appendChild(message);
+    }
+    form.append(question, stars, label, remark, send);
+    return form;
+  }
+
   // Opening the messenger puts the keyboard where the user will act: the message box in a
   // thread, otherwise the button that starts a conversation.
   function focusFirstAction() {
-    var target = root.querySelector('textarea') || root.querySelector('#new-conversation') || root.querySelector('.retry') || root.querySelector('button');
+    var target = root.querySelector('#message') || root.querySelector('#new-conversation') || root.querySelector('.retry') || root.querySelector('button');
     if (target) {
       target.focus();
     }
