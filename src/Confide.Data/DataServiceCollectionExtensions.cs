@@ -14,6 +14,7 @@ public static class DataServiceCollectionExtensions
             .BindConfiguration(ConfideOptions.Section)
             .Validate(o => o.Serve.All(code => Region.TryParse(code, out _)), "Confide:Serve lists an unknown region; use us, eu or au.")
             .Validate(o => o.Regions.Keys.All(code => Region.TryParse(code, out _)), "Confide:Regions has an unknown region; use us, eu or au.")
+            .Validate(o => o.PostgresWriteRetrySeconds is >= 0 and <= 300, "Confide:PostgresWriteRetrySeconds must be between 0 and 300.")
             .Validate(o => o.ListenAddress is "localhost" or "any" || System.Net.IPAddress.TryParse(o.ListenAddress, out _), "Confide:ListenAddress must be 'localhost', 'any' or an IP address.")
             .ValidateOnStart();
         services.AddSingleton<CellRegistry>();
