@@ -53,7 +53,7 @@ public static class DatabaseFailure
             {
                 SqliteException sqlite => OfSqlite(sqlite),
                 PostgresException postgres => OfPostgres(postgres.SqlState),
-                NpgsqlException npgsql => npgsql.IsTransient || npgsql.InnerException is SocketException or TimeoutException or IOException
+                NpgsqlException npgsql => npgsql.IsTransient || npgsql.InnerException is SocketException or TimeoutException or IOException || NoPrimary(npgsql)
                     ? DatabaseFailureKind.Unavailable
                     : DatabaseFailureKind.Unexpected,
                 // A row changed under an optimistic-concurrency check: the caller's view is stale.
@@ -131,6 +131,15 @@ public static class DatabaseFailure
             _ => DatabaseFailureKind.Unexpected,
         };
     }
+
+    /// <summary>
+    /// A multi-host connection string found no server it may use: all unreachable (the causes
+    /// gathered in an <see cref="AggregateException"/>), or none of them primary yet (during a
+    /// failover, before Patroni promotes a standby), which Npgsql reports without a cause.
+    /// </summary>
+    private static bool NoPrimary(NpgsqlException exception) =>
+        exception.InnerException is AggregateException
+        || (exception.InnerException is null && exception.Message.StartsWith("No suitable host", StringComparison.Ordinal));
 
     private static DatabaseFailureKind OfPostgres(string sqlState) => sqlState switch
     {
