@@ -217,6 +217,50 @@ public sealed class PostgresKeyStoreTests(Servers servers)
         }
     }
 
+    [Fact]
+    public async Task KeysMoveStore_ThroughTheCli_LetsTheRegionStartOnThePostgresKeyStore_AndKeysStatusSaysSo()
+    {
+        TestPostgres.RequireFor(Providers.Postgres);
+        var cell = await TestPostgres.CreateDatabaseAsync();
+        var keyStore = await TestPostgres.CreateDatabaseAsync();
+        try
+        {
+            using var server = new ServerProcess(cell);
+            await server.StartAsync();
+            var workspace = await server.CreateWorkspaceAsync(Region.Eu, "Moving", "owner@example.com");
+            using (var client = server.ClientFor(Region.Eu, workspace.Str("access_token")))
+            {
+                await (await client.PostJsonAsync("contacts", new { email = "cli-moved@example.com" })).JsonAsync();
+            }
+
+            await server.StopAsync();
+            server.Configure("Confide:Regions:eu:KeyStore:Postgres", keyStore);
+            var (refusedExit, refusedOutput) = await server.StartExpectingFailureAsync();
+            Assert.NotEqual(0, refusedExit);
+            Assert.Contains("confide keys move-store --region eu", refusedOutput, StringComparison.Ordinal);
+
+            var (exit, output, error) = await server.RunCliAsync("keys", "move-store", "--region", "eu");
+            Assert.True(exit == 0, error);
+            Assert.Contains("eu: moved 1 contact key(s)", output, StringComparison.Ordinal);
+            if (new Npgsql.NpgsqlConnectionStringBuilder(keyStore).Password is { Length: > 0 } password)
+            {
+                Assert.DoesNotContain(password, output, StringComparison.Ordinal);
+            }
+
+            var eu = (await server.RunCliJsonAsync("keys", "status", "--region", "eu", "--json")).EnumerateArray().Single();
+            Assert.Equal("postgresql", eu.Str("contact_key_store"));
+            Assert.Equal(1, eu.GetProperty("contact_keys").GetInt64());
+            Assert.False(File.Exists(Path.Combine(server.DataDirectory, "keys", "eu", "contact-keys.db")));
+            await server.StartAsync();
+            await server.StopAsync();
+        }
+        finally
+        {
+            await TestPostgres.DropDatabaseAsync(cell);
+            await TestPostgres.DropDatabaseAsync(keyStore);
+        }
+    }
+
     /// <summary>
     /// Another process of the same deployment: its own data directory (so nothing local is
     /// shared) holding the same eu master key, the same cell and the same key-store database.
