@@ -52,6 +52,13 @@ public sealed class ContactKeyRing(WorkspaceKeyRing workspaceKeys, IOptions<Conf
         }
 
         PostgresTransportSecurity.EnsureVerifyFull($"Confide:Regions:{region.Code}:KeyStore:Postgres", connectionString, settings.AllowInsecurePostgres);
+        if (settings.For(region).Postgres is { Length: > 0 } cell
+            && PostgresContactKeyStore.Describe(cell) == PostgresContactKeyStore.Describe(connectionString))
+        {
+            throw new InvalidOperationException(
+                $"Confide:Regions:{region.Code}:KeyStore:Postgres names the region's cell database. Contact keys must live in a database of their own, so that a backup of the cell never contains them (ADR 0006).");
+        }
+
         return connectionString;
     }
 

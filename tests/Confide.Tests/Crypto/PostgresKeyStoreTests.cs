@@ -135,6 +135,33 @@ public sealed class PostgresKeyStoreTests(Servers servers)
     }
 
     [Fact]
+    public async Task AProcessSeesAnotherProcesssNewVersionOrErasure_OnceItsCachedListIsOlderThanTheFreshnessBound()
+    {
+        var server = await servers.GetAsync(Providers.PostgresKeyStore);
+        var workspace = await server.CreateWorkspaceAsync(Region.Eu);
+        using var client = workspace.Client();
+        var contact = (await (await client.PostJsonAsync("contacts", new { email = "fresh@example.com" })).JsonAsync()).Str("id");
+        var cell = server.Cell(Region.Eu);
+        var options = server.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<ConfideOptions>>();
+        var masterKeys = server.Services.GetRequiredService<MasterKeys>();
+        var clock = new ShiftedClock();
+        using var firstWorkspaceKeys = new WorkspaceKeyRing(masterKeys, clock);
+        using var first = new ContactKeyRing(firstWorkspaceKeys, options, clock);
+        using var secondWorkspaceKeys = new WorkspaceKeyRing(masterKeys, TimeProvider.System);
+        using var second = new ContactKeyRing(secondWorkspaceKeys, options, TimeProvider.System);
+        var original = (await first.ForContactAsync(cell, workspace.Id, contact, CancellationToken.None)).CurrentKeyId;
+
+        var added = await second.AddVersionAsync(cell, workspace.Id, contact, CancellationToken.None);
+        Assert.Equal(original, (await first.ForContactAsync(cell, workspace.Id, contact, CancellationToken.None)).CurrentKeyId);
+        clock.Advance(ContactKeyRing.VersionFreshness);
+        Assert.Equal(added.Id, (await first.ForContactAsync(cell, workspace.Id, contact, CancellationToken.None)).CurrentKeyId);
+
+        await second.ShredAsync(Region.Eu, workspace.Id, contact, CancellationToken.None);
+        clock.Advance(ContactKeyRing.VersionFreshness);
+        await Assert.ThrowsAsync<ContactErasedException>(async () => await first.ForContactAsync(cell, workspace.Id, contact, CancellationToken.None));
+    }
+
+    [Fact]
     public async Task TheCellsDump_HoldsNoContactKey_TheKeyStoresDoes()
     {
         var server = await servers.GetAsync(Providers.PostgresKeyStore);
