@@ -19,11 +19,13 @@ public sealed class CellDatabase : IAsyncDisposable
     private readonly SqliteReadLanes? _readLanes;
     private readonly DbContextOptions _trackingOptions;
 
-    public CellDatabase(Region region, DatabaseProvider provider, string connectionString, TimeProvider time)
+    /// <param name="writeRetry">How long writes wait out a PostgreSQL failover before they fail (see <see cref="CellWriter"/>); 45 s when not given.</param>
+    public CellDatabase(Region region, DatabaseProvider provider, string connectionString, TimeProvider time, TimeSpan? writeRetry = null)
     {
         Region = region;
         Provider = provider;
         ConnectionString = connectionString;
+        Outage = new CellOutage(time, writeRetry ?? TimeSpan.FromSeconds(ConfideOptions.DefaultPostgresWriteRetrySeconds));
         // Read contexts never write, so they skip the per-open durability pragmas of the
         // SQLite interceptor (one statement less on every connection open).
         _readContexts = CellContextFactory.CreatePool(BuildOptions(ReadOnly, writes: false));
@@ -43,6 +45,9 @@ public sealed class CellDatabase : IAsyncDisposable
     public DatabaseProvider Provider { get; }
 
     public string ConnectionString { get; }
+
+    /// <summary>How long the PostgreSQL server has been out of reach; reads and writes wait out a short outage (a failover).</summary>
+    public CellOutage Outage { get; }
 
     /// <summary>Serialised, group-committed writes; see <see cref="CellWriter"/>.</summary>
     public CellWriter Writer { get; }
@@ -111,8 +116,11 @@ public sealed class CellDatabase : IAsyncDisposable
             DatabaseProvider.Sqlite => connection is null
                 ? new DbContextOptionsBuilder<SqliteConfideDbContext>().UseSqlite(ConnectionString)
                 : new DbContextOptionsBuilder<SqliteConfideDbContext>().UseSqlite(connection),
+            // Contexts on their own connections wait out a failover; the writer's (on its
+            // connection, in its transaction) retries whole batches instead.
             _ => connection is null
-                ? new DbContextOptionsBuilder<PostgresConfideDbContext>().UseNpgsql(ConnectionString)
+                ? new DbContextOptionsBuilder<PostgresConfideDbContext>().UseNpgsql(
+                    ConnectionString, npgsql => npgsql.ExecutionStrategy(dependencies => new CellExecutionStrategy(dependencies, Outage)))
                 : new DbContextOptionsBuilder<PostgresConfideDbContext>().UseNpgsql(connection),
         };
         // A failing database call is logged once, classified, where it is answered (the HTTP

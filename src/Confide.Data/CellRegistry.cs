@@ -25,7 +25,7 @@ public sealed class CellRegistry : IAsyncDisposable
         _cells = settings.ServedRegions().ToDictionary(
             region => region,
             region => settings.For(region).Postgres is { Length: > 0 } postgres
-                ? new CellDatabase(region, DatabaseProvider.Postgres, postgres, time)
+                ? new CellDatabase(region, DatabaseProvider.Postgres, postgres, time, TimeSpan.FromSeconds(settings.PostgresWriteRetrySeconds))
                 : CellDatabase.ForSqliteFile(region, SqlitePath(settings, region), time));
     }
 

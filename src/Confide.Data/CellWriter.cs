@@ -28,8 +28,12 @@ public sealed class CellWriter : IAsyncDisposable
     /// <c>lock_not_available</c> after 15 s (a 503), instead of queueing behind it without bound.
     private const string TakeBatchLock = "SET LOCAL lock_timeout = '15s'; SELECT pg_advisory_xact_lock(4859223909089961303); RESET lock_timeout";
 
+    private static readonly TimeSpan FirstRetryPause = TimeSpan.FromMilliseconds(200);
+    private static readonly TimeSpan MaxRetryPause = TimeSpan.FromSeconds(2);
+
     private readonly CellDatabase _cell;
     private readonly TimeProvider _time;
+
     private readonly Channel<WriteUnit> _queue = Channel.CreateBounded<WriteUnit>(
         new BoundedChannelOptions(10_000) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait });
     private readonly CancellationTokenSource _stopping = new();
@@ -68,37 +72,68 @@ public sealed class CellWriter : IAsyncDisposable
                     batch.Add(unit);
                 }
 
-                try
+                var pause = FirstRetryPause;
+                while (true)
                 {
-                    if (connection is null)
+                    try
                     {
-                        connection = await OpenConnectionAsync();
-                        contexts = CellContextFactory.CreatePool(_cell.OptionsFor(connection));
-                    }
+                        if (connection is null)
+                        {
+                            connection = await OpenConnectionAsync();
+                            contexts = CellContextFactory.CreatePool(_cell.OptionsFor(connection));
+                        }
 
-                    if (await ExecuteBatchAsync(connection, contexts!, batch))
-                    {
-                        _cell.Readiness.Record(ready: true, reason: null);
-                    }
-                }
-                catch (Exception ex)
-                {
-                    // The transaction failed as a whole (commit or connection error): nothing
-                    // in it is acknowledged. Start over on a fresh connection.
-                    if (DatabaseFailure.IsUnavailable(ex))
-                    {
-                        _cell.Readiness.Record(ready: false, DatabaseFailure.ReasonOf(ex));
-                    }
+                        if (await ExecuteBatchAsync(connection, contexts!, batch))
+                        {
+                            _cell.Readiness.Record(ready: true, reason: null);
+                        }
 
-                    foreach (var unit in batch)
-                    {
-                        unit.Fail(ex);
+                        _cell.Outage.Reachable();
+                        break;
                     }
-
-                    if (connection is not null)
+                    catch (Exception ex)
                     {
-                        await connection.DisposeAsync();
-                        connection = null;
+                        // The transaction failed as a whole (commit or connection error): nothing
+                        // in it is acknowledged. Start over on a fresh connection.
+                        if (DatabaseFailure.IsUnavailable(ex))
+                        {
+                            _cell.Readiness.Record(ready: false, DatabaseFailure.ReasonOf(ex));
+                        }
+
+                        if (connection is not null)
+                        {
+                            await connection.DisposeAsync();
+                            connection = null;
+                        }
+
+                        // A PostgreSQL batch that could not reach the server waits out a short outage
+                        // (a failover) within the cell's budget; a longer one fails each batch fast.
+                        if (!MayRetry(ex) || !_cell.Outage.MayWait(pause))
+                        {
+                            foreach (var unit in batch)
+                            {
+                                unit.Fail(ex is CommitOutcomeUnknownException unknown ? unknown.InnerException! : ex);
+                            }
+
+                            break;
+                        }
+
+                        // Nothing of this batch committed: try it again once a primary answers.
+                        try
+                        {
+                            await Task.Delay(pause, _time, _stopping.Token);
+                        }
+                        catch (OperationCanceledException)
+                        {
+                            foreach (var unit in batch)
+                            {
+                                unit.Fail(ex);
+                            }
+
+                            throw;
+                        }
+
+                        pause = TimeSpan.FromTicks(Math.Min(pause.Ticks * 2, MaxRetryPause.Ticks));
                     }
                 }
 
@@ -136,6 +171,18 @@ public sealed class CellWriter : IAsyncDisposable
         return connection;
     }
 
+    /// <summary>
+    /// Whether a failed batch may run again: only on PostgreSQL (a SQLite failure is a full disk
+    /// or a lock, answered at once), only when the server could not be reached (not a lost lock
+    /// race, which the units' own 503 answers), and never once the commit was sent: its outcome
+    /// is unknown, and running the batch again could write it twice.
+    /// </summary>
+    private bool MayRetry(Exception exception) =>
+        _cell.Provider == DatabaseProvider.Postgres
+        && exception is not CommitOutcomeUnknownException
+        && DatabaseFailure.IsUnavailable(exception)
+        && !DatabaseFailure.IsContention(exception);
+
     /// <summary>Runs and commits one batch; true when at least one unit's write was committed.</summary>
     private static async Task<bool> ExecuteBatchAsync(DbConnection connection, Func<ConfideDbContext> contexts, List<WriteUnit> batch)
     {
@@ -151,6 +198,12 @@ public sealed class CellWriter : IAsyncDisposable
         var done = new List<WriteUnit>(batch.Count);
         foreach (var unit in batch)
         {
+            if (unit.IsFinished)
+            {
+                // Failed on its own in an earlier attempt of this batch: its answer is given.
+                continue;
+            }
+
             await transaction.SaveAsync("unit");
             try
             {
@@ -174,7 +227,15 @@ public sealed class CellWriter : IAsyncDisposable
             }
         }
 
-        await transaction.CommitAsync();
+        try
+        {
+            await transaction.CommitAsync();
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            throw new CommitOutcomeUnknownException(ex);
+        }
+
         foreach (var unit in done)
         {
             unit.Succeed();
@@ -199,8 +260,13 @@ public sealed class CellWriter : IAsyncDisposable
         _stopping.Dispose();
     }
 
+    /// <summary>The commit was sent and failed: it may or may not have been applied.</summary>
+    private sealed class CommitOutcomeUnknownException(Exception inner) : Exception("The commit's outcome is unknown.", inner);
+
     private abstract class WriteUnit
     {
+        public abstract bool IsFinished { get; }
+
         public abstract Task RunAsync(Func<ConfideDbContext> contexts, DbTransaction transaction);
 
         public abstract void Succeed();
@@ -214,6 +280,8 @@ public sealed class CellWriter : IAsyncDisposable
         private T? _result;
 
         public Task<T> Completion => _completion.Task;
+
+        public override bool IsFinished => _completion.Task.IsCompleted;
 
         public override async Task RunAsync(Func<ConfideDbContext> contexts, DbTransaction transaction)
         {

@@ -26,6 +26,14 @@ public sealed class ConfideOptions
     /// </summary>
     public bool AllowInsecurePostgres { get; set; }
 
+    public const int DefaultPostgresWriteRetrySeconds = 45;
+
+    /// <summary>
+    /// How long writes wait for a PostgreSQL primary to answer again (a Patroni failover: the
+    /// leader's TTL plus the promotion) before they are answered 503; 0 answers at once. 0 to 300.
+    /// </summary>
+    public int PostgresWriteRetrySeconds { get; set; } = DefaultPostgresWriteRetrySeconds;
+
     public ActivityLogSettings ActivityLog { get; set; } = new();
 
     public IDictionary<string, RegionSettings> Regions { get; set; } = new Dictionary<string, RegionSettings>(StringComparer.OrdinalIgnoreCase);

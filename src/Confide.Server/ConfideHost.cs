@@ -4,6 +4,7 @@ using Confide.Audit;
 using Confide.Crypto;
 using Confide.Data;
 using Confide.Data.Jobs;
+using Confide.Data.SharedState;
 using Confide.Identity;
 using Confide.Messaging;
 using Confide.Platform;
@@ -30,6 +31,9 @@ public static class ConfideHost
             ApplicationName = typeof(ConfideHost).Assembly.GetName().Name,
         });
         var services = builder.Services;
+        var confide = builder.Configuration.GetSection(ConfideOptions.Section).Get<ConfideOptions>() ?? new ConfideOptions();
+        // State no region owns (cookie keys, rate-limit counters) is shared through PostgreSQL when a region uses it.
+        var sharedState = SharedStateDatabase.ConnectionString(confide);
         services.AddSingleton(TimeProvider.System);
         services.AddConfideData();
         services.AddConfideJobs();
@@ -42,7 +46,7 @@ public static class ConfideHost
         services.AddPrivacy();
         services.AddScoped<Hosting.Sso.SsoSignIn>();
         services.AddOptions<TlsOptions>().BindConfiguration(TlsOptions.Section);
-        services.AddConfideRateLimits();
+        services.AddConfideRateLimits(sharedState);
         services.AddSingleton(sp => new RegionalEndpoints(sp.GetRequiredService<IOptions<ConfideOptions>>().Value));
         services.AddSingleton(sp => new LocalCertificateAuthority(
             sp.GetRequiredService<IOptions<ConfideOptions>>().Value.DataDirectoryFullPath, sp.GetRequiredService<TimeProvider>()));
@@ -58,12 +62,20 @@ public static class ConfideHost
             options.SerializerOptions.Converters.Add(new WellFormedJsonElementConverter());
         });
         // Cookie and antiforgery keys live with the rest of the state, so restarts keep sessions.
-        var dataDirectory = builder.Configuration.GetSection(ConfideOptions.Section).Get<ConfideOptions>()?.DataDirectoryFullPath ?? new ConfideOptions().DataDirectoryFullPath;
+        var dataDirectory = confide.DataDirectoryFullPath;
         // ...encrypted under their own key file, never stored in clear.
         services.AddSingleton(new DataProtectionKeyFile(Path.Combine(dataDirectory, "keys", "data-protection.key")));
-        services.AddDataProtection()
-            .SetApplicationName("confide")
-            .PersistKeysToFileSystem(new DirectoryInfo(Path.Combine(dataDirectory, "keys", "data-protection")));
+        var dataProtection = services.AddDataProtection().SetApplicationName("confide");
+        // With PostgreSQL, several processes share the key ring, so any of them accepts a session cookie.
+        if (sharedState is { } shared)
+        {
+            services.Configure<Microsoft.AspNetCore.DataProtection.KeyManagement.KeyManagementOptions>(options => options.XmlRepository = new PostgresDataProtectionKeys(shared));
+        }
+        else
+        {
+            dataProtection.PersistKeysToFileSystem(new DirectoryInfo(Path.Combine(dataDirectory, "keys", "data-protection")));
+        }
+
         services.AddOptions<Microsoft.AspNetCore.DataProtection.KeyManagement.KeyManagementOptions>()
             .Configure<DataProtectionKeyFile>((options, keyFile) => options.XmlEncryptor = new KeyFileXmlEncryptor(keyFile));
         services.AddRazorPages(options => options.Conventions.AuthorizeFolder("/App"))

@@ -270,11 +270,9 @@ public sealed partial class JobRunner : BackgroundService
         }
     }
 
-    public override void Dispose()
-    {
-        base.Dispose();
-        _slots.Dispose();
-    }
+    // _slots is not disposed: a claim still waiting out a database outage when the host stops
+    // releases its slots afterwards, and a SemaphoreSlim whose wait handle is never used holds nothing to free.
+    public override void Dispose() => base.Dispose();
 
     [LoggerMessage(EventId = 4600, EventName = "JobFailed", Level = LogLevel.Error,
         Message = "Job {JobId} ({Kind}) in region {Region} failed after {Attempts} attempt(s): {ErrorCode}{StackTrace}")]

@@ -75,6 +75,29 @@ public sealed class DatabaseOutageTests
     }
 
     [Fact]
+    public async Task PostgresGoneForLessThanTheWriteRetry_DelaysWrites_InsteadOfFailingThem()
+    {
+        await using var outage = await Outage.StartAsync(Providers.Postgres, new CapturedLogs(), writeRetrySeconds: 45);
+        var workspace = await outage.Server.CreateWorkspaceAsync(Region.Eu);
+        using var client = workspace.Client();
+        await (await client.PostJsonAsync("contacts", new { external_id = "before" })).JsonAsync();
+
+        // As during a failover: the primary is unreachable for a few seconds, then a server answers again.
+        await outage.BreakAsync();
+        var started = System.Diagnostics.Stopwatch.StartNew();
+        var write = client.PostJsonAsync("contacts", new { external_id = "across" });
+        await Task.Delay(TimeSpan.FromSeconds(3));
+        Assert.False(write.IsCompleted, "the write was answered while the database was unreachable");
+        outage.Restore();
+
+        var contact = await (await write).JsonAsync();
+        Assert.True(started.Elapsed >= TimeSpan.FromSeconds(3));
+        Assert.Equal("across", contact.Str("external_id"));
+        var found = await (await client.PostJsonAsync("contacts/search", new { query = new { field = "external_id", @operator = "=", value = "across" } })).JsonAsync();
+        Assert.Equal(1, found.GetProperty("total_count").GetInt32());
+    }
+
+    [Fact]
     public async Task SqliteWriteLockHeldElsewhere_ReadinessSaysSoWithinItsBound_LivenessStaysUp_AndItRecovers()
     {
         await using var server = await TestServer.StartAsync(Providers.Sqlite);
@@ -172,7 +195,7 @@ public sealed class DatabaseOutageTests
 
         public TestServer Server { get; }
 
-        public static async Task<Outage> StartAsync(string provider, CapturedLogs logs)
+        public static async Task<Outage> StartAsync(string provider, CapturedLogs logs, int writeRetrySeconds = 2)
         {
             void Capture(Microsoft.AspNetCore.Builder.WebApplicationBuilder builder) => builder.Logging.AddProvider(logs);
             if (provider == Providers.Postgres)
@@ -188,7 +211,9 @@ public sealed class DatabaseOutageTests
                 var direct = new NpgsqlConnectionStringBuilder(database);
                 var proxy = new CuttableTcpProxy(direct.Port);
                 var viaProxy = new NpgsqlConnectionStringBuilder(database) { Port = proxy.Port, Timeout = 5 }.ConnectionString;
-                return new Outage(await TestServer.StartAsync(provider, existingPostgres: viaProxy, configure: Capture), null, proxy, null);
+                // Writes wait out a short outage (a failover) for this long before they are answered 503.
+                var settings = new[] { $"--Confide:PostgresWriteRetrySeconds={writeRetrySeconds}" };
+                return new Outage(await TestServer.StartAsync(provider, existingPostgres: viaProxy, configure: Capture, settings: settings), null, proxy, null);
             }
 
             // The eu region's database directory on a small disk of its own.

@@ -129,6 +129,13 @@ public sealed class ServerProcess : IDisposable
         return LocalCaClient.Create(_ca, new Uri($"https://localhost:{Ports[region]}/"), token);
     }
 
+    /// <summary>A teammate's browser on <paramref name="region"/>'s endpoint: keeps cookies in <paramref name="cookies"/>, follows no redirect.</summary>
+    public HttpClient BrowserFor(Region region, System.Net.CookieContainer cookies)
+    {
+        _ca ??= System.Security.Cryptography.X509Certificates.X509Certificate2.CreateFromPem(File.ReadAllText(CaPath));
+        return LocalCaClient.Create(_ca, new Uri($"https://localhost:{Ports[region]}/"), token: null, cookies);
+    }
+
     /// <summary>Runs <c>confide workspace create ... --json</c> and returns its JSON.</summary>
     public Task<JsonElement> CreateWorkspaceAsync(Region region, string name, string owner) =>
         RunCliJsonAsync("workspace", "create", "--region", region.Code, "--name", name, "--owner", owner, "--json");

@@ -10,32 +10,44 @@ namespace Confide.Server.Hosting.RateLimiting;
 /// hash of the bearer value, so the limit applies before the token is looked up and a flood of
 /// one token never reaches the database), and for sign-in, token creation and website-messenger
 /// writes a fixed window.
-/// The client address is the one after trusted-proxy handling.
+/// The client address is the one after trusted-proxy handling. With PostgreSQL the counters are
+/// shared by every process (<see cref="SharedRateLimiter"/>), so a limit holds across them all.
 /// </summary>
 internal static class RateLimitPartitions
 {
-    public static PartitionedRateLimiter<HttpContext> Create(RateLimitOptions options) =>
+    /// <param name="shared">The counters all processes share (PostgreSQL deployments); null keeps the limits in this process.</param>
+    public static PartitionedRateLimiter<HttpContext> Create(RateLimitOptions options, SharedRateLimits? shared = null) =>
         PartitionedRateLimiter.CreateChained(
-            PartitionedRateLimiter.Create<HttpContext, string>(http => RateLimitPartition.GetTokenBucketLimiter(
-                "ip:" + ClientAddress(http), _ => Bucket(options.IpPerSecond, options.IpBurst))),
+            PartitionedRateLimiter.Create<HttpContext, string>(http =>
+                Bucket(shared, "ip:" + ClientAddress(http), options.IpPerSecond, options.IpBurst)),
             PartitionedRateLimiter.Create<HttpContext, string>(http => BearerToken.From(http.Request) is { } token
-                ? RateLimitPartition.GetTokenBucketLimiter("token:" + TokenKey(token), _ => Bucket(options.TokenPerSecond, options.TokenBurst))
+                ? Bucket(shared, "token:" + TokenKey(token), options.TokenPerSecond, options.TokenBurst)
                 : RateLimitPartition.GetNoLimiter("anonymous")),
             PartitionedRateLimiter.Create<HttpContext, string>(http =>
                 RequestKinds.IsSignIn(http.Request)
-                    ? RateLimitPartition.GetFixedWindowLimiter("sign-in:" + ClientAddress(http), _ => Window(options.SignInPerWindow, options.WindowSeconds))
+                    ? Window(shared, "sign-in:" + ClientAddress(http), options.SignInPerWindow, options.WindowSeconds)
                     : RequestKinds.IsTokenCreation(http.Request) && BearerToken.From(http.Request) is { } token
-                        ? RateLimitPartition.GetFixedWindowLimiter("token-creation:" + TokenKey(token), _ => Window(options.TokenCreationPerWindow, options.WindowSeconds))
+                        ? Window(shared, "token-creation:" + TokenKey(token), options.TokenCreationPerWindow, options.WindowSeconds)
                         : RequestKinds.IsMessengerWrite(http.Request)
-                            ? RateLimitPartition.GetFixedWindowLimiter("messenger:" + ClientAddress(http), _ => Window(options.MessengerWritesPerWindow, options.WindowSeconds))
+                            ? Window(shared, "messenger:" + ClientAddress(http), options.MessengerWritesPerWindow, options.WindowSeconds)
                             : RateLimitPartition.GetNoLimiter("other")));
+
+    private static RateLimitPartition<string> Bucket(SharedRateLimits? shared, string key, int perSecond, int burst) =>
+        shared is null
+            ? RateLimitPartition.GetTokenBucketLimiter(key, _ => BucketOptions(perSecond, burst))
+            : RateLimitPartition.Get(key, k => shared.Create(k, new SharedBucket(burst, perSecond)));
+
+    private static RateLimitPartition<string> Window(SharedRateLimits? shared, string key, int permits, int seconds) =>
+        shared is null
+            ? RateLimitPartition.GetFixedWindowLimiter(key, _ => WindowOptions(permits, seconds))
+            : RateLimitPartition.Get(key, k => shared.Create(k, new SharedWindow(permits, seconds)));
 
     private static string ClientAddress(HttpContext http) => http.Connection.RemoteIpAddress?.ToString() ?? "unknown";
 
     // A hash, so no secret is held as a dictionary key longer than needed.
     private static string TokenKey(string token) => Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(token)));
 
-    private static TokenBucketRateLimiterOptions Bucket(int perSecond, int burst) => new()
+    private static TokenBucketRateLimiterOptions BucketOptions(int perSecond, int burst) => new()
     {
         TokenLimit = burst,
         TokensPerPeriod = perSecond,
@@ -44,7 +56,7 @@ internal static class RateLimitPartitions
         AutoReplenishment = true,
     };
 
-    private static FixedWindowRateLimiterOptions Window(int permits, int seconds) => new()
+    private static FixedWindowRateLimiterOptions WindowOptions(int permits, int seconds) => new()
     {
         PermitLimit = permits,
         Window = TimeSpan.FromSeconds(seconds),

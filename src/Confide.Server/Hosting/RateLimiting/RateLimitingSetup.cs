@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.RateLimiting;
+using Confide.Data.SharedState;
 using Microsoft.Extensions.Options;
 
 namespace Confide.Server.Hosting.RateLimiting;
@@ -6,16 +7,25 @@ namespace Confide.Server.Hosting.RateLimiting;
 /// <summary>Registers the global limiter from <see cref="RateLimitOptions"/>, validated at start-up.</summary>
 internal static class RateLimitingSetup
 {
-    public static void AddConfideRateLimits(this IServiceCollection services)
+    /// <param name="sharedState">The PostgreSQL database whose counters every process shares; null keeps them in this process.</param>
+    public static void AddConfideRateLimits(this IServiceCollection services, string? sharedState)
     {
         services.AddOptions<RateLimitOptions>()
             .BindConfiguration(RateLimitOptions.Section)
             .ValidateOnStart();
         services.AddSingleton<IValidateOptions<RateLimitOptions>, RateLimitOptionsValidator>();
-        services.AddRateLimiter(_ => { });
-        services.AddOptions<RateLimiterOptions>().Configure<IOptions<RateLimitOptions>>((limiter, limits) =>
+        // With PostgreSQL every process draws on the same counters (docs/rate-limits.md).
+        if (sharedState is not null)
         {
-            limiter.GlobalLimiter = RateLimitPartitions.Create(limits.Value);
+            services.AddSingleton(sp => new SharedRateLimits(
+                new PostgresRateLimitStore(sharedState), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<SharedRateLimits>>()));
+            services.AddHostedService<SharedRateLimitPruning>();
+        }
+
+        services.AddRateLimiter(_ => { });
+        services.AddOptions<RateLimiterOptions>().Configure<IOptions<RateLimitOptions>, IServiceProvider>((limiter, limits, sp) =>
+        {
+            limiter.GlobalLimiter = RateLimitPartitions.Create(limits.Value, sp.GetService<SharedRateLimits>());
             limiter.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
             limiter.OnRejected = RateLimitRejection.WriteAsync;
         });
