@@ -290,13 +290,21 @@ public sealed class PostgresKeyStoreTests(Servers servers)
 
     /// <summary>
     /// Another process of the same deployment: its own data directory (so nothing local is
-    /// shared) holding the same eu master key, the same cell and the same key-store database.
+    /// shared) holding the same eu master key (and the key that wraps data-protection keys, as an
+    /// operator installs them on every node), the same cell and the same key-store database.
     /// </summary>
     private static async Task<TestServer> SecondServerAsync(TestServer first)
     {
         var data = Directory.CreateTempSubdirectory("confide-second-").FullName;
         Directory.CreateDirectory(Path.Combine(data, "keys", "eu"));
-        File.Copy(Path.Combine(first.DataDirectory, "keys", "eu", "master.key"), Path.Combine(data, "keys", "eu", "master.key"));
+        foreach (var key in (string[])[Path.Combine("keys", "eu", "master.key"), Path.Combine("keys", "data-protection.key")])
+        {
+            if (File.Exists(Path.Combine(first.DataDirectory, key)))
+            {
+                File.Copy(Path.Combine(first.DataDirectory, key), Path.Combine(data, key));
+            }
+        }
+
         return await TestServer.StartAsync(
             Providers.Postgres,
             data,
