@@ -38,11 +38,32 @@ public sealed class ContactKeyRing(WorkspaceKeyRing workspaceKeys, IOptions<Conf
     /// <summary>The workspace keys that wrap these contact keys (and seal teammates' fields).</summary>
     public WorkspaceKeyRing WorkspaceKeys => workspaceKeys;
 
+    /// <summary>The region's SQLite key file: its store by default, and what <c>keys move-store</c> empties when the region moves to PostgreSQL.</summary>
     public string StorePath(Region region) =>
         Path.Combine(options.Value.DataDirectoryFullPath, "keys", region.Code, "contact-keys.db");
 
+    /// <summary>The region's key-store database when it is on PostgreSQL (checked for transport security); null for the SQLite file.</summary>
+    public string? PostgresStore(Region region)
+    {
+        var settings = options.Value;
+        if (settings.For(region).KeyStore.Postgres is not { Length: > 0 } connectionString)
+        {
+            return null;
+        }
+
+        PostgresTransportSecurity.EnsureVerifyFull($"Confide:Regions:{region.Code}:KeyStore:Postgres", connectionString, settings.AllowInsecurePostgres);
+        if (settings.For(region).Postgres is { Length: > 0 } cell
+            && PostgresContactKeyStore.Describe(cell) == PostgresContactKeyStore.Describe(connectionString))
+        {
+            throw new InvalidOperationException(
+                $"Confide:Regions:{region.Code}:KeyStore:Postgres names the region's cell database. Contact keys must live in a database of their own, so that a backup of the cell never contains them (ADR 0006).");
+        }
+
+        return connectionString;
+    }
+
     public Task<ContactKeyStore> StoreAsync(Region region) =>
-        _stores.GetOrAdd(region, r => new Lazy<Task<ContactKeyStore>>(() => ContactKeyStore.OpenAsync(r, StorePath(r), CancellationToken.None))).Value;
+        _stores.GetOrAdd(region, r => new Lazy<Task<ContactKeyStore>>(() => OpenStoreAsync(r))).Value;
 
     /// <summary>
     /// A key for a new contact, stored durably before the contact's row is written (a key
@@ -171,16 +192,7 @@ public sealed class ContactKeyRing(WorkspaceKeyRing workspaceKeys, IOptions<Conf
     {
         var store = await StoreAsync(region);
         var destroyed = await store.DestroyAsync(workspaceId, contactId, cancellationToken);
-        if (contactId is null)
-        {
-            // Cheaper than tracking which cached keys belong to the workspace.
-            _unwrapped.Clear();
-        }
-        else
-        {
-            _unwrapped.Remove((region, workspaceId, contactId));
-        }
-
+        Evict(region, workspaceId, contactId);
         return destroyed;
     }
 
@@ -197,6 +209,26 @@ public sealed class ContactKeyRing(WorkspaceKeyRing workspaceKeys, IOptions<Conf
         return destroyed;
     }
 
+    /// <summary>
+    /// Forgets the unwrapped keys this process holds for a contact, or for every contact of a
+    /// workspace when <paramref name="contactId"/> is null. For a notice that another process
+    /// destroyed them: without it this process would notice within <see cref="VersionFreshness"/>,
+    /// the next time it asks the store.
+    /// </summary>
+    public void Evict(Region region, string workspaceId, string? contactId)
+    {
+        if (contactId is not null)
+        {
+            _unwrapped.Remove((region, workspaceId, contactId));
+            return;
+        }
+
+        foreach (var key in _unwrapped.Keys.OfType<(Region Region, string WorkspaceId, string ContactId)>().Where(k => k.Region == region && k.WorkspaceId == workspaceId).ToList())
+        {
+            _unwrapped.Remove(key);
+        }
+    }
+
     /// <summary>Binds a wrapped contact key to its contact: copied to another contact's row, it does not unwrap.</summary>
     internal static FieldContext WrapContext(Region region, string workspaceId, string contactId) =>
         new(workspaceId, region.Code, "contact_key", contactId, "key");
@@ -211,6 +243,11 @@ public sealed class ContactKeyRing(WorkspaceKeyRing workspaceKeys, IOptions<Conf
         key.CountAgainstReservations(stored.UsesReserved, () => store.Reserve(stored.KeyId, ReservationBlock));
         return key;
     }
+
+    private async Task<ContactKeyStore> OpenStoreAsync(Region region) =>
+        PostgresStore(region) is { } postgres
+            ? await PostgresContactKeyStore.OpenAsync(region, postgres, CancellationToken.None)
+            : await SqliteContactKeyStore.OpenAsync(region, StorePath(region), CancellationToken.None);
 
     private void Cache(Region region, string workspaceId, string contactId, DataKey[] keys)
     {

@@ -9,9 +9,13 @@ namespace Confide.Data;
 /// network. Checked when the cells are opened, so a weaker setting stops the start with a clear
 /// error, unless <see cref="ConfideOptions.AllowInsecurePostgres"/> is set for local development.
 /// </summary>
-internal static class PostgresTransportSecurity
+public static class PostgresTransportSecurity
 {
-    public static void EnsureVerifyFull(Region region, string connectionString, bool allowInsecure)
+    public static void EnsureVerifyFull(Region region, string connectionString, bool allowInsecure) =>
+        EnsureVerifyFull($"Confide:Regions:{region.Code}:Postgres", connectionString, allowInsecure);
+
+    /// <summary>The same rule for another PostgreSQL connection (e.g. a region's key store), named by its setting in the error.</summary>
+    public static void EnsureVerifyFull(string setting, string connectionString, bool allowInsecure)
     {
         var mode = new NpgsqlConnectionStringBuilder(connectionString).SslMode;
         if (mode == SslMode.VerifyFull || allowInsecure)
@@ -20,7 +24,7 @@ internal static class PostgresTransportSecurity
         }
 
         throw new InvalidOperationException(
-            $"Confide:Regions:{region.Code}:Postgres uses SSL Mode={mode}; Confide requires SSL Mode=VerifyFull " +
+            $"{setting} uses SSL Mode={mode}; Confide requires SSL Mode=VerifyFull " +
             "(TLS with the server certificate and host name verified; add Root Certificate=<CA file> for a private CA). " +
             "For local development only, Confide:AllowInsecurePostgres=true accepts weaker modes.");
     }

@@ -68,6 +68,9 @@ public sealed class RegionSettings
     /// <summary>Where the region's master key lives: a key file (default) or a PKCS#11 HSM.</summary>
     public MasterKeySettings MasterKey { get; set; } = new();
 
+    /// <summary>Where the region's contact keys live: a local SQLite file (default) or a PostgreSQL database of their own.</summary>
+    public KeyStoreSettings KeyStore { get; set; } = new();
+
     public static int DefaultPort(Region region) =>
         region == Region.Us ? 7443 : region == Region.Eu ? 7444 : 7445;
 }

@@ -17,6 +17,7 @@ internal static class KeysCommands
         var keys = new Command("keys", "Inspect and rotate encryption keys.");
         keys.Subcommands.Add(StatusCommand());
         keys.Subcommands.Add(KeysRotateCommand.Create());
+        keys.Subcommands.Add(MoveStoreCommand.Create());
         return keys;
     }
 
@@ -29,6 +30,8 @@ internal static class KeysCommands
         DateTimeOffset? OldestWorkspaceKey,
         DateTimeOffset? NewestWorkspaceKey,
         IReadOnlyList<MasterKeyVersionStatus> MasterKeyVersions,
+        string ContactKeyStore,
+        string ContactKeyStoreLocation,
         long ContactKeys,
         long MostUsedContactKeyUses,
         long ContactKeyUseLimit);
@@ -75,7 +78,8 @@ internal static class KeysCommands
                     .Select(id => new MasterKeyVersionStatus(id, id == held[0], Held: true, wrappedBy.GetValueOrDefault(id)))
                     .Concat(wrappedBy.Keys.Except(held).Select(id => new MasterKeyVersionStatus(id, Current: false, Held: false, wrappedBy[id])))
                     .ToList();
-                var (contactKeys, mostUses) = await (await app.Services.GetRequiredService<ContactKeyRing>().StoreAsync(r)).CountAsync(ct);
+                var keyStore = await app.Services.GetRequiredService<ContactKeyRing>().StoreAsync(r);
+                var (contactKeys, mostUses) = await keyStore.CountAsync(ct);
                 report.Add(new RegionKeyStatus(
                     r.Code,
                     master.Source,
@@ -85,6 +89,8 @@ internal static class KeysCommands
                     stored.Count == 0 ? null : stored.Min(k => k.CreatedAt),
                     stored.Count == 0 ? null : stored.Max(k => k.CreatedAt),
                     versions,
+                    keyStore.Backend,
+                    keyStore.Location,
                     contactKeys,
                     mostUses,
                     DataKey.MaxEncryptions));
@@ -111,6 +117,7 @@ internal static class KeysCommands
                     await Console.Out.WriteLineAsync($"    oldest {oldest:u}, newest {status.NewestWorkspaceKey:u}");
                 }
 
+                await Console.Out.WriteLineAsync($"    contact key store: {status.ContactKeyStore} ({status.ContactKeyStoreLocation})");
                 await Console.Out.WriteLineAsync($"    contact keys: {status.ContactKeys}; most uses reserved by one: {status.MostUsedContactKeyUses} of {status.ContactKeyUseLimit}");
             }
 

@@ -14,7 +14,7 @@ namespace Confide.Tests.Crypto;
 /// </summary>
 public sealed class CryptoShreddingTests(Servers servers)
 {
-    [Theory, MemberData(nameof(Providers.All), MemberType = typeof(Providers))]
+    [Theory, MemberData(nameof(Providers.WithKeyStores), MemberType = typeof(Providers))]
     public async Task ErasedContact_StaysUnreadableInABackupTakenBeforeTheErasure(string provider)
     {
         await servers.GetAsync(provider); // skips or fails like every provider test when PostgreSQL is absent
@@ -23,7 +23,7 @@ public sealed class CryptoShreddingTests(Servers servers)
         try
         {
             string? postgres = null;
-            if (provider == Providers.Postgres)
+            if (Providers.IsPostgres(provider))
             {
                 postgres = await TestPostgres.CreateDatabaseAsync();
                 databases.Add(postgres);
@@ -34,6 +34,11 @@ public sealed class CryptoShreddingTests(Servers servers)
             byte[] erasedWrappedKey;
             await using (var server = await TestServer.StartAsync(provider, data, postgres))
             {
+                if (server.KeyStorePostgresConnectionString is { } keyStore)
+                {
+                    databases.Add(keyStore);
+                }
+
                 workspace = await server.CreateWorkspaceAsync(Region.Eu);
                 using var client = workspace.Client();
                 (erased, erasedConversation) = await ContactWithConversationAsync(client, "erase-me@example.com");
@@ -42,7 +47,7 @@ public sealed class CryptoShreddingTests(Servers servers)
                 erasedWrappedKey = (await store.GetAsync(workspace.Id, erased, CancellationToken.None)).Single().WrappedKey;
 
                 // The backup, taken while the server runs.
-                if (provider == Providers.Postgres)
+                if (Providers.IsPostgres(provider))
                 {
                     dump = await TestPostgres.DumpAsync(postgres!);
                 }
@@ -69,7 +74,7 @@ public sealed class CryptoShreddingTests(Servers servers)
 
             // Restore the backup in place of the current database.
             SqliteConnection.ClearAllPools();
-            if (provider == Providers.Postgres)
+            if (Providers.IsPostgres(provider))
             {
                 postgres = await TestPostgres.RestoreAsync(dump);
                 databases.Add(postgres);
@@ -112,10 +117,10 @@ public sealed class CryptoShreddingTests(Servers servers)
         }
     }
 
-    [Fact]
-    public async Task ShreddingAWorkspace_MakesAllItsContactsUnreadable_AndNoOtherWorkspaces()
+    [Theory, MemberData(nameof(Providers.WithKeyStores), MemberType = typeof(Providers))]
+    public async Task ShreddingAWorkspace_MakesAllItsContactsUnreadable_AndNoOtherWorkspaces(string provider)
     {
-        var server = await servers.GetAsync(Providers.Sqlite);
+        var server = await servers.GetAsync(provider);
         var doomed = await server.CreateWorkspaceAsync(Region.Eu);
         var other = await server.CreateWorkspaceAsync(Region.Eu);
         using var doomedClient = doomed.Client();

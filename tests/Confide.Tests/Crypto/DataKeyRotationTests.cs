@@ -20,7 +20,7 @@ public sealed class DataKeyRotationTests(Servers servers)
 {
     private static readonly TimeSpan ShortGrace = TimeSpan.FromMilliseconds(50);
 
-    [Theory, MemberData(nameof(Providers.All), MemberType = typeof(Providers))]
+    [Theory, MemberData(nameof(Providers.WithKeyStores), MemberType = typeof(Providers))]
     public async Task WorkspaceDataKeyRotation_RewrapsEveryContactKey_AndDestroysTheOldVersion(string provider)
     {
         var server = await servers.GetAsync(provider);
@@ -42,7 +42,7 @@ public sealed class DataKeyRotationTests(Servers servers)
         await AssertReadableWithoutCachesAsync(server, workspace, contacts);
     }
 
-    [Theory, MemberData(nameof(Providers.All), MemberType = typeof(Providers))]
+    [Theory, MemberData(nameof(Providers.WithKeyStores), MemberType = typeof(Providers))]
     public async Task ContactKeyRotation_ReencryptsEverySealedValue_AndDestroysTheOldVersion(string provider)
     {
         var server = await servers.GetAsync(provider);
@@ -183,7 +183,7 @@ public sealed class DataKeyRotationTests(Servers servers)
         await AssertReadableWithoutCachesAsync(server, workspace, contacts);
     }
 
-    [Theory, MemberData(nameof(Providers.All), MemberType = typeof(Providers))]
+    [Theory, MemberData(nameof(Providers.WithKeyStores), MemberType = typeof(Providers))]
     public async Task AValueSealedUnderARetiredContactKey_IsRefused_NotStored(string provider)
     {
         var server = await servers.GetAsync(provider);
@@ -208,7 +208,7 @@ public sealed class DataKeyRotationTests(Servers servers)
         await AssertReadableWithoutCachesAsync(server, workspace, contacts);
     }
 
-    [Theory, MemberData(nameof(Providers.All), MemberType = typeof(Providers))]
+    [Theory, MemberData(nameof(Providers.WithKeyStores), MemberType = typeof(Providers))]
     public async Task AValueSealedUnderTheOldContactKey_CommittingLateInAnotherProcess_IsStillResealed(string provider)
     {
         var server = await servers.GetAsync(provider);
@@ -251,7 +251,7 @@ public sealed class DataKeyRotationTests(Servers servers)
         Assert.Equal("Late name", cipher.Open("contact", id, "name", name));
     }
 
-    [Theory, MemberData(nameof(Providers.All), MemberType = typeof(Providers))]
+    [Theory, MemberData(nameof(Providers.WithKeyStores), MemberType = typeof(Providers))]
     public async Task AContactKeyWrappedUnderARetiredDataKey_IsRefusedByTheStore_AndWrappedAgainUnderTheCurrentOne(string provider)
     {
         var server = await servers.GetAsync(provider);

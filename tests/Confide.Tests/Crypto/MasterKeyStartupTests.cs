@@ -16,6 +16,8 @@ public sealed class MasterKeyStartupTests
         var eu = status.EnumerateArray().Single(r => r.Str("region") == "eu");
         Assert.Equal(3, eu.GetProperty("workspace_keys").GetInt32()); // lookup-index, data and workforce
         Assert.Contains("master.key", eu.Str("master_key_source"), StringComparison.Ordinal);
+        Assert.Equal("sqlite", eu.Str("contact_key_store"));
+        Assert.EndsWith(Path.Combine("keys", "eu", "contact-keys.db"), eu.Str("contact_key_store_location"), StringComparison.Ordinal);
         // Added fields: each held version, whether it is current, and what it wraps; key ages.
         var version = Assert.Single(eu.GetProperty("master_key_versions").EnumerateArray());
         Assert.Equal(eu.Str("master_key_id"), version.Str("key_id"));

@@ -6,7 +6,16 @@ public static class Providers
     public const string Sqlite = "sqlite";
     public const string Postgres = "postgres";
 
+    /// <summary>The cell on PostgreSQL and the contact key store on a second PostgreSQL database (the scale-out deployment, ADR 0016).</summary>
+    public const string PostgresKeyStore = "postgres-keystore";
+
     public static TheoryData<string> All => new(Sqlite, Postgres);
+
+    /// <summary>For the tests of contact keys: every provider, plus PostgreSQL with its key store on PostgreSQL too.</summary>
+    public static TheoryData<string> WithKeyStores => new(Sqlite, Postgres, PostgresKeyStore);
+
+    /// <summary>Whether the cell database of <paramref name="provider"/> is PostgreSQL.</summary>
+    public static bool IsPostgres(string provider) => provider is Postgres or PostgresKeyStore;
 }
 
 /// <summary>
@@ -20,11 +29,12 @@ public sealed class Servers : IAsyncDisposable
     {
         [Providers.Sqlite] = new(() => TestServer.StartAsync(Providers.Sqlite)),
         [Providers.Postgres] = new(() => TestServer.StartAsync(Providers.Postgres)),
+        [Providers.PostgresKeyStore] = new(() => TestServer.StartAsync(Providers.PostgresKeyStore)),
     };
 
     public Task<TestServer> GetAsync(string provider)
     {
-        if (provider == Providers.Postgres && TestPostgres.ConnectionString is null)
+        if (Providers.IsPostgres(provider) && TestPostgres.ConnectionString is null)
         {
             if (TestPostgres.Required)
             {

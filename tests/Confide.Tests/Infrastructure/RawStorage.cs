@@ -6,7 +6,8 @@ namespace Confide.Tests.Infrastructure;
 /// <summary>
 /// Everything a test server keeps, as raw bytes: every file of its data directory (the SQLite
 /// databases with their -wal, the key stores, export files) and, on PostgreSQL, a pg_dump of its
-/// cell. The tests that prove a value is never stored in clear, or is gone after an erasure,
+/// cell (<c>pg_dump</c>) and of its contact key store when that is on PostgreSQL too
+/// (<c>key store pg_dump</c>), each a source of its own. The tests that prove a value is never stored in clear, or is gone after an erasure,
 /// scan this.
 /// </summary>
 internal sealed class RawStorage
@@ -14,6 +15,9 @@ internal sealed class RawStorage
     private readonly List<(string Source, byte[] Bytes)> _sources;
 
     private RawStorage(List<(string Source, byte[] Bytes)> sources) => _sources = sources;
+
+    /// <summary>The source name of the key store's pg_dump.</summary>
+    public const string KeyStoreDump = "key store pg_dump";
 
     public IEnumerable<string> Sources => _sources.Select(s => s.Source);
 
@@ -28,6 +32,11 @@ internal sealed class RawStorage
         if (server.PostgresConnectionString is { } postgres)
         {
             sources.Add(("pg_dump", Encoding.UTF8.GetBytes(await TestPostgres.DumpAsync(postgres))));
+        }
+
+        if (server.KeyStorePostgresConnectionString is { } keyStore)
+        {
+            sources.Add((KeyStoreDump, Encoding.UTF8.GetBytes(await TestPostgres.DumpAsync(keyStore))));
         }
 
         return new RawStorage(sources);
@@ -54,4 +63,11 @@ internal sealed class RawStorage
            where s.Bytes.AsSpan().IndexOf(Encoding.ASCII.GetBytes(value)) >= 0
            select $"{value} in {s.Source}",
     ];
+
+    /// <summary>The sources holding <paramref name="value"/>, as raw bytes or as the hex text pg_dump writes for bytea.</summary>
+    public List<string> Holding(byte[] value)
+    {
+        var hex = Encoding.ASCII.GetBytes(Convert.ToHexStringLower(value));
+        return [.. _sources.Where(s => s.Bytes.AsSpan().IndexOf(value) >= 0 || s.Bytes.AsSpan().IndexOf(hex) >= 0).Select(s => s.Source)];
+    }
 }

@@ -17,7 +17,7 @@ internal static class TestPostgres
     /// <summary>For a PostgreSQL case: skipped, visibly, without a server; failed instead when CI requires one.</summary>
     public static void RequireFor(string provider)
     {
-        if (provider == Providers.Postgres && ConnectionString is null)
+        if (Providers.IsPostgres(provider) && ConnectionString is null)
         {
             Assert.SkipUnless(Required, "PostgreSQL is not available (set CONFIDE_TEST_POSTGRES; scripts/test.sh does).");
             Assert.Fail("CONFIDE_TEST_REQUIRE_POSTGRES=1 but CONFIDE_TEST_POSTGRES is not set.");
@@ -28,7 +28,7 @@ internal static class TestPostgres
     public static async Task<string?> DatabaseForAsync(string provider)
     {
         RequireFor(provider);
-        return provider == Providers.Postgres ? await CreateDatabaseAsync() : null;
+        return Providers.IsPostgres(provider) ? await CreateDatabaseAsync() : null;
     }
 
     public static async Task<string> CreateDatabaseAsync()

@@ -20,8 +20,9 @@ public sealed class TestServer : IAsyncDisposable
 
     private readonly bool _ownsData;
 
-    private TestServer(WebApplication app, string dataDirectory, Dictionary<Region, int> ports, string provider, string? postgres, bool ownsData)
+    private TestServer(WebApplication app, string dataDirectory, Dictionary<Region, int> ports, string provider, string? postgres, string? keyStore, bool ownsData)
     {
+        KeyStorePostgresConnectionString = keyStore;
         _ownsData = ownsData;
         _app = app;
         DataDirectory = dataDirectory;
@@ -38,6 +39,9 @@ public sealed class TestServer : IAsyncDisposable
     public string DataDirectory { get; }
 
     public string? PostgresConnectionString { get; }
+
+    /// <summary>The eu contact key store's database, for <see cref="Providers.PostgresKeyStore"/>; null when the keys are in the local file.</summary>
+    public string? KeyStorePostgresConnectionString { get; }
 
     public IReadOnlyDictionary<Region, int> Ports { get; }
 
@@ -68,10 +72,17 @@ public sealed class TestServer : IAsyncDisposable
         args.AddRange(GenerousRateLimits.Args);
         args.AddRange(settings ?? []);
         string? postgres = null;
-        if (provider == Providers.Postgres)
+        if (Providers.IsPostgres(provider))
         {
             postgres = existingPostgres ?? await TestPostgres.CreateDatabaseAsync();
             args.Add($"--Confide:Regions:eu:Postgres={postgres}");
+        }
+
+        string? keyStore = null;
+        if (provider == Providers.PostgresKeyStore)
+        {
+            keyStore = await KeyStoreDatabaseAsync(dataDirectory);
+            args.Add($"--Confide:Regions:eu:KeyStore:Postgres={keyStore}");
         }
 
         var builder = ConfideHost.CreateBuilder([.. args]);
@@ -81,7 +92,24 @@ public sealed class TestServer : IAsyncDisposable
         configureApp?.Invoke(app);
         await ConfideHost.MigrateAsync(app.Services);
         await app.StartAsync();
-        return new TestServer(app, dataDirectory, ports, provider, postgres, ownsData);
+        return new TestServer(app, dataDirectory, ports, provider, postgres, keyStore, ownsData);
+    }
+
+    /// <summary>
+    /// The key-store database of a data directory: created with it, and found again by a server
+    /// restarted on it (so a restart, or a restored cell, keeps its contact keys).
+    /// </summary>
+    private static async Task<string> KeyStoreDatabaseAsync(string dataDirectory)
+    {
+        var remembered = Path.Combine(dataDirectory, "test-key-store-postgres");
+        if (File.Exists(remembered))
+        {
+            return await File.ReadAllTextAsync(remembered);
+        }
+
+        var created = await TestPostgres.CreateDatabaseAsync();
+        await File.WriteAllTextAsync(remembered, created);
+        return created;
     }
 
     /// <summary>An HTTP client for one regional endpoint that trusts only the server's local CA.</summary>
@@ -120,6 +148,11 @@ public sealed class TestServer : IAsyncDisposable
         if (PostgresConnectionString is not null)
         {
             await TestPostgres.DropDatabaseAsync(PostgresConnectionString);
+        }
+
+        if (KeyStorePostgresConnectionString is not null)
+        {
+            await TestPostgres.DropDatabaseAsync(KeyStorePostgresConnectionString);
         }
 
         try

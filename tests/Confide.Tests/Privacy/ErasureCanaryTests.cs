@@ -1,11 +1,13 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text;
+using Confide.Crypto;
 using Confide.Platform;
 using Confide.Tests.Crypto;
 using Confide.Tests.Infrastructure;
 using Confide.Tests.Messenger;
 using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Confide.Tests.Privacy;
 
@@ -18,7 +20,7 @@ namespace Confide.Tests.Privacy;
 /// </summary>
 public sealed class ErasureCanaryTests(Servers servers)
 {
-    [Theory, MemberData(nameof(Providers.All), MemberType = typeof(Providers))]
+    [Theory, MemberData(nameof(Providers.WithKeyStores), MemberType = typeof(Providers))]
     public async Task AfterErasure_NoCanaryOfTheSubject_AnywhereNorInARestoredPreErasureCopy_AndTheBystanderIsIntact(string provider)
     {
         await servers.GetAsync(provider); // skips or fails like every provider test when PostgreSQL is absent
@@ -28,7 +30,7 @@ public sealed class ErasureCanaryTests(Servers servers)
         var bystander = new CanaryMarkers();
         try
         {
-            var postgres = provider == Providers.Postgres ? await TestPostgres.CreateDatabaseAsync() : null;
+            var postgres = Providers.IsPostgres(provider) ? await TestPostgres.CreateDatabaseAsync() : null;
             if (postgres is not null)
             {
                 databases.Add(postgres);
@@ -38,6 +40,11 @@ public sealed class ErasureCanaryTests(Servers servers)
             string subjectId, subjectConversation, bystanderId, bystanderConversation, backup = Path.Combine(data, "..", $"{Path.GetFileName(data)}-backup.db"), dump = "";
             await using (var server = await TestServer.StartAsync(provider, data, postgres))
             {
+                if (server.KeyStorePostgresConnectionString is { } keyStore)
+                {
+                    databases.Add(keyStore);
+                }
+
                 workspace = await server.CreateWorkspaceAsync(Region.Eu);
                 using var api = workspace.Client();
                 using var messenger = new MessengerVisitor(server, Region.Eu, workspace.Id);
@@ -49,6 +56,9 @@ public sealed class ErasureCanaryTests(Servers servers)
                 if (postgres is not null)
                 {
                     dump = await TestPostgres.DumpAsync(postgres);
+                    // The cell's backup holds no contact key (ADR 0006), wherever the key store is.
+                    var wrapped = (await (await server.Services.GetRequiredService<ContactKeyRing>().StoreAsync(Region.Eu)).GetAsync(workspace.Id, subjectId, CancellationToken.None)).Single().WrappedKey;
+                    Assert.DoesNotContain(Convert.ToHexStringLower(wrapped), dump, StringComparison.Ordinal);
                 }
                 else
                 {
@@ -83,6 +93,11 @@ public sealed class ErasureCanaryTests(Servers servers)
                 if (postgres is not null)
                 {
                     AssertNoneFound(subject, Encoding.UTF8.GetBytes(await TestPostgres.DumpAsync(postgres)), "pg_dump");
+                }
+
+                if (server.KeyStorePostgresConnectionString is { } keyStoreDatabase)
+                {
+                    AssertNoneFound(subject, Encoding.UTF8.GetBytes(await TestPostgres.DumpAsync(keyStoreDatabase)), "the key store's pg_dump");
                 }
             }
 
