@@ -1,5 +1,6 @@
 using System.Data.Common;
 using System.Threading.Channels;
+using Confide.Data.Idempotency;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 
@@ -43,16 +44,46 @@ public sealed class CellWriter : IAsyncDisposable
     {
         _cell = cell;
         _time = time;
-        _loop = new Lazy<Task>(() => Task.Run(RunAsync), LazyThreadSafetyMode.ExecutionAndPublication);
+        _loop = new Lazy<Task>(StartLoop, LazyThreadSafetyMode.ExecutionAndPublication);
+    }
+
+    /// <summary>
+    /// Starts the loop without the first caller's execution context: request-scoped ambient state
+    /// (an <see cref="IdempotencyScope"/>) must not live on in the writer for good.
+    /// </summary>
+    private Task StartLoop()
+    {
+        if (ExecutionContext.IsFlowSuppressed())
+        {
+            return Task.Run(RunAsync);
+        }
+
+        using (ExecutionContext.SuppressFlow())
+        {
+            return Task.Run(RunAsync);
+        }
     }
 
     /// <summary>Runs <paramref name="work"/> in the cell's next transaction and returns after it is durable.</summary>
     public async Task<T> WriteAsync<T>(Func<ConfideDbContext, CancellationToken, Task<T>> work, CancellationToken cancellationToken = default)
     {
         _ = _loop.Value;
-        var unit = new WriteUnit<T>(work);
-        await _queue.Writer.WriteAsync(unit, cancellationToken);
-        return await unit.Completion;
+        // The request's Idempotency-Key, if it has one and no unit of it has claimed the key yet:
+        // this unit inserts the claim, so the key and the write commit (or roll back) together.
+        var claim = IdempotencyScope.TakeForUnit();
+        var unit = new WriteUnit<T>(work, claim);
+        try
+        {
+            await _queue.Writer.WriteAsync(unit, cancellationToken);
+            var result = await unit.Completion;
+            claim?.Settle(committed: true);
+            return result;
+        }
+        catch
+        {
+            claim?.Settle(committed: false);
+            throw;
+        }
     }
 
     public Task WriteAsync(Func<ConfideDbContext, CancellationToken, Task> work, CancellationToken cancellationToken = default) =>
@@ -274,7 +305,7 @@ public sealed class CellWriter : IAsyncDisposable
         public abstract void Fail(Exception ex);
     }
 
-    private sealed class WriteUnit<T>(Func<ConfideDbContext, CancellationToken, Task<T>> work) : WriteUnit
+    private sealed class WriteUnit<T>(Func<ConfideDbContext, CancellationToken, Task<T>> work, IdempotencyScope? claim) : WriteUnit
     {
         private readonly TaskCompletionSource<T> _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
         private T? _result;
@@ -290,6 +321,11 @@ public sealed class CellWriter : IAsyncDisposable
             await using var db = contexts();
             db.Database.AutoSavepointsEnabled = false;
             await db.Database.UseTransactionAsync(transaction);
+            if (claim is not null)
+            {
+                await claim.InsertAsync(db, CancellationToken.None);
+            }
+
             _result = await work(db, CancellationToken.None);
             await SealedKeyFence.CheckAsync(db, CancellationToken.None);
             await db.SaveChangesAsync();

@@ -66,6 +66,7 @@ public abstract class ConfideDbContext(DbContextOptions options) : IdentityDbCon
     public DbSet<ContactSubscriptionChange> ContactSubscriptionChanges => Set<ContactSubscriptionChange>();
     public DbSet<Segment> Segments => Set<Segment>();
     public DbSet<SearchToken> SearchTokens => Set<SearchToken>();
+    public DbSet<IdempotencyKey> IdempotencyKeys => Set<IdempotencyKey>();
 
     /// <summary>Runs <paramref name="action"/> once, after this rented context is disposed (a read lane frees its connection).</summary>
     internal void OnDisposed(Action action) => _onDisposed = action;
@@ -372,6 +373,7 @@ public abstract class ConfideDbContext(DbContextOptions options) : IdentityDbCon
         builder.ApplyConfiguration(new Configurations.ContactSubscriptionChangeConfiguration());
         builder.ApplyConfiguration(new Configurations.SegmentConfiguration());
         builder.ApplyConfiguration(new Configurations.SearchTokenConfiguration());
+        builder.ApplyConfiguration(new Configurations.IdempotencyKeyConfiguration());
     }
 }
 

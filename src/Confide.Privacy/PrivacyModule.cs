@@ -74,6 +74,7 @@ public static class PrivacyModule
         services.AddRetentionHousekeeping<ExpiredSessionsHousekeeping>();
         services.AddRetentionHousekeeping<ExpiredInvitationsHousekeeping>();
         services.AddRetentionHousekeeping<ExpiredSsoAssertionsHousekeeping>();
+        services.AddRetentionHousekeeping<ExpiredIdempotencyKeysHousekeeping>();
         // Retention, legal holds (docs/legal-holds.md).
         services.AddSingleton<LegalHoldCommands>();
         services.AddSingleton<LegalHoldReader>();

@@ -10,6 +10,7 @@ using Confide.Messaging;
 using Confide.Platform;
 using Confide.Privacy;
 using Confide.Server.Hosting;
+using Confide.Server.Hosting.Idempotency;
 using Confide.Server.Hosting.Messenger;
 using Confide.Server.Hosting.RateLimiting;
 using Confide.Server.Hosting.Sso;
@@ -155,6 +156,8 @@ public static class ConfideHost
         // Before routing and authentication: a throttled request costs no token lookup.
         app.UseRateLimiter();
         app.UseStaticFiles();
+        // Before routing, so an Idempotency-Key replay can run the pipeline again as a GET.
+        app.UseMiddleware<IdempotentRetryMiddleware>();
         app.UseRouting();
         app.UseMiddleware<RegionGuardMiddleware>();
         app.UseAuthentication();
@@ -167,7 +170,7 @@ public static class ConfideHost
         app.MapGet("/", () => Results.Redirect("/app/inbox")).AllowAnonymous().ExcludeFromDescription();
         app.MapHealthEndpoints();
         app.MapActivityLogKeys();
-        app.MapIntercomApi().MapPrivacyApi();
+        app.MapIntercomApi().AddEndpointFilter<IdempotentRetryFilter>().MapPrivacyApi();
         app.MapMessengerApi();
         app.MapMessengerFrame();
         EndpointDeclarations.EnsureAllDeclared(app);

@@ -69,6 +69,7 @@ public static class WorkspacePurge
         new Table<Segment>("segments", (db, w, _) => db.Segments.Where(r => r.WorkspaceId == w).OrderBy(r => r.Id)),
         new Table<TeamMember>("team_members", (db, w, _) => db.TeamMembers.Where(r => r.WorkspaceId == w).OrderBy(r => r.TeamId).ThenBy(r => r.TeammateId)),
         new Table<Team>("teams", (db, w, _) => db.Teams.Where(r => r.WorkspaceId == w).OrderBy(r => r.Id)),
+        new Table<IdempotencyKey>("idempotency_keys", (db, w, _) => db.IdempotencyKeys.Where(r => r.WorkspaceId == w).OrderBy(r => r.TokenId).ThenBy(r => r.KeyHash)),
         new Table<ApiToken>("api_tokens", (db, w, _) => db.ApiTokens.Where(r => r.WorkspaceId == w).OrderBy(r => r.Id)),
         new Table<TeammateInvitation>("teammate_invitations", (db, w, _) => db.TeammateInvitations.Where(r => r.WorkspaceId == w).OrderBy(r => r.TeammateId)),
         new Table<Teammate>("teammates", (db, w, _) => db.Teammates.Where(r => r.WorkspaceId == w).OrderBy(r => r.Id)),

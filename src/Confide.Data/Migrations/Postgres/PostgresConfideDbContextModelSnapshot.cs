@@ -774,6 +774,49 @@ namespace Confide.Data.Migrations.Postgres
                     b.ToTable("ErasureReceipts");
                 });
 
+            modelBuilder.Entity("Confide.Data.Model.IdempotencyKey", b =>
+                {
+                    b.Property<string>("WorkspaceId")
+                        .HasColumnType("character varying(32)");
+
+                    b.Property<string>("TokenId")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<string>("KeyHash")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<string>("ConversationId")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("ObjectId")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<string>("ObjectType")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<string>("RequestHash")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<int?>("StatusCode")
+                        .HasColumnType("integer");
+
+                    b.HasKey("WorkspaceId", "TokenId", "KeyHash");
+
+                    b.HasIndex("CreatedAt");
+
+                    b.ToTable("IdempotencyKeys");
+                });
+
             modelBuilder.Entity("Confide.Data.Model.Job", b =>
                 {
                     b.Property<string>("Id")
@@ -2358,6 +2401,15 @@ namespace Confide.Data.Migrations.Postgres
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
 
+                    b.HasOne("Confide.Data.Model.Workspace", null)
+                        .WithMany()
+                        .HasForeignKey("WorkspaceId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Confide.Data.Model.IdempotencyKey", b =>
+                {
                     b.HasOne("Confide.Data.Model.Workspace", null)
                         .WithMany()
                         .HasForeignKey("WorkspaceId")

@@ -769,6 +769,49 @@ namespace Confide.Data.Migrations.Sqlite
                     b.ToTable("ErasureReceipts");
                 });
 
+            modelBuilder.Entity("Confide.Data.Model.IdempotencyKey", b =>
+                {
+                    b.Property<string>("WorkspaceId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("TokenId")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("KeyHash")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("ConversationId")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("CreatedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("ObjectId")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("ObjectType")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("RequestHash")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<int?>("StatusCode")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("WorkspaceId", "TokenId", "KeyHash");
+
+                    b.HasIndex("CreatedAt");
+
+                    b.ToTable("IdempotencyKeys");
+                });
+
             modelBuilder.Entity("Confide.Data.Model.Job", b =>
                 {
                     b.Property<string>("Id")
@@ -2349,6 +2392,15 @@ namespace Confide.Data.Migrations.Sqlite
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
 
+                    b.HasOne("Confide.Data.Model.Workspace", null)
+                        .WithMany()
+                        .HasForeignKey("WorkspaceId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Confide.Data.Model.IdempotencyKey", b =>
+                {
                     b.HasOne("Confide.Data.Model.Workspace", null)
                         .WithMany()
                         .HasForeignKey("WorkspaceId")
