@@ -181,7 +181,11 @@ public sealed class ContactKeyRing(WorkspaceKeyRing workspaceKeys, IOptions<Conf
         var store = await StoreAsync(region);
         await store.DestroyVersionAsync(workspaceId, contactId, keyId, cancellationToken);
         _unwrapped.Remove((region, workspaceId, contactId));
+        Destroyed?.Invoke(region, workspaceId, contactId);
     }
+
+    /// <summary>Raised after keys were destroyed here: a contact's, or a whole workspace's (contact null), so other processes can evict their copies.</summary>
+    public event Action<Region, string, string?>? Destroyed;
 
     /// <summary>
     /// Destroys a contact's keys, or every contact key of a workspace when <paramref name="contactId"/>
@@ -193,6 +197,7 @@ public sealed class ContactKeyRing(WorkspaceKeyRing workspaceKeys, IOptions<Conf
         var store = await StoreAsync(region);
         var destroyed = await store.DestroyAsync(workspaceId, contactId, cancellationToken);
         Evict(region, workspaceId, contactId);
+        Destroyed?.Invoke(region, workspaceId, contactId);
         return destroyed;
     }
 
@@ -206,6 +211,8 @@ public sealed class ContactKeyRing(WorkspaceKeyRing workspaceKeys, IOptions<Conf
             _unwrapped.Remove((region, workspaceId, contactId));
         }
 
+        // One notice for the batch: the other processes drop the workspace's cached keys and reload what they need.
+        Destroyed?.Invoke(region, workspaceId, null);
         return destroyed;
     }
 

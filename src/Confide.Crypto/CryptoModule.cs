@@ -12,6 +12,7 @@ public static class CryptoModule
         services.AddSingleton<WorkspaceKeyRing>();
         services.AddSingleton<ILookupIndex>(sp => sp.GetRequiredService<WorkspaceKeyRing>());
         services.AddSingleton<ContactKeyRing>();
+        services.AddHostedService<ContactKeyNotices>();
         services.AddSingleton<WorkspaceKeyBackfill>();
         services.AddSingleton<RegionSigningKeys>();
         return services;
