@@ -7,6 +7,7 @@
 #   scripts/ha/cluster.sh start        # idempotent; installs patroni and etcd if missing
 #   scripts/ha/cluster.sh env          # export lines: CONFIDE_HA_POSTGRES, CONFIDE_HA_KEYSTORE
 #   scripts/ha/cluster.sh leader       # the node name of the current leader
+#   scripts/ha/cluster.sh fresh        # drop and create the confide and confide_keys databases
 #   scripts/ha/cluster.sh kill NODE    # kill -9 the node's Patroni and PostgreSQL (a crashed machine)
 #   scripts/ha/cluster.sh revive NODE  # start the node again; it rejoins as a replica
 #   scripts/ha/cluster.sh stop
@@ -230,6 +231,14 @@ start() {
   done
 }
 
+# Empty databases for a new run (the drill's keys are new each time).
+fresh_databases() {
+  for database in confide confide_keys; do
+    psql_leader -c "DROP DATABASE IF EXISTS $database WITH (FORCE)" >/dev/null
+    psql_leader -c "CREATE DATABASE $database" >/dev/null
+  done
+}
+
 hosts() {
   local list=() node
   for node in "${nodes[@]}"; do list+=("localhost:$(pg_port "$node")"); done
@@ -284,10 +293,11 @@ case "${1:-}" in
   start) start ;;
   env) print_env ;;
   leader) leader ;;
+  fresh) fresh_databases ;;
   healthy) wait_healthy "${2:-120}" ;;
   role) role_of "$2" ;;
   kill) kill_node "$2" ;;
   revive) start_node "$2" ;;
   stop) stop ;;
-  *) echo "usage: $0 start|env|leader|healthy [seconds]|kill NODE|revive NODE|stop" >&2; exit 2 ;;
+  *) echo "usage: $0 start|env|leader|fresh|healthy [seconds]|kill NODE|revive NODE|stop" >&2; exit 2 ;;
 esac

@@ -20,6 +20,7 @@ dll="${CONFIDE_DLL:-$root/src/Confide.Server/bin/Release/net10.0/confide.dll}"
 
 "$here/cluster.sh" start
 eval "$("$here/cluster.sh" env)"
+"$here/cluster.sh" fresh
 rm -rf "$drill"
 mkdir -p "$drill"
 

@@ -25,8 +25,10 @@ public sealed class CellWriter : IAsyncDisposable
     /// sequence number and one of them fail. Every batch therefore takes this transaction-scoped
     /// advisory lock first (the id spells "ConfideW"), so the cell's write transactions commit one
     /// at a time, as SQLite's do; taken first, it cannot deadlock with the locks units take later.
-    /// A process that holds it too long (a stopped command) makes the others' batches fail with
-    /// <c>lock_not_available</c> after 15 s (a 503), instead of queueing behind it without bound.
+    /// A process that holds it too long (a stopped command) makes the others' batches give up
+    /// after 15 s; such a batch ran nothing and is tried again within the write-retry budget
+    /// (<c>Confide:PostgresWriteRetrySeconds</c>), then answered 503 (<c>lock_not_available</c>),
+    /// instead of queueing behind it without bound.
     private const string TakeBatchLock = "SET LOCAL lock_timeout = '15s'; SELECT pg_advisory_xact_lock(4859223909089961303); RESET lock_timeout";
 
     private static readonly TimeSpan FirstRetryPause = TimeSpan.FromMilliseconds(200);
@@ -143,7 +145,7 @@ public sealed class CellWriter : IAsyncDisposable
                         {
                             foreach (var unit in batch)
                             {
-                                unit.Fail(ex is CommitOutcomeUnknownException unknown ? unknown.InnerException! : ex);
+                                unit.Fail(ex is CommitOutcomeUnknownException or BatchLockTimeoutException ? ex.InnerException! : ex);
                             }
 
                             break;
@@ -158,7 +160,7 @@ public sealed class CellWriter : IAsyncDisposable
                         {
                             foreach (var unit in batch)
                             {
-                                unit.Fail(ex);
+                                unit.Fail(ex is BatchLockTimeoutException ? ex.InnerException! : ex);
                             }
 
                             throw;
@@ -208,11 +210,12 @@ public sealed class CellWriter : IAsyncDisposable
     /// race, which the units' own 503 answers), and never once the commit was sent: its outcome
     /// is unknown, and running the batch again could write it twice.
     /// </summary>
+    /// (A batch that timed out waiting for the batch lock ran nothing either: it may run again,
+    /// within the same budget, rather than answer 503 because another process's batch was slow.)
     private bool MayRetry(Exception exception) =>
         _cell.Provider == DatabaseProvider.Postgres
         && exception is not CommitOutcomeUnknownException
-        && DatabaseFailure.IsUnavailable(exception)
-        && !DatabaseFailure.IsContention(exception);
+        && (exception is BatchLockTimeoutException || (DatabaseFailure.IsUnavailable(exception) && !DatabaseFailure.IsContention(exception)));
 
     /// <summary>Runs and commits one batch; true when at least one unit's write was committed.</summary>
     private static async Task<bool> ExecuteBatchAsync(DbConnection connection, Func<ConfideDbContext> contexts, List<WriteUnit> batch)
@@ -223,7 +226,14 @@ public sealed class CellWriter : IAsyncDisposable
             await using var command = connection.CreateCommand();
             command.Transaction = transaction;
             command.CommandText = TakeBatchLock;
-            await command.ExecuteNonQueryAsync();
+            try
+            {
+                await command.ExecuteNonQueryAsync();
+            }
+            catch (Npgsql.PostgresException ex) when (ex.SqlState == Npgsql.PostgresErrorCodes.LockNotAvailable)
+            {
+                throw new BatchLockTimeoutException(ex);
+            }
         }
 
         var done = new List<WriteUnit>(batch.Count);
@@ -290,6 +300,9 @@ public sealed class CellWriter : IAsyncDisposable
         await _stopping.CancelAsync();
         _stopping.Dispose();
     }
+
+    /// <summary>The batch could not take the cell's batch lock in time; none of its units ran.</summary>
+    private sealed class BatchLockTimeoutException(Exception inner) : Exception("The batch lock was not granted in time.", inner);
 
     /// <summary>The commit was sent and failed: it may or may not have been applied.</summary>
     private sealed class CommitOutcomeUnknownException(Exception inner) : Exception("The commit's outcome is unknown.", inner);
