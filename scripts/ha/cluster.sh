@@ -80,7 +80,7 @@ scope: confide-ha
 name: $node
 log:
   dir: $dir/$node
-  level: WARNING
+  level: INFO
 restapi:
   listen: 127.0.0.1:$api
   connect_address: 127.0.0.1:$api
@@ -142,7 +142,9 @@ postgresql:
 YAML
 }
 
-pid_alive() { [ -f "$1" ] && kill -0 "$(head -n 1 "$1")" 2>/dev/null; }
+# Alive and not a zombie waiting to be reaped.
+running() { kill -0 "$1" 2>/dev/null && ! grep -q '^[0-9]* ([^)]*) Z' "/proc/$1/stat" 2>/dev/null; }
+pid_alive() { [ -f "$1" ] && running "$(head -n 1 "$1")"; }
 
 start_etcd() {
   pid_alive "$dir/etcd.pid" && return 0
@@ -162,8 +164,14 @@ start_etcd() {
 }
 
 start_node() {
-  local node=$1
+  local node=$1 port
   pid_alive "$dir/$node/patroni.pid" && return 0
+  port=$(api_port "$node")
+  # A node just killed may hold its REST port for a moment longer.
+  for _ in $(seq 1 100); do
+    (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null || break
+    sleep 0.2
+  done
   # Debian's python3: a python3 earlier on PATH (pyenv) may lack Patroni's modules.
   # HOME: libpq looks for client certificates under ~/.postgresql, which must be the node's own.
   (cd "$dir/$node" && HOME="$dir/$node" exec_as_user /usr/bin/python3 /usr/bin/patroni "$dir/$node/patroni.yml") > "$dir/$node/patroni.out" 2>&1 &
@@ -214,8 +222,10 @@ start() {
     mkdir -p "$dir"
     make_certificates
     head -c 24 /dev/urandom | base64 | tr -dc 'A-Za-z0-9' > "$dir/password"
-    for node in "${nodes[@]}"; do write_node_config "$node"; done
   fi
+  # Written on every start, so a changed script applies to an existing cluster (the bootstrap
+  # section only matters the first time).
+  for node in "${nodes[@]}"; do write_node_config "$node"; done
   [ "$(id -u)" = "0" ] && chown -R "$run_user" "$dir"
   chmod 700 "$dir"/node* 2>/dev/null || true
   start_etcd
@@ -254,7 +264,12 @@ print_env() {
 kill_node() {
   local node=$1 postmaster
   # Patroni detaches PostgreSQL: both must go, or the old primary keeps accepting writes.
-  if pid_alive "$dir/$node/patroni.pid"; then kill -9 "$(cat "$dir/$node/patroni.pid")" 2>/dev/null || true; fi
+  if pid_alive "$dir/$node/patroni.pid"; then
+    local patroni
+    patroni=$(cat "$dir/$node/patroni.pid")
+    kill -9 "$patroni" 2>/dev/null || true
+    while running "$patroni"; do sleep 0.05; done
+  fi
   if pid_alive "$dir/$node/data/postmaster.pid"; then
     postmaster=$(head -n 1 "$dir/$node/data/postmaster.pid")
     # Its backends too, as a crashed machine loses them: left alone, a backend keeps serving
@@ -262,7 +277,7 @@ kill_node() {
     # shellcheck disable=SC2046
     kill -9 "$postmaster" $(pgrep -P "$postmaster") 2>/dev/null || true
     # Its backends notice the postmaster is gone and exit; wait so the port is free.
-    while kill -0 "$postmaster" 2>/dev/null; do sleep 0.05; done
+    while running "$postmaster"; do sleep 0.05; done
   fi
   rm -f "$dir/$node/patroni.pid"
 }

@@ -69,7 +69,7 @@ public sealed class PostgresDataProtectionKeys : IXmlRepository
         {
             command.ExecuteNonQuery();
         }
-        catch (PostgresException ex) when (ex.SqlState is PostgresErrorCodes.UniqueViolation or PostgresErrorCodes.DuplicateTable)
+        catch (PostgresException ex) when (ex.SqlState is PostgresErrorCodes.UniqueViolation or PostgresErrorCodes.DuplicateTable or PostgresErrorCodes.DuplicateObject)
         {
         }
 

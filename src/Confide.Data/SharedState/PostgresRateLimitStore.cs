@@ -92,7 +92,7 @@ public sealed class PostgresRateLimitStore(string connectionString)
         {
             await command.ExecuteNonQueryAsync();
         }
-        catch (PostgresException ex) when (ex.SqlState is PostgresErrorCodes.UniqueViolation or PostgresErrorCodes.DuplicateTable)
+        catch (PostgresException ex) when (ex.SqlState is PostgresErrorCodes.UniqueViolation or PostgresErrorCodes.DuplicateTable or PostgresErrorCodes.DuplicateObject)
         {
             // Another process created it at the same moment.
         }
