@@ -8,6 +8,8 @@
 #   scripts/ha/cluster.sh env          # export lines: CONFIDE_HA_POSTGRES, CONFIDE_HA_KEYSTORE
 #   scripts/ha/cluster.sh leader       # the node name of the current leader
 #   scripts/ha/cluster.sh fresh        # drop and create the confide and confide_keys databases
+#   scripts/ha/cluster.sh complete     # wait until both replicas stream from the leader
+#   scripts/ha/cluster.sh reinit NODE  # rebuild a node from the leader (fresh base backup)
 #   scripts/ha/cluster.sh kill NODE    # kill -9 the node's Patroni and PostgreSQL (a crashed machine)
 #   scripts/ha/cluster.sh revive NODE  # start the node again; it rejoins as a replica
 #   scripts/ha/cluster.sh stop
@@ -208,6 +210,44 @@ wait_healthy() {
   return 1
 }
 
+streaming_replicas() {
+  psql_leader -tAc "SELECT count(*) FROM pg_stat_replication WHERE state = 'streaming'" 2>/dev/null || echo 0
+}
+
+# Complete: a leader and both other nodes streaming from it. A node that does not rejoin in
+# time (e.g. its data directory was left unusable by an interrupted run) is rebuilt from the
+# leader once: its data directory is removed and Patroni takes a fresh base backup.
+wait_complete() {
+  local seconds=${1:-180} deadline node rebuilt=""
+  wait_healthy "$seconds" || return 1
+  deadline=$((SECONDS + seconds))
+  while [ $SECONDS -lt $deadline ]; do
+    [ "$(streaming_replicas)" = "$(( ${#nodes[@]} - 1 ))" ] && return 0
+    if [ -z "$rebuilt" ] && [ $SECONDS -gt $((deadline - seconds / 2)) ]; then
+      for node in "${nodes[@]}"; do
+        if [ "$(role_of "$node")" != "master" ] && [ "$(role_of "$node")" != "primary" ] && ! node_streams "$node"; then
+          echo "$node has not rejoined; rebuilding it from the leader" >&2
+          reinit_node "$node"
+        fi
+      done
+      rebuilt=yes
+    fi
+    sleep 0.5
+  done
+  echo "not every node is streaming from the leader after $seconds s" >&2
+  return 1
+}
+
+node_streams() {
+  [ "$(psql_leader -tAc "SELECT count(*) FROM pg_stat_replication WHERE state = 'streaming' AND application_name = '$1'" 2>/dev/null)" = "1" ]
+}
+
+reinit_node() {
+  kill_node "$1"
+  rm -rf "$dir/$1/data"
+  start_node "$1"
+}
+
 psql_leader() {
   local node
   node=$(leader)
@@ -234,7 +274,7 @@ start() {
   for _ in $(seq 1 120); do leader >/dev/null && break; sleep 0.5; done
   start_node node2
   start_node node3
-  wait_healthy 180
+  wait_complete 180
   for database in confide confide_keys; do
     psql_leader -tc "SELECT 1 FROM pg_database WHERE datname = '$database'" | grep -q 1 ||
       psql_leader -c "CREATE DATABASE $database" >/dev/null
@@ -256,7 +296,7 @@ hosts() {
 }
 
 print_env() {
-  local common="Username=confide;Password=$(cat "$dir/password");SSL Mode=VerifyFull;Root Certificate=$dir/tls/ca.pem;Target Session Attributes=primary;Timeout=5"
+  local common="Username=confide;Password=$(cat "$dir/password");SSL Mode=VerifyFull;Root Certificate=$dir/tls/ca.pem;Target Session Attributes=primary;Host Recheck Seconds=1;Timeout=5"
   echo "export CONFIDE_HA_POSTGRES='Host=$(hosts);Database=confide;$common'"
   echo "export CONFIDE_HA_KEYSTORE='Host=$(hosts);Database=confide_keys;$common'"
 }
@@ -310,9 +350,11 @@ case "${1:-}" in
   leader) leader ;;
   fresh) fresh_databases ;;
   healthy) wait_healthy "${2:-120}" ;;
+  complete) wait_complete "${2:-180}" ;;
+  reinit) reinit_node "$2" ;;
   role) role_of "$2" ;;
   kill) kill_node "$2" ;;
   revive) start_node "$2" ;;
   stop) stop ;;
-  *) echo "usage: $0 start|env|leader|fresh|healthy [seconds]|kill NODE|revive NODE|stop" >&2; exit 2 ;;
+  *) echo "usage: $0 start|env|leader|fresh|healthy [seconds]|complete [seconds]|reinit NODE|kill NODE|revive NODE|stop" >&2; exit 2 ;;
 esac

@@ -19,6 +19,8 @@ dll="${CONFIDE_DLL:-$root/src/Confide.Server/bin/Release/net10.0/confide.dll}"
 [ -f "$dll" ] || { echo "No server build at $dll: run dotnet build src/Confide.Server -c Release" >&2; exit 2; }
 
 "$here/cluster.sh" start
+# Every kill must find three nodes: a node that is still catching up would turn a kill into an outage.
+"$here/cluster.sh" complete 300
 eval "$("$here/cluster.sh" env)"
 "$here/cluster.sh" fresh
 rm -rf "$drill"
@@ -87,7 +89,7 @@ for round in $(seq 1 "$kills") zone; do
   fi
   "$here/cluster.sh" healthy 120 || true
   "$here/cluster.sh" revive "$leader"
-  "$here/cluster.sh" healthy 180
+  "$here/cluster.sh" complete 180
   sleep 5
   echo "kill $round of $leader done" >&2
 done
@@ -96,24 +98,4 @@ touch "$drill/stop"
 wait "$driver" || true
 cat "$drill/load.out"
 
-/usr/bin/python3 - "$drill" <<'PY'
-import json, statistics, sys
-drill = sys.argv[1]
-load = json.load(open(f"{drill}/load.json"))
-kills = [line.split() for line in open(f"{drill}/kills")]
-recoveries = []
-for at, round_name, node in kills:
-    at = float(at)
-    after = [acked for sent, acked in load["acks"] if sent >= at]
-    recoveries.append({"round": round_name, "node": node, "seconds": round(min(after) - at, 2) if after else None})
-measured = sorted(r["seconds"] for r in recoveries if r["seconds"] is not None)
-def pct(p):
-    return measured[min(len(measured) - 1, int(round(p * (len(measured) - 1))))] if measured else None
-report = {"kills": len(kills), "writes": load["writes"], "acknowledged": load["acknowledged"],
-          "lost": len(load["lost"]), "duplicated": len(load["duplicated"]),
-          "recovery_p50_s": pct(0.5), "recovery_p99_s": pct(0.99), "recoveries": recoveries}
-json.dump(report, open(f"{drill}/report.json", "w"), indent=2)
-print(f"{report['kills']} kills, {report['writes']} writes, {report['acknowledged']} acknowledged, "
-      f"{report['lost']} lost, {report['duplicated']} duplicated, write recovery p50 {report['recovery_p50_s']} s, p99 {report['recovery_p99_s']} s")
-sys.exit(0 if report["lost"] == 0 and report["duplicated"] == 0 else 1)
-PY
+/usr/bin/python3 "$here/drill_report.py" "$drill"

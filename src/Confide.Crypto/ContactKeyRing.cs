@@ -39,8 +39,10 @@ public sealed class ContactKeyRing(WorkspaceKeyRing workspaceKeys, IOptions<Conf
     public WorkspaceKeyRing WorkspaceKeys => workspaceKeys;
 
     /// <summary>The region's SQLite key file: its store by default, and what <c>keys move-store</c> empties when the region moves to PostgreSQL.</summary>
-    public string StorePath(Region region) =>
-        Path.Combine(options.Value.DataDirectoryFullPath, "keys", region.Code, "contact-keys.db");
+    public string StorePath(Region region) => StorePath(options.Value, region);
+
+    public static string StorePath(ConfideOptions options, Region region) =>
+        Path.Combine(options.DataDirectoryFullPath, "keys", region.Code, "contact-keys.db");
 
     /// <summary>The region's key-store database when it is on PostgreSQL (checked for transport security); null for the SQLite file.</summary>
     public string? PostgresStore(Region region)

@@ -15,8 +15,12 @@ public sealed class MasterKeys(IOptions<ConfideOptions> options) : IDisposable
 {
     private readonly ConcurrentDictionary<Region, IMasterKeyProvider> _providers = new();
 
-    public string KeyFilePath(Region region) =>
-        Path.Combine(options.Value.DataDirectoryFullPath, "keys", region.Code, "master.key");
+    public string KeyFilePath(Region region) => KeyFilePath(options.Value, region);
+
+    public static string KeyFilePath(ConfideOptions options, Region region) =>
+        options.For(region).MasterKey.File is { Length: > 0 } file
+            ? Path.GetFullPath(file)
+            : Path.Combine(options.DataDirectoryFullPath, "keys", region.Code, "master.key");
 
     public async Task OpenAsync(CellDatabase cell, CancellationToken cancellationToken)
     {

@@ -11,6 +11,12 @@ public sealed class MasterKeySettings
 
     public string Provider { get; set; } = KeyFile;
 
+    /// <summary>
+    /// Path of the key file (provider <c>keyfile</c>); by default <c>keys/&lt;region&gt;/master.key</c> under the
+    /// data directory. Set it to keep the key on storage of its own, away from the databases and their backups.
+    /// </summary>
+    public string? File { get; set; }
+
     public Pkcs11Settings Pkcs11 { get; set; } = new();
 }
 

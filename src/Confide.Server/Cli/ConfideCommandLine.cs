@@ -24,6 +24,8 @@ public static class ConfideCommandLine
         root.Subcommands.Add(RetentionCommands.Create());
         root.Subcommands.Add(ReceiptsCommands.Create());
         root.Subcommands.Add(CellsCommands.Create());
+        root.Subcommands.Add(BackupCommands.CreateBackup());
+        root.Subcommands.Add(BackupCommands.CreateRestoreDrill());
         return root;
     }
 
