@@ -153,10 +153,12 @@ internal sealed class RestoreDrill(string[] configuration, ConfideOptions option
     private async Task<Checked> CheckScratchAsync(string[] scratchArguments, DateTimeOffset backupCreatedAt, List<string> problems, CancellationToken cancellationToken)
     {
         var region = live.Region;
-        HashSet<string> liveContacts, purging;
+        HashSet<string> liveContacts, purging, liveWorkspaces, deletedWorkspaces;
         List<string> destroyedSince;
         await using (var db = live.CreateReadContext())
         {
+            liveWorkspaces = [.. await db.Workspaces.Select(w => w.Id).ToListAsync(cancellationToken)];
+            deletedWorkspaces = [.. await db.WorkspaceDeletions.Select(d => d.WorkspaceId).ToListAsync(cancellationToken)];
             liveContacts = [.. await db.Contacts.Select(c => c.Id).ToListAsync(cancellationToken)];
             purging = [.. await db.PendingContactErasures.Select(p => p.ContactId).ToListAsync(cancellationToken)];
             // Receipts keep whole seconds: from the second the backup began (an earlier erasure in it is harmlessly checked too).
@@ -171,7 +173,15 @@ internal sealed class RestoreDrill(string[] configuration, ConfideOptions option
 
         await using var scratchDb = cell.CreateReadContext();
         var contacts = await scratchDb.Contacts.AsNoTracking().ToListAsync(cancellationToken);
-        var erased = contacts.Where(c => !liveContacts.Contains(c.Id) || purging.Contains(c.Id)).ToList();
+        // A contact is erased since the backup when its workspace is live and the contact is gone
+        // or being purged, or when its workspace was deleted. A workspace the live cell neither has
+        // nor records as deleted says the live cell is not this backup's successor (a lost cell,
+        // another deployment): nothing of it is forgotten on that basis, and the drill says so.
+        var unknownWorkspaces = contacts.Select(c => c.WorkspaceId).Distinct()
+            .Count(w => !liveWorkspaces.Contains(w) && !deletedWorkspaces.Contains(w));
+        var erased = contacts.Where(c =>
+            deletedWorkspaces.Contains(c.WorkspaceId)
+            || (liveWorkspaces.Contains(c.WorkspaceId) && (!liveContacts.Contains(c.Id) || purging.Contains(c.Id)))).ToList();
 
         // What a real restore must do before it serves: forget again whoever was forgotten since the backup.
         foreach (var workspace in erased.GroupBy(c => c.WorkspaceId))
@@ -251,6 +261,7 @@ internal sealed class RestoreDrill(string[] configuration, ConfideOptions option
 
         var resurrected = destroyedSince.SelectMany(ids => ids.Split(',', StringSplitOptions.RemoveEmptyEntries)).Count(restoredKeyIds.Contains);
 
+        Note(problems, unknownWorkspaces, "workspaces of the backup are neither in the live cell nor recorded as deleted there: their erasures since the backup could not be replayed");
         Note(problems, unreadable, "contacts in the backup have no key in the key-store backup (were the two backups taken together?)");
         Note(problems, failed, "contacts have fields that do not decrypt");
         Note(problems, partsFailed, "conversation parts do not decrypt");
