@@ -1,3 +1,4 @@
+using Confide.Data;
 using Confide.Platform;
 using Npgsql;
 using NpgsqlTypes;
@@ -23,9 +24,8 @@ namespace Confide.Crypto;
 /// </remarks>
 public sealed class PostgresContactKeyStore : ContactKeyStore
 {
-    // Advisory lock ids (this database only); they spell "ConfideF" (the retiring fence) and "ConfideS" (schema creation).
+    // Advisory lock id of the retiring fence (this database only); it spells "ConfideF".
     private const long FenceLock = 4859223909089961286;
-    private const long SchemaLock = 4859223909089961299;
 
     // Autovacuum as soon as a single key was destroyed, without throttling: dead tuples holding
     // destroyed keys are reclaimed within the autovacuum naptime (a minute by default).
@@ -97,11 +97,7 @@ public sealed class PostgresContactKeyStore : ContactKeyStore
             }
         }
 
-        // Processes starting together would race on CREATE TABLE IF NOT EXISTS; one at a time.
-        await using (var schema = new NpgsqlCommand($"SELECT pg_advisory_xact_lock({SchemaLock}); {Schema}", connection, transaction))
-        {
-            await schema.ExecuteNonQueryAsync(cancellationToken);
-        }
+        await PostgresSchema.EnsureAsync(connection, transaction, "contact_key_store", Schema, cancellationToken);
 
         await using (var claim = new NpgsqlCommand("INSERT INTO key_store_region (region) VALUES (@r) ON CONFLICT DO NOTHING", connection, transaction))
         {

@@ -60,19 +60,10 @@ public sealed class PostgresDataProtectionKeys : IXmlRepository
         command.ExecuteNonQuery();
     }
 
+    // Synchronous: IXmlRepository is. Runs once per process, at its first key read or write.
     private bool CreateTable()
     {
-        using var connection = Open();
-        // Two processes starting at once may both try: the loser's "already exists" is harmless.
-        using var command = new NpgsqlCommand(Schema, connection);
-        try
-        {
-            command.ExecuteNonQuery();
-        }
-        catch (PostgresException ex) when (ex.SqlState is PostgresErrorCodes.UniqueViolation or PostgresErrorCodes.DuplicateTable or PostgresErrorCodes.DuplicateObject)
-        {
-        }
-
+        PostgresSchema.EnsureAsync(_connectionString, "confide_data_protection_keys", Schema, CancellationToken.None).GetAwaiter().GetResult();
         return true;
     }
 

@@ -83,18 +83,6 @@ public sealed class PostgresRateLimitStore(string connectionString)
         return Convert.ToInt32(await command.ExecuteScalarAsync(cancellationToken), System.Globalization.CultureInfo.InvariantCulture);
     }
 
-    private static async Task CreateAsync(string connectionString)
-    {
-        await using var connection = new NpgsqlConnection(connectionString);
-        await connection.OpenAsync();
-        await using var command = new NpgsqlCommand(Schema, connection);
-        try
-        {
-            await command.ExecuteNonQueryAsync();
-        }
-        catch (PostgresException ex) when (ex.SqlState is PostgresErrorCodes.UniqueViolation or PostgresErrorCodes.DuplicateTable or PostgresErrorCodes.DuplicateObject)
-        {
-            // Another process created it at the same moment.
-        }
-    }
+    private static Task CreateAsync(string connectionString) =>
+        PostgresSchema.EnsureAsync(connectionString, "confide_rate_limits", Schema, CancellationToken.None);
 }

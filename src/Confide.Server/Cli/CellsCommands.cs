@@ -86,20 +86,7 @@ internal static class CellsCommands
 
     private static async Task<Vacuumed> VacuumAsync(CellDatabase cell, CancellationToken ct)
     {
-        var file = new SqliteConnectionStringBuilder(cell.ConnectionString).DataSource;
-        var before = new FileInfo(file).Length;
-        await using (var connection = new SqliteConnection(new SqliteConnectionStringBuilder(cell.ConnectionString) { Pooling = false }.ToString()))
-        {
-            await connection.OpenAsync(ct);
-            await using var vacuum = connection.CreateCommand();
-            // The server's writer holds the lock only for a moment at a time; wait for it.
-            vacuum.CommandText = "PRAGMA busy_timeout = 60000; PRAGMA secure_delete = ON; VACUUM;";
-            vacuum.CommandTimeout = 0;
-            await vacuum.ExecuteNonQueryAsync(ct);
-        }
-
-        // The rewrite went through the write-ahead log; the old pages' frames leave with it.
-        await DeletedDataScrub.RunAsync(cell, NullLogger.Instance, ct);
-        return new Vacuumed(cell.Region.Code, "sqlite", true, before, new FileInfo(file).Length);
+        var (before, after, _) = await SqliteCellVacuum.RunAsync(cell, NullLogger.Instance, ct);
+        return new Vacuumed(cell.Region.Code, "sqlite", true, before, after);
     }
 }

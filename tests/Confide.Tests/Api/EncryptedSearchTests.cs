@@ -351,18 +351,8 @@ public sealed class EncryptedSearchTests(Servers servers)
     }
 
     /// <summary>What <c>confide cells vacuum</c> runs on a SQLite cell (its own test: CellsCommandTests).</summary>
-    private static async Task VacuumAsync(CellDatabase cell)
-    {
-        await using (var connection = new SqliteConnection(new SqliteConnectionStringBuilder(cell.ConnectionString) { Pooling = false }.ToString()))
-        {
-            await connection.OpenAsync();
-            await using var vacuum = connection.CreateCommand();
-            vacuum.CommandText = "PRAGMA busy_timeout = 30000; VACUUM;";
-            await vacuum.ExecuteNonQueryAsync();
-        }
-
-        Assert.True(await DeletedDataScrub.RunAsync(cell, NullLogger.Instance, CancellationToken.None), "The write-ahead log stayed busy.");
-    }
+    private static async Task VacuumAsync(CellDatabase cell) =>
+        Assert.True((await SqliteCellVacuum.RunAsync(cell, NullLogger.Instance, CancellationToken.None)).Scrubbed, "The write-ahead log stayed busy.");
 
     private static Task<List<string>> TokensAsync(TestWorkspace workspace, string contactId) =>
         workspace.ReadAsync(db => db.SearchTokens.Where(t => t.WorkspaceId == workspace.Id && t.ContactId == contactId).Select(t => t.Token).ToListAsync());

@@ -22,9 +22,10 @@ internal sealed class SharedRateLimiter(PostgresRateLimitStore store, byte[] key
     private int _held;
     private DateTimeOffset _heldUntil;
     private DateTimeOffset _emptyUntil;
-    private DateTimeOffset _lastUsed = time.GetUtcNow();
+    // Ticks, not a DateTimeOffset: IdleDuration reads it without the lock, and a 16-byte struct could be read torn.
+    private long _lastUsedTicks = time.GetUtcNow().UtcTicks;
 
-    public override TimeSpan? IdleDuration => time.GetUtcNow() - _lastUsed;
+    public override TimeSpan? IdleDuration => TimeSpan.FromTicks(time.GetUtcNow().UtcTicks - Interlocked.Read(ref _lastUsedTicks));
 
     public override RateLimiterStatistics? GetStatistics() => null;
 
@@ -71,7 +72,7 @@ internal sealed class SharedRateLimiter(PostgresRateLimitStore store, byte[] key
             lock (_lock)
             {
                 now = time.GetUtcNow();
-                _lastUsed = now;
+                Interlocked.Exchange(ref _lastUsedTicks, now.UtcTicks);
                 if (granted < permitCount)
                 {
                     // What was granted short of the request is given up: a partial request cannot run.
@@ -94,7 +95,7 @@ internal sealed class SharedRateLimiter(PostgresRateLimitStore store, byte[] key
     {
         lock (_lock)
         {
-            _lastUsed = now;
+            Interlocked.Exchange(ref _lastUsedTicks, now.UtcTicks);
             if (_held >= permitCount && now < _heldUntil)
             {
                 _held -= permitCount;
