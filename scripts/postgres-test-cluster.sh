@@ -8,6 +8,8 @@
 #
 # State lives in $CONFIDE_PG_DIR (default: confide-test-postgres in the temp directory).
 set -euo pipefail
+# shellcheck source=scripts/lib/loopback-tls.sh
+. "$(dirname "$0")/lib/loopback-tls.sh"
 
 # Outside the checkout: the unprivileged server user must be able to reach it.
 dir="${CONFIDE_PG_DIR:-${TMPDIR:-/tmp}/confide-test-postgres}"
@@ -40,18 +42,7 @@ install_if_missing() {
   fi
 }
 
-make_certificates() {
-  local tls="$dir/tls"
-  mkdir -p "$tls"
-  openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 30 \
-    -subj "/CN=Confide test PostgreSQL CA" -keyout "$tls/ca.key" -out "$tls/ca.pem" 2>/dev/null
-  openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
-    -subj "/CN=localhost" -keyout "$tls/server.key" -out "$tls/server.csr" 2>/dev/null
-  printf 'subjectAltName=DNS:localhost,IP:127.0.0.1\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n' > "$tls/server.ext"
-  openssl x509 -req -in "$tls/server.csr" -CA "$tls/ca.pem" -CAkey "$tls/ca.key" -CAcreateserial \
-    -days 30 -extfile "$tls/server.ext" -out "$tls/server.pem" 2>/dev/null
-  chmod 600 "$tls/server.key" "$tls/ca.key"
-}
+make_certificates() { make_loopback_certificates "$dir/tls" "Confide test PostgreSQL CA"; }
 
 port_in_use() {
   (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null

@@ -17,6 +17,8 @@
 # State lives in $CONFIDE_HA_DIR (default: confide-ha in the temp directory). The leader key's
 # TTL is $CONFIDE_HA_TTL seconds (20 unless set): a dead leader is replaced after about that long.
 set -euo pipefail
+# shellcheck source=scripts/lib/loopback-tls.sh
+. "$(dirname "$0")/../lib/loopback-tls.sh"
 
 dir="${CONFIDE_HA_DIR:-${TMPDIR:-/tmp}/confide-ha}"
 run_user="${CONFIDE_PG_USER:-confide-pg}"
@@ -59,18 +61,7 @@ install_if_missing() {
   fi
 }
 
-make_certificates() {
-  local tls="$dir/tls"
-  mkdir -p "$tls"
-  openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 30 \
-    -subj "/CN=Confide HA test CA" -keyout "$tls/ca.key" -out "$tls/ca.pem" 2>/dev/null
-  openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
-    -subj "/CN=localhost" -keyout "$tls/server.key" -out "$tls/server.csr" 2>/dev/null
-  printf 'subjectAltName=DNS:localhost,IP:127.0.0.1\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n' > "$tls/server.ext"
-  openssl x509 -req -in "$tls/server.csr" -CA "$tls/ca.pem" -CAkey "$tls/ca.key" -CAcreateserial \
-    -days 30 -extfile "$tls/server.ext" -out "$tls/server.pem" 2>/dev/null
-  chmod 600 "$tls/server.key" "$tls/ca.key"
-}
+make_certificates() { make_loopback_certificates "$dir/tls" "Confide HA test CA"; }
 
 write_node_config() {
   local node=$1 port api

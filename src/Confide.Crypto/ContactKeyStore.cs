@@ -84,4 +84,30 @@ public abstract class ContactKeyStore
 
     /// <summary>How many contact keys the store holds and the most uses reserved by one (for <c>keys status</c>).</summary>
     public abstract Task<(long Keys, long MostUses)> CountAsync(CancellationToken cancellationToken);
+
+    /// <summary>Reads <c>key_id, version, wrapped_key, uses_reserved</c> rows, as both backends select them.</summary>
+    protected static async Task<IReadOnlyList<StoredKey>> ReadStoredKeysAsync(System.Data.Common.DbCommand command, CancellationToken cancellationToken)
+    {
+        var keys = new List<StoredKey>(1);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            keys.Add(new StoredKey(new Guid((byte[])reader[0]), reader.GetInt32(1), (byte[])reader[2], reader.GetInt64(3)));
+        }
+
+        return keys;
+    }
+
+    /// <summary>Reads <c>contact_id, key_id, wrapped_key</c> rows, as both backends select them.</summary>
+    protected static async Task<IReadOnlyList<StoredContactKey>> ReadContactKeysAsync(System.Data.Common.DbCommand command, CancellationToken cancellationToken)
+    {
+        var keys = new List<StoredContactKey>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            keys.Add(new StoredContactKey(reader.GetString(0), new Guid((byte[])reader[1]), (byte[])reader[2]));
+        }
+
+        return keys;
+    }
 }

@@ -134,14 +134,7 @@ public sealed class SqliteContactKeyStore : ContactKeyStore
         command.CommandText = "SELECT key_id, version, wrapped_key, uses_reserved FROM contact_keys WHERE workspace_id = $w AND contact_id = $c ORDER BY version DESC";
         command.Parameters.AddWithValue("$w", workspaceId);
         command.Parameters.AddWithValue("$c", contactId);
-        var keys = new List<StoredKey>(1);
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        while (await reader.ReadAsync(cancellationToken))
-        {
-            keys.Add(new StoredKey(new Guid((byte[])reader[0]), reader.GetInt32(1), (byte[])reader[2], reader.GetInt64(3)));
-        }
-
-        return keys;
+        return await ReadStoredKeysAsync(command, cancellationToken);
     }
 
     public override async Task<IReadOnlyList<StoredContactKey>> ListAsync(string workspaceId, CancellationToken cancellationToken)
@@ -150,14 +143,7 @@ public sealed class SqliteContactKeyStore : ContactKeyStore
         await using var command = connection.CreateCommand();
         command.CommandText = "SELECT contact_id, key_id, wrapped_key FROM contact_keys WHERE workspace_id = $w ORDER BY contact_id, version";
         command.Parameters.AddWithValue("$w", workspaceId);
-        var keys = new List<StoredContactKey>();
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        while (await reader.ReadAsync(cancellationToken))
-        {
-            keys.Add(new StoredContactKey(reader.GetString(0), new Guid((byte[])reader[1]), (byte[])reader[2]));
-        }
-
-        return keys;
+        return await ReadContactKeysAsync(command, cancellationToken);
     }
 
     public override async Task<long> CountAsync(string workspaceId, CancellationToken cancellationToken)
