@@ -18,7 +18,6 @@ public sealed class CellDatabase : IAsyncDisposable
     private readonly Func<ConfideDbContext> _readContexts;
     private readonly SqliteReadLanes? _readLanes;
     private readonly DbContextOptions _trackingOptions;
-    private readonly IInterceptor[] _securityInterceptors;
 
     /// <param name="writeRetry">How long writes wait out a PostgreSQL failover before they fail (see <see cref="CellWriter"/>); 45 s when not given.</param>
     public CellDatabase(Region region, DatabaseProvider provider, string connectionString, TimeProvider time, TimeSpan? writeRetry = null)
@@ -27,7 +26,6 @@ public sealed class CellDatabase : IAsyncDisposable
         Provider = provider;
         ConnectionString = connectionString;
         Outage = new CellOutage(time, writeRetry ?? TimeSpan.FromSeconds(ConfideOptions.DefaultPostgresWriteRetrySeconds));
-        _securityInterceptors = [new Security.SecurityCommandInterceptor(SecurityEpoch), new Security.SecurityTransactionInterceptor(SecurityEpoch)];
         // Read contexts never write, so they skip the per-open durability pragmas of the
         // SQLite interceptor (one statement less on every connection open).
         _readContexts = CellContextFactory.CreatePool(BuildOptions(ReadOnly, writes: false));
@@ -53,9 +51,6 @@ public sealed class CellDatabase : IAsyncDisposable
 
     /// <summary>Serialised, group-committed writes; see <see cref="CellWriter"/>.</summary>
     public CellWriter Writer { get; }
-
-    /// <summary>Moves after every committed change to who may do what here; see <see cref="Security.SecurityEpoch"/>.</summary>
-    public Security.SecurityEpoch SecurityEpoch { get; } = new();
 
     /// <summary>Whether this cell can take a durable write right now; see <see cref="CellReadiness"/>.</summary>
     public CellReadiness Readiness { get; }
@@ -140,7 +135,6 @@ public sealed class CellDatabase : IAsyncDisposable
             // A contact being erased is filtered out while its notes, tags and parts are not: they
             // are reached only through it (or its conversations) and go in its purge.
             (CoreEventId.PossibleIncorrectRequiredNavigationWithQueryFilterInteractionWarning, LogLevel.Debug)));
-        builder.AddInterceptors(_securityInterceptors);
         if (Provider == DatabaseProvider.Sqlite)
         {
             builder.AddInterceptors(StatementReuseInterceptor.Instance);

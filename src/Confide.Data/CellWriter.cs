@@ -116,7 +116,7 @@ public sealed class CellWriter : IAsyncDisposable
                             contexts = CellContextFactory.CreatePool(_cell.OptionsFor(connection));
                         }
 
-                        if (await ExecuteBatchAsync(connection, contexts!, batch, _cell.SecurityEpoch))
+                        if (await ExecuteBatchAsync(connection, contexts!, batch))
                         {
                             _cell.Readiness.Record(ready: true, reason: null);
                         }
@@ -218,7 +218,7 @@ public sealed class CellWriter : IAsyncDisposable
         && (exception is BatchLockTimeoutException || (DatabaseFailure.IsUnavailable(exception) && !DatabaseFailure.IsContention(exception)));
 
     /// <summary>Runs and commits one batch; true when at least one unit's write was committed.</summary>
-    private static async Task<bool> ExecuteBatchAsync(DbConnection connection, Func<ConfideDbContext> contexts, List<WriteUnit> batch, Security.SecurityEpoch epoch)
+    private static async Task<bool> ExecuteBatchAsync(DbConnection connection, Func<ConfideDbContext> contexts, List<WriteUnit> batch)
     {
         await using var transaction = await connection.BeginTransactionAsync();
         if (connection is Npgsql.NpgsqlConnection)
@@ -268,34 +268,13 @@ public sealed class CellWriter : IAsyncDisposable
             }
         }
 
-        // A batch that changed who may do what tells the other processes with its commit, and
-        // moves this process's security epoch once committed (or possibly committed).
-        var announce = Security.SecurityWrites.IsDirty(transaction) && connection is Npgsql.NpgsqlConnection;
-        if (announce)
-        {
-            await using var notify = connection.CreateCommand();
-            notify.Transaction = transaction;
-            notify.CommandText = Security.SecurityWrites.NotifySql;
-            await notify.ExecuteNonQueryAsync();
-        }
-
         try
         {
             await transaction.CommitAsync();
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
-            if (Security.SecurityWrites.TakeDirty(transaction))
-            {
-                epoch.Move(announced: false);
-            }
-
             throw new CommitOutcomeUnknownException(ex);
-        }
-
-        if (Security.SecurityWrites.TakeDirty(transaction))
-        {
-            epoch.Move(announced: announce);
         }
 
         foreach (var unit in done)

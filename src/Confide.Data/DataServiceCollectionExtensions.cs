@@ -20,7 +20,6 @@ public static class DataServiceCollectionExtensions
         services.AddSingleton<CellRegistry>();
         services.AddSingleton<Notifications.CellNotifications>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, Notifications.CellNotificationListener>());
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, Security.SecurityEpochNotices>());
         services.AddScoped<CurrentCell>();
         // Framework code (ASP.NET Core Identity) asks for the context itself; hand it the
         // current request's cell and nothing else.

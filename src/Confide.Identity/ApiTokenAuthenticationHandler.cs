@@ -20,7 +20,6 @@ public sealed class ApiTokenAuthenticationHandler(
     UrlEncoder encoder,
     CurrentCell cell,
     ApiTokenLastUse lastUse,
-    ApiTokenCache cache,
     TimeProvider time)
     : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
 {
@@ -33,7 +32,7 @@ public sealed class ApiTokenAuthenticationHandler(
     public const string IpNotAllowedClaim = "confide:ip_not_allowed";
 
     // Runs on every API request: compiled once rather than translated per call.
-    private static readonly CompiledPerProvider<Func<ConfideDbContext, string, CancellationToken, Task<ApiTokenMatch?>>> ActiveTokenByHash = new(() =>
+    private static readonly CompiledPerProvider<Func<ConfideDbContext, string, CancellationToken, Task<TokenMatch?>>> ActiveTokenByHash = new(() =>
         EF.CompileAsyncQuery((ConfideDbContext db, string hash, CancellationToken ct) =>
             (from t in db.ApiTokens.AsNoTracking()
              join m in db.Teammates on t.TeammateId equals m.Id
@@ -42,7 +41,7 @@ public sealed class ApiTokenAuthenticationHandler(
              from r in db.WorkspaceRoles.Where(r => r.WorkspaceId == t.WorkspaceId && r.Id == m.Role).DefaultIfEmpty()
              // A deleted workspace's tokens stop at once (its rows go later, with the purge).
              where t.SecretHash == hash && t.RevokedAt == null && w.DeletedAt == null
-             select new ApiTokenMatch(t.Id, t.WorkspaceId, t.TeammateId, m.Role, r == null ? null : r.Permissions, t.Scopes, t.ExpiresAt, w.TwoFactorRequirement,
+             select new TokenMatch(t.Id, t.WorkspaceId, t.TeammateId, m.Role, r == null ? null : r.Permissions, t.Scopes, t.ExpiresAt, w.TwoFactorRequirement,
                  a.TwoFactorEnabled || db.Set<Microsoft.AspNetCore.Identity.IdentityUserPasskey<string>>().Any(p => p.UserId == a.Id), w.IpAllowlist))
                 .FirstOrDefault()));
 
@@ -60,7 +59,8 @@ public sealed class ApiTokenAuthenticationHandler(
         }
 
         var hash = ApiTokenSecrets.Hash(token);
-        var match = await FindAsync(cell.Database, hash);
+        await using var db = cell.Database.CreateReadContext();
+        var match = await ActiveTokenByHash.For(db)(db, hash, Context.RequestAborted);
         if (match is null || match.ExpiresAt <= time.GetUtcNow())
         {
             return AuthenticateResult.Fail("Unknown, revoked or expired token.");
@@ -74,9 +74,8 @@ public sealed class ApiTokenAuthenticationHandler(
             new Claim(ApiCaller.RoleClaim, match.Role),
             new Claim(ApiCaller.ScopedClaim, match.Scopes is null ? "false" : "true"),
         ];
-        // What the caller may do: the teammate's role, narrowed by the token's scopes. Cached only
-        // until the next security change (ApiTokenCache), so a role change or a narrowed token
-        // takes effect on the next request.
+        // What the caller may do: the teammate's role, narrowed by the token's scopes. Read on
+        // every request, so a role change or a narrowed token takes effect at once.
         var rolePermissions = RolePermissions.Resolve(match.Role, match.RolePermissions);
         if (!IpAllowlist.Allows(match.IpAllowlist, Context.Connection.RemoteIpAddress))
         {
@@ -103,23 +102,5 @@ public sealed class ApiTokenAuthenticationHandler(
         return AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), SchemeName));
     }
 
-    private async Task<ApiTokenMatch?> FindAsync(CellDatabase database, string hash)
-    {
-        // The epoch is read before the query: a change that commits while it runs makes what it read stale.
-        var epoch = database.SecurityEpoch.Current;
-        var mayCache = cache.MayCache(database);
-        if (mayCache && cache.Get(database, hash, epoch) is { } cached)
-        {
-            return cached;
-        }
-
-        await using var db = database.CreateReadContext();
-        var match = await ActiveTokenByHash.For(db)(db, hash, Context.RequestAborted);
-        if (match is not null && mayCache)
-        {
-            cache.Set(database, hash, match, epoch);
-        }
-
-        return match;
-    }
+    private sealed record TokenMatch(string Id, string WorkspaceId, string TeammateId, string Role, string? RolePermissions, string? Scopes, DateTimeOffset? ExpiresAt, string TwoFactorRequirement, bool HasStrongFactor, string? IpAllowlist);
 }

@@ -38,7 +38,6 @@ public sealed partial class ApiTokenLastUse(TimeProvider time, ILogger<ApiTokenL
         try
         {
             await cell.Writer.WriteAsync(async (db, ct) =>
-                // Sets LastUsedAt alone: recognised as usage, it leaves cached authentications valid (SecurityWrites).
                 await db.ApiTokens.Where(t => t.Id == tokenId).ExecuteUpdateAsync(s => s.SetProperty(t => t.LastUsedAt, now), ct));
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)

@@ -85,7 +85,6 @@ public static class IdentityServiceCollectionExtensions
         services.AddSingleton<TeammateInvitationMail>();
         services.AddScoped<TeammateNames>();
         services.AddSingleton<ApiTokenLastUse>();
-        services.AddSingleton<ApiTokenCache>();
         services.AddOptions<Sso.SsoOptions>().BindConfiguration(Sso.SsoOptions.Section)
             .Validate(o => o.LoadExtraTrustedCas() is not null, "Confide:Sso:ExtraTrustedCaFile cannot be read.")
             .Validate(o => o.ParseAllowedPrivateNetworks() is not null, "Confide:Sso:AllowedPrivateNetworks holds a malformed range.")

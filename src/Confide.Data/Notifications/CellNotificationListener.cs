@@ -48,8 +48,6 @@ internal sealed partial class CellNotificationListener(
                     notifications.Resync(cell.Region);
                 }
 
-                notifications.SetListening(cell.Region, true);
-
                 listenedBefore = true;
                 failing = false;
                 pause = FirstPause;
@@ -69,7 +67,6 @@ internal sealed partial class CellNotificationListener(
             }
             catch (Exception ex) when (ex is NpgsqlException or TimeoutException or InvalidOperationException or IOException)
             {
-                notifications.SetListening(cell.Region, false);
                 // One line when the outage starts, one when it ends (LogListeningAgain), not one per attempt.
                 if (!failing)
                 {

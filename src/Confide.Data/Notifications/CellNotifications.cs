@@ -27,7 +27,6 @@ public sealed partial class CellNotifications(ILogger<CellNotifications> logger,
 
     private readonly ConcurrentDictionary<string, ImmutableHandlers> _topics = new(StringComparer.Ordinal);
     private readonly LogRateLimiter _failureLog = new(time);
-    private readonly ConcurrentDictionary<Region, bool> _listening = new();
 
     /// <summary>Tells this process's own signals apart from the other processes' ones.</summary>
     internal string Origin { get; } = Guid.NewGuid().ToString("N");
@@ -79,15 +78,6 @@ public sealed partial class CellNotifications(ILogger<CellNotifications> logger,
             }
         }
     }
-
-    /// <summary>
-    /// Whether this process hears the other processes of <paramref name="cell"/> right now (always
-    /// true for SQLite, which has one). What is cached on the strength of their notices must not be
-    /// trusted while it does not.
-    /// </summary>
-    public bool IsListening(CellDatabase cell) => cell.Provider != DatabaseProvider.Postgres || _listening.GetValueOrDefault(cell.Region);
-
-    internal void SetListening(Region region, bool listening) => _listening[region] = listening;
 
     /// <summary>Hands a received notification to the topic's subscribers; a process's own signals are ignored.</summary>
     internal void Deliver(Region region, string message)
