@@ -52,12 +52,15 @@ internal sealed class RestoreDrill(string[] configuration, ConfideOptions option
         var scratch = Directory.CreateTempSubdirectory("confide-restore-drill-").FullName;
         var suffix = Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(4));
         string? scratchCell = null, scratchKeys = null;
+        // Every scratch database made, with the server it was made on, so a restore that fails half-way leaves none behind.
+        var created = new List<(string Database, string Server)>();
+        var keysServer = settings.KeyStore.Postgres is { Length: > 0 } keyStore ? keyStore : settings.Postgres;
         try
         {
             using (var masterKey = RegionBackup.OpenMasterKey(options, region))
             {
-                scratchCell = await RestoreAsync(cellBackup, settings.Postgres, $"confide_drill_cell_{suffix}", CellRegistry.SqlitePath(ScratchOptions(scratch), region), masterKey.Provider, cancellationToken);
-                scratchKeys = await RestoreAsync(keysBackup, settings.KeyStore.Postgres ?? settings.Postgres, $"confide_drill_keys_{suffix}", ContactKeyRing.StorePath(ScratchOptions(scratch), region), masterKey.Provider, cancellationToken);
+                scratchCell = await RestoreAsync(cellBackup, settings.Postgres, $"confide_drill_cell_{suffix}", CellRegistry.SqlitePath(ScratchOptions(scratch), region), masterKey.Provider, created, cancellationToken);
+                scratchKeys = await RestoreAsync(keysBackup, keysServer, $"confide_drill_keys_{suffix}", ContactKeyRing.StorePath(ScratchOptions(scratch), region), masterKey.Provider, created, cancellationToken);
             }
 
             var counts = new List<CountCheck>();
@@ -81,9 +84,9 @@ internal sealed class RestoreDrill(string[] configuration, ConfideOptions option
             SqliteConnection.ClearAllPools();
             if (!keep)
             {
-                foreach (var database in new[] { scratchCell, scratchKeys }.OfType<string>())
+                foreach (var (database, server) in created)
                 {
-                    await DatabaseDump.DropDatabaseAsync(database, settings.KeyStore.Postgres is { Length: > 0 } keys && database == scratchKeys ? keys : settings.Postgres!, CancellationToken.None);
+                    await DatabaseDump.DropDatabaseAsync(database, server, CancellationToken.None);
                 }
 
                 Directory.Delete(scratch, recursive: true);
@@ -93,7 +96,8 @@ internal sealed class RestoreDrill(string[] configuration, ConfideOptions option
 
     /// <summary>Unseals into a new database (PostgreSQL) or file (SQLite); returns the database's connection string, null for a file.</summary>
     private static async Task<string?> RestoreAsync(
-        BackupFiles.Found backup, string? server, string scratchName, string sqlitePath, IMasterKeyProvider masterKey, CancellationToken cancellationToken)
+        BackupFiles.Found backup, string? server, string scratchName, string sqlitePath, IMasterKeyProvider masterKey,
+        List<(string Database, string Server)> created, CancellationToken cancellationToken)
     {
         async Task Unseal(Stream destination, CancellationToken ct)
         {
@@ -114,6 +118,7 @@ internal sealed class RestoreDrill(string[] configuration, ConfideOptions option
         }
 
         var database = await DatabaseDump.CreateDatabaseBesideAsync(server, scratchName, cancellationToken);
+        created.Add((database, server));
         await DatabaseDump.RestorePostgresAsync(database, Unseal, cancellationToken);
         return database;
     }

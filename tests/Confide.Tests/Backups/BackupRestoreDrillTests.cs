@@ -88,6 +88,8 @@ public sealed class BackupRestoreDrillTests
             Assert.Equal(1, report.GetProperty("receipts_since_backup").GetInt64());
             Assert.Equal(System.Text.Json.JsonValueKind.Null, report.GetProperty("kept_at").ValueKind);
 
+            var scratchBefore = await ScratchDatabasesAsync(cell);
+
             // A changed byte anywhere in the sealed key-store backup: refused, not restored.
             var keysFile = files[1].Str("path");
             var sealedBytes = await File.ReadAllBytesAsync(keysFile);
@@ -102,6 +104,9 @@ public sealed class BackupRestoreDrillTests
             var (truncated, _, truncatedError) = await server.RunCliAsync("restore-drill", "--region", "eu", "--from", cells, "--keys-from", keys);
             Assert.Equal(1, truncated);
             Assert.Contains("cut short", truncatedError, StringComparison.Ordinal);
+
+            // A drill that failed half-way (the cell restored, the key store refused) leaves no scratch database behind.
+            Assert.Equal(scratchBefore, await ScratchDatabasesAsync(cell));
         }
         finally
         {
@@ -117,6 +122,19 @@ public sealed class BackupRestoreDrillTests
                 await TestPostgres.DropDatabaseAsync(keyStore);
             }
         }
+    }
+
+    private static async Task<long> ScratchDatabasesAsync(string? cell)
+    {
+        if (cell is null)
+        {
+            return 0;
+        }
+
+        await using var connection = new Npgsql.NpgsqlConnection(cell);
+        await connection.OpenAsync();
+        await using var count = new Npgsql.NpgsqlCommand("SELECT count(*) FROM pg_database WHERE datname LIKE 'confide_drill_%'", connection);
+        return (long)(await count.ExecuteScalarAsync())!;
     }
 
     [Fact]
